@@ -1,0 +1,106 @@
+import Foundation
+import Yams
+
+/// One value of a code list, with the other spellings accepted on import.
+public struct CodeEntry: Codable, Sendable, Hashable {
+    public var name: String
+    public var aliases: [String]?
+    /// 共享类型 / 开放类型: the matching condition field must be filled.
+    public var requiresCondition: Bool?
+    /// 共享方式: exchanged through the sharing platform.
+    public var platform: Bool?
+    /// 更新周期: the longest gap in days between updates, where the cycle has one.
+    public var days: Int?
+    /// 应用类别: platforms the category must be connected to (Art. 22(7)).
+    public var platforms: [String]?
+    /// 格式: the file or service types and the share methods allowed for the format.
+    public var types: [String]?
+    public var shareMethods: [String]?
+}
+
+/// A 信息项 data type (`C` 字符型 …).
+public struct DataTypeEntry: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var needsLength: Bool?
+}
+
+/// A node of the resource classification tree: 类, 项 or 目.
+public struct ClassificationNode: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var items: [ClassificationNode]?
+    public var subjects: [ClassificationNode]?
+}
+
+/// The code lists of `catalog/codelists.yaml`: every enumerated value the ledger accepts.
+public struct CodeLists: Codable, Sendable {
+    public var version: String
+    public var classification: [ClassificationNode]
+    public var formats: [CodeEntry]
+    public var dataTypes: [DataTypeEntry]
+    public var shareTypes: [CodeEntry]
+    public var shareMethods: [CodeEntry]
+    public var openTypes: [CodeEntry]
+    public var updateCycles: [CodeEntry]
+    public var appCategories: [CodeEntry]
+    public var networks: [CodeEntry]
+    public var unitKinds: [CodeEntry]
+    public var regions: [CodeEntry]
+    public var materials: [CodeEntry]
+    public var cryptoResults: [CodeEntry]
+    public var xinchuangStatuses: [CodeEntry]
+
+    /// Reads and checks a code list file.
+    public static func load(from url: URL) throws -> CodeLists {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        do {
+            return try YAMLDecoder().decode(CodeLists.self, from: text)
+        } catch {
+            throw LedgerError(.badRequest, "代码表文件 \(url.path) 无法读取：\(error)")
+        }
+    }
+
+    /// The canonical entry for a value: exact name, alias, or either after `Normalize.text`.
+    public func entry(_ value: String, in list: [CodeEntry]) -> CodeEntry? {
+        let key = Normalize.text(value)
+        return list.first { $0.name == key || ($0.aliases ?? []).contains(key) }
+    }
+
+    /// The data type for `C`, `字符型`, or `字符型C`.
+    public func dataType(_ value: String) -> DataTypeEntry? {
+        let key = Normalize.text(value).uppercased()
+        return dataTypes.first { $0.code == key || $0.name == key || "\($0.name)\($0.code)" == key }
+    }
+
+    /// The names of `classification` path (类, 项, 目) for a six-digit classification code, or `nil`.
+    public func classificationPath(of code: some StringProtocol) -> [String]? {
+        let digits = Array(code)
+        guard digits.count == 6 else { return nil }
+        guard let category = classification.first(where: { $0.code == String(digits[0]) }),
+              let item = category.items?.first(where: { $0.code == String(digits[1...2]) }),
+              let subject = item.subjects?.first(where: { $0.code == String(digits[3...5]) })
+        else { return nil }
+        return [category.name, item.name, subject.name]
+    }
+}
+
+/// Cleaning of text typed into spreadsheets: surrounding white space (including the full-width space),
+/// and trailing punctuation.
+public enum Normalize {
+    static let trailing: Set<Character> = ["。", "．", ".", "，", ",", "；", ";", "、", "：", ":"]
+
+    /// Trims white space (ASCII and U+3000) and trailing punctuation.
+    public static func text(_ value: String) -> String {
+        var result = value.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{3000}\u{FEFF}")))
+        while let last = result.last, trailing.contains(last) { result.removeLast() }
+        return result.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{3000}")))
+    }
+
+    /// `nil` for a value that is empty after trimming.
+    public static func optional(_ value: String?) -> String? {
+        guard let value else { return nil }
+        let trimmed = text(value)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// The ledger's SQLite database: a `DatabasePool` in WAL mode on a file, or an in-memory queue in tests.
+/// All schema changes are the migrations registered here; a shipped migration is never edited.
+public struct AppDatabase: Sendable {
+    /// The connection pool or queue.
+    public let writer: any DatabaseWriter
+
+    /// Wraps a writer and brings its schema up to date.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (or creates) the database file at `path` in WAL mode. The CLI and the server may open one
+    /// file together: a busy database is waited for up to 10 s.
+    public static func open(path: String) throws -> AppDatabase {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A fresh in-memory database, for tests.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue())
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE unit (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE project (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    unit_key TEXT NOT NULL REFERENCES unit(key),
+                    body TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX project_unit ON project(unit_key);
+                CREATE TABLE system (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    unit_key TEXT NOT NULL REFERENCES unit(key),
+                    status TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX system_unit ON system(unit_key);
+                CREATE TABLE resource (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    system_key TEXT NOT NULL REFERENCES system(key),
+                    unit_key TEXT NOT NULL REFERENCES unit(key),
+                    share_type TEXT NOT NULL,
+                    update_cycle TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX resource_system ON resource(system_key);
+                CREATE INDEX resource_unit ON resource(unit_key);
+                CREATE TABLE data_item (
+                    resource_id INTEGER NOT NULL REFERENCES resource(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    length INTEGER,
+                    description TEXT,
+                    PRIMARY KEY (resource_id, seq)
+                ) WITHOUT ROWID;
+                CREATE VIRTUAL TABLE system_fts USING fts5(text, tokenize = 'trigram');
+                CREATE VIRTUAL TABLE resource_fts USING fts5(text, tokenize = 'trigram');
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// Which part of the ledger an export covers.
+public enum ExportScope: Sendable {
+    case all
+    /// One unit with its projects, systems and resources.
+    case unit(String)
+    /// One system with its unit, projects and resources.
+    case system(String)
+}
+
+/// Writes the ledger losslessly as one JSON document or as a folder of CSV files (UTF-8 with BOM):
+/// importing an export into an empty database and exporting again gives identical output.
+/// Rows are streamed in natural-key order, so memory stays flat whatever the size.
+public struct Exporter: Sendable {
+    public let ledger: Ledger
+    public let scope: ExportScope
+
+    public init(ledger: Ledger, scope: ExportScope = .all) {
+        self.ledger = ledger
+        self.scope = scope
+    }
+
+    /// The JSON document: `{"format": "ybz-ledger/1", "units": [...], "projects": [...], "systems": [...], "resources": [...]}`.
+    public func writeJSON(to url: URL) async throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw LedgerError(.badRequest, "无法写入文件 \(url.path)")
+        }
+        defer { try? handle.close() }
+        let filters = try await resolveScope()
+        try await ledger.database.writer.read { db in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            var output = Data("{\n  \"format\" : \"ybz-ledger/1\"".utf8)
+            func section<E: StoredEntity>(_ type: E.Type, _ kind: RecordKind) throws {
+                output.append(contentsOf: Array(",\n  \"\(kind.rawValue)\" : [".utf8))
+                var first = true
+                try forEach(E.self, filter: filters[kind]!, in: db) { record in
+                    output.append(contentsOf: Array((first ? "\n" : ",\n").utf8))
+                    first = false
+                    output.append(try encoder.encode(record))
+                    if output.count > 1 << 20 { try handle.write(contentsOf: output); output.removeAll(keepingCapacity: true) }
+                }
+                output.append(contentsOf: Array((first ? "]" : "\n  ]").utf8))
+            }
+            try section(GovUnit.self, .units)
+            try section(Project.self, .projects)
+            try section(InfoSystem.self, .systems)
+            try section(CatalogResource.self, .resources)
+            output.append(contentsOf: Array("\n}\n".utf8))
+            try handle.write(contentsOf: output)
+        }
+    }
+
+    /// One CSV file per kind in `directory` (`units.csv` … `data-items.csv`); returns their URLs.
+    @discardableResult
+    public func writeCSV(to directory: URL) async throws -> [URL] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let filters = try await resolveScope()
+        return try await ledger.database.writer.read { db in
+            var urls: [URL] = []
+            func table<E: StoredEntity>(_ type: E.Type, _ kind: RecordKind) throws {
+                let url = directory.appendingPathComponent(kind.fileName)
+                var csv = try CSVWriter(url: url)
+                try csv.write(kind.columns.map(\.header))
+                try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
+                    let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(record)) as? [String: Any] ?? [:]
+                    try csv.write(kind.columns.map { CellCodec.encode(CellCodec.value(at: $0.path, in: object), as: $0.kind) })
+                }
+                try csv.close()
+                urls.append(url)
+            }
+            try table(GovUnit.self, .units)
+            try table(Project.self, .projects)
+            try table(InfoSystem.self, .systems)
+            try table(CatalogResource.self, .resources)
+            let url = directory.appendingPathComponent(RecordKind.dataItems.fileName)
+            var csv = try CSVWriter(url: url)
+            try csv.write(RecordKind.dataItems.columns.map(\.header))
+            let filter = filters[.resources]!
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT r.key, d.seq, d.name, d.type, d.length, d.description
+                FROM data_item d JOIN resource r ON r.id = d.resource_id
+                \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
+                """, arguments: filter.arguments)
+            while let row = try rows.next() {
+                let length: Int? = row[4]
+                let description: String? = row[5]
+                try csv.write([row[0], String(row[1] as Int), row[2], row[3], length.map(String.init) ?? "", description ?? ""])
+            }
+            try csv.close()
+            urls.append(url)
+            return urls
+        }
+    }
+
+    /// A `WHERE` clause on one table.
+    struct Filter: Sendable {
+        var sql: String
+        var arguments: StatementArguments
+    }
+
+    /// The rows of each kind the scope covers.
+    private func resolveScope() async throws -> [RecordKind: Filter] {
+        let all = Filter(sql: "", arguments: [])
+        switch scope {
+        case .all:
+            return Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, all) })
+        case .unit(let uscc):
+            _ = try await ledger.fetch(GovUnit.self, key: uscc)
+            let byUnit = Filter(sql: "WHERE unit_key = ?", arguments: [uscc])
+            return [.units: Filter(sql: "WHERE key = ?", arguments: [uscc]), .projects: byUnit, .systems: byUnit,
+                    .resources: byUnit, .dataItems: byUnit]
+        case .system(let code):
+            let system = try await ledger.fetch(InfoSystem.self, key: code).record
+            let projects = system.projectCodes.isEmpty ? "WHERE 0" :
+                "WHERE key IN (\(Array(repeating: "?", count: system.projectCodes.count).joined(separator: ", ")))"
+            return [.units: Filter(sql: "WHERE key = ?", arguments: [system.unitUSCC]),
+                    .projects: Filter(sql: projects, arguments: StatementArguments(system.projectCodes)),
+                    .systems: Filter(sql: "WHERE key = ?", arguments: [code]),
+                    .resources: Filter(sql: "WHERE system_key = ?", arguments: [code]),
+                    .dataItems: Filter(sql: "WHERE system_key = ?", arguments: [code])]
+        }
+    }
+
+    private func forEach<E: StoredEntity>(_ type: E.Type, filter: Filter, withItems: Bool = true, in db: Database,
+                                          _ body: (E) throws -> Void) throws {
+        let decoder = JSONDecoder()
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, body FROM \(E.table) \(filter.sql) ORDER BY key",
+                                       arguments: filter.arguments)
+        while let row = try rows.next() {
+            var record = try decoder.decode(E.self, from: Data((row["body"] as String).utf8))
+            if withItems { try E.loadChildren(into: &record, rowID: row["id"], in: db) }
+            try body(record)
+        }
+    }
+}

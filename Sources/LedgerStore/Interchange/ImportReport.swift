@@ -1,0 +1,65 @@
+import LedgerCore
+
+/// One problem of one imported row, located as `file:row` (CSV) or `file: resources[3]` (JSON).
+public struct RowIssue: Encodable, Sendable, Equatable {
+    public var file: String
+    /// Spreadsheet row number (header = 1) for CSV, array index path for JSON.
+    public var row: String
+    public var field: String
+    public var value: String
+    public var rule: String
+    public var message: String
+    public var article: String?
+    public var severity: ValidationIssue.Severity
+
+    init(file: String, row: String, issue: ValidationIssue) {
+        self.file = file
+        self.row = row
+        field = issue.field
+        value = issue.value
+        rule = issue.rule
+        message = issue.message
+        article = issue.article
+        severity = issue.severity
+    }
+
+    /// `file:row field=value: message [rule, article]`.
+    public var line: String {
+        let reference = [rule, article].compactMap { $0 }.joined(separator: ", ")
+        return "\(file):\(row) \(field)=\(value.isEmpty ? "（空）" : value)：\(message) [\(reference)]"
+    }
+}
+
+/// What one file contributed.
+public struct FileSummary: Encodable, Sendable {
+    public var file: String
+    public var kind: String
+    public var encoding: String
+    public var rows = 0
+    public var created = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var rejected = 0
+}
+
+/// The outcome of an import: counts per file, every issue, and whether anything was written.
+public struct ImportReport: Encodable, Sendable {
+    public var files: [FileSummary] = []
+    public var issues: [RowIssue] = []
+    public var dryRun: Bool
+    /// True only when every row was accepted and the transaction committed.
+    public var committed = false
+
+    /// Rows refused by at least one error.
+    public var rejectedRows: Int { files.reduce(0) { $0 + $1.rejected } }
+    /// Rows read from every file.
+    public var totalRows: Int { files.reduce(0) { $0 + $1.rows } }
+}
+
+/// Progress of a long import, for a progress bar.
+public struct ImportProgress: Sendable {
+    public var file: String
+    public var bytesRead: Int64
+    public var totalBytes: Int64
+    public var rows: Int
+}

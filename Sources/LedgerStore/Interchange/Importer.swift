@@ -1,0 +1,299 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// Imports JSON documents and CSV files of units, projects, systems, resources and data items in one
+/// transaction: all or nothing. Every row is checked by the same write path as the API, and every
+/// rejected row is reported with its file, row, field and rule. CSV is streamed, whatever its size.
+public struct Importer: Sendable {
+    public let ledger: Ledger
+
+    public init(ledger: Ledger) { self.ledger = ledger }
+
+    /// Imports `files`; with `dryRun` (the `validate` command) everything is checked and nothing is kept.
+    public func run(files: [URL], dryRun: Bool,
+                    progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) async throws -> ImportReport {
+        // JSON documents first, then CSV files in dependency order (units before the systems naming them).
+        let ordered = try files.map { ($0, try Self.kind(of: $0)) }.sorted { lhs, rhs in
+            guard let right = rhs.1 else { return false }
+            guard let left = lhs.1 else { return true }
+            return left < right
+        }
+        let writer = ledger.writer
+        return try await ledger.database.writer.writeWithoutTransaction { db in
+            var report = ImportReport(dryRun: dryRun)
+            try db.inTransaction {
+                var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), progress: progress)
+                for (url, kind) in ordered {
+                    if let kind {
+                        report.files.append(try run.importCSV(url, kind: kind))
+                    } else {
+                        report.files += try run.importJSON(url)
+                    }
+                }
+                report.issues = run.issues
+                report.committed = !dryRun && report.rejectedRows == 0
+                return report.committed ? .commit : .rollback
+            }
+            return report
+        }
+    }
+
+    /// `nil` for a JSON document (which holds every kind), else the CSV file's kind from its header row.
+    static func kind(of url: URL) throws -> RecordKind? {
+        switch url.pathExtension.lowercased() {
+        case "json": return nil
+        case "csv", "txt":
+            var headers: [String]?
+            _ = try? CSVReader(url: url).forEachRow { row, _ in
+                headers = row.map(ImportRun.headerKey)
+                throw CancellationError()
+            }
+            guard let headers, let kind = RecordKind.detect(headers: headers) else {
+                throw LedgerError(.badRequest, "\(url.lastPathComponent)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
+            }
+            return kind
+        default:
+            throw LedgerError(.badRequest, "\(url.lastPathComponent)：只支持 .json 和 .csv 文件")
+        }
+    }
+}
+
+/// The state of one import inside its transaction.
+struct ImportRun {
+    let writer: RecordWriter
+    let db: Database
+    let now: String
+    let progress: @Sendable (ImportProgress) -> Void
+    var issues: [RowIssue] = []
+    private let decoder = JSONDecoder()
+
+    init(writer: RecordWriter, db: Database, now: String, progress: @escaping @Sendable (ImportProgress) -> Void) {
+        self.writer = writer
+        self.db = db
+        self.now = now
+        self.progress = progress
+    }
+
+    static func headerKey(_ cell: String) -> String {
+        Normalize.text(cell).trimmingCharacters(in: CharacterSet(charactersIn: "*＊"))
+    }
+
+    // MARK: CSV
+
+    mutating func importCSV(_ url: URL, kind: RecordKind) throws -> FileSummary {
+        let file = url.lastPathComponent
+        var summary = FileSummary(file: file, kind: kind.rawValue, encoding: "")
+        var columns: [Int: CSVColumn] = [:]
+        var items = ItemImport()
+        let encoding = try CSVReader(url: url).forEachRow(progress: { read, total in
+            progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
+        }) { cells, row in
+            if columns.isEmpty && row == 1 {
+                columns = mapHeaders(cells, kind: kind, file: file)
+                return
+            }
+            summary.rows += 1
+            let location = String(row)
+            if kind == .dataItems {
+                let accepted = try items.add(cells: cells, columns: columns, run: &self, file: file, row: location)
+                if accepted { summary.created += 1 } else { summary.rejected += 1 }
+                return
+            }
+            switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
+            case nil: summary.rejected += 1
+            case let object?: try save(object, kind: kind, keepItems: true, file: file, row: location, summary: &summary)
+            }
+        }
+        try items.finish(run: &self)
+        summary.encoding = encoding.rawValue
+        return summary
+    }
+
+    private mutating func mapHeaders(_ cells: [String], kind: RecordKind, file: String) -> [Int: CSVColumn] {
+        var mapped: [Int: CSVColumn] = [:]
+        for (index, cell) in cells.enumerated() {
+            let key = Self.headerKey(cell)
+            if let column = kind.columns.first(where: { $0.header == key || $0.path == key }) {
+                mapped[index] = column
+            } else if !key.isEmpty {
+                issues.append(RowIssue(file: file, row: "1", issue: ValidationIssue(
+                    field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略", severity: .warning)))
+            }
+        }
+        return mapped
+    }
+
+    /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
+    mutating func decodeRow(_ cells: [String], columns: [Int: CSVColumn], kind: RecordKind,
+                            file: String, row: String) -> [String: Any]? {
+        var object = kind.template
+        var failed = false
+        for (index, column) in columns.sorted(by: { $0.key < $1.key }) {
+            let cell = index < cells.count ? cells[index] : ""
+            switch CellCodec.decode(cell, as: column.kind) {
+            case .success(let value?): CellCodec.set(value, at: column.path, in: &object)
+            case .success(nil): continue
+            case .failure(let error):
+                failed = true
+                issues.append(RowIssue(file: file, row: row, issue: ValidationIssue(
+                    field: column.header, value: cell, rule: error.rule, message: error.message)))
+            }
+        }
+        return failed ? nil : object
+    }
+
+    // MARK: JSON
+
+    mutating func importJSON(_ url: URL) throws -> [FileSummary] {
+        let file = url.lastPathComponent
+        let data = try Data(contentsOf: url)
+        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw LedgerError(.badRequest, "\(file)：不是JSON对象（应为 {\"units\": [...], \"systems\": [...], ...}）")
+        }
+        var summaries: [FileSummary] = []
+        for kind in RecordKind.allCases where kind != .dataItems {
+            guard let records = document[kind.rawValue] as? [[String: Any]] else { continue }
+            var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
+            for (index, object) in records.enumerated() {
+                summary.rows += 1
+                try save(object, kind: kind, keepItems: false, file: file, row: "\(kind.rawValue)[\(index)]", summary: &summary)
+                if index % 1000 == 0 {
+                    progress(ImportProgress(file: file, bytesRead: Int64(data.count), totalBytes: Int64(data.count), rows: index))
+                }
+            }
+            summaries.append(summary)
+        }
+        return summaries
+    }
+
+    // MARK: Records
+
+    private mutating func save(_ object: [String: Any], kind: RecordKind, keepItems: Bool, file: String, row: String,
+                               summary: inout FileSummary) throws {
+        switch kind {
+        case .units: try save(GovUnit.self, object, file: file, row: row, summary: &summary)
+        case .projects: try save(Project.self, object, file: file, row: row, summary: &summary)
+        case .systems: try save(InfoSystem.self, object, file: file, row: row, summary: &summary)
+        case .resources:
+            let db = self.db
+            try save(CatalogResource.self, object, file: file, row: row, summary: &summary) { resource in
+                guard keepItems, let id = try Int64.fetchOne(db, sql: "SELECT id FROM resource WHERE key = ?",
+                                                             arguments: [resource.naturalKey]) else { return }
+                try CatalogResource.loadChildren(into: &resource, rowID: id, in: db)
+            }
+        case .dataItems: break
+        }
+    }
+
+    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: [String: Any], file: String, row: String,
+                                                summary: inout FileSummary,
+                                                prepare: (inout E) throws -> Void = { _ in }) throws {
+        var record: E
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object)
+            record = try decoder.decode(E.self, from: data)
+        } catch let error as DecodingError {
+            summary.rejected += 1
+            issues.append(RowIssue(file: file, row: row, issue: DecodingProblem.issue(for: error)))
+            return
+        }
+        record.normalize(codes: writer.codes)
+        try prepare(&record)
+        do {
+            let (stored, outcome) = try writer.save(record, mode: .upsert, now: now, in: db)
+            switch outcome {
+            case .created: summary.created += 1
+            case .updated: summary.updated += 1
+            case .unchanged: summary.unchanged += 1
+            }
+            issues += stored.warnings.map { RowIssue(file: file, row: row, issue: $0) }
+        } catch let error as LedgerError {
+            summary.rejected += 1
+            let details = error.details.isEmpty
+                ? [ValidationIssue(field: "", value: "", rule: error.kind.rawValue, message: error.message)] : error.details
+            issues += details.map { RowIssue(file: file, row: row, issue: $0) }
+        }
+    }
+}
+
+/// Data items from a CSV file: rows of one resource must be contiguous; the file replaces the items of
+/// each resource it names.
+struct ItemImport {
+    private var current: (key: String, id: Int64, names: Set<String>, seq: Int)?
+    private var finished: Set<String> = []
+
+    mutating func add(cells: [String], columns: [Int: CSVColumn], run: inout ImportRun, file: String, row: String) throws -> Bool {
+        guard let object = run.decodeRow(cells, columns: columns, kind: .dataItems, file: file, row: row) else { return false }
+        let key = Normalize.text(object["resourceCode"] as? String ?? "")
+        func reject(_ field: String, _ value: String, _ rule: String, _ message: String) -> Bool {
+            run.issues.append(RowIssue(file: file, row: row, issue: ValidationIssue(
+                field: field, value: value, rule: rule, message: message, article: Reference.catalogGuideline)))
+            return false
+        }
+        if current?.key != key {
+            try finish(run: &run)
+            if finished.contains(key) {
+                return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列")
+            }
+            guard let id = try Int64.fetchOne(run.db.cachedStatement(sql: "SELECT id FROM resource WHERE key = ?"),
+                                              arguments: [key]) else {
+                return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
+            }
+            try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
+            current = (key, id, [], 0)
+        }
+        var item = DataItem(name: object["name"] as? String ?? "", type: object["type"] as? String ?? "",
+                            length: (object["length"] as? Int64).map { Int($0) }, description: object["description"] as? String)
+        item.name = Normalize.text(item.name)
+        item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
+        var problems = DataItem.issues(of: item, codes: run.writer.codes)
+        if current!.names.contains(item.name) {
+            problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
+                                            message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
+        }
+        run.issues += problems.map { RowIssue(file: file, row: row, issue: $0) }
+        if problems.hasErrors { return false }
+        let seq = (object["seq"] as? Int64).map { Int($0) } ?? current!.seq + 1
+        current!.seq = max(current!.seq, seq)
+        current!.names.insert(item.name)
+        try run.db.cachedStatement(
+            sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [current!.id, seq, item.name, item.type, item.length, item.description])
+        return true
+    }
+
+    /// Refreshes the search text and version of the resource whose items were just replaced.
+    mutating func finish(run: inout ImportRun) throws {
+        guard let done = current else { return }
+        current = nil
+        finished.insert(done.key)
+        guard let body = try String.fetchOne(run.db, sql: "SELECT body FROM resource WHERE id = ?", arguments: [done.id]) else { return }
+        var resource = try run.writer.decode(CatalogResource.self, body: body)
+        try CatalogResource.loadChildren(into: &resource, rowID: done.id, in: run.db)
+        try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [resource.searchText, done.id])
+    }
+}
+
+/// Turns a decoding error into a validation issue naming the field.
+enum DecodingProblem {
+    static func issue(for error: DecodingError) -> ValidationIssue {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .replacingOccurrences(of: ".[", with: "[").trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return ValidationIssue(field: field, value: "", rule: "field.required", message: "缺少必填字段\(field)")
+        case .valueNotFound(_, let context):
+            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.required", message: "字段不能为空")
+        case .typeMismatch(let type, let context):
+            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.type", message: "类型应为\(type)")
+        case .dataCorrupted(let context):
+            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.value", message: context.debugDescription)
+        @unknown default:
+            return ValidationIssue(field: "", value: "", rule: "field.value", message: "\(error)")
+        }
+    }
+}

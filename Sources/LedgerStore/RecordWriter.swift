@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// How a write treats an existing row with the same key.
+enum WriteMode {
+    /// A new row; an existing key is a validation error.
+    case create
+    /// Replaces the row `id`, which must be at `expectedVersion` when one is given; the natural key is permanent.
+    case update(id: Int64, expectedVersion: Int?)
+    /// Creates, or replaces the row with the same key (imports); identical content is left untouched.
+    case upsert
+}
+
+/// What a write did.
+enum WriteOutcome: String, Sendable {
+    case created, updated, unchanged
+}
+
+/// The one write path of the ledger, used by the API and by imports: normalize, validate, check references,
+/// then insert or update the row, its search text and its child rows, inside the caller's transaction.
+struct RecordWriter {
+    let codes: CodeLists
+    let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Validates and writes; throws `LedgerError` with every issue when the record is refused.
+    func save<E: StoredEntity>(_ input: E, mode: WriteMode, now: String, in db: Database) throws -> (Stored<E>, WriteOutcome) {
+        var record = input
+        record.normalize(codes: codes)
+        var issues = record.validate(codes: codes)
+        issues += try record.missingReferences(in: db)
+        let existing = try existingRow(for: record, mode: mode, in: db)
+        if let existing, case .update = mode, existing.key != record.naturalKey {
+            issues.append(ValidationIssue(field: "key", value: record.naturalKey, rule: "key.permanent",
+                                          message: "\(E.label)编码“\(existing.key)”登记后不可更改", article: Reference.catalogGuideline))
+        }
+        if case .create = mode, existing != nil {
+            issues.append(ValidationIssue(field: "key", value: record.naturalKey, rule: "key.unique",
+                                          message: "\(E.label)编码“\(record.naturalKey)”已存在"))
+        }
+        if issues.hasErrors { throw LedgerError.invalid(issues) }
+        let warnings = issues
+
+        guard let existing, !isCreate(mode) else {
+            let id = try insert(record, now: now, in: db)
+            return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
+        }
+        if case .update(_, let expected?) = mode, expected != existing.version {
+            throw LedgerError.versionConflict(expected: expected, actual: existing.version)
+        }
+        var storedRecord = try decode(E.self, body: existing.body)
+        try E.loadChildren(into: &storedRecord, rowID: existing.id, in: db)
+        if case .update = mode { record = try record.editing(storedRecord) }
+        if storedRecord == record {
+            return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: record,
+                           warnings: warnings), .unchanged)
+        }
+        try replace(record, id: existing.id, version: existing.version + 1, now: now, in: db)
+        return (Stored(id: existing.id, version: existing.version + 1, updatedAt: now, record: record, warnings: warnings), .updated)
+    }
+
+    private func isCreate(_ mode: WriteMode) -> Bool {
+        if case .create = mode { return true }
+        return false
+    }
+
+    struct ExistingRow {
+        var id: Int64
+        var key: String
+        var body: String
+        var version: Int
+        var updatedAt: String
+    }
+
+    private func existingRow<E: StoredEntity>(for record: E, mode: WriteMode, in db: Database) throws -> ExistingRow? {
+        let row: Row?
+        switch mode {
+        case .update(let id, _):
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE id = ?"),
+                                   arguments: [id])
+            if row == nil { throw LedgerError.notFound(E.label, String(id)) }
+        case .create, .upsert:
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE key = ?"),
+                                   arguments: [record.naturalKey])
+        }
+        return row.map { ExistingRow(id: $0["id"], key: $0["key"], body: $0["body"], version: $0["version"], updatedAt: $0["updated_at"]) }
+    }
+
+    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database) throws -> Int64 {
+        let columns = ["key", "name"] + E.columnNames + ["body", "version", "updated_at"]
+        let sql = "INSERT INTO \(E.table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        let values: [(any DatabaseValueConvertible)?] = [record.naturalKey, record.displayName]
+            + (try record.columnValues(in: db)) + [try body(record), 1, now]
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        let id = db.lastInsertedRowID
+        try writeSearchText(record, id: id, isNew: true, in: db)
+        try record.writeChildren(rowID: id, in: db)
+        return id
+    }
+
+    private func replace<E: StoredEntity>(_ record: E, id: Int64, version: Int, now: String, in db: Database) throws {
+        let assignments = (["name"] + E.columnNames + ["body", "version", "updated_at"]).map { "\($0) = ?" }
+        let sql = "UPDATE \(E.table) SET \(assignments.joined(separator: ", ")) WHERE id = ?"
+        let values: [(any DatabaseValueConvertible)?] = [record.displayName] + (try record.columnValues(in: db))
+            + [try body(record), version, now, id]
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        try writeSearchText(record, id: id, isNew: false, in: db)
+        try record.writeChildren(rowID: id, in: db)
+    }
+
+    private func writeSearchText<E: StoredEntity>(_ record: E, id: Int64, isNew: Bool, in db: Database) throws {
+        guard let fts = E.ftsTable else { return }
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM \(fts) WHERE rowid = ?").execute(arguments: [id]) }
+        try db.cachedStatement(sql: "INSERT INTO \(fts) (rowid, text) VALUES (?, ?)").execute(arguments: [id, record.searchText])
+    }
+
+    private func body<E: StoredEntity>(_ record: E) throws -> String {
+        String(decoding: try encoder.encode(record.storedBody), as: UTF8.self)
+    }
+
+    func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {
+        try JSONDecoder().decode(E.self, from: Data(body.utf8))
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import LedgerCore
+
+/// A record as stored: its row id, optimistic-concurrency version and last update, and any warnings the
+/// last write produced. Encodes as the record's fields plus `id`, `version`, `updatedAt` (and `warnings`).
+public struct Stored<Record: StoredEntity>: Sendable, Encodable {
+    public var id: Int64
+    public var version: Int
+    /// ISO 8601 instant (UTC) of the last write.
+    public var updatedAt: String
+    public var record: Record
+    /// Warnings of the write that produced this value; not stored.
+    public var warnings: [ValidationIssue] = []
+
+    enum MetaKeys: String, CodingKey { case id, version, updatedAt, warnings }
+
+    public func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: MetaKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(version, forKey: .version)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        if !warnings.isEmpty { try container.encode(warnings, forKey: .warnings) }
+    }
+}
+
+/// One page of a listing with the total number of matches.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var limit: Int
+    public var offset: Int
+}
+
+/// Limit and offset of a listing; the limit is capped at 500.
+public struct PageRequest: Sendable {
+    public var limit: Int
+    public var offset: Int
+
+    public init(limit: Int = 50, offset: Int = 0) {
+        self.limit = max(1, min(limit, 500))
+        self.offset = max(0, offset)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// How a ledger entity maps to its table: the natural key and name columns, indexed columns for
+/// filters, a JSON body holding the whole record, and the references it must find in the database.
+public protocol StoredEntity: LedgerRecord {
+    /// The table name.
+    static var table: String { get }
+    /// The FTS5 trigram table mirroring `searchText`, if the entity is searchable.
+    static var ftsTable: String? { get }
+    /// Indexed columns besides `key`, `name` and `body`, in a fixed order.
+    static var columnNames: [String] { get }
+    /// Filter names accepted by `list`, mapped to their columns.
+    static var filterColumns: [String: String] { get }
+    /// The name shown in lists.
+    var displayName: String { get }
+    /// The text full-text search looks in.
+    var searchText: String { get }
+    /// Values for `columnNames`, read from the record and, where derived, from the database.
+    func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?]
+    /// Issues for rows the record names that do not exist.
+    func missingReferences(in db: Database) throws -> [ValidationIssue]
+    /// What still names the row with `key` and so blocks its deletion, in words, or `nil`.
+    static func dependents(of key: String, in db: Database) throws -> String?
+    /// The record as stored in `body` (a resource's items live in their own table).
+    var storedBody: Self { get }
+    /// Writes rows that belong to the record but live in other tables.
+    func writeChildren(rowID: Int64, in db: Database) throws
+    /// Reads them back into a decoded body.
+    static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws
+    /// The record to store when an edit replaces `stored`: keeps what edits may not change (workflow state),
+    /// or refuses the edit.
+    func editing(_ stored: Self) throws -> Self
+}
+
+extension StoredEntity {
+    public static var ftsTable: String? { nil }
+    public var storedBody: Self { self }
+    public func writeChildren(rowID: Int64, in db: Database) throws {}
+    public static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws {}
+    public func editing(_ stored: Self) throws -> Self { self }
+    public var searchText: String { "\(naturalKey) \(displayName)" }
+}
+
+/// An issue for a key that names no row of `table`.
+func missing(_ table: String, key: String, field: String, label: String, in db: Database,
+             severity: ValidationIssue.Severity = .error) throws -> ValidationIssue? {
+    let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE key = ?)"),
+                                   arguments: [key]) ?? false
+    return exists ? nil : ValidationIssue(field: field, value: key, rule: "reference.exists",
+                                          message: "\(label)“\(key)”不存在，请先登记", severity: severity)
+}
+
+/// A count of rows naming `key`, for deletion checks.
+func referencingCount(_ sql: String, key: String, in db: Database) throws -> Int {
+    try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [key]) ?? 0
+}
+
+extension GovUnit: StoredEntity {
+    public static let table = "unit"
+    public static let columnNames = ["region"]
+    public static let filterColumns = ["region": "region"]
+    public var displayName: String { name }
+
+    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [region] }
+
+    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
+        guard let parent = parentUSCC else { return [] }
+        return try [missing("unit", key: parent, field: "parentUSCC", label: "上级单位", in: db, severity: .warning)].compactMap { $0 }
+    }
+
+    public static func dependents(of key: String, in db: Database) throws -> String? {
+        let projects = try referencingCount("SELECT count(*) FROM project WHERE unit_key = ?", key: key, in: db)
+        let systems = try referencingCount("SELECT count(*) FROM system WHERE unit_key = ?", key: key, in: db)
+        return projects + systems == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统"
+    }
+}
+
+extension Project: StoredEntity {
+    public static let table = "project"
+    public static let columnNames = ["unit_key"]
+    public static let filterColumns = ["unit": "unit_key"]
+    public var displayName: String { name }
+
+    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC] }
+
+    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
+        try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
+    }
+
+    public static func dependents(of key: String, in db: Database) throws -> String? {
+        let systems = try referencingCount(
+            "SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?",
+            key: key, in: db)
+        return systems == 0 ? nil : "仍有\(systems)个系统关联该项目"
+    }
+}
+
+extension InfoSystem: StoredEntity {
+    public static let table = "system"
+    public static let ftsTable: String? = "system_fts"
+    public static let columnNames = ["unit_key", "status"]
+    public static let filterColumns = ["unit": "unit_key", "status": "status"]
+    public var displayName: String { name }
+    public var searchText: String { [code, name, summary ?? ""].joined(separator: " ") }
+
+    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC, status.rawValue] }
+
+    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
+        var issues = try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
+        for (index, project) in projectCodes.enumerated() {
+            if let issue = try missing("project", key: project, field: "projectCodes[\(index)]", label: "项目", in: db) {
+                issues.append(issue)
+            }
+        }
+        return issues
+    }
+
+    public static func dependents(of key: String, in db: Database) throws -> String? {
+        let resources = try referencingCount("SELECT count(*) FROM resource WHERE system_key = ?", key: key, in: db)
+        return resources == 0 ? nil : "该系统仍有\(resources)条信息资源"
+    }
+}
+
+extension CatalogResource: StoredEntity {
+    public static let table = "resource"
+    public static let ftsTable: String? = "resource_fts"
+    public static let columnNames = ["system_key", "unit_key", "share_type", "update_cycle", "state"]
+    public static let filterColumns = ["system": "system_key", "unit": "unit_key", "shareType": "share_type",
+                                       "updateCycle": "update_cycle", "state": "state"]
+    public var displayName: String { name }
+    public var searchText: String {
+        ([code, name, summary] + items.map(\.name)).joined(separator: " ")
+    }
+
+    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] {
+        let unit = try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"),
+                                       arguments: [systemCode])
+        return [systemCode, unit ?? "", shareType, updateCycle, state.rawValue]
+    }
+
+    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
+        try [missing("system", key: systemCode, field: "systemCode", label: "来源系统", in: db)].compactMap { $0 }
+    }
+
+    public static func dependents(of key: String, in db: Database) throws -> String? { nil }
+
+    public var storedBody: CatalogResource {
+        var body = self
+        body.items = []
+        return body
+    }
+
+    public func writeChildren(rowID: Int64, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [rowID])
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)")
+        for (index, item) in items.enumerated() {
+            try insert.execute(arguments: [rowID, index + 1, item.name, item.type, item.length, item.description])
+        }
+    }
+
+    public static func loadChildren(into record: inout CatalogResource, rowID: Int64, in db: Database) throws {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT name, type, length, description FROM data_item WHERE resource_id = ? ORDER BY seq"),
+            arguments: [rowID])
+        record.items = rows.map { DataItem(name: $0["name"], type: $0["type"], length: $0["length"], description: $0["description"]) }
+    }
+
+    public func editing(_ stored: CatalogResource) throws -> CatalogResource {
+        guard stored.state.isEditable else {
+            throw LedgerError(.conflict, "信息资源处于\(stored.state.rawValue)状态，不能再修改")
+        }
+        var edited = self
+        edited.state = stored.state
+        edited.returnReason = stored.returnReason
+        return edited
+    }
+}
