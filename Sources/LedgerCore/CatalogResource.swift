@@ -218,7 +218,8 @@ public struct CatalogResource: LedgerRecord {
     public func validateItems(codes: CodeLists) -> [ValidationIssue] {
         var list = IssueList()
         if items.isEmpty, format == "数据库" || format == "电子表格" {
-            list.add("items", "", "items.required", "\(format)类资源应列出信息项", article: Reference.catalogGuideline)
+            list.add("items", "", "items.required", "\(format)类资源应列出信息项（提交审核前须补齐）",
+                     article: Reference.catalogGuideline, severity: .warning)
         }
         var seen: Set<String> = []
         for (index, item) in items.enumerated() {
@@ -286,8 +287,9 @@ public enum CatalogTransition: String, CaseIterable, Sendable {
     }
 
     /// The state after the action from `state`, or a conflict error naming the states that allow it.
-    /// Returning requires a reason.
-    public func apply(to state: CatalogState, reason: String?) throws -> CatalogState {
+    /// Returning requires a reason; submitting requires the data items a structured resource must list.
+    public func apply(to resource: CatalogResource, reason: String?, codes: CodeLists) throws -> CatalogState {
+        let state = resource.state
         let (from, to): ([CatalogState], CatalogState) = switch self {
         case .submit: ([.draft, .returned], .pendingReview)
         case .approve: ([.pendingReview], .published)
@@ -297,6 +299,14 @@ public enum CatalogTransition: String, CaseIterable, Sendable {
         }
         guard from.contains(state) else {
             throw LedgerError(.conflict, "当前状态为\(state.rawValue)，不能\(label)（仅限：\(from.map(\.rawValue).joined(separator: "、"))）")
+        }
+        if self == .submit, case let missing = resource.validateItems(codes: codes).filter({ $0.rule == "items.required" }),
+           !missing.isEmpty {
+            throw LedgerError.invalid(missing.map { issue in
+                var issue = issue
+                issue.severity = .error
+                return issue
+            })
         }
         if self == .return, Normalize.optional(reason) == nil {
             throw LedgerError.invalid([ValidationIssue(field: "reason", value: "", rule: "return.reason-required",

@@ -23,7 +23,7 @@ public struct Ledger: Sendable {
     /// Registers a new record. A catalog resource registered this way starts as 待提交.
     public func create<E: StoredEntity>(_ record: E) async throws -> Stored<E> {
         try await database.writer.write { db in
-            try writer.save(record, mode: .create, now: Ledger.timestamp(), in: db).0
+            try writer.save(record.registeringNew(), mode: .create, now: Ledger.timestamp(), in: db).0
         }
     }
 
@@ -120,7 +120,7 @@ public struct Ledger: Sendable {
             if let expectedVersion, expectedVersion != current.version {
                 throw LedgerError.versionConflict(expected: expectedVersion, actual: current.version)
             }
-            current.record.state = try action.apply(to: current.record.state, reason: reason)
+            current.record.state = try action.apply(to: current.record, reason: reason, codes: codes)
             current.record.returnReason = action == .return ? Normalize.optional(reason) : nil
             return try writer.save(current.record, mode: .upsert, now: Ledger.timestamp(), in: db).0
         }

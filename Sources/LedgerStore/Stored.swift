@@ -30,6 +30,13 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public var total: Int
     public var limit: Int
     public var offset: Int
+
+    public init(items: [Item], total: Int, limit: Int, offset: Int) {
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
 }
 
 /// Limit and offset of a listing; the limit is capped at 500.

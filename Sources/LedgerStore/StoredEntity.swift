@@ -29,6 +29,8 @@ public protocol StoredEntity: LedgerRecord {
     func writeChildren(rowID: Int64, in db: Database) throws
     /// Reads them back into a decoded body.
     static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws
+    /// The record as registered through the API (a new catalog resource starts as 待提交).
+    func registeringNew() -> Self
     /// The record to store when an edit replaces `stored`: keeps what edits may not change (workflow state),
     /// or refuses the edit.
     func editing(_ stored: Self) throws -> Self
@@ -40,6 +42,7 @@ extension StoredEntity {
     public func writeChildren(rowID: Int64, in db: Database) throws {}
     public static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws {}
     public func editing(_ stored: Self) throws -> Self { self }
+    public func registeringNew() -> Self { self }
     public var searchText: String { "\(naturalKey) \(displayName)" }
 }
 
@@ -166,6 +169,13 @@ extension CatalogResource: StoredEntity {
             db.cachedStatement(sql: "SELECT name, type, length, description FROM data_item WHERE resource_id = ? ORDER BY seq"),
             arguments: [rowID])
         record.items = rows.map { DataItem(name: $0["name"], type: $0["type"], length: $0["length"], description: $0["description"]) }
+    }
+
+    public func registeringNew() -> CatalogResource {
+        var fresh = self
+        fresh.state = .draft
+        fresh.returnReason = nil
+        return fresh
     }
 
     public func editing(_ stored: CatalogResource) throws -> CatalogResource {

@@ -101,6 +101,7 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .projects: ["milestones": [String: Any](), "changes": [Any]()]
         case .systems: ["cloudResources": [String: Any](), "security": ["openMajorHazards": 0]]
+        case .resources: ["items": [Any]()]
         default: [:]
         }
     }

@@ -30,6 +30,11 @@ public struct Exporter: Sendable {
             throw LedgerError(.badRequest, "无法写入文件 \(url.path)")
         }
         defer { try? handle.close() }
+        try await writeJSON(to: handle)
+    }
+
+    /// The JSON document, written to an open handle (standard output, say).
+    public func writeJSON(to handle: FileHandle) async throws {
         let filters = try await resolveScope()
         try await ledger.database.writer.read { db in
             let encoder = JSONEncoder()

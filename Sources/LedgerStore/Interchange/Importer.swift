@@ -24,6 +24,7 @@ public struct Importer: Sendable {
             var report = ImportReport(dryRun: dryRun)
             try db.inTransaction {
                 var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), progress: progress)
+                run.itemsFollow = ordered.contains { $0.1 == .dataItems }
                 for (url, kind) in ordered {
                     if let kind {
                         report.files.append(try run.importCSV(url, kind: kind))
@@ -66,6 +67,8 @@ struct ImportRun {
     let now: String
     let progress: @Sendable (ImportProgress) -> Void
     var issues: [RowIssue] = []
+    /// A data-items file is part of this import, so resources without items are not yet incomplete.
+    var itemsFollow = false
     private let decoder = JSONDecoder()
 
     init(writer: RecordWriter, db: Database, now: String, progress: @escaping @Sendable (ImportProgress) -> Void) {
@@ -207,7 +210,8 @@ struct ImportRun {
             case .updated: summary.updated += 1
             case .unchanged: summary.unchanged += 1
             }
-            issues += stored.warnings.map { RowIssue(file: file, row: row, issue: $0) }
+            issues += stored.warnings.filter { !(itemsFollow && $0.rule == "items.required") }
+                .map { RowIssue(file: file, row: row, issue: $0) }
         } catch let error as LedgerError {
             summary.rejected += 1
             let details = error.details.isEmpty
@@ -272,28 +276,5 @@ struct ItemImport {
         var resource = try run.writer.decode(CatalogResource.self, body: body)
         try CatalogResource.loadChildren(into: &resource, rowID: done.id, in: run.db)
         try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [resource.searchText, done.id])
-    }
-}
-
-/// Turns a decoding error into a validation issue naming the field.
-enum DecodingProblem {
-    static func issue(for error: DecodingError) -> ValidationIssue {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-                .replacingOccurrences(of: ".[", with: "[").trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return ValidationIssue(field: field, value: "", rule: "field.required", message: "缺少必填字段\(field)")
-        case .valueNotFound(_, let context):
-            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.required", message: "字段不能为空")
-        case .typeMismatch(let type, let context):
-            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.type", message: "类型应为\(type)")
-        case .dataCorrupted(let context):
-            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.value", message: context.debugDescription)
-        @unknown default:
-            return ValidationIssue(field: "", value: "", rule: "field.value", message: "\(error)")
-        }
     }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+import Logging
+import NIOCore
+
+/// The request context of every route.
+public typealias LedgerContext = BasicRequestContext
+
+/// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`.
+public func buildRouter(ledger: Ledger) -> Router<LedgerContext> {
+    let router = Router(context: LedgerContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    router.get("/healthz") { _, _ in
+        try JSON.response(Health(status: "ok", counts: try await ledger.counts(), codeListVersion: ledger.codes.version))
+    }
+    router.get("/") { _, _ in try await LandingPage.response(ledger: ledger) }
+
+    let api = router.group("api/v1")
+    EntityController<GovUnit, LedgerContext>(ledger: ledger, path: "units").register(on: api)
+    EntityController<Project, LedgerContext>(ledger: ledger, path: "projects").register(on: api)
+    let systems = EntityController<InfoSystem, LedgerContext>(ledger: ledger, path: "systems")
+    systems.register(on: api)
+    let resources = EntityController<CatalogResource, LedgerContext>(ledger: ledger, path: "resources")
+    resources.register(on: api)
+
+    api.get("systems/:id/resources") { request, context in
+        let system = try await systems.find(context)
+        return try await resources.list(request, filters: ["system": system.record.code])
+    }
+    api.post("systems/:id/resources") { request, context in
+        let system = try await systems.find(context)
+        return try await resources.create(request) { resource in
+            var resource = resource
+            resource.systemCode = system.record.code
+            return resource
+        }
+    }
+    for action in CatalogTransition.allCases {
+        api.post("resources/:id/\(action.rawValue)") { request, context in
+            let resource = try await resources.find(context)
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            let body = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : nil
+            let reason = try body.map { try JSON.decode(TransitionBody.self, from: $0).reason } ?? nil
+            let stored = try await ledger.transition(resourceID: resource.id, action, reason: reason,
+                                                     expectedVersion: try expectedVersion(request, body: body))
+            return try JSON.response(stored)
+        }
+    }
+    api.get("search") { request, _ in
+        let query = request.uri.queryParameters
+        let kindText = query.get("kind")
+        let kind = try kindText.map { text in
+            guard let kind = SearchQuery.Kind(rawValue: text) else {
+                throw LedgerError(.badRequest, "参数kind应为system或resource",
+                                  details: [ValidationIssue(field: "kind", value: text, rule: "query.kind", message: "应为system或resource")])
+            }
+            return kind
+        }
+        let search = SearchQuery(
+            text: query.get("q") ?? "", kind: kind, unit: query.get("unit"), status: query.get("status"),
+            shareType: query.get("shareType"), updateCycle: query.get("updateCycle"), state: query.get("state"),
+            page: PageRequest(limit: try intParameter(request, "limit", default: 50),
+                              offset: try intParameter(request, "offset", default: 0)))
+        return try JSON.response(try await ledger.search(search))
+    }
+    api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
+    return router
+}
+
+/// The body of a workflow action.
+struct TransitionBody: Decodable {
+    var reason: String?
+    var version: Int?
+}
+
+/// `GET /healthz`.
+struct Health: Encodable {
+    var status: String
+    var counts: [String: Int]
+    var codeListVersion: String
+}
+
+/// Builds the HTTP application on `host:port`; `onServerRunning` gets the bound channel (port 0 picks one).
+public func buildApplication(
+    ledger: Ledger, host: String, port: Int, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(ledger: ledger),
+        configuration: .init(address: .hostname(host, port: port), serverName: "ybz"),
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}

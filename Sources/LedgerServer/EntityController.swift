@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// CRUD routes of one entity under `/api/v1/<path>`: list (filters, `q`, `code`, `limit`, `offset`), create,
+/// read, replace (optimistic concurrency) and delete. `:id` is the natural key or the numeric row id.
+struct EntityController<E: StoredEntity, Context: RequestContext> {
+    let ledger: Ledger
+    let path: String
+
+    func register(on group: RouterGroup<Context>) {
+        group.get(RouterPath(path)) { request, _ in try await list(request, filters: [:]) }
+        group.post(RouterPath(path)) { request, _ in try await create(request, override: { $0 }) }
+        group.get(RouterPath("\(path)/:id")) { _, context in try JSON.response(try await find(context)) }
+        group.put(RouterPath("\(path)/:id")) { request, context in try await update(request, context) }
+        group.delete(RouterPath("\(path)/:id")) { request, context in try await delete(request, context) }
+    }
+
+    /// The row named by the `:id` parameter: natural key first, then numeric id.
+    func find(_ context: Context) async throws -> Stored<E> {
+        let id = try context.parameters.require("id")
+        do {
+            return try await ledger.fetch(E.self, key: id)
+        } catch let error as LedgerError where error.kind == .notFound {
+            guard let number = Int64(id) else { throw error }
+            return try await ledger.fetch(E.self, id: number)
+        }
+    }
+
+    func list(_ request: Request, filters fixed: [String: String]) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filters = fixed
+        var nameContains: String?
+        var code: String?
+        for (name, value) in query {
+            let (name, value) = (String(name), String(value))
+            switch name {
+            case "limit", "offset": continue
+            case "q": nameContains = value
+            case "code": code = value
+            default: filters[name] = value
+            }
+        }
+        let page = PageRequest(limit: try intParameter(request, "limit", default: 50),
+                               offset: try intParameter(request, "offset", default: 0))
+        if let code {
+            let item = try await ledger.fetch(E.self, key: code)
+            return try JSON.response(Page(items: [item], total: 1, limit: page.limit, offset: 0))
+        }
+        return try JSON.response(try await ledger.list(E.self, filters: filters, nameContains: nameContains, page: page))
+    }
+
+    /// Creates a record from the body after `override` (which fixes fields the route implies).
+    func create(_ request: Request, override: (E) -> E) async throws -> Response {
+        let record = override(try JSON.decode(E.self, from: try await JSON.body(of: request)))
+        let stored = try await ledger.create(record)
+        var response = try JSON.response(stored, status: .created)
+        response.headers[.eTag] = "\"\(stored.version)\""
+        response.headers[.location] = "/api/v1/\(path)/\(stored.id)"
+        return response
+    }
+
+    func update(_ request: Request, _ context: Context) async throws -> Response {
+        let body = try await JSON.body(of: request)
+        let current = try await find(context)
+        let record = try JSON.decode(E.self, from: body)
+        let stored = try await ledger.update(E.self, id: current.id, with: record,
+                                             expectedVersion: try expectedVersion(request, body: body))
+        var response = try JSON.response(stored)
+        response.headers[.eTag] = "\"\(stored.version)\""
+        return response
+    }
+
+    func delete(_ request: Request, _ context: Context) async throws -> Response {
+        let current = try await find(context)
+        try await ledger.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil))
+        return Response(status: .noContent)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import Logging
+
+/// The JSON error body of every failed request:
+/// `{"error": {"code", "message", "requestId", "details": [{field, value, rule, message, article}]}}`.
+struct ErrorBody: Encodable {
+    struct Content: Encodable {
+        var code: String
+        var message: String
+        var requestId: String
+        var details: [ValidationIssue]
+    }
+
+    var error: Content
+}
+
+extension LedgerError.Kind {
+    /// The HTTP status of each kind of error.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .validation: .unprocessableContent
+        }
+    }
+}
+
+/// Turns every error into the JSON error body; an unexpected error is logged with the request id and
+/// answered 500 without internals.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, code, message, details) = describe(error)
+            if status == .internalServerError {
+                context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))",
+                                                                    "path": "\(request.uri.path)"])
+            }
+            let body = ErrorBody(error: .init(code: code, message: message, requestId: context.id, details: details))
+            return try JSON.response(body, status: status)
+        }
+    }
+
+    private func describe(_ error: any Error) -> (HTTPResponse.Status, String, String, [ValidationIssue]) {
+        switch error {
+        case let error as LedgerError:
+            return (error.kind.status, error.kind.rawValue, error.message, error.details)
+        case let error as DecodingError:
+            let issue = DecodingProblem.issue(for: error)
+            return (.badRequest, "bad_request", "请求体不是有效的JSON或字段类型不符：\(issue.message)", [issue])
+        case let error as HTTPError:
+            let message = error.status == .notFound ? "没有这个地址" : (error.body ?? error.status.reasonPhrase)
+            return (error.status, error.status == .notFound ? "not_found" : "http_\(error.status.code)", message, [])
+        default:
+            return (.internalServerError, "internal_error", "服务器内部错误，请联系管理员并提供请求编号", [])
+        }
+    }
+}
+
+/// JSON encoding and decoding for handlers.
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A response with `value` as its JSON body.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The request body, at most 16 MiB.
+    static func body(of request: Request) async throws -> Data {
+        let buffer = try await request.body.collect(upTo: 16 << 20)
+        guard buffer.readableBytes > 0 else { throw LedgerError(.badRequest, "请求体为空，应为JSON对象") }
+        return Data(buffer.readableBytesView)
+    }
+
+    /// Decodes the request body as `T`.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw LedgerError(.badRequest, "请求体不是有效的JSON：\(error.localizedDescription)")
+        }
+    }
+}
+
+/// The version a write expects: `If-Match: "3"` (or `W/"3"`, `3`) or a `version` field in the body.
+func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
+    if let header = request.headers[.ifMatch] {
+        let digits = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        guard let version = Int(digits) else {
+            throw LedgerError(.badRequest, "If-Match 应为版本号，如 \"3\"",
+                              details: [ValidationIssue(field: "If-Match", value: header, rule: "version.format", message: "应为整数版本号")])
+        }
+        return version
+    }
+    struct VersionField: Decodable { var version: Int? }
+    guard let body else { return nil }
+    return try? JSONDecoder().decode(VersionField.self, from: body).version
+}
+
+/// An integer query parameter, or a 400 naming it.
+func intParameter(_ request: Request, _ name: String, default value: Int) throws -> Int {
+    guard let text = request.uri.queryParameters.get(name) else { return value }
+    guard let number = Int(text) else {
+        throw LedgerError(.badRequest, "参数\(name)应为整数",
+                          details: [ValidationIssue(field: name, value: text, rule: "query.integer", message: "应为整数")])
+    }
+    return number
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerServer
+import LedgerStore
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the ledger server (JSON API under /api/v1).")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Flag(help: "Load the 滕州 demo ledger into an empty database.") var demo = false
+
+    func run() async throws {
+        let (ledger, catalog) = try data.openLedger()
+        if demo {
+            if try await ledger.counts()["unit"] == 0 {
+                let report = try await Importer(ledger: ledger).run(files: [catalog.demoURL], dryRun: false)
+                guard report.committed else {
+                    try printReport(report, json: false)
+                    throw ExitCode.failure
+                }
+                print("已载入演示数据：\(report.files.map { "\($0.kind) \($0.created)" }.joined(separator: "，"))")
+            } else {
+                print("数据库已有数据，未重复载入演示数据")
+            }
+        }
+        var logger = Logger(label: "ybz")
+        logger.logLevel = .info
+        let host = self.host
+        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger) { channel in
+            let port = channel.localAddress?.port ?? 0
+            print("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
+        }
+        try await app.runService()
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import JSON or CSV files (units, projects, systems, resources, data items); all or nothing.")
+
+    @OptionGroup var data: DataOptions
+    @Argument(help: "Files to import: .json documents or .csv files (UTF-8 with or without BOM, or GB18030).")
+    var files: [String]
+    @Flag(help: "Check everything, write nothing.") var dryRun = false
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() async throws {
+        try await runImport(files: files, dryRun: dryRun, json: json, data: data)
+    }
+}
+
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check files with the same rules as import; write nothing.")
+
+    @OptionGroup var data: DataOptions
+    @Argument(help: "Files to check.") var files: [String]
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() async throws {
+        try await runImport(files: files, dryRun: true, json: json, data: data)
+    }
+}
+
+/// Runs an import (or a dry run) with a progress bar and exits non-zero when any row is refused.
+func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions) async throws {
+    let (ledger, _) = try data.openLedger()
+    let bar = ProgressBar()
+    let report: ImportReport
+    do {
+        report = try await Importer(ledger: ledger).run(files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun,
+                                                        progress: bar.update)
+    } catch let error as LedgerError {
+        bar.finish()
+        throw ValidationError(error.description)
+    }
+    bar.finish()
+    try printReport(report, json: json)
+    if report.rejectedRows > 0 { throw ExitCode.failure }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export the ledger losslessly as JSON or CSV.")
+
+    enum Format: String, ExpressibleByArgument { case json, csv }
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "json (one document) or csv (a folder of files, UTF-8 with BOM).") var format: Format = .json
+    @Option(help: "Only this unit (USCC) and what it owns.") var unit: String?
+    @Option(help: "Only this system (code) with its unit, projects and resources.") var system: String?
+    @Option(help: "Output file (json, default standard output) or folder (csv, required).") var out: String?
+
+    func validate() throws {
+        if unit != nil && system != nil { throw ValidationError("--unit and --system cannot be combined") }
+        if format == .csv && out == nil { throw ValidationError("--format csv needs --out FOLDER") }
+    }
+
+    func run() async throws {
+        let (ledger, _) = try data.openLedger()
+        let scope: ExportScope = unit.map { .unit($0) } ?? system.map { .system($0) } ?? .all
+        let exporter = Exporter(ledger: ledger, scope: scope)
+        do {
+            switch (format, out) {
+            case (.json, let out?): try await exporter.writeJSON(to: URL(fileURLWithPath: out))
+            case (.json, nil): try await exporter.writeJSON(to: FileHandle.standardOutput)
+            case (.csv, let out): try await exporter.writeCSV(to: URL(fileURLWithPath: out ?? "."))
+            }
+        } catch let error as LedgerError {
+            throw ValidationError(error.description)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// Where the ledger's data lives.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data folder; the database is DIR/ledger.sqlite.")
+    var data: String = "./ybz-data"
+
+    /// Opens the ledger on the data folder's database, creating both when missing.
+    func openLedger() throws -> (Ledger, CatalogDirectory) {
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let catalog = try CatalogDirectory.locate()
+        let database = try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
+        return (Ledger(database: database, codes: try catalog.codeLists()), catalog)
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar: Sendable {
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    func update(_ progress: ImportProgress) {
+        guard enabled, progress.totalBytes > 0 else { return }
+        let fraction = Double(progress.bytesRead) / Double(progress.totalBytes)
+        let filled = Int(fraction * 30)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(progress.file) \(progress.rows) 行".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Prints an import or validation report and says whether it succeeded.
+func printReport(_ report: ImportReport, json: Bool) throws {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        return
+    }
+    for file in report.files {
+        print("\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)")
+    }
+    for issue in report.issues {
+        print((issue.severity == .error ? "错误 " : "警告 ") + issue.line)
+    }
+    if report.dryRun {
+        print(report.rejectedRows == 0 ? "校验通过：\(report.totalRows) 行均可导入（未写入）" : "校验未通过：\(report.rejectedRows) 行有错误（未写入）")
+    } else {
+        print(report.committed ? "已导入 \(report.totalRows) 行" : "导入已取消：\(report.rejectedRows) 行有错误，数据库未作任何修改")
+    }
+}

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Generates the 滕州 demo ledger (catalog/demo/tengzhou-demo.json) and, with --scale-resources N,
+a larger synthetic ledger as CSV files for import measurements. Deterministic for a seed.
+
+    python3 scripts/generate_demo.py                          # writes catalog/demo/tengzhou-demo.json
+    python3 scripts/generate_demo.py --scale-resources 100000 --out /tmp/ybz-100k   # CSV folder
+"""
+import argparse, csv, json, os, random
+
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+DIVISION = "370481"  # 滕州市
+
+
+def uscc(rng, kind_digit):
+    """A valid 统一社会信用代码 (GB 32100-2015) for a Tengzhou organ (11…) or institution (12…)."""
+    body = "1" + kind_digit + DIVISION + "".join(rng.choice("0123456789") for _ in range(8)) + rng.choice(CHARSET[:10])
+    total = sum(CHARSET.index(c) * w for c, w in zip(body, WEIGHTS))
+    return body + CHARSET[(31 - total % 31) % 31]
+
+
+# (name, kind, department classification item code of codelists.yaml)
+CITY_UNITS = [
+    ("滕州市大数据中心", "事业单位", "24"), ("滕州市行政审批服务局", "行政机关", "23"),
+    ("滕州市公安局", "行政机关", "04"), ("滕州市人力资源和社会保障局", "行政机关", "08"),
+    ("滕州市自然资源局", "行政机关", "09"), ("滕州市卫生健康局", "行政机关", "17"),
+    ("滕州市教育和体育局", "行政机关", "02"), ("滕州市民政局", "行政机关", "05"),
+    ("滕州市市场监督管理局", "行政机关", "20"), ("滕州市住房和城乡建设局", "行政机关", "11"),
+    ("滕州市应急管理局", "行政机关", "19"), ("滕州市医疗保障局", "行政机关", "22"),
+    ("枣庄市生态环境局滕州分局", "垂直管理驻滕单位", "10"), ("滕州市交通运输局", "行政机关", "12"),
+    ("滕州市水利局", "行政机关", "13"), ("滕州市农业农村局", "行政机关", "14"),
+    ("滕州市财政局", "行政机关", "07"), ("滕州市统计局", "行政机关", "21"),
+    ("滕州市综合行政执法局", "行政机关", "25"), ("滕州市退役军人事务局", "行政机关", "18"),
+    ("滕州市司法局", "行政机关", "06"), ("滕州市文化和旅游局", "行政机关", "16"),
+    ("滕州市商务局", "行政机关", "15"), ("滕州市发展和改革局", "行政机关", "01"),
+]
+TOWNS = ["荆河街道", "龙泉街道", "北辛街道", "善南街道", "东沙河街道", "洪绪镇", "南沙河镇", "大坞镇", "滨湖镇",
+         "级索镇", "西岗镇", "姜屯镇", "鲍沟镇", "张汪镇", "官桥镇", "柴胡店镇", "羊庄镇", "木石镇", "界河镇",
+         "龙阳镇", "东郭镇"]
+
+# (system name, owner unit name, app categories, resource subjects)
+SYSTEMS = [
+    ("滕州市不动产登记信息管理平台", "滕州市自然资源局", ["政务服务类"], ["不动产登记", "不动产权证书", "抵押登记", "查封登记", "宗地"]),
+    ("滕州市国土空间基础信息平台", "滕州市自然资源局", ["辅助决策类"], ["国土空间规划", "土地利用现状", "耕地保护", "地名地址"]),
+    ("滕州市一网通办政务服务平台", "滕州市行政审批服务局", ["政务服务类"], ["办件", "行政许可", "电子证照", "事项目录", "好差评"]),
+    ("滕州市工程建设项目审批管理系统", "滕州市行政审批服务局", ["政务服务类"], ["工程建设项目", "施工许可", "联合验收"]),
+    ("滕州市社会保障卡一卡通服务系统", "滕州市人力资源和社会保障局", ["政务服务类"], ["社会保障卡", "养老保险参保", "失业保险", "就业登记"]),
+    ("滕州市人才服务管理平台", "滕州市人力资源和社会保障局", ["政务服务类"], ["人才认定", "人才补贴", "职称评审"]),
+    ("滕州市全民健康信息平台", "滕州市卫生健康局", ["政务服务类", "辅助决策类"], ["电子健康档案", "出生医学证明", "疫苗接种", "医疗机构"]),
+    ("滕州市智慧教育云平台", "滕州市教育和体育局", ["政务服务类"], ["学籍", "教师资格", "招生入学", "学校基本"]),
+    ("滕州市社会救助信息管理系统", "滕州市民政局", ["政务服务类"], ["低保对象", "特困供养", "临时救助", "婚姻登记"]),
+    ("滕州市养老服务综合管理平台", "滕州市民政局", ["政务服务类"], ["养老机构", "高龄津贴", "居家养老服务"]),
+    ("滕州市市场监管综合业务系统", "滕州市市场监督管理局", ["政务服务类"], ["市场主体登记", "行政处罚", "食品经营许可", "特种设备"]),
+    ("滕州市智慧住建综合管理平台", "滕州市住房和城乡建设局", ["数字机关类", "辅助决策类"], ["商品房预售", "物业服务企业", "建筑企业资质", "城镇燃气"]),
+    ("滕州市智慧应急指挥平台", "滕州市应急管理局", ["辅助决策类"], ["应急物资", "危险化学品企业", "安全生产许可", "灾害事件"]),
+    ("滕州市医保智能监管系统", "滕州市医疗保障局", ["政务服务类", "辅助决策类"], ["医保参保", "医保结算", "定点医药机构", "医保基金监管"]),
+    ("滕州市生态环境监测监控平台", "枣庄市生态环境局滕州分局", ["辅助决策类"], ["空气质量监测", "水质监测", "排污许可", "环境执法"]),
+    ("滕州市智慧交通管理平台", "滕州市交通运输局", ["辅助决策类"], ["道路运输许可", "公交线路", "交通流量", "出租车"]),
+    ("滕州市智慧水利管理平台", "滕州市水利局", ["辅助决策类"], ["河湖长制", "水雨情监测", "取水许可"]),
+    ("滕州市农业农村综合信息平台", "滕州市农业农村局", ["政务服务类"], ["农业经营主体", "农村集体资产", "耕地地力补贴", "动物防疫"]),
+    ("滕州市预算管理一体化系统", "滕州市财政局", ["数字机关类"], ["预算指标", "国库支付", "政府采购合同", "非税收入"]),
+    ("滕州市统计数据管理系统", "滕州市统计局", ["辅助决策类"], ["国民经济指标", "规模以上企业", "人口抽样"]),
+    ("滕州市城市运行管理服务平台", "滕州市综合行政执法局", ["辅助决策类"], ["城市部件", "案件办理", "环卫作业", "违法建设"]),
+    ("滕州市退役军人服务管理系统", "滕州市退役军人事务局", ["政务服务类"], ["退役军人", "优抚对象", "安置就业"]),
+    ("滕州市公共法律服务平台", "滕州市司法局", ["政务服务类"], ["法律援助", "人民调解", "社区矫正"]),
+    ("滕州市全域旅游服务平台", "滕州市文化和旅游局", ["政务服务类"], ["旅游景区", "文化市场经营", "游客流量"]),
+    ("滕州市商贸流通监测系统", "滕州市商务局", ["辅助决策类"], ["外贸企业", "商贸企业", "成品油流通"]),
+    ("滕州市投资项目在线审批监管平台", "滕州市发展和改革局", ["政务服务类"], ["投资项目", "价格监测", "信用信息"]),
+    ("滕州市政务协同办公系统", "滕州市大数据中心", ["数字机关类"], ["公文流转", "督查督办", "会议管理"]),
+    ("滕州市城市大脑数据中台", "滕州市大数据中心", ["辅助决策类"], ["城市体征指标", "人口画像", "企业画像", "事件中心"]),
+    ("滕州市12345政务服务便民热线系统", "滕州市大数据中心", ["政务服务类"], ["热线工单", "知识库", "满意度回访"]),
+    ("滕州市公安综合信息应用平台", "滕州市公安局", ["辅助决策类"], ["户籍人口", "流动人口", "机动车登记"]),
+]
+TOWN_SYSTEMS = ["荆河街道", "龙泉街道", "北辛街道", "善南街道", "洪绪镇", "官桥镇", "界河镇", "龙阳镇", "东郭镇", "级索镇"]
+TOWN_SUBJECTS = ["网格员", "网格事件", "重点人员", "实有房屋", "特殊人群", "矛盾纠纷"]
+
+ITEM_POOL = [
+    ("姓名", "C", 50), ("公民身份号码", "C", 18), ("性别", "C", 2), ("出生日期", "D", None), ("民族", "C", 20),
+    ("联系电话", "C", 20), ("住址", "C", 200), ("统一社会信用代码", "C", 18), ("单位名称", "C", 200),
+    ("法定代表人", "C", 50), ("登记日期", "D", None), ("办理时间", "T", None), ("金额", "Y", None),
+    ("数量", "N", 12), ("面积", "N", 14), ("经度", "B", None), ("纬度", "B", None), ("状态", "C", 10),
+    ("备注", "M", None), ("是否有效", "L", None), ("所属镇街", "C", 50), ("行政区划代码", "C", 12),
+    ("证照编号", "C", 64), ("业务编号", "C", 32), ("审批结果", "C", 20), ("有效期至", "D", None),
+    ("经办人", "C", 50), ("经办机构", "C", 100), ("更新时间", "T", None), ("附件", "G", None),
+    ("序号", "I", None), ("比例", "F", 8),
+]
+CONDITION = ["仅限相关业务部门履职使用，需经提供方审核", "仅向公安、民政、人社等部门共享，用于身份核验",
+             "按最小必要原则共享，需签订数据使用协议", "仅提供核验接口，不提供批量数据"]
+NO_SHARE_BASIS = ["《中华人民共和国个人信息保护法》第二十八条，涉及敏感个人信息",
+                  "《中华人民共和国保守国家秘密法》，涉及工作秘密"]
+CYCLES = ["实时"] * 2 + ["每日"] * 4 + ["每周"] * 2 + ["每月"] * 3 + ["每季度", "每年", "每半年"]
+
+
+def date(y, m, d):
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def add_months(ymd, months):
+    y, m, d = map(int, ymd.split("-"))
+    total = y * 12 + m - 1 + months
+    return date(total // 12, total % 12 + 1, min(d, 28))
+
+
+def build(rng):
+    units, unit_by_name = [], {}
+    for name, kind, dept in CITY_UNITS:
+        u = {"uscc": uscc(rng, "2" if kind == "事业单位" else "1"), "name": name, "kind": kind, "region": "市直",
+             "dataOfficer": rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["敏", "伟", "芳", "强", "静", "磊", "洋", "娜"])}
+        units.append(u)
+        unit_by_name[name] = (u, dept)
+    for town in TOWNS:
+        name = f"滕州市{town}{'办事处' if town.endswith('街道') else '人民政府'}"
+        u = {"uscc": uscc(rng, "1"), "name": name, "kind": "行政机关", "region": town}
+        units.append(u)
+        unit_by_name[name] = (u, "26")
+
+    specs = [(n, o, c, s) for n, o, c, s in SYSTEMS]
+    for town in TOWN_SYSTEMS:
+        owner = f"滕州市{town}{'办事处' if town.endswith('街道') else '人民政府'}"
+        specs.append((f"滕州市{town}基层治理信息平台", owner, ["辅助决策类"], TOWN_SUBJECTS))
+
+    projects, systems, resources = [], [], []
+    sequence = {}
+    for index, (name, owner, categories, subjects) in enumerate(specs, start=1):
+        unit, dept = unit_by_name[owner]
+        year = rng.choice([2020, 2021, 2022, 2023, 2024])
+        amount_yuan = rng.choice([380000, 650000, 980000, 1200000, 1850000, 2600000, 4200000])
+        contract = date(year, rng.randint(3, 6), rng.randint(1, 28))
+        trial_start = add_months(contract, 6)
+        trial_end = add_months(trial_start, rng.choice([1, 2, 3]))
+        accepted = add_months(trial_end, 2)
+        status = rng.choices(["运行", "试运行", "建设中", "停用"], [30, 4, 3, 3])[0]
+        m = {"demandFiled": date(year - 1, 9, 15), "demandReviewed": date(year - 1, 10, 20),
+             "projectFiled": date(year - 1, 11, 10), "jointReviewed": date(year - 1, 12, 5),
+             "approved": date(year, 1, 15), "contractSigned": contract,
+             "procurementFiled": add_months(contract, 0)}
+        if status != "建设中":
+            m.update({"initialAccepted": add_months(contract, 5), "trialStarted": trial_start, "trialEnded": trial_end})
+        if status in ("运行", "停用"):
+            m.update({"acceptanceApplied": add_months(trial_end, 1), "completionAccepted": accepted,
+                      "acceptanceFiled": add_months(accepted, 0)})
+        project = {"code": f"TZXM-{year}-{index:03d}", "name": name.replace("滕州市", "滕州市") + "建设项目",
+                   "unitUSCC": unit["uscc"], "category": "建设", "fundingSource": rng.choices(["财政预算", "上级扶持", "自筹"], [8, 1, 1])[0],
+                   "approvedAmount": f"{amount_yuan}.00", "preAssessmentReport": amount_yuan > 1000000,
+                   "milestones": m, "changes": []}
+        if rng.random() < 0.2:
+            delta = amount_yuan * rng.choice([5, 10, 20]) // 100
+            project["changes"].append({"date": add_months(contract, 3), "description": "调整建设内容，增加数据接口模块",
+                                       "amountDelta": f"{delta}.00", "filed": rng.random() < 0.8,
+                                       "reReviewed": delta * 100 > amount_yuan * 15 and rng.random() < 0.6})
+        projects.append(project)
+
+        code = f"TZ-SYS-{index:03d}"
+        integrated = rng.random()
+        platform = {"aishandongItems": [], "citybrainFeeds": []}
+        if integrated > 0.15:
+            platform["sharingOrgCode"] = f"TZGX{index:04d}"
+            platform["countyNodeId"] = f"XJJD-370481-{index:04d}"
+        if integrated > 0.3:
+            if "政务服务类" in categories:
+                platform["aishandongItems"] = [f"37048100{index:02d}{k:03d}" for k in range(1, rng.randint(2, 5))]
+            if "数字机关类" in categories:
+                platform["shandongtongAppId"] = f"sdt-app-{index:04d}"
+            if "辅助决策类" in categories:
+                platform["citybrainFeeds"] = [f"cb-feed-{index:03d}-{k}" for k in range(1, rng.randint(2, 4))]
+        crypto = rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]
+        system = {
+            "code": code, "name": name, "unitUSCC": unit["uscc"], "projectCodes": [project["code"]],
+            "status": status, "appCategories": categories, "summary": f"{name}，支撑{owner}相关业务办理与数据共享。",
+            "deployment": {"govCloud": rng.random() < 0.85, "cloudNative": rng.random() < 0.4},
+            "networks": rng.choice([["政务外网"], ["政务外网", "互联网"], ["政务内网"]]),
+            "security": {"mlpsLevel": rng.choice([2, 2, 3]), "mlpsAssessedOn": date(rng.choice([2024, 2025]), rng.randint(1, 12), 10),
+                         "classifiedProtection": False, "cryptoResult": crypto, "openMajorHazards": rng.choices([0, 1], [9, 1])[0]},
+            "xinchuang": rng.choice(["已建成", "已适配", "适配中", "未适配"]),
+            "cloudResources": {"allocatedVCPU": 16, "usedVCPU": rng.randint(2, 16), "allocatedMemoryGB": 64,
+                               "usedMemoryGB": rng.randint(8, 64), "allocatedStorageGB": 2000, "usedStorageGB": rng.randint(100, 2000)},
+            "platformIds": platform,
+            "materials": ["项目建设方案", "采购合同", "采购备案材料"] + (["初验报告", "试运行报告"] if "trialEnded" in m else [])
+                         + (["竣工验收申请", "政务信息资源目录"] if "completionAccepted" in m else []),
+            "ledgerUpdatedOn": date(rng.choice([2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
+        }
+        if crypto != "未开展":
+            system["security"]["cryptoAssessedOn"] = date(rng.choice([2024, 2025]), rng.randint(1, 12), 20)
+        if "completionAccepted" in m:
+            system["wentLiveOn"] = accepted
+        systems.append(system)
+        resources += make_resources(rng, system, dept, subjects, sequence, count=rng.randint(12, 20))
+    return units, projects, systems, resources
+
+
+def make_resources(rng, system, dept, subjects, sequence, count):
+    out = []
+    suffixes = ["信息", "登记信息", "办件信息", "统计信息", "台账", "明细", "目录", "变更信息"]
+    for n in range(count):
+        subject = subjects[n % len(subjects)]
+        name = subject + suffixes[(n // len(subjects)) % len(suffixes)]
+        if subject == "不动产登记" and n < len(subjects):
+            name = "不动产登记信息"
+        prefix = "3" + dept + rng.choice(["001", "002", "003", "004", "005"])
+        sequence[prefix] = sequence.get(prefix, 0) + 1
+        fmt = rng.choices(["数据库", "服务接口", "电子表格", "电子文件"], [7, 1, 1, 1])[0]
+        share = rng.choices(["无条件共享", "有条件共享", "不予共享"], [6, 3, 1])[0]
+        r = {"code": f"{prefix}/{sequence[prefix]:06d}", "name": name, "systemCode": system["code"],
+             "summary": f"{system['name']}产生的{name}，用于{subject}相关业务办理、统计分析和跨部门共享。",
+             "format": fmt, "shareType": share, "updateCycle": rng.choice(CYCLES), "openToPublic": False,
+             "relatedCodes": [], "state": rng.choices(["已发布", "待审核", "待提交", "已退回"], [14, 3, 2, 1])[0]}
+        r["formatType"] = {"数据库": rng.choice(["MySQL", "达梦", "人大金仓", "Oracle"]), "服务接口": "RESTful",
+                           "电子表格": "XLSX", "电子文件": "PDF"}[fmt]
+        if share == "有条件共享":
+            r["shareCondition"] = rng.choice(CONDITION)
+        if share == "不予共享":
+            r["shareCondition"] = rng.choice(NO_SHARE_BASIS)
+        else:
+            r["shareMethod"] = {"数据库": rng.choice(["数据库", "接口"]), "服务接口": "接口", "电子表格": "文件", "电子文件": "文件"}[fmt]
+        if share == "无条件共享" and rng.random() < 0.25:
+            r["openToPublic"] = True
+            r["openType"] = rng.choice(["无条件开放", "有条件开放"])
+            if r["openType"] == "有条件开放":
+                r["openCondition"] = "需实名注册并签署数据开放使用协议"
+        if r["state"] == "已退回":
+            r["returnReason"] = "信息项数据类型不完整，请补充数据长度"
+        if r["state"] == "已发布":
+            r["publishedOn"] = date(rng.choice([2024, 2025, 2026]), rng.randint(1, 9), rng.randint(1, 28))
+        records = rng.randint(1000, 900000)
+        r["records"] = records
+        r["storageMB"] = max(1, records // 800)
+        if share != "不予共享":
+            r["sharedRecords"] = rng.randint(0, records)
+        if r["openToPublic"]:
+            r["openedRecords"] = rng.randint(0, records)
+        items = rng.sample(ITEM_POOL, rng.randint(5, 20))
+        if fmt in ("电子文件",) and rng.random() < 0.5:
+            items = []
+        r["items"] = [dict({"name": i[0], "type": i[1]}, **({"length": i[2]} if i[2] else {})) for i in items]
+        out.append(r)
+    return out
+
+
+def write_json(path, units, projects, systems, resources):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"format": "ybz-ledger/1", "units": units, "projects": projects, "systems": systems,
+                   "resources": resources}, f, ensure_ascii=False, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def write_scale_csv(rng, out, n_resources):
+    """A synthetic ledger with n_resources resources (about 20 items each) as CSV files."""
+    os.makedirs(out, exist_ok=True)
+    n_systems = max(1, n_resources // 20)
+    units = [(uscc(rng, "1"), f"滕州市合成单位{i:05d}") for i in range(max(1, n_systems // 10))]
+    with open(f"{out}/units.csv", "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["统一社会信用代码", "单位名称", "单位类型", "所属区域"])
+        for code, name in units:
+            w.writerow([code, name, "行政机关", rng.choice(TOWNS)])
+    with open(f"{out}/systems.csv", "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["系统编号", "系统名称", "建设单位代码", "系统状态", "应用类别", "共享平台机构编码"])
+        for s in range(n_systems):
+            w.writerow([f"SYN-{s:06d}", f"合成政务信息系统{s:06d}", units[s % len(units)][0], "运行", "辅助决策类", f"GX{s:06d}"])
+    with open(f"{out}/resources.csv", "w", encoding="utf-8-sig", newline="") as f, \
+            open(f"{out}/data-items.csv", "w", encoding="utf-8-sig", newline="") as g:
+        w, wi = csv.writer(f), csv.writer(g)
+        w.writerow(["信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "共享类型", "共享条件",
+                    "共享方式", "更新周期", "结构化记录总数"])
+        wi.writerow(["信息资源代码", "序号", "信息项名称", "数据类型", "数据长度"])
+        subjects = [s for spec in SYSTEMS for s in spec[3]]
+        for r in range(n_resources):
+            code = f"3{(r % 26) + 1:02d}{(r // 26) % 5 + 1:03d}/{r // 130:06d}"
+            subject = subjects[r % len(subjects)]
+            share = rng.choices(["无条件共享", "有条件共享", "不予共享"], [6, 3, 1])[0]
+            w.writerow([code, f"{subject}信息{r}", f"SYN-{r % n_systems:06d}", f"{subject}相关业务数据，第{r}号资源。",
+                        "数据库", share, CONDITION[0] if share != "无条件共享" else "",
+                        "" if share == "不予共享" else "接口", rng.choice(CYCLES), rng.randint(100, 100000)])
+            for seq, (name, typ, length) in enumerate(rng.sample(ITEM_POOL, 20), start=1):
+                wi.writerow([code, seq, name, typ, length or ""])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=370481)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "catalog", "demo", "tengzhou-demo.json"))
+    parser.add_argument("--scale-resources", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    if args.scale_resources:
+        write_scale_csv(rng, args.out, args.scale_resources)
+    else:
+        write_json(args.out, *build(rng))
+
+
+if __name__ == "__main__":
+    main()
