@@ -193,7 +193,7 @@ def make_resources(rng, system, dept, subjects, sequence, count):
     suffixes = ["信息", "登记信息", "办件信息", "统计信息", "台账", "明细", "目录", "变更信息"]
     for n in range(count):
         subject = subjects[n % len(subjects)]
-        name = subject + suffixes[(n // len(subjects)) % len(suffixes)]
+        name = (subject + suffixes[(n // len(subjects)) % len(suffixes)]).replace("登记登记", "登记")
         if subject == "不动产登记" and n < len(subjects):
             name = "不动产登记信息"
         prefix = "3" + dept + rng.choice(["001", "002", "003", "004", "005"])

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import LedgerCore
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+@Suite("Store: CRUD, references, concurrency")
+struct LedgerStoreTests {
+    @Test func recordsRoundTripWithItems() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        #expect(resource.record == Fixtures.resource())
+        #expect(resource.version == 1)
+        #expect(resource.record.items.map(\.name) == ["不动产权证号", "登记日期"])
+        let system = try await ledger.fetch(InfoSystem.self, id: 1)
+        #expect(system.record.projectCodes == ["TZXM-2025-001"])
+    }
+
+    @Test func updatesBumpTheVersionAndStaleVersionsConflict() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        system.record.summary = "新的简介"
+        let updated = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1)
+        #expect(updated.version == 2)
+        system.record.summary = "另一人的修改"
+        await #expect(throws: LedgerError.versionConflict(expected: 1, actual: 2)) {
+            try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1)
+        }
+        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.summary == "新的简介")
+    }
+
+    @Test func naturalKeysArePermanentAndUnique() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        resource.record.code = "103003/000009"
+        let error = await #expect(throws: LedgerError.self) {
+            try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil)
+        }
+        #expect(error?.details.map(\.rule) == ["key.permanent"])
+        let duplicate = await #expect(throws: LedgerError.self) { try await ledger.create(Fixtures.resource()) }
+        #expect(duplicate?.details.map(\.rule) == ["key.unique"])
+    }
+
+    @Test func referencesMustExist() async throws {
+        let ledger = try Fixtures.ledger()
+        let error = await #expect(throws: LedgerError.self) { try await ledger.create(Fixtures.system()) }
+        #expect(error?.kind == .validation)
+        #expect(error?.details.first { $0.rule == "reference.exists" }?.field == "unitUSCC")
+    }
+
+    @Test func deletionIsRefusedWhileOthersReferTheRow() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        let error = await #expect(throws: LedgerError.self) {
+            try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil)
+        }
+        #expect(error?.kind == .conflict)
+        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: 1)
+        try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: 1)
+        #expect(try await ledger.counts()["data_item"] == 0)
+    }
+
+    @Test func createdResourcesStartAsDraftsAndMoveThroughTheWorkflow() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        #expect(resource.record.state == .draft)
+        let submitted = try await ledger.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1)
+        let returned = try await ledger.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil)
+        #expect(submitted.record.state == .pendingReview)
+        #expect(returned.record.state == .returned)
+        #expect(returned.record.returnReason == "共享条件不明确")
+        #expect(returned.version == 3)
+    }
+
+    @Test func editsKeepTheWorkflowStateAndOfflineResourcesAreFrozen() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let id = try await ledger.fetch(CatalogResource.self, key: "103003/000001").id
+        for action: CatalogTransition in [.submit, .approve] {
+            _ = try await ledger.transition(resourceID: id, action, reason: nil, expectedVersion: nil)
+        }
+        var edited = Fixtures.resource()
+        edited.state = .draft
+        edited.summary = "更新后的摘要"
+        let stored = try await ledger.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil)
+        #expect(stored.record.state == .published)
+        for action: CatalogTransition in [.takeOffline, .confirmOffline] {
+            _ = try await ledger.transition(resourceID: id, action, reason: nil, expectedVersion: nil)
+        }
+        await #expect(throws: LedgerError.self) {
+            try await ledger.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil)
+        }
+    }
+
+    @Test func listsPageAndFilter() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        for n in 2...5 {
+            _ = try await ledger.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"))
+        }
+        let page = try await ledger.list(CatalogResource.self, filters: ["shareType": "有条件共享"], page: PageRequest(limit: 2, offset: 2))
+        #expect(page.total == 5)
+        #expect(page.items.map(\.record.code) == ["103003/000003", "103003/000004"])
+        let named = try await ledger.list(CatalogResource.self, nameContains: "抵押")
+        #expect(named.total == 4)
+        await #expect(throws: LedgerError.self) { try await ledger.list(GovUnit.self, filters: ["shareType": "x"]) }
+    }
+
+    @Test func fileDatabasesUseWriteAheadLogging() async throws {
+        let folder = try Fixtures.temporaryDirectory()
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        do {
+            let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
+            _ = try await ledger.create(Fixtures.unit())
+        }
+        let reopened = try AppDatabase.open(path: path)
+        let mode = try await reopened.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        #expect(try await Ledger(database: reopened, codes: Fixtures.codes).counts()["unit"] == 1)
+    }
+}
+
+@Suite("Store: Chinese full-text search")
+struct SearchTests {
+    @Test func findsChineseSubstrings() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var other = Fixtures.resource(code: "103003/000002", name: "抵押登记信息")
+        other.summary = "抵押权设立、变更、注销信息"
+        other.items = [DataItem(name: "抵押权人", type: "C", length: 100)]
+        _ = try await ledger.create(other)
+        let hits = try await ledger.search(SearchQuery(text: "不动产"))
+        #expect(hits.items.map(\.code).contains("103003/000001"))
+        #expect(hits.items.map(\.kind).contains("system"))
+        #expect(!hits.items.map(\.code).contains("103003/000002"))
+    }
+
+    @Test func shortWordsAndItemNamesAreFound() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        #expect(try await ledger.search(SearchQuery(text: "抵押 登记", kind: .resource)).total == 0)
+        #expect(try await ledger.search(SearchQuery(text: "登记", kind: .resource)).total == 1)
+        #expect(try await ledger.search(SearchQuery(text: "不动产权证号")).items.first?.code == "103003/000001")
+    }
+
+    @Test func filtersNarrowResults() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        #expect(try await ledger.search(SearchQuery(text: "不动产", shareType: "无条件共享")).total == 0)
+        #expect(try await ledger.search(SearchQuery(text: "不动产", shareType: "有条件共享")).total == 1)
+        #expect(try await ledger.search(SearchQuery(text: "不动产", status: "运行")).items.map(\.kind) == ["system"])
+        #expect(try await ledger.search(SearchQuery(text: "不动产", unit: Fixtures.uscc(2))).total == 0)
+    }
+
+    @Test func searchTextFollowsEdits() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        resource.record.name = "房屋交易信息"
+        _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil)
+        #expect(try await ledger.search(SearchQuery(text: "房屋交易")).total == 1)
+        #expect(try await ledger.search(SearchQuery(text: "不动产登记信息", kind: .resource)).total == 0)
+    }
+}
