@@ -315,3 +315,27 @@ public enum CatalogTransition: String, CaseIterable, Sendable {
         return to
     }
 }
+
+extension CatalogResource {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+                  systemCode: try c.decode(.systemCode, default: ""), summary: try c.decode(.summary, default: ""),
+                  format: try c.decode(.format, default: ""), formatType: try c.decodeIfPresent(String.self, forKey: .formatType),
+                  items: try c.decode(.items, default: []), shareType: try c.decode(.shareType, default: ""),
+                  shareCondition: try c.decodeIfPresent(String.self, forKey: .shareCondition),
+                  shareMethod: try c.decodeIfPresent(String.self, forKey: .shareMethod),
+                  openToPublic: try c.decode(.openToPublic, default: false),
+                  openType: try c.decodeIfPresent(String.self, forKey: .openType),
+                  openCondition: try c.decodeIfPresent(String.self, forKey: .openCondition),
+                  updateCycle: try c.decode(.updateCycle, default: ""),
+                  publishedOn: try c.decodeIfPresent(CivilDate.self, forKey: .publishedOn),
+                  relatedCodes: try c.decode(.relatedCodes, default: []),
+                  storageMB: try c.decodeIfPresent(Int64.self, forKey: .storageMB),
+                  records: try c.decodeIfPresent(Int64.self, forKey: .records),
+                  sharedRecords: try c.decodeIfPresent(Int64.self, forKey: .sharedRecords),
+                  openedRecords: try c.decodeIfPresent(Int64.self, forKey: .openedRecords),
+                  state: try c.decode(.state, default: .draft),
+                  returnReason: try c.decodeIfPresent(String.self, forKey: .returnReason))
+    }
+}

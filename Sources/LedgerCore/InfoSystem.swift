@@ -234,3 +234,54 @@ public struct InfoSystem: LedgerRecord {
         }
     }
 }
+
+extension Deployment {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(govCloud: try c.decode(.govCloud, default: false), cloudNative: try c.decode(.cloudNative, default: false))
+    }
+}
+
+extension SecurityProfile {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(mlpsLevel: try c.decodeIfPresent(Int.self, forKey: .mlpsLevel),
+                  mlpsAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .mlpsAssessedOn),
+                  classifiedProtection: try c.decode(.classifiedProtection, default: false),
+                  cryptoResult: try c.decodeIfPresent(String.self, forKey: .cryptoResult),
+                  cryptoAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .cryptoAssessedOn),
+                  openMajorHazards: try c.decode(.openMajorHazards, default: 0))
+    }
+}
+
+extension PlatformIds {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(aishandongItems: try c.decode(.aishandongItems, default: []),
+                  shandongtongAppId: try c.decodeIfPresent(String.self, forKey: .shandongtongAppId),
+                  citybrainFeeds: try c.decode(.citybrainFeeds, default: []),
+                  countyNodeId: try c.decodeIfPresent(String.self, forKey: .countyNodeId),
+                  sharingOrgCode: try c.decodeIfPresent(String.self, forKey: .sharingOrgCode))
+    }
+}
+
+extension InfoSystem {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+                  unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
+                  status: try c.decode(SystemStatus.self, forKey: .status),
+                  projectCodes: try c.decode(.projectCodes, default: []),
+                  appCategories: try c.decode(.appCategories, default: []),
+                  summary: try c.decodeIfPresent(String.self, forKey: .summary),
+                  deployment: try c.decode(.deployment, default: Deployment()),
+                  networks: try c.decode(.networks, default: []),
+                  security: try c.decode(.security, default: SecurityProfile()),
+                  xinchuang: try c.decodeIfPresent(String.self, forKey: .xinchuang),
+                  cloudResources: try c.decode(.cloudResources, default: CloudResources()),
+                  platformIds: try c.decode(.platformIds, default: PlatformIds()),
+                  materials: try c.decode(.materials, default: []),
+                  wentLiveOn: try c.decodeIfPresent(CivilDate.self, forKey: .wentLiveOn),
+                  ledgerUpdatedOn: try c.decodeIfPresent(CivilDate.self, forKey: .ledgerUpdatedOn))
+    }
+}

@@ -187,3 +187,22 @@ public struct Project: LedgerRecord {
         return list.issues
     }
 }
+
+extension Project {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+                  unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
+                  category: try c.decode(ProjectCategory.self, forKey: .category),
+                  fundingSource: try c.decode(FundingSource.self, forKey: .fundingSource),
+                  approvedAmount: try c.decodeIfPresent(Money.self, forKey: .approvedAmount),
+                  exemption: try c.decodeIfPresent(Exemption.self, forKey: .exemption),
+                  preAssessmentReport: try c.decode(.preAssessmentReport, default: false),
+                  milestones: try c.decode(.milestones, default: Milestones()),
+                  changes: try c.decode(.changes, default: []))
+        demandOpinion = try c.decodeIfPresent(String.self, forKey: .demandOpinion)
+        demandPriority = try c.decodeIfPresent(String.self, forKey: .demandPriority)
+        performanceResult = try c.decodeIfPresent(PerformanceResult.self, forKey: .performanceResult)
+        performanceRectified = try c.decodeIfPresent(Bool.self, forKey: .performanceRectified)
+    }
+}

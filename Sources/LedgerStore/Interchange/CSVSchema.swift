@@ -96,16 +96,6 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    /// Fields every record of the kind has, before its cells are applied.
-    var template: [String: Any] {
-        switch self {
-        case .projects: ["milestones": [String: Any](), "changes": [Any]()]
-        case .systems: ["cloudResources": [String: Any](), "security": ["openMajorHazards": 0]]
-        case .resources: ["items": [Any]()]
-        default: [:]
-        }
-    }
-
     /// The file name used on export.
     var fileName: String { "\(rawValue).csv" }
 

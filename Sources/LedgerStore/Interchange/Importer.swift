@@ -105,7 +105,8 @@ struct ImportRun {
             }
             switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
             case nil: summary.rejected += 1
-            case let object?: try save(object, kind: kind, keepItems: true, file: file, row: location, summary: &summary)
+            case let object?:
+                try save(object, kind: kind, csvPaths: Set(columns.values.map(\.path)), file: file, row: location, summary: &summary)
             }
         }
         try items.finish(run: &self)
@@ -130,7 +131,7 @@ struct ImportRun {
     /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
     mutating func decodeRow(_ cells: [String], columns: [Int: CSVColumn], kind: RecordKind,
                             file: String, row: String) -> [String: Any]? {
-        var object = kind.template
+        var object: [String: Any] = [:]
         var failed = false
         for (index, column) in columns.sorted(by: { $0.key < $1.key }) {
             let cell = index < cells.count ? cells[index] : ""
@@ -160,7 +161,7 @@ struct ImportRun {
             var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
             for (index, object) in records.enumerated() {
                 summary.rows += 1
-                try save(object, kind: kind, keepItems: false, file: file, row: "\(kind.rawValue)[\(index)]", summary: &summary)
+                try save(object, kind: kind, csvPaths: nil, file: file, row: "\(kind.rawValue)[\(index)]", summary: &summary)
                 if index % 1000 == 0 {
                     progress(ImportProgress(file: file, bytesRead: Int64(data.count), totalBytes: Int64(data.count), rows: index))
                 }
@@ -172,18 +173,26 @@ struct ImportRun {
 
     // MARK: Records
 
-    private mutating func save(_ object: [String: Any], kind: RecordKind, keepItems: Bool, file: String, row: String,
+    /// Saves one record. A CSV row (`csvPaths` = its columns) updates a stored resource without touching its
+    /// data items (they come from the data-items file) or, when the file has no state column, its state.
+    private mutating func save(_ object: [String: Any], kind: RecordKind, csvPaths: Set<String>?, file: String, row: String,
                                summary: inout FileSummary) throws {
         switch kind {
         case .units: try save(GovUnit.self, object, file: file, row: row, summary: &summary)
         case .projects: try save(Project.self, object, file: file, row: row, summary: &summary)
         case .systems: try save(InfoSystem.self, object, file: file, row: row, summary: &summary)
         case .resources:
-            let db = self.db
+            let (db, writer) = (self.db, self.writer)
             try save(CatalogResource.self, object, file: file, row: row, summary: &summary) { resource in
-                guard keepItems, let id = try Int64.fetchOne(db, sql: "SELECT id FROM resource WHERE key = ?",
-                                                             arguments: [resource.naturalKey]) else { return }
-                try CatalogResource.loadChildren(into: &resource, rowID: id, in: db)
+                guard let csvPaths, let stored = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT id, body FROM resource WHERE key = ?"), arguments: [resource.naturalKey])
+                else { return }
+                try CatalogResource.loadChildren(into: &resource, rowID: stored["id"], in: db)
+                if !csvPaths.contains("state") {
+                    let previous = try writer.decode(CatalogResource.self, body: stored["body"])
+                    resource.state = previous.state
+                    resource.returnReason = previous.returnReason
+                }
             }
         case .dataItems: break
         }

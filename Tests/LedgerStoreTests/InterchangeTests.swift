@@ -1,0 +1,176 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `text` encoded as GB18030, the way Excel on Chinese Windows saves CSV.
+func gb18030(_ text: String) throws -> Data {
+    let descriptor = iconv_open("GB18030", "UTF-8")
+    defer { iconv_close(descriptor) }
+    var input = Array(text.utf8)
+    var output = [UInt8](repeating: 0, count: input.count * 2 + 4)
+    let produced = input.withUnsafeMutableBufferPointer { src in
+        output.withUnsafeMutableBufferPointer { dst in
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(src.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var inLeft = src.count
+            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self)
+            var outLeft = dst.count
+            _ = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
+            return dst.count - outLeft
+        }
+    }
+    return Data(output[..<produced])
+}
+
+@Suite("Import and export")
+struct InterchangeTests {
+    let folder = try! Fixtures.temporaryDirectory()
+
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    var unitsCSV: String {
+        """
+        统一社会信用代码,单位名称,单位类型,所属区域
+        \(Fixtures.uscc(1)),滕州市自然资源局,行政机关,市直
+        \(Fixtures.uscc(2)),"滕州市龙泉街道办事处",行政机关,龙泉街道
+
+        """
+    }
+
+    @Test func importsUTF8WithAndWithoutBOM() async throws {
+        let ledger = try Fixtures.ledger()
+        let plain = try write("units.csv", unitsCSV)
+        let bom = folder.appendingPathComponent("bom.csv")
+        try (Data([0xEF, 0xBB, 0xBF]) + Data(unitsCSV.replacingOccurrences(of: "自然资源局", with: "自然资源和规划局").utf8)).write(to: bom)
+        let first = try await Importer(ledger: ledger).run(files: [plain], dryRun: false)
+        #expect(first.committed)
+        #expect(first.files[0].encoding == "UTF-8")
+        #expect(first.files[0].created == 2)
+        let second = try await Importer(ledger: ledger).run(files: [bom], dryRun: false)
+        #expect(second.files[0].encoding == "UTF-8 (BOM)")
+        #expect(second.files[0].updated == 1)
+        #expect(second.files[0].unchanged == 1)
+        #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(1)).record.name == "滕州市自然资源和规划局")
+    }
+
+    @Test func detectsGB18030() async throws {
+        let ledger = try Fixtures.ledger()
+        let url = folder.appendingPathComponent("gbk.csv")
+        try gb18030(unitsCSV).write(to: url)
+        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        #expect(report.files[0].encoding == "GB18030")
+        #expect(report.committed)
+        #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(2)).record.region == "龙泉街道")
+    }
+
+    @Test func badRowsRefuseTheWholeImportAndNameFileRowFieldRule() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let before = try await ledger.counts()
+        let csv = try write("resources.csv", """
+            信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期,结构化记录总数
+            101001/000001,人口基本信息,TZ-SYS-001,户籍人口基本信息,数据库,无条件共享,,接口,每日,100
+            101001/000002,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,有条件共享,,接口,每日,100
+            101001/000003,出生信息,TZ-SYS-404,出生医学证明,数据库,无条件共享,,接口,每日,很多
+
+            """)
+        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        #expect(!report.committed)
+        #expect(report.files[0].rows == 3)
+        #expect(report.files[0].rejected == 2)
+        let errors = report.issues.filter { $0.severity == .error }
+        #expect(errors.contains { $0.row == "3" && $0.field == "shareCondition" && $0.rule == "share.condition-required" })
+        #expect(errors.contains { $0.row == "4" && $0.field == "结构化记录总数" && $0.rule == "cell.integer" })
+        #expect(errors.first { $0.rule == "share.condition-required" }?.line.hasPrefix("resources.csv:3 shareCondition") == true)
+        #expect(try await ledger.counts() == before)
+    }
+
+    @Test func quotedCellsMayHoldCommasQuotesAndLineBreaks() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let csv = try write("resources.csv", """
+            信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
+            101001/000001,人口基本信息,TZ-SYS-001,"户籍人口,含""流动人口""
+            第二行",数据库,无条件共享,,接口,每日
+            101001/000002,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,无条件共享,,接口,每日
+
+            """)
+        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        #expect(report.committed)
+        #expect(try await ledger.fetch(CatalogResource.self, key: "101001/000001").record.summary == "户籍人口,含\"流动人口\"\n第二行")
+        #expect(report.issues.contains { $0.row == "4" && $0.rule == "items.required" })
+    }
+
+    @Test func csvUpdatesKeepDataItemsAndWorkflowState() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let id = try await ledger.fetch(CatalogResource.self, key: "103003/000001").id
+        _ = try await ledger.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil)
+        let csv = try write("resources.csv", """
+            信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
+            103003/000001,不动产登记信息,TZ-SYS-001,更新后的摘要,数据库,有条件共享,仅限履职使用,接口,每周
+
+            """)
+        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        #expect(report.files[0].updated == 1)
+        let stored = try await ledger.fetch(CatalogResource.self, id: id)
+        #expect(stored.record.updateCycle == "每周")
+        #expect(stored.record.state == .pendingReview)
+        #expect(stored.record.items.count == 2)
+    }
+
+    @Test func dryRunWritesNothing() async throws {
+        let ledger = try Fixtures.ledger()
+        let report = try await Importer(ledger: ledger).run(files: [try write("units.csv", unitsCSV)], dryRun: true)
+        #expect(report.rejectedRows == 0)
+        #expect(!report.committed)
+        #expect(try await ledger.counts()["unit"] == 0)
+    }
+
+    @Test func demoLedgerRoundTripsThroughJSONAndCSV() async throws {
+        let source = try Fixtures.ledger()
+        let report = try await Importer(ledger: source).run(files: [Fixtures.catalog.demoURL], dryRun: false)
+        #expect(report.committed)
+        #expect(try await source.counts()["resource"]! >= 600)
+        let first = folder.appendingPathComponent("first.json")
+        try await Exporter(ledger: source).writeJSON(to: first)
+
+        let viaJSON = try Fixtures.ledger()
+        #expect(try await Importer(ledger: viaJSON).run(files: [first], dryRun: false).committed)
+        let second = folder.appendingPathComponent("second.json")
+        try await Exporter(ledger: viaJSON).writeJSON(to: second)
+        #expect(try Data(contentsOf: first) == Data(contentsOf: second))
+
+        let csvFiles = try await Exporter(ledger: source).writeCSV(to: folder.appendingPathComponent("csv"))
+        let viaCSV = try Fixtures.ledger()
+        #expect(try await Importer(ledger: viaCSV).run(files: csvFiles.reversed(), dryRun: false).committed)
+        let third = folder.appendingPathComponent("third.json")
+        try await Exporter(ledger: viaCSV).writeJSON(to: third)
+        #expect(try Data(contentsOf: first) == Data(contentsOf: third))
+        #expect(try await viaCSV.counts() == source.counts())
+    }
+
+    @Test func exportsOneSystemWithWhatItNeeds() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"))
+        let url = folder.appendingPathComponent("system.json")
+        try await Exporter(ledger: ledger, scope: .system("TZ-SYS-001")).writeJSON(to: url)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        #expect((document["units"] as! [Any]).count == 1)
+        #expect((document["projects"] as! [Any]).count == 1)
+        #expect((document["resources"] as! [[String: Any]])[0]["items"] as? [Any] != nil)
+    }
+
+    @Test func unknownFilesAreRefusedWithTheirName() async throws {
+        let ledger = try Fixtures.ledger()
+        let url = try write("notes.csv", "标题,内容\n一,二\n")
+        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger).run(files: [url], dryRun: false) }
+        #expect(error?.message.contains("notes.csv") == true)
+    }
+}
