@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import LedgerServer
+import LedgerStore
+import LedgerTestSupport
+import Logging
+import Testing
+
+/// The JSON error body.
+struct ErrorEnvelope: Decodable {
+    struct Detail: Decodable {
+        var field: String
+        var value: String
+        var rule: String
+        var article: String?
+    }
+    struct Content: Decodable {
+        var code: String
+        var message: String
+        var requestId: String
+        var details: [Detail]
+    }
+    var error: Content
+}
+
+func json<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
+    try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+}
+
+func body(_ value: some Encodable) throws -> ByteBuffer {
+    ByteBuffer(bytes: try JSONEncoder().encode(value))
+}
+
+func testApp(_ ledger: Ledger) -> some ApplicationProtocol {
+    buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+}
+
+struct StoredSystem: Decodable {
+    var id: Int64
+    var version: Int
+    var code: String
+    var summary: String?
+}
+
+@Suite("HTTP API")
+struct APITests {
+    @Test func healthReportsCounts() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        try await app.test(.router) { client in
+            do {
+                let response = try await client.execute(uri: "/healthz", method: .get)
+                #expect(response.status == .ok)
+                let health = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                #expect((health?["counts"] as? [String: Int])?["resource"] == 1)
+            }
+        }
+    }
+
+    @Test func registersAUnitAndRefusesABadUSCCWithDetails() async throws {
+        let app = testApp(try Fixtures.ledger())
+        try await app.test(.router) { client in
+            do {
+                let response = try await client.execute(uri: "/api/v1/units", method: .post, body: try body(Fixtures.unit()))
+                #expect(response.status == .created)
+                #expect(response.headers[.eTag] == "\"1\"")
+            }
+            var bad = Fixtures.unit(2)
+            bad.uscc = "11370481000000002Z"
+            do {
+                let response = try await client.execute(uri: "/api/v1/units", method: .post, body: try body(bad))
+                #expect(response.status == .unprocessableContent)
+                let envelope = try json(ErrorEnvelope.self, response.body)
+                #expect(envelope.error.code == "validation_failed")
+                #expect(envelope.error.details.first?.field == "uscc")
+                #expect(envelope.error.details.first?.rule == "uscc.check")
+                #expect(envelope.error.details.first?.article == "GB 32100-2015")
+                #expect(!envelope.error.requestId.isEmpty)
+            }
+        }
+    }
+
+    @Test func malformedBodiesAndUnknownRowsGiveJSONErrors() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        try await app.test(.router) { client in
+            do {
+                let response = try await client.execute(uri: "/api/v1/units", method: .post, body: ByteBuffer(string: "{not json"))
+                #expect(response.status == .badRequest)
+                #expect(try json(ErrorEnvelope.self, response.body).error.code == "bad_request")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems", method: .post,
+                                     body: ByteBuffer(string: #"{"code":"X","name":"Y","unitUSCC":"Z","status":"运营"}"#))
+                #expect(response.status == .badRequest)
+                #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.field == "status")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems/NOPE", method: .get)
+                #expect(response.status == .notFound)
+                #expect(try json(ErrorEnvelope.self, response.body).error.code == "not_found")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/nothing", method: .get)
+                #expect(response.status == .notFound)
+                #expect(try json(ErrorEnvelope.self, response.body).error.code == "not_found")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems?limit=many", method: .get)
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func staleVersionsConflict() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        var system = Fixtures.system(projects: ["TZXM-2025-001"])
+        system.summary = "第一次修改"
+        let first = system
+        system.summary = "基于旧版本的修改"
+        let stale = system
+        try await app.test(.router) { client in
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
+                                     body: try body(first))
+                #expect(response.status == .ok)
+                #expect(try json(StoredSystem.self, response.body).version == 2)
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
+                                     body: try body(stale))
+                #expect(response.status == .conflict)
+                #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.current")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems/1", method: .get)
+                #expect(try json(StoredSystem.self, response.body).summary == "第一次修改")
+            }
+        }
+    }
+
+    @Test func catalogOfASystemAndItsWorkflow() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        var draft = Fixtures.resource(code: "101001/000001", system: "ignored", name: "人口基本信息")
+        draft.state = .published
+        let resource = draft
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/resources", method: .post,
+                                              body: try body(resource))
+            #expect(response.status == .created)
+            let created = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+            #expect(created["state"] as? String == "待提交")
+            #expect(created["systemCode"] as? String == "TZ-SYS-001")
+            let id = created["id"] as! Int
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/resources", method: .get)
+                #expect(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) is [String: Any])
+                let page = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                #expect(page["total"] as? Int == 2)
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/resources/\(id)/approve", method: .post)
+                #expect(response.status == .conflict)
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/resources/\(id)/submit", method: .post)
+                #expect(response.status == .ok)
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/resources/\(id)/return", method: .post, body: ByteBuffer(string: "{}"))
+                #expect(response.status == .unprocessableContent)
+                #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "return.reason-required")
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/resources/\(id)/return", method: .post,
+                                     body: ByteBuffer(string: #"{"reason":"缺少共享条件依据"}"#))
+                let returned = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                #expect(returned["state"] as? String == "已退回")
+                #expect(returned["returnReason"] as? String == "缺少共享条件依据")
+            }
+        }
+    }
+
+    @Test func searchFindsChineseSubstrings() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        try await app.test(.router) { client in
+            let query = "q=%E4%B8%8D%E5%8A%A8%E4%BA%A7&kind=resource"  // q=不动产
+            do {
+                let response = try await client.execute(uri: "/api/v1/search?\(query)", method: .get)
+                #expect(response.status == .ok)
+                let page = try json(Page<SearchHit>.Decoded.self, response.body)
+                #expect(page.items.map(\.name) == ["不动产登记信息"])
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/search?q=x&kind=table", method: .get)
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func deletingAReferencedUnitConflicts() async throws {
+        let app = testApp(try await Fixtures.seededLedger())
+        try await app.test(.router) { client in
+            do {
+                let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .delete)
+                #expect(response.status == .conflict)
+            }
+        }
+    }
+}
+
+extension Page where Item == SearchHit {
+    /// The decodable shape of a search page, for tests.
+    struct Decoded: Decodable {
+        var items: [SearchHit]
+        var total: Int
+    }
+}
+
+@Suite("HTTP API over a real socket")
+struct LiveServerTests {
+    @Test func servesTheDemoLedgerOverLoopback() async throws {
+        let ledger = try Fixtures.ledger()
+        #expect(try await Importer(ledger: ledger).run(files: [Fixtures.catalog.demoURL], dryRun: false).committed)
+        try await testApp(ledger).test(.live) { client in
+            do {
+                let response = try await client.execute(uri: "/", method: .get)
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("一本账"))
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/systems?limit=5&offset=5", method: .get)
+                let page = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
+                #expect(page["total"] as? Int == 40)
+                #expect((page["items"] as? [Any])?.count == 5)
+            }
+            do {
+                let response = try await client.execute(uri: "/api/v1/units", method: .post, body: try body(Fixtures.unit(99, name: "滕州市测试局")))
+                #expect(response.status == .created)
+            }
+        }
+        #expect(try await ledger.counts()["unit"] == 46)
+    }
+}
