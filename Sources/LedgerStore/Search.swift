@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LedgerCore
 
@@ -75,10 +76,12 @@ extension Ledger {
                 guard wanted > 0 else { continue }
                 let columns = kind == .system ? "e.id, e.key, e.name, e.unit_key, NULL AS system_key"
                                               : "e.id, e.key, e.name, e.unit_key, e.system_key"
+                // Rows whose name holds the whole query come first, then by code: stable pages.
                 var pageArguments = arguments
-                pageArguments += [wanted, skip]
-                let rows = try Row.fetchAll(db, sql: "SELECT \(columns) \(filter) ORDER BY e.key LIMIT ? OFFSET ?",
-                                            arguments: pageArguments)
+                pageArguments += [query.text.trimmingCharacters(in: .whitespaces), wanted, skip]
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT \(columns) \(filter) ORDER BY instr(e.name, ?) = 0, e.key LIMIT ? OFFSET ?
+                    """, arguments: pageArguments)
                 skip = 0
                 hits += rows.map {
                     SearchHit(kind: kind.rawValue, id: $0["id"], code: $0["key"], name: $0["name"],

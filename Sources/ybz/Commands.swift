@@ -22,9 +22,9 @@ struct Serve: AsyncParsableCommand {
                     try printReport(report, json: false)
                     throw ExitCode.failure
                 }
-                print("已载入演示数据：\(report.files.map { "\($0.kind) \($0.created)" }.joined(separator: "，"))")
+                say("已载入演示数据：\(report.files.map { "\($0.kind) \($0.created)" }.joined(separator: "，"))")
             } else {
-                print("数据库已有数据，未重复载入演示数据")
+                say("数据库已有数据，未重复载入演示数据")
             }
         }
         var logger = Logger(label: "ybz")
@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
         let host = self.host
         let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger) { channel in
             let port = channel.localAddress?.port ?? 0
-            print("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
+            say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }
         try await app.runService()
     }

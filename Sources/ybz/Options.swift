@@ -42,8 +42,9 @@ func printReport(_ report: ImportReport, json: Bool) throws {
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
         return
     }
+    let outcome = report.committed ? "" : "（未写入）"
     for file in report.files {
-        print("\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)")
+        print("\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)\(outcome)")
     }
     for issue in report.issues {
         print((issue.severity == .error ? "错误 " : "警告 ") + issue.line)
@@ -53,4 +54,10 @@ func printReport(_ report: ImportReport, json: Bool) throws {
     } else {
         print(report.committed ? "已导入 \(report.totalRows) 行" : "导入已取消：\(report.rejectedRows) 行有错误，数据库未作任何修改")
     }
+}
+
+/// Prints a line to standard output at once, unbuffered, so that a long-running server's messages show
+/// even when its output goes to a pipe or a log file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

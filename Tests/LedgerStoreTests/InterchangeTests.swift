@@ -88,8 +88,8 @@ struct InterchangeTests {
         #expect(report.files[0].rejected == 2)
         let errors = report.issues.filter { $0.severity == .error }
         #expect(errors.contains { $0.row == "3" && $0.field == "shareCondition" && $0.rule == "share.condition-required" })
-        #expect(errors.contains { $0.row == "4" && $0.field == "结构化记录总数" && $0.rule == "cell.integer" })
-        #expect(errors.first { $0.rule == "share.condition-required" }?.line.hasPrefix("resources.csv:3 shareCondition") == true)
+        #expect(errors.contains { $0.row == "4" && $0.field == "records" && $0.column == "结构化记录总数" && $0.rule == "cell.integer" })
+        #expect(errors.first { $0.rule == "share.condition-required" }?.line.hasPrefix("resources.csv:3 共享条件(shareCondition)=（空）") == true)
         #expect(try await ledger.counts() == before)
     }
 

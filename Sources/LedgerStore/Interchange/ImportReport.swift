@@ -6,16 +6,19 @@ public struct RowIssue: Encodable, Sendable, Equatable {
     /// Spreadsheet row number (header = 1) for CSV, array index path for JSON.
     public var row: String
     public var field: String
+    /// The CSV column header of the field (`共享条件`), when the row came from a CSV file.
+    public var column: String?
     public var value: String
     public var rule: String
     public var message: String
     public var article: String?
     public var severity: ValidationIssue.Severity
 
-    init(file: String, row: String, issue: ValidationIssue) {
+    init(file: String, row: String, issue: ValidationIssue, column: String? = nil) {
         self.file = file
         self.row = row
         field = issue.field
+        self.column = column
         value = issue.value
         rule = issue.rule
         message = issue.message
@@ -23,10 +26,11 @@ public struct RowIssue: Encodable, Sendable, Equatable {
         severity = issue.severity
     }
 
-    /// `file:row field=value: message [rule, article]`.
+    /// `file:row 列名(field)=value：message [rule, article]`.
     public var line: String {
         let reference = [rule, article].compactMap { $0 }.joined(separator: ", ")
-        return "\(file):\(row) \(field)=\(value.isEmpty ? "（空）" : value)：\(message) [\(reference)]"
+        let name = column.map { "\($0)(\(field))" } ?? field
+        return "\(file):\(row) \(name)=\(value.isEmpty ? "（空）" : value)：\(message) [\(reference)]"
     }
 }
 

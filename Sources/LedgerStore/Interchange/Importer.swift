@@ -69,6 +69,8 @@ struct ImportRun {
     var issues: [RowIssue] = []
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
     var itemsFollow = false
+    /// The Chinese headers of the CSV file being read, by field path, to name columns in issues.
+    private var columnHeaders: [String: String] = [:]
     private let decoder = JSONDecoder()
 
     init(writer: RecordWriter, db: Database, now: String, progress: @escaping @Sendable (ImportProgress) -> Void) {
@@ -76,6 +78,11 @@ struct ImportRun {
         self.db = db
         self.now = now
         self.progress = progress
+    }
+
+    /// Adds issues of one row, naming the CSV column where the field has one.
+    mutating func record(_ found: [ValidationIssue], file: String, row: String) {
+        issues += found.map { RowIssue(file: file, row: row, issue: $0, column: columnHeaders[$0.field]) }
     }
 
     static func headerKey(_ cell: String) -> String {
@@ -94,6 +101,7 @@ struct ImportRun {
         }) { cells, row in
             if columns.isEmpty && row == 1 {
                 columns = mapHeaders(cells, kind: kind, file: file)
+                columnHeaders = Dictionary(columns.values.map { ($0.path, $0.header) }, uniquingKeysWith: { first, _ in first })
                 return
             }
             summary.rows += 1
@@ -110,6 +118,7 @@ struct ImportRun {
             }
         }
         try items.finish(run: &self)
+        columnHeaders = [:]
         summary.encoding = encoding.rawValue
         return summary
     }
@@ -121,8 +130,8 @@ struct ImportRun {
             if let column = kind.columns.first(where: { $0.header == key || $0.path == key }) {
                 mapped[index] = column
             } else if !key.isEmpty {
-                issues.append(RowIssue(file: file, row: "1", issue: ValidationIssue(
-                    field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略", severity: .warning)))
+                record([ValidationIssue(field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略",
+                                        severity: .warning)], file: file, row: "1")
             }
         }
         return mapped
@@ -140,8 +149,8 @@ struct ImportRun {
             case .success(nil): continue
             case .failure(let error):
                 failed = true
-                issues.append(RowIssue(file: file, row: row, issue: ValidationIssue(
-                    field: column.header, value: cell, rule: error.rule, message: error.message)))
+                record([ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message)],
+                       file: file, row: row)
             }
         }
         return failed ? nil : object
@@ -201,31 +210,30 @@ struct ImportRun {
     private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: [String: Any], file: String, row: String,
                                                 summary: inout FileSummary,
                                                 prepare: (inout E) throws -> Void = { _ in }) throws {
-        var record: E
+        var candidate: E
         do {
             let data = try JSONSerialization.data(withJSONObject: object)
-            record = try decoder.decode(E.self, from: data)
+            candidate = try decoder.decode(E.self, from: data)
         } catch let error as DecodingError {
             summary.rejected += 1
-            issues.append(RowIssue(file: file, row: row, issue: DecodingProblem.issue(for: error)))
+            record([DecodingProblem.issue(for: error)], file: file, row: row)
             return
         }
-        record.normalize(codes: writer.codes)
-        try prepare(&record)
+        candidate.normalize(codes: writer.codes)
+        try prepare(&candidate)
         do {
-            let (stored, outcome) = try writer.save(record, mode: .upsert, now: now, in: db)
+            let (stored, outcome) = try writer.save(candidate, mode: .upsert, now: now, in: db)
             switch outcome {
             case .created: summary.created += 1
             case .updated: summary.updated += 1
             case .unchanged: summary.unchanged += 1
             }
-            issues += stored.warnings.filter { !(itemsFollow && $0.rule == "items.required") }
-                .map { RowIssue(file: file, row: row, issue: $0) }
+            record(stored.warnings.filter { !(itemsFollow && $0.rule == "items.required") }, file: file, row: row)
         } catch let error as LedgerError {
             summary.rejected += 1
             let details = error.details.isEmpty
                 ? [ValidationIssue(field: "", value: "", rule: error.kind.rawValue, message: error.message)] : error.details
-            issues += details.map { RowIssue(file: file, row: row, issue: $0) }
+            record(details, file: file, row: row)
         }
     }
 }
@@ -240,8 +248,8 @@ struct ItemImport {
         guard let object = run.decodeRow(cells, columns: columns, kind: .dataItems, file: file, row: row) else { return false }
         let key = Normalize.text(object["resourceCode"] as? String ?? "")
         func reject(_ field: String, _ value: String, _ rule: String, _ message: String) -> Bool {
-            run.issues.append(RowIssue(file: file, row: row, issue: ValidationIssue(
-                field: field, value: value, rule: rule, message: message, article: Reference.catalogGuideline)))
+            run.record([ValidationIssue(field: field, value: value, rule: rule, message: message,
+                                        article: Reference.catalogGuideline)], file: file, row: row)
             return false
         }
         if current?.key != key {
@@ -265,7 +273,7 @@ struct ItemImport {
             problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
                                             message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
-        run.issues += problems.map { RowIssue(file: file, row: row, issue: $0) }
+        run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }
         let seq = (object["seq"] as? Int64).map { Int($0) } ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
