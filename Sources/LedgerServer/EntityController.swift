@@ -17,9 +17,10 @@ struct EntityController<E: StoredEntity, Context: RequestContext> {
         group.delete(RouterPath("\(path)/:id")) { request, context in try await delete(request, context) }
     }
 
-    /// The row named by the `:id` parameter: natural key first, then numeric id.
+    /// The row named by the `:id` parameter: natural key first (percent-decoded), then numeric id.
     func find(_ context: Context) async throws -> Stored<E> {
-        let id = try context.parameters.require("id")
+        let raw = try context.parameters.require("id")
+        let id = raw.removingPercentEncoding ?? raw  // resource codes hold "/", sent as %2F
         do {
             return try await ledger.fetch(E.self, key: id)
         } catch let error as LedgerError where error.kind == .notFound {
