@@ -85,16 +85,22 @@ public struct CodeLists: Codable, Sendable {
     }
 }
 
-/// Cleaning of text typed into spreadsheets: surrounding white space (including the full-width space),
-/// and trailing punctuation.
+/// Cleaning of text typed into spreadsheets: surrounding white space (including the full-width space and a
+/// stray byte-order mark), and trailing punctuation.
 public enum Normalize {
     static let trailing: Set<Character> = ["。", "．", ".", "，", ",", "；", ";", "、", "：", ":"]
 
-    /// Trims white space (ASCII and U+3000) and trailing punctuation.
+    /// Trims white space (ASCII, U+3000, U+FEFF) and trailing punctuation.
     public static func text(_ value: String) -> String {
-        var result = value.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{3000}\u{FEFF}")))
-        while let last = result.last, trailing.contains(last) { result.removeLast() }
-        return result.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{3000}")))
+        guard let first = value.first, let last = value.last else { return value }
+        if !isSpace(first) && !isSpace(last) && !trailing.contains(last) { return value }
+        var result = Substring(value).drop(while: isSpace)
+        while let last = result.last, isSpace(last) || trailing.contains(last) { result.removeLast() }
+        return String(result)
+    }
+
+    private static func isSpace(_ character: Character) -> Bool {
+        character.isWhitespace || character == "\u{FEFF}"
     }
 
     /// `nil` for a value that is empty after trimming.

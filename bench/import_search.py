@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Measures ledger import and search on demand (never in CI): the demo ledger and a generated CSV ledger of
+N resources (20 data items each) are imported with the release binary, timed against the sqlite3 shell's
+plain `.import` of the same CSV rows (the no-validation reference, measured in the same run); then the server
+is started on the imported database and Chinese search latency is sampled over loopback.
+
+    swift build -c release --product ybz
+    python3 bench/import_search.py --resources 100000
+"""
+import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+YBZ = os.path.join(ROOT, ".build", "release", "ybz")
+
+
+def timed(cmd, **kw):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def peak_rss_mb(cmd):
+    """Runs cmd under /usr/bin/time -v when available and returns (seconds, peak RSS in MB or None)."""
+    if not os.path.exists("/usr/bin/time"):
+        return timed(cmd), None
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    for line in result.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            return elapsed, int(line.split()[-1]) / 1024
+    return elapsed, None
+
+
+def sqlite_reference(folder, work):
+    """The sqlite3 shell importing the same CSV rows into plain tables (no validation, no index but keys)."""
+    db = os.path.join(work, "reference.sqlite")
+    script = "\n".join([
+        "PRAGMA journal_mode=WAL;",
+        "CREATE TABLE resource(code TEXT PRIMARY KEY, name, system, summary, format, share_type, share_condition, share_method, update_cycle, records);",
+        "CREATE TABLE data_item(resource TEXT, seq INTEGER, name, type, length, PRIMARY KEY(resource, seq)) WITHOUT ROWID;",
+        ".mode csv",
+        f".import --skip 1 {folder}/resources.csv resource",
+        f".import --skip 1 {folder}/data-items.csv data_item",
+    ])
+    start = time.perf_counter()
+    subprocess.run(["sqlite3", db], input=script, text=True, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def search_latencies(data, queries, rounds):
+    port = free_port()
+    server = subprocess.Popen([YBZ, "serve", "--data", data, "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        samples = {}
+        for query in queries:
+            url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode(query)
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                body = urllib.request.urlopen(url, timeout=30).read()
+                times.append((time.perf_counter() - start) * 1000)
+            total = json.loads(body)["total"]
+            times.sort()
+            samples[json.dumps(query, ensure_ascii=False)] = (total, statistics.median(times), times[int(len(times) * 0.95) - 1])
+        return samples
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--resources", type=int, default=100000)
+    parser.add_argument("--rounds", type=int, default=50)
+    args = parser.parse_args()
+    if not os.path.exists(YBZ):
+        sys.exit("build first: swift build -c release --product ybz")
+    work = tempfile.mkdtemp(prefix="ybz-bench-")
+    try:
+        demo = timed([YBZ, "import", "--data", f"{work}/demo", os.path.join(ROOT, "catalog/demo/tengzhou-demo.json")], cwd=ROOT)
+        folder = f"{work}/csv"
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts/generate_demo.py"), "--scale-resources",
+                        str(args.resources), "--out", folder], check=True)
+        files = [f"{folder}/{name}.csv" for name in ("units", "systems", "resources", "data-items")]
+        size_mb = sum(os.path.getsize(f) for f in files) / 1e6
+        seconds, rss = peak_rss_mb([YBZ, "import", "--data", f"{work}/big"] + files)
+        reference = sqlite_reference(folder, work)
+        items = args.resources * 20
+        print(f"demo ledger import (758 rows, 7,620 items): {demo:.2f} s")
+        print(f"{args.resources:,} resources + {items:,} items ({size_mb:.0f} MB CSV): {seconds:.1f} s "
+              f"= {args.resources / seconds:,.0f} resources/s, {items / seconds:,.0f} items/s; peak RSS {rss or 0:.0f} MB")
+        print(f"sqlite3 .import of the same resource and item rows (reference): {reference:.1f} s; ratio {seconds / reference:.2f}x")
+        queries = [{"q": "不动产"}, {"q": "不动产登记", "kind": "resource"}, {"q": "社会保障卡", "shareType": "无条件共享"},
+                   {"q": "登记", "kind": "resource"}, {"q": "公民身份号码", "kind": "resource", "limit": "20"}]
+        for query, (total, p50, p95) in search_latencies(f"{work}/big", queries, args.rounds).items():
+            print(f"search {query}: {total:,} hits, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
