@@ -134,7 +134,12 @@ extension CatalogResource: StoredEntity {
                                        "updateCycle": "update_cycle", "state": "state"]
     public var displayName: String { name }
     public var searchText: String {
-        ([code, name, summary] + items.map(\.name)).joined(separator: " ")
+        Self.searchText(code: code, name: name, summary: summary, itemNames: items.map(\.name))
+    }
+
+    /// What full-text search looks in: code, name, summary and data item names.
+    static func searchText(code: String, name: String, summary: String, itemNames: [String]) -> String {
+        ([code, name, summary] + itemNames).joined(separator: " ")
     }
 
     public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] {

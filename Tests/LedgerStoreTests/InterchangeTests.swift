@@ -154,6 +154,9 @@ struct InterchangeTests {
         try await Exporter(ledger: viaCSV).writeJSON(to: third)
         #expect(try Data(contentsOf: first) == Data(contentsOf: third))
         #expect(try await viaCSV.counts() == source.counts())
+        let itemSearch = SearchQuery(text: "公民身份号码", kind: .resource)
+        #expect(try await viaCSV.search(itemSearch).total == source.search(itemSearch).total)
+        #expect(try await viaCSV.search(itemSearch).total > 0)
     }
 
     @Test func exportsOneSystemWithWhatItNeeds() async throws {

@@ -118,29 +118,29 @@ enum CellCodec {
     static let falseWords: Set<String> = ["否", "false", "FALSE", "False", "0", "N", "n", "no", "无", ""]
 
     /// The JSON value of a cell, `nil` when the field is absent, or a message when the cell cannot be read.
-    static func decode(_ raw: String, as kind: CSVColumn.Kind) -> Result<Any?, CellError> {
+    static func decode(_ raw: String, as kind: CSVColumn.Kind) -> Result<JSONValue?, CellError> {
         let cell = Normalize.text(raw)
         switch kind {
-        case .text: return .success(raw.trimmingCharacters(in: .whitespaces))
-        case .optional: return .success(cell.isEmpty ? nil : cell)
+        case .text: return .success(.string(cell))
+        case .optional: return .success(cell.isEmpty ? nil : .string(cell))
         case .int:
             if cell.isEmpty { return .success(nil) }
-            guard let value = Int64(cell.replacingOccurrences(of: ",", with: "")) else {
+            guard let value = Int64(cell) ?? Int64(cell.filter { $0 != "," }) else {
                 return .failure(CellError(rule: "cell.integer", message: "“\(cell)”不是整数"))
             }
-            return .success(value)
+            return .success(.int(value))
         case .optionalBool where cell.isEmpty:
             return .success(nil)
         case .bool, .optionalBool:
-            if trueWords.contains(cell) { return .success(true) }
-            if falseWords.contains(cell) { return .success(false) }
+            if trueWords.contains(cell) { return .success(.bool(true)) }
+            if falseWords.contains(cell) { return .success(.bool(false)) }
             return .failure(CellError(rule: "cell.boolean", message: "“\(cell)”应为“是”或“否”"))
         case .list:
-            return .success(cell.split(whereSeparator: { $0 == ";" || $0 == "；" })
-                .map { Normalize.text(String($0)) }.filter { !$0.isEmpty })
+            return .success(.array(cell.split(whereSeparator: { $0 == ";" || $0 == "；" })
+                .map { Normalize.text(String($0)) }.filter { !$0.isEmpty }.map(JSONValue.string)))
         case .json:
-            if cell.isEmpty { return .success([Any]()) }
-            guard let value = try? JSONSerialization.jsonObject(with: Data(cell.utf8)) else {
+            if cell.isEmpty { return .success(.array([])) }
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(cell.utf8)) else {
                 return .failure(CellError(rule: "cell.json", message: "不是有效的JSON"))
             }
             return .success(value)
@@ -148,40 +148,24 @@ enum CellCodec {
     }
 
     /// The cell text of a JSON value.
-    static func encode(_ value: Any?, as kind: CSVColumn.Kind) -> String {
-        guard let value, !(value is NSNull) else { return "" }
-        switch kind {
-        case .bool, .optionalBool: return (value as? Bool) == true ? "是" : "否"
-        case .list: return ((value as? [Any]) ?? []).map { "\($0)" }.joined(separator: ";")
-        case .json:
-            if let array = value as? [Any], array.isEmpty { return "" }
-            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
-        case .int:
-            if let number = value as? NSNumber { return number.stringValue }
-            return "\(value)"
-        case .text, .optional: return "\(value)"
+    static func encode(_ value: JSONValue?, as kind: CSVColumn.Kind) -> String {
+        switch (value, kind) {
+        case (nil, _), (.null?, _): return ""
+        case (.bool(let flag)?, _): return flag ? "是" : "否"
+        case (.array(let values)?, .list): return values.map { encode($0, as: .text) }.joined(separator: ";")
+        case (.array(let values)?, .json) where values.isEmpty: return ""
+        case (let value?, .json): return String(decoding: sortedJSON(value), as: UTF8.self)
+        case (.string(let text)?, _): return text
+        case (.int(let number)?, _): return String(number)
+        case (.double(let number)?, _): return String(number)
+        case (let value?, _): return String(decoding: sortedJSON(value), as: UTF8.self)
         }
     }
 
-    /// Reads `path` (`a.b`) from a JSON object.
-    static func value(at path: String, in object: [String: Any]) -> Any? {
-        let parts = path.split(separator: ".").map(String.init)
-        var current: Any? = object
-        for part in parts { current = (current as? [String: Any])?[part] }
-        return current
-    }
-
-    /// Writes `value` at `path` into a JSON object, creating nested objects.
-    static func set(_ value: Any, at path: String, in object: inout [String: Any]) {
-        let parts = path.split(separator: ".").map(String.init)
-        if parts.count == 1 {
-            object[parts[0]] = value
-            return
-        }
-        var child = object[parts[0]] as? [String: Any] ?? [:]
-        set(value, at: parts.dropFirst().joined(separator: "."), in: &child)
-        object[parts[0]] = child
+    private static func sortedJSON(_ value: JSONValue) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)) ?? Data()
     }
 }
 

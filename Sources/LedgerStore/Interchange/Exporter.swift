@@ -72,8 +72,8 @@ public struct Exporter: Sendable {
                 var csv = try CSVWriter(url: url)
                 try csv.write(kind.columns.map(\.header))
                 try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
-                    let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(record)) as? [String: Any] ?? [:]
-                    try csv.write(kind.columns.map { CellCodec.encode(CellCodec.value(at: $0.path, in: object), as: $0.kind) })
+                    let object = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(record))
+                    try csv.write(kind.columns.map { CellCodec.encode(object.value(at: $0.path), as: $0.kind) })
                 }
                 try csv.close()
                 urls.append(url)

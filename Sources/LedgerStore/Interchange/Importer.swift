@@ -139,13 +139,13 @@ struct ImportRun {
 
     /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
     mutating func decodeRow(_ cells: [String], columns: [Int: CSVColumn], kind: RecordKind,
-                            file: String, row: String) -> [String: Any]? {
-        var object: [String: Any] = [:]
+                            file: String, row: String) -> JSONValue? {
+        var object = JSONValue.object([:])
         var failed = false
         for (index, column) in columns.sorted(by: { $0.key < $1.key }) {
             let cell = index < cells.count ? cells[index] : ""
             switch CellCodec.decode(cell, as: column.kind) {
-            case .success(let value?): CellCodec.set(value, at: column.path, in: &object)
+            case .success(let value?): object.set(value, at: Substring(column.path))
             case .success(nil): continue
             case .failure(let error):
                 failed = true
@@ -161,12 +161,12 @@ struct ImportRun {
     mutating func importJSON(_ url: URL) throws -> [FileSummary] {
         let file = url.lastPathComponent
         let data = try Data(contentsOf: url)
-        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw LedgerError(.badRequest, "\(file)：不是JSON对象（应为 {\"units\": [...], \"systems\": [...], ...}）")
         }
         var summaries: [FileSummary] = []
         for kind in RecordKind.allCases where kind != .dataItems {
-            guard let records = document[kind.rawValue] as? [[String: Any]] else { continue }
+            guard case .array(let records)? = document[kind.rawValue] else { continue }
             var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
             for (index, object) in records.enumerated() {
                 summary.rows += 1
@@ -184,7 +184,7 @@ struct ImportRun {
 
     /// Saves one record. A CSV row (`csvPaths` = its columns) updates a stored resource without touching its
     /// data items (they come from the data-items file) or, when the file has no state column, its state.
-    private mutating func save(_ object: [String: Any], kind: RecordKind, csvPaths: Set<String>?, file: String, row: String,
+    private mutating func save(_ object: JSONValue, kind: RecordKind, csvPaths: Set<String>?, file: String, row: String,
                                summary: inout FileSummary) throws {
         switch kind {
         case .units: try save(GovUnit.self, object, file: file, row: row, summary: &summary)
@@ -207,13 +207,12 @@ struct ImportRun {
         }
     }
 
-    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: [String: Any], file: String, row: String,
+    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: JSONValue, file: String, row: String,
                                                 summary: inout FileSummary,
                                                 prepare: (inout E) throws -> Void = { _ in }) throws {
         var candidate: E
         do {
-            let data = try JSONSerialization.data(withJSONObject: object)
-            candidate = try decoder.decode(E.self, from: data)
+            candidate = try decoder.decode(E.self, from: object.data)
         } catch let error as DecodingError {
             summary.rejected += 1
             record([DecodingProblem.issue(for: error)], file: file, row: row)
@@ -241,12 +240,12 @@ struct ImportRun {
 /// Data items from a CSV file: rows of one resource must be contiguous; the file replaces the items of
 /// each resource it names.
 struct ItemImport {
-    private var current: (key: String, id: Int64, names: Set<String>, seq: Int)?
+    private var current: (key: String, id: Int64, names: [String], seen: Set<String>, seq: Int)?
     private var finished: Set<String> = []
 
     mutating func add(cells: [String], columns: [Int: CSVColumn], run: inout ImportRun, file: String, row: String) throws -> Bool {
         guard let object = run.decodeRow(cells, columns: columns, kind: .dataItems, file: file, row: row) else { return false }
-        let key = Normalize.text(object["resourceCode"] as? String ?? "")
+        let key = Normalize.text(object.value(at: "resourceCode")?.stringValue ?? "")
         func reject(_ field: String, _ value: String, _ rule: String, _ message: String) -> Bool {
             run.record([ValidationIssue(field: field, value: value, rule: rule, message: message,
                                         article: Reference.catalogGuideline)], file: file, row: row)
@@ -262,36 +261,39 @@ struct ItemImport {
                 return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
             }
             try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
-            current = (key, id, [], 0)
+            current = (key, id, [], [], 0)
         }
-        var item = DataItem(name: object["name"] as? String ?? "", type: object["type"] as? String ?? "",
-                            length: (object["length"] as? Int64).map { Int($0) }, description: object["description"] as? String)
+        var item = DataItem(name: object.value(at: "name")?.stringValue ?? "", type: object.value(at: "type")?.stringValue ?? "",
+                            length: object.value(at: "length")?.intValue.map { Int($0) },
+                            description: object.value(at: "description")?.stringValue)
         item.name = Normalize.text(item.name)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
         var problems = DataItem.issues(of: item, codes: run.writer.codes)
-        if current!.names.contains(item.name) {
+        if current!.seen.contains(item.name) {
             problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
                                             message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
         run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }
-        let seq = (object["seq"] as? Int64).map { Int($0) } ?? current!.seq + 1
+        let seq = object.value(at: "seq")?.intValue.map { Int($0) } ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
-        current!.names.insert(item.name)
+        current!.names.append(item.name)
+        current!.seen.insert(item.name)
         try run.db.cachedStatement(
             sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [current!.id, seq, item.name, item.type, item.length, item.description])
         return true
     }
 
-    /// Refreshes the search text and version of the resource whose items were just replaced.
+    /// Refreshes the search text of the resource whose items were just replaced.
     mutating func finish(run: inout ImportRun) throws {
         guard let done = current else { return }
         current = nil
         finished.insert(done.key)
-        guard let body = try String.fetchOne(run.db, sql: "SELECT body FROM resource WHERE id = ?", arguments: [done.id]) else { return }
-        var resource = try run.writer.decode(CatalogResource.self, body: body)
-        try CatalogResource.loadChildren(into: &resource, rowID: done.id, in: run.db)
-        try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [resource.searchText, done.id])
+        guard let row = try Row.fetchOne(run.db.cachedStatement(
+            sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [done.id])
+        else { return }
+        let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.names)
+        try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [text, done.id])
     }
 }
