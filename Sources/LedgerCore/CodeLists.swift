@@ -69,6 +69,7 @@ public struct CodeLists: Codable, Sendable {
 
     /// The data type for `C`, `字符型`, or `字符型C`.
     public func dataType(_ value: String) -> DataTypeEntry? {
+        if let exact = dataTypes.first(where: { $0.code == value }) { return exact }
         let key = Normalize.text(value).uppercased()
         return dataTypes.first { $0.code == key || $0.name == key || "\($0.name)\($0.code)" == key }
     }
@@ -86,21 +87,36 @@ public struct CodeLists: Codable, Sendable {
 }
 
 /// Cleaning of text typed into spreadsheets: surrounding white space (including the full-width space and a
-/// stray byte-order mark), and trailing punctuation.
+/// stray byte-order mark), and trailing punctuation. Works on Unicode scalars: it runs for every cell of an import.
 public enum Normalize {
-    static let trailing: Set<Character> = ["。", "．", ".", "，", ",", "；", ";", "、", "：", ":"]
-
-    /// Trims white space (ASCII, U+3000, U+FEFF) and trailing punctuation.
+    /// Trims white space (ASCII, no-break, U+2000-U+200B, U+3000, U+FEFF) and trailing punctuation (。，；、： and ASCII).
     public static func text(_ value: String) -> String {
-        guard let first = value.first, let last = value.last else { return value }
-        if !isSpace(first) && !isSpace(last) && !trailing.contains(last) { return value }
-        var result = Substring(value).drop(while: isSpace)
-        while let last = result.last, isSpace(last) || trailing.contains(last) { result.removeLast() }
-        return String(result)
+        let scalars = value.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return value }
+        if !isSpace(first) && !isSpace(last) && !isTrailingPunctuation(last) { return value }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isSpace(scalars[start]) { start = scalars.index(after: start) }
+        while start < end {
+            let previous = scalars.index(before: end)
+            guard isSpace(scalars[previous]) || isTrailingPunctuation(scalars[previous]) else { break }
+            end = previous
+        }
+        return String(scalars[start..<end])
     }
 
-    private static func isSpace(_ character: Character) -> Bool {
-        character.isWhitespace || character == "\u{FEFF}"
+    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
+    }
+
+    private static func isTrailingPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "。", "．", ".", "，", ",", "；", ";", "、", "：", ":": true
+        default: false
+        }
     }
 
     /// `nil` for a value that is empty after trimming.

@@ -50,6 +50,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
 
     /// The value at a dotted path (`security.mlpsLevel`), or `nil`.
     func value(at path: String) -> JSONValue? {
+        if case .object(let fields) = self, !path.utf8.contains(UInt8(ascii: ".")) { return fields[path] }
         var current: JSONValue? = self
         for part in path.split(separator: ".") {
             guard case .object(let fields)? = current else { return nil }
@@ -61,6 +62,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
     /// Sets the value at a dotted path, creating objects on the way.
     mutating func set(_ value: JSONValue, at path: Substring) {
         guard case .object(var fields) = self else { return }
+        self = .null  // release the enum's reference so that `fields` is mutated in place
         if let dot = path.firstIndex(of: ".") {
             let head = String(path[..<dot])
             var child = fields[head] ?? .object([:])
