@@ -170,6 +170,26 @@ struct InterchangeTests {
         #expect((document["resources"] as! [[String: Any]])[0]["items"] as? [Any] != nil)
     }
 
+    @Test func jsonRowsAreNamedByIndexAndKey() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let url = try write("catalog.json", """
+            {"resources": [{"code": "101001/000001", "name": "人口基本信息", "systemCode": "TZ-SYS-001", "summary": "户籍人口",
+              "format": "数据库", "shareType": "不予共享", "updateCycle": "每日", "items": [{"name": "姓名", "type": "C"}]}]}
+            """)
+        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        let rows = report.issues.filter { $0.severity == .error }.map { "\($0.row) \($0.field) \($0.rule)" }
+        #expect(rows == ["resources[0] 101001/000001 shareCondition share.condition-required",
+                         "resources[0] 101001/000001 items[0].length item.length-required"])
+    }
+
+    @Test func utf16FilesAreRefusedWithAdvice() async throws {
+        let ledger = try Fixtures.ledger()
+        let url = folder.appendingPathComponent("utf16.csv")
+        try (Data([0xFF, 0xFE]) + unitsCSV.data(using: .utf16LittleEndian)!).write(to: url)
+        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger).run(files: [url], dryRun: false) }
+        #expect(error?.message.contains("UTF-16") == true)
+    }
+
     @Test func unknownFilesAreRefusedWithTheirName() async throws {
         let ledger = try Fixtures.ledger()
         let url = try write("notes.csv", "标题,内容\n一,二\n")

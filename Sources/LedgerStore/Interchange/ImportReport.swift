@@ -3,7 +3,7 @@ import LedgerCore
 /// One problem of one imported row, located as `file:row` (CSV) or `file: resources[3]` (JSON).
 public struct RowIssue: Encodable, Sendable, Equatable {
     public var file: String
-    /// Spreadsheet row number (header = 1) for CSV, array index path for JSON.
+    /// Spreadsheet row number (header = 1) for CSV; array index and natural key for JSON (`resources[3] 101001/000004`).
     public var row: String
     public var field: String
     /// The CSV column header of the field (`共享条件`), when the row came from a CSV file.

@@ -46,10 +46,12 @@ public struct Importer: Sendable {
         case "json": return nil
         case "csv", "txt":
             var headers: [String]?
-            _ = try? CSVReader(url: url).forEachRow { row, _ in
-                headers = row.map(ImportRun.headerKey)
-                throw CancellationError()
-            }
+            do {
+                _ = try CSVReader(url: url).forEachRow { row, _ in
+                    headers = row.map(ImportRun.headerKey)
+                    throw CancellationError()  // the header row is all that is needed
+                }
+            } catch is CancellationError {}
             guard let headers, let kind = RecordKind.detect(headers: headers) else {
                 throw LedgerError(.badRequest, "\(url.lastPathComponent)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
             }
@@ -170,7 +172,8 @@ struct ImportRun {
             var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
             for (index, object) in records.enumerated() {
                 summary.rows += 1
-                try save(object, kind: kind, csvPaths: nil, file: file, row: "\(kind.rawValue)[\(index)]", summary: &summary)
+                let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
+                try save(object, kind: kind, csvPaths: nil, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
                 if index % 1000 == 0 {
                     progress(ImportProgress(file: file, bytesRead: Int64(data.count), totalBytes: Int64(data.count), rows: index))
                 }
