@@ -1,9 +1,8 @@
 import Foundation
 
-/// A JSON tree used between CSV cells and records: built from cells, written as JSON text for `JSONDecoder`,
-/// and read back from an encoded record for export. Cheaper on Linux than bridging `[String: Any]` through
-/// `JSONSerialization`.
-indirect enum JSONValue: Codable, Equatable, Sendable {
+/// A JSON tree: import rows built from CSV cells, probe response bodies, exported records read by path.
+/// Cheaper on Linux than bridging `[String: Any]` through `JSONSerialization`.
+public indirect enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -12,7 +11,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
@@ -23,7 +22,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -37,19 +36,19 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// The text of a string value.
-    var stringValue: String? {
+    public var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
     /// The number of an integer value.
-    var intValue: Int64? {
+    public var intValue: Int64? {
         if case .int(let number) = self { return number }
         return nil
     }
 
     /// The value at a dotted path (`security.mlpsLevel`), or `nil`.
-    func value(at path: String) -> JSONValue? {
+    public func value(at path: String) -> JSONValue? {
         if case .object(let fields) = self, !path.utf8.contains(UInt8(ascii: ".")) { return fields[path] }
         var current: JSONValue? = self
         for part in path.split(separator: ".") {
@@ -60,7 +59,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// Sets the value at a dotted path, creating objects on the way.
-    mutating func set(_ value: JSONValue, at path: Substring) {
+    public mutating func set(_ value: JSONValue, at path: Substring) {
         guard case .object(var fields) = self else { return }
         self = .null  // release the enum's reference so that `fields` is mutated in place
         if let dot = path.firstIndex(of: ".") {
@@ -75,7 +74,7 @@ indirect enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// Compact JSON text.
-    var data: Data {
+    public var data: Data {
         var text = ""
         write(to: &text)
         return Data(text.utf8)

@@ -1,0 +1,197 @@
+import Foundation
+import LedgerCore
+
+/// A condition of a probe spec: `<subject> <operator> <literal>`, e.g. `status == 200`,
+/// `body.data.online == true`, `elapsed < 2s`, `cert.expiresIn > 14d`, `body.items.len > 0`.
+///
+/// Subjects: `status`, `elapsed`, `header.<name>`, `body.<path>` (with `.len` for the length of an array, object
+/// or string), `age.<path>` (time since the ISO 8601 timestamp at that body path), `cert.expiresIn`. Literals: numbers, durations (`500ms`, `2s`, `5m`, `1h`, `14d`), `true`, `false`,
+/// `null`, and "quoted text".
+public struct Condition: Sendable, Equatable, CustomStringConvertible {
+    public enum Operator: String, Sendable, CaseIterable {
+        case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+    }
+
+    /// A literal or a resolved subject.
+    public enum Value: Sendable, Equatable, CustomStringConvertible {
+        case number(Double)
+        /// A duration in milliseconds.
+        case duration(Double)
+        case text(String)
+        case bool(Bool)
+        case null
+        /// The subject does not exist in the response.
+        case missing
+
+        public var description: String {
+            switch self {
+            case .number(let n): n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+            case .duration(let ms): ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
+            case .text(let t): "\"\(t)\""
+            case .bool(let b): String(b)
+            case .null: "null"
+            case .missing: "missing"
+            }
+        }
+
+        var magnitude: Double? {
+            switch self {
+            case .number(let n), .duration(let n): n
+            default: nil
+            }
+        }
+    }
+
+    public let subject: String
+    public let op: Operator
+    public let literal: Value
+    public let description: String
+
+    /// Parses a condition; the error says what is wrong.
+    public init(_ text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let op = Operator.allCases.first(where: { trimmed.contains(" \($0.rawValue) ") }) else {
+            throw ConditionError("“\(text)”应为“主体 运算符 值”，运算符为 == != < <= > >=，两侧留空格")
+        }
+        let parts = trimmed.components(separatedBy: " \(op.rawValue) ")
+        guard parts.count == 2 else { throw ConditionError("“\(text)”只能有一个运算符") }
+        let subject = parts[0].trimmingCharacters(in: .whitespaces)
+        guard Self.isKnownSubject(subject) else {
+            throw ConditionError("“\(subject)”不是可用的主体（status、elapsed、header.名称、body.路径、age.路径、cert.expiresIn）")
+        }
+        self.subject = subject
+        self.op = op
+        self.literal = try Self.literal(parts[1].trimmingCharacters(in: .whitespaces))
+        self.description = trimmed
+        if (op == .less || op == .greater || op == .lessOrEqual || op == .greaterOrEqual), literal.magnitude == nil {
+            throw ConditionError("“\(text)”：\(op.rawValue) 只能与数字或时长比较")
+        }
+    }
+
+    static func isKnownSubject(_ subject: String) -> Bool {
+        ["status", "elapsed", "cert.expiresIn"].contains(subject)
+            || (subject.hasPrefix("body.") && subject.count > 5) || (subject.hasPrefix("header.") && subject.count > 7)
+            || (subject.hasPrefix("age.") && subject.count > 4)
+    }
+
+    static func literal(_ text: String) throws -> Value {
+        switch text {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "null": return .null
+        default: break
+        }
+        if text.count >= 2, text.first == "\"", text.last == "\"" { return .text(String(text.dropFirst().dropLast())) }
+        if let number = Double(text) { return .number(number) }
+        for (suffix, factor) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0), ("d", 86_400_000.0)] {
+            if text.hasSuffix(suffix), let amount = Double(text.dropLast(suffix.count)) { return .duration(amount * factor) }
+        }
+        throw ConditionError("“\(text)”不是数字、时长（500ms、2s、14d）、true/false/null 或带引号的文本")
+    }
+
+    /// Evaluates against a response, with the resolved value shown: `status (404) == 200`.
+    public func evaluate(_ response: ProbeResponse) -> ConditionResult {
+        let actual = resolve(response)
+        let passed = compare(actual, literal)
+        return ConditionResult(expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(literal)", passed: passed)
+    }
+
+    func resolve(_ response: ProbeResponse) -> Value {
+        switch subject {
+        case "status": return .number(Double(response.status))
+        case "elapsed": return .duration(response.elapsedMs)
+        case "cert.expiresIn":
+            guard let expiry = response.tlsExpiresAt else { return .missing }
+            return .duration(expiry.timeIntervalSince(response.receivedAt) * 1000)
+        default: break
+        }
+        if subject.hasPrefix("header.") {
+            let name = String(subject.dropFirst(7)).lowercased()
+            return response.headers[name].map(Value.text) ?? .missing
+        }
+        if subject.hasPrefix("age.") {
+            guard case .string(let text)? = response.json?.value(at: String(subject.dropFirst(4))),
+                  let instant = Timestamp.parse(text) else { return .missing }
+            return .duration(response.receivedAt.timeIntervalSince(instant) * 1000)
+        }
+        var path = String(subject.dropFirst(5))
+        let wantsLength = path.hasSuffix(".len")
+        if wantsLength { path = String(path.dropLast(4)) }
+        guard let body = response.json, let value = body.value(at: path) else { return .missing }
+        if wantsLength {
+            switch value {
+            case .array(let items): return .number(Double(items.count))
+            case .object(let fields): return .number(Double(fields.count))
+            case .string(let text): return .number(Double(text.count))
+            default: return .missing
+            }
+        }
+        switch value {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let n): return .number(Double(n))
+        case .double(let n): return .number(n)
+        case .string(let s): return .text(s)
+        case .array, .object: return .text(String(decoding: value.data, as: UTF8.self))
+        }
+    }
+
+    func compare(_ actual: Value, _ expected: Value) -> Bool {
+        if let left = actual.magnitude, let right = expected.magnitude {
+            switch op {
+            case .equal: return left == right
+            case .notEqual: return left != right
+            case .less: return left < right
+            case .lessOrEqual: return left <= right
+            case .greater: return left > right
+            case .greaterOrEqual: return left >= right
+            }
+        }
+        switch op {
+        case .equal: return actual == expected
+        case .notEqual: return actual != expected && actual != .missing
+        default: return false
+        }
+    }
+}
+
+/// A condition that cannot be parsed.
+public struct ConditionError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What a condition can look at.
+public struct ProbeResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var json: JSONValue?
+    public var elapsedMs: Double
+    public var receivedAt: Date
+    public var tlsExpiresAt: Date?
+
+    public init(status: Int, headers: [String: String], body: [UInt8], elapsedMs: Double, receivedAt: Date,
+                tlsExpiresAt: Date? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsedMs = elapsedMs
+        self.receivedAt = receivedAt
+        self.tlsExpiresAt = tlsExpiresAt
+        json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+    }
+}
+
+/// Timestamps as platforms write them: ISO 8601 with or without fractional seconds, or a civil date (CST).
+public enum Timestamp {
+    /// The instant of `text`, or `nil`.
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        guard let day = CivilDate(text) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// The unified platforms a system must be connected to (Art. 18(3), 22(7), 28).
+public enum Platform: String, CaseIterable, Codable, Sendable, Comparable {
+    case aishandong
+    case shandongtong
+    case citybrain
+    case countyNode = "county-node"
+    case sharingPlatform = "sharing-platform"
+
+    /// The Chinese name.
+    public var label: String {
+        switch self {
+        case .aishandong: "爱山东"
+        case .shandongtong: "山东通"
+        case .citybrain: "城市大脑"
+        case .countyNode: "一体化大数据平台县级节点"
+        case .sharingPlatform: "滕州市级数据共享开放平台"
+        }
+    }
+
+    public static func < (lhs: Platform, rhs: Platform) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The outcome of one probe of one target. The score reads verdicts only, never attempts.
+public enum VerdictOutcome: String, Codable, Sendable, CaseIterable {
+    /// Every condition held.
+    case pass
+    /// The platform answered and a condition failed, or it said the id is unknown (positive evidence).
+    case fail
+    /// No conclusive answer: transport errors after retries, 5xx, malformed bodies, authentication refused.
+    case error
+    /// Not probed: the platform's canary failed in this run, or the platform is in maintenance.
+    case skipped
+    /// The probe does not apply (category, status, or no such object in the ledger).
+    case notApplicable = "not-applicable"
+}
+
+/// Why a verdict was skipped.
+public enum SkipReason: String, Codable, Sendable {
+    case platformUnavailable = "platform-unavailable"
+    case maintenance
+}
+
+/// One condition with the value it was evaluated against: `status (404) == 200`.
+public struct ConditionResult: Codable, Sendable, Equatable {
+    public var expression: String
+    public var resolved: String
+    public var passed: Bool
+
+    public init(expression: String, resolved: String, passed: Bool) {
+        self.expression = expression
+        self.resolved = resolved
+        self.passed = passed
+    }
+}
+
+/// The transport facts of one HTTP attempt.
+public struct ProbeAttempt: Codable, Sendable, Equatable {
+    public var number: Int
+    public var url: String
+    public var startedAt: Date
+    /// Milliseconds until the request was written, until the response head arrived, and in total.
+    public var sentMs: Double?
+    public var firstByteMs: Double?
+    public var totalMs: Double
+    public var status: Int?
+    /// A transport error (`timeout`, `connection refused` …), when there was no usable response.
+    public var error: String?
+    /// SHA-256 of the body (hex) and its first 512 bytes.
+    public var bodySHA256: String?
+    public var bodySnippet: String?
+    /// Certificate expiry, where TLS was used.
+    public var tlsExpiresAt: Date?
+
+    public init(number: Int, url: String, startedAt: Date, totalMs: Double) {
+        self.number = number
+        self.url = url
+        self.startedAt = startedAt
+        self.totalMs = totalMs
+    }
+}
+
+/// The verdict of one probe of one target (a system, a service item, a feed or a catalog resource).
+public struct Verdict: Codable, Sendable, Equatable {
+    public var platform: Platform
+    /// The probe's id in its spec (`service-item`, `resource-mounted` …).
+    public var probe: String
+    public var systemCode: String
+    /// The object probed: item code, feed id, resource code, app id or system code.
+    public var target: String
+    public var outcome: VerdictOutcome
+    public var skipReason: SkipReason?
+    /// The platform said the id is unknown or nothing is mounted: positive evidence of no integration.
+    public var notIntegrated: Bool
+    public var reason: String
+    public var conditions: [ConditionResult]
+    public var attempts: [ProbeAttempt]
+    /// The platform's own timestamp of the last update, and our clock when the answer came.
+    public var platformUpdatedAt: String?
+    public var checkedAt: Date
+    /// SHA-256 of the spec file that produced the verdict.
+    public var specHash: String
+
+    public init(platform: Platform, probe: String, systemCode: String, target: String, outcome: VerdictOutcome,
+                reason: String, checkedAt: Date, specHash: String) {
+        self.platform = platform
+        self.probe = probe
+        self.systemCode = systemCode
+        self.target = target
+        self.outcome = outcome
+        self.reason = reason
+        self.checkedAt = checkedAt
+        self.specHash = specHash
+        skipReason = nil
+        notIntegrated = false
+        conditions = []
+        attempts = []
+    }
+}
+
+/// Freshness of a catalog resource: stale when last update + 更新周期 + grace is before the as-of date.
+public enum Freshness {
+    /// Whether data last updated on `lastUpdate` is stale on `asOf` for a cycle of `cycleDays` and `graceDays`.
+    public static func isStale(lastUpdate: CivilDate, cycleDays: Int, graceDays: Int, asOf: CivilDate) -> Bool {
+        lastUpdate.adding(days: cycleDays + graceDays) < asOf
+    }
+}
+
+/// The status of an integration changes only after `threshold` consecutive verdicts that disagree with it.
+public struct IntegrationStatus: Codable, Sendable, Equatable {
+    public var status: VerdictOutcome
+    public var candidate: VerdictOutcome?
+    public var streak: Int
+
+    public init(status: VerdictOutcome, candidate: VerdictOutcome? = nil, streak: Int = 0) {
+        self.status = status
+        self.candidate = candidate
+        self.streak = streak
+    }
+
+    /// The status after one more conclusive verdict (pass or fail); other outcomes leave it as it is.
+    public func next(_ outcome: VerdictOutcome, threshold: Int) -> IntegrationStatus {
+        guard outcome == .pass || outcome == .fail else { return self }
+        if outcome == status { return IntegrationStatus(status: status) }
+        let streak = candidate == outcome ? self.streak + 1 : 1
+        return streak >= threshold ? IntegrationStatus(status: outcome) : IntegrationStatus(status: status, candidate: outcome, streak: streak)
+    }
+}

@@ -1,0 +1,111 @@
+import Connectors
+import Foundation
+import LedgerCore
+import LedgerTestSupport
+import Testing
+
+func response(_ status: Int, _ body: String, elapsedMs: Double = 12) -> ProbeResponse {
+    ProbeResponse(status: status, headers: ["content-type": "application/json"], body: Array(body.utf8),
+                  elapsedMs: elapsedMs, receivedAt: Date())
+}
+
+@Suite("Conditions")
+struct ConditionTests {
+    @Test func evaluatesWithTheResolvedValue() throws {
+        let result = try Condition("status == 200").evaluate(response(404, "{}"))
+        #expect(!result.passed)
+        #expect(result.resolved == "status (404) == 200")
+        let online = try Condition("body.data.online == true").evaluate(response(200, #"{"data":{"online":true}}"#))
+        #expect(online.passed)
+        #expect(try Condition("elapsed < 2s").evaluate(response(200, "{}", elapsedMs: 2500)).resolved == "elapsed (2500ms) < 2000ms")
+        #expect(try Condition("body.items.len > 0").evaluate(response(200, #"{"items":[1,2]}"#)).passed)
+        #expect(try !Condition("body.items.len > 0").evaluate(response(200, #"{"items":[]}"#)).passed)
+        #expect(try Condition("body.data.name == \"爱山东\"").evaluate(response(200, #"{"data":{"name":"爱山东"}}"#)).passed)
+    }
+
+    @Test func missingFieldsFailAndAreShown() throws {
+        let result = try Condition("body.data.records > 0").evaluate(response(200, "{}"))
+        #expect(!result.passed)
+        #expect(result.resolved == "body.data.records (missing) > 0")
+    }
+
+    @Test func ageComparesTimestampsWithTheClock() throws {
+        let recent = Date().addingTimeInterval(-3600).formatted(.iso8601)
+        let old = Date().addingTimeInterval(-30 * 3600).formatted(.iso8601)
+        #expect(try Condition("age.data.lastPush < 26h").evaluate(response(200, #"{"data":{"lastPush":"\#(recent)"}}"#)).passed)
+        #expect(try !Condition("age.data.lastPush < 26h").evaluate(response(200, #"{"data":{"lastPush":"\#(old)"}}"#)).passed)
+    }
+
+    @Test(arguments: ["status = 200", "speed < 3", "status < true", "status == maybe", "body. == 1"])
+    func refusesMalformedConditions(_ text: String) {
+        #expect(throws: ConditionError.self) { try Condition(text) }
+    }
+}
+
+@Suite("Connector specs")
+struct SpecTests {
+    static let folder = Fixtures.catalog.url.deletingLastPathComponent().appendingPathComponent("connectors")
+
+    @Test func everyShippedSpecLoads() throws {
+        let specs = try ConnectorSpec.loadAll(from: Self.folder)
+        #expect(specs.map(\.platform) == Platform.allCases)
+        for spec in specs {
+            #expect(spec.hash.count == 64)
+            #expect(!spec.probes.isEmpty)
+            #expect(spec.secretEnv.hasPrefix("YBZ_"))
+        }
+        let county = specs.first { $0.platform == .countyNode }!
+        #expect(county.probes.contains { $0.each == .resources && $0.freshness?.graceDays == 1 })
+        #expect(specs.first { $0.platform == .aishandong }?.appliesTo == ["政务服务类"])
+    }
+
+    func load(_ yaml: String) throws -> ConnectorSpec {
+        let url = try Fixtures.temporaryDirectory().appendingPathComponent("bad.yaml")
+        try Data(yaml.utf8).write(to: url)
+        return try ConnectorSpec.load(from: url)
+    }
+
+    var valid: String { try! String(contentsOf: Self.folder.appendingPathComponent("aishandong.yaml"), encoding: .utf8) }
+
+    @Test func aBadConditionIsRefusedWithItsLine() throws {
+        let broken = valid.replacingOccurrences(of: "      - body.data.online == true\n      - elapsed < 2s", with: "      - body.data.online == true\n      - elapsed <= fast")
+        let line = broken.components(separatedBy: "\n").firstIndex { $0.contains("elapsed <= fast") }! + 1
+        let error = #expect(throws: SpecError.self) { try load(broken) }
+        #expect(error?.file == "bad.yaml")
+        #expect(error?.line == line)
+        #expect(error?.reason.contains("条件无效") == true)
+    }
+
+    @Test func aSecretInTheFileIsRefused() throws {
+        let broken = valid.replacingOccurrences(of: "  secretEnv: YBZ_AISHANDONG_SECRET", with: "  secretEnv: YBZ_AISHANDONG_SECRET\n  secret: abc123")
+        let error = #expect(throws: SpecError.self) { try load(broken) }
+        #expect(error?.reason.contains("密钥不得写入文件") == true)
+    }
+
+    @Test func unknownPlatformsAndBadYAMLAreRefused() throws {
+        let unknown = #expect(throws: SpecError.self) { try load(valid.replacingOccurrences(of: "platform: aishandong", with: "platform: wechat")) }
+        #expect(unknown?.line == 3)
+        let syntax = #expect(throws: SpecError.self) { try load("platform: aishandong\nprobes: [\n") }
+        #expect(syntax?.reason.contains("YAML") == true)
+    }
+}
+
+@Suite("Flip threshold and freshness")
+struct StatusTests {
+    @Test func statusFlipsOnlyAfterConsecutiveResults() {
+        var status = IntegrationStatus(status: .pass)
+        status = status.next(.fail, threshold: 2)
+        #expect(status.status == .pass)
+        status = status.next(.pass, threshold: 2)
+        #expect(status == IntegrationStatus(status: .pass))
+        status = status.next(.fail, threshold: 2).next(.error, threshold: 2).next(.fail, threshold: 2)
+        #expect(status.status == .fail)
+    }
+
+    @Test(arguments: [("每日", 1, "2026-11-24", false), ("每日", 1, "2026-11-23", true), ("每周", 7, "2026-11-18", false),
+                      ("每周", 7, "2026-11-17", true), ("每月", 31, "2026-10-25", false), ("每季度", 92, "2026-08-25", false), ("每季度", 92, "2026-08-24", true)])
+    func freshnessPerCycle(cycle: String, days: Int, lastUpdate: String, stale: Bool) {
+        #expect(Fixtures.codes.entry(cycle, in: Fixtures.codes.updateCycles)?.days == days)
+        #expect(Freshness.isStale(lastUpdate: CivilDate(lastUpdate)!, cycleDays: days, graceDays: 1, asOf: CivilDate("2026-11-26")!) == stale)
+    }
+}
