@@ -4,16 +4,45 @@ import LedgerCore
 /// What the simulated platforms know: which ids are registered, which resources are mounted, how fresh they
 /// are (relative to the moment of the request, so a scenario never ages), and the faults to inject.
 public struct Scenario: Codable, Sendable {
-    public struct Item: Codable, Sendable { public var online: Bool }
-    public struct App: Codable, Sendable { public var online: Bool; public var activeUsers30d: Int }
-    public struct Feed: Codable, Sendable { public var active: Bool; public var hoursSinceLastPush: Double }
-    public struct NodeSystem: Codable, Sendable { public var registered: Bool }
-    public struct Org: Codable, Sendable { public var mountedResources: Int }
+    public struct Item: Codable, Sendable {
+        public var online: Bool
+        public init(online: Bool) { self.online = online }
+    }
+    public struct App: Codable, Sendable {
+        public var online: Bool
+        public var activeUsers30d: Int
+        public init(online: Bool, activeUsers30d: Int) {
+            self.online = online
+            self.activeUsers30d = activeUsers30d
+        }
+    }
+    public struct Feed: Codable, Sendable {
+        public var active: Bool
+        public var hoursSinceLastPush: Double
+        public init(active: Bool, hoursSinceLastPush: Double) {
+            self.active = active
+            self.hoursSinceLastPush = hoursSinceLastPush
+        }
+    }
+    public struct NodeSystem: Codable, Sendable {
+        public var registered: Bool
+        public init(registered: Bool) { self.registered = registered }
+    }
+    public struct Org: Codable, Sendable {
+        public var mountedResources: Int
+        public init(mountedResources: Int) { self.mountedResources = mountedResources }
+    }
     public struct Resource: Codable, Sendable {
         public var mounted: Bool
         public var records: Int
         public var daysSinceUpdate: Int
         public var calls30d: Int?
+        public init(mounted: Bool, records: Int, daysSinceUpdate: Int, calls30d: Int? = nil) {
+            self.mounted = mounted
+            self.records = records
+            self.daysSinceUpdate = daysSinceUpdate
+            self.calls30d = calls30d
+        }
     }
 
     /// The HMAC secret each platform accepts, by platform name; `$YBZ_<PLATFORM>_SECRET` overrides it.
