@@ -155,12 +155,12 @@ def build(rng):
         platform = {"aishandongItems": [], "citybrainFeeds": []}
         if integrated > 0.15:
             platform["sharingOrgCode"] = f"TZGX{index:04d}"
+            if "数字机关类" in categories:
+                platform["shandongtongAppId"] = f"sdt-app-{index:04d}"
             platform["countyNodeId"] = f"XJJD-370481-{index:04d}"
         if integrated > 0.3:
             if "政务服务类" in categories:
                 platform["aishandongItems"] = [f"37048100{index:02d}{k:03d}" for k in range(1, rng.randint(2, 5))]
-            if "数字机关类" in categories:
-                platform["shandongtongAppId"] = f"sdt-app-{index:04d}"
             if "辅助决策类" in categories:
                 platform["citybrainFeeds"] = [f"cb-feed-{index:03d}-{k}" for k in range(1, rng.randint(2, 4))]
         crypto = rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]
@@ -236,6 +236,53 @@ def make_resources(rng, system, dept, subjects, sequence, count):
     return out
 
 
+CYCLE_DAYS = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
+
+
+def build_scenario(rng, systems, resources):
+    """What the simulated platforms know about the demo ledger: a mix of integrated, half-integrated and
+    missing systems (times are relative to the request, so the scenario never ages)."""
+    scenario = {"secrets": {p: f"demo-secret-{p}" for p in
+                            ["aishandong", "shandongtong", "citybrain", "county-node", "sharing-platform"]},
+                "aishandongItems": {}, "shandongtongApps": {}, "citybrainFeeds": {}, "countyNodeSystems": {},
+                "countyNodeResources": {}, "sharingOrgs": {}, "sharingResources": {}, "faults": []}
+    by_system = {}
+    for r in resources:
+        by_system.setdefault(r["systemCode"], []).append(r)
+    for system in systems:
+        level = rng.choices(["integrated", "half", "missing"], [6, 3, 1])[0]
+        ids = system["platformIds"]
+        for item in ids.get("aishandongItems", []):
+            roll = rng.random()
+            if level != "missing" and roll < 0.9:
+                scenario["aishandongItems"][item] = {"online": roll < 0.8 or level == "integrated"}
+        if ids.get("shandongtongAppId") and level != "missing":
+            scenario["shandongtongApps"][ids["shandongtongAppId"]] = {
+                "online": True, "activeUsers30d": 0 if level == "half" and rng.random() < 0.5 else rng.randint(20, 600)}
+        for feed in ids.get("citybrainFeeds", []):
+            if level != "missing":
+                late = level == "half" and rng.random() < 0.5
+                scenario["citybrainFeeds"][feed] = {"active": True, "hoursSinceLastPush": rng.randint(30, 120) if late else rng.randint(1, 20)}
+        if ids.get("countyNodeId") and level != "missing":
+            scenario["countyNodeSystems"][ids["countyNodeId"]] = {"registered": True}
+        mounted = 0
+        for r in by_system.get(system["code"], []):
+            if level == "missing" or (level == "half" and rng.random() < 0.5):
+                continue
+            cycle = CYCLE_DAYS.get(r["updateCycle"], 30)
+            stale = rng.random() < (0.1 if level == "integrated" else 0.3)
+            days = cycle + rng.randint(3, 30) if stale else rng.randint(0, max(0, cycle - 1))
+            records = 0 if rng.random() < 0.04 else r.get("records", 1000)
+            entry = {"mounted": True, "records": records, "daysSinceUpdate": days}
+            scenario["countyNodeResources"][r["code"]] = entry
+            if r["shareType"] != "不予共享":
+                scenario["sharingResources"][r["code"]] = dict(entry, calls30d=rng.randint(0, 5000))
+                mounted += 1
+        if ids.get("sharingOrgCode") and level != "missing":
+            scenario["sharingOrgs"][ids["sharingOrgCode"]] = {"mountedResources": mounted}
+    return scenario
+
+
 def write_json(path, units, projects, systems, resources):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -287,7 +334,12 @@ def main():
     if args.scale_resources:
         write_scale_csv(rng, args.out, args.scale_resources)
     else:
-        write_json(args.out, *build(rng))
+        units, projects, systems, resources = build(rng)
+        write_json(args.out, units, projects, systems, resources)
+        scenario_path = os.path.join(os.path.dirname(args.out), "tengzhou-scenario.json")
+        with open(scenario_path, "w", encoding="utf-8") as f:
+            json.dump(build_scenario(random.Random(args.seed + 1), systems, resources), f, ensure_ascii=False, indent=1, sort_keys=True)
+            f.write("\n")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,22 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         public var description: String {
             switch self {
             case .number(let n): n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-            case .duration(let ms): ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
+            case .duration(let ms): Self.duration(ms)
             case .text(let t): "\"\(t)\""
             case .bool(let b): String(b)
             case .null: "null"
             case .missing: "missing"
             }
+        }
+
+        /// A readable duration: `850ms`, `2s`, `2.5s`, `26h`, `14d`.
+        static func duration(_ ms: Double) -> String {
+            let units: [(String, Double)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+            for (suffix, size) in units where abs(ms) >= size {
+                let amount = ms / size
+                return (amount * 10).rounded() == amount.rounded() * 10 ? "\(Int64(amount.rounded()))\(suffix)" : String(format: "%.1f", amount) + suffix
+            }
+            return ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
         }
 
         var magnitude: Double? {

@@ -26,6 +26,14 @@ public struct CatalogDirectory: Sendable {
     public var codeListsURL: URL { url.appendingPathComponent("codelists.yaml") }
     public var calendarURL: URL { url.appendingPathComponent("calendar/cn-workdays.yaml") }
     public var demoURL: URL { url.appendingPathComponent("demo/tengzhou-demo.json") }
+    /// The simulator scenario that matches the demo ledger.
+    public var demoScenarioURL: URL { url.appendingPathComponent("demo/tengzhou-scenario.json") }
+
+    /// The platform specs: `$YBZ_CONNECTORS`, else `connectors/` beside `catalog/`.
+    public func connectorsURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        environment["YBZ_CONNECTORS"].map { URL(fileURLWithPath: $0) }
+            ?? url.deletingLastPathComponent().appendingPathComponent("connectors")
+    }
 
     /// Loads the code lists.
     public func codeLists() throws -> CodeLists { try CodeLists.load(from: codeListsURL) }

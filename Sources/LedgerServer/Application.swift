@@ -8,8 +8,9 @@ import NIOCore
 /// The request context of every route.
 public typealias LedgerContext = BasicRequestContext
 
-/// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`.
-public func buildRouter(ledger: Ledger) -> Router<LedgerContext> {
+/// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
+/// is given.
+public func buildRouter(ledger: Ledger, probes: ProbeService? = nil) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -66,6 +67,7 @@ public func buildRouter(ledger: Ledger) -> Router<LedgerContext> {
         return try JSON.response(try await ledger.search(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
+    addProbeRoutes(to: api, ledger: ledger, probes: probes)
     return router
 }
 
@@ -84,11 +86,11 @@ struct Health: Encodable {
 
 /// Builds the HTTP application on `host:port`; `onServerRunning` gets the bound channel (port 0 picks one).
 public func buildApplication(
-    ledger: Ledger, host: String, port: Int, logger: Logger,
+    ledger: Ledger, probes: ProbeService? = nil, host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(ledger: ledger),
+        router: buildRouter(ledger: ledger, probes: probes),
         configuration: .init(address: .hostname(host, port: port), serverName: "ybz"),
         onServerRunning: onServerRunning,
         logger: logger

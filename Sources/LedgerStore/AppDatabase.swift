@@ -88,6 +88,49 @@ public struct AppDatabase: Sendable {
                 CREATE VIRTUAL TABLE resource_fts USING fts5(text, tokenize = 'trigram');
                 """)
         }
+        migrator.registerMigration("v2: probes") { db in
+            try db.execute(sql: """
+                CREATE TABLE probe_run (
+                    id INTEGER PRIMARY KEY,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    spec_hashes TEXT NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                CREATE TABLE probe_verdict (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES probe_run(id) ON DELETE CASCADE,
+                    platform TEXT NOT NULL,
+                    system_key TEXT NOT NULL,
+                    probe TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    checked_at TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX probe_verdict_run ON probe_verdict(run_id);
+                CREATE INDEX probe_verdict_history ON probe_verdict(system_key, platform, checked_at);
+                CREATE TABLE probe_attempt (
+                    verdict_id INTEGER NOT NULL REFERENCES probe_verdict(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (verdict_id, number)
+                ) WITHOUT ROWID;
+                CREATE TABLE integration_status (
+                    platform TEXT NOT NULL,
+                    system_key TEXT NOT NULL,
+                    probe TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    candidate TEXT,
+                    streak INTEGER NOT NULL,
+                    changed_at TEXT NOT NULL,
+                    PRIMARY KEY (platform, system_key, probe, target)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

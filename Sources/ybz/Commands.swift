@@ -11,7 +11,24 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
-    @Flag(help: "Load the 滕州 demo ledger into an empty database.") var demo = false
+    @Flag(help: "Load the 滕州 demo ledger into an empty database (and probe with the demo scenario's secrets).")
+    var demo = false
+    @OptionGroup var probe: ProbeOptions
+    @Option(help: "Probe every platform at this interval, e.g. 15m or 1h (off by default).") var probeEvery: String?
+
+    func validate() throws {
+        if let probeEvery, Self.seconds(probeEvery) == nil { throw ValidationError("--probe-every 应为时长，如 15m、1h") }
+    }
+
+    static func seconds(_ text: String) -> Double? {
+        guard let unit = text.last, let amount = Double(text.dropLast()), amount > 0 else { return nil }
+        switch unit {
+        case "s": return amount
+        case "m": return amount * 60
+        case "h": return amount * 3600
+        default: return nil
+        }
+    }
 
     func run() async throws {
         let (ledger, catalog) = try data.openLedger()
@@ -27,14 +44,20 @@ struct Serve: AsyncParsableCommand {
                 say("数据库已有数据，未重复载入演示数据")
             }
         }
-        var logger = Logger(label: "ybz")
-        logger.logLevel = .info
+        let logger = Logger(label: "ybz")
+        let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let host = self.host
-        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger) { channel in
+        let app = buildApplication(ledger: ledger, probes: probes, host: host, port: port, logger: logger) { channel in
             let port = channel.localAddress?.port ?? 0
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }
+        let schedule = probeEvery.flatMap(Self.seconds).map { interval in
+            Task { await ProbeSchedule(service: probes, interval: interval, logger: logger).run() }
+        }
         try await app.runService()
+        schedule?.cancel()
+        await schedule?.value
+        try await transport.shutdown()
     }
 }
 

@@ -22,11 +22,16 @@ final class ProgressBar: Sendable {
     let enabled = isatty(STDERR_FILENO) == 1
 
     func update(_ progress: ImportProgress) {
-        guard enabled, progress.totalBytes > 0 else { return }
-        let fraction = Double(progress.bytesRead) / Double(progress.totalBytes)
+        show(done: progress.bytesRead, total: progress.totalBytes, label: "\(progress.file) \(progress.rows) 行")
+    }
+
+    /// Draws the bar at `done` of `total`, followed by `label`.
+    func show(done: Int64, total: Int64, label: String) {
+        guard enabled, total > 0 else { return }
+        let fraction = Double(done) / Double(total)
         let filled = Int(fraction * 30)
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(progress.file) \(progress.rows) 行".utf8))
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(label)".utf8))
     }
 
     func finish() {

@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// A stored probe run: when, for which as-of date, with which specs, and its verdict counts.
+public struct ProbeRunRecord: Codable, Sendable {
+    public var id: Int64
+    public var startedAt: String
+    public var finishedAt: String
+    public var asOf: String
+    /// `cli`, `api` or `schedule`.
+    public var trigger: String
+    public var specHashes: [String: String]
+    /// Verdict counts per platform and outcome.
+    public var summary: [String: [String: Int]]
+}
+
+/// A stored verdict with its attempts.
+public struct StoredVerdict: Codable, Sendable {
+    public var id: Int64
+    public var runId: Int64
+    public var verdict: Verdict
+}
+
+/// The current status of one integration, which flips only after the spec's number of consecutive results.
+public struct IntegrationRecord: Codable, Sendable {
+    public var platform: String
+    public var systemCode: String
+    public var probe: String
+    public var target: String
+    public var status: IntegrationStatus
+    public var changedAt: String
+}
+
+/// How long verdicts are kept: failures and errors longer than passes.
+public struct RetentionPolicy: Sendable {
+    public var passDays: Int
+    public var otherDays: Int
+
+    public init(passDays: Int = 30, otherDays: Int = 400) {
+        self.passDays = passDays
+        self.otherDays = otherDays
+    }
+}
+
+extension Ledger {
+    static let probeEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static var probeDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    /// Systems (not deregistered) and their catalog resources, the input of a probe run.
+    public func probeTargets(systemCode: String? = nil) async throws -> ([InfoSystem], [String: [CatalogResource]]) {
+        try await database.writer.read { db in
+            let decoder = JSONDecoder()
+            let systemRows = try Row.fetchAll(db, sql: "SELECT body FROM system \(systemCode == nil ? "" : "WHERE key = ?") ORDER BY key",
+                                              arguments: systemCode.map { [$0] } ?? [])
+            let systems = try systemRows.map { try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8)) }
+            if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
+            var resources: [String: [CatalogResource]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT system_key, body FROM resource \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY key",
+                                           arguments: systemCode.map { [$0] } ?? [])
+            while let row = try rows.next() {
+                resources[row["system_key"], default: []].append(try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8)))
+            }
+            return (systems, resources)
+        }
+    }
+
+    /// Stores a run with its canaries, verdicts and attempts, and moves each integration's status by the flip
+    /// thresholds (per platform). Returns the run id.
+    public func recordProbeRun(startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String,
+                               specHashes: [String: String], canaries: [Verdict], verdicts: [Verdict],
+                               flipThresholds: [Platform: Int]) async throws -> Int64 {
+        var summary: [String: [String: Int]] = [:]
+        for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
+        let encoder = Self.probeEncoder
+        let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
+        let hashesJSON = String(decoding: try encoder.encode(specHashes), as: UTF8.self)
+        return try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger, hashesJSON, summaryJSON])
+            let runID = db.lastInsertedRowID
+            let insertVerdict = try db.cachedStatement(sql: """
+                INSERT INTO probe_verdict (run_id, platform, system_key, probe, target, outcome, checked_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertAttempt = try db.cachedStatement(sql: "INSERT INTO probe_attempt (verdict_id, number, body) VALUES (?, ?, ?)")
+            for verdict in canaries + verdicts {
+                var body = verdict
+                body.attempts = []
+                try insertVerdict.execute(arguments: [runID, verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target,
+                                                      verdict.outcome.rawValue, verdict.checkedAt.formatted(.iso8601),
+                                                      String(decoding: try encoder.encode(body), as: UTF8.self)])
+                let verdictID = db.lastInsertedRowID
+                for attempt in verdict.attempts {
+                    try insertAttempt.execute(arguments: [verdictID, attempt.number, String(decoding: try encoder.encode(attempt), as: UTF8.self)])
+                }
+            }
+            for verdict in verdicts {
+                try updateStatus(verdict, threshold: flipThresholds[verdict.platform] ?? 1, in: db)
+            }
+            return runID
+        }
+    }
+
+    private func updateStatus(_ verdict: Verdict, threshold: Int, in db: Database) throws {
+        let key: [any DatabaseValueConvertible] = [verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target]
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT status, candidate, streak FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
+            """), arguments: StatementArguments(key))
+        let current = row.map {
+            IntegrationStatus(status: VerdictOutcome(rawValue: $0["status"])!, candidate: ($0["candidate"] as String?).flatMap(VerdictOutcome.init),
+                              streak: $0["streak"])
+        }
+        let next = current?.next(verdict.outcome, threshold: threshold) ?? IntegrationStatus(status: verdict.outcome)
+        guard next != current else { return }
+        let changedAt = next.status != current?.status ? verdict.checkedAt.formatted(.iso8601)
+            : (try String.fetchOne(db, sql: "SELECT changed_at FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?",
+                                   arguments: StatementArguments(key)) ?? verdict.checkedAt.formatted(.iso8601))
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO integration_status (platform, system_key, probe, target, status, candidate, streak, changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: StatementArguments(key + [next.status.rawValue, next.candidate?.rawValue, next.streak, changedAt]))
+    }
+
+    /// Runs, newest first.
+    public func probeRuns(page: PageRequest = PageRequest()) async throws -> Page<ProbeRunRecord> {
+        try await database.writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM probe_run") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM probe_run ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [page.limit, page.offset])
+            return Page(items: try rows.map(Self.runRecord), total: total, limit: page.limit, offset: page.offset)
+        }
+    }
+
+    /// One run with its verdicts (attempts included).
+    public func probeRun(id: Int64) async throws -> (ProbeRunRecord, [StoredVerdict]) {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM probe_run WHERE id = ?", arguments: [id]) else {
+                throw LedgerError.notFound("探测批次", String(id))
+            }
+            return (try Self.runRecord(row), try verdicts(where: "run_id = ?", [id], limit: 1_000_000, in: db))
+        }
+    }
+
+    /// The verdict history of a system, newest first, optionally for one platform.
+    public func verdictHistory(systemCode: String, platform: Platform? = nil, limit: Int = 200) async throws -> [StoredVerdict] {
+        try await database.writer.read { db in
+            if let platform {
+                return try verdicts(where: "system_key = ? AND platform = ?", [systemCode, platform.rawValue], limit: limit, in: db)
+            }
+            return try verdicts(where: "system_key = ?", [systemCode], limit: limit, in: db)
+        }
+    }
+
+    /// The current integration status of each probe target of a system.
+    public func integrations(systemCode: String) async throws -> [IntegrationRecord] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
+                             arguments: [systemCode]).map { row in
+                IntegrationRecord(platform: row["platform"], systemCode: row["system_key"], probe: row["probe"], target: row["target"],
+                                  status: IntegrationStatus(status: VerdictOutcome(rawValue: row["status"])!,
+                                                            candidate: (row["candidate"] as String?).flatMap(VerdictOutcome.init),
+                                                            streak: row["streak"]),
+                                  changedAt: row["changed_at"])
+            }
+        }
+    }
+
+    /// Deletes verdicts past their retention (passes sooner than failures and errors) and runs left empty.
+    @discardableResult
+    public func pruneProbeHistory(now: Date = Date(), policy: RetentionPolicy = RetentionPolicy()) async throws -> Int {
+        let passCutoff = now.addingTimeInterval(-Double(policy.passDays) * 86_400).formatted(.iso8601)
+        let otherCutoff = now.addingTimeInterval(-Double(policy.otherDays) * 86_400).formatted(.iso8601)
+        return try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM probe_verdict WHERE (outcome = 'pass' AND checked_at < ?) OR checked_at < ?",
+                           arguments: [passCutoff, otherCutoff])
+            let removed = db.changesCount
+            try db.execute(sql: "DELETE FROM probe_run WHERE id NOT IN (SELECT DISTINCT run_id FROM probe_verdict)")
+            return removed
+        }
+    }
+
+    private func verdicts(where condition: String, _ arguments: [any DatabaseValueConvertible], limit: Int,
+                          in db: Database) throws -> [StoredVerdict] {
+        let decoder = Self.probeDecoder
+        let rows = try Row.fetchAll(db, sql: "SELECT id, run_id, body FROM probe_verdict WHERE \(condition) ORDER BY id DESC LIMIT ?",
+                                    arguments: StatementArguments(arguments + [limit]))
+        return try rows.map { row in
+            var verdict = try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8))
+            verdict.attempts = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM probe_attempt WHERE verdict_id = ? ORDER BY number"),
+                                                arguments: [row["id"] as Int64]).map {
+                try decoder.decode(ProbeAttempt.self, from: Data(($0["body"] as String).utf8))
+            }
+            return StoredVerdict(id: row["id"], runId: row["run_id"], verdict: verdict)
+        }
+    }
+
+    private static func runRecord(_ row: Row) throws -> ProbeRunRecord {
+        let decoder = JSONDecoder()
+        return ProbeRunRecord(id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], asOf: row["as_of"],
+                              trigger: row["trigger"],
+                              specHashes: try decoder.decode([String: String].self, from: Data((row["spec_hashes"] as String).utf8)),
+                              summary: try decoder.decode([String: [String: Int]].self, from: Data((row["summary"] as String).utf8)))
+    }
+}

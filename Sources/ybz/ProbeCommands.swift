@@ -1,0 +1,137 @@
+import ArgumentParser
+import Connectors
+import Foundation
+import LedgerCore
+import LedgerServer
+import LedgerStore
+import Logging
+import PlatformSimulator
+
+extension Platform: ExpressibleByArgument {}
+
+/// Options shared by the commands that probe.
+struct ProbeOptions: ParsableArguments {
+    @Option(help: "Folder of platform specs (default: connectors/ beside catalog/, or $YBZ_CONNECTORS).")
+    var connectors: String?
+
+    /// The specs, and the environment with the demo secrets filled in when `demo` is set and a secret is unset.
+    func service(ledger: Ledger, catalog: CatalogDirectory, demo: Bool) throws -> (ProbeService, AsyncHTTPTransport) {
+        let folder = connectors.map { URL(fileURLWithPath: $0) } ?? catalog.connectorsURL()
+        let specs: [ConnectorSpec]
+        do {
+            specs = try ConnectorSpec.loadAll(from: folder)
+        } catch let error as SpecError {
+            throw ValidationError("平台规格无效：\(error)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        if demo {
+            let scenario = try Scenario.load(from: catalog.demoScenarioURL)
+            for spec in specs where environment[spec.secretEnv] == nil {
+                environment[spec.secretEnv] = scenario.secrets[spec.platform.rawValue]
+            }
+        }
+        let transport = AsyncHTTPTransport()
+        return (ProbeService(ledger: ledger, specs: specs, transport: transport, environment: environment), transport)
+    }
+}
+
+struct Probe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Probe the systems' integrations with the unified platforms and record the verdicts.")
+
+    enum Format: String, ExpressibleByArgument { case table, json }
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var probe: ProbeOptions
+    @Option(help: "Only this system (code).") var system: String?
+    @Option(help: "Only this platform (repeatable): aishandong, shandongtong, citybrain, county-node, sharing-platform.")
+    var platform: [Platform] = []
+    @Option(help: "The as-of date for freshness (YYYY-MM-DD; default today in China).") var asOf: String?
+    @Option(help: "table or json.") var format: Format = .table
+    @Flag(help: "Use the demo scenario's secrets for platforms whose secret variable is unset.") var demo = false
+
+    func validate() throws {
+        if let asOf, CivilDate(asOf) == nil { throw ValidationError("--as-of 应为 YYYY-MM-DD") }
+    }
+
+    func run() async throws {
+        let (ledger, catalog) = try data.openLedger()
+        let (service, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
+        let bar = ProgressBar()
+        let outcome: (Int64, ProbeRunResult)
+        do {
+            outcome = try await service.run(systemCode: system, platforms: platform.isEmpty ? nil : Set(platform),
+                                            asOf: asOf.flatMap(CivilDate.init), trigger: "cli") { done, total in
+                bar.show(done: Int64(done), total: Int64(total), label: "\(done)/\(total) 个探测目标")
+            }
+        } catch let error as LedgerError {
+            try? await transport.shutdown()
+            throw ValidationError(error.description)
+        }
+        bar.finish()
+        try await transport.shutdown()
+        let (id, result) = outcome
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
+        }
+        print(ProbeReport.table(result, runID: id))
+    }
+}
+
+/// The summary table of a probe run.
+enum ProbeReport {
+    static func table(_ result: ProbeRunResult, runID: Int64) -> String {
+        let outcomes = VerdictOutcome.allCases
+        var lines = ["探测批次 #\(runID)  as-of \(result.asOf)  用时 \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s"]
+        lines.append(pad("平台", 28) + outcomes.map { pad($0.rawValue, 15) }.joined() + "金丝雀")
+        for platform in Platform.allCases {
+            let verdicts = result.verdicts.filter { $0.platform == platform }
+            guard !verdicts.isEmpty else { continue }
+            let counts = outcomes.map { outcome in pad(String(verdicts.filter { $0.outcome == outcome }.count), 15) }.joined()
+            let canary = result.canaries.first { $0.platform == platform }?.outcome.rawValue ?? "maintenance"
+            lines.append(pad(platform.label, 28) + counts + canary)
+        }
+        let problems = result.verdicts.filter { $0.outcome == .fail || $0.outcome == .error }
+        if !problems.isEmpty { lines.append("\n未通过（\(problems.count)）：") }
+        for verdict in problems.prefix(40) {
+            lines.append("  \(verdict.outcome.rawValue) \(verdict.systemCode) \(verdict.platform.rawValue)/\(verdict.probe) \(verdict.target)：\(verdict.reason)")
+        }
+        if problems.count > 40 { lines.append("  …另有 \(problems.count - 40) 条，见 --format json 或 /api/v1/probe-runs/\(runID)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Pads by display width (a CJK character is two columns).
+    static func pad(_ text: String, _ width: Int) -> String {
+        let used = text.unicodeScalars.reduce(0) { $0 + ($1.value > 0x2E80 ? 2 : 1) }
+        return text + String(repeating: " ", count: max(1, width - used))
+    }
+}
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a simulator of the five platforms on loopback (contract: docs/connectors.md).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port; the specs expect 8090.") var port = 8090
+    @Option(help: "Scenario file (default: the demo ledger's, catalog/demo/tengzhou-scenario.json).") var scenario: String?
+
+    func run() async throws {
+        let catalog = try CatalogDirectory.locate()
+        let url = scenario.map { URL(fileURLWithPath: $0) } ?? catalog.demoScenarioURL
+        let loaded: Scenario
+        do {
+            loaded = try Scenario.load(from: url)
+        } catch let error as LedgerError {
+            throw ValidationError(error.description)
+        }
+        let host = self.host
+        let app = PlatformSimulator(scenario: loaded).buildApplication(host: host, port: port, logger: Logger(label: "ybz-simulate")) { channel in
+            say("平台模拟器已启动：http://\(host):\(channel.localAddress?.port ?? 0)/{aishandong,shandongtong,citybrain,county-node,sharing-platform}")
+        }
+        try await app.runService()
+    }
+}
