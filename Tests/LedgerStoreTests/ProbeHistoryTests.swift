@@ -1,0 +1,59 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+@Suite("Store: probe history")
+struct ProbeHistoryTests {
+    func verdict(_ outcome: VerdictOutcome, at date: Date, target: String = "I-1") -> Verdict {
+        var verdict = Verdict(platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-001", target: target,
+                              outcome: outcome, reason: outcome.rawValue, checkedAt: date, specHash: String(repeating: "a", count: 64))
+        var attempt = ProbeAttempt(number: 1, url: "http://127.0.0.1/aishandong/items/\(target)", startedAt: date, totalMs: 12)
+        attempt.status = outcome == .pass ? 200 : 404
+        verdict.attempts = [attempt]
+        return verdict
+    }
+
+    func record(_ ledger: Ledger, _ verdicts: [Verdict], threshold: Int = 2) async throws -> Int64 {
+        try await ledger.recordProbeRun(startedAt: verdicts[0].checkedAt, finishedAt: verdicts[0].checkedAt, asOf: CivilDate("2026-11-26")!,
+                                        trigger: "test", specHashes: ["aishandong": String(repeating: "a", count: 64)], canaries: [],
+                                        verdicts: verdicts, flipThresholds: [.aishandong: threshold])
+    }
+
+    @Test func runsKeepVerdictsWithAttemptsAndSpecHashes() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let id = try await record(ledger, [verdict(.pass, at: Date()), verdict(.fail, at: Date(), target: "I-2")])
+        let (run, verdicts) = try await ledger.probeRun(id: id)
+        #expect(run.summary["aishandong"] == ["pass": 1, "fail": 1])
+        #expect(run.asOf == "2026-11-26")
+        #expect(verdicts.count == 2)
+        #expect(verdicts.allSatisfy { $0.verdict.attempts.count == 1 && $0.verdict.specHash.count == 64 })
+        #expect(try await ledger.probeRuns().total == 1)
+    }
+
+    @Test func integrationStatusFlipsAfterTheThreshold() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let now = Date()
+        _ = try await record(ledger, [verdict(.pass, at: now)])
+        _ = try await record(ledger, [verdict(.fail, at: now.addingTimeInterval(60))])
+        #expect(try await ledger.integrations(systemCode: "TZ-SYS-001").first?.status.status == .pass)
+        _ = try await record(ledger, [verdict(.error, at: now.addingTimeInterval(120))])
+        _ = try await record(ledger, [verdict(.fail, at: now.addingTimeInterval(180))])
+        let status = try await ledger.integrations(systemCode: "TZ-SYS-001").first
+        #expect(status?.status.status == .fail)
+        #expect(status?.changedAt == now.addingTimeInterval(180).formatted(.iso8601))
+        #expect(try await ledger.verdictHistory(systemCode: "TZ-SYS-001").map(\.verdict.outcome) == [.fail, .error, .fail, .pass])
+    }
+
+    @Test func failuresAreKeptLongerThanPasses() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let now = Date()
+        let old = now.addingTimeInterval(-60 * 86_400)
+        _ = try await record(ledger, [verdict(.pass, at: old), verdict(.fail, at: old, target: "I-2")])
+        _ = try await record(ledger, [verdict(.pass, at: now)])
+        #expect(try await ledger.pruneProbeHistory(now: now) == 1)
+        let history = try await ledger.verdictHistory(systemCode: "TZ-SYS-001")
+        #expect(history.map(\.verdict.outcome) == [.pass, .fail])
+    }
+}
