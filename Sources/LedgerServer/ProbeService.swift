@@ -10,13 +10,18 @@ public struct ProbeService: Sendable {
     public let specs: [ConnectorSpec]
     public let transport: any ProbeTransport
     public let environment: [String: String]
+    /// Concurrent probes in all and per platform host.
+    public let globalLimit: Int
+    public let perHostLimit: Int
 
     public init(ledger: Ledger, specs: [ConnectorSpec], transport: any ProbeTransport,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment, globalLimit: Int = 64, perHostLimit: Int = 16) {
         self.ledger = ledger
         self.specs = specs
         self.transport = transport
         self.environment = environment
+        self.globalLimit = globalLimit
+        self.perHostLimit = perHostLimit
     }
 
     /// Probes one system or all, for some platforms or all, as of a date (today in China by default); stores the
@@ -24,7 +29,8 @@ public struct ProbeService: Sendable {
     public func run(systemCode: String? = nil, platforms: Set<Platform>? = nil, asOf: CivilDate? = nil, trigger: String,
                     progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (Int64, ProbeRunResult) {
         let (systems, resources) = try await ledger.probeTargets(systemCode: systemCode)
-        let engine = ProbeEngine(specs: specs, transport: transport, environment: environment)
+        let engine = ProbeEngine(specs: specs, transport: transport, globalLimit: globalLimit, perHostLimit: perHostLimit,
+                                 environment: environment)
         let input = ProbeInput(systems: systems, resources: resources, asOf: asOf ?? CivilDate(Date()), platforms: platforms,
                                codes: ledger.codes)
         let result = await engine.run(input, progress: progress)

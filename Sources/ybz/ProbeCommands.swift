@@ -13,6 +13,7 @@ extension Platform: ExpressibleByArgument {}
 struct ProbeOptions: ParsableArguments {
     @Option(help: "Folder of platform specs (default: connectors/ beside catalog/, or $YBZ_CONNECTORS).")
     var connectors: String?
+    @Option(help: "Concurrent probes per platform (the global limit is four times this).") var concurrency = 16
 
     /// The specs, and the environment with the demo secrets filled in when `demo` is set and a secret is unset.
     func service(ledger: Ledger, catalog: CatalogDirectory, demo: Bool) throws -> (ProbeService, AsyncHTTPTransport) {
@@ -30,8 +31,9 @@ struct ProbeOptions: ParsableArguments {
                 environment[spec.secretEnv] = scenario.secrets[spec.platform.rawValue]
             }
         }
-        let transport = AsyncHTTPTransport()
-        return (ProbeService(ledger: ledger, specs: specs, transport: transport, environment: environment), transport)
+        let transport = AsyncHTTPTransport(maxConnectionsPerHost: concurrency)
+        return (ProbeService(ledger: ledger, specs: specs, transport: transport, environment: environment,
+                             globalLimit: concurrency * 4, perHostLimit: concurrency), transport)
     }
 }
 
