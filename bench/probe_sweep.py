@@ -86,7 +86,7 @@ def main():
                 seconds, _ = timed(["curl", "-s", "--parallel", "--parallel-max", str(args.parallel), "-K", f"{work}/{cfg}"])
                 results.append((name, seconds, args.probes))
             swift = shutil.which("swiftc")
-            if swift and os.path.exists("/usr/include/curl/curl.h"):
+            if swift and subprocess.run(["dpkg", "-s", "libcurl4-openssl-dev"], capture_output=True).returncode == 0:
                 subprocess.run([swift, "-O", os.path.join(ROOT, "bench/URLSessionSweep.swift"), "-o", f"{work}/urlsession"], check=True,
                                capture_output=True)
                 seconds, out = timed([f"{work}/urlsession", f"{work}/urls.tsv", str(args.parallel)])

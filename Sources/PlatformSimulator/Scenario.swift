@@ -78,7 +78,7 @@ public struct Fault: Codable, Sendable, Equatable {
         case down
         /// Answers 500 to the first `value` requests of each path, then normally (a transient error).
         case serverError = "server-error"
-        /// Never answers within any client timeout.
+        /// Holds every answer `value` seconds (10 by default): longer than any client timeout.
         case timeout
         /// Answers 200 with a truncated JSON body.
         case malformed

@@ -127,8 +127,8 @@ public struct PlatformSimulator: Sendable {
         if let latency = faults.first(where: { $0.kind == .latency })?.value {
             try await Task.sleep(nanoseconds: UInt64(latency * 1_000_000))
         }
-        if faults.contains(where: { $0.kind == .timeout }) {
-            try await Task.sleep(nanoseconds: 30_000_000_000)
+        if let hold = faults.first(where: { $0.kind == .timeout }) {
+            try await Task.sleep(nanoseconds: UInt64((hold.value ?? 10) * 1_000_000_000))
         }
         if faults.contains(where: { $0.kind == .down }) {
             return Self.json(503, .object(["error": .string("platform down")]))

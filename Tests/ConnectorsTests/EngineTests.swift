@@ -205,6 +205,18 @@ struct EngineTests {
         }
     }
 
+    @Test func aPlatformThatNeverAnswersIsAnErrorWithEveryAttemptTimedOut() async throws {
+        try await ProbeFixture.withSimulator { port, transport, client in
+            let specs = try ProbeFixture.specs(port: port, timeoutMs: 200, retries: 1).filter { $0.platform == .citybrain }
+            try await ProbeFixture.setFaults([Fault(platform: .citybrain, kind: .timeout, value: 1)], client)
+            let run = try await ProbeFixture.run(port: port, transport: transport, specs: specs)
+            let canary = run.canaries[0]
+            #expect(canary.outcome == .error)
+            #expect(canary.attempts.map(\.error) == ["timeout", "timeout"])
+            #expect(run.verdict(.citybrain, "S4", "F-FRESH")?.skipReason == .platformUnavailable)
+        }
+    }
+
     @Test func transientServerErrorsAreRetriedFailedConditionsAreNot() async throws {
         try await ProbeFixture.withSimulator { port, transport, client in
             let specs = try ProbeFixture.specs(port: port, retries: 2).filter { $0.platform == .aishandong }
