@@ -58,6 +58,20 @@ public struct Scenario: Codable, Sendable {
 
     public init(secrets: [String: String]) { self.secrets = secrets }
 
+    /// Every collection may be left out of a scenario file.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        secrets = try c.decode([String: String].self, forKey: .secrets)
+        aishandongItems = try c.decodeIfPresent([String: Item].self, forKey: .aishandongItems) ?? [:]
+        shandongtongApps = try c.decodeIfPresent([String: App].self, forKey: .shandongtongApps) ?? [:]
+        citybrainFeeds = try c.decodeIfPresent([String: Feed].self, forKey: .citybrainFeeds) ?? [:]
+        countyNodeSystems = try c.decodeIfPresent([String: NodeSystem].self, forKey: .countyNodeSystems) ?? [:]
+        countyNodeResources = try c.decodeIfPresent([String: Resource].self, forKey: .countyNodeResources) ?? [:]
+        sharingOrgs = try c.decodeIfPresent([String: Org].self, forKey: .sharingOrgs) ?? [:]
+        sharingResources = try c.decodeIfPresent([String: Resource].self, forKey: .sharingResources) ?? [:]
+        faults = try c.decodeIfPresent([Fault].self, forKey: .faults) ?? []
+    }
+
     /// Reads a scenario file.
     public static func load(from url: URL) throws -> Scenario {
         do {
