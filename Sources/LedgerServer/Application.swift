@@ -67,7 +67,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil) -> Router<L
         return try JSON.response(try await ledger.search(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
-    addProbeRoutes(to: api, ledger: ledger, probes: probes)
+    addProbeRoutes(to: api, ledger: ledger, probes: probes, systems: systems)
     return router
 }
 

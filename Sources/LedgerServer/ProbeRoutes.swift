@@ -19,7 +19,8 @@ struct ProbeRunDetail: Encodable {
 }
 
 /// Routes for probe runs, verdict history and integration status.
-func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: ProbeService?) {
+func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: ProbeService?,
+                    systems: EntityController<InfoSystem, LedgerContext>) {
     api.post("probe-runs") { request, _ in
         guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测（connectors/ 未加载）") }
         let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -38,7 +39,7 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
         return try JSON.response(detail(run, verdicts))
     }
     api.get("systems/:id/verdicts") { request, context in
-        let code = try await systemCode(context, ledger)
+        let code = try await systems.find(context).record.code
         let platformText = request.uri.queryParameters.get("platform")
         let platform = try platformText.map { text in
             guard let platform = Platform(rawValue: text) else {
@@ -50,18 +51,11 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
                                                                   limit: try intParameter(request, "limit", default: 200)))
     }
     api.get("systems/:id/integrations") { _, context in
-        try JSON.response(try await ledger.integrations(systemCode: try await systemCode(context, ledger)))
+        try JSON.response(try await ledger.integrations(systemCode: try await systems.find(context).record.code))
     }
 }
 
 private func detail(_ run: ProbeRunRecord, _ verdicts: [StoredVerdict]) -> ProbeRunDetail {
     ProbeRunDetail(run: run, canaries: verdicts.filter { $0.verdict.systemCode == "-" },
                    verdicts: verdicts.filter { $0.verdict.systemCode != "-" })
-}
-
-private func systemCode(_ context: LedgerContext, _ ledger: Ledger) async throws -> String {
-    let raw = try context.parameters.require("id")
-    if let found = try? await ledger.fetch(InfoSystem.self, key: raw) { return found.record.code }
-    guard let id = Int64(raw) else { throw LedgerError.notFound(InfoSystem.label, raw) }
-    return try await ledger.fetch(InfoSystem.self, id: id).record.code
 }
