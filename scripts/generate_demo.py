@@ -262,7 +262,11 @@ def build_scenario(rng, systems, resources):
         for feed in ids.get("citybrainFeeds", []):
             if level != "missing":
                 late = level == "half" and rng.random() < 0.5
-                scenario["citybrainFeeds"][feed] = {"active": True, "hoursSinceLastPush": rng.randint(30, 120) if late else rng.randint(1, 20)}
+                # Each feed has its own interval; a separate generator keeps the rest of the demo data unchanged.
+                feed_rng = random.Random(feed)
+                interval, hours = feed_rng.choice([("PT1H", 1), ("P1D", 24), ("P1D", 24), ("P7D", 168)])
+                pushed = hours * (feed_rng.uniform(1.5, 4) if late else feed_rng.uniform(0.05, 0.9))
+                scenario["citybrainFeeds"][feed] = {"active": True, "hoursSinceLastPush": round(pushed, 1), "interval": interval}
         if ids.get("countyNodeId") and level != "missing":
             scenario["countyNodeSystems"][ids["countyNodeId"]] = {"registered": True}
         mounted = 0

@@ -1,12 +1,15 @@
 import Foundation
 import LedgerCore
 
-/// A condition of a probe spec: `<subject> <operator> <literal>`, e.g. `status == 200`,
-/// `body.data.online == true`, `elapsed < 2s`, `cert.expiresIn > 14d`, `body.items.len > 0`.
+/// A condition of a probe spec: `<subject> <operator> <expected>`, e.g. `status == 200`,
+/// `body.data.online == true`, `elapsed < 2s`, `cert.expiresIn > 14d`, `body.items.len > 0`,
+/// `age.data.lastPush < body.data.interval + 2h`.
 ///
 /// Subjects: `status`, `elapsed`, `header.<name>`, `body.<path>` (with `.len` for the length of an array, object
-/// or string), `age.<path>` (time since the ISO 8601 timestamp at that body path), `cert.expiresIn`. Literals: numbers, durations (`500ms`, `2s`, `5m`, `1h`, `14d`), `true`, `false`,
-/// `null`, and "quoted text".
+/// or string), `age.<path>` (time since the ISO 8601 timestamp at that body path), `cert.expiresIn`.
+/// Expected values: numbers, durations (`500ms`, `2s`, `5m`, `1h`, `14d`), `true`, `false`, `null`, "quoted text",
+/// or a duration the platform states in the body (`body.<path>`, ISO 8601 `PT1H` or `1h`), optionally `+ <duration>`
+/// or `* <number>`, so that each feed is judged against its own interval.
 public struct Condition: Sendable, Equatable, CustomStringConvertible {
     public enum Operator: String, Sendable, CaseIterable {
         case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
@@ -34,12 +37,14 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        /// A readable duration: `850ms`, `2s`, `2.5s`, `26h`, `14d`.
+        /// A readable duration: `850ms`, `2s`, `2.5s`, `26h`, `31.2h`, `14d` (part days under ten in hours).
         static func duration(_ ms: Double) -> String {
             let units: [(String, Double)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
             for (suffix, size) in units where abs(ms) >= size {
                 let amount = ms / size
-                return (amount * 10).rounded() == amount.rounded() * 10 ? "\(Int64(amount.rounded()))\(suffix)" : String(format: "%.1f", amount) + suffix
+                let whole = (amount * 10).rounded() == amount.rounded() * 10
+                if suffix == "d", !whole, abs(amount) < 10 { continue }
+                return whole ? "\(Int64(amount.rounded()))\(suffix)" : String(format: "%.1f", amount) + suffix
             }
             return ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
         }
@@ -52,9 +57,24 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What the subject is compared with.
+    public enum Expected: Sendable, Equatable, CustomStringConvertible {
+        case literal(Value)
+        /// A duration read from the response body at `path`, scaled by `factor`, plus `plusMs`.
+        case bodyDuration(path: String, factor: Double, plusMs: Double)
+
+        public var description: String {
+            switch self {
+            case .literal(let value): value.description
+            case .bodyDuration(let path, let factor, let plusMs):
+                "body.\(path)" + (factor != 1 ? " * \(Value.number(factor))" : "") + (plusMs != 0 ? " + \(Value.duration(plusMs))" : "")
+            }
+        }
+    }
+
     public let subject: String
     public let op: Operator
-    public let literal: Value
+    public let expected: Expected
     public let description: String
 
     /// Parses a condition; the error says what is wrong.
@@ -71,11 +91,33 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         }
         self.subject = subject
         self.op = op
-        self.literal = try Self.literal(parts[1].trimmingCharacters(in: .whitespaces))
+        self.expected = try Self.expected(parts[1].trimmingCharacters(in: .whitespaces))
         self.description = trimmed
-        if (op == .less || op == .greater || op == .lessOrEqual || op == .greaterOrEqual), literal.magnitude == nil {
+        if case .literal(let literal) = expected, op != .equal, op != .notEqual, literal.magnitude == nil {
             throw ConditionError("“\(text)”：\(op.rawValue) 只能与数字或时长比较")
         }
+    }
+
+    /// A literal, or `body.<path>` with an optional `* <number>` or `+ <duration>`.
+    static func expected(_ text: String) throws -> Expected {
+        guard text.hasPrefix("body.") else { return .literal(try literal(text)) }
+        let words = text.split(separator: " ").map(String.init)
+        let path = String(words[0].dropFirst(5))
+        guard !path.isEmpty else { throw ConditionError("“\(text)”：body. 之后应写字段路径") }
+        var factor = 1.0
+        var plusMs = 0.0
+        var rest = words.dropFirst()
+        while let sign = rest.first {
+            guard rest.count >= 2 else { throw ConditionError("“\(text)”：\(sign) 之后缺少数值") }
+            let operand = rest.dropFirst().first!
+            switch (sign, try literal(operand)) {
+            case ("*", .number(let n)): factor *= n
+            case ("+", .duration(let ms)): plusMs += ms
+            default: throw ConditionError("“\(text)”：字段之后只能写“* 数字”或“+ 时长”，如 body.data.interval + 2h")
+            }
+            rest = rest.dropFirst(2)
+        }
+        return .bodyDuration(path: path, factor: factor, plusMs: plusMs)
     }
 
     static func isKnownSubject(_ subject: String) -> Bool {
@@ -102,8 +144,24 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
     /// Evaluates against a response, with the resolved value shown: `status (404) == 200`.
     public func evaluate(_ response: ProbeResponse) -> ConditionResult {
         let actual = resolve(response)
-        let passed = compare(actual, literal)
-        return ConditionResult(expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(literal)", passed: passed)
+        let target = resolveExpected(response)
+        let shown: String
+        switch expected {
+        case .literal: shown = expected.description
+        case .bodyDuration: shown = "\(expected) (\(target))"
+        }
+        return ConditionResult(expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(shown)",
+                               passed: target != .missing && compare(actual, target))
+    }
+
+    /// The expected value; a body duration that is absent or unreadable is `missing`.
+    func resolveExpected(_ response: ProbeResponse) -> Value {
+        switch expected {
+        case .literal(let value): return value
+        case .bodyDuration(let path, let factor, let plusMs):
+            guard case .string(let text)? = response.json?.value(at: path), let ms = DurationText.milliseconds(text) else { return .missing }
+            return .duration(ms * factor + plusMs)
+        }
     }
 
     func resolve(_ response: ProbeResponse) -> Value {
@@ -162,6 +220,35 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         case .notEqual: return actual != expected && actual != .missing
         default: return false
         }
+    }
+}
+
+/// Durations as platforms write them: ISO 8601 (`PT15M`, `PT1H30M`, `P1D`, `P7D`) or short (`15m`, `1h`, `1d`).
+enum DurationText {
+    /// Milliseconds, or `nil` when `text` is not a duration.
+    static func milliseconds(_ text: String) -> Double? {
+        if case .duration(let ms)? = try? Condition.literal(text) { return ms }
+        guard text.hasPrefix("P"), text.count > 1 else { return nil }
+        var total = 0.0
+        var number = ""
+        var inTime = false
+        for character in text.dropFirst() {
+            if character == "T" { inTime = true; continue }
+            if character.isNumber || character == "." { number.append(character); continue }
+            guard let amount = Double(number) else { return nil }
+            let unit: Double? = switch (character, inTime) {
+            case ("W", false): 604_800_000
+            case ("D", false): 86_400_000
+            case ("H", true): 3_600_000
+            case ("M", true): 60_000
+            case ("S", true): 1000
+            default: nil
+            }
+            guard let unit else { return nil }
+            total += amount * unit
+            number = ""
+        }
+        return number.isEmpty && total > 0 ? total : nil
     }
 }
 

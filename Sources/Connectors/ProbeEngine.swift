@@ -33,6 +33,8 @@ public struct ProbeRunResult: Codable, Sendable {
     public var verdicts: [Verdict]
     /// SHA-256 of each platform's spec file.
     public var specHashes: [String: String]
+    /// How a new connection to each platform was set up in this run, by platform name.
+    public var connections: [String: ConnectionFacts] = [:]
 
     /// Verdict counts per platform and outcome.
     public var summary: [String: [String: Int]] {
@@ -84,18 +86,23 @@ public struct ProbeEngine: Sendable {
         let total = targets.count
         let counter = Counter()
         var canaries: [Verdict] = []
+        var connections: [Platform: ConnectionFacts] = [:]
         var unavailable: [Platform: (SkipReason, String)] = [:]
         for spec in chosen {
             if spec.maintenance.contains(where: { $0.contains(input.now) }) {
                 unavailable[spec.platform] = (.maintenance, "\(spec.name)处于维护窗口，本次不探测")
                 continue
             }
-            let canary = await runCanary(spec, limiter: limiter)
+            let connection = await transport.inspectConnection(spec.resolvedBaseURL(environment: environment), timeoutMs: spec.timeoutMs)
+            connections[spec.platform] = connection
+            var canary = await runCanary(spec, limiter: limiter, connection: connection)
+            if !canary.attempts.isEmpty { canary.attempts[0].connection = connection }
             canaries.append(canary)
             if canary.outcome != .pass {
                 unavailable[spec.platform] = (.platformUnavailable, "\(spec.name)金丝雀探测未通过（\(canary.reason)），平台不可用，结果跳过而非判定失败")
             }
         }
+        let inspected = connections
         let probed = await withTaskGroup(of: Verdict.self) { group in
             for target in targets {
                 if let (reason, text) = unavailable[target.spec.platform] {
@@ -108,7 +115,7 @@ public struct ProbeEngine: Sendable {
                 }
                 group.addTask {
                     let verdict = await limiter.withSlot(host: target.spec.platform.rawValue) {
-                        await probe(target, asOf: input.asOf, codes: input.codes)
+                        await probe(target, asOf: input.asOf, codes: input.codes, connection: inspected[target.spec.platform])
                     }
                     progress(await counter.increment(), total)
                     return verdict
@@ -121,7 +128,8 @@ public struct ProbeEngine: Sendable {
         verdicts += probed
         verdicts.sort { ($0.platform, $0.systemCode, $0.probe, $0.target) < ($1.platform, $1.systemCode, $1.probe, $1.target) }
         return ProbeRunResult(startedAt: started, finishedAt: Date(), asOf: input.asOf, canaries: canaries, verdicts: verdicts,
-                              specHashes: Dictionary(uniqueKeysWithValues: chosen.map { ($0.platform.rawValue, $0.hash) }))
+                              specHashes: Dictionary(uniqueKeysWithValues: chosen.map { ($0.platform.rawValue, $0.hash) }),
+                              connections: Dictionary(uniqueKeysWithValues: connections.map { ($0.key.rawValue, $0.value) }))
     }
 
     /// The targets to probe and the verdicts decided without a request (not applicable, nothing registered).
@@ -181,7 +189,7 @@ public struct ProbeEngine: Sendable {
     }
 
     /// The canary: the health path, then a known-good reference, must satisfy their conditions.
-    func runCanary(_ spec: ConnectorSpec, limiter: Limiter) async -> Verdict {
+    func runCanary(_ spec: ConnectorSpec, limiter: Limiter, connection: ConnectionFacts?) async -> Verdict {
         let reference = ProbeSpec(id: "canary", name: "金丝雀", each: .system, path: spec.canaryReference,
                                   conditions: spec.canaryConditions, notIntegrated: [], freshness: nil)
         let health = ProbeSpec(id: "canary", name: "健康检查", each: .system, path: spec.canaryHealth,
@@ -189,15 +197,17 @@ public struct ProbeEngine: Sendable {
         let placeholder = InfoSystem(code: "-", name: "canary", unitUSCC: "-", status: .running)
         func run(_ check: ProbeSpec) async -> Verdict {
             await limiter.withSlot(host: spec.platform.rawValue) {
-                await probe(Target(spec: spec, probe: check, system: placeholder, id: check.path), asOf: CivilDate(Date()), codes: nil)
+                await probe(Target(spec: spec, probe: check, system: placeholder, id: check.path), asOf: CivilDate(Date()), codes: nil,
+                            connection: connection)
             }
         }
         let healthVerdict = await run(health)
         return healthVerdict.outcome == .pass ? await run(reference) : healthVerdict
     }
 
-    /// Probes one target: signed GET with retries on transport errors and 5xx, then the verdict.
-    func probe(_ target: Target, asOf: CivilDate, codes: CodeLists?) async -> Verdict {
+    /// Probes one target: signed GET with retries on transport errors and 5xx, then the verdict. The platform's
+    /// certificate expiry, from `connection`, goes on every attempt and into `cert.expiresIn`.
+    func probe(_ target: Target, asOf: CivilDate, codes: CodeLists?, connection: ConnectionFacts? = nil) async -> Verdict {
         let spec = target.spec
         var verdict = Verdict(platform: spec.platform, probe: target.probe.id, systemCode: target.system.code, target: target.id,
                               outcome: .error, reason: "", checkedAt: Date(), specHash: spec.hash)
@@ -218,6 +228,8 @@ public struct ProbeEngine: Sendable {
             do {
                 var (answer, attempt) = try await transport.get(base + path, headers: headers, timeoutMs: spec.timeoutMs)
                 attempt.number = number
+                attempt.tlsExpiresAt = connection?.tlsExpiresAt
+                answer.tlsExpiresAt = connection?.tlsExpiresAt
                 verdict.attempts.append(attempt)
                 response = answer
                 if answer.status < 500 { break }
@@ -285,6 +297,10 @@ public struct ProbeEngine: Sendable {
         let text = String(describing: error)
         if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") { return "timeout" }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS证书不受信任（CERTIFICATE_VERIFY_FAILED）：用 --ca-file 或 YBZ_CA_FILE 指定签发机构的证书"
+        }
+        if text.contains("handshakeFailed") { return "TLS握手失败：" + String(text.prefix(160)) }
         return text.count > 200 ? String(text.prefix(200)) : text
     }
 }

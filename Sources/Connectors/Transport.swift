@@ -4,10 +4,13 @@ import Foundation
 import LedgerCore
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Sends one probe request; a thrown error is a transport error (no usable response).
 public protocol ProbeTransport: Sendable {
     func get(_ url: String, headers: [(String, String)], timeoutMs: Double) async throws -> (ProbeResponse, ProbeAttempt)
+    /// The set-up phases of a new connection to the host of `url`, and its TLS certificate.
+    func inspectConnection(_ url: String, timeoutMs: Double) async -> ConnectionFacts
 }
 
 /// The transport on AsyncHTTPClient (SwiftNIO): pooled keep-alive connections, per-request deadlines.
@@ -16,8 +19,14 @@ public final class AsyncHTTPTransport: ProbeTransport {
     /// Bodies above this size are cut (the snippet and the hash cover what was read).
     static let maxBody = 1 << 20
 
-    public init(maxConnectionsPerHost: Int = 32) {
+    /// `caFile`: PEM certificates trusted besides the system's, for platforms behind a government CA.
+    public init(maxConnectionsPerHost: Int = 32, caFile: String? = nil) {
         var configuration = HTTPClient.Configuration()
+        if let caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            configuration.tlsConfiguration = tls
+        }
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .enabled(limit: .ratio(20))
@@ -27,6 +36,10 @@ public final class AsyncHTTPTransport: ProbeTransport {
     /// Closes the connection pool.
     public func shutdown() async throws { try await client.shutdown() }
 
+    public func inspectConnection(_ url: String, timeoutMs: Double) async -> ConnectionFacts {
+        await ConnectionInspector.inspect(url, timeoutMs: timeoutMs)
+    }
+
     public func get(_ url: String, headers: [(String, String)], timeoutMs: Double) async throws -> (ProbeResponse, ProbeAttempt) {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
@@ -35,17 +48,8 @@ public final class AsyncHTTPTransport: ProbeTransport {
         let clock = ContinuousClock.now
         let response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutMs)))
         let firstByte = clock.duration(to: .now)
-        let remaining = TimeAmount.milliseconds(max(1, Int64(timeoutMs - firstByte.milliseconds)))
-        let body = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await response.body.collect(upTo: Self.maxBody) }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(remaining.nanoseconds))
-                return nil
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            guard let buffer = first else { throw HTTPClientError.deadlineExceeded }
-            return buffer
+        let body = try await withDeadline(ms: timeoutMs - firstByte.milliseconds) {
+            try await response.body.collect(upTo: Self.maxBody)
         }
         let total = clock.duration(to: .now).milliseconds
         let bytes = Array(body.readableBytesView)

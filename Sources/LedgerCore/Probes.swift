@@ -72,14 +72,38 @@ public struct ProbeAttempt: Codable, Sendable, Equatable {
     /// SHA-256 of the body (hex) and its first 512 bytes.
     public var bodySHA256: String?
     public var bodySnippet: String?
-    /// Certificate expiry, where TLS was used.
+    /// Certificate expiry, where TLS was used (the platform's certificate as presented in this run).
     public var tlsExpiresAt: Date?
+    /// The phases of setting up a new connection; on the canary's first attempt, since probes reuse pooled
+    /// connections and have no set-up of their own.
+    public var connection: ConnectionFacts?
 
     public init(number: Int, url: String, startedAt: Date, totalMs: Double) {
         self.number = number
         self.url = url
         self.startedAt = startedAt
         self.totalMs = totalMs
+    }
+}
+
+/// How a new connection to a platform was set up: name resolution, TCP connect and TLS handshake times, the
+/// address reached, and the certificate presented (read whether or not it is trusted; trust is the request's job).
+public struct ConnectionFacts: Codable, Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var address: String?
+    public var dnsMs: Double?
+    public var connectMs: Double?
+    public var tlsMs: Double?
+    public var tlsExpiresAt: Date?
+    public var tlsSubject: String?
+    public var tlsIssuer: String?
+    /// Where setting up failed (`dns`, `connect`, `tls`) and why.
+    public var error: String?
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
     }
 }
 

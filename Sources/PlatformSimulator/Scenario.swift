@@ -19,9 +19,18 @@ public struct Scenario: Codable, Sendable {
     public struct Feed: Codable, Sendable {
         public var active: Bool
         public var hoursSinceLastPush: Double
-        public init(active: Bool, hoursSinceLastPush: Double) {
+        /// The push interval registered on the platform, ISO 8601 (`PT1H`, `P1D`, `P7D`); daily when absent.
+        public var interval: String
+        public init(active: Bool, hoursSinceLastPush: Double, interval: String = "P1D") {
             self.active = active
             self.hoursSinceLastPush = hoursSinceLastPush
+            self.interval = interval
+        }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            active = try c.decode(Bool.self, forKey: .active)
+            hoursSinceLastPush = try c.decode(Double.self, forKey: .hoursSinceLastPush)
+            interval = try c.decodeIfPresent(String.self, forKey: .interval) ?? "P1D"
         }
     }
     public struct NodeSystem: Codable, Sendable {

@@ -1,9 +1,11 @@
 import Connectors
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import LedgerCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The simulator's mutable state: the scenario, the faults in force, and counts of requests per path.
 actor SimulatorState {
@@ -72,7 +74,8 @@ public struct PlatformSimulator: Sendable {
             let feed = id == Self.canaryIds[.citybrain] ? Scenario.Feed(active: true, hoursSinceLastPush: 1) : scenario.citybrainFeeds[id]
             guard let feed else { return Self.unknown(id) }
             let pushed = Date().addingTimeInterval(-(feed.hoursSinceLastPush + staleDays * 24) * 3600)
-            return (200, Self.data(["feedId": .string(id), "active": .bool(feed.active), "lastPush": .string(pushed.formatted(.iso8601))]))
+            return (200, Self.data(["feedId": .string(id), "active": .bool(feed.active), "lastPush": .string(pushed.formatted(.iso8601)),
+                                 "interval": .string(feed.interval)]))
         }
         route(.countyNode, "systems") { scenario, id, _ in
             guard let system = scenario.countyNodeSystems[id] else { return Self.unknown(id) }
@@ -161,10 +164,24 @@ public struct PlatformSimulator: Sendable {
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.data)))
     }
 
-    /// The HTTP application on `host:port`.
-    public func buildApplication(host: String, port: Int, logger: Logger,
-                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "ybz-simulator"),
+    /// The application on `host:port`: HTTPS when `tls` is given (certificate and key), else plain HTTP.
+    public func buildApplication(host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        Application(router: buildRouter(), server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "ybz-simulator"),
                     onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// A server TLS configuration from PEM files; the error names the file that cannot be read.
+    public static func tlsConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
+            throw LedgerError(.badRequest, "证书文件 \(certificateFile)：不是可读的PEM证书（\(error)）")
+        }
+        do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
+            throw LedgerError(.badRequest, "私钥文件 \(keyFile)：不是可读的PEM私钥（\(error)）")
+        }
+        return .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }

@@ -1,4 +1,4 @@
-import Connectors
+@testable import Connectors
 import Foundation
 import LedgerCore
 import LedgerTestSupport
@@ -37,7 +37,35 @@ struct ConditionTests {
         #expect(try !Condition("age.data.lastPush < 26h").evaluate(response(200, #"{"data":{"lastPush":"\#(old)"}}"#)).passed)
     }
 
-    @Test(arguments: ["status = 200", "speed < 3", "status < true", "status == maybe", "body. == 1"])
+    @Test func eachFeedIsJudgedAgainstTheIntervalItStates() throws {
+        func feed(hoursAgo: Double, interval: String) -> ProbeResponse {
+            let pushed = Date().addingTimeInterval(-hoursAgo * 3600).formatted(.iso8601)
+            return response(200, #"{"data":{"lastPush":"\#(pushed)","interval":"\#(interval)"}}"#)
+        }
+        let condition = try Condition("age.data.lastPush < body.data.interval + 2h")
+        #expect(condition.evaluate(feed(hoursAgo: 3.5, interval: "PT1H")).passed == false)
+        #expect(condition.evaluate(feed(hoursAgo: 2.5, interval: "PT1H")).passed)
+        #expect(condition.evaluate(feed(hoursAgo: 2.5, interval: "P1D")).passed)
+        #expect(condition.evaluate(feed(hoursAgo: 100, interval: "P7D")).passed)
+        #expect(condition.evaluate(feed(hoursAgo: 27, interval: "1d")).passed == false)
+        let shown = condition.evaluate(feed(hoursAgo: 30, interval: "P1D"))
+        #expect(shown.resolved.hasPrefix("age.data.lastPush (30h) < body.data.interval + 2h (26h)"))
+        let unstated = condition.evaluate(response(200, #"{"data":{"lastPush":"2026-01-01T00:00:00Z"}}"#))
+        #expect(!unstated.passed)
+        #expect(unstated.resolved.hasSuffix("(missing)"))
+        let scaled = try Condition("age.data.lastPush <= body.data.interval * 1.5")
+        #expect(scaled.evaluate(feed(hoursAgo: 1.4, interval: "PT1H")).passed)
+        #expect(!scaled.evaluate(feed(hoursAgo: 1.6, interval: "PT1H")).passed)
+    }
+
+    @Test(arguments: ["PT15M": 900_000.0, "PT1H30M": 5_400_000, "P1D": 86_400_000, "P1W": 604_800_000, "2h": 7_200_000])
+    func readsPlatformDurations(_ text: String, _ ms: Double) {
+        #expect(DurationText.milliseconds(text) == ms)
+    }
+
+    @Test(arguments: ["status = 200", "speed < 3", "status < true", "status == maybe", "body. == 1",
+                      "age.data.lastPush < body.data.interval + fast", "age.data.lastPush < body.data.interval * 2h",
+                      "age.data.lastPush < body.data.interval +"])
     func refusesMalformedConditions(_ text: String) {
         #expect(throws: ConditionError.self) { try Condition(text) }
     }

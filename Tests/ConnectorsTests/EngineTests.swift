@@ -24,7 +24,7 @@ enum ProbeFixture {
         unregistered.platformIds = PlatformIds()
         var decision = Fixtures.system(code: "S4")
         decision.appCategories = ["辅助决策类"]
-        decision.platformIds = PlatformIds(citybrainFeeds: ["F-FRESH", "F-OLD"])
+        decision.platformIds = PlatformIds(citybrainFeeds: ["F-FRESH", "F-OLD", "F-WEEKLY", "F-HOURLY-LATE"])
         var building = Fixtures.system(code: "S5")
         building.status = .building
         return [service, office, unregistered, decision, building]
@@ -44,7 +44,9 @@ enum ProbeFixture {
         var scenario = Scenario(secrets: secrets)
         scenario.aishandongItems = ["I-OK": .init(online: true), "I-OFF": .init(online: false)]
         scenario.shandongtongApps = ["A1": .init(online: true, activeUsers30d: 5)]
-        scenario.citybrainFeeds = ["F-FRESH": .init(active: true, hoursSinceLastPush: 1), "F-OLD": .init(active: true, hoursSinceLastPush: 48)]
+        scenario.citybrainFeeds = ["F-FRESH": .init(active: true, hoursSinceLastPush: 1), "F-OLD": .init(active: true, hoursSinceLastPush: 48),
+                                   "F-WEEKLY": .init(active: true, hoursSinceLastPush: 100, interval: "P7D"),
+                                   "F-HOURLY-LATE": .init(active: true, hoursSinceLastPush: 5, interval: "PT1H")]
         scenario.countyNodeSystems = ["N1": .init(registered: true), "N2": .init(registered: true)]
         let fresh = Scenario.Resource(mounted: true, records: 100, daysSinceUpdate: 2, calls30d: 9)
         let resources: [String: Scenario.Resource] = [
@@ -83,7 +85,7 @@ enum ProbeFixture {
     static func withSimulator(_ scenario: Scenario = scenario,
                               _ body: @escaping @Sendable (Int, AsyncHTTPTransport, TestClientProtocol) async throws -> Void) async throws {
         let simulator = PlatformSimulator(scenario: scenario, environment: [:])
-        let app = simulator.buildApplication(host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
+        let app = try simulator.buildApplication(host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
         let transport = AsyncHTTPTransport()
         do {
             try await app.test(.live) { client in
@@ -139,6 +141,8 @@ struct EngineTests {
             #expect(missingId?.reason.contains("一本账未登记山东通应用ID") == true)
             #expect(run.verdict(.citybrain, "S4", "F-FRESH")?.outcome == .pass)
             #expect(run.verdict(.citybrain, "S4", "F-OLD")?.outcome == .fail)
+            #expect(run.verdict(.citybrain, "S4", "F-WEEKLY")?.outcome == .pass)
+            #expect(run.verdict(.citybrain, "S4", "F-HOURLY-LATE")?.outcome == .fail)
             #expect(run.verdict(.countyNode, "S5")?.outcome == .notApplicable)
             #expect(run.verdict(.sharingPlatform, "S2", "ORG-EMPTY")?.notIntegrated == true)
             let attempts = run.verdict(.aishandong, "S1", "I-OK")!.attempts

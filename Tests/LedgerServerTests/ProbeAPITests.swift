@@ -17,7 +17,7 @@ struct ProbeAPITests {
         scenario.aishandongItems = ["370481000001": .init(online: true)]
         scenario.sharingOrgs = ["TZGX0001": .init(mountedResources: 1)]
         scenario.sharingResources = ["103003/000001": .init(mounted: true, records: 10, daysSinceUpdate: 0, calls30d: 3)]
-        let simulator = PlatformSimulator(scenario: scenario, environment: [:])
+        let simulator = try PlatformSimulator(scenario: scenario, environment: [:])
             .buildApplication(host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
         let ledger = try await Fixtures.seededLedger()
         let transport = AsyncHTTPTransport()
