@@ -25,9 +25,18 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "Compliance",
+            dependencies: [
+                "LedgerCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "LedgerStore",
             dependencies: [
                 "LedgerCore",
+                "Compliance",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -73,6 +82,7 @@ let package = Package(
             name: "ybz",
             dependencies: [
                 "LedgerCore",
+                "Compliance",
                 "LedgerStore",
                 "LedgerServer",
                 "Connectors",

@@ -5,7 +5,7 @@ a larger synthetic ledger as CSV files for import measurements. Deterministic fo
     python3 scripts/generate_demo.py                          # writes catalog/demo/tengzhou-demo.json
     python3 scripts/generate_demo.py --scale-resources 100000 --out /tmp/ybz-100k   # CSV folder
 """
-import argparse, csv, json, os, random
+import argparse, csv, datetime, json, os, random
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -88,11 +88,19 @@ CONDITION = ["仅限相关业务部门履职使用，需经提供方审核", "�
              "按最小必要原则共享，需签订数据使用协议", "仅提供核验接口，不提供批量数据"]
 NO_SHARE_BASIS = ["《中华人民共和国个人信息保护法》第二十八条，涉及敏感个人信息",
                   "《中华人民共和国保守国家秘密法》，涉及工作秘密"]
+# The as-of date the demo is evaluated at (ybz funding --year 2027 --as-of 2026-10-31).
+AS_OF = "2026-10-31"
+# The quality tier of each generated system, which the scenario follows.
+QUALITY = {}
 CYCLES = ["实时"] * 2 + ["每日"] * 4 + ["每周"] * 2 + ["每月"] * 3 + ["每季度", "每年", "每半年"]
 
 
 def date(y, m, d):
     return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def add_days(ymd, days):
+    return (datetime.date.fromisoformat(ymd) + datetime.timedelta(days=days)).isoformat()
 
 
 def add_months(ymd, months):
@@ -129,29 +137,48 @@ def build(rng):
         trial_start = add_months(contract, 6)
         trial_end = add_months(trial_start, rng.choice([1, 2, 3]))
         accepted = add_months(trial_end, 2)
-        status = rng.choices(["运行", "试运行", "建设中", "停用"], [30, 4, 3, 3])[0]
+        # How well the unit keeps the rules: good systems should come out eligible for O&M funds, poor ones not.
+        quality = rng.choices(["good", "fair", "poor"], [4, 4, 2])[0]
+        status = "运行" if quality == "good" else rng.choices(["运行", "试运行", "建设中", "停用"], [30, 4, 3, 3])[0]
         m = {"demandFiled": date(year - 1, 9, 15), "demandReviewed": date(year - 1, 10, 20),
              "projectFiled": date(year - 1, 11, 10), "jointReviewed": date(year - 1, 12, 5),
              "approved": date(year, 1, 15), "contractSigned": contract,
-             "procurementFiled": add_months(contract, 0)}
+             "procurementFiled": add_days(contract, rng.choice([3, 20]) if quality == "poor" else 3)}
         if status != "建设中":
             m.update({"initialAccepted": add_months(contract, 5), "trialStarted": trial_start, "trialEnded": trial_end})
         if status in ("运行", "停用"):
             m.update({"acceptanceApplied": add_months(trial_end, 1), "completionAccepted": accepted,
-                      "acceptanceFiled": add_months(accepted, 0)})
+                      "acceptanceFiled": add_days(accepted, 5)})
         project = {"code": f"TZXM-{year}-{index:03d}", "name": name.replace("滕州市", "滕州市") + "建设项目",
                    "unitUSCC": unit["uscc"], "category": "建设", "fundingSource": rng.choices(["财政预算", "上级扶持", "自筹"], [8, 1, 1])[0],
                    "approvedAmount": f"{amount_yuan}.00", "preAssessmentReport": amount_yuan > 1000000,
                    "milestones": m, "changes": []}
+        # 绩效评价 12-24 months after going live (Art. 20): good units evaluate on time; fair ones mostly.
+        if "completionAccepted" in m and add_months(accepted, 14) < AS_OF and (
+                quality == "good" or (quality == "fair" and rng.random() < 0.7)):
+            m["performanceEvaluated"] = add_months(accepted, 14)
+            project["performanceResult"] = "合格" if quality == "good" or rng.random() < 0.7 else "不合格"
+            if project["performanceResult"] == "不合格":
+                project["performanceRectified"] = rng.random() < 0.5
         if rng.random() < 0.2:
             delta = amount_yuan * rng.choice([5, 10, 20]) // 100
             project["changes"].append({"date": add_months(contract, 3), "description": "调整建设内容，增加数据接口模块",
                                        "amountDelta": f"{delta}.00", "filed": rng.random() < 0.8,
                                        "reReviewed": delta * 100 > amount_yuan * 15 and rng.random() < 0.6})
         projects.append(project)
+        project_codes = [project["code"]]
+        # An O&M request for 2027 once the three free years (Art. 21) are over by then, near the 10 % cap.
+        if "completionAccepted" in m and add_months(accepted, 36) <= date(2027, 12, 31) and rng.random() < 0.7:
+            share = rng.choice([6, 8, 10, 12])
+            om = {"code": f"TZYW-2027-{index:03d}", "name": name + "2027年度运维项目", "unitUSCC": unit["uscc"],
+                  "category": "运维", "fundingSource": "财政预算", "approvedAmount": f"{amount_yuan * share // 100}.00",
+                  "fiscalYear": 2027, "preAssessmentReport": False,
+                  "milestones": {"demandFiled": date(2026, 8, 10), "projectFiled": date(2026, 9, 15)}, "changes": []}
+            projects.append(om)
+            project_codes.append(om["code"])
 
         code = f"TZ-SYS-{index:03d}"
-        integrated = rng.random()
+        integrated = 1.0 if quality == "good" else rng.random()
         platform = {"aishandongItems": [], "citybrainFeeds": []}
         if integrated > 0.15:
             platform["sharingOrgCode"] = f"TZGX{index:04d}"
@@ -163,32 +190,43 @@ def build(rng):
                 platform["aishandongItems"] = [f"37048100{index:02d}{k:03d}" for k in range(1, rng.randint(2, 5))]
             if "辅助决策类" in categories:
                 platform["citybrainFeeds"] = [f"cb-feed-{index:03d}-{k}" for k in range(1, rng.randint(2, 4))]
-        crypto = rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]
+        crypto = {"good": rng.choice(["通过", "通过", "基本符合"]), "poor": rng.choice(["不通过", "未开展"]),
+                  "fair": rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]}[quality]
+        recent = quality == "good" or (quality == "fair" and rng.random() < 0.6)
         system = {
-            "code": code, "name": name, "unitUSCC": unit["uscc"], "projectCodes": [project["code"]],
+            "code": code, "name": name, "unitUSCC": unit["uscc"], "projectCodes": project_codes,
             "status": status, "appCategories": categories, "summary": f"{name}，支撑{owner}相关业务办理与数据共享。",
-            "deployment": {"govCloud": rng.random() < 0.85, "cloudNative": rng.random() < 0.4},
+            "deployment": {"govCloud": quality == "good" or rng.random() < 0.85, "cloudNative": rng.random() < 0.4},
             "networks": rng.choice([["政务外网"], ["政务外网", "互联网"], ["政务内网"]]),
-            "security": {"mlpsLevel": rng.choice([2, 2, 3]), "mlpsAssessedOn": date(rng.choice([2024, 2025]), rng.randint(1, 12), 10),
-                         "classifiedProtection": False, "cryptoResult": crypto, "openMajorHazards": rng.choices([0, 1], [9, 1])[0]},
-            "xinchuang": rng.choice(["已建成", "已适配", "适配中", "未适配"]),
+            "security": {"mlpsLevel": rng.choice([2, 2, 3]),
+                         "mlpsAssessedOn": date(2026, rng.randint(1, 9), 10) if recent else date(rng.choice([2023, 2024]), rng.randint(1, 12), 10),
+                         "classifiedProtection": False, "cryptoResult": crypto,
+                         "openMajorHazards": 0 if quality == "good" else rng.choices([0, 1], [8, 2])[0]},
+            "xinchuang": {"good": rng.choice(["已建成", "已适配"]), "poor": rng.choice(["适配中", "未适配"]),
+                          "fair": rng.choice(["已建成", "已适配", "适配中", "未适配"])}[quality],
             "cloudResources": {"allocatedVCPU": 16, "usedVCPU": rng.randint(2, 16), "allocatedMemoryGB": 64,
                                "usedMemoryGB": rng.randint(8, 64), "allocatedStorageGB": 2000, "usedStorageGB": rng.randint(100, 2000)},
             "platformIds": platform,
             "materials": ["项目建设方案", "采购合同", "采购备案材料"] + (["初验报告", "试运行报告"] if "trialEnded" in m else [])
                          + (["竣工验收申请", "政务信息资源目录"] if "completionAccepted" in m else []),
-            "ledgerUpdatedOn": date(rng.choice([2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
+            "ledgerUpdatedOn": date(2026, rng.randint(6, 10), rng.randint(1, 28)) if quality == "good"
+                               else date(rng.choice([2024, 2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
         }
-        if crypto != "未开展":
-            system["security"]["cryptoAssessedOn"] = date(rng.choice([2024, 2025]), rng.randint(1, 12), 20)
+        if quality == "good" and rng.random() < 0.25:
+            del system["security"]["cryptoResult"]  # the 密评 is done but not yet entered: evidence is pending
+        elif crypto != "未开展":
+            system["security"]["cryptoAssessedOn"] = (date(2026, rng.randint(1, 9), 20) if recent
+                                                      else date(rng.choice([2024, 2025]), rng.randint(1, 9), 20))
         if "completionAccepted" in m:
             system["wentLiveOn"] = accepted
         systems.append(system)
-        resources += make_resources(rng, system, dept, subjects, sequence, count=rng.randint(12, 20))
+        resources += make_resources(rng, system, dept, subjects, sequence, count=rng.randint(12, 20), tidy=quality == "good")
+        QUALITY[code] = quality
     return units, projects, systems, resources
 
 
-def make_resources(rng, system, dept, subjects, sequence, count):
+def make_resources(rng, system, dept, subjects, sequence, count, tidy):
+    """Catalog resources of a system; a tidy one has every resource published and described item by item."""
     out = []
     suffixes = ["信息", "登记信息", "办件信息", "统计信息", "台账", "明细", "目录", "变更信息"]
     for n in range(count):
@@ -203,7 +241,7 @@ def make_resources(rng, system, dept, subjects, sequence, count):
         r = {"code": f"{prefix}/{sequence[prefix]:06d}", "name": name, "systemCode": system["code"],
              "summary": f"{system['name']}产生的{name}，用于{subject}相关业务办理、统计分析和跨部门共享。",
              "format": fmt, "shareType": share, "updateCycle": rng.choice(CYCLES), "openToPublic": False,
-             "relatedCodes": [], "state": rng.choices(["已发布", "待审核", "待提交", "已退回"], [14, 3, 2, 1])[0]}
+             "relatedCodes": [], "state": "已发布" if tidy else rng.choices(["已发布", "待审核", "待提交", "已退回"], [14, 3, 2, 1])[0]}
         r["formatType"] = {"数据库": rng.choice(["MySQL", "达梦", "人大金仓", "Oracle"]), "服务接口": "RESTful",
                            "电子表格": "XLSX", "电子文件": "PDF"}[fmt]
         if share == "有条件共享":
@@ -229,7 +267,7 @@ def make_resources(rng, system, dept, subjects, sequence, count):
         if r["openToPublic"]:
             r["openedRecords"] = rng.randint(0, records)
         items = rng.sample(ITEM_POOL, rng.randint(5, 20))
-        if fmt in ("电子文件",) and rng.random() < 0.5:
+        if fmt in ("电子文件",) and rng.random() < 0.5 and not tidy:
             items = []
         r["items"] = [dict({"name": i[0], "type": i[1]}, **({"length": i[2]} if i[2] else {})) for i in items]
         out.append(r)
@@ -250,7 +288,7 @@ def build_scenario(rng, systems, resources):
     for r in resources:
         by_system.setdefault(r["systemCode"], []).append(r)
     for system in systems:
-        level = rng.choices(["integrated", "half", "missing"], [6, 3, 1])[0]
+        level = "integrated" if QUALITY.get(system["code"]) == "good" else rng.choices(["integrated", "half", "missing"], [6, 3, 1])[0]
         ids = system["platformIds"]
         for item in ids.get("aishandongItems", []):
             roll = rng.random()
@@ -274,7 +312,7 @@ def build_scenario(rng, systems, resources):
             if level == "missing" or (level == "half" and rng.random() < 0.5):
                 continue
             cycle = CYCLE_DAYS.get(r["updateCycle"], 30)
-            stale = rng.random() < (0.1 if level == "integrated" else 0.3)
+            stale = rng.random() < (0.03 if level == "integrated" else 0.3)
             days = cycle + rng.randint(3, 30) if stale else rng.randint(0, max(0, cycle - 1))
             records = 0 if rng.random() < 0.04 else r.get("records", 1000)
             entry = {"mounted": True, "records": records, "daysSinceUpdate": days}

@@ -19,6 +19,8 @@ public enum Iteration: String, Sendable, CaseIterable {
     case sharingOrg
     /// Each catalog resource of the system that is not offline; `{id}` is its code, percent-encoded.
     case resources
+    /// Each such resource that is shared (not 不予共享): what the sharing platform must carry (Art. 28).
+    case sharedResources
 }
 
 /// A maintenance window in China Standard Time; `weekday` 1 = Monday … 7 = Sunday, `nil` every day.

@@ -173,6 +173,7 @@ public struct ProbeEngine: Sendable {
         case .countyNode: return ids.countyNodeId.map { [($0, nil)] } ?? []
         case .sharingOrg: return ids.sharingOrgCode.map { [($0, nil)] } ?? []
         case .resources: return resources.filter { $0.state.isEditable }.map { ($0.code, $0) }
+        case .sharedResources: return resources.filter { $0.state.isEditable && $0.isShared }.map { ($0.code, $0) }
         }
     }
 
@@ -185,6 +186,7 @@ public struct ProbeEngine: Sendable {
         case .countyNode: "县级节点标识"
         case .sharingOrg: "共享平台机构编码"
         case .resources: "信息资源目录"
+        case .sharedResources: "可共享的信息资源目录"
         }
     }
 

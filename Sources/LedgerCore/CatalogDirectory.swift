@@ -25,6 +25,8 @@ public struct CatalogDirectory: Sendable {
 
     public var codeListsURL: URL { url.appendingPathComponent("codelists.yaml") }
     public var calendarURL: URL { url.appendingPathComponent("calendar/cn-workdays.yaml") }
+    /// The compliance policy versions (`catalog/policy/*.yaml`).
+    public var policyURL: URL { url.appendingPathComponent("policy") }
     public var demoURL: URL { url.appendingPathComponent("demo/tengzhou-demo.json") }
     /// The simulator scenario that matches the demo ledger.
     public var demoScenarioURL: URL { url.appendingPathComponent("demo/tengzhou-scenario.json") }

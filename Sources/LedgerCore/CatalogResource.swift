@@ -85,6 +85,11 @@ public struct CatalogResource: LedgerRecord {
 
     public var naturalKey: String { code }
 
+    /// The 共享类型 that keeps a resource off the sharing platform.
+    public static let notShared = "不予共享"
+    /// Whether the resource is shared at all (无条件 or 有条件).
+    public var isShared: Bool { shareType != Self.notShared }
+
     /// Whether `code` has the structure `NNNNNN/NNNNNN`.
     public static func hasCodeStructure(_ code: String) -> Bool {
         let parts = code.split(separator: "/", omittingEmptySubsequences: false)
@@ -159,11 +164,11 @@ public struct CatalogResource: LedgerRecord {
         list.requireCode("shareType", shareType, in: codes.shareTypes, codes: codes, label: "共享类型", article: guideline)
         let shareEntry = codes.entry(shareType, in: codes.shareTypes)
         if shareEntry?.requiresCondition == true, shareCondition == nil {
-            let what = shareType == "不予共享" ? "不予共享的法律、行政法规或政策依据" : "共享条件"
+            let what = !isShared ? "不予共享的法律、行政法规或政策依据" : "共享条件"
             list.add("shareCondition", "", "share.condition-required", "共享类型为\(shareType)时须填写\(what)",
                      article: guideline)
         }
-        if shareType == "不予共享" { return }
+        if !isShared { return }
         guard let method = shareMethod else {
             list.add("shareMethod", "", "shareMethod.required", "共享类型为\(shareType)时须填写共享方式", article: guideline)
             return
@@ -196,7 +201,7 @@ public struct CatalogResource: LedgerRecord {
         if type == "不予开放" {
             list.add("openType", type, "open.flag-mismatch", "标记为向社会开放的资源，开放类型不能为不予开放", article: guideline)
         }
-        if shareType == "不予共享" {
+        if !isShared {
             list.add("openToPublic", "true", "open.requires-sharing", "不予共享的资源不能向社会开放", article: guideline)
         }
     }

@@ -117,6 +117,8 @@ public struct Project: LedgerRecord {
     /// A failed 绩效评价 has been rectified (Art. 22(6)).
     public var performanceRectified: Bool?
     public var changes: [ChangeFiling]
+    /// For an O&M project (运维): the fiscal year whose O&M funds it requests (Art. 21).
+    public var fiscalYear: Int?
 
     public init(code: String, name: String, unitUSCC: String, category: ProjectCategory,
                 fundingSource: FundingSource, approvedAmount: Money? = nil, exemption: Exemption? = nil,
@@ -167,6 +169,13 @@ public struct Project: LedgerRecord {
             list.add("preAssessmentReport", "false", "pre-assessment.required",
                      "申报金额\(amount)元超过100万元，项目申报时须提交事前绩效评估报告", article: "Art. 9(3)")
         }
+        if category == .operations, fiscalYear == nil {
+            list.add("fiscalYear", "", "operations.fiscal-year-missing",
+                     "运维项目应注明申请运维经费的财政年度", article: "Art. 21", severity: .warning)
+        }
+        if let year = fiscalYear, !(2000...2100).contains(year) {
+            list.add("fiscalYear", String(year), "fiscal-year.range", "财政年度应在2000至2100之间")
+        }
         if performanceResult == .failed, performanceRectified == nil {
             list.add("performanceRectified", "", "performance.rectified-unknown",
                      "绩效评价不合格，应注明是否整改到位", article: "Art. 22(6)", severity: .warning)
@@ -204,5 +213,6 @@ extension Project {
         demandPriority = try c.decodeIfPresent(String.self, forKey: .demandPriority)
         performanceResult = try c.decodeIfPresent(PerformanceResult.self, forKey: .performanceResult)
         performanceRectified = try c.decodeIfPresent(Bool.self, forKey: .performanceRectified)
+        fiscalYear = try c.decodeIfPresent(Int.self, forKey: .fiscalYear)
     }
 }

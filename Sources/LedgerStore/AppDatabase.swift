@@ -131,6 +131,37 @@ public struct AppDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: compliance") { db in
+            try db.execute(sql: """
+                CREATE TABLE waiver (
+                    id INTEGER PRIMARY KEY,
+                    system_key TEXT NOT NULL REFERENCES system(key),
+                    check_id TEXT NOT NULL,
+                    expires_on TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX waiver_system ON waiver(system_key);
+                CREATE TABLE evaluation_batch (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    fiscal_year INTEGER,
+                    as_of TEXT NOT NULL,
+                    policy_version TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                CREATE TABLE evaluation (
+                    id INTEGER PRIMARY KEY,
+                    batch_id INTEGER NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE,
+                    system_key TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    result TEXT NOT NULL
+                );
+                CREATE INDEX evaluation_batch_system ON evaluation(batch_id, system_key);
+                CREATE INDEX evaluation_system ON evaluation(system_key);
+                """)
+        }
         return migrator
     }
 }

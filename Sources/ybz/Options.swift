@@ -41,12 +41,7 @@ final class ProgressBar: Sendable {
 
 /// Prints an import or validation report and says whether it succeeded.
 func printReport(_ report: ImportReport, json: Bool) throws {
-    if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        return
-    }
+    if json { return print(try prettyJSON(report)) }
     let outcome = report.committed ? "" : "（未写入）"
     for file in report.files {
         print("\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)\(outcome)")
@@ -65,4 +60,13 @@ func printReport(_ report: ImportReport, json: Bool) throws {
 /// even when its output goes to a pipe or a log file.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Columns for terminal tables.
+enum TextTable {
+    /// Pads by display width (a CJK character is two columns).
+    static func pad(_ text: String, _ width: Int) -> String {
+        let used = text.unicodeScalars.reduce(0) { $0 + ($1.value > 0x2E80 ? 2 : 1) }
+        return text + String(repeating: " ", count: max(1, width - used))
+    }
 }

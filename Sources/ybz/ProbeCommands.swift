@@ -79,13 +79,7 @@ struct Probe: AsyncParsableCommand {
         bar.finish()
         try await transport.shutdown()
         let (id, result) = outcome
-        if format == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-            return
-        }
+        if format == .json { return print(try prettyJSON(result)) }
         print(ProbeReport.table(result, runID: id))
     }
 }
@@ -95,18 +89,18 @@ enum ProbeReport {
     static func table(_ result: ProbeRunResult, runID: Int64) -> String {
         let outcomes = VerdictOutcome.allCases
         var lines = ["探测批次 #\(runID)  as-of \(result.asOf)  用时 \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s"]
-        lines.append(pad("平台", 28) + outcomes.map { pad($0.rawValue, 15) }.joined() + "金丝雀")
+        lines.append(TextTable.pad("平台", 28) + outcomes.map { TextTable.pad($0.rawValue, 15) }.joined() + "金丝雀")
         for platform in Platform.allCases {
             let verdicts = result.verdicts.filter { $0.platform == platform }
             guard !verdicts.isEmpty else { continue }
-            let counts = outcomes.map { outcome in pad(String(verdicts.filter { $0.outcome == outcome }.count), 15) }.joined()
+            let counts = outcomes.map { outcome in TextTable.pad(String(verdicts.filter { $0.outcome == outcome }.count), 15) }.joined()
             let canary = result.canaries.first { $0.platform == platform }?.outcome.rawValue ?? "maintenance"
-            lines.append(pad(platform.label, 28) + counts + canary)
+            lines.append(TextTable.pad(platform.label, 28) + counts + canary)
         }
         if !result.connections.isEmpty { lines.append("\n新建连接（每平台一次）：") }
         for platform in Platform.allCases {
             guard let facts = result.connections[platform.rawValue] else { continue }
-            lines.append("  " + pad(platform.label, 26) + connectionLine(facts, now: result.startedAt))
+            lines.append("  " + TextTable.pad(platform.label, 26) + connectionLine(facts, now: result.startedAt))
         }
         let problems = result.verdicts.filter { $0.outcome == .fail || $0.outcome == .error }
         if !problems.isEmpty { lines.append("\n未通过（\(problems.count)）：") }
@@ -130,11 +124,6 @@ enum ProbeReport {
         return parts.joined(separator: "  ")
     }
 
-    /// Pads by display width (a CJK character is two columns).
-    static func pad(_ text: String, _ width: Int) -> String {
-        let used = text.unicodeScalars.reduce(0) { $0 + ($1.value > 0x2E80 ? 2 : 1) }
-        return text + String(repeating: " ", count: max(1, width - used))
-    }
 }
 
 struct Simulate: AsyncParsableCommand {

@@ -74,7 +74,7 @@ struct CSVWriter {
     private var buffer = Data()
 
     init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: Data([0xEF, 0xBB, 0xBF]))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data([0xEF, 0xBB, 0xBF]))
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw LedgerError(.badRequest, "无法写入文件 \(url.path)")
         }
@@ -83,11 +83,7 @@ struct CSVWriter {
     }
 
     mutating func write(_ cells: [String]) throws {
-        let line = cells.map { cell in
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-        }.joined(separator: ",") + "\r\n"
-        buffer.append(contentsOf: Array(line.utf8))
+        buffer.append(contentsOf: Array(CSVLine.encode(cells).utf8))
         if buffer.count > 1 << 20 { try flush() }
     }
 

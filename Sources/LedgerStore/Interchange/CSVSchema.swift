@@ -58,7 +58,7 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
             + [CSVColumn("milestones.procurementFiled", "采购备案日期", .optional),
                CSVColumn("performanceResult", "绩效评价结果", .optional),
                CSVColumn("performanceRectified", "绩效整改到位", .optionalBool),
-               CSVColumn("changes", "变更记录", .json)]
+               CSVColumn("changes", "变更记录", .json), CSVColumn("fiscalYear", "运维财政年度", .int)]
         case .systems: [
             CSVColumn("code", "系统编号"), CSVColumn("name", "系统名称"), CSVColumn("unitUSCC", "建设单位代码"),
             CSVColumn("projectCodes", "项目编号", .list), CSVColumn("status", "系统状态", .optional),

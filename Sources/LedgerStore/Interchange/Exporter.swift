@@ -25,7 +25,7 @@ public struct Exporter: Sendable {
 
     /// The JSON document: `{"format": "ybz-ledger/1", "units": [...], "projects": [...], "systems": [...], "resources": [...]}`.
     public func writeJSON(to url: URL) async throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw LedgerError(.badRequest, "无法写入文件 \(url.path)")
         }

@@ -1,0 +1,220 @@
+import Foundation
+import LedgerCore
+
+/// The named checks of design.md §3, one per rule of 滕政办发〔2025〕8号.
+public enum CheckID: String, Codable, Sendable, CaseIterable, Comparable {
+    case accepted
+    case omFreePeriod = "om-free-period"
+    case omCap = "om-cap"
+    case sharingPlatform = "sharing-platform"
+    case dataSharedFresh = "data-shared-fresh"
+    case cryptoSecurity = "crypto-security"
+    case xinchuang
+    case ledgerMaintained = "ledger-maintained"
+    case managed
+    case performance
+    case platformIntegration = "platform-integration"
+    case cloud
+    case procurementFiled = "procurement-filed"
+    case changesFiled = "changes-filed"
+    case deregistrationCandidate = "deregistration-candidate"
+
+    /// The question the check answers, in Chinese.
+    public var title: String {
+        switch self {
+        case .accepted: "已完成竣工验收并办理验收备案"
+        case .omFreePeriod: "免费运维期（验收之日起不少于3年）已届满"
+        case .omCap: "运维经费申请不超过建设资金的10%"
+        case .sharingPlatform: "已接入滕州市级数据共享开放平台"
+        case .dataSharedFresh: "目录资源已挂接、已汇聚并按更新周期更新"
+        case .cryptoSecurity: "密评通过且有效、等保测评有效、无重大安全隐患"
+        case .xinchuang: "按信创要求建设或适配"
+        case .ledgerMaintained: "数字资源“一本账”信息完整并及时维护"
+        case .managed: "非涉密项目已纳入项目管理"
+        case .performance: "按期开展绩效评价，不合格的已整改"
+        case .platformIntegration: "按应用类别接入爱山东、山东通、城市大脑、县级节点并正常工作"
+        case .cloud: "部署于政务云并应用云原生技术"
+        case .procurementFiled: "签订合同后7个工作日内完成采购备案"
+        case .changesFiled: "变更已备案，调整超过15%的已重新审核"
+        case .deregistrationCandidate: "系统不属于应提出注销的情形"
+        }
+    }
+
+    /// The article(s) the check implements.
+    public var article: String {
+        switch self {
+        case .accepted: "Art. 19"
+        case .omFreePeriod, .omCap: "Art. 21"
+        case .sharingPlatform: "Art. 28"
+        case .dataSharedFresh: "Art. 22(1), 26, 27"
+        case .cryptoSecurity: "Art. 22(2), 29, 30"
+        case .xinchuang: "Art. 22(3), 31"
+        case .ledgerMaintained: "Art. 22(4), 5"
+        case .managed: "Art. 22(5)"
+        case .performance: "Art. 20, 22(6)"
+        case .platformIntegration: "Art. 22(7), 18(3)"
+        case .cloud: "Art. 3, 18(3)"
+        case .procurementFiled: "Art. 11"
+        case .changesFiled: "Art. 16"
+        case .deregistrationCandidate: "Art. 23(3)"
+        }
+    }
+
+    /// What a failure stops.
+    public var blocks: Set<Consequence> {
+        switch self {
+        case .accepted, .sharingPlatform: [.constructionFunds, .omFunds]
+        case .dataSharedFresh, .cryptoSecurity, .xinchuang, .ledgerMaintained, .managed, .performance, .platformIntegration:
+            [.omFunds]
+        case .procurementFiled, .changesFiled: [.acceptance]
+        case .omFreePeriod, .omCap, .cloud, .deregistrationCandidate: []
+        }
+    }
+
+    public static func < (lhs: CheckID, rhs: CheckID) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// What a failed check can stop.
+public enum Consequence: String, Codable, Sendable, Comparable {
+    case constructionFunds = "construction-funds"
+    case omFunds = "om-funds"
+    case acceptance
+
+    public static func < (lhs: Consequence, rhs: Consequence) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The outcome of a check. Inconclusive is its own state: never 0 and never 100 in the score.
+public enum CheckStatus: String, Codable, Sendable, CaseIterable {
+    case pass, fail, inconclusive
+    case notApplicable = "not-applicable"
+}
+
+/// One fact a check used: a ledger value, a date, or a probe verdict (with its id).
+public struct Evidence: Codable, Sendable, Equatable {
+    public var label: String
+    public var value: String
+    public var verdictId: Int64?
+    public var runId: Int64?
+
+    public init(_ label: String, _ value: String, verdictId: Int64? = nil, runId: Int64? = nil) {
+        self.label = label
+        self.value = value
+        self.verdictId = verdictId
+        self.runId = runId
+    }
+}
+
+/// A check set aside for one system, with the reason, who approved it and until when.
+public struct Waiver: Codable, Sendable, Equatable {
+    public var systemCode: String
+    public var check: CheckID
+    public var reason: String
+    public var approver: String
+    /// The last day the waiver applies.
+    public var expiresOn: CivilDate
+
+    public init(systemCode: String, check: CheckID, reason: String, approver: String, expiresOn: CivilDate) {
+        self.systemCode = systemCode
+        self.check = check
+        self.reason = reason
+        self.approver = approver
+        self.expiresOn = expiresOn
+    }
+
+    /// Whether the waiver is in force on `date`.
+    public func applies(on date: CivilDate) -> Bool { date <= expiresOn }
+}
+
+/// The result of one check for one system.
+public struct CheckResult: Codable, Sendable, Equatable {
+    public var check: CheckID
+    public var title: String
+    public var article: String
+    public var status: CheckStatus
+    public var reason: String
+    public var evidence: [Evidence]
+    /// What to do to pass, for a fail or an inconclusive result.
+    public var remediation: String?
+    /// Set when a waiver in force covers the check: the result is shown as it is but does not block.
+    public var waiver: Waiver?
+
+    public init(_ check: CheckID, _ status: CheckStatus, _ reason: String, evidence: [Evidence] = [], remediation: String? = nil) {
+        self.check = check
+        title = check.title
+        article = check.article
+        self.status = status
+        self.reason = reason
+        self.evidence = evidence
+        self.remediation = status == .pass || status == .notApplicable ? nil : remediation
+        waiver = nil
+    }
+
+    /// Whether the result stops something: a fail or inconclusive that is not waived.
+    public var isOpen: Bool { (status == .fail || status == .inconclusive) && waiver == nil }
+}
+
+/// A stored probe verdict used as evidence, with its ids.
+public struct EvidenceVerdict: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var runId: Int64
+    public var verdict: Verdict
+
+    public init(id: Int64, runId: Int64, verdict: Verdict) {
+        self.id = id
+        self.runId = runId
+        self.verdict = verdict
+    }
+}
+
+/// Everything the checks read about one system: the ledger state, the probe evidence, the waivers, and the dates.
+/// Stored with every evaluation so that it can be shown and replayed exactly.
+public struct ComplianceInput: Codable, Sendable, Equatable {
+    public var system: InfoSystem
+    /// The system's projects found in the ledger.
+    public var projects: [Project]
+    /// Project codes the system names that the ledger does not have.
+    public var missingProjects: [String]
+    public var resources: [CatalogResource]
+    /// The newest verdict per probe target at the as-of date.
+    public var verdicts: [EvidenceVerdict]
+    public var waivers: [Waiver]
+    public var asOf: CivilDate
+    public var fiscalYear: Int
+
+    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
+                verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
+        self.system = system
+        self.projects = projects
+        self.missingProjects = missingProjects
+        self.resources = resources
+        self.verdicts = verdicts
+        self.waivers = waivers
+        self.asOf = asOf
+        self.fiscalYear = fiscalYear
+    }
+
+    /// The construction projects (建设类) of the system.
+    public var constructionProjects: [Project] { projects.filter { $0.category == .construction } }
+
+    /// Construction funds: approved amounts plus filed changes (Art. 16, 21).
+    public var constructionFunds: Money {
+        Money(fen: constructionProjects.reduce(0) { total, project in
+            total + (project.approvedAmount?.fen ?? 0) + project.changes.filter(\.filed).reduce(0) { $0 + $1.amountDelta.fen }
+        })
+    }
+}
+
+/// What the checks need besides the input: the policy in force and the working-day calendar.
+public struct ComplianceContext: Sendable {
+    public var policy: Policy
+    public var calendar: WorkingCalendar
+    public var codes: CodeLists
+
+    public init(policy: Policy, calendar: WorkingCalendar, codes: CodeLists) {
+        self.policy = policy
+        self.calendar = calendar
+        self.codes = codes
+    }
+}

@@ -1,0 +1,40 @@
+import LedgerCore
+
+/// The funding table finance reads: one row per system, as CSV (UTF-8 with BOM, opens cleanly in Excel) or text.
+public enum FundingReport {
+    static let header = ["批次", "财政年度", "评估基准日", "系统编码", "系统名称", "建设单位统一社会信用代码", "建设资金（元）",
+                         "建设资金", "运维经费", "运维经费上限（元）", "上限计算", "共享合规评分", "评分覆盖率", "阻断项及条款",
+                         "策略版本", "策略SHA-256", "探测批次"]
+
+    /// The CSV document of a batch.
+    public static func csv(batch: Int64, _ decisions: [FundingDecision]) -> String {
+        var text = CSVLine.byteOrderMark + CSVLine.encode(header)
+        for decision in decisions {
+            let inputs = decision.inputs
+            text += CSVLine.encode([
+                String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
+                decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
+                decision.operations.status.label, decision.omCap.description, decision.omCapBasis, decision.score.text,
+                decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
+                inputs.probeRunIds.map(String.init).joined(separator: " "),
+            ])
+        }
+        return text
+    }
+
+    /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.
+    public static func blockers(_ decision: FundingDecision) -> String {
+        let construction = decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\($0.reason)" }
+        let operations = decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\($0.reason)" }
+        return (construction + operations).joined(separator: "\n")
+    }
+
+    /// Counts per status for both funds.
+    public static func summary(_ decisions: [FundingDecision]) -> String {
+        func counts(_ status: (FundingDecision) -> EligibilityStatus) -> String {
+            EligibilityStatus.allCases.map { value in "\(value.label) \(decisions.filter { status($0) == value }.count)" }.joined(separator: "，")
+        }
+        let total = decisions.filter { $0.operations.status == .eligible }.reduce(Int64(0)) { $0 + $1.omCap.fen }
+        return "建设资金：\(counts(\.construction.status))\n运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(Money(fen: total))元"
+    }
+}

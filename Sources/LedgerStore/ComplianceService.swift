@@ -1,0 +1,69 @@
+import Compliance
+import Foundation
+import LedgerCore
+
+/// Evaluations over the stored ledger: funding decisions for a fiscal year, recorded so that they can be shown
+/// and replayed.
+public struct ComplianceService: Sendable {
+    public let ledger: Ledger
+    public let policies: PolicyBook
+    public let calendar: WorkingCalendar
+
+    public init(ledger: Ledger, policies: PolicyBook, calendar: WorkingCalendar) {
+        self.ledger = ledger
+        self.policies = policies
+        self.calendar = calendar
+    }
+
+    /// The service with the policy versions and the calendar of `catalog`.
+    public init(ledger: Ledger, catalog: CatalogDirectory) throws {
+        self.init(ledger: ledger, policies: try PolicyBook.load(from: catalog.policyURL), calendar: try catalog.calendar())
+    }
+
+    /// The policy in force on `asOf` with the calendar and code lists.
+    public func context(asOf: CivilDate) throws -> ComplianceContext {
+        ComplianceContext(policy: try policies.policy(on: asOf), calendar: calendar, codes: ledger.codes)
+    }
+
+    /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch.
+    public func funding(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> FundingBatch {
+        guard (2000...2100).contains(fiscalYear) else {
+            throw LedgerError(.badRequest, "财政年度 \(fiscalYear) 不在 2000–2100 之间")
+        }
+        let context = try context(asOf: asOf)
+        let inputs = try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
+        let decisions = inputs.map { FundingDecision.evaluate($0, context) }
+        let id = try await ledger.recordFunding(decisions, inputs: inputs, fiscalYear: fiscalYear, asOf: asOf,
+                                                policyVersion: context.policy.version)
+        return try await ledger.fundingBatch(id: id)
+    }
+
+    /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, and names every
+    /// system whose decision now differs.
+    public func replay(batch id: Int64) async throws -> ReplayReport {
+        let batch = try await ledger.fundingBatch(id: id)
+        let inputs = try await ledger.fundingInputs(batch: id)
+        guard let recorded = batch.decisions.first?.inputs else { return ReplayReport(batch: id, matching: 0, differing: []) }
+        guard let policy = policies.versions.first(where: { $0.version == recorded.policyVersion }) else {
+            throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(recorded.policyVersion) 已不在 catalog/policy/ 中，无法重放")
+        }
+        guard policy.sha256 == recorded.policySha256 else {
+            throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ 记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
+        }
+        let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
+        let encoder = ComplianceJSON.encoder
+        var differing: [String] = []
+        for (input, stored) in zip(inputs, batch.decisions) {
+            let again = FundingDecision.evaluate(input, context)
+            if try encoder.encode(again) != encoder.encode(stored) { differing.append(stored.systemCode) }
+        }
+        return ReplayReport(batch: id, matching: batch.decisions.count - differing.count, differing: differing)
+    }
+}
+
+/// The outcome of a replay: how many decisions came out the same, and which did not.
+public struct ReplayReport: Codable, Sendable, Equatable {
+    public var batch: Int64
+    public var matching: Int
+    public var differing: [String]
+}

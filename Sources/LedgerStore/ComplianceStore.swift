@@ -1,0 +1,185 @@
+import Compliance
+import Foundation
+import GRDB
+import LedgerCore
+
+/// A stored batch of funding decisions: what finance saw, with the inputs to replay it.
+public struct FundingBatch: Codable, Sendable {
+    public var id: Int64
+    public var createdAt: String
+    public var fiscalYear: Int
+    public var asOf: CivilDate
+    public var policyVersion: String
+    public var decisions: [FundingDecision]
+}
+
+/// A waiver as stored, with its id and when it was granted.
+public struct StoredWaiver: Codable, Sendable {
+    public var id: Int64
+    public var createdAt: String
+    public var waiver: Waiver
+}
+
+extension Ledger {
+    /// The ledger state and probe evidence of each system (or one) at `asOf`, for evaluations.
+    public func complianceInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [ComplianceInput] {
+        let cutoff = Self.endOfDay(asOf)
+        return try await database.writer.read { db in
+            let decoder = Self.probeDecoder
+            let filter = systemCode == nil ? "" : "WHERE key = ?"
+            let arguments: StatementArguments = systemCode.map { [$0] } ?? []
+            let systems = try Row.fetchAll(db, sql: "SELECT body FROM system \(filter) ORDER BY key", arguments: arguments).map {
+                try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8))
+            }
+            if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
+            var projects: [String: Project] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") {
+                projects[row["key"]] = try decoder.decode(Project.self, from: Data((row["body"] as String).utf8))
+            }
+            let waivers = try Self.waivers(systemCode: systemCode, in: db)
+            return try systems.map { system in
+                var resources: [CatalogResource] = []
+                for row in try Row.fetchAll(db, sql: "SELECT id, body FROM resource WHERE system_key = ? ORDER BY key", arguments: [system.code]) {
+                    var resource = try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8))
+                    try CatalogResource.loadChildren(into: &resource, rowID: row["id"], in: db)
+                    resources.append(resource)
+                }
+                return ComplianceInput(
+                    system: system, projects: system.projectCodes.compactMap { projects[$0] },
+                    missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: resources,
+                    verdicts: try Self.latestVerdicts(systemCode: system.code, before: cutoff, in: db),
+                    waivers: waivers.map(\.waiver).filter { $0.systemCode == system.code }, asOf: asOf, fiscalYear: fiscalYear)
+            }
+        }
+    }
+
+    /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.
+    static func latestVerdicts(systemCode: String, before cutoff: String, in db: Database) throws -> [EvidenceVerdict] {
+        let decoder = probeDecoder
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT id, run_id, platform, probe, target, outcome, body FROM probe_verdict
+            WHERE system_key = ? AND checked_at < ? ORDER BY id DESC
+            """), arguments: [systemCode, cutoff])
+        var chosen: [String: EvidenceVerdict] = [:]
+        var order: [String] = []
+        while let row = try rows.next() {
+            let key = "\(row["platform"] as String)|\(row["probe"] as String)|\(row["target"] as String)"
+            let skipped = (row["outcome"] as String) == VerdictOutcome.skipped.rawValue
+            if let existing = chosen[key], existing.verdict.outcome != .skipped || skipped { continue }
+            if chosen[key] == nil { order.append(key) }
+            chosen[key] = EvidenceVerdict(id: row["id"], runId: row["run_id"],
+                                          verdict: try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8)))
+        }
+        return order.sorted().compactMap { chosen[$0] }
+    }
+
+    /// The instant the as-of day ends in China, as stored verdict times are written.
+    static func endOfDay(_ day: CivilDate) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let next = day.adding(days: 1)
+        return calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!.formatted(.iso8601)
+    }
+
+    // MARK: Waivers
+
+    /// Records a waiver; the system must exist and the reason and approver must be given.
+    public func addWaiver(_ waiver: Waiver) async throws -> StoredWaiver {
+        var issues: [ValidationIssue] = []
+        if waiver.reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "reason", value: "", rule: "waiver.reason-required", message: "豁免须写明理由"))
+        }
+        if waiver.approver.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        let body = String(decoding: try ComplianceJSON.encoder.encode(waiver), as: UTF8.self)
+        let created = Date().formatted(.iso8601)
+        return try await database.writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM system WHERE key = ?", arguments: [waiver.systemCode]) != nil else {
+                throw LedgerError.notFound(InfoSystem.label, waiver.systemCode)
+            }
+            try db.execute(sql: "INSERT INTO waiver (system_key, check_id, expires_on, created_at, body) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [waiver.systemCode, waiver.check.rawValue, waiver.expiresOn.description, created, body])
+            return StoredWaiver(id: db.lastInsertedRowID, createdAt: created, waiver: waiver)
+        }
+    }
+
+    /// Waivers of one system, or all, newest first.
+    public func waivers(systemCode: String? = nil) async throws -> [StoredWaiver] {
+        try await database.writer.read { db in try Self.waivers(systemCode: systemCode, in: db) }
+    }
+
+    static func waivers(systemCode: String?, in db: Database) throws -> [StoredWaiver] {
+        let rows = try Row.fetchAll(db, sql: "SELECT id, created_at, body FROM waiver \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY id DESC",
+                                    arguments: systemCode.map { [$0] } ?? [])
+        return try rows.map { row in
+            StoredWaiver(id: row["id"], createdAt: row["created_at"],
+                         waiver: try ComplianceJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
+        }
+    }
+
+    // MARK: Funding batches
+
+    /// Stores a batch of decisions with their inputs in one transaction; returns its id.
+    public func recordFunding(_ decisions: [FundingDecision], inputs: [ComplianceInput], fiscalYear: Int, asOf: CivilDate,
+                              policyVersion: String) async throws -> Int64 {
+        let encoder = ComplianceJSON.encoder
+        var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
+        for decision in decisions {
+            summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
+            summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
+        }
+        let rows = try zip(decisions, inputs).map { decision, input in
+            (decision.systemCode, String(decoding: try encoder.encode(input), as: UTF8.self),
+             String(decoding: try encoder.encode(decision), as: UTF8.self))
+        }
+        let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
+        return try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
+                """, arguments: [fiscalYear, asOf.description, policyVersion, Date().formatted(.iso8601), summaryJSON])
+            let batch = db.lastInsertedRowID
+            let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
+            for (system, input, result) in rows { try insert.execute(arguments: [batch, system, input, result]) }
+            return batch
+        }
+    }
+
+    /// One stored batch with its decisions.
+    public func fundingBatch(id: Int64) async throws -> FundingBatch {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id]) else {
+                throw LedgerError.notFound("资金评估批次", String(id))
+            }
+            let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
+                try ComplianceJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
+            }
+            return FundingBatch(id: id, createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
+                                asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: decisions)
+        }
+    }
+
+    /// The stored inputs of a batch, by system, for replay.
+    public func fundingInputs(batch id: Int64) async throws -> [ComplianceInput] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT input FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
+                try ComplianceJSON.decoder.decode(ComplianceInput.self, from: Data(($0["input"] as String).utf8))
+            }
+        }
+    }
+
+    /// Batches, newest first, without their decisions.
+    public func fundingBatches(page: PageRequest = PageRequest()) async throws -> Page<FundingBatch> {
+        try await database.writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding'") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
+                                        arguments: [page.limit, page.offset])
+            let items = rows.map { row in
+                FundingBatch(id: row["id"], createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
+                             asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: [])
+            }
+            return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+        }
+    }
+}
