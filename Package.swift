@@ -93,6 +93,7 @@ let package = Package(
         ),
         .target(name: "LedgerTestSupport", dependencies: ["LedgerCore", "LedgerStore"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "LedgerTestSupport"]),
         .testTarget(
             name: "ConnectorsTests",
