@@ -71,6 +71,7 @@ let package = Package(
             name: "LedgerServer",
             dependencies: [
                 "LedgerCore",
+                "Compliance",
                 "LedgerStore",
                 "Connectors",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "LedgerServerTests",
             dependencies: [
-                "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator",
+                "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator", "Compliance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

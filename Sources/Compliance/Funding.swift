@@ -81,6 +81,17 @@ public struct EvaluationInputs: Codable, Sendable, Equatable {
     public var probeRunIds: [Int64]
     /// SHA-256 of the ledger-and-evidence input (`ComplianceInput` as sorted JSON).
     public var inputSha256: String
+
+    /// The inputs of an evaluation of `input` under `context`.
+    public init(_ input: ComplianceInput, _ context: ComplianceContext) {
+        fiscalYear = input.fiscalYear
+        asOf = input.asOf
+        policyVersion = context.policy.version
+        policySha256 = context.policy.sha256
+        codeListsVersion = context.codes.version
+        probeRunIds = Array(Set(input.verdicts.map(\.runId))).sorted()
+        inputSha256 = input.sha256
+    }
 }
 
 /// Funding eligibility of one system for one fiscal year (Art. 19, 21, 22, 27, 28): construction funds, O&M funds
@@ -127,10 +138,7 @@ public struct FundingDecision: Codable, Sendable, Equatable {
             construction: Eligibility(blockers(.constructionFunds)), operations: om,
             omCap: om.status == .eligible ? cap.amount : Money(fen: 0), omCapBasis: cap.basis,
             constructionFunds: input.constructionFunds, score: score, checks: checks,
-            inputs: EvaluationInputs(fiscalYear: input.fiscalYear, asOf: input.asOf, policyVersion: policy.version,
-                                     policySha256: policy.sha256, codeListsVersion: context.codes.version,
-                                     probeRunIds: Array(Set(input.verdicts.map(\.runId))).sorted(),
-                                     inputSha256: input.sha256))
+            inputs: EvaluationInputs(input, context))
     }
 }
 

@@ -9,8 +9,8 @@ import NIOCore
 public typealias LedgerContext = BasicRequestContext
 
 /// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
-/// is given.
-public func buildRouter(ledger: Ledger, probes: ProbeService? = nil) -> Router<LedgerContext> {
+/// is given, funding, reviews, deadlines and deregistration when `compliance` is.
+public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.get("/healthz") { _, _ in
@@ -68,6 +68,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil) -> Router<L
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
     addProbeRoutes(to: api, ledger: ledger, probes: probes, systems: systems)
+    if let compliance { addComplianceRoutes(to: api, compliance: compliance, probes: probes, systems: systems) }
     return router
 }
 
@@ -86,11 +87,11 @@ struct Health: Encodable {
 
 /// Builds the HTTP application on `host:port`; `onServerRunning` gets the bound channel (port 0 picks one).
 public func buildApplication(
-    ledger: Ledger, probes: ProbeService? = nil, host: String, port: Int, logger: Logger,
+    ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil, host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(ledger: ledger, probes: probes),
+        router: buildRouter(ledger: ledger, probes: probes, compliance: compliance),
         configuration: .init(address: .hostname(host, port: port), serverName: "ybz"),
         onServerRunning: onServerRunning,
         logger: logger

@@ -162,6 +162,17 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX evaluation_system ON evaluation(system_key);
                 """)
         }
+        migrator.registerMigration("v4: deregistration") { db in
+            try db.execute(sql: """
+                CREATE TABLE deregistration (
+                    id INTEGER PRIMARY KEY,
+                    system_key TEXT NOT NULL REFERENCES system(key),
+                    applied_on TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX deregistration_system ON deregistration(system_key);
+                """)
+        }
         return migrator
     }
 }

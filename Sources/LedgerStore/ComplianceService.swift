@@ -38,6 +38,17 @@ public struct ComplianceService: Sendable {
         return try await ledger.fundingBatch(id: id)
     }
 
+    /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored, with the reviewer's decision when given.
+    public func review(systemCode: String, asOf: CivilDate, decision: ReviewDecision? = nil) async throws -> StoredReview {
+        let context = try context(asOf: asOf)
+        guard let input = try await ledger.complianceInputs(fiscalYear: asOf.year, asOf: asOf, systemCode: systemCode).first else {
+            throw LedgerError.notFound(InfoSystem.label, systemCode)
+        }
+        let stored = try await ledger.recordReview(ReviewReport.build(input, context), input: input)
+        guard let decision else { return stored }
+        return try await ledger.decideReview(id: stored.id, decision: decision)
+    }
+
     /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, and names every
     /// system whose decision now differs.
     public func replay(batch id: Int64) async throws -> ReplayReport {

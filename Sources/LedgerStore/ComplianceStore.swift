@@ -183,3 +183,73 @@ extension Ledger {
         }
     }
 }
+
+/// A stored pre-acceptance review.
+public struct StoredReview: Codable, Sendable {
+    public var id: Int64
+    public var createdAt: String
+    public var report: ReviewReport
+}
+
+extension Ledger {
+    /// Stores a review report with its input; returns its id.
+    public func recordReview(_ report: ReviewReport, input: ComplianceInput) async throws -> StoredReview {
+        let inputJSON = try Self.json(input)
+        let reportJSON = try Self.json(report)
+        let created = Date().formatted(.iso8601)
+        return try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('review', NULL, ?, ?, ?, ?)
+                """, arguments: [report.inputs.asOf.description, report.inputs.policyVersion, created, report.recommendation.rawValue])
+            let batch = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)",
+                           arguments: [batch, report.systemCode, inputJSON, reportJSON])
+            return StoredReview(id: batch, createdAt: created, report: report)
+        }
+    }
+
+    /// Records the reviewer's decision on review `id`, once.
+    public func decideReview(id: Int64, decision: ReviewDecision) async throws -> StoredReview {
+        var issues: [ValidationIssue] = []
+        if decision.reviewer.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required", message: "须写明审查人", article: "Art. 18(3)"))
+        }
+        if decision.opinion.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "opinion", value: "", rule: "review.opinion-required", message: "须写明审查意见", article: "Art. 18(3)"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        return try await database.writer.write { db in
+            var stored = try Self.review(id: id, in: db)
+            if let existing = stored.report.decision {
+                throw LedgerError(.conflict, "审查 #\(id) 已于 \(existing.decidedOn) 由 \(existing.reviewer) 作出结论（\(existing.outcome.rawValue)）")
+            }
+            stored.report.decision = decision
+            try db.execute(sql: "UPDATE evaluation SET result = ? WHERE batch_id = ?", arguments: [try Self.json(stored.report), id])
+            try db.execute(sql: "UPDATE evaluation_batch SET summary = ? WHERE id = ?", arguments: [decision.outcome.rawValue, id])
+            return stored
+        }
+    }
+
+    /// One stored review.
+    public func review(id: Int64) async throws -> StoredReview {
+        try await database.writer.read { db in try Self.review(id: id, in: db) }
+    }
+
+    /// The reviews of a system, newest first.
+    public func reviews(systemCode: String) async throws -> [StoredReview] {
+        try await database.writer.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT b.id FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id
+                WHERE b.kind = 'review' AND e.system_key = ? ORDER BY b.id DESC
+                """, arguments: [systemCode]).map { try Self.review(id: $0, in: db) }
+        }
+    }
+
+    static func review(id: Int64, in db: Database) throws -> StoredReview {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT b.created_at, e.result FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id WHERE b.id = ? AND b.kind = 'review'
+            """, arguments: [id]) else { throw LedgerError.notFound("验收前置审查", String(id)) }
+        return StoredReview(id: id, createdAt: row["created_at"],
+                            report: try ComplianceJSON.decoder.decode(ReviewReport.self, from: Data((row["result"] as String).utf8)))
+    }
+}

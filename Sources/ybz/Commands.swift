@@ -46,8 +46,9 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
+        let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let host = self.host
-        let app = buildApplication(ledger: ledger, probes: probes, host: host, port: port, logger: logger) { channel in
+        let app = buildApplication(ledger: ledger, probes: probes, compliance: compliance, host: host, port: port, logger: logger) { channel in
             let port = channel.localAddress?.port ?? 0
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Compliance
+import Connectors
 import Foundation
 import LedgerCore
 import LedgerStore
@@ -109,4 +110,159 @@ func prettyJSON(_ value: some Encodable) throws -> String {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+extension ReviewOutcome: ExpressibleByArgument {}
+
+struct Review: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The 验收前置审查 of one system (Art. 18(3)): five items with evidence, stored; record the decision with --decide.")
+
+    enum Format: String, ExpressibleByArgument { case text, html, json }
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var probeOptions: ProbeOptions
+    @Argument(help: "System code.") var system: String
+    @Flag(help: "Probe the system's integrations first, so the review rests on fresh evidence.") var probe = false
+    @Flag(help: "Probe with the demo scenario's secrets for platforms whose secret variable is unset.") var demo = false
+    @Option(help: "As-of date (YYYY-MM-DD; default today in China).") var asOf: String?
+    @Option(help: "Record the decision: 通过 or 不通过.") var decide: ReviewOutcome?
+    @Option(help: "The reviewer's opinion (with --decide).") var opinion: String?
+    @Option(help: "The reviewer's name (with --decide).") var reviewer: String?
+    @Option(help: "text, html (printable A4) or json.") var format: Format = .text
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func validate() throws {
+        if let asOf, CivilDate(asOf) == nil { throw ValidationError("--as-of 应为 YYYY-MM-DD") }
+        if decide != nil, opinion == nil || reviewer == nil { throw ValidationError("--decide 须同时给出 --opinion 和 --reviewer") }
+    }
+
+    func run() async throws {
+        let (ledger, catalog) = try data.openLedger()
+        let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
+        if probe {
+            let (service, transport) = try probeOptions.service(ledger: ledger, catalog: catalog, demo: demo)
+            let outcome: (Int64, ProbeRunResult)
+            do {
+                outcome = try await userFacing { try await service.run(systemCode: system, asOf: day, trigger: "review") }
+            } catch {
+                try? await transport.shutdown()
+                throw error
+            }
+            try await transport.shutdown()
+            let (runID, result) = outcome
+            say("已探测 \(system)：批次 #\(runID)，\(result.verdicts.count) 项结果")
+        }
+        let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
+        let decision = decide.map { ReviewDecision(outcome: $0, opinion: opinion!, reviewer: reviewer!, decidedOn: day) }
+        let stored = try await userFacing { try await service.review(systemCode: system, asOf: day, decision: decision) }
+        switch format {
+        case .json: try emit(try prettyJSON(stored), to: out)
+        case .html: try emit(ReviewPage.html(stored.report, id: stored.id), to: out)
+        case .text: try emit(Self.text(stored), to: out)
+        }
+    }
+
+    static func text(_ stored: StoredReview) -> String {
+        let report = stored.report
+        var lines = ["验收前置审查 #\(stored.id)  \(report.systemCode) \(report.systemName)  评估基准日 \(report.inputs.asOf)"]
+        for item in report.items {
+            lines.append("（\(item.number)）\(item.title) [\(item.article)]：\(ReviewPage.label(item.status))")
+            lines += item.findings.map { "      \($0)" }
+        }
+        lines.append("建议：\(report.recommendation.rawValue)（\(report.recommendationReason)）")
+        if let decision = report.decision {
+            lines.append("结论：\(decision.outcome.rawValue)，\(decision.reviewer) \(decision.decidedOn)：\(decision.opinion)")
+        } else {
+            lines.append("结论：待审查人决定（--decide 通过|不通过 --opinion … --reviewer …）")
+        }
+        lines.append("打印版：ybz review \(report.systemCode) --format html --out 审查报告.html，或 GET /api/v1/reviews/\(stored.id).html")
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct DeadlinesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deadlines",
+        abstract: "What is due or overdue: 采购备案 (Art. 11), 变更 (Art. 16), 验收申请 (Art. 18(3)), 验收备案 (Art. 19), 绩效评价 (Art. 20), 注销审核 (Art. 24).")
+
+    enum Format: String, ExpressibleByArgument { case table, json, csv }
+
+    @OptionGroup var data: DataOptions
+    @Flag(help: "Only overdue deadlines.") var overdue = false
+    @Flag(help: "Also deadlines already met.") var all = false
+    @Option(help: "As-of date (YYYY-MM-DD; default today in China).") var asOf: String?
+    @Option(help: "table, json or csv (UTF-8 with BOM).") var format: Format = .table
+
+    func validate() throws {
+        if let asOf, CivilDate(asOf) == nil { throw ValidationError("--as-of 应为 YYYY-MM-DD") }
+    }
+
+    func run() async throws {
+        let (ledger, catalog) = try data.openLedger()
+        let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
+        let listed = try await userFacing { try await ledger.deadlines(calendar: try catalog.calendar(), asOf: day) }
+        let shown = listed.filter { overdue ? $0.status == .overdue : all || ($0.status != .done && $0.status != .late) }
+        switch format {
+        case .json: print(try prettyJSON(shown))
+        case .csv: print(DeadlineReport.csv(shown), terminator: "")
+        case .table:
+            print("截至 \(day)：\(shown.count) 项（已逾期 \(listed.filter { $0.status == .overdue }.count)，待办 \(listed.filter { $0.status == .open }.count)）")
+            for deadline in shown {
+                let days = deadline.daysLeft.map { $0 < 0 ? "逾期\(-$0)天" : "剩\($0)天" } ?? ""
+                print(TextTable.pad(deadline.status.label, 10) + TextTable.pad(deadline.projectCode ?? deadline.systemCode ?? "", 16)
+                      + TextTable.pad(deadline.dueOn?.description ?? "-", 12) + TextTable.pad(days, 12)
+                      + "\(deadline.title) [\(deadline.article)]\(deadline.note.map { "：\($0)" } ?? "")")
+            }
+        }
+    }
+}
+
+struct Deregister: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply to deregister a system with its six-section plan (Art. 23), or record the review (Art. 24).",
+        discussion: """
+        Apply:  ybz deregister TZ-SYS-009 --reason 3 --plan plan.yaml   (plan keys: suspension, policy, steps, timeline, resourceRelease, dataMigration)
+        Review: ybz deregister --review 1 --approve --opinion "同意注销" --reviewer 张某
+        """)
+
+    @OptionGroup var data: DataOptions
+    @Argument(help: "System code (to apply).") var system: String?
+    @Option(help: "Ground of Art. 23: 1 无使用必要, 2 被覆盖需归并, 3 停滞/不更新/活跃度低, 4 重大舆情或危害.") var reason: Int?
+    @Option(help: "YAML or JSON file with the six plan sections.") var plan: String?
+    @Option(help: "Application date (default today).") var appliedOn: String?
+    @Option(help: "Review application N.") var review: Int64?
+    @Flag(help: "Approve (the system becomes 已注销).") var approve = false
+    @Flag(help: "Reject.") var reject = false
+    @Option var opinion: String?
+    @Option var reviewer: String?
+
+    func validate() throws {
+        if review != nil {
+            guard approve != reject else { throw ValidationError("审核须给出 --approve 或 --reject 之一") }
+            guard opinion != nil, reviewer != nil else { throw ValidationError("审核须给出 --opinion 和 --reviewer") }
+        } else {
+            guard system != nil, let reason, DeregistrationReason(rawValue: reason) != nil, plan != nil else {
+                throw ValidationError("申请注销须给出系统编号、--reason 1-4 和 --plan 文件（审核则用 --review N）")
+            }
+        }
+        if let appliedOn, CivilDate(appliedOn) == nil { throw ValidationError("--applied-on 应为 YYYY-MM-DD") }
+    }
+
+    func run() async throws {
+        let (ledger, _) = try data.openLedger()
+        let today = CivilDate(Date())
+        if let review {
+            let decision = DeregistrationReview(approved: approve, opinion: opinion!, reviewer: reviewer!, reviewedOn: today)
+            let stored = try await userFacing { try await ledger.reviewDeregistration(id: review, review: decision) }
+            print("注销申请 #\(stored.id)（\(stored.application.systemCode)）：\(approve ? "同意注销，系统已标记为已注销，抄送市财政局" : "不同意，反馈建设单位")")
+            return
+        }
+        let sections = try await userFacing { try DeregistrationPlan.load(from: URL(fileURLWithPath: plan!)) }
+        let stored = try await userFacing {
+            try await ledger.applyDeregistration(systemCode: system!, reason: DeregistrationReason(rawValue: reason!)!,
+                                                 appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections)
+        }
+        print("已记录注销申请 #\(stored.id)：\(system!)，理由 \(stored.application.reason.article) \(stored.application.reason.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines")
+    }
 }

@@ -56,4 +56,21 @@ struct ProbeHistoryTests {
         let history = try await ledger.verdictHistory(systemCode: "TZ-SYS-001")
         #expect(history.map(\.verdict.outcome) == [.pass, .fail])
     }
+
+    @Test func evaluationsTakeTheNewestConclusiveVerdictBeforeTheAsOfDay() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let day = try Date("2026-11-20T10:00:00+08:00", strategy: .iso8601)
+        _ = try await record(ledger, [verdict(.fail, at: day.addingTimeInterval(-86_400))])
+        let passRun = try await record(ledger, [verdict(.pass, at: day)])
+        _ = try await record(ledger, [verdict(.skipped, at: day.addingTimeInterval(3600))])
+        _ = try await record(ledger, [verdict(.fail, at: day.addingTimeInterval(86_400))])  // after the as-of day
+        let input = try #require(try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-11-20")!).first)
+        #expect(input.verdicts.count == 1)
+        #expect(input.verdicts.first?.verdict.outcome == .pass)
+        #expect(input.verdicts.first?.runId == passRun)
+        #expect(input.projects.map(\.code) == ["TZXM-2025-001"])
+        #expect(input.resources.first?.items.count == 2)
+        let later = try #require(try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-11-21")!).first)
+        #expect(later.verdicts.first?.verdict.outcome == .fail)
+    }
 }

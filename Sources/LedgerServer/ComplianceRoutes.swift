@@ -1,0 +1,128 @@
+import Compliance
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// The body of `POST /api/v1/funding`.
+struct FundingRequest: Decodable {
+    var year: Int
+    var asOf: CivilDate?
+    var system: String?
+}
+
+/// The body of `POST /api/v1/systems/{code}/waivers`.
+struct WaiverRequest: Decodable {
+    var check: CheckID
+    var reason: String
+    var approver: String
+    var expiresOn: CivilDate
+}
+
+/// The body of `POST /api/v1/systems/{code}/reviews`: probe first, and record the decision at once if given.
+struct ReviewRequest: Decodable {
+    var asOf: CivilDate?
+    var probe: Bool?
+    var decision: ReviewDecision?
+}
+
+/// The body of `POST /api/v1/systems/{code}/deregistrations`.
+struct DeregistrationRequest: Decodable {
+    var reason: DeregistrationReason
+    var appliedOn: CivilDate?
+    var plan: DeregistrationPlan
+}
+
+/// Routes for funding decisions, waivers, pre-acceptance reviews, deadlines and deregistration.
+func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: ComplianceService, probes: ProbeService?,
+                         systems: EntityController<InfoSystem, LedgerContext>) {
+    let ledger = compliance.ledger
+    api.post("funding") { request, _ in
+        let body = try JSON.decode(FundingRequest.self, from: try await JSON.body(of: request))
+        let batch = try await compliance.funding(fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system)
+        return try JSON.response(batch, status: .created)
+    }
+    api.get("funding") { request, _ in
+        try JSON.response(try await ledger.fundingBatches(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
+                                                                            offset: try intParameter(request, "offset", default: 0))))
+    }
+    api.get("funding/:batch") { request, context in
+        let batch = try await ledger.fundingBatch(id: try id(context, "batch", "资金评估批次"))
+        guard request.uri.queryParameters.get("format") == "csv" else { return try JSON.response(batch) }
+        return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8",
+                        name: "funding-\(batch.fiscalYear)-\(batch.id).csv")
+    }
+    api.post("funding/:batch/replay") { _, context in
+        try JSON.response(try await compliance.replay(batch: try id(context, "batch", "资金评估批次")))
+    }
+    api.get("systems/:id/waivers") { _, context in
+        try JSON.response(try await ledger.waivers(systemCode: try await systems.find(context).record.code))
+    }
+    api.post("systems/:id/waivers") { request, context in
+        let code = try await systems.find(context).record.code
+        let body = try JSON.decode(WaiverRequest.self, from: try await JSON.body(of: request))
+        let waiver = Waiver(systemCode: code, check: body.check, reason: body.reason, approver: body.approver, expiresOn: body.expiresOn)
+        return try JSON.response(try await ledger.addWaiver(waiver), status: .created)
+    }
+    api.post("systems/:id/reviews") { request, context in
+        let code = try await systems.find(context).record.code
+        let data = try await request.body.collect(upTo: 1 << 20)
+        let body = data.readableBytes == 0 ? ReviewRequest() : try JSON.decode(ReviewRequest.self, from: Data(data.readableBytesView))
+        let asOf = body.asOf ?? CivilDate(Date())
+        if body.probe == true {
+            guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测（connectors/ 未加载），无法先行探测") }
+            _ = try await probes.run(systemCode: code, asOf: asOf, trigger: "review")
+        }
+        return try JSON.response(try await compliance.review(systemCode: code, asOf: asOf, decision: body.decision), status: .created)
+    }
+    api.get("systems/:id/reviews") { _, context in
+        try JSON.response(try await ledger.reviews(systemCode: try await systems.find(context).record.code))
+    }
+    api.get("reviews/:review") { request, context in
+        let stored = try await ledger.review(id: try id(context, "review", "验收前置审查"))
+        guard request.uri.queryParameters.get("format") == "html" else { return try JSON.response(stored) }
+        return download(ReviewPage.html(stored.report, id: stored.id), type: "text/html; charset=utf-8", name: nil)
+    }
+    api.post("reviews/:review/decision") { request, context in
+        let decision = try JSON.decode(ReviewDecision.self, from: try await JSON.body(of: request))
+        return try JSON.response(try await ledger.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision))
+    }
+    api.get("deadlines") { request, _ in
+        let query = request.uri.queryParameters
+        let asOf = try query.get("asOf").map { text in
+            guard let day = CivilDate(text) else { throw LedgerError(.badRequest, "参数asOf应为 YYYY-MM-DD") }
+            return day
+        } ?? CivilDate(Date())
+        var deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: asOf)
+        if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
+        if query.get("format") == "csv" { return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv") }
+        return try JSON.response(deadlines)
+    }
+    api.post("systems/:id/deregistrations") { request, context in
+        let code = try await systems.find(context).record.code
+        let body = try JSON.decode(DeregistrationRequest.self, from: try await JSON.body(of: request))
+        return try JSON.response(try await ledger.applyDeregistration(systemCode: code, reason: body.reason,
+                                                                     appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan),
+                                 status: .created)
+    }
+    api.get("deregistrations") { request, _ in
+        try JSON.response(try await ledger.deregistrations(systemCode: request.uri.queryParameters.get("system")))
+    }
+    api.post("deregistrations/:application/review") { request, context in
+        let review = try JSON.decode(DeregistrationReview.self, from: try await JSON.body(of: request))
+        return try JSON.response(try await ledger.reviewDeregistration(id: try id(context, "application", "注销申请"), review: review))
+    }
+}
+
+/// A numeric path parameter, or a 400 naming what it identifies.
+private func id(_ context: LedgerContext, _ name: String, _ label: String) throws -> Int64 {
+    guard let value = Int64(try context.parameters.require(name)) else { throw LedgerError(.badRequest, "\(label)编号应为整数") }
+    return value
+}
+
+/// A text response; with a file name it downloads as an attachment.
+private func download(_ text: String, type: String, name: String?) -> Response {
+    var headers: HTTPFields = [.contentType: type]
+    if let name { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}

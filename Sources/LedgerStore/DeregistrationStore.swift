@@ -1,0 +1,88 @@
+import Compliance
+import Foundation
+import GRDB
+import LedgerCore
+
+/// A stored deregistration application.
+public struct StoredDeregistration: Codable, Sendable {
+    public var id: Int64
+    public var application: DeregistrationApplication
+}
+
+extension Ledger {
+    /// Records an application (Art. 23): the system must exist, not be deregistered, and have no open application;
+    /// every plan section must be written.
+    public func applyDeregistration(systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate,
+                                    plan: DeregistrationPlan) async throws -> StoredDeregistration {
+        try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT body FROM system WHERE key = ?", arguments: [systemCode]) else {
+                throw LedgerError.notFound(InfoSystem.label, systemCode)
+            }
+            let system = try writer.decode(InfoSystem.self, body: row["body"])
+            guard system.status != .deregistered else { throw LedgerError(.conflict, "系统 \(systemCode) 已注销") }
+            let open = try Self.deregistrations(systemCode: systemCode, in: db).first { $0.application.review == nil }
+            if let open { throw LedgerError(.conflict, "系统 \(systemCode) 已有待审核的注销申请 #\(open.id)") }
+            let application = DeregistrationApplication(systemCode: systemCode, unitUSCC: system.unitUSCC, reason: reason,
+                                                        appliedOn: appliedOn, plan: plan)
+            let issues = application.validate()
+            guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+            try db.execute(sql: "INSERT INTO deregistration (system_key, applied_on, body) VALUES (?, ?, ?)",
+                           arguments: [systemCode, appliedOn.description, try Self.json(application)])
+            return StoredDeregistration(id: db.lastInsertedRowID, application: application)
+        }
+    }
+
+    /// Records the review (Art. 24); an approval sets the system to 已注销 in the same transaction.
+    public func reviewDeregistration(id: Int64, review: DeregistrationReview) async throws -> StoredDeregistration {
+        guard !review.reviewer.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw LedgerError.invalid([ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required",
+                                                       message: "须写明审核人", article: "Art. 24")])
+        }
+        return try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT body FROM deregistration WHERE id = ?", arguments: [id]) else {
+                throw LedgerError.notFound("注销申请", String(id))
+            }
+            var application = try ComplianceJSON.decoder.decode(DeregistrationApplication.self, from: Data((row["body"] as String).utf8))
+            guard application.review == nil else { throw LedgerError(.conflict, "注销申请 #\(id) 已审核") }
+            guard review.reviewedOn >= application.appliedOn else {
+                throw LedgerError.invalid([ValidationIssue(field: "reviewedOn", value: review.reviewedOn.description, rule: "dates.order",
+                                                           message: "审核日期早于申请日期 \(application.appliedOn)", article: "Art. 24")])
+            }
+            application.review = review
+            try db.execute(sql: "UPDATE deregistration SET body = ? WHERE id = ?", arguments: [try Self.json(application), id])
+            if review.approved, let system = try Row.fetchOne(db, sql: "SELECT id, body FROM system WHERE key = ?",
+                                                              arguments: [application.systemCode]) {
+                var record = try writer.decode(InfoSystem.self, body: system["body"])
+                record.status = .deregistered
+                _ = try writer.save(record, mode: .update(id: system["id"], expectedVersion: nil), now: Ledger.timestamp(), in: db)
+            }
+            return StoredDeregistration(id: id, application: application)
+        }
+    }
+
+    /// Applications of one system, or all, newest first.
+    public func deregistrations(systemCode: String? = nil) async throws -> [StoredDeregistration] {
+        try await database.writer.read { db in try Self.deregistrations(systemCode: systemCode, in: db) }
+    }
+
+    static func deregistrations(systemCode: String?, in db: Database) throws -> [StoredDeregistration] {
+        try Row.fetchAll(db, sql: "SELECT id, body FROM deregistration \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY id DESC",
+                         arguments: systemCode.map { [$0] } ?? []).map {
+            StoredDeregistration(id: $0["id"], application: try ComplianceJSON.decoder.decode(DeregistrationApplication.self,
+                                                                                             from: Data(($0["body"] as String).utf8)))
+        }
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try ComplianceJSON.encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Every deadline of the ledger's projects and deregistration applications at `asOf` (Art. 11, 16, 18(3), 19, 20, 24).
+    public func deadlines(calendar: WorkingCalendar, asOf: CivilDate) async throws -> [Deadline] {
+        let (projects, applications) = try await database.writer.read { db in
+            (try Row.fetchAll(db, sql: "SELECT body FROM project ORDER BY key").map { try self.writer.decode(Project.self, body: $0["body"]) },
+             try Self.deregistrations(systemCode: nil, in: db).map(\.application))
+        }
+        return Deadlines.list(projects: projects, deregistrations: applications, calendar: calendar, asOf: asOf)
+    }
+}
