@@ -60,6 +60,8 @@ public enum ReviewPage {
         table { width: 100%; border-collapse: collapse; margin: 2mm 0; page-break-inside: auto; }
         th, td { border: 0.3mm solid #555; padding: 1.2mm 1.6mm; vertical-align: top; text-align: left; }
         th { background: #eee; white-space: nowrap; }
+        .items td:nth-child(3), .checks td:nth-child(2) { white-space: nowrap; font-size: 9pt; }
+        .items td:nth-child(4), .checks td:nth-child(3) { white-space: nowrap; }
         tr { page-break-inside: avoid; }
         td p { margin: 0 0 1mm; } ul { margin: 0; padding-left: 4mm; } code { font-size: 8pt; color: #555; }
         .pass { color: #065f2c; font-weight: bold; } .fail { color: #a40000; font-weight: bold; }
