@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "LedgerTestSupport", dependencies: ["LedgerCore", "LedgerStore"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "LedgerTestSupport"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport"]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [

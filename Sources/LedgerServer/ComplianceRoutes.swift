@@ -89,10 +89,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     }
     api.get("deadlines") { request, _ in
         let query = request.uri.queryParameters
-        let asOf = try query.get("asOf").map { text in
-            guard let day = CivilDate(text) else { throw LedgerError(.badRequest, "参数asOf应为 YYYY-MM-DD") }
-            return day
-        } ?? CivilDate(Date())
+        let asOf = try asOfParameter(request)
         var deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: asOf)
         if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
         if query.get("format") == "csv" { return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv") }
@@ -105,6 +102,9 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
                                                                      appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan),
                                  status: .created)
     }
+    api.get("deregistration-candidates") { request, _ in
+        try JSON.response(try await compliance.deregistrationCandidates(asOf: try asOfParameter(request)))
+    }
     api.get("deregistrations") { request, _ in
         try JSON.response(try await ledger.deregistrations(systemCode: request.uri.queryParameters.get("system")))
     }
@@ -112,6 +112,16 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         let review = try JSON.decode(DeregistrationReview.self, from: try await JSON.body(of: request))
         return try JSON.response(try await ledger.reviewDeregistration(id: try id(context, "application", "注销申请"), review: review))
     }
+}
+
+/// The `asOf` query parameter (YYYY-MM-DD), today in China when absent.
+private func asOfParameter(_ request: Request) throws -> CivilDate {
+    guard let text = request.uri.queryParameters.get("asOf") else { return CivilDate(Date()) }
+    guard let day = CivilDate(text) else {
+        throw LedgerError(.badRequest, "参数asOf应为 YYYY-MM-DD",
+                          details: [ValidationIssue(field: "asOf", value: text, rule: "query.date", message: "应为 YYYY-MM-DD")])
+    }
+    return day
 }
 
 /// A numeric path parameter, or a 400 naming what it identifies.

@@ -49,6 +49,17 @@ public struct ComplianceService: Sendable {
         return try await ledger.decideReview(id: stored.id, decision: decision)
     }
 
+    /// The systems that meet Art. 23(3) at `asOf` (stalled, data not updated, low activity), with the evidence.
+    public func deregistrationCandidates(asOf: CivilDate) async throws -> [DeregistrationCandidate] {
+        let context = try context(asOf: asOf)
+        return try await ledger.complianceInputs(fiscalYear: asOf.year, asOf: asOf).compactMap { input in
+            let result = Checks.run(input, context).first { $0.check == .deregistrationCandidate }!
+            guard result.status == .fail else { return nil }
+            return DeregistrationCandidate(systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
+                                           result: result)
+        }
+    }
+
     /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, and names every
     /// system whose decision now differs.
     public func replay(batch id: Int64) async throws -> ReplayReport {
@@ -74,7 +85,21 @@ public struct ComplianceService: Sendable {
 
 /// The outcome of a replay: how many decisions came out the same, and which did not.
 public struct ReplayReport: Codable, Sendable, Equatable {
+    public init(batch: Int64, matching: Int, differing: [String]) {
+        self.batch = batch
+        self.matching = matching
+        self.differing = differing
+    }
+
     public var batch: Int64
     public var matching: Int
     public var differing: [String]
+}
+
+/// A system that should be considered for deregistration (Art. 23(3)).
+public struct DeregistrationCandidate: Codable, Sendable {
+    public var systemCode: String
+    public var systemName: String
+    public var unitUSCC: String
+    public var result: CheckResult
 }

@@ -231,6 +231,8 @@ struct Deregister: AsyncParsableCommand {
     @Option(help: "Ground of Art. 23: 1 无使用必要, 2 被覆盖需归并, 3 停滞/不更新/活跃度低, 4 重大舆情或危害.") var reason: Int?
     @Option(help: "YAML or JSON file with the six plan sections.") var plan: String?
     @Option(help: "Application date (default today).") var appliedOn: String?
+    @Flag(help: "List the systems that meet Art. 23(3) (stalled, data not updated, low activity).") var candidates = false
+    @Option(help: "As-of date for --candidates (default today).") var asOf: String?
     @Option(help: "Review application N.") var review: Int64?
     @Flag(help: "Approve (the system becomes 已注销).") var approve = false
     @Flag(help: "Reject.") var reject = false
@@ -238,6 +240,7 @@ struct Deregister: AsyncParsableCommand {
     @Option var reviewer: String?
 
     func validate() throws {
+        if candidates { return }
         if review != nil {
             guard approve != reject else { throw ValidationError("审核须给出 --approve 或 --reject 之一") }
             guard opinion != nil, reviewer != nil else { throw ValidationError("审核须给出 --opinion 和 --reviewer") }
@@ -250,8 +253,17 @@ struct Deregister: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, _) = try data.openLedger()
+        let (ledger, catalog) = try data.openLedger()
         let today = CivilDate(Date())
+        if candidates {
+            let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
+            let found = try await userFacing { try await service.deregistrationCandidates(asOf: asOf.flatMap(CivilDate.init) ?? today) }
+            print("符合第二十三条第三项情形的系统：\(found.count) 个")
+            for candidate in found {
+                print("  \(candidate.systemCode) \(candidate.systemName)：" + candidate.result.evidence.map { "\($0.label)（\($0.value)）" }.joined(separator: "；"))
+            }
+            return
+        }
         if let review {
             let decision = DeregistrationReview(approved: approve, opinion: opinion!, reviewer: reviewer!, reviewedOn: today)
             let stored = try await userFacing { try await ledger.reviewDeregistration(id: review, review: decision) }

@@ -1,0 +1,75 @@
+import Compliance
+import Foundation
+import LedgerCore
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+@Suite("Store: funding batches, waivers, deregistration")
+struct ComplianceStoreTests {
+    /// A service over the seeded ledger with a copy of the shipped policy in its own folder.
+    func service(_ ledger: Ledger) throws -> (ComplianceService, URL) {
+        let folder = try Fixtures.temporaryDirectory()
+        let file = folder.appendingPathComponent("policy.yaml")
+        try FileManager.default.copyItem(at: Fixtures.catalog.policyURL.appendingPathComponent("tengzhou-2025.yaml"), to: file)
+        return (ComplianceService(ledger: ledger, policies: try PolicyBook.load(from: folder), calendar: try Fixtures.catalog.calendar()), file)
+    }
+
+    @Test func aBatchReplaysExactlyAndRefusesAChangedPolicy() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let (service, file) = try service(ledger)
+        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)
+        #expect(batch.decisions.map(\.systemCode) == ["TZ-SYS-001"])
+        #expect(try await ledger.fundingBatches().items.map(\.id) == [batch.id])
+        // The ledger changes after the decision: the replay still uses the recorded input.
+        let stored = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        var system = stored.record
+        system.xinchuang = "已适配"
+        _ = try await ledger.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil)
+        #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
+
+        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "minimumScore: 60", with: "minimumScore: 70")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
+        let changed = ComplianceService(ledger: ledger, policies: try PolicyBook.load(from: file.deletingLastPathComponent()),
+                                        calendar: service.calendar)
+        let error = await #expect(throws: LedgerError.self) { try await changed.replay(batch: batch.id) }
+        #expect(error?.kind == .conflict)
+        #expect(error?.message.contains("文件内容已改变") == true)
+    }
+
+    @Test func waiversNeedAReasonAndAnApproverAndAnExistingSystem() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let waiver = Waiver(systemCode: "TZ-SYS-001", check: .cloud, reason: "机房迁移中", approver: "李某", expiresOn: CivilDate("2027-01-31")!)
+        _ = try await ledger.addWaiver(waiver)
+        #expect(try await ledger.waivers(systemCode: "TZ-SYS-001").map(\.waiver) == [waiver])
+        var blank = waiver
+        blank.approver = ""
+        let invalid = await #expect(throws: LedgerError.self) { try await ledger.addWaiver(blank) }
+        #expect(invalid?.details.map(\.rule) == ["waiver.approver-required"])
+        var unknown = waiver
+        unknown.systemCode = "TZ-SYS-404"
+        let missing = await #expect(throws: LedgerError.self) { try await ledger.addWaiver(unknown) }
+        #expect(missing?.kind == .notFound)
+    }
+
+    @Test func oneOpenDeregistrationAtATimeAndARejectionKeepsTheSystem() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let plan = DeregistrationPlan(suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月",
+                                      resourceRelease: "释放资源", dataMigration: "备份")
+        let applied = try await ledger.applyDeregistration(systemCode: "TZ-SYS-001", reason: .noLongerNeeded,
+                                                           appliedOn: CivilDate("2026-11-02")!, plan: plan)
+        let twice = await #expect(throws: LedgerError.self) {
+            try await ledger.applyDeregistration(systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-03")!, plan: plan)
+        }
+        #expect(twice?.kind == .conflict)
+        let early = await #expect(throws: LedgerError.self) {
+            try await ledger.reviewDeregistration(id: applied.id, review: DeregistrationReview(
+                approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-01")!))
+        }
+        #expect(early?.details.first?.rule == "dates.order")
+        _ = try await ledger.reviewDeregistration(id: applied.id, review: DeregistrationReview(
+            approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!))
+        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
+        #expect(try await ledger.deregistrations(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
+    }
+}
