@@ -212,7 +212,7 @@ def build(rng):
             "ledgerUpdatedOn": date(2026, rng.randint(6, 10), rng.randint(1, 28)) if quality == "good"
                                else date(rng.choice([2024, 2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
         }
-        if quality == "good" and rng.random() < 0.25:
+        if quality == "good" and rng.random() < 0.4:
             del system["security"]["cryptoResult"]  # the 密评 is done but not yet entered: evidence is pending
         elif crypto != "未开展":
             system["security"]["cryptoAssessedOn"] = (date(2026, rng.randint(1, 9), 20) if recent

@@ -60,6 +60,14 @@ struct Funding: AsyncParsableCommand {
                          + TextTable.pad(decision.omCap.description, 16) + TextTable.pad(decision.score.text, 7)
                          + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；"))
         }
+        if batch.decisions.count == 1, let decision = batch.decisions.first {
+            lines.append("")
+            for check in decision.checks {
+                let waived = check.waiver.map { "（已豁免至 \($0.expiresOn)）" } ?? ""
+                lines.append(TextTable.pad(ReviewPage.label(check.status), 10) + "\(check.check.rawValue) [\(check.article)]：\(check.reason)\(waived)")
+                if let remedy = check.remediation, check.waiver == nil { lines.append(String(repeating: " ", count: 10) + "整改：\(remedy)") }
+            }
+        }
         lines.append("")
         lines.append(FundingReport.summary(batch.decisions))
         lines.append("每个系统的检查结果、证据与整改建议：--format json，或 GET /api/v1/funding/\(batch.id)；重放：ybz funding --replay \(batch.id)")
