@@ -59,7 +59,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def api_token(data):
+    """A reviewer account and token on the benchmark database (every API route needs one)."""
+    subprocess.run([YBZ, "user", "add", "bench", "--role", "reviewer", "--data", data], cwd=ROOT, check=True,
+                   input="benchmark-password\n", text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.run([YBZ, "token", "create", "bench", "--data", data], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def search_latencies(data, queries, rounds):
+    token = api_token(data)
     port = free_port()
     server = subprocess.Popen([YBZ, "serve", "--data", data, "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -76,7 +85,8 @@ def search_latencies(data, queries, rounds):
             times = []
             for _ in range(rounds):
                 start = time.perf_counter()
-                body = urllib.request.urlopen(url, timeout=30).read()
+                request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+                body = urllib.request.urlopen(request, timeout=30).read()
                 times.append((time.perf_counter() - start) * 1000)
             total = json.loads(body)["total"]
             times.sort()

@@ -10,47 +10,47 @@ public enum ReviewPage {
         <h1>政务信息化项目验收前置审查报告</h1>
         <p class="meta">审查编号 \(id) · 评估基准日 \(inputs.asOf) · 依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）第十八条第三项</p>
         <table class="facts">
-        <tr><th>系统编号</th><td>\(escape(report.systemCode))</td><th>系统名称</th><td>\(escape(report.systemName))</td></tr>
-        <tr><th>建设单位代码</th><td>\(escape(report.unitUSCC))</td><th>系统状态</th><td>\(report.status.rawValue)</td></tr>
+        <tr><th>系统编号</th><td>\(HTML.escape(report.systemCode))</td><th>系统名称</th><td>\(HTML.escape(report.systemName))</td></tr>
+        <tr><th>建设单位代码</th><td>\(HTML.escape(report.unitUSCC))</td><th>系统状态</th><td>\(report.status.rawValue)</td></tr>
         </table>
         <h2>一、审查内容与结论</h2>
         <table class="items"><thead><tr><th>序号</th><th>审查内容</th><th>依据</th><th>结论</th><th>审查发现</th></tr></thead><tbody>
         """
         for item in report.items {
-            body += "<tr><td>\(item.number)</td><td>\(escape(item.title))</td><td>\(item.article)</td>"
+            body += "<tr><td>\(item.number)</td><td>\(HTML.escape(item.title))</td><td>\(item.article)</td>"
                 + "<td class=\"\(item.status.rawValue)\">\(label(item.status))</td>"
-                + "<td>\(item.findings.map { "<p>\(escape($0))</p>" }.joined())</td></tr>\n"
+                + "<td>\(item.findings.map { "<p>\(HTML.escape($0))</p>" }.joined())</td></tr>\n"
         }
         body += "</tbody></table>\n<h2>二、审查意见</h2>\n"
-        body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(escape(report.recommendationReason))。</p>\n"
+        body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(HTML.escape(report.recommendationReason))。</p>\n"
         if let decision = report.decision {
             body += """
             <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td><th>审查日期</th><td>\(decision.decidedOn)</td></tr>
-            <tr><th>审查意见</th><td colspan="3">\(escape(decision.opinion))</td></tr>
-            <tr><th>审查人</th><td colspan="3">\(escape(decision.reviewer))</td></tr></table>
+            <tr><th>审查意见</th><td colspan="3">\(HTML.escape(decision.opinion))</td></tr>
+            <tr><th>审查人</th><td colspan="3">\(HTML.escape(decision.reviewer))</td></tr></table>
             """
         } else {
-            body += "<p class=\"pending\">审查结论：待审查人决定（ybz review \(escape(report.systemCode)) --decide 通过|不通过 --opinion … --reviewer …）</p>\n"
+            body += "<p class=\"pending\">审查结论：待审查人决定（ybz review \(HTML.escape(report.systemCode)) --decide 通过|不通过 --opinion … --reviewer …）</p>\n"
             body += "<p class=\"sign\">审查人（签字）：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日</p>\n"
         }
         body += "<h2>三、检查明细与证据</h2>\n<table class=\"checks\"><thead><tr><th>检查项</th><th>依据</th><th>结果</th><th>说明与证据</th></tr></thead><tbody>\n"
         for check in report.checks {
             let evidence = check.evidence.map { item in
-                "<li>\(escape(item.label))：\(escape(item.value))\(item.verdictId.map { "（探测结果 #\($0)，批次 #\(item.runId ?? 0)）" } ?? "")</li>"
+                "<li>\(HTML.escape(item.label))：\(HTML.escape(item.value))\(item.verdictId.map { "（探测结果 #\($0)，批次 #\(item.runId ?? 0)）" } ?? "")</li>"
             }.joined()
-            let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(escape($0))</p>" } ?? ""
-            let waiver = check.waiver.map { "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(escape($0.reason))（批准人 \(escape($0.approver))）</p>" } ?? ""
-            body += "<tr><td>\(escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
+            let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(HTML.escape($0))</p>" } ?? ""
+            let waiver = check.waiver.map { "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>" } ?? ""
+            body += "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
                 + "<td class=\"\(check.status.rawValue)\">\(label(check.status))</td>"
-                + "<td><p>\(escape(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
+                + "<td><p>\(HTML.escape(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
         }
         body += "</tbody></table>\n"
-        body += "<p class=\"inputs\">评估输入：策略 \(escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）· 代码表 \(escape(inputs.codeListsVersion))"
+        body += "<p class=\"inputs\">评估输入：策略 \(HTML.escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）· 代码表 \(HTML.escape(inputs.codeListsVersion))"
             + " · 探测批次 \(inputs.probeRunIds.isEmpty ? "无" : inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))"
             + " · 账本与证据 SHA-256 \(inputs.inputSha256.prefix(16))…</p>\n"
         return """
         <!DOCTYPE html>
-        <html lang="zh-CN"><head><meta charset="utf-8"><title>验收前置审查报告 \(escape(report.systemCode))</title>
+        <html lang="zh-CN"><head><meta charset="utf-8"><title>验收前置审查报告 \(HTML.escape(report.systemCode))</title>
         <style>
         @page { size: A4; margin: 18mm 16mm; }
         body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Noto Sans CJK SC", serif; font-size: 10.5pt; color: #111; max-width: 178mm; margin: 0 auto; }
@@ -82,18 +82,4 @@ public enum ReviewPage {
         }
     }
 
-    /// Text made safe for HTML.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
 }

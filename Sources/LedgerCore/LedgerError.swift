@@ -11,6 +11,10 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         /// Well-formed input that breaks a rule (422).
         case validation = "validation_failed"
+        /// No valid credentials (401).
+        case unauthorized
+        /// The actor's role or unit does not allow the action (403).
+        case forbidden
     }
 
     public var kind: Kind

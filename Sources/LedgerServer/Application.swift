@@ -5,25 +5,23 @@ import LedgerStore
 import Logging
 import NIOCore
 
-/// The request context of every route.
-public typealias LedgerContext = BasicRequestContext
-
 /// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
 /// is given, funding, reviews, deadlines and deregistration when `compliance` is.
-public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil) -> Router<LedgerContext> {
+public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
+                        secureCookies: Bool = false) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: JSONErrorMiddleware())
-    router.get("/healthz") { _, _ in
-        try JSON.response(Health(status: "ok", counts: try await ledger.counts(), codeListVersion: ledger.codes.version))
-    }
-    router.get("/") { _, _ in try await LandingPage.response(ledger: ledger) }
+    router.add(middleware: AuthMiddleware(ledger: ledger))
+    router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
+    LoginRoutes(ledger: ledger, throttle: LoginThrottle(), secureCookies: secureCookies).register(on: router)
+    router.get("/") { _, context in try await LandingPage.response(ledger: ledger, context: context) }
 
     let api = router.group("api/v1")
-    EntityController<GovUnit, LedgerContext>(ledger: ledger, path: "units").register(on: api)
-    EntityController<Project, LedgerContext>(ledger: ledger, path: "projects").register(on: api)
-    let systems = EntityController<InfoSystem, LedgerContext>(ledger: ledger, path: "systems")
+    EntityController<GovUnit>(ledger: ledger, path: "units").register(on: api)
+    EntityController<Project>(ledger: ledger, path: "projects").register(on: api)
+    let systems = EntityController<InfoSystem>(ledger: ledger, path: "systems")
     systems.register(on: api)
-    let resources = EntityController<CatalogResource, LedgerContext>(ledger: ledger, path: "resources")
+    let resources = EntityController<CatalogResource>(ledger: ledger, path: "resources")
     resources.register(on: api)
 
     api.get("systems/:id/resources") { request, context in
@@ -32,7 +30,8 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
     }
     api.post("systems/:id/resources") { request, context in
         let system = try await systems.find(context)
-        return try await resources.create(request) { resource in
+        try context.require(.editLedger(unit: system.record.unitUSCC))
+        return try await resources.create(request, context) { resource in
             var resource = resource
             resource.systemCode = system.record.code
             return resource
@@ -41,6 +40,8 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
     for action in CatalogTransition.allCases {
         api.post("resources/:id/\(action.rawValue)") { request, context in
             let resource = try await resources.find(context)
+            let isReview = action == .approve || action == .return || action == .confirmOffline
+            try context.require(isReview ? .reviewCatalog : .editLedger(unit: try await ownerUnit(of: resource.record, ledger: ledger)))
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : nil
             let reason = try body.map { try JSON.decode(TransitionBody.self, from: $0).reason } ?? nil
@@ -67,6 +68,8 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         return try JSON.response(try await ledger.search(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
+    api.get("stats") { _, _ in try JSON.response(Stats(counts: try await ledger.counts(), codeListVersion: ledger.codes.version)) }
+    api.get("me") { _, context in try JSON.response(try context.require(.read)) }
     addProbeRoutes(to: api, ledger: ledger, probes: probes, systems: systems)
     if let compliance { addComplianceRoutes(to: api, compliance: compliance, probes: probes, systems: systems) }
     return router
@@ -78,20 +81,25 @@ struct TransitionBody: Decodable {
     var version: Int?
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: liveness only, no data (it answers without credentials).
 struct Health: Encodable {
     var status: String
+}
+
+/// `GET /api/v1/stats`.
+struct Stats: Encodable {
     var counts: [String: Int]
     var codeListVersion: String
 }
 
 /// Builds the HTTP application on `host:port`; `onServerRunning` gets the bound channel (port 0 picks one).
 public func buildApplication(
-    ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil, host: String, port: Int, logger: Logger,
+    ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil, secureCookies: Bool = false,
+    host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(ledger: ledger, probes: probes, compliance: compliance),
+        router: buildRouter(ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies),
         configuration: .init(address: .hostname(host, port: port), serverName: "ybz"),
         onServerRunning: onServerRunning,
         logger: logger

@@ -35,9 +35,10 @@ struct DeregistrationRequest: Decodable {
 
 /// Routes for funding decisions, waivers, pre-acceptance reviews, deadlines and deregistration.
 func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: ComplianceService, probes: ProbeService?,
-                         systems: EntityController<InfoSystem, LedgerContext>) {
+                         systems: EntityController<InfoSystem>) {
     let ledger = compliance.ledger
-    api.post("funding") { request, _ in
+    api.post("funding") { request, context in
+        try context.require(.runFunding)
         let body = try JSON.decode(FundingRequest.self, from: try await JSON.body(of: request))
         let batch = try await compliance.funding(fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system)
         return try JSON.response(batch, status: .created)
@@ -53,18 +54,21 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
                         name: "funding-\(batch.fiscalYear)-\(batch.id).csv")
     }
     api.post("funding/:batch/replay") { _, context in
-        try JSON.response(try await compliance.replay(batch: try id(context, "batch", "资金评估批次")))
+        try context.require(.runFunding)
+        return try JSON.response(try await compliance.replay(batch: try id(context, "batch", "资金评估批次")))
     }
     api.get("systems/:id/waivers") { _, context in
         try JSON.response(try await ledger.waivers(systemCode: try await systems.find(context).record.code))
     }
     api.post("systems/:id/waivers") { request, context in
+        try context.require(.manageWaivers)
         let code = try await systems.find(context).record.code
         let body = try JSON.decode(WaiverRequest.self, from: try await JSON.body(of: request))
         let waiver = Waiver(systemCode: code, check: body.check, reason: body.reason, approver: body.approver, expiresOn: body.expiresOn)
         return try JSON.response(try await ledger.addWaiver(waiver), status: .created)
     }
     api.post("systems/:id/reviews") { request, context in
+        try context.require(.recordReviews)
         let code = try await systems.find(context).record.code
         let data = try await request.body.collect(upTo: 1 << 20)
         let body = data.readableBytes == 0 ? ReviewRequest() : try JSON.decode(ReviewRequest.self, from: Data(data.readableBytesView))
@@ -84,6 +88,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         return download(ReviewPage.html(stored.report, id: stored.id), type: "text/html; charset=utf-8", name: nil)
     }
     api.post("reviews/:review/decision") { request, context in
+        try context.require(.recordReviews)
         let decision = try JSON.decode(ReviewDecision.self, from: try await JSON.body(of: request))
         return try JSON.response(try await ledger.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision))
     }
@@ -96,7 +101,9 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         return try JSON.response(deadlines)
     }
     api.post("systems/:id/deregistrations") { request, context in
-        let code = try await systems.find(context).record.code
+        let system = try await systems.find(context).record
+        try context.require(.applyDeregistration(unit: system.unitUSCC))
+        let code = system.code
         let body = try JSON.decode(DeregistrationRequest.self, from: try await JSON.body(of: request))
         return try JSON.response(try await ledger.applyDeregistration(systemCode: code, reason: body.reason,
                                                                      appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan),
@@ -109,6 +116,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         try JSON.response(try await ledger.deregistrations(systemCode: request.uri.queryParameters.get("system")))
     }
     api.post("deregistrations/:application/review") { request, context in
+        try context.require(.reviewDeregistration)
         let review = try JSON.decode(DeregistrationReview.self, from: try await JSON.body(of: request))
         return try JSON.response(try await ledger.reviewDeregistration(id: try id(context, "application", "注销申请"), review: review))
     }

@@ -5,13 +5,14 @@ import LedgerStore
 
 /// CRUD routes of one entity under `/api/v1/<path>`: list (filters, `q`, `code`, `limit`, `offset`), create,
 /// read, replace (optimistic concurrency) and delete. `:id` is the natural key or the numeric row id.
-struct EntityController<E: StoredEntity, Context: RequestContext> {
+struct EntityController<E: StoredEntity> {
+    typealias Context = LedgerContext
     let ledger: Ledger
     let path: String
 
     func register(on group: RouterGroup<Context>) {
         group.get(RouterPath(path)) { request, _ in try await list(request, filters: [:]) }
-        group.post(RouterPath(path)) { request, _ in try await create(request, override: { $0 }) }
+        group.post(RouterPath(path)) { request, context in try await create(request, context, override: { $0 }) }
         group.get(RouterPath("\(path)/:id")) { _, context in try JSON.response(try await find(context)) }
         group.put(RouterPath("\(path)/:id")) { request, context in try await update(request, context) }
         group.delete(RouterPath("\(path)/:id")) { request, context in try await delete(request, context) }
@@ -52,9 +53,15 @@ struct EntityController<E: StoredEntity, Context: RequestContext> {
         return try JSON.response(try await ledger.list(E.self, filters: filters, nameContains: nameContains, page: page))
     }
 
+    /// The permission to create or delete a record: units are the admin's, the rest their unit's.
+    func ownership(_ record: E) async throws -> Permission {
+        E.self == GovUnit.self ? .manageUnits : .editLedger(unit: try await ownerUnit(of: record, ledger: ledger))
+    }
+
     /// Creates a record from the body after `override` (which fixes fields the route implies).
-    func create(_ request: Request, override: (E) -> E) async throws -> Response {
+    func create(_ request: Request, _ context: Context, override: (E) -> E) async throws -> Response {
         let record = override(try JSON.decode(E.self, from: try await JSON.body(of: request)))
+        try context.require(try await ownership(record))
         let stored = try await ledger.create(record)
         var response = try JSON.response(stored, status: .created)
         response.headers[.eTag] = "\"\(stored.version)\""
@@ -66,6 +73,9 @@ struct EntityController<E: StoredEntity, Context: RequestContext> {
         let body = try await JSON.body(of: request)
         let current = try await find(context)
         let record = try JSON.decode(E.self, from: body)
+        // The record's unit now and after the edit: a data officer can neither edit nor move another unit's records.
+        try context.require(.editLedger(unit: try await ownerUnit(of: current.record, ledger: ledger)))
+        try context.require(.editLedger(unit: try await ownerUnit(of: record, ledger: ledger)))
         let stored = try await ledger.update(E.self, id: current.id, with: record,
                                              expectedVersion: try expectedVersion(request, body: body))
         var response = try JSON.response(stored)
@@ -75,6 +85,7 @@ struct EntityController<E: StoredEntity, Context: RequestContext> {
 
     func delete(_ request: Request, _ context: Context) async throws -> Response {
         let current = try await find(context)
+        try context.require(try await ownership(current.record))
         try await ledger.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil))
         return Response(status: .noContent)
     }

@@ -24,6 +24,8 @@ extension LedgerError.Kind {
         case .notFound: .notFound
         case .conflict: .conflict
         case .validation: .unprocessableContent
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         }
     }
 }

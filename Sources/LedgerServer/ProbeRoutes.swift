@@ -20,8 +20,9 @@ struct ProbeRunDetail: Encodable {
 
 /// Routes for probe runs, verdict history and integration status.
 func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: ProbeService?,
-                    systems: EntityController<InfoSystem, LedgerContext>) {
-    api.post("probe-runs") { request, _ in
+                    systems: EntityController<InfoSystem>) {
+    api.post("probe-runs") { request, context in
+        try context.require(.runProbes)
         guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测（connectors/ 未加载）") }
         let buffer = try await request.body.collect(upTo: 1 << 20)
         let body = buffer.readableBytes == 0 ? ProbeRunRequest() : try JSON.decode(ProbeRunRequest.self, from: Data(buffer.readableBytesView))

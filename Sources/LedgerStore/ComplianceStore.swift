@@ -95,13 +95,17 @@ extension Ledger {
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
         let body = String(decoding: try ComplianceJSON.encoder.encode(waiver), as: UTF8.self)
         let created = Date().formatted(.iso8601)
+        let actor = Self.currentActor
         return try await database.writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM system WHERE key = ?", arguments: [waiver.systemCode]) != nil else {
                 throw LedgerError.notFound(InfoSystem.label, waiver.systemCode)
             }
             try db.execute(sql: "INSERT INTO waiver (system_key, check_id, expires_on, created_at, body) VALUES (?, ?, ?, ?, ?)",
                            arguments: [waiver.systemCode, waiver.check.rawValue, waiver.expiresOn.description, created, body])
-            return StoredWaiver(id: db.lastInsertedRowID, createdAt: created, waiver: waiver)
+            let id = db.lastInsertedRowID
+            try AuditLog.record(db, actor: actor, action: "grant", entity: "waiver", key: "\(waiver.systemCode)/\(waiver.check.rawValue)/\(id)",
+                                old: nil as Waiver?, new: waiver)
+            return StoredWaiver(id: id, createdAt: created, waiver: waiver)
         }
     }
 
@@ -135,6 +139,7 @@ extension Ledger {
              String(decoding: try encoder.encode(decision), as: UTF8.self))
         }
         let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
+        let actor = Self.currentActor
         return try await database.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
@@ -142,6 +147,12 @@ extension Ledger {
             let batch = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
             for (system, input, result) in rows { try insert.execute(arguments: [batch, system, input, result]) }
+            let decided = Dictionary(uniqueKeysWithValues: decisions.map {
+                ($0.systemCode, "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限 \($0.omCap)")
+            })
+            try AuditLog.record(db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
+                                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion]
+                                    .merging(decided) { first, _ in first })
             return batch
         }
     }
@@ -197,6 +208,7 @@ extension Ledger {
         let inputJSON = try Self.json(input)
         let reportJSON = try Self.json(report)
         let created = Date().formatted(.iso8601)
+        let actor = Self.currentActor
         return try await database.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('review', NULL, ?, ?, ?, ?)
@@ -204,6 +216,9 @@ extension Ledger {
             let batch = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)",
                            arguments: [batch, report.systemCode, inputJSON, reportJSON])
+            try AuditLog.record(db, actor: actor, action: "review", entity: "review", key: String(batch), old: nil as [String: String]?,
+                                new: ["system": report.systemCode, "asOf": report.inputs.asOf.description,
+                                      "recommendation": report.recommendation.rawValue])
             return StoredReview(id: batch, createdAt: created, report: report)
         }
     }
@@ -218,6 +233,7 @@ extension Ledger {
             issues.append(ValidationIssue(field: "opinion", value: "", rule: "review.opinion-required", message: "须写明审查意见", article: "Art. 18(3)"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        let actor = Self.currentActor
         return try await database.writer.write { db in
             var stored = try Self.review(id: id, in: db)
             if let existing = stored.report.decision {
@@ -226,6 +242,7 @@ extension Ledger {
             stored.report.decision = decision
             try db.execute(sql: "UPDATE evaluation SET result = ? WHERE batch_id = ?", arguments: [try Self.json(stored.report), id])
             try db.execute(sql: "UPDATE evaluation_batch SET summary = ? WHERE id = ?", arguments: [decision.outcome.rawValue, id])
+            try AuditLog.record(db, actor: actor, action: "decide", entity: "review", key: String(id), old: nil as ReviewDecision?, new: decision)
             return stored
         }
     }

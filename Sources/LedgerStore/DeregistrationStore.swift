@@ -14,7 +14,8 @@ extension Ledger {
     /// every plan section must be written.
     public func applyDeregistration(systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate,
                                     plan: DeregistrationPlan) async throws -> StoredDeregistration {
-        try await database.writer.write { db in
+        let writer = self.writer
+        return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM system WHERE key = ?", arguments: [systemCode]) else {
                 throw LedgerError.notFound(InfoSystem.label, systemCode)
             }
@@ -28,7 +29,10 @@ extension Ledger {
             guard issues.isEmpty else { throw LedgerError.invalid(issues) }
             try db.execute(sql: "INSERT INTO deregistration (system_key, applied_on, body) VALUES (?, ?, ?)",
                            arguments: [systemCode, appliedOn.description, try Self.json(application)])
-            return StoredDeregistration(id: db.lastInsertedRowID, application: application)
+            let id = db.lastInsertedRowID
+            try AuditLog.record(db, actor: writer.actor, action: "apply", entity: "deregistration", key: String(id),
+                                old: nil as DeregistrationApplication?, new: application)
+            return StoredDeregistration(id: id, application: application)
         }
     }
 
@@ -38,6 +42,7 @@ extension Ledger {
             throw LedgerError.invalid([ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required",
                                                        message: "须写明审核人", article: "Art. 24")])
         }
+        let writer = self.writer
         return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM deregistration WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("注销申请", String(id))
@@ -48,8 +53,11 @@ extension Ledger {
                 throw LedgerError.invalid([ValidationIssue(field: "reviewedOn", value: review.reviewedOn.description, rule: "dates.order",
                                                            message: "审核日期早于申请日期 \(application.appliedOn)", article: "Art. 24")])
             }
+            let before = application
             application.review = review
             try db.execute(sql: "UPDATE deregistration SET body = ? WHERE id = ?", arguments: [try Self.json(application), id])
+            try AuditLog.record(db, actor: writer.actor, action: "review", entity: "deregistration", key: String(id),
+                                old: before, new: application)
             if review.approved, let system = try Row.fetchOne(db, sql: "SELECT id, body FROM system WHERE key = ?",
                                                               arguments: [application.systemCode]) {
                 var record = try writer.decode(InfoSystem.self, body: system["body"])

@@ -13,7 +13,9 @@ public struct Ledger: Sendable {
         self.codes = codes
     }
 
-    var writer: RecordWriter { RecordWriter(codes: codes) }
+    /// The write path for the current actor; read it before entering a database closure, where the task's
+    /// actor is no longer visible.
+    var writer: RecordWriter { RecordWriter(codes: codes, actor: Self.currentActor) }
 
     /// Now as an ISO 8601 UTC instant, the format of `updatedAt`.
     static func timestamp(_ date: Date = Date()) -> String {
@@ -22,22 +24,25 @@ public struct Ledger: Sendable {
 
     /// Registers a new record. A catalog resource registered this way starts as 待提交.
     public func create<E: StoredEntity>(_ record: E) async throws -> Stored<E> {
-        try await database.writer.write { db in
+        let writer = self.writer
+        return try await database.writer.write { db in
             try writer.save(record.registeringNew(), mode: .create, now: Ledger.timestamp(), in: db).0
         }
     }
 
     /// Replaces row `id` with `record`; `expectedVersion` (from `If-Match` or the body) guards against lost updates.
     public func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?) async throws -> Stored<E> {
-        try await database.writer.write { db in
+        let writer = self.writer
+        return try await database.writer.write { db in
             try writer.save(record, mode: .update(id: id, expectedVersion: expectedVersion), now: Ledger.timestamp(), in: db).0
         }
     }
 
     /// Deletes row `id`, refusing while other rows name it.
     public func delete<E: StoredEntity>(_ type: E.Type, id: Int64, expectedVersion: Int?) async throws {
+        let writer = self.writer
         try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT key, version FROM \(E.table) WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT key, version, body FROM \(E.table) WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound(E.label, String(id))
             }
             let version: Int = row["version"]
@@ -47,7 +52,10 @@ public struct Ledger: Sendable {
             if let blocking = try E.dependents(of: row["key"], in: db) {
                 throw LedgerError(.conflict, "不能删除\(E.label)“\(row["key"] as String)”：\(blocking)")
             }
+            var old = try writer.decode(E.self, body: row["body"])
+            try E.loadChildren(into: &old, rowID: id, in: db)
             try db.execute(sql: "DELETE FROM \(E.table) WHERE id = ?", arguments: [id])
+            try AuditLog.record(db, actor: writer.actor, action: "delete", entity: E.table, key: row["key"], old: old, new: nil as E?)
             if let fts = E.ftsTable { try db.execute(sql: "DELETE FROM \(fts) WHERE rowid = ?", arguments: [id]) }
         }
     }
@@ -113,7 +121,8 @@ public struct Ledger: Sendable {
     /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
     public func transition(resourceID id: Int64, _ action: CatalogTransition, reason: String?,
                            expectedVersion: Int?) async throws -> Stored<CatalogResource> {
-        try await database.writer.write { db in
+        let writer = self.writer
+        return try await database.writer.write { db in
             guard var current = try fetchOne(CatalogResource.self, where: "id = ?", argument: id, in: db) else {
                 throw LedgerError.notFound(CatalogResource.label, String(id))
             }

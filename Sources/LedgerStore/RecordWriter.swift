@@ -21,6 +21,8 @@ enum WriteOutcome: String, Sendable {
 /// then insert or update the row, its search text and its child rows, inside the caller's transaction.
 struct RecordWriter {
     let codes: CodeLists
+    /// Who writes, for the audit trail.
+    let actor: Actor
     let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -47,6 +49,7 @@ struct RecordWriter {
 
         guard let existing, !isCreate(mode) else {
             let id = try insert(record, now: now, in: db)
+            try AuditLog.record(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey, old: nil as E?, new: record)
             return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {
@@ -60,6 +63,7 @@ struct RecordWriter {
                            warnings: warnings), .unchanged)
         }
         try replace(record, id: existing.id, version: existing.version + 1, now: now, in: db)
+        try AuditLog.record(db, actor: actor, action: "update", entity: E.table, key: record.naturalKey, old: storedRecord, new: record)
         return (Stored(id: existing.id, version: existing.version + 1, updatedAt: now, record: record, warnings: warnings), .updated)
     }
 

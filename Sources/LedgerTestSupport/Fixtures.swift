@@ -56,6 +56,16 @@ public enum Fixtures {
         return ledger
     }
 
+    /// A live API token of a new account with `role` (bound to `unit` for a data officer).
+    public static func token(_ ledger: Ledger, role: Role = .admin, unit: String? = nil) async throws -> String {
+        let username = "\(role.rawValue.replacingOccurrences(of: "-", with: "."))\(unit.map { "." + $0.suffix(4).lowercased() } ?? "")"
+        if try await ledger.accounts().first(where: { $0.username == username }) == nil {
+            _ = try await ledger.createAccount(username: username, displayName: role.label, role: role, unitUSCC: unit,
+                                               password: "correct horse battery", cost: 4)
+        }
+        return try await ledger.createToken(username: username, name: "test").1
+    }
+
     /// A new empty temporary folder.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-test-\(UUID().uuidString)")

@@ -15,6 +15,7 @@ struct Serve: AsyncParsableCommand {
     var demo = false
     @OptionGroup var probe: ProbeOptions
     @Option(help: "Probe every platform at this interval, e.g. 15m or 1h (off by default).") var probeEvery: String?
+    @Flag(help: "Mark session cookies Secure (serve behind HTTPS).") var secureCookies = false
 
     func validate() throws {
         if let probeEvery, Self.seconds(probeEvery) == nil { throw ValidationError("--probe-every 应为时长，如 15m、1h") }
@@ -27,6 +28,23 @@ struct Serve: AsyncParsableCommand {
         case "m": return amount * 60
         case "h": return amount * 3600
         default: return nil
+        }
+    }
+
+    /// One demo account per role (created once) and a fresh API token for each, printed with the logins.
+    static func demoAccounts(_ ledger: Ledger) async throws {
+        let existing = Set(try await ledger.accounts().map(\.username))
+        let officerUnit = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.unitUSCC
+        let demo: [(String, Role, String?)] = [("officer", .dataOfficer, officerUnit), ("reviewer", .reviewer, nil),
+                                               ("finance", .finance, nil), ("admin", .admin, nil)]
+        say("演示账号（密码均为 yibenzhang-demo；API 令牌每次启动重新签发）：")
+        for (username, role, unit) in demo {
+            if !existing.contains(username) {
+                _ = try await ledger.createAccount(username: username, displayName: "演示\(role.label)", role: role, unitUSCC: unit,
+                                                   password: "yibenzhang-demo")
+            }
+            let (_, token) = try await ledger.createToken(username: username, name: "demo")
+            say("  \(TextTable.pad(username, 10))\(TextTable.pad(role.label, 10))\(unit.map { "单位 \($0)  " } ?? "")令牌 \(token)")
         }
     }
 
@@ -43,12 +61,14 @@ struct Serve: AsyncParsableCommand {
             } else {
                 say("数据库已有数据，未重复载入演示数据")
             }
+            try await Self.demoAccounts(ledger)
         }
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let host = self.host
-        let app = buildApplication(ledger: ledger, probes: probes, compliance: compliance, host: host, port: port, logger: logger) { channel in
+        let app = buildApplication(ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies,
+                                   host: host, port: port, logger: logger) { channel in
             let port = channel.localAddress?.port ?? 0
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }

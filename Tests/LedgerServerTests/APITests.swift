@@ -46,21 +46,36 @@ struct StoredSystem: Decodable {
 
 @Suite("HTTP API")
 struct APITests {
-    @Test func healthReportsCounts() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
+    @Test func healthAnswersWithoutDataAndStatsNeedAToken() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
         try await app.test(.router) { client in
-            do {
-                let response = try await client.execute(uri: "/healthz", method: .get)
-                #expect(response.status == .ok)
-                let health = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-                #expect((health?["counts"] as? [String: Int])?["resource"] == 1)
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            #expect(String(buffer: health.body) == #"{"status":"ok"}"#)
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .seeOther && page.headers[.location] == "/login")
+            for uri in ["/api/v1/stats", "/api/v1/systems", "/api/v1/resources/103003%2F000001", "/api/v1/search?q=abc",
+                        "/api/v1/codelists", "/api/v1/probe-runs", "/api/v1/me"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .unauthorized, "\(uri)")
+                #expect(!String(buffer: response.body).contains("TZ-SYS-001"), "\(uri)")
             }
+            let forged = try await client.execute(uri: "/api/v1/stats", method: .get, headers: [.authorization: "Bearer ybz_forged"])
+            #expect(forged.status == .unauthorized)
+        }
+        try await signedIn(ledger, app, .router) { client in
+            let response = try await client.execute(uri: "/api/v1/stats", method: .get)
+            #expect(response.status == .ok)
+            let stats = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+            #expect((stats?["counts"] as? [String: Int])?["resource"] == 1)
         }
     }
 
     @Test func registersAUnitAndRefusesABadUSCCWithDetails() async throws {
-        let app = testApp(try Fixtures.ledger())
-        try await app.test(.router) { client in
+        let ledger = try Fixtures.ledger()
+        let app = testApp(ledger)
+        try await signedIn(ledger, app, .router) { client in
             do {
                 let response = try await client.execute(uri: "/api/v1/units", method: .post, body: try body(Fixtures.unit()))
                 #expect(response.status == .created)
@@ -82,8 +97,9 @@ struct APITests {
     }
 
     @Test func malformedBodiesAndUnknownRowsGiveJSONErrors() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
-        try await app.test(.router) { client in
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
+        try await signedIn(ledger, app, .router) { client in
             do {
                 let response = try await client.execute(uri: "/api/v1/units", method: .post, body: ByteBuffer(string: "{not json"))
                 #expect(response.status == .badRequest)
@@ -113,13 +129,14 @@ struct APITests {
     }
 
     @Test func staleVersionsConflict() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
         var system = Fixtures.system(projects: ["TZXM-2025-001"])
         system.summary = "第一次修改"
         let first = system
         system.summary = "基于旧版本的修改"
         let stale = system
-        try await app.test(.router) { client in
+        try await signedIn(ledger, app, .router) { client in
             do {
                 let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
                                      body: try body(first))
@@ -140,11 +157,12 @@ struct APITests {
     }
 
     @Test func catalogOfASystemAndItsWorkflow() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
         var draft = Fixtures.resource(code: "101001/000001", system: "ignored", name: "人口基本信息")
         draft.state = .published
         let resource = draft
-        try await app.test(.router) { client in
+        try await signedIn(ledger, app, .router) { client in
             let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/resources", method: .post,
                                               body: try body(resource))
             #expect(response.status == .created)
@@ -182,8 +200,9 @@ struct APITests {
     }
 
     @Test func searchFindsChineseSubstrings() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
-        try await app.test(.router) { client in
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
+        try await signedIn(ledger, app, .router) { client in
             let query = "q=%E4%B8%8D%E5%8A%A8%E4%BA%A7&kind=resource"  // q=不动产
             do {
                 let response = try await client.execute(uri: "/api/v1/search?\(query)", method: .get)
@@ -199,8 +218,9 @@ struct APITests {
     }
 
     @Test func deletingAReferencedUnitConflicts() async throws {
-        let app = testApp(try await Fixtures.seededLedger())
-        try await app.test(.router) { client in
+        let ledger = try await Fixtures.seededLedger()
+        let app = testApp(ledger)
+        try await signedIn(ledger, app, .router) { client in
             do {
                 let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .delete)
                 #expect(response.status == .conflict)
@@ -222,7 +242,7 @@ struct LiveServerTests {
     @Test func servesTheDemoLedgerOverLoopback() async throws {
         let ledger = try Fixtures.ledger()
         #expect(try await Importer(ledger: ledger).run(files: [Fixtures.catalog.demoURL], dryRun: false).committed)
-        try await testApp(ledger).test(.live) { client in
+        try await signedIn(ledger, testApp(ledger), .live) { client in
             do {
                 let response = try await client.execute(uri: "/", method: .get)
                 #expect(response.status == .ok)
@@ -241,4 +261,24 @@ struct LiveServerTests {
         }
         #expect(try await ledger.counts()["unit"] == 46)
     }
+}
+
+/// A test client that sends a bearer token with every request.
+struct SignedInClient {
+    let client: any TestClientProtocol
+    let token: String
+    var port: Int? { client.port }
+
+    func execute(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> TestResponse {
+        var headers = headers
+        headers[.authorization] = "Bearer \(token)"
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body)
+    }
+}
+
+/// Runs `body` against `app` signed in as a new account of `role` on `ledger`.
+func signedIn(_ ledger: Ledger, _ app: some ApplicationProtocol, _ setup: TestingSetup, role: Role = .admin, unit: String? = nil,
+              _ body: @escaping @Sendable (SignedInClient) async throws -> Void) async throws {
+    let token = try await Fixtures.token(ledger, role: role, unit: unit)
+    try await app.test(setup) { client in try await body(SignedInClient(client: client, token: token)) }
 }

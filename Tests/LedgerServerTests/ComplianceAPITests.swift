@@ -31,7 +31,7 @@ struct ComplianceAPITests {
 
     @Test func fundingIsDecidedStoredExportedAndReplayed() async throws {
         let ledger = try await Self.ledger()
-        try await Self.app(ledger).test(.live) { client in
+        try await signedIn(ledger, try Self.app(ledger), .live) { client in
             let created = try await client.execute(uri: "/api/v1/funding", method: .post,
                                                    body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
             #expect(created.status == .created)
@@ -60,7 +60,7 @@ struct ComplianceAPITests {
 
     @Test func waiversReviewsAndDeregistration() async throws {
         let ledger = try await Self.ledger()
-        try await Self.app(ledger).test(.live) { client in
+        try await signedIn(ledger, try Self.app(ledger), .live) { client in
             let badWaiver = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
                                                      body: ByteBuffer(string: #"{"check": "xinchuang", "reason": " ", "approver": "李某", "expiresOn": "2027-06-30"}"#))
             #expect(badWaiver.status == .unprocessableContent)

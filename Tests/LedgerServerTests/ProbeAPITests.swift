@@ -34,7 +34,7 @@ struct ProbeAPITests {
             let service = ProbeService(ledger: ledger, specs: specs, transport: transport,
                                        environment: ["YBZ_AISHANDONG_SECRET": "s-a", "YBZ_SHARING_PLATFORM_SECRET": "s-s"])
             let app = Application(router: buildRouter(ledger: ledger, probes: service))
-            try await app.test(.router) { client in
+            try await signedIn(ledger, app, .router) { client in
                 let created = try await client.execute(uri: "/api/v1/probe-runs", method: .post,
                                                        body: ByteBuffer(string: #"{"system":"TZ-SYS-001","asOf":"2026-11-26"}"#))
                 #expect(created.status == .created)
@@ -58,8 +58,9 @@ struct ProbeAPITests {
     }
 
     @Test func withoutConnectorsProbeRunsAreRefusedClearly() async throws {
-        let app = Application(router: buildRouter(ledger: try Fixtures.ledger()))
-        try await app.test(.router) { client in
+        let ledger = try Fixtures.ledger()
+        let app = Application(router: buildRouter(ledger: ledger))
+        try await signedIn(ledger, app, .router) { client in
             let response = try await client.execute(uri: "/api/v1/probe-runs", method: .post)
             #expect(response.status == .conflict)
         }

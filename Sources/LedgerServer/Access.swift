@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// The request context of every route: the core context plus the signed-in actor.
+public struct LedgerContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` from the bearer token or the session cookie.
+    public var actor: Actor?
+    /// The CSRF token of the browser session, for the forms of a page.
+    public var csrf: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// The actor when `permission` allows the action; 401 without an actor, 403 when the role or unit forbids it.
+    @discardableResult
+    func require(_ permission: Permission) throws -> Actor {
+        guard let actor else { throw LedgerError(.unauthorized, "请先登录或提供API令牌（Authorization: Bearer …）") }
+        guard permission.allows(actor) else {
+            throw LedgerError(.forbidden, "\(actor.role.label) \(actor.username) 无权执行此操作（\(permission.description)）")
+        }
+        return actor
+    }
+}
+
+extension Permission: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .read: "读取"
+        case .editLedger(let unit): "编辑建设单位 \(unit) 的台账和目录"
+        case .manageUnits: "登记或删除建设单位"
+        case .reviewCatalog: "审核目录"
+        case .runProbes: "发起平台探测"
+        case .recordReviews: "记录验收前置审查"
+        case .runFunding: "进行资金评估"
+        case .manageWaivers: "批准检查豁免"
+        case .applyDeregistration(let unit): "为建设单位 \(unit) 申请系统注销"
+        case .reviewDeregistration: "审核注销申请"
+        case .manageUsers: "管理账号"
+        }
+    }
+}
+
+/// Authenticates every request — by bearer token (API, CLI) or session cookie (browser) — and runs the handler as
+/// that actor (for the audit trail). A state-changing request of a browser session must carry the session's CSRF
+/// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz` and `/login` answer without credentials,
+/// and they answer no data; other pages redirect to the login form, other API routes answer 401.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = LedgerContext
+    let ledger: Ledger
+    static let openPaths: Set<String> = ["/healthz", "/login"]
+
+    func handle(_ request: Request, context: LedgerContext,
+                next: (Request, LedgerContext) async throws -> Response) async throws -> Response {
+        var context = context
+        var request = request
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer "), let account = try await ledger.account(forToken: String(header.dropFirst(7))) else {
+                throw LedgerError(.unauthorized, "API令牌无效、已撤销，或账号已停用")
+            }
+            context.actor = account.actor(requestId: context.id)
+        } else if let secret = request.cookies[LoginRoutes.cookieName]?.value, let session = try await ledger.session(secret: secret) {
+            context.actor = session.account.actor(requestId: context.id)
+            context.csrf = session.csrf
+            if ![.get, .head, .options].contains(request.method) {
+                var presented = request.headers.first { $0.name.canonicalName == "x-csrf-token" }?.value
+                if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                    let buffer = try await request.collectBody(upTo: 16 << 20)
+                    presented = Form(String(buffer: buffer))["_csrf"]
+                }
+                guard presented == session.csrf else {
+                    throw LedgerError(.forbidden, "表单已失效（CSRF校验未通过），请刷新页面后重试")
+                }
+            }
+        }
+        let path = request.uri.path
+        if context.actor == nil, !Self.openPaths.contains(path) {
+            guard path.hasPrefix("/api/") else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+            try context.require(.read)
+        }
+        return try await Acting.$actor.withValue(context.actor) { try await next(request, context) }
+    }
+}
+
+/// The unit that owns a record: a unit itself, a project's or system's unit, a resource's system's unit.
+func ownerUnit<E: StoredEntity>(of record: E, ledger: Ledger) async throws -> String {
+    switch record {
+    case let unit as GovUnit: return unit.uscc
+    case let project as Project: return project.unitUSCC
+    case let system as InfoSystem: return system.unitUSCC
+    case let resource as CatalogResource:
+        return (try? await ledger.fetch(InfoSystem.self, key: resource.systemCode).record.unitUSCC) ?? ""
+    default: return ""
+    }
+}

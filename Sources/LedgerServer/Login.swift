@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// Failed logins per username: after `limit` failures within `window`, further attempts are refused until the
+/// window has passed, whatever the password.
+actor LoginThrottle {
+    let limit: Int
+    let window: TimeInterval
+    private var failures: [String: [Date]] = [:]
+
+    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds until `username` may try again, or nil when it may now.
+    func wait(for username: String, now: Date = Date()) -> Int? {
+        let recent = (failures[username] ?? []).filter { now.timeIntervalSince($0) < window }
+        failures[username] = recent
+        guard recent.count >= limit, let oldest = recent.first else { return nil }
+        return Int((window - now.timeIntervalSince(oldest)).rounded(.up))
+    }
+
+    func fail(_ username: String, now: Date = Date()) { failures[username, default: []].append(now) }
+    func succeed(_ username: String) { failures[username] = nil }
+}
+
+/// The browser's way in: a login form, a session cookie (HttpOnly, SameSite=Strict, Secure when configured), and
+/// logout. Forms of a session carry its CSRF token, checked by `AuthMiddleware`.
+struct LoginRoutes {
+    static let cookieName = "ybz_session"
+    let ledger: Ledger
+    let throttle: LoginThrottle
+    let secureCookies: Bool
+
+    func register(on router: Router<LedgerContext>) {
+        router.get("/login") { request, _ in
+            WebPage.response(WebPage.login(message: request.uri.queryParameters.get("out") == nil ? nil : "已退出登录"))
+        }
+        router.post("/login") { request, _ in try await login(request) }
+        router.post("/logout") { request, _ in
+            if let secret = request.cookies[Self.cookieName]?.value { try await ledger.closeSession(secret: secret) }
+            var response = Response(status: .seeOther, headers: [.location: "/login?out=1"])
+            response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        }
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let form = try await Form(request)
+        let username = form["username"] ?? ""
+        if let wait = await throttle.wait(for: username) {
+            return WebPage.response(WebPage.login(message: "登录失败次数过多，请 \(wait / 60 + 1) 分钟后再试"), status: .tooManyRequests)
+        }
+        guard let account = try await ledger.authenticate(username: username, password: form["password"] ?? "") else {
+            await throttle.fail(username)
+            return WebPage.response(WebPage.login(message: "用户名或密码不正确，或账号已停用"), status: .unauthorized)
+        }
+        await throttle.succeed(username)
+        let (secret, _) = try await ledger.openSession(for: account)
+        var response = Response(status: .seeOther, headers: [.location: "/"])
+        response.setCookie(Cookie(name: Self.cookieName, value: secret, maxAge: Ledger.sessionHours * 3600, path: "/",
+                                  secure: secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+}
+
+/// A url-encoded form body.
+struct Form {
+    private var fields: [String: String] = [:]
+
+    init(_ request: Request) async throws {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        self.init(String(buffer: buffer))
+    }
+
+    init(_ text: String) {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
+        }
+    }
+
+    subscript(_ name: String) -> String? { fields[name] }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+
+/// Server-rendered pages: one shell (Chinese, self-contained styles, printable), the login form.
+enum WebPage {
+    static let style = """
+        body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:0;color:#1b1b1b;font-size:15px}
+        header{background:#17324d;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.2rem;align-items:center}
+        header a{color:#fff;text-decoration:none} header .who{margin-left:auto;font-size:.9rem}
+        main{max-width:1180px;margin:1rem auto;padding:0 1rem} h1{font-size:1.4rem}
+        table{border-collapse:collapse;width:100%;margin:.6rem 0} th,td{border:1px solid #ccd;padding:.35rem .6rem;text-align:left}
+        th{background:#eef2f6} .note{color:#555} .error{color:#a40000}
+        form.inline{display:inline} button{padding:.3rem .9rem;cursor:pointer}
+        input{padding:.3rem;font-size:1rem} .login{max-width:22rem;margin:4rem auto} .login input{width:100%;margin:.2rem 0 .8rem}
+        @media print{header,form{display:none}}
+        """
+
+    /// A full page for a signed-in actor; forms inside `body` must carry `csrf`.
+    static func shell(title: String, actor: Actor, csrf: String?, body: String) -> String {
+        let logout = csrf.map { """
+            <form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="\(HTML.escape($0))"><button>退出</button></form>
+            """ } ?? ""
+        return """
+            <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <title>\(HTML.escape(title)) · 一本账</title><style>\(style)</style></head><body>
+            <header><a href="/"><strong>滕州市数字资源“一本账”</strong></a>
+            <span class="who">\(HTML.escape(actor.username))（\(actor.role.label)）</span>\(logout)</header>
+            <main>\(body)</main></body></html>
+            """
+    }
+
+    static func login(message: String?) -> String {
+        """
+        <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 一本账</title><style>\(style)</style></head><body>
+        <header><strong>滕州市数字资源“一本账”</strong></header>
+        <main class="login"><h1>登录</h1>\(message.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? "")
+        <form method="post" action="/login"><label>用户名<input name="username" autocomplete="username" required></label>
+        <label>密码<input name="password" type="password" autocomplete="current-password" required></label>
+        <button>登录</button></form>
+        <p class="note">依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）。</p></main></body></html>
+        """
+    }
+
+    static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}

@@ -1,0 +1,216 @@
+import Crypto
+import Foundation
+import GRDB
+import HummingbirdBcrypt
+import LedgerCore
+
+/// A user account (the password hash never leaves the store).
+public struct Account: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    public var unitUSCC: String?
+    public var disabled: Bool
+    public var createdAt: String
+
+    /// The actor this account acts as.
+    public func actor(requestId: String? = nil) -> Actor {
+        Actor(username: username, role: role, unitUSCC: unitUSCC, requestId: requestId)
+    }
+}
+
+/// An API token as listed (the token itself is shown once, at creation, and stored only as its SHA-256).
+public struct APIToken: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var name: String
+    public var createdAt: String
+    public var revokedAt: String?
+}
+
+extension Ledger {
+    /// bcrypt cost of new password hashes.
+    public static let bcryptCost: UInt8 = 11
+
+    /// Creates an account. A data officer must be bound to an existing unit; other roles must not be. `cost` is the
+    /// bcrypt work factor (tests lower it).
+    public func createAccount(username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
+                              cost: UInt8 = bcryptCost) async throws -> Account {
+        var issues: [ValidationIssue] = []
+        if username.range(of: "^[a-z][a-z0-9._-]{1,31}$", options: .regularExpression) == nil {
+            issues.append(ValidationIssue(field: "username", value: username, rule: "account.username",
+                                          message: "用户名应为2-32位小写字母、数字或 . _ -，以字母开头"))
+        }
+        if password.count < 10 {
+            issues.append(ValidationIssue(field: "password", value: "", rule: "account.password-length", message: "密码至少10个字符"))
+        }
+        if role == .dataOfficer, unitUSCC == nil {
+            issues.append(ValidationIssue(field: "unitUSCC", value: "", rule: "account.unit-required", message: "数据专员须绑定一个建设单位"))
+        }
+        if role != .dataOfficer, let unitUSCC {
+            issues.append(ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "account.unit-only-for-officers", message: "只有数据专员绑定建设单位"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        let hash = Bcrypt.hash(password, cost: cost)
+        let actor = Self.currentActor
+        return try await database.writer.write { db in
+            if let unitUSCC, try Bool.fetchOne(db, sql: "SELECT 1 FROM unit WHERE key = ?", arguments: [unitUSCC]) == nil {
+                throw LedgerError.invalid([ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "reference.exists", message: "建设单位不存在")])
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE username = ?", arguments: [username]) != nil {
+                throw LedgerError.invalid([ValidationIssue(field: "username", value: username, rule: "key.unique", message: "用户名已存在")])
+            }
+            try db.execute(sql: """
+                INSERT INTO account (username, display_name, role, unit_key, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
+                """, arguments: [username, displayName, role.rawValue, unitUSCC, hash, Date().formatted(.iso8601)])
+            let account = try Self.account(username: username, in: db)!
+            try AuditLog.record(db, actor: actor, action: "create", entity: "account", key: username, old: nil as Account?, new: account)
+            return account
+        }
+    }
+
+    /// Every account.
+    public func accounts() async throws -> [Account] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY username").map(Self.account)
+        }
+    }
+
+    /// Disables or re-enables an account; a disabled account's tokens stop working at once.
+    public func setAccountDisabled(_ username: String, _ disabled: Bool) async throws -> Account {
+        let actor = Self.currentActor
+        return try await database.writer.write { db in
+            guard let before = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
+            try db.execute(sql: "UPDATE account SET disabled = ? WHERE username = ?", arguments: [disabled, username])
+            let after = try Self.account(username: username, in: db)!
+            try AuditLog.record(db, actor: actor, action: disabled ? "disable" : "enable", entity: "account", key: username, old: before, new: after)
+            return after
+        }
+    }
+
+    /// The account of `username` when `password` matches and it is enabled.
+    public func authenticate(username: String, password: String) async throws -> Account? {
+        let row = try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])
+        }
+        guard let row, !(row["disabled"] as Bool), Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
+        return try Self.account(row)
+    }
+
+    /// Creates an API token for `username`; the token is returned once and stored only as its SHA-256.
+    public func createToken(username: String, name: String) async throws -> (APIToken, String) {
+        let secret = "ybz_" + Self.randomSecret()
+        let actor = Self.currentActor
+        let created = Date().formatted(.iso8601)
+        let token = try await database.writer.write { db in
+            guard let account = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
+            try db.execute(sql: "INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [account.id, name, Self.tokenHash(secret), created])
+            let token = APIToken(id: db.lastInsertedRowID, username: username, name: name, createdAt: created, revokedAt: nil)
+            try AuditLog.record(db, actor: actor, action: "create", entity: "api_token", key: String(token.id), old: nil as APIToken?, new: token)
+            return token
+        }
+        return (token, secret)
+    }
+
+    /// Revokes token `id`.
+    public func revokeToken(id: Int64) async throws -> APIToken {
+        let actor = Self.currentActor
+        return try await database.writer.write { db in
+            guard let before = try Self.tokens(where: "t.id = ?", [id], in: db).first else { throw LedgerError.notFound("令牌", String(id)) }
+            guard before.revokedAt == nil else { return before }
+            try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE id = ?", arguments: [Date().formatted(.iso8601), id])
+            let after = try Self.tokens(where: "t.id = ?", [id], in: db).first!
+            try AuditLog.record(db, actor: actor, action: "revoke", entity: "api_token", key: String(id), old: before, new: after)
+            return after
+        }
+    }
+
+    /// Tokens of one account, or all.
+    public func tokens(username: String? = nil) async throws -> [APIToken] {
+        try await database.writer.read { db in
+            try username.map { try Self.tokens(where: "a.username = ?", [$0], in: db) } ?? Self.tokens(where: "1", [], in: db)
+        }
+    }
+
+    /// The account a live token belongs to (not revoked, account enabled).
+    public func account(forToken secret: String) async throws -> Account? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT a.* FROM api_token t JOIN account a ON a.id = t.account_id
+                WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled = 0
+                """, arguments: [Self.tokenHash(secret)]).map(Self.account)
+        }
+    }
+
+    static func tokenHash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func account(username: String, in db: Database) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username]).map(account)
+    }
+
+    static func account(_ row: Row) throws -> Account {
+        guard let role = Role(rawValue: row["role"]) else { throw LedgerError(.badRequest, "账号 \(row["username"] as String) 的角色无效") }
+        return Account(id: row["id"], username: row["username"], displayName: row["display_name"], role: role,
+                       unitUSCC: row["unit_key"], disabled: row["disabled"], createdAt: row["created_at"])
+    }
+
+    static func tokens(where condition: String, _ arguments: [any DatabaseValueConvertible], in db: Database) throws -> [APIToken] {
+        try Row.fetchAll(db, sql: """
+            SELECT t.id, a.username, t.name, t.created_at, t.revoked_at FROM api_token t JOIN account a ON a.id = t.account_id
+            WHERE \(condition) ORDER BY t.id
+            """, arguments: StatementArguments(arguments)).map {
+            APIToken(id: $0["id"], username: $0["username"], name: $0["name"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
+        }
+    }
+}
+
+/// A browser session: the account, and the CSRF token every form of the session must carry.
+public struct WebSession: Sendable {
+    public var account: Account
+    public var csrf: String
+}
+
+extension Ledger {
+    /// How long a browser session lasts.
+    public static let sessionHours = 12
+
+    /// Opens a session for `account`; returns the cookie secret (stored only as its SHA-256) and the session.
+    public func openSession(for account: Account) async throws -> (String, WebSession) {
+        let secret = Self.randomSecret()
+        let csrf = Self.randomSecret()
+        let now = Date()
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [now.formatted(.iso8601)])
+            try db.execute(sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
+                                       now.addingTimeInterval(Double(Self.sessionHours) * 3600).formatted(.iso8601)])
+        }
+        return (secret, WebSession(account: account, csrf: csrf))
+    }
+
+    /// The live session of a cookie secret (not expired, account enabled).
+    public func session(secret: String) async throws -> WebSession? {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT a.*, s.csrf FROM web_session s JOIN account a ON a.id = s.account_id
+                WHERE s.secret_hash = ? AND s.expires_at > ? AND a.disabled = 0
+                """, arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)]) else { return nil }
+            return WebSession(account: try Self.account(row), csrf: row["csrf"])
+        }
+    }
+
+    /// Ends the session of a cookie secret.
+    public func closeSession(secret: String) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM web_session WHERE secret_hash = ?", arguments: [Self.tokenHash(secret)])
+        }
+    }
+
+    static func randomSecret() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}

@@ -1,0 +1,156 @@
+import Crypto
+import Foundation
+import GRDB
+import LedgerCore
+
+/// One field that changed: its path (`shareType`, `items[2].length`) with the old and new value as JSON text.
+public struct FieldChange: Codable, Sendable, Equatable {
+    public var field: String
+    public var old: String?
+    public var new: String?
+}
+
+/// One entry of the audit trail. Entries are append-only and hash-chained: `hash` is the SHA-256 of the previous
+/// entry's hash and this entry's content, so an edited, removed or reordered entry breaks the chain.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var at: String
+    public var actor: String
+    public var role: String
+    public var requestId: String?
+    /// `create`, `update`, `delete`, `submit` …
+    public var action: String
+    /// The table (`system`, `resource`, `waiver`, `funding` …) and the natural key of the record.
+    public var entity: String
+    public var key: String
+    public var changes: [FieldChange]
+    public var previousHash: String
+    public var hash: String
+
+    /// The hash this entry must carry.
+    var expectedHash: String {
+        let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key,
+                       String(decoding: (try? AuditLog.encoder.encode(changes)) ?? Data(), as: UTF8.self), previousHash]
+        return SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The result of checking the chain.
+public struct AuditVerification: Codable, Sendable, Equatable {
+    public var entries: Int
+    /// The hash of the last entry: record it elsewhere to detect a truncated tail later.
+    public var headHash: String
+    /// Each broken link, naming the entry.
+    public var problems: [String]
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// Appends and reads the audit trail (table `audit_entry`, protected by triggers against UPDATE and DELETE).
+enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Appends an entry for the current actor inside the caller's transaction.
+    static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]) throws {
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
+        var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
+                               role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
+                               changes: changes, previousHash: last?["hash"] ?? genesis, hash: "")
+        entry.hash = entry.expectedHash
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [entry.seq, entry.at, entry.actor, entry.role, entry.requestId, entry.action, entry.entity,
+                                     entry.key, String(decoding: try encoder.encode(changes), as: UTF8.self), entry.previousHash, entry.hash])
+    }
+
+    /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
+    static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
+                       old: (some Encodable)?, new: (some Encodable)?) throws {
+        let changes = diff(old: try old.map(tree), new: try new.map(tree))
+        guard !changes.isEmpty || action != "update" else { return }
+        try append(db, actor: actor, action: action, entity: entity, key: key, changes: changes)
+    }
+
+    static func tree(_ value: some Encodable) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+    }
+
+    /// The fields that differ, by path; objects are compared field by field, other values whole.
+    static func diff(old: JSONValue?, new: JSONValue?, path: String = "") -> [FieldChange] {
+        if case .object(let before)? = old, case .object(let after)? = new {
+            return Set(before.keys).union(after.keys).sorted().flatMap { name in
+                diff(old: before[name], new: after[name], path: path.isEmpty ? name : "\(path).\(name)")
+            }
+        }
+        if case .object(let before)? = old, new == nil, path.isEmpty {
+            return before.keys.sorted().flatMap { diff(old: before[$0], new: nil, path: $0) }
+        }
+        if case .object(let after)? = new, old == nil, path.isEmpty {
+            return after.keys.sorted().flatMap { diff(old: nil, new: after[$0], path: $0) }
+        }
+        guard old != new else { return [] }
+        func text(_ value: JSONValue?) -> String? {
+            guard let value, value != .null else { return nil }
+            if case .string(let string) = value { return string }
+            return String(decoding: value.data, as: UTF8.self)
+        }
+        return [FieldChange(field: path, old: text(old), new: text(new))]
+    }
+}
+
+extension Ledger {
+    /// The audit entries of one record (or all of an entity, or everything), newest first.
+    public func auditEntries(entity: String? = nil, key: String? = nil, limit: Int = 200) async throws -> [AuditEntry] {
+        try await database.writer.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let entity { conditions.append("entity = ?"); arguments.append(entity) }
+            if let key { conditions.append("key = ?"); arguments.append(key) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit_entry \(filter) ORDER BY seq DESC LIMIT ?",
+                                    arguments: StatementArguments(arguments + [limit])).map(Self.auditEntry)
+        }
+    }
+
+    /// Walks the whole chain and names every entry whose content, position or link is wrong.
+    public func verifyAudit() async throws -> AuditVerification {
+        try await database.writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry ORDER BY rowid")
+            var previous = AuditLog.genesis
+            var expectedSeq: Int64 = 1
+            var count = 0
+            var problems: [String] = []
+            while let row = try rows.next() {
+                let entry = try Self.auditEntry(row)
+                count += 1
+                if entry.seq != expectedSeq {
+                    problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
+                }
+                if entry.previousHash != previous {
+                    problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
+                }
+                if entry.hash != entry.expectedHash {
+                    problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
+                }
+                previous = entry.hash
+                expectedSeq = entry.seq + 1
+            }
+            return AuditVerification(entries: count, headHash: previous, problems: problems)
+        }
+    }
+
+    static func auditEntry(_ row: Row) throws -> AuditEntry {
+        AuditEntry(seq: row["seq"], at: row["at"], actor: row["actor"], role: row["role"], requestId: row["request_id"],
+                   action: row["action"], entity: row["entity"], key: row["key"],
+                   changes: try JSONDecoder().decode([FieldChange].self, from: Data((row["changes"] as String).utf8)),
+                   previousHash: row["previous_hash"], hash: row["hash"])
+    }
+
+    /// The actor of the current task, or the command line.
+    static var currentActor: Actor { Acting.actor ?? .commandLine }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerStore
+
+extension Role: ExpressibleByArgument {}
+
+struct User: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage accounts: data-officer (bound to one unit), reviewer, finance, admin.",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account; the password is read from standard input.")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Username (lower-case letters, digits, . _ -).") var username: String
+        @Option(help: "data-officer, reviewer, finance or admin.") var role: Role
+        @Option(help: "The unit (USCC) a data officer is bound to.") var unit: String?
+        @Option(help: "Display name.") var name: String?
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("密码（至少10个字符）：".utf8)) }
+            guard let password = readLine(strippingNewline: true) else { throw ValidationError("请从标准输入提供密码") }
+            let account = try await userFacing {
+                try await ledger.createAccount(username: username, displayName: name ?? username, role: role, unitUSCC: unit, password: password)
+            }
+            print("已创建账号 \(account.username)（\(account.role.label)\(account.unitUSCC.map { "，单位 \($0)" } ?? "")）")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts.")
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            for account in try await ledger.accounts() {
+                print(TextTable.pad(account.username, 22) + TextTable.pad(account.role.rawValue, 14) + TextTable.pad(account.unitUSCC ?? "-", 20)
+                      + (account.disabled ? "已停用" : "启用") + "  \(account.displayName)")
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account; its tokens and sessions stop working at once.")
+        @OptionGroup var data: DataOptions
+        @Argument var username: String
+
+        func run() async throws { try await User.setDisabled(data, username, true) }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var data: DataOptions
+        @Argument var username: String
+
+        func run() async throws { try await User.setDisabled(data, username, false) }
+    }
+
+    static func setDisabled(_ data: DataOptions, _ username: String, _ disabled: Bool) async throws {
+        let (ledger, _) = try data.openLedger()
+        _ = try await userFacing { try await ledger.setAccountDisabled(username, disabled) }
+        print("\(disabled ? "已停用" : "已启用") \(username)")
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "API tokens (Authorization: Bearer …); stored only as SHA-256, shown once.",
+        subcommands: [Create.self, Revoke.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token for an account and print it once.")
+        @OptionGroup var data: DataOptions
+        @Argument var username: String
+        @Option(help: "What the token is for.") var name = "cli"
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            let (token, secret) = try await userFacing { try await ledger.createToken(username: username, name: name) }
+            FileHandle.standardError.write(Data("令牌 #\(token.id)（\(username)，\(name)），只显示这一次：\n".utf8))
+            print(secret)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke token N.")
+        @OptionGroup var data: DataOptions
+        @Argument var id: Int64
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            let token = try await userFacing { try await ledger.revokeToken(id: id) }
+            print("已撤销令牌 #\(token.id)（\(token.username)，\(token.name)）")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+        @OptionGroup var data: DataOptions
+        @Option var username: String?
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            for token in try await ledger.tokens(username: username) {
+                print("#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(token.revokedAt.map { "已撤销 \($0)" } ?? "有效")")
+            }
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The hash-chained audit trail: verify it, or show the history of a record.",
+        subcommands: [Verify.self, Log.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every entry and link; exit 1 naming each broken entry.")
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            let result = try await ledger.verifyAudit()
+            for problem in result.problems { print("✘ \(problem)") }
+            print(result.isIntact ? "审计记录完整：\(result.entries) 条，链首哈希 \(result.headHash)"
+                  : "审计记录已被篡改：\(result.problems.count) 处问题（共 \(result.entries) 条）")
+            if !result.isIntact { throw ExitCode.failure }
+        }
+    }
+
+    struct Log: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Who changed what: entries of one record or entity, newest first.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "unit, project, system, resource, waiver, funding, review, deregistration, account, api_token.") var entity: String?
+        @Option(help: "The record's key (code, USCC, id).") var key: String?
+        @Option var limit = 50
+
+        func run() async throws {
+            let (ledger, _) = try data.openLedger()
+            for entry in try await ledger.auditEntries(entity: entity, key: key, limit: limit) {
+                print("#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(entry.requestId.map { " 请求 \($0)" } ?? "")")
+                for change in entry.changes.prefix(20) {
+                    print("    \(change.field)：\(change.old ?? "（无）") → \(change.new ?? "（无）")")
+                }
+                if entry.changes.count > 20 { print("    …另有 \(entry.changes.count - 20) 项") }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import LedgerCore
+@testable import LedgerStore
+import LedgerTestSupport
+import Testing
+
+@Suite("Audit trail")
+struct AuditTests {
+    static let officer = Actor(username: "wangmin", role: .dataOfficer, unitUSCC: Fixtures.uscc(1), requestId: "req-1")
+
+    @Test func changesAreRecordedFieldByFieldWithWhoAndWhen() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        var resource = stored.record
+        resource.shareType = "不予共享"
+        resource.shareCondition = "《中华人民共和国个人信息保护法》第二十八条"
+        resource.shareMethod = nil
+        resource.items[0].length = 80
+        _ = try await Acting.$actor.withValue(Self.officer) {
+            try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil)
+        }
+        let entry = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        #expect(entry.actor == "wangmin" && entry.role == "data-officer" && entry.requestId == "req-1" && entry.action == "update")
+        #expect(entry.changes.contains(FieldChange(field: "shareType", old: "有条件共享", new: "不予共享")))
+        #expect(entry.changes.contains(FieldChange(field: "shareMethod", old: "接口", new: nil)))
+        #expect(entry.changes.contains { $0.field == "items" && $0.old?.contains("\"length\":64") == true && $0.new?.contains("\"length\":80") == true })
+        #expect(!entry.changes.contains { $0.field == "name" })
+        let created = try await ledger.auditEntries(entity: "resource", key: "103003/000001").last
+        #expect(created?.action == "create" && created?.actor == "cli")
+        #expect(created?.changes.contains(FieldChange(field: "shareType", old: nil, new: "有条件共享")) == true)
+
+        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        _ = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: nil)  // no change
+        #expect(try await ledger.auditEntries(entity: "system", key: "TZ-SYS-001").count == 1)
+        try await ledger.delete(CatalogResource.self, id: stored.id, expectedVersion: nil)
+        let deleted = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        #expect(deleted.action == "delete" && deleted.changes.contains(FieldChange(field: "shareType", old: "不予共享", new: nil)))
+        #expect(try await ledger.verifyAudit().isIntact)
+    }
+
+    @Test func theProductCannotUpdateOrDeleteAnEntry() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        await #expect(throws: (any Error).self) {
+            try await ledger.database.writer.write { try $0.execute(sql: "UPDATE audit_entry SET actor = 'x' WHERE seq = 1") }
+        }
+        await #expect(throws: (any Error).self) {
+            try await ledger.database.writer.write { try $0.execute(sql: "DELETE FROM audit_entry WHERE seq = 2") }
+        }
+        #expect(try await ledger.verifyAudit().entries == 4)
+    }
+
+    /// Someone with the database file drops the triggers and tampers; verification names the entry.
+    func tampered(_ sql: String) async throws -> AuditVerification {
+        let ledger = try await Fixtures.seededLedger()
+        try await ledger.database.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_entry_no_update; DROP TRIGGER audit_entry_no_delete;")
+            try db.execute(sql: sql)
+        }
+        return try await ledger.verifyAudit()
+    }
+
+    @Test func anEditedEntryIsNamed() async throws {
+        let result = try await tampered("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = 2")
+        #expect(!result.isIntact)
+        #expect(result.problems.count == 1)
+        #expect(result.problems.first?.hasPrefix("记录 #2（project TZXM-2025-001") == true)
+        #expect(result.problems.first?.contains("内容与其哈希不符") == true)
+    }
+
+    @Test func aRemovedEntryIsNamed() async throws {
+        let result = try await tampered("DELETE FROM audit_entry WHERE seq = 2")
+        #expect(result.problems.contains { $0.contains("序号为 3，应为 2") })
+        #expect(result.problems.contains { $0.hasPrefix("记录 #3") && $0.contains("链接不符") })
+    }
+
+    @Test func reorderedEntriesAreNamed() async throws {
+        let result = try await tampered("""
+            UPDATE audit_entry SET seq = 100 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3; UPDATE audit_entry SET seq = 3 WHERE seq = 100;
+            """)
+        #expect(!result.isIntact)
+        #expect(result.problems.contains { $0.hasPrefix("记录 #2") })
+    }
+}
