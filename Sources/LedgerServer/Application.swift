@@ -14,7 +14,11 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
     router.add(middleware: AuthMiddleware(ledger: ledger))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
     LoginRoutes(ledger: ledger, throttle: LoginThrottle(), secureCookies: secureCookies).register(on: router)
-    router.get("/") { _, context in try await LandingPage.response(ledger: ledger, context: context) }
+    if let compliance {
+        WebRoutes(ledger: ledger, compliance: compliance, probes: probes).register(on: router)
+    } else {
+        router.get("/") { _, context in try await LandingPage.response(ledger: ledger, context: context) }
+    }
 
     let api = router.group("api/v1")
     EntityController<GovUnit>(ledger: ledger, path: "units").register(on: api)

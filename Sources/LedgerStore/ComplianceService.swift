@@ -25,6 +25,13 @@ public struct ComplianceService: Sendable {
         ComplianceContext(policy: try policies.policy(on: asOf), calendar: calendar, codes: ledger.codes)
     }
 
+    /// The decisions of every system (or one) without storing them, for pages that show the current state.
+    public func decisions(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [FundingDecision] {
+        let context = try context(asOf: asOf)
+        return try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
+            .map { FundingDecision.evaluate($0, context) }
+    }
+
     /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch.
     public func funding(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> FundingBatch {
         guard (2000...2100).contains(fiscalYear) else {

@@ -1,0 +1,309 @@
+import Compliance
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// The server-rendered pages of the three roles and the admin. Forms post back here (with the session's CSRF
+/// token), call the same services as the API, and redirect (post/redirect/get).
+struct WebRoutes {
+    let ledger: Ledger
+    let compliance: ComplianceService
+    let probes: ProbeService?
+
+    func register(on router: Router<LedgerContext>) {
+        router.get("/") { _, context in
+            let actor = try context.require(.read)
+            let home = switch actor.role {
+            case .dataOfficer: "/unit"
+            case .reviewer: "/review"
+            case .finance: "/funding"
+            case .admin: "/admin"
+            }
+            return Response(status: .seeOther, headers: [.location: home])
+        }
+        router.get("/unit") { request, context in try await unitPage(request, context) }
+        router.get("/systems/:code") { _, context in try await systemPage(context) }
+        router.get("/review") { _, context in try await catalogQueue(context) }
+        router.post("/review/resources/:id/:action") { request, context in try await decideCatalog(request, context) }
+        router.get("/systems/:code/review") { _, context in try await reviewPage(context) }
+        router.post("/systems/:code/probe") { _, context in
+            let code = try context.parameters.require("code")
+            try context.require(.runProbes)
+            guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测") }
+            _ = try await probes.run(systemCode: code, trigger: "web")
+            return Response(status: .seeOther, headers: [.location: "/systems/\(code)/review"])
+        }
+        router.post("/systems/:code/review") { request, context in
+            let code = try context.parameters.require("code")
+            try context.require(.recordReviews)
+            let form = try await Form(request)
+            let outcome = ReviewOutcome(rawValue: form["outcome"] ?? "") ?? .reject
+            let actor = try context.require(.read)
+            let decision = ReviewDecision(outcome: outcome, opinion: form["opinion"] ?? "", reviewer: actor.username, decidedOn: CivilDate(Date()))
+            let stored = try await compliance.review(systemCode: code, asOf: CivilDate(Date()), decision: decision)
+            return Response(status: .seeOther, headers: [.location: "/reviews/\(stored.id)"])
+        }
+        router.get("/reviews/:id") { _, context in
+            try context.require(.read)
+            guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "审查编号应为整数") }
+            let stored = try await ledger.review(id: id)
+            return WebPage.response(ReviewPage.html(stored.report, id: stored.id))
+        }
+        router.get("/funding") { request, context in try await fundingPage(request, context) }
+        router.post("/funding") { request, context in
+            try context.require(.runFunding)
+            let form = try await Form(request)
+            guard let year = Int(form["year"] ?? "") else { throw LedgerError(.badRequest, "请填写财政年度") }
+            let asOf = (form["asOf"]).flatMap(CivilDate.init) ?? CivilDate(Date())
+            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf)
+            return Response(status: .seeOther, headers: [.location: "/funding?batch=\(batch.id)"])
+        }
+        router.get("/admin") { _, context in try await adminPage(context) }
+    }
+
+    // MARK: Data officer
+
+    func unitPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        guard let unit = request.uri.queryParameters.get("unit") ?? actor.unitUSCC else {
+            return Response(status: .seeOther, headers: [.location: "/admin"])
+        }
+        let systems = try await ledger.list(InfoSystem.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
+        let today = CivilDate(Date())
+        var rows: [[String]] = []
+        for system in systems {
+            let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: system.record.code).first
+            let open = decision?.checks.filter { $0.isOpen && !$0.check.blocks.isEmpty }.count ?? 0
+            rows.append([link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
+                         decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
+                         open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"])
+        }
+        let unitName = (try? await ledger.fetch(GovUnit.self, key: unit).record.name) ?? unit
+        let body = """
+            <h1>\(HTML.escape(unitName)) 的政务信息系统</h1>
+            <p class="note">共享合规评分、运维经费资格按今天（\(today)）的台账与探测证据计算；点系统编号查看每项检查的原因、证据与整改要求。</p>
+            \(table(["系统编号", "系统名称", "状态", "评分", "覆盖率", "运维经费", "待整改"], rows))
+            """
+        return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    func systemPage(_ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        let code = try context.parameters.require("code")
+        let system = try await ledger.fetch(InfoSystem.self, key: code).record
+        let today = CivilDate(Date())
+        let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: code).first
+        let checks = (decision?.checks ?? []).map { check in
+            [HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", check.article, ReviewPage.label(check.status),
+             HTML.escape(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
+             HTML.escape(check.remediation ?? "")]
+        }
+        let resources = try await ledger.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
+        let history = try await ledger.auditEntries(entity: "system", key: code, limit: 20)
+            + (try await resources.asyncFlatMap { try await ledger.auditEntries(entity: "resource", key: $0.record.code, limit: 5) })
+        let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { entry in
+            [entry.at, HTML.escape(entry.actor), "\(entry.action) \(entry.entity) \(HTML.escape(entry.key))",
+             entry.changes.prefix(6).map { "\(HTML.escape($0.field))：\(HTML.escape(String(($0.old ?? "（无）").prefix(60))))→\(HTML.escape(String(($0.new ?? "（无）").prefix(60))))" }.joined(separator: "<br>")]
+        }
+        let body = """
+            <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
+            <p>状态：\(system.status.rawValue) · 应用类别：\(HTML.escape(system.appCategories.joined(separator: "、"))) · 建设单位：\(HTML.escape(system.unitUSCC))
+            \(Permission.recordReviews.allows(actor) ? " · \(link("/systems/\(code)/review", "验收前置审查"))" : "")</p>
+            <h2>合规检查（评分 \(decision?.score.text ?? "—")，覆盖率 \(decision?.score.coverageText ?? "—")）</h2>
+            \(table(["检查项", "依据", "结果", "原因", "整改"], checks))
+            <h2>信息资源目录（\(resources.count)）</h2>
+            \(table(["资源代码", "名称", "共享类型", "更新周期", "状态"], resources.map {
+                [HTML.escape($0.record.code), HTML.escape($0.record.name), $0.record.shareType, $0.record.updateCycle, $0.record.state.rawValue] }))
+            <h2>变更记录</h2>
+            \(table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
+            """
+        return WebPage.response(WebPage.shell(title: system.name, actor: actor, csrf: context.csrf, body: body))
+    }
+
+    // MARK: Reviewer
+
+    func catalogQueue(_ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        let pending = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
+                                            page: PageRequest(limit: 200, offset: 0))
+        let csrf = HTML.escape(context.csrf ?? "")
+        let rows = pending.items.map { item in
+            [HTML.escape(item.record.code), HTML.escape(item.record.name), link("/systems/\(item.record.systemCode)", item.record.systemCode),
+             "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
+             """
+             <form class="inline" method="post" action="/review/resources/\(item.id)/approve"><input type="hidden" name="_csrf" value="\(csrf)"><button>通过</button></form>
+             <form class="inline" method="post" action="/review/resources/\(item.id)/return"><input type="hidden" name="_csrf" value="\(csrf)"><input name="reason" placeholder="退回理由" required><button>退回</button></form>
+             """]
+        }
+        let body = """
+            <h1>待审核目录（\(pending.total)）</h1>
+            \(table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
+            <p class="note">验收前置审查：打开系统页面，点“验收前置审查”。</p>
+            """
+        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
+        try context.require(.reviewCatalog)
+        guard let id = Int64(try context.parameters.require("id")),
+              let action = CatalogTransition(rawValue: try context.parameters.require("action")), action == .approve || action == .return else {
+            throw LedgerError(.badRequest, "未知的审核操作")
+        }
+        let form = try await Form(request)
+        _ = try await ledger.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil)
+        return Response(status: .seeOther, headers: [.location: "/review"])
+    }
+
+    func reviewPage(_ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.recordReviews)
+        let code = try context.parameters.require("code")
+        let today = CivilDate(Date())
+        guard let input = try await ledger.complianceInputs(fiscalYear: today.year, asOf: today, systemCode: code).first else {
+            throw LedgerError.notFound(InfoSystem.label, code)
+        }
+        let report = ReviewReport.build(input, try compliance.context(asOf: today))
+        let csrf = HTML.escape(context.csrf ?? "")
+        let items = report.items.map { ["\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
+                                        $0.findings.map(HTML.escape).joined(separator: "<br>")] }
+        let body = """
+            <h1>验收前置审查：\(HTML.escape(report.systemCode)) \(HTML.escape(report.systemName))</h1>
+            <form method="post" action="/systems/\(HTML.escape(code))/probe"><input type="hidden" name="_csrf" value="\(csrf)">
+            <button>重新探测平台对接（约数秒）</button> <span class="note">探测证据：\(report.inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))</span></form>
+            \(table(["序号", "审查内容", "依据", "结论", "审查发现"], items))
+            <p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>（\(HTML.escape(report.recommendationReason))）</p>
+            <h2>审查结论</h2>
+            <form method="post" action="/systems/\(HTML.escape(code))/review"><input type="hidden" name="_csrf" value="\(csrf)">
+            <label><input type="radio" name="outcome" value="通过" required> 通过</label>
+            <label><input type="radio" name="outcome" value="不通过"> 不通过</label><br>
+            <textarea name="opinion" rows="4" cols="80" required placeholder="审查意见"></textarea><br>
+            <button>记录结论并生成审查报告</button></form>
+            """
+        return WebPage.response(WebPage.shell(title: "验收前置审查", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    // MARK: Finance
+
+    func fundingPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        let query = request.uri.queryParameters
+        let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
+        let batchID = query.get("batch").flatMap(Int64.init) ?? latest?.id
+        let csrf = HTML.escape(context.csrf ?? "")
+        var body = "<h1>运维及建设资金评估</h1>"
+        if Permission.runFunding.allows(actor) {
+            body += """
+                <form method="post" action="/funding"><input type="hidden" name="_csrf" value="\(csrf)">
+                财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required> 评估基准日 <input name="asOf" size="10" value="\(CivilDate(Date()))">
+                <button>评估</button></form>
+                """
+        }
+        guard let batchID, let batch = try? await ledger.fundingBatch(id: batchID) else {
+            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body + "<p>尚无评估批次。</p>"))
+        }
+        let filter = query.get("status").flatMap(EligibilityStatus.init)
+        let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
+        let rows = shown.map { decision in
+            let details = (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
+                + decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }).joined(separator: "<br>")
+            return [link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
+                    badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
+                    decision.score.text, decision.score.coverageText,
+                    details.isEmpty ? "" : "<details><summary>\(Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted().joined(separator: "；"))</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"]
+        }
+        let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
+            .map { link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")
+        body += """
+            <p>批次 #\(batch.id) · 财政年度 \(batch.fiscalYear) · 评估基准日 \(batch.asOf) · 策略 \(HTML.escape(batch.policyVersion)) ·
+            \(link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV（Excel）")) · 筛选：\(filters)</p>
+            <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
+            \(table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
+            """
+        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    // MARK: Admin
+
+    func adminPage(_ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        let counts = try await ledger.counts()
+        let today = CivilDate(Date())
+        let deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: today)
+        let overdue = deadlines.filter { $0.status == .overdue }
+        let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
+        var decisions: [FundingDecision] = []
+        if let latest { decisions = try await ledger.fundingBatch(id: latest.id).decisions }
+        var canaries: [StoredVerdict] = []
+        if let run = try await ledger.probeRuns(page: PageRequest(limit: 1, offset: 0)).items.first {
+            canaries = try await ledger.probeRun(id: run.id).1.filter { $0.verdict.systemCode == "-" }
+        }
+        let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
+        let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
+        let accounts = try await ledger.accounts()
+        let body = """
+            <h1>全市概览</h1>
+            \(table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],
+                    [[String(counts["unit"] ?? 0), String(counts["project"] ?? 0), String(counts["system"] ?? 0), String(counts["resource"] ?? 0),
+                      String(counts["data_item"] ?? 0), String(overdue.count), String(stale)]]))
+            <h2>共享合规评分分布\(latest.map { "（资金评估批次 #\($0.id)）" } ?? "（尚无评估）")</h2>
+            \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
+            <h2>平台健康（最近一次探测）</h2>
+            \(table(["平台", "金丝雀", "说明"], canaries.map { [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
+            <h2>逾期事项（前20项）</h2>
+            \(table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
+                [HTML.escape($0.title), $0.article, HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
+            <h2>建设单位（\(units.count)）</h2>
+            \(table(["统一社会信用代码", "名称", "区域"], units.prefix(100).map {
+                [link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region)] }))
+            <h2>账号（\(accounts.count)）</h2>
+            \(table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
+                [HTML.escape($0.username), HTML.escape($0.displayName), $0.role.label, $0.unitUSCC ?? "", $0.disabled ? "已停用" : "启用"] }))
+            """
+        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    // MARK: Helpers
+
+    func link(_ href: String, _ text: String) -> String { "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" }
+
+    func badge(_ status: EligibilityStatus) -> String { "<span class=\"\(status.rawValue)\">\(status.label)</span>" }
+
+    /// A table whose cells are already HTML.
+    func table(_ headers: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "<p class=\"note\">（无）</p>" }
+        return "<table><tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>"
+            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined() + "</table>"
+    }
+}
+
+/// The score distribution as an SVG bar chart, rendered on the server (no script, no external assets).
+enum ScoreChart {
+    /// Bars for 0-10, 10-20 … 90-100 of `scores` (in tenths).
+    static func svg(_ scores: [Int]) -> String {
+        var buckets = Array(repeating: 0, count: 10)
+        for score in scores { buckets[min(9, score / 100)] += 1 }
+        let highest = max(1, buckets.max() ?? 1)
+        let bars = buckets.enumerated().map { index, count -> String in
+            let height = count * 150 / highest
+            let x = 40 + index * 52
+            return """
+                <rect x="\(x)" y="\(170 - height)" width="40" height="\(height)" fill="#2f6b9a"/>\
+                <text x="\(x + 20)" y="\(165 - height)" font-size="12" text-anchor="middle">\(count)</text>\
+                <text x="\(x + 20)" y="188" font-size="11" text-anchor="middle">\(index * 10)–\(index * 10 + 10)</text>
+                """
+        }.joined()
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" width="580" height="200" role="img" aria-label="共享合规评分分布">\
+            <line x1="36" y1="170" x2="560" y2="170" stroke="#555"/>\(bars)</svg>
+            """
+    }
+}
+
+extension Sequence {
+    /// The concatenated results of an async transform, in order.
+    func asyncFlatMap<T>(_ transform: (Element) async throws -> [T]) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results += try await transform(element) }
+        return results
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import LedgerServer
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+/// A browser-like session against the router: logs in with the form, keeps the cookie, sends the CSRF token.
+struct BrowserSession {
+    let client: any TestClientProtocol
+    let cookie: String
+    let csrf: String
+
+    static func open(_ client: any TestClientProtocol, _ username: String) async throws -> BrowserSession {
+        let login = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                             body: ByteBuffer(string: "username=\(username)&password=correct+horse+battery"))
+        let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
+        let home = try await client.execute(uri: "/funding", method: .get, headers: [.cookie: cookie])
+        let html = String(buffer: home.body)
+        let csrf = html.components(separatedBy: "name=\"_csrf\" value=\"").dropFirst().first.map { String($0.prefix(64)) } ?? ""
+        return BrowserSession(client: client, cookie: cookie, csrf: csrf)
+    }
+
+    func get(_ uri: String) async throws -> (HTTPResponse.Status, String, String?) {
+        let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
+        return (response.status, String(buffer: response.body), response.headers[.location])
+    }
+
+    func post(_ uri: String, _ fields: String) async throws -> (HTTPResponse.Status, String?) {
+        let response = try await client.execute(uri: uri, method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "_csrf=\(csrf)&\(fields)"))
+        return (response.status, response.headers[.location])
+    }
+}
+
+@Suite("Web pages of each role")
+struct WebTests {
+    static func app() async throws -> (Ledger, some ApplicationProtocol) {
+        let ledger = try await TwoUnits.ledger()
+        for (name, role, unit) in PermissionTests.roles {
+            _ = try await ledger.createAccount(username: name, displayName: role.label, role: role, unitUSCC: unit,
+                                               password: "correct horse battery", cost: 4)
+        }
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        return (ledger, Application(router: buildRouter(ledger: ledger, compliance: compliance)))
+    }
+
+    @Test func eachRoleLandsOnItsOwnPage() async throws {
+        let (_, app) = try await Self.app()
+        try await app.test(.router) { client in
+            for (name, home, heading) in [("officer", "/unit", "滕州市自然资源局 的政务信息系统"), ("reviewer", "/review", "待审核目录"),
+                                          ("finance", "/funding", "运维及建设资金评估"), ("admin", "/admin", "全市概览")] {
+                let session = try await BrowserSession.open(client, name)
+                let (status, _, location) = try await session.get("/")
+                #expect(status == .seeOther && location == home, "\(name)")
+                let (pageStatus, html, _) = try await session.get(home)
+                #expect(pageStatus == .ok && html.contains(heading), "\(name) \(home)")
+                #expect(!html.contains("http://") || html.contains("http://www.w3.org/2000/svg"), "no external assets on \(home)")
+            }
+        }
+    }
+
+    @Test func theOfficerSeesItsUnitAndWhatToFix() async throws {
+        let (_, app) = try await Self.app()
+        try await app.test(.router) { client in
+            let officer = try await BrowserSession.open(client, "officer")
+            let (_, unit, _) = try await officer.get("/unit")
+            #expect(unit.contains("S-OWN") && !unit.contains("S-OTHER"))
+            let (_, system, _) = try await officer.get("/systems/S-OWN")
+            #expect(system.contains("<code>xinchuang</code>") && system.contains("在一本账登记信创情况"))
+            #expect(system.contains("变更记录") && system.contains("create system S-OWN"))
+            let (refused, _) = try await officer.post("/funding", "year=2027")
+            #expect(refused == .forbidden)
+        }
+    }
+
+    @Test func theReviewerApprovesACatalogAndRecordsAReview() async throws {
+        let (ledger, app) = try await Self.app()
+        let pending = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        _ = try await ledger.transition(resourceID: pending.id, .submit, reason: nil, expectedVersion: nil)
+        try await app.test(.router) { client in
+            let reviewer = try await BrowserSession.open(client, "reviewer")
+            let (_, queue, _) = try await reviewer.get("/review")
+            #expect(queue.contains("103003/000001") && queue.contains("/review/resources/\(pending.id)/approve"))
+            let (status, location) = try await reviewer.post("/review/resources/\(pending.id)/approve", "")
+            #expect(status == .seeOther && location == "/review")
+            let forged = try await client.execute(uri: "/review/resources/\(pending.id)/return", method: .post,
+                                                  headers: [.cookie: reviewer.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "reason=x"))
+            #expect(forged.status == .forbidden)  // no CSRF token
+            let (_, page, _) = try await reviewer.get("/systems/S-OWN/review")
+            #expect(page.contains("（4）") || page.contains("统建平台"))
+            let (decided, report) = try await reviewer.post("/systems/S-OWN/review", "outcome=%E4%B8%8D%E9%80%9A%E8%BF%87&opinion=%E6%9D%90%E6%96%99%E4%B8%8D%E5%85%A8")
+            #expect(decided == .seeOther)
+            let (_, printable, _) = try await reviewer.get(try #require(report))
+            #expect(printable.contains("审查结论</th><td><strong>不通过</strong>") && printable.contains("材料不全"))
+        }
+        #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").record.state == .published)
+        #expect(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first?.actor == "reviewer")
+    }
+
+    @Test func financeRunsTheFundingTableAndFiltersIt() async throws {
+        let (_, app) = try await Self.app()
+        try await app.test(.router) { client in
+            let finance = try await BrowserSession.open(client, "finance")
+            let (status, location) = try await finance.post("/funding", "year=2027&asOf=2026-10-31")
+            #expect(status == .seeOther)
+            let (_, table, _) = try await finance.get(try #require(location))
+            #expect(table.contains("S-OWN") && table.contains("S-OTHER") && table.contains("导出 CSV"))
+            #expect(table.contains("<details>"))
+            let (_, filtered, _) = try await finance.get(try #require(location) + "&status=eligible")
+            #expect(!filtered.contains(">S-OWN<"))
+        }
+    }
+}
