@@ -91,6 +91,11 @@ struct PermissionTests {
             RouteCase(method: .post, path: "/api/v1/systems/S-OTHER/deregistrations", body: plan, allowed: admin),
             RouteCase(method: .post, path: "/api/v1/deregistrations/1/review",
                       body: #"{"approved": false, "opinion": "o", "reviewer": "r", "reviewedOn": "2026-11-27"}"#, allowed: review),
+            // The forms of the web pages (a bearer token needs no CSRF token; sessions are tested in LoginTests).
+            RouteCase(method: .post, path: "/funding", body: "year=2027", allowed: ["finance", "admin"]),
+            RouteCase(method: .post, path: "/review/resources/2/approve", body: "", allowed: review),
+            RouteCase(method: .post, path: "/systems/S-OWN/probe", body: "", allowed: review),
+            RouteCase(method: .post, path: "/systems/S-OWN/review", body: "outcome=%E9%80%9A%E8%BF%87&opinion=o", allowed: review),
         ]
     }
 
@@ -102,7 +107,8 @@ struct PermissionTests {
             let app = Application(router: buildRouter(ledger: ledger, compliance: compliance))
             let before = try await ledger.auditEntries(limit: 10_000).count
             try await signedIn(ledger, app, .router, role: role, unit: unit) { client in
-                let response = try await client.execute(uri: route.path, method: route.method,
+                let form: HTTPFields = route.path.hasPrefix("/api/") ? [:] : [.contentType: "application/x-www-form-urlencoded"]
+                let response = try await client.execute(uri: route.path, method: route.method, headers: form,
                                                         body: route.body.map { ByteBuffer(string: $0) })
                 if route.allowed.contains(name) {
                     #expect(response.status != .forbidden && response.status != .unauthorized,
@@ -124,7 +130,8 @@ struct PermissionTests {
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let app = Application(router: buildRouter(ledger: ledger, compliance: compliance))
         let reads = ["/api/v1/units", "/api/v1/systems/S-OTHER", "/api/v1/resources/103003%2F000002", "/api/v1/deadlines",
-                     "/api/v1/funding", "/api/v1/systems/S-OTHER/reviews", "/api/v1/deregistrations", "/api/v1/me", "/"]
+                     "/api/v1/funding", "/api/v1/systems/S-OTHER/reviews", "/api/v1/deregistrations", "/api/v1/me",
+                     "/funding", "/admin", "/systems/S-OTHER", "/unit?unit=\(TwoUnits.other)"]
         for (_, role, unit) in Self.roles {
             try await signedIn(ledger, app, .router, role: role, unit: unit) { client in
                 for uri in reads {
@@ -136,7 +143,8 @@ struct PermissionTests {
         try await app.test(.router) { client in
             for uri in reads {
                 let response = try await client.execute(uri: uri, method: .get)
-                #expect(uri == "/" ? response.status == .seeOther : response.status == .unauthorized, "anonymous GET \(uri)")
+                #expect(uri.hasPrefix("/api/") ? response.status == .unauthorized : response.status == .seeOther, "anonymous GET \(uri)")
+                #expect(!String(buffer: response.body).contains("S-OTHER"), "anonymous GET \(uri)")
             }
         }
     }
