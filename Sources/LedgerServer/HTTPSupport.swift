@@ -30,8 +30,8 @@ extension LedgerError.Kind {
     }
 }
 
-/// Turns every error into the JSON error body; an unexpected error is logged with the request id and
-/// answered 500 without internals.
+/// Turns every error into the JSON error body (API) or an error page (pages); an unexpected error is logged with
+/// the request id and answered 500 without internals.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -42,6 +42,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))",
                                                                     "path": "\(request.uri.path)"])
+            }
+            guard request.uri.path.hasPrefix("/api/") || request.uri.path == "/healthz" else {
+                return WebPage.response(WebPage.error(message: message, details: details, requestId: context.id), status: status)
             }
             let body = ErrorBody(error: .init(code: code, message: message, requestId: context.id, details: details))
             return try JSON.response(body, status: status)

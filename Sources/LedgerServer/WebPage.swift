@@ -44,6 +44,17 @@ enum WebPage {
         """
     }
 
+    /// A page for a refused or failed request: the message, every detail with its rule and article, the request id.
+    static func error(message: String, details: [ValidationIssue], requestId: String) -> String {
+        let items = details.map { "<li>\(HTML.escape($0.field))：\(HTML.escape($0.message))（\($0.rule)\($0.article.map { "，\($0)" } ?? "")）</li>" }.joined()
+        return """
+            <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法完成 · 一本账</title><style>\(style)</style></head><body>
+            <header><a href="/"><strong>滕州市数字资源“一本账”</strong></a></header>
+            <main><h1>无法完成</h1><p class="error">\(HTML.escape(message))</p>\(items.isEmpty ? "" : "<ul>\(items)</ul>")
+            <p class="note">请求编号 \(HTML.escape(requestId)) · <a href="/">首页</a></p></main></body></html>
+            """
+    }
+
     static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: html)))

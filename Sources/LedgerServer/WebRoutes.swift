@@ -60,6 +60,7 @@ struct WebRoutes {
             return Response(status: .seeOther, headers: [.location: "/funding?batch=\(batch.id)"])
         }
         router.get("/admin") { _, context in try await adminPage(context) }
+        CatalogEditor(ledger: ledger).register(on: router)
     }
 
     // MARK: Data officer
@@ -100,6 +101,7 @@ struct WebRoutes {
              HTML.escape(check.remediation ?? "")]
         }
         let resources = try await ledger.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
+        let canEdit = Permission.editLedger(unit: system.unitUSCC).allows(actor)
         let history = try await ledger.auditEntries(entity: "system", key: code, limit: 20)
             + (try await resources.asyncFlatMap { try await ledger.auditEntries(entity: "resource", key: $0.record.code, limit: 5) })
         let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { entry in
@@ -112,9 +114,11 @@ struct WebRoutes {
             \(Permission.recordReviews.allows(actor) ? " · \(link("/systems/\(code)/review", "验收前置审查"))" : "")</p>
             <h2>合规检查（评分 \(decision?.score.text ?? "—")，覆盖率 \(decision?.score.coverageText ?? "—")）</h2>
             \(table(["检查项", "依据", "结果", "原因", "整改"], checks))
-            <h2>信息资源目录（\(resources.count)）</h2>
-            \(table(["资源代码", "名称", "共享类型", "更新周期", "状态"], resources.map {
-                [HTML.escape($0.record.code), HTML.escape($0.record.name), $0.record.shareType, $0.record.updateCycle, $0.record.state.rawValue] }))
+            <h2>信息资源目录（\(resources.count)）\(canEdit ? " · " + link("/systems/\(code)/resources/new", "新增信息资源") : "")</h2>
+            \(table(["资源代码", "名称", "共享类型", "更新周期", "状态", ""], resources.map { item in
+                [HTML.escape(item.record.code), HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
+                 item.record.state.rawValue + (item.record.returnReason.map { "：\(HTML.escape($0))" } ?? ""),
+                 canEdit && item.record.state.isEditable ? resourceActions(item.record, csrf: context.csrf) : ""] }))
             <h2>变更记录</h2>
             \(table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
             """
@@ -263,6 +267,18 @@ struct WebRoutes {
     }
 
     // MARK: Helpers
+
+    /// Edit, and submit for review while a draft or returned.
+    func resourceActions(_ resource: CatalogResource, csrf: String?) -> String {
+        let path = "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))"
+        var html = link("\(path)/edit", "编辑")
+        if resource.state == .draft || resource.state == .returned {
+            html += """
+                 <form class="inline" method="post" action="\(path)/submit"><input type="hidden" name="_csrf" value="\(HTML.escape(csrf ?? ""))"><button>提交审核</button></form>
+                """
+        }
+        return html
+    }
 
     func link(_ href: String, _ text: String) -> String { "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" }
 

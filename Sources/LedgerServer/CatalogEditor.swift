@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// The data officer's catalog editor: a resource with its data items on one form, validated by the same write path
+/// as the API, with each problem shown next to its field; and the workflow buttons (submit, take offline).
+struct CatalogEditor {
+    let ledger: Ledger
+    /// Blank data item rows offered below the existing ones.
+    static let blankRows = 3
+
+    func register(on router: Router<LedgerContext>) {
+        router.get("/systems/:code/resources/new") { _, context in
+            let system = try await ledger.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
+            let actor = try context.require(.editLedger(unit: system.unitUSCC))
+            let blank = CatalogResource(code: "", name: "", systemCode: system.code, summary: "", format: "", shareType: "", updateCycle: "")
+            return page(blank, isNew: true, issues: [], actor: actor, context: context)
+        }
+        router.post("/systems/:code/resources/new") { request, context in
+            let system = try await ledger.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
+            let actor = try context.require(.editLedger(unit: system.unitUSCC))
+            let resource = Self.resource(from: try await Form(request), systemCode: system.code)
+            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.create(resource) }
+        }
+        router.get("/resources/:code/edit") { _, context in
+            let stored = try await find(context)
+            let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+            return page(stored.record, isNew: false, issues: [], actor: actor, context: context)
+        }
+        router.post("/resources/:code/edit") { request, context in
+            let stored = try await find(context)
+            let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+            let resource = Self.resource(from: try await Form(request), systemCode: stored.record.systemCode, code: stored.record.code)
+            return try await save(resource, isNew: false, actor: actor, context: context) {
+                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil)
+            }
+        }
+        router.post("/resources/:code/submit") { _, context in
+            let stored = try await find(context)
+            try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+            _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil)
+            return Response(status: .seeOther, headers: [.location: "/systems/\(stored.record.systemCode)"])
+        }
+    }
+
+    func find(_ context: LedgerContext) async throws -> Stored<CatalogResource> {
+        let raw = try context.parameters.require("code")
+        return try await ledger.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw)
+    }
+
+    /// Saves, then goes to the system page; a refused record comes back with every problem at its field.
+    func save(_ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext,
+              _ write: () async throws -> Stored<CatalogResource>) async throws -> Response {
+        do {
+            _ = try await write()
+            return Response(status: .seeOther, headers: [.location: "/systems/\(resource.systemCode)"])
+        } catch let error as LedgerError where error.kind == .validation {
+            return page(resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent)
+        }
+    }
+
+    /// The resource a submitted form describes (empty item rows are left out).
+    static func resource(from form: Form, systemCode: String, code: String? = nil) -> CatalogResource {
+        func text(_ name: String) -> String? { form[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } }
+        func number(_ name: String) -> Int64? { text(name).flatMap { Int64($0) } }
+        var items: [DataItem] = []
+        var row = 0
+        while form["items[\(row)].name"] != nil {
+            if let name = text("items[\(row)].name") {
+                items.append(DataItem(name: name, type: text("items[\(row)].type") ?? "", length: text("items[\(row)].length").flatMap { Int($0) },
+                                      description: text("items[\(row)].description")))
+            }
+            row += 1
+        }
+        var resource = CatalogResource(
+            code: code ?? text("code") ?? "", name: text("name") ?? "", systemCode: systemCode, summary: text("summary") ?? "",
+            format: text("format") ?? "", formatType: text("formatType"), items: items, shareType: text("shareType") ?? "",
+            shareCondition: text("shareCondition"), shareMethod: text("shareMethod"), openToPublic: form["openToPublic"] == "on",
+            openType: text("openType"), openCondition: text("openCondition"), updateCycle: text("updateCycle") ?? "",
+            publishedOn: text("publishedOn").flatMap(CivilDate.init),
+            relatedCodes: (text("relatedCodes") ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init),
+            storageMB: number("storageMB"), records: number("records"), sharedRecords: number("sharedRecords"), openedRecords: number("openedRecords"))
+        resource.state = .draft
+        return resource
+    }
+
+    func page(_ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
+              status: HTTPResponse.Status = .ok) -> Response {
+        let codes = ledger.codes
+        var shown = Set<String>()
+        func problems(_ field: String) -> String {
+            let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") }
+            shown.formUnion(mine.map(\.field))
+            return mine.map { "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>" }
+                .joined(separator: " ")
+        }
+        func input(_ name: String, _ label: String, _ value: String?, size: Int = 40) -> String {
+            "<tr><th>\(label)</th><td><input name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\"> \(problems(name))</td></tr>"
+        }
+        func select(_ name: String, _ label: String, _ options: [String], _ value: String?) -> String {
+            let choices = ([""] + options).map { "<option\($0 == (value ?? "") ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
+            return "<tr><th>\(label)</th><td><select name=\"\(name)\">\(choices)</select> \(problems(name))</td></tr>"
+        }
+        let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: Self.blankRows)).enumerated().map { index, item in
+            let types = ([""] + codes.dataTypes.map(\.code)).map {
+                "<option value=\"\($0)\"\($0 == item.type ? " selected" : "")>\($0.isEmpty ? "" : "\($0) \(codes.dataType($0)?.name ?? "")")</option>"
+            }.joined()
+            return "<tr><td>\(index + 1)</td><td><input name=\"items[\(index)].name\" value=\"\(HTML.escape(item.name))\"></td>"
+                + "<td><select name=\"items[\(index)].type\">\(types)</select></td>"
+                + "<td><input name=\"items[\(index)].length\" size=\"5\" value=\"\(item.length.map(String.init) ?? "")\"></td>"
+                + "<td><input name=\"items[\(index)].description\" size=\"30\" value=\"\(HTML.escape(item.description ?? ""))\"></td>"
+                + "<td>\(problems("items[\(index)]"))</td></tr>"
+        }.joined()
+        let action = isNew ? "/systems/\(resource.systemCode)/resources/new" : "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))/edit"
+        var fields = isNew ? input("code", "资源代码", resource.code, size: 16) : "<tr><th>资源代码</th><td>\(HTML.escape(resource.code))</td></tr>"
+        fields += input("name", "资源名称", resource.name) + input("summary", "摘要", resource.summary, size: 70)
+            + select("format", "格式", codes.formats.map(\.name), resource.format) + input("formatType", "格式类型", resource.formatType, size: 16)
+            + select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
+            + input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
+            + select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
+            + "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(problems("openToPublic"))</td></tr>"
+            + select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType) + input("openCondition", "开放条件", resource.openCondition, size: 70)
+            + select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
+            + input("publishedOn", "发布日期", resource.publishedOn?.description, size: 12)
+            + input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
+            + input("records", "结构化记录总数", resource.records.map(String.init), size: 12) + input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
+            + input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
+            + input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
+        let itemTable = "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th></th></tr>\(rows)</table>"
+        let others = issues.filter { !shown.contains($0.field) }
+        let summary = issues.isEmpty ? "" : "<p class=\"error\">校验未通过：\(issues.filter { $0.severity == .error }.count) 个问题，已在各字段旁标出。</p>"
+            + (others.isEmpty ? "" : "<ul>" + others.map { "<li class=\"error\">\(HTML.escape($0.field))：\(HTML.escape($0.message))</li>" }.joined() + "</ul>")
+        let body = """
+            <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
+            <form method="post" action="\(HTML.escape(action))"><input type="hidden" name="_csrf" value="\(HTML.escape(context.csrf ?? ""))">
+            <table>\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
+            """
+        return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)
+    }
+}
