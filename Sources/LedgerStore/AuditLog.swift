@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// One field that changed: its path (`shareType`, `items[2].length`) with the old and new value as JSON text.
+/// One field that changed: its path (`shareType`, `items`) with the old and new value (text as is, other values as
+/// JSON). A created record is one change of field `*` holding the whole record as JSON.
 public struct FieldChange: Codable, Sendable, Equatable {
     public var field: String
     public var old: String?

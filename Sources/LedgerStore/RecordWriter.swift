@@ -49,7 +49,8 @@ struct RecordWriter {
 
         guard let existing, !isCreate(mode) else {
             let id = try insert(record, now: now, in: db)
-            try AuditLog.record(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey, old: nil as E?, new: record)
+            try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
+                                changes: [FieldChange(field: "*", old: nil, new: String(decoding: try encoder.encode(record), as: UTF8.self))])
             return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {

@@ -28,7 +28,8 @@ struct AuditTests {
         #expect(!entry.changes.contains { $0.field == "name" })
         let created = try await ledger.auditEntries(entity: "resource", key: "103003/000001").last
         #expect(created?.action == "create" && created?.actor == "cli")
-        #expect(created?.changes.contains(FieldChange(field: "shareType", old: nil, new: "有条件共享")) == true)
+        #expect(created?.changes.count == 1 && created?.changes[0].field == "*")
+        #expect(created?.changes[0].new?.contains(#""shareType":"有条件共享""#) == true)
 
         let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
         _ = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: nil)  // no change
