@@ -76,7 +76,8 @@ extension GovUnit: StoredEntity {
     public static func dependents(of key: String, in db: Database) throws -> String? {
         let projects = try referencingCount("SELECT count(*) FROM project WHERE unit_key = ?", key: key, in: db)
         let systems = try referencingCount("SELECT count(*) FROM system WHERE unit_key = ?", key: key, in: db)
-        return projects + systems == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统"
+        let accounts = try referencingCount("SELECT count(*) FROM account WHERE unit_key = ?", key: key, in: db)
+        return projects + systems + accounts == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专员账号"
     }
 }
 
@@ -122,7 +123,10 @@ extension InfoSystem: StoredEntity {
 
     public static func dependents(of key: String, in db: Database) throws -> String? {
         let resources = try referencingCount("SELECT count(*) FROM resource WHERE system_key = ?", key: key, in: db)
-        return resources == 0 ? nil : "该系统仍有\(resources)条信息资源"
+        let waivers = try referencingCount("SELECT count(*) FROM waiver WHERE system_key = ?", key: key, in: db)
+        let applications = try referencingCount("SELECT count(*) FROM deregistration WHERE system_key = ?", key: key, in: db)
+        guard resources + waivers + applications > 0 else { return nil }
+        return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统应保留记录）"
     }
 }
 

@@ -50,6 +50,11 @@ struct ComplianceStoreTests {
         unknown.systemCode = "TZ-SYS-404"
         let missing = await #expect(throws: LedgerError.self) { try await ledger.addWaiver(unknown) }
         #expect(missing?.kind == .notFound)
+        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil)
+        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        let kept = await #expect(throws: LedgerError.self) { try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil) }
+        #expect(kept?.kind == .conflict && kept?.message.contains("1项检查豁免") == true)
     }
 
     @Test func oneOpenDeregistrationAtATimeAndARejectionKeepsTheSystem() async throws {
