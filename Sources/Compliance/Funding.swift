@@ -145,22 +145,6 @@ public struct FundingDecision: Codable, Sendable, Equatable {
 extension ComplianceInput {
     /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes.
     public var sha256: String {
-        SHA256.hash(data: (try? ComplianceJSON.encoder.encode(self)) ?? Data()).map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// The one JSON form of compliance records: sorted keys, ISO 8601 dates.
-public enum ComplianceJSON {
-    public static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    public static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
+        SHA256.hash(data: (try? CanonicalJSON.encoder.encode(self)) ?? Data()).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -8,18 +8,16 @@ public enum FundingReport {
 
     /// The CSV document of a batch.
     public static func csv(batch: Int64, _ decisions: [FundingDecision]) -> String {
-        var text = CSVLine.byteOrderMark + CSVLine.encode(header)
-        for decision in decisions {
+        CSVLine.document([header] + decisions.map { decision in
             let inputs = decision.inputs
-            text += CSVLine.encode([
+            return [
                 String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
                 decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
                 decision.operations.status.label, decision.omCap.description, decision.omCapBasis, decision.score.text,
                 decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
                 inputs.probeRunIds.map(String.init).joined(separator: " "),
-            ])
-        }
-        return text
+            ]
+        })
     }
 
     /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.

@@ -10,4 +10,9 @@ public enum CSVLine {
 
     /// The UTF-8 byte order mark Excel needs to read UTF-8 CSV as such.
     public static let byteOrderMark = "\u{FEFF}"
+
+    /// A whole CSV document for Excel: the byte order mark, then one line per row (the header first).
+    public static func document(_ rows: [[String]]) -> String {
+        byteOrderMark + rows.map(encode).joined()
+    }
 }

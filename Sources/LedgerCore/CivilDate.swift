@@ -34,6 +34,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(dayNumber: CivilDate(year: c.year!, month: c.month!, day: c.day!)!.dayNumber)
     }
 
+    /// The instant the day begins in the given time zone (China Standard Time by default).
+    public func start(in timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
     /// Days since 0000-03-01 in the proleptic Gregorian calendar.
     public var dayNumber: Int {
         let y = month <= 2 ? year - 1 : year

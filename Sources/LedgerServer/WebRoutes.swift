@@ -72,13 +72,14 @@ struct WebRoutes {
         }
         let systems = try await ledger.list(InfoSystem.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
         let today = CivilDate(Date())
-        var rows: [[String]] = []
-        for system in systems {
-            let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: system.record.code).first
+        let decisions = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, unitUSCC: unit)
+        let byCode = Dictionary(uniqueKeysWithValues: decisions.map { ($0.systemCode, $0) })
+        let rows = systems.map { system -> [String] in
+            let decision = byCode[system.record.code]
             let open = decision?.checks.filter { $0.isOpen && !$0.check.blocks.isEmpty }.count ?? 0
-            rows.append([link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
-                         decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
-                         open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"])
+            return [link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
+                    decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
+                    open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"]
         }
         let unitName = (try? await ledger.fetch(GovUnit.self, key: unit).record.name) ?? unit
         let body = """

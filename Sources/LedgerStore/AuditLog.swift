@@ -31,7 +31,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// The hash this entry must carry.
     var expectedHash: String {
         let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key,
-                       String(decoding: (try? AuditLog.encoder.encode(changes)) ?? Data(), as: UTF8.self), previousHash]
+                       String(decoding: (try? CanonicalJSON.encoder.encode(changes)) ?? Data(), as: UTF8.self), previousHash]
         return SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
@@ -49,11 +49,6 @@ public struct AuditVerification: Codable, Sendable, Equatable {
 /// Appends and reads the audit trail (table `audit_entry`, protected by triggers against UPDATE and DELETE).
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Appends an entry for the current actor inside the caller's transaction.
     static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]) throws {
@@ -66,7 +61,7 @@ enum AuditLog {
             INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [entry.seq, entry.at, entry.actor, entry.role, entry.requestId, entry.action, entry.entity,
-                                     entry.key, String(decoding: try encoder.encode(changes), as: UTF8.self), entry.previousHash, entry.hash])
+                                     entry.key, String(decoding: try CanonicalJSON.encoder.encode(changes), as: UTF8.self), entry.previousHash, entry.hash])
     }
 
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
@@ -78,7 +73,7 @@ enum AuditLog {
     }
 
     static func tree(_ value: some Encodable) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+        try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encoder.encode(value))
     }
 
     /// The fields that differ, by path; objects are compared field by field, other values whole.

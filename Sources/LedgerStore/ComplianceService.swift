@@ -25,10 +25,11 @@ public struct ComplianceService: Sendable {
         ComplianceContext(policy: try policies.policy(on: asOf), calendar: calendar, codes: ledger.codes)
     }
 
-    /// The decisions of every system (or one) without storing them, for pages that show the current state.
-    public func decisions(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [FundingDecision] {
+    /// The decisions of every system (or one, or one unit's) without storing them, for pages that show the current state.
+    public func decisions(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
+                          unitUSCC: String? = nil) async throws -> [FundingDecision] {
         let context = try context(asOf: asOf)
-        return try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
+        return try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
             .map { FundingDecision.evaluate($0, context) }
     }
 
@@ -80,7 +81,7 @@ public struct ComplianceService: Sendable {
             throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ 记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
         }
         let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
-        let encoder = ComplianceJSON.encoder
+        let encoder = CanonicalJSON.encoder
         var differing: [String] = []
         for (input, stored) in zip(inputs, batch.decisions) {
             let again = FundingDecision.evaluate(input, context)

@@ -21,13 +21,14 @@ public struct StoredWaiver: Codable, Sendable {
 }
 
 extension Ledger {
-    /// The ledger state and probe evidence of each system (or one) at `asOf`, for evaluations.
-    public func complianceInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [ComplianceInput] {
+    /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
+    public func complianceInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
+                                 unitUSCC: String? = nil) async throws -> [ComplianceInput] {
         let cutoff = Self.endOfDay(asOf)
         return try await database.writer.read { db in
-            let decoder = Self.probeDecoder
-            let filter = systemCode == nil ? "" : "WHERE key = ?"
-            let arguments: StatementArguments = systemCode.map { [$0] } ?? []
+            let decoder = CanonicalJSON.decoder
+            let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
+            let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
             let systems = try Row.fetchAll(db, sql: "SELECT body FROM system \(filter) ORDER BY key", arguments: arguments).map {
                 try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8))
             }
@@ -55,7 +56,7 @@ extension Ledger {
 
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.
     static func latestVerdicts(systemCode: String, before cutoff: String, in db: Database) throws -> [EvidenceVerdict] {
-        let decoder = probeDecoder
+        let decoder = CanonicalJSON.decoder
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, run_id, platform, probe, target, outcome, body FROM probe_verdict
             WHERE system_key = ? AND checked_at < ? ORDER BY id DESC
@@ -75,10 +76,7 @@ extension Ledger {
 
     /// The instant the as-of day ends in China, as stored verdict times are written.
     static func endOfDay(_ day: CivilDate) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let next = day.adding(days: 1)
-        return calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!.formatted(.iso8601)
+        day.adding(days: 1).start().formatted(.iso8601)
     }
 
     // MARK: Waivers
@@ -93,7 +91,7 @@ extension Ledger {
             issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let body = String(decoding: try ComplianceJSON.encoder.encode(waiver), as: UTF8.self)
+        let body = String(decoding: try CanonicalJSON.encoder.encode(waiver), as: UTF8.self)
         let created = Date().formatted(.iso8601)
         let actor = Self.currentActor
         return try await database.writer.write { db in
@@ -119,7 +117,7 @@ extension Ledger {
                                     arguments: systemCode.map { [$0] } ?? [])
         return try rows.map { row in
             StoredWaiver(id: row["id"], createdAt: row["created_at"],
-                         waiver: try ComplianceJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
+                         waiver: try CanonicalJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
         }
     }
 
@@ -128,7 +126,7 @@ extension Ledger {
     /// Stores a batch of decisions with their inputs in one transaction; returns its id.
     public func recordFunding(_ decisions: [FundingDecision], inputs: [ComplianceInput], fiscalYear: Int, asOf: CivilDate,
                               policyVersion: String) async throws -> Int64 {
-        let encoder = ComplianceJSON.encoder
+        let encoder = CanonicalJSON.encoder
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
             summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
@@ -164,7 +162,7 @@ extension Ledger {
                 throw LedgerError.notFound("资金评估批次", String(id))
             }
             let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
-                try ComplianceJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
+                try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
             }
             return FundingBatch(id: id, createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
                                 asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: decisions)
@@ -175,7 +173,7 @@ extension Ledger {
     public func fundingInputs(batch id: Int64) async throws -> [ComplianceInput] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT input FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
-                try ComplianceJSON.decoder.decode(ComplianceInput.self, from: Data(($0["input"] as String).utf8))
+                try CanonicalJSON.decoder.decode(ComplianceInput.self, from: Data(($0["input"] as String).utf8))
             }
         }
     }
@@ -267,6 +265,6 @@ extension Ledger {
             SELECT b.created_at, e.result FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id WHERE b.id = ? AND b.kind = 'review'
             """, arguments: [id]) else { throw LedgerError.notFound("验收前置审查", String(id)) }
         return StoredReview(id: id, createdAt: row["created_at"],
-                            report: try ComplianceJSON.decoder.decode(ReviewReport.self, from: Data((row["result"] as String).utf8)))
+                            report: try CanonicalJSON.decoder.decode(ReviewReport.self, from: Data((row["result"] as String).utf8)))
     }
 }

@@ -47,7 +47,7 @@ extension Ledger {
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM deregistration WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("注销申请", String(id))
             }
-            var application = try ComplianceJSON.decoder.decode(DeregistrationApplication.self, from: Data((row["body"] as String).utf8))
+            var application = try CanonicalJSON.decoder.decode(DeregistrationApplication.self, from: Data((row["body"] as String).utf8))
             guard application.review == nil else { throw LedgerError(.conflict, "注销申请 #\(id) 已审核") }
             guard review.reviewedOn >= application.appliedOn else {
                 throw LedgerError.invalid([ValidationIssue(field: "reviewedOn", value: review.reviewedOn.description, rule: "dates.order",
@@ -76,13 +76,13 @@ extension Ledger {
     static func deregistrations(systemCode: String?, in db: Database) throws -> [StoredDeregistration] {
         try Row.fetchAll(db, sql: "SELECT id, body FROM deregistration \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY id DESC",
                          arguments: systemCode.map { [$0] } ?? []).map {
-            StoredDeregistration(id: $0["id"], application: try ComplianceJSON.decoder.decode(DeregistrationApplication.self,
+            StoredDeregistration(id: $0["id"], application: try CanonicalJSON.decoder.decode(DeregistrationApplication.self,
                                                                                              from: Data(($0["body"] as String).utf8)))
         }
     }
 
     static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try ComplianceJSON.encoder.encode(value), as: UTF8.self)
+        String(decoding: try CanonicalJSON.encoder.encode(value), as: UTF8.self)
     }
 
     /// Every deadline of the ledger's projects and deregistration applications at `asOf` (Art. 11, 16, 18(3), 19, 20, 24).

@@ -44,19 +44,6 @@ public struct RetentionPolicy: Sendable {
 }
 
 extension Ledger {
-    static let probeEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    static var probeDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
     /// Systems (not deregistered) and their catalog resources, the input of a probe run.
     public func probeTargets(systemCode: String? = nil) async throws -> ([InfoSystem], [String: [CatalogResource]]) {
         try await database.writer.read { db in
@@ -82,7 +69,7 @@ extension Ledger {
                                flipThresholds: [Platform: Int]) async throws -> Int64 {
         var summary: [String: [String: Int]] = [:]
         for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
-        let encoder = Self.probeEncoder
+        let encoder = CanonicalJSON.encoder
         let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
         let hashesJSON = String(decoding: try encoder.encode(specHashes), as: UTF8.self)
         return try await database.writer.write { db in
@@ -190,7 +177,7 @@ extension Ledger {
 
     private func verdicts(where condition: String, _ arguments: [any DatabaseValueConvertible], limit: Int,
                           in db: Database) throws -> [StoredVerdict] {
-        let decoder = Self.probeDecoder
+        let decoder = CanonicalJSON.decoder
         let rows = try Row.fetchAll(db, sql: "SELECT id, run_id, body FROM probe_verdict WHERE \(condition) ORDER BY id DESC LIMIT ?",
                                     arguments: StatementArguments(arguments + [limit]))
         return try rows.map { row in

@@ -23,11 +23,6 @@ struct RecordWriter {
     let codes: CodeLists
     /// Who writes, for the audit trail.
     let actor: Actor
-    let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Validates and writes; throws `LedgerError` with every issue when the record is refused.
     func save<E: StoredEntity>(_ input: E, mode: WriteMode, now: String, in db: Database) throws -> (Stored<E>, WriteOutcome) {
@@ -50,7 +45,7 @@ struct RecordWriter {
         guard let existing, !isCreate(mode) else {
             let id = try insert(record, now: now, in: db)
             try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
-                                changes: [FieldChange(field: "*", old: nil, new: String(decoding: try encoder.encode(record), as: UTF8.self))])
+                                changes: [FieldChange(field: "*", old: nil, new: String(decoding: try CanonicalJSON.encoder.encode(record), as: UTF8.self))])
             return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {
@@ -124,7 +119,7 @@ struct RecordWriter {
     }
 
     private func body<E: StoredEntity>(_ record: E) throws -> String {
-        String(decoding: try encoder.encode(record.storedBody), as: UTF8.self)
+        String(decoding: try CanonicalJSON.encoder.encode(record.storedBody), as: UTF8.self)
     }
 
     func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {

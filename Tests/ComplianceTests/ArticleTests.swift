@@ -284,10 +284,10 @@ struct ArticleTests {
 
     @Test func decisionsAreDeterministicAndSurviveTheirOwnJSON() throws {
         let fixture = ComplianceFixture()
-        let encoder = ComplianceJSON.encoder
+        let encoder = CanonicalJSON.encoder
         let first = try encoder.encode(fixture.decision)
         #expect(first == (try encoder.encode(fixture.decision)))
-        let input = try ComplianceJSON.decoder.decode(ComplianceInput.self, from: encoder.encode(fixture.input))
+        let input = try CanonicalJSON.decoder.decode(ComplianceInput.self, from: encoder.encode(fixture.input))
         #expect(try encoder.encode(FundingDecision.evaluate(input, ComplianceFixture.context)) == first)
         #expect(input.sha256 == fixture.input.sha256)
     }

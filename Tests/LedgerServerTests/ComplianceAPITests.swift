@@ -35,7 +35,7 @@ struct ComplianceAPITests {
             let created = try await client.execute(uri: "/api/v1/funding", method: .post,
                                                    body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
             #expect(created.status == .created)
-            let batch = try ComplianceJSON.decoder.decode(FundingBatch.self, from: Data(created.body.readableBytesView))
+            let batch = try CanonicalJSON.decoder.decode(FundingBatch.self, from: Data(created.body.readableBytesView))
             let decision = try #require(batch.decisions.first)
             #expect(decision.systemCode == "TZ-SYS-001")
             #expect(decision.construction.status == .ineligible)  // acceptance never filed (Art. 19)
@@ -71,7 +71,7 @@ struct ComplianceAPITests {
             let review = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/reviews", method: .post,
                                                   body: ByteBuffer(string: #"{"asOf": "2026-10-31"}"#))
             #expect(review.status == .created)
-            let stored = try ComplianceJSON.decoder.decode(StoredReview.self, from: Data(review.body.readableBytesView))
+            let stored = try CanonicalJSON.decoder.decode(StoredReview.self, from: Data(review.body.readableBytesView))
             #expect(stored.report.items.count == 5)
             #expect(stored.report.recommendation == .reject)
             #expect(stored.report.checks.first { $0.check == .xinchuang }?.waiver?.approver == "李某")
@@ -97,7 +97,7 @@ struct ComplianceAPITests {
                                                    body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan)}"#))
             #expect(applied.status == .created)
             let deadlines = try await client.execute(uri: "/api/v1/deadlines?asOf=2026-11-20&overdue=true", method: .get)
-            let overdue = try ComplianceJSON.decoder.decode([Deadline].self, from: Data(deadlines.body.readableBytesView))
+            let overdue = try CanonicalJSON.decoder.decode([Deadline].self, from: Data(deadlines.body.readableBytesView))
             // 10 working days from Monday 2026-11-02 is Monday 2026-11-16.
             #expect(overdue.contains { $0.kind == "deregistration-review" && $0.dueOn == CivilDate("2026-11-16") && $0.daysLeft == -4 })
             #expect(overdue.contains { $0.kind == "acceptance-filing" && $0.article == "Art. 19" })

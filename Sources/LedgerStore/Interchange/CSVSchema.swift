@@ -163,9 +163,7 @@ enum CellCodec {
     }
 
     private static func sortedJSON(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data()
+        (try? CanonicalJSON.encoder.encode(value)) ?? Data()
     }
 }
 
