@@ -8,7 +8,12 @@ public enum FundingReport {
 
     /// The CSV document of a batch.
     public static func csv(batch: Int64, _ decisions: [FundingDecision]) -> String {
-        CSVLine.document([header] + decisions.map { decision in
+        CSVLine.document(rows(batch: batch, decisions))
+    }
+
+    /// The header and one row per system, for CSV and Excel.
+    public static func rows(batch: Int64, _ decisions: [FundingDecision]) -> [[String]] {
+        [header] + decisions.map { decision in
             let inputs = decision.inputs
             return [
                 String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
@@ -17,8 +22,11 @@ public enum FundingReport {
                 decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
                 inputs.probeRunIds.map(String.init).joined(separator: " "),
             ]
-        })
+        }
     }
+
+    /// The columns holding amounts in yuan (numbers in Excel, so they can be summed).
+    public static let amountColumns: Set<Int> = [6, 9]
 
     /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.
     public static func blockers(_ decision: FundingDecision) -> String {

@@ -70,6 +70,8 @@ struct AuthMiddleware: RouterMiddleware {
                 if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
                     let buffer = try await request.collectBody(upTo: 16 << 20)
                     presented = Form(String(buffer: buffer))["_csrf"]
+                } else if presented == nil, let form = try await MultipartForm.read(&request) {
+                    presented = form["_csrf"]
                 }
                 guard presented == session.csrf else {
                     throw LedgerError(.forbidden, "表单已失效（CSRF校验未通过），请刷新页面后重试")

@@ -88,20 +88,7 @@ struct CatalogEditor {
     func page(_ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
               status: HTTPResponse.Status = .ok) -> Response {
         let codes = ledger.codes
-        var shown = Set<String>()
-        func problems(_ field: String) -> String {
-            let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") }
-            shown.formUnion(mine.map(\.field))
-            return mine.map { "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>" }
-                .joined(separator: " ")
-        }
-        func input(_ name: String, _ label: String, _ value: String?, size: Int = 40) -> String {
-            "<tr><th>\(label)</th><td><input name=\"\(name)\" size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\"> \(problems(name))</td></tr>"
-        }
-        func select(_ name: String, _ label: String, _ options: [String], _ value: String?) -> String {
-            let choices = ([""] + options).map { "<option\($0 == (value ?? "") ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
-            return "<tr><th>\(label)</th><td><select name=\"\(name)\">\(choices)</select> \(problems(name))</td></tr>"
-        }
+        var form = FieldRows(issues: issues)
         let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: Self.blankRows)).enumerated().map { index, item in
             let types = ([""] + codes.dataTypes.map(\.code)).map {
                 "<option value=\"\($0)\"\($0 == item.type ? " selected" : "")>\($0.isEmpty ? "" : "\($0) \(codes.dataType($0)?.name ?? "")")</option>"
@@ -110,30 +97,28 @@ struct CatalogEditor {
                 + "<td><select name=\"items[\(index)].type\">\(types)</select></td>"
                 + "<td><input name=\"items[\(index)].length\" size=\"5\" value=\"\(item.length.map(String.init) ?? "")\"></td>"
                 + "<td><input name=\"items[\(index)].description\" size=\"30\" value=\"\(HTML.escape(item.description ?? ""))\"></td>"
-                + "<td>\(problems("items[\(index)]"))</td></tr>"
+                + "<td>\(form.problems("items[\(index)]"))</td></tr>"
         }.joined()
         let action = isNew ? "/systems/\(resource.systemCode)/resources/new" : "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))/edit"
-        var fields = isNew ? input("code", "资源代码", resource.code, size: 16) : "<tr><th>资源代码</th><td>\(HTML.escape(resource.code))</td></tr>"
-        fields += input("name", "资源名称", resource.name) + input("summary", "摘要", resource.summary, size: 70)
-            + select("format", "格式", codes.formats.map(\.name), resource.format) + input("formatType", "格式类型", resource.formatType, size: 16)
-            + select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
-            + input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
-            + select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
-            + "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(problems("openToPublic"))</td></tr>"
-            + select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType) + input("openCondition", "开放条件", resource.openCondition, size: 70)
-            + select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
-            + input("publishedOn", "发布日期", resource.publishedOn?.description, size: 12)
-            + input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
-            + input("records", "结构化记录总数", resource.records.map(String.init), size: 12) + input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
-            + input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
-            + input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
+        var fields = isNew ? form.input("code", "资源代码", resource.code, size: 16) : form.fixed("资源代码", resource.code)
+        fields += form.input("name", "资源名称", resource.name) + form.input("summary", "摘要", resource.summary, size: 70)
+        fields += form.select("format", "格式", codes.formats.map(\.name), resource.format) + form.input("formatType", "格式类型", resource.formatType, size: 16)
+        fields += form.select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
+        fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
+        fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
+        fields += "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(form.problems("openToPublic"))</td></tr>"
+        fields += form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType) + form.input("openCondition", "开放条件", resource.openCondition, size: 70)
+        fields += form.select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
+        fields += form.input("publishedOn", "发布日期", resource.publishedOn?.description, size: 12)
+        fields += form.input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
+        fields += form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12) + form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
+        fields += form.input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
+        fields += form.input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
         let itemTable = "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th></th></tr>\(rows)</table>"
-        let others = issues.filter { !shown.contains($0.field) }
-        let summary = issues.isEmpty ? "" : "<p class=\"error\">校验未通过：\(issues.filter { $0.severity == .error }.count) 个问题，已在各字段旁标出。</p>"
-            + (others.isEmpty ? "" : "<ul>" + others.map { "<li class=\"error\">\(HTML.escape($0.field))：\(HTML.escape($0.message))</li>" }.joined() + "</ul>")
+        let summary = form.summary()
         let body = """
             <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
-            <form method="post" action="\(HTML.escape(action))"><input type="hidden" name="_csrf" value="\(HTML.escape(context.csrf ?? ""))">
+            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
             <table>\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)

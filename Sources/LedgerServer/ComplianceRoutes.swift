@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Spreadsheet
 
 /// The body of `POST /api/v1/funding`.
 struct FundingRequest: Decodable {
@@ -49,9 +50,15 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     }
     api.get("funding/:batch") { request, context in
         let batch = try await ledger.fundingBatch(id: try id(context, "batch", "资金评估批次"))
-        guard request.uri.queryParameters.get("format") == "csv" else { return try JSON.response(batch) }
-        return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8",
-                        name: "funding-\(batch.fiscalYear)-\(batch.id).csv")
+        let name = "funding-\(batch.fiscalYear)-\(batch.id)"
+        switch request.uri.queryParameters.get("format") {
+        case "csv": return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8", name: "\(name).csv")
+        case "xlsx":
+            let sheet = Sheet(name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
+                              numericColumns: FundingReport.amountColumns)
+            return download(try XLSXWriter.data(Workbook(sheets: [sheet])), type: XLSXWriter.contentType, name: "\(name).xlsx")
+        default: return try JSON.response(batch)
+        }
     }
     api.post("funding/:batch/replay") { _, context in
         try context.require(.runFunding)
@@ -139,8 +146,13 @@ private func id(_ context: LedgerContext, _ name: String, _ label: String) throw
 }
 
 /// A text response; with a file name it downloads as an attachment.
-private func download(_ text: String, type: String, name: String?) -> Response {
+/// A file to save: text (CSV, HTML) or bytes (a workbook).
+func download(_ text: String, type: String, name: String?) -> Response {
+    download(Data(text.utf8), type: type, name: name)
+}
+
+func download(_ bytes: Data, type: String, name: String?) -> Response {
     var headers: HTTPFields = [.contentType: type]
     if let name { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
-    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }

@@ -18,10 +18,15 @@ enum WebPage {
         @media print{header,form{display:none}}
         """
 
+    /// The hidden field that carries the session's CSRF token in a form.
+    static func csrfField(_ csrf: String?) -> String {
+        "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(csrf ?? ""))\">"
+    }
+
     /// A full page for a signed-in actor; forms inside `body` must carry `csrf`.
     static func shell(title: String, actor: Actor, csrf: String?, body: String) -> String {
         let logout = csrf.map { """
-            <form class="inline" method="post" action="/logout"><input type="hidden" name="_csrf" value="\(HTML.escape($0))"><button>退出</button></form>
+            <form class="inline" method="post" action="/logout">\(csrfField($0))<button>退出</button></form>
             """ } ?? ""
         return """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -53,6 +58,16 @@ enum WebPage {
             <main><h1>无法完成</h1><p class="error">\(HTML.escape(message))</p>\(items.isEmpty ? "" : "<ul>\(items)</ul>")
             <p class="note">请求编号 \(HTML.escape(requestId)) · <a href="/">首页</a></p></main></body></html>
             """
+    }
+
+    /// A link with escaped target and text.
+    static func link(_ href: String, _ text: String) -> String { "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" }
+
+    /// A table whose cells are already HTML.
+    static func table(_ headers: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "<p class=\"note\">（无）</p>" }
+        return "<table><tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>"
+            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined() + "</table>"
     }
 
     static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Spreadsheet
 
 /// The server-rendered pages of the three roles and the admin. Forms post back here (with the session's CSRF
 /// token), call the same services as the API, and redirect (post/redirect/get).
@@ -24,6 +25,17 @@ struct WebRoutes {
         }
         router.get("/unit") { request, context in try await unitPage(request, context) }
         router.get("/systems/:code") { _, context in try await systemPage(context) }
+        router.get("/systems/:code/history") { _, context in
+            let code = try context.parameters.require("code")
+            let system = try await ledger.fetch(InfoSystem.self, key: code).record
+            return try await historyPage(entity: "system", key: code, title: "系统 \(system.code) \(system.name)", back: "/systems/\(code)", context)
+        }
+        router.get("/resources/:code/history") { _, context in
+            let raw = try context.parameters.require("code")
+            let resource = try await ledger.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw).record
+            return try await historyPage(entity: "resource", key: resource.code, title: "信息资源 \(resource.code) \(resource.name)",
+                                         back: "/systems/\(resource.systemCode)", context)
+        }
         router.get("/review") { _, context in try await catalogQueue(context) }
         router.post("/review/resources/:id/:action") { request, context in try await decideCatalog(request, context) }
         router.get("/systems/:code/review") { _, context in try await reviewPage(context) }
@@ -61,6 +73,17 @@ struct WebRoutes {
         }
         router.get("/admin") { _, context in try await adminPage(context) }
         CatalogEditor(ledger: ledger).register(on: router)
+        LedgerForms(ledger: ledger).register(on: router)
+        AdminPages(ledger: ledger, compliance: compliance).register(on: router)
+        ImportPage(ledger: ledger).register(on: router)
+        router.get("/export.xlsx") { request, context in
+            try context.require(.read)
+            let query = request.uri.queryParameters
+            let scope: ExportScope = query.get("unit").map { .unit($0) } ?? query.get("system").map { .system($0) } ?? .all
+            let template = query.get("template") == "1"
+            let data = try await Exporter(ledger: ledger, scope: scope).xlsxData(template: template)
+            return download(data, type: XLSXWriter.contentType, name: template ? "ybz-template.xlsx" : "ybz-ledger.xlsx")
+        }
     }
 
     // MARK: Data officer
@@ -77,15 +100,29 @@ struct WebRoutes {
         let rows = systems.map { system -> [String] in
             let decision = byCode[system.record.code]
             let open = decision?.checks.filter { $0.isOpen && !$0.check.blocks.isEmpty }.count ?? 0
-            return [link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
+            return [WebPage.link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
                     decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
                     open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"]
         }
         let unitName = (try? await ledger.fetch(GovUnit.self, key: unit).record.name) ?? unit
+        let canEdit = Permission.editLedger(unit: unit).allows(actor)
+        let projects = try await ledger.list(Project.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
+        let projectRows = projects.map { stored -> [String] in
+            let project = stored.record
+            return [HTML.escape(project.code), HTML.escape(project.name), project.category.rawValue, project.approvedAmount?.description ?? "",
+                    HTML.escape(project.milestones.ordered.last { $0.date != nil }.map { "\($0.label) \($0.date!)" } ?? "—"),
+                    canEdit ? WebPage.link("/projects/\(project.code)/edit", "编辑") : ""]
+        }
+        let query = "?unit=\(unit)"
+        let actions = canEdit ? " · " + [WebPage.link("/systems/new\(query)", "登记系统"), WebPage.link("/projects/new\(query)", "登记项目"),
+                                         WebPage.link("/units/\(unit)/edit", "编辑单位信息"), WebPage.link("/import\(query)", "导入（CSV/Excel）")]
+            .joined(separator: " · ") : ""
         let body = """
             <h1>\(HTML.escape(unitName)) 的政务信息系统</h1>
-            <p class="note">共享合规评分、运维经费资格按今天（\(today)）的台账与探测证据计算；点系统编号查看每项检查的原因、证据与整改要求。</p>
-            \(table(["系统编号", "系统名称", "状态", "评分", "覆盖率", "运维经费", "待整改"], rows))
+            <p class="note">共享合规评分、运维经费资格按今天（\(today)）的台账与探测证据计算；点系统编号查看每项检查的原因、证据与整改要求。\(actions)</p>
+            \(WebPage.table(["系统编号", "系统名称", "状态", "评分", "覆盖率", "运维经费", "待整改"], rows))
+            <h2 id="projects">政务信息化项目（\(projects.count)）</h2>
+            \(WebPage.table(["项目编号", "项目名称", "类别", "批复金额（元）", "最近节点", ""], projectRows))
             """
         return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, csrf: context.csrf, body: body))
     }
@@ -105,25 +142,48 @@ struct WebRoutes {
         let canEdit = Permission.editLedger(unit: system.unitUSCC).allows(actor)
         let history = try await ledger.auditEntries(entity: "system", key: code, limit: 20)
             + (try await resources.asyncFlatMap { try await ledger.auditEntries(entity: "resource", key: $0.record.code, limit: 5) })
-        let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { entry in
-            [entry.at, HTML.escape(entry.actor), "\(entry.action) \(entry.entity) \(HTML.escape(entry.key))",
-             entry.changes.prefix(6).map { "\(HTML.escape($0.field))：\(HTML.escape(String(($0.old ?? "（无）").prefix(60))))→\(HTML.escape(String(($0.new ?? "（无）").prefix(60))))" }.joined(separator: "<br>")]
-        }
+        let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60) }
         let body = """
             <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
-            <p>状态：\(system.status.rawValue) · 应用类别：\(HTML.escape(system.appCategories.joined(separator: "、"))) · 建设单位：\(HTML.escape(system.unitUSCC))
-            \(Permission.recordReviews.allows(actor) ? " · \(link("/systems/\(code)/review", "验收前置审查"))" : "")</p>
+            <p>\(canEdit ? WebPage.link("/systems/\(code)/edit", "编辑系统台账") + " · " : "")状态：\(system.status.rawValue) · 应用类别：\(HTML.escape(system.appCategories.joined(separator: "、"))) · 建设单位：\(HTML.escape(system.unitUSCC))
+            \(Permission.recordReviews.allows(actor) ? " · \(WebPage.link("/systems/\(code)/review", "验收前置审查"))" : "")</p>
             <h2>合规检查（评分 \(decision?.score.text ?? "—")，覆盖率 \(decision?.score.coverageText ?? "—")）</h2>
-            \(table(["检查项", "依据", "结果", "原因", "整改"], checks))
-            <h2>信息资源目录（\(resources.count)）\(canEdit ? " · " + link("/systems/\(code)/resources/new", "新增信息资源") : "")</h2>
-            \(table(["资源代码", "名称", "共享类型", "更新周期", "状态", ""], resources.map { item in
-                [HTML.escape(item.record.code), HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
+            \(WebPage.table(["检查项", "依据", "结果", "原因", "整改"], checks))
+            <h2>信息资源目录（\(resources.count)）\(canEdit ? " · " + WebPage.link("/systems/\(code)/resources/new", "新增信息资源") : "")</h2>
+            \(WebPage.table(["资源代码", "名称", "共享类型", "更新周期", "状态", ""], resources.map { item in
+                [WebPage.link("/resources/\(item.record.code.replacingOccurrences(of: "/", with: "%2F"))/history", item.record.code), HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
                  item.record.state.rawValue + (item.record.returnReason.map { "：\(HTML.escape($0))" } ?? ""),
                  canEdit && item.record.state.isEditable ? resourceActions(item.record, csrf: context.csrf) : ""] }))
-            <h2>变更记录</h2>
-            \(table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
+            <h2>变更记录（最近30条） · \(WebPage.link("/systems/\(code)/history", "系统的全部变更记录"))</h2>
+            \(WebPage.table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
             """
         return WebPage.response(WebPage.shell(title: system.name, actor: actor, csrf: context.csrf, body: body))
+    }
+
+    /// Every audit entry of one record, newest first, with each field's label and whole old and new values.
+    func historyPage(entity: String, key: String, title: String, back: String, _ context: LedgerContext) async throws -> Response {
+        let actor = try context.require(.read)
+        let entries = try await ledger.auditEntries(entity: entity, key: key, limit: 1000)
+        let body = """
+            <h1>变更记录：\(HTML.escape(title))</h1>
+            <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 每条记录带哈希链，可用 <code>ybz audit verify</code> 校验未被篡改。</p>
+            \(WebPage.table(["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil) }))
+            """
+        return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, csrf: context.csrf, body: body))
+    }
+
+    /// One audit entry as a table row; `limit` shortens long values (the system page), `nil` shows them whole.
+    static func historyRow(_ entry: AuditEntry, limit: Int?) -> [String] {
+        func value(_ text: String?) -> String {
+            guard let text else { return "（无）" }
+            return HTML.escape(limit.map { String(text.prefix($0)) + (text.count > $0 ? "…" : "") } ?? text)
+        }
+        let changes = entry.changes.prefix(limit == nil ? .max : 6).map { change -> String in
+            let label = RecordText.label(entity: entry.entity, field: change.field).map { "\($0)（\(change.field)）" } ?? change.field
+            return "\(HTML.escape(label))：\(value(change.old)) → \(value(change.new))"
+        }
+        return [HTML.escape(entry.at), "\(HTML.escape(entry.actor))（\(Role(rawValue: entry.role)?.label ?? entry.role)）",
+                "\(HTML.escape(entry.action)) \(HTML.escape(entry.entity)) \(HTML.escape(entry.key))", changes.joined(separator: "<br>")]
     }
 
     // MARK: Reviewer
@@ -132,18 +192,17 @@ struct WebRoutes {
         let actor = try context.require(.read)
         let pending = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
                                             page: PageRequest(limit: 200, offset: 0))
-        let csrf = HTML.escape(context.csrf ?? "")
         let rows = pending.items.map { item in
-            [HTML.escape(item.record.code), HTML.escape(item.record.name), link("/systems/\(item.record.systemCode)", item.record.systemCode),
+            [HTML.escape(item.record.code), HTML.escape(item.record.name), WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
              "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
              """
-             <form class="inline" method="post" action="/review/resources/\(item.id)/approve"><input type="hidden" name="_csrf" value="\(csrf)"><button>通过</button></form>
-             <form class="inline" method="post" action="/review/resources/\(item.id)/return"><input type="hidden" name="_csrf" value="\(csrf)"><input name="reason" placeholder="退回理由" required><button>退回</button></form>
+             <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>通过</button></form>
+             <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input name="reason" placeholder="退回理由" required><button>退回</button></form>
              """]
         }
         let body = """
             <h1>待审核目录（\(pending.total)）</h1>
-            \(table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
+            \(WebPage.table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
             <p class="note">验收前置审查：打开系统页面，点“验收前置审查”。</p>
             """
         return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, csrf: context.csrf, body: body))
@@ -168,17 +227,16 @@ struct WebRoutes {
             throw LedgerError.notFound(InfoSystem.label, code)
         }
         let report = ReviewReport.build(input, try compliance.context(asOf: today))
-        let csrf = HTML.escape(context.csrf ?? "")
         let items = report.items.map { ["\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
                                         $0.findings.map(HTML.escape).joined(separator: "<br>")] }
         let body = """
             <h1>验收前置审查：\(HTML.escape(report.systemCode)) \(HTML.escape(report.systemName))</h1>
-            <form method="post" action="/systems/\(HTML.escape(code))/probe"><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="/systems/\(HTML.escape(code))/probe">\(WebPage.csrfField(context.csrf))
             <button>重新探测平台对接（约数秒）</button> <span class="note">探测证据：\(report.inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))</span></form>
-            \(table(["序号", "审查内容", "依据", "结论", "审查发现"], items))
+            \(WebPage.table(["序号", "审查内容", "依据", "结论", "审查发现"], items))
             <p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>（\(HTML.escape(report.recommendationReason))）</p>
             <h2>审查结论</h2>
-            <form method="post" action="/systems/\(HTML.escape(code))/review"><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="/systems/\(HTML.escape(code))/review">\(WebPage.csrfField(context.csrf))
             <label><input type="radio" name="outcome" value="通过" required> 通过</label>
             <label><input type="radio" name="outcome" value="不通过"> 不通过</label><br>
             <textarea name="opinion" rows="4" cols="80" required placeholder="审查意见"></textarea><br>
@@ -194,11 +252,10 @@ struct WebRoutes {
         let query = request.uri.queryParameters
         let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         let batchID = query.get("batch").flatMap(Int64.init) ?? latest?.id
-        let csrf = HTML.escape(context.csrf ?? "")
         var body = "<h1>运维及建设资金评估</h1>"
         if Permission.runFunding.allows(actor) {
             body += """
-                <form method="post" action="/funding"><input type="hidden" name="_csrf" value="\(csrf)">
+                <form method="post" action="/funding">\(WebPage.csrfField(context.csrf))
                 财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required> 评估基准日 <input name="asOf" size="10" value="\(CivilDate(Date()))">
                 <button>评估</button></form>
                 """
@@ -211,18 +268,18 @@ struct WebRoutes {
         let rows = shown.map { decision in
             let details = (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
                 + decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }).joined(separator: "<br>")
-            return [link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
+            return [WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
                     badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
                     decision.score.text, decision.score.coverageText,
                     details.isEmpty ? "" : "<details><summary>\(Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted().joined(separator: "；"))</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"]
         }
         let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
-            .map { link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")
+            .map { WebPage.link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")
         body += """
             <p>批次 #\(batch.id) · 财政年度 \(batch.fiscalYear) · 评估基准日 \(batch.asOf) · 策略 \(HTML.escape(batch.policyVersion)) ·
-            \(link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV（Excel）")) · 筛选：\(filters)</p>
+            \(WebPage.link("/api/v1/funding/\(batch.id)?format=xlsx", "导出 Excel")) · \(WebPage.link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV")) · 筛选：\(filters)</p>
             <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
-            \(table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
+            \(WebPage.table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
             """
         return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body))
     }
@@ -246,22 +303,23 @@ struct WebRoutes {
         let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
         let accounts = try await ledger.accounts()
         let body = """
-            <h1>全市概览</h1>
-            \(table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],
+            <h1>全市概览</h1>\(AdminPages.nav)
+            \(WebPage.table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],
                     [[String(counts["unit"] ?? 0), String(counts["project"] ?? 0), String(counts["system"] ?? 0), String(counts["resource"] ?? 0),
                       String(counts["data_item"] ?? 0), String(overdue.count), String(stale)]]))
             <h2>共享合规评分分布\(latest.map { "（资金评估批次 #\($0.id)）" } ?? "（尚无评估）")</h2>
             \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
             <h2>平台健康（最近一次探测）</h2>
-            \(table(["平台", "金丝雀", "说明"], canaries.map { [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
+            \(WebPage.table(["平台", "金丝雀", "说明"], canaries.map { [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
             <h2>逾期事项（前20项）</h2>
-            \(table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
+            \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
                 [HTML.escape($0.title), $0.article, HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
             <h2>建设单位（\(units.count)）</h2>
-            \(table(["统一社会信用代码", "名称", "区域"], units.prefix(100).map {
-                [link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region)] }))
+            \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {
+                [WebPage.link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region),
+                 WebPage.link("/units/\($0.record.uscc)/edit", "编辑")] }))
             <h2>账号（\(accounts.count)）</h2>
-            \(table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
+            \(WebPage.table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
                 [HTML.escape($0.username), HTML.escape($0.displayName), $0.role.label, $0.unitUSCC ?? "", $0.disabled ? "已停用" : "启用"] }))
             """
         return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, csrf: context.csrf, body: body))
@@ -272,25 +330,17 @@ struct WebRoutes {
     /// Edit, and submit for review while a draft or returned.
     func resourceActions(_ resource: CatalogResource, csrf: String?) -> String {
         let path = "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))"
-        var html = link("\(path)/edit", "编辑")
+        var html = WebPage.link("\(path)/edit", "编辑")
         if resource.state == .draft || resource.state == .returned {
             html += """
-                 <form class="inline" method="post" action="\(path)/submit"><input type="hidden" name="_csrf" value="\(HTML.escape(csrf ?? ""))"><button>提交审核</button></form>
+                 <form class="inline" method="post" action="\(path)/submit">\(WebPage.csrfField(csrf))<button>提交审核</button></form>
                 """
         }
         return html
     }
 
-    func link(_ href: String, _ text: String) -> String { "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" }
-
     func badge(_ status: EligibilityStatus) -> String { "<span class=\"\(status.rawValue)\">\(status.label)</span>" }
 
-    /// A table whose cells are already HTML.
-    func table(_ headers: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "<p class=\"note\">（无）</p>" }
-        return "<table><tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>"
-            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined() + "</table>"
-    }
 }
 
 /// The score distribution as an SVG bar chart, rendered on the server (no script, no external assets).

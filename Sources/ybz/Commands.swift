@@ -84,10 +84,10 @@ struct Serve: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import JSON or CSV files (units, projects, systems, resources, data items); all or nothing.")
+        abstract: "Import JSON, CSV or Excel (.xlsx) files (units, projects, systems, resources, data items); all or nothing.")
 
     @OptionGroup var data: DataOptions
-    @Argument(help: "Files to import: .json documents or .csv files (UTF-8 with or without BOM, or GB18030).")
+    @Argument(help: "Files to import: .json documents, .csv files (UTF-8 with or without BOM, or GB18030) or .xlsx workbooks.")
     var files: [String]
     @Flag(help: "Check everything, write nothing.") var dryRun = false
     @Flag(help: "Print the report as JSON.") var json = false
@@ -127,19 +127,23 @@ func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions) asy
 }
 
 struct Export: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export the ledger losslessly as JSON or CSV.")
+    static let configuration = CommandConfiguration(abstract: "Export the ledger losslessly as JSON, CSV or an Excel workbook.")
 
-    enum Format: String, ExpressibleByArgument { case json, csv }
+    enum Format: String, ExpressibleByArgument { case json, csv, xlsx }
 
     @OptionGroup var data: DataOptions
-    @Option(help: "json (one document) or csv (a folder of files, UTF-8 with BOM).") var format: Format = .json
+    @Option(help: "json (one document), csv (a folder of files, UTF-8 with BOM) or xlsx (one workbook, a sheet per kind).")
+    var format: Format = .json
     @Option(help: "Only this unit (USCC) and what it owns.") var unit: String?
     @Option(help: "Only this system (code) with its unit, projects and resources.") var system: String?
-    @Option(help: "Output file (json, default standard output) or folder (csv, required).") var out: String?
+    @Option(help: "Output file (json, default standard output; xlsx, required) or folder (csv, required).") var out: String?
+    @Flag(help: "With --format xlsx: the empty import template (headers and drop-down lists only).") var template = false
 
     func validate() throws {
         if unit != nil && system != nil { throw ValidationError("--unit and --system cannot be combined") }
         if format == .csv && out == nil { throw ValidationError("--format csv needs --out FOLDER") }
+        if format == .xlsx && out == nil { throw ValidationError("--format xlsx needs --out FILE.xlsx") }
+        if template && format != .xlsx { throw ValidationError("--template needs --format xlsx") }
     }
 
     func run() async throws {
@@ -151,6 +155,7 @@ struct Export: AsyncParsableCommand {
             case (.json, let out?): try await exporter.writeJSON(to: URL(fileURLWithPath: out))
             case (.json, nil): try await exporter.writeJSON(to: FileHandle.standardOutput)
             case (.csv, let out): try await exporter.writeCSV(to: URL(fileURLWithPath: out ?? "."))
+            case (.xlsx, let out): try await exporter.xlsxData(template: template).write(to: URL(fileURLWithPath: out ?? "ledger.xlsx"))
             }
         } catch let error as LedgerError {
             throw ValidationError(error.description)

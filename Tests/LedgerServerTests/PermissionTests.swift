@@ -37,6 +37,7 @@ struct RouteCase: CustomTestStringConvertible, Sendable {
     var path: String
     var body: String?
     var allowed: Set<String>
+    var contentType: String?
     var testDescription: String { "\(method) \(path)" }
 }
 
@@ -96,6 +97,22 @@ struct PermissionTests {
             RouteCase(method: .post, path: "/review/resources/2/approve", body: "", allowed: review),
             RouteCase(method: .post, path: "/systems/S-OWN/probe", body: "", allowed: review),
             RouteCase(method: .post, path: "/systems/S-OWN/review", body: "outcome=%E9%80%9A%E8%BF%87&opinion=o", allowed: review),
+            RouteCase(method: .post, path: "/units/new", body: "uscc=\(Fixtures.uscc(3))&name=x&kind=%E8%A1%8C%E6%94%BF%E6%9C%BA%E5%85%B3&region=%E5%B8%82%E7%9B%B4", allowed: admin),
+            RouteCase(method: .post, path: "/units/\(TwoUnits.own)/edit", body: "name=x", allowed: own),
+            RouteCase(method: .post, path: "/units/\(TwoUnits.other)/edit", body: "name=x", allowed: admin),
+            RouteCase(method: .post, path: "/projects/new", body: "code=P-N&unitUSCC=\(TwoUnits.own)", allowed: own),
+            RouteCase(method: .post, path: "/projects/new", body: "code=P-N&unitUSCC=\(TwoUnits.other)", allowed: admin),
+            RouteCase(method: .post, path: "/projects/P-OTHER/edit", body: "name=x", allowed: admin),
+            RouteCase(method: .post, path: "/systems/new", body: "code=S-N&unitUSCC=\(TwoUnits.own)", allowed: own),
+            RouteCase(method: .post, path: "/systems/new", body: "code=S-N&unitUSCC=\(TwoUnits.other)", allowed: admin),
+            RouteCase(method: .post, path: "/systems/S-OWN/edit", body: "name=x", allowed: own),
+            RouteCase(method: .post, path: "/systems/S-OTHER/edit", body: "name=x", allowed: admin),
+            RouteCase(method: .post, path: "/admin/users", body: "username=clerk&role=finance&password=correct+horse+battery", allowed: admin),
+            RouteCase(method: .post, path: "/admin/users/finance/disable", body: "", allowed: admin),
+            RouteCase(method: .post, path: "/admin/waivers",
+                      body: "systemCode=S-OWN&check=cloud&reason=r&approver=a&expiresOn=2027-01-01", allowed: admin),
+            RouteCase(method: .post, path: "/import", body: Multipart.body(files: [("units.csv", Data("统一社会信用代码,单位名称\n".utf8))]),
+                      allowed: own, contentType: Multipart.contentType),
         ]
     }
 
@@ -107,7 +124,7 @@ struct PermissionTests {
             let app = Application(router: buildRouter(ledger: ledger, compliance: compliance))
             let before = try await ledger.auditEntries(limit: 10_000).count
             try await signedIn(ledger, app, .router, role: role, unit: unit) { client in
-                let form: HTTPFields = route.path.hasPrefix("/api/") ? [:] : [.contentType: "application/x-www-form-urlencoded"]
+                let form: HTTPFields = route.path.hasPrefix("/api/") ? [:] : [.contentType: route.contentType ?? "application/x-www-form-urlencoded"]
                 let response = try await client.execute(uri: route.path, method: route.method, headers: form,
                                                         body: route.body.map { ByteBuffer(string: $0) })
                 if route.allowed.contains(name) {

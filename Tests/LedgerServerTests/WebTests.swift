@@ -145,3 +145,34 @@ struct WebTests {
         #expect(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first?.actor == "officer")
     }
 }
+
+/// A `multipart/form-data` body as a browser sends a file input.
+enum Multipart {
+    static let boundary = "----ybzTestBoundary7MA4YWxkTrZu0gW"
+    static let contentType = "multipart/form-data; boundary=\(boundary)"
+
+    static func body(fields: [(String, String)] = [], files: [(String, Data)]) -> String {
+        String(decoding: data(fields: fields, files: files), as: UTF8.self)
+    }
+
+    static func data(fields: [(String, String)] = [], files: [(String, Data)]) -> Data {
+        var body = Data()
+        for (name, value) in fields {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for (name, content) in files {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += content + Data("\r\n".utf8)
+        }
+        return body + Data("--\(boundary)--\r\n".utf8)
+    }
+}
+
+extension BrowserSession {
+    /// Uploads files with the session's CSRF token, as the import form does.
+    func upload(_ uri: String, files: [(String, Data)]) async throws -> (HTTPResponse.Status, String) {
+        let response = try await client.execute(uri: uri, method: .post, headers: [.cookie: cookie, .contentType: Multipart.contentType],
+                                                body: ByteBuffer(bytes: Array(Multipart.data(fields: [("_csrf", csrf)], files: files))))
+        return (response.status, String(buffer: response.body))
+    }
+}

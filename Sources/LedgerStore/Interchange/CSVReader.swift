@@ -3,7 +3,7 @@ import LedgerCore
 
 /// A streaming RFC 4180 CSV parser over UTF-8 bytes: quoted fields, doubled quotes, CRLF or LF, and line
 /// breaks inside quotes. Row numbers count physical lines from 1 (the header), as a spreadsheet shows them.
-struct CSVReader {
+struct CSVReader: Sendable {
     let url: URL
 
     /// Calls `body` with each row's cells and its row number; `progress` gets the bytes read so far.

@@ -99,6 +99,41 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
     /// The file name used on export.
     var fileName: String { "\(rawValue).csv" }
 
+    /// The sheet name in an Excel workbook.
+    var sheetName: String {
+        switch self {
+        case .units: "建设单位"
+        case .projects: "项目"
+        case .systems: "政务信息系统"
+        case .resources: "信息资源"
+        case .dataItems: "信息项"
+        }
+    }
+
+    /// The allowed values of each column that takes a code (drop-downs in forms and workbooks), by field path;
+    /// 是/否 columns offer both words.
+    func choices(codes: CodeLists) -> [String: [String]] {
+        var lists: [String: [String]] = switch self {
+        case .units: ["kind": codes.unitKinds.map(\.name), "region": codes.regions.map(\.name)]
+        case .projects: ["category": ProjectCategory.allCases.map(\.rawValue), "fundingSource": FundingSource.allCases.map(\.rawValue),
+                         "exemption": Exemption.allCases.map(\.rawValue), "performanceResult": PerformanceResult.allCases.map(\.rawValue)]
+        case .systems: ["status": SystemStatus.allCases.map(\.rawValue), "xinchuang": codes.xinchuangStatuses.map(\.name),
+                        "security.cryptoResult": codes.cryptoResults.map(\.name)]
+        case .resources: ["format": codes.formats.map(\.name), "shareType": codes.shareTypes.map(\.name),
+                          "shareMethod": codes.shareMethods.map(\.name), "openType": codes.openTypes.map(\.name),
+                          "updateCycle": codes.updateCycles.map(\.name), "state": CatalogState.allCases.map(\.rawValue)]
+        case .dataItems: ["type": codes.dataTypes.map(\.code)]
+        }
+        for column in columns where column.kind == .bool || column.kind == .optionalBool { lists[column.path] = ["是", "否"] }
+        return lists
+    }
+
+    /// Code lists a multi-value column draws from (values separated by “;”), for hints; not enforced by a drop-down.
+    func listChoices(codes: CodeLists) -> [String: [String]] {
+        self == .systems ? ["appCategories": codes.appCategories.map(\.name), "networks": codes.networks.map(\.name),
+                            "materials": codes.materials.map(\.name)] : [:]
+    }
+
     /// The kind whose distinctive headers a CSV header row carries.
     static func detect(headers: [String]) -> RecordKind? {
         let set = Set(headers)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import Spreadsheet
 
 /// Which part of the ledger an export covers.
 public enum ExportScope: Sendable {
@@ -66,40 +67,71 @@ public struct Exporter: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let filters = try await resolveScope()
         return try await ledger.database.writer.read { db in
-            var urls: [URL] = []
-            func table<E: StoredEntity>(_ type: E.Type, _ kind: RecordKind) throws {
+            try RecordKind.allCases.map { kind in
                 let url = directory.appendingPathComponent(kind.fileName)
                 var csv = try CSVWriter(url: url)
-                try csv.write(kind.columns.map(\.header))
-                try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
-                    let object = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(record))
-                    try csv.write(kind.columns.map { CellCodec.encode(object.value(at: $0.path), as: $0.kind) })
-                }
+                try forEachRow(kind, filters: filters, in: db) { try csv.write($0) }
                 try csv.close()
-                urls.append(url)
+                return url
             }
-            try table(GovUnit.self, .units)
-            try table(Project.self, .projects)
-            try table(InfoSystem.self, .systems)
-            try table(CatalogResource.self, .resources)
-            let url = directory.appendingPathComponent(RecordKind.dataItems.fileName)
-            var csv = try CSVWriter(url: url)
-            try csv.write(RecordKind.dataItems.columns.map(\.header))
-            let filter = filters[.resources]!
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT r.key, d.seq, d.name, d.type, d.length, d.description
-                FROM data_item d JOIN resource r ON r.id = d.resource_id
-                \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
-                """, arguments: filter.arguments)
-            while let row = try rows.next() {
-                let length: Int? = row[4]
-                let description: String? = row[5]
-                try csv.write([row[0], String(row[1] as Int), row[2], row[3], length.map(String.init) ?? "", description ?? ""])
-            }
-            try csv.close()
-            urls.append(url)
-            return urls
         }
+    }
+
+    /// One Excel workbook: a sheet per kind (建设单位 … 信息项) with Chinese headers, drop-down lists of the code
+    /// lists (kept on a hidden 代码表 sheet), integers as numbers. With `template`, the sheets hold headers only.
+    public func xlsxData(template: Bool = false) async throws -> Data {
+        let filters = try await resolveScope()
+        let codes = ledger.codes
+        let book = try await ledger.database.writer.read { db in
+            var lists = CodeSheet()
+            let sheets = try RecordKind.allCases.map { kind in
+                var rows: [[String]] = []
+                try forEachRow(kind, filters: filters, in: db) { row in
+                    rows.append(row)
+                    if template { throw CancellationError() }
+                }
+                let choices = kind.choices(codes: codes)
+                let columns = kind.columns
+                return Sheet(name: kind.sheetName, rows: rows,
+                             numericColumns: Set(columns.indices.filter { columns[$0].kind == .int }),
+                             listValidations: Dictionary(uniqueKeysWithValues: columns.indices.compactMap { index in
+                                 choices[columns[index].path].map { (index, lists.range(for: $0, named: columns[index].header)) }
+                             }))
+            }
+            return Workbook(sheets: sheets + [lists.sheet])
+        }
+        return try XLSXWriter.data(book)
+    }
+
+    /// The header row and then each row of `kind` in the scope, as cells.
+    private func forEachRow(_ kind: RecordKind, filters: [RecordKind: Filter], in db: Database, _ emit: ([String]) throws -> Void) throws {
+        func table<E: StoredEntity>(_ type: E.Type) throws {
+            try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
+                let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encoder.encode(record))
+                try emit(kind.columns.map { CellCodec.encode(object.value(at: $0.path), as: $0.kind) })
+            }
+        }
+        do {
+            try emit(kind.columns.map(\.header))
+            switch kind {
+            case .units: try table(GovUnit.self)
+            case .projects: try table(Project.self)
+            case .systems: try table(InfoSystem.self)
+            case .resources: try table(CatalogResource.self)
+            case .dataItems:
+                let filter = filters[.resources]!
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT r.key, d.seq, d.name, d.type, d.length, d.description
+                    FROM data_item d JOIN resource r ON r.id = d.resource_id
+                    \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
+                    """, arguments: filter.arguments)
+                while let row = try rows.next() {
+                    let length: Int? = row[4]
+                    let description: String? = row[5]
+                    try emit([row[0], String(row[1] as Int), row[2], row[3], length.map(String.init) ?? "", description ?? ""])
+                }
+            }
+        } catch is CancellationError {}  // a template wants the header only
     }
 
     /// A `WHERE` clause on one table.
@@ -141,5 +173,23 @@ public struct Exporter: Sendable {
             if withItems { try E.loadChildren(into: &record, rowID: row["id"], in: db) }
             try body(record)
         }
+    }
+}
+
+/// The hidden 代码表 sheet: one column per code list, which the drop-downs of the other sheets point to.
+struct CodeSheet {
+    static let name = "代码表"
+    private var columns: [[String]] = []
+
+    /// The absolute range of `values` on this sheet, adding them as a new column headed `title`.
+    mutating func range(for values: [String], named title: String) -> String {
+        columns.append([title] + values)
+        let letter = Sheet.columnName(columns.count - 1)
+        return "\(Self.name)!$\(letter)$2:$\(letter)$\(values.count + 1)"
+    }
+
+    var sheet: Sheet {
+        let height = columns.map(\.count).max() ?? 0
+        return Sheet(name: Self.name, rows: (0..<height).map { row in columns.map { row < $0.count ? $0[row] : "" } }, hidden: true)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import Spreadsheet
 
 /// Imports JSON documents and CSV files of units, projects, systems, resources and data items in one
 /// transaction: all or nothing. Every row is checked by the same write path as the API, and every
@@ -10,28 +11,49 @@ public struct Importer: Sendable {
 
     public init(ledger: Ledger) { self.ledger = ledger }
 
-    /// Imports `files`; with `dryRun` (the `validate` command) everything is checked and nothing is kept.
-    public func run(files: [URL], dryRun: Bool,
+    /// Imports `files` (JSON documents, CSV files, Excel workbooks); with `dryRun` (the `validate` command, the web
+    /// preview) everything is checked and nothing is kept. With `unit`, every record must belong to that unit (a data
+    /// officer's import); other rows are refused.
+    public func run(files: [URL], dryRun: Bool, unit: String? = nil,
                     progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) async throws -> ImportReport {
-        // JSON documents first, then CSV files in dependency order (units before the systems naming them).
-        let ordered = try files.map { ($0, try Self.kind(of: $0)) }.sorted { lhs, rhs in
-            guard let right = rhs.1 else { return false }
-            guard let left = lhs.1 else { return true }
-            return left < right
+        var documents: [URL] = []
+        var tables: [ImportTable] = []
+        var skipped: [RowIssue] = []
+        for url in files {
+            switch url.pathExtension.lowercased() {
+            case "json": documents.append(url)
+            case "csv", "txt":
+                guard let table = try ImportTable.detect(CSVReader(url: url)) else { throw Self.unrecognised(url.lastPathComponent) }
+                tables.append(table)
+            case "xlsx":
+                let file = url.lastPathComponent
+                let workbook = try XLSXReader.read(try Data(contentsOf: url), file: file)
+                var found = 0
+                for sheet in workbook.sheets {
+                    if let table = try ImportTable.detect(SheetSource(file: file, sheet: sheet)) {
+                        tables.append(table)
+                        found += 1
+                    } else if !sheet.hidden && !sheet.rows.isEmpty {
+                        skipped.append(RowIssue(file: "\(file)#\(sheet.name)", row: "1", issue: ValidationIssue(
+                            field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过", severity: .warning)))
+                    }
+                }
+                guard found > 0 else { throw Self.unrecognised(file) }
+            default:
+                throw LedgerError(.badRequest, "\(url.lastPathComponent)：只支持 .json、.csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")
+            }
         }
-        let writer = ledger.writer
+        // JSON documents first, then tables in dependency order (units before the systems naming them).
+        tables.sort { $0.kind < $1.kind }
+        let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer, tables, documents, skipped)
         return try await ledger.database.writer.writeWithoutTransaction { db in
             var report = ImportReport(dryRun: dryRun)
             try db.inTransaction {
-                var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), progress: progress)
-                run.itemsFollow = ordered.contains { $0.1 == .dataItems }
-                for (url, kind) in ordered {
-                    if let kind {
-                        report.files.append(try run.importCSV(url, kind: kind))
-                    } else {
-                        report.files += try run.importJSON(url)
-                    }
-                }
+                var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), unit: unit, progress: progress)
+                run.issues = unreadSheets
+                run.itemsFollow = ordered.contains { $0.kind == .dataItems }
+                for url in jsonFiles { report.files += try run.importJSON(url) }
+                for table in ordered { report.files.append(try run.importTable(table)) }
                 report.issues = run.issues
                 report.committed = !dryRun && report.rejectedRows == 0
                 return report.committed ? .commit : .rollback
@@ -40,25 +62,8 @@ public struct Importer: Sendable {
         }
     }
 
-    /// `nil` for a JSON document (which holds every kind), else the CSV file's kind from its header row.
-    static func kind(of url: URL) throws -> RecordKind? {
-        switch url.pathExtension.lowercased() {
-        case "json": return nil
-        case "csv", "txt":
-            var headers: [String]?
-            do {
-                _ = try CSVReader(url: url).forEachRow { row, _ in
-                    headers = row.map(ImportRun.headerKey)
-                    throw CancellationError()  // the header row is all that is needed
-                }
-            } catch is CancellationError {}
-            guard let headers, let kind = RecordKind.detect(headers: headers) else {
-                throw LedgerError(.badRequest, "\(url.lastPathComponent)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
-            }
-            return kind
-        default:
-            throw LedgerError(.badRequest, "\(url.lastPathComponent)：只支持 .json 和 .csv 文件")
-        }
+    static func unrecognised(_ file: String) -> LedgerError {
+        LedgerError(.badRequest, "\(file)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
     }
 }
 
@@ -67,6 +72,8 @@ struct ImportRun {
     let writer: RecordWriter
     let db: Database
     let now: String
+    /// The only unit whose records this import may write (a data officer's), or `nil` for any.
+    let unit: String?
     let progress: @Sendable (ImportProgress) -> Void
     var issues: [RowIssue] = []
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
@@ -75,10 +82,11 @@ struct ImportRun {
     private var columnHeaders: [String: String] = [:]
     private let decoder = JSONDecoder()
 
-    init(writer: RecordWriter, db: Database, now: String, progress: @escaping @Sendable (ImportProgress) -> Void) {
+    init(writer: RecordWriter, db: Database, now: String, unit: String?, progress: @escaping @Sendable (ImportProgress) -> Void) {
         self.writer = writer
         self.db = db
         self.now = now
+        self.unit = unit
         self.progress = progress
     }
 
@@ -91,18 +99,18 @@ struct ImportRun {
         Normalize.text(cell).trimmingCharacters(in: CharacterSet(charactersIn: "*＊"))
     }
 
-    // MARK: CSV
+    // MARK: Tables (CSV files, workbook sheets)
 
-    mutating func importCSV(_ url: URL, kind: RecordKind) throws -> FileSummary {
-        let file = url.lastPathComponent
+    mutating func importTable(_ table: ImportTable) throws -> FileSummary {
+        let (file, kind) = (table.source.name, table.kind)
         var summary = FileSummary(file: file, kind: kind.rawValue, encoding: "")
         var columns: [Int: CSVColumn] = [:]
         var items = ItemImport()
-        let encoding = try CSVReader(url: url).forEachRow(progress: { read, total in
+        let encoding = try table.source.forEachRow(progress: { read, total in
             progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
         }) { cells, row in
-            if columns.isEmpty && row == 1 {
-                columns = mapHeaders(cells, kind: kind, file: file)
+            if row <= table.headerRow {
+                if row == table.headerRow { columns = mapHeaders(cells, kind: kind, file: file, row: row) }
                 columnHeaders = Dictionary(columns.values.map { ($0.path, $0.header) }, uniquingKeysWith: { first, _ in first })
                 return
             }
@@ -121,11 +129,11 @@ struct ImportRun {
         }
         try items.finish(run: &self)
         columnHeaders = [:]
-        summary.encoding = encoding.rawValue
+        summary.encoding = encoding
         return summary
     }
 
-    private mutating func mapHeaders(_ cells: [String], kind: RecordKind, file: String) -> [Int: CSVColumn] {
+    private mutating func mapHeaders(_ cells: [String], kind: RecordKind, file: String, row: Int) -> [Int: CSVColumn] {
         var mapped: [Int: CSVColumn] = [:]
         for (index, cell) in cells.enumerated() {
             let key = Self.headerKey(cell)
@@ -133,7 +141,7 @@ struct ImportRun {
                 mapped[index] = column
             } else if !key.isEmpty {
                 record([ValidationIssue(field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略",
-                                        severity: .warning)], file: file, row: "1")
+                                        severity: .warning)], file: file, row: String(row))
             }
         }
         return mapped
@@ -222,6 +230,11 @@ struct ImportRun {
             return
         }
         candidate.normalize(codes: writer.codes)
+        if let refused = try outsideUnit(candidate) {
+            summary.rejected += 1
+            record([refused], file: file, row: row)
+            return
+        }
         try prepare(&candidate)
         do {
             let (stored, outcome) = try writer.save(candidate, mode: .upsert, now: now, in: db)
@@ -237,6 +250,29 @@ struct ImportRun {
                 ? [ValidationIssue(field: "", value: "", rule: error.kind.rawValue, message: error.message)] : error.details
             record(details, file: file, row: row)
         }
+    }
+}
+
+extension ImportRun {
+    /// When the import is limited to one unit: an issue for a record of another unit, or one that would take over
+    /// another unit's record with the same key.
+    func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {
+        guard let unit else { return nil }
+        func unitKey(_ table: String, _ key: String) throws -> String? {
+            try String.fetchOne(db.cachedStatement(sql: "SELECT \(table == "unit" ? "key" : "unit_key") FROM \(table) WHERE key = ?"), arguments: [key])
+        }
+        let (field, owner): (String, String?) = switch record {
+        case let found as GovUnit: ("uscc", found.uscc)
+        case let project as Project: ("unitUSCC", project.unitUSCC)
+        case let system as InfoSystem: ("unitUSCC", system.unitUSCC)
+        case let resource as CatalogResource: ("systemCode", try unitKey("system", resource.systemCode))
+        default: ("", nil)
+        }
+        let existing = try unitKey(E.table, record.naturalKey)
+        guard owner != unit || (existing != nil && existing != unit) else { return nil }
+        return ValidationIssue(field: field, value: owner ?? "", rule: "import.own-unit",
+                               message: "数据专员只能导入本单位（\(unit)）的\(E.label)；“\(record.naturalKey)”属于\(existing ?? owner ?? "未登记的单位")",
+                               article: "Art. 5")
     }
 }
 
@@ -259,10 +295,14 @@ struct ItemImport {
             if finished.contains(key) {
                 return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列")
             }
-            guard let id = try Int64.fetchOne(run.db.cachedStatement(sql: "SELECT id FROM resource WHERE key = ?"),
-                                              arguments: [key]) else {
+            guard let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"),
+                                               arguments: [key]) else {
                 return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
             }
+            if let unit = run.unit, found["unit_key"] != unit {
+                return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项")
+            }
+            let id: Int64 = found["id"]
             try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
             current = (key, id, [], [], 0)
         }

@@ -1,0 +1,53 @@
+import LedgerCore
+
+/// The rows of a server-rendered form, each with the validation problems of its field beside it; what no field
+/// showed is listed in the summary, so nothing the write path said is lost.
+struct FieldRows {
+    let issues: [ValidationIssue]
+    private var shown = Set<String>()
+
+    init(issues: [ValidationIssue]) { self.issues = issues }
+
+    /// The messages (with their articles) of `field` and of the fields under it.
+    mutating func problems(_ field: String) -> String {
+        let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") || $0.field.hasPrefix(field + "[") }
+        shown.formUnion(mine.map(\.field))
+        return mine.map { "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>" }
+            .joined(separator: " ")
+    }
+
+    mutating func input(_ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil) -> String {
+        row(label, "<input name=\"\(HTML.escape(name))\" size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\">", name, hint: hint)
+    }
+
+    /// A choice among `options`; the empty choice stands for "not stated".
+    mutating func select(_ name: String, _ label: String, _ options: [String], _ value: String?) -> String {
+        let current = value ?? ""
+        let choices = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current]))
+            .map { "<option\($0 == current ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
+        return row(label, "<select name=\"\(HTML.escape(name))\">\(choices)</select>", name)
+    }
+
+    mutating func textarea(_ name: String, _ label: String, _ value: String?, hint: String? = nil) -> String {
+        row(label, "<textarea name=\"\(HTML.escape(name))\" rows=\"3\" cols=\"70\">\(HTML.escape(value ?? ""))</textarea>", name, hint: hint)
+    }
+
+    /// A row showing a value that this form does not change.
+    func fixed(_ label: String, _ value: String) -> String {
+        "<tr><th>\(label)</th><td>\(HTML.escape(value))</td></tr>"
+    }
+
+    private mutating func row(_ label: String, _ control: String, _ name: String, hint: String? = nil) -> String {
+        "<tr><th>\(HTML.escape(label))</th><td>\(control)\(hint.map { " <span class=\"note\">\(HTML.escape($0))</span>" } ?? "") \(problems(name))</td></tr>"
+    }
+
+    /// The count of errors and the problems no row showed; empty without issues. Call after every row.
+    func summary() -> String {
+        guard !issues.isEmpty else { return "" }
+        let others = issues.filter { !shown.contains($0.field) }
+        return "<p class=\"error\">校验未通过：\(issues.filter { $0.severity == .error }.count) 个问题，已在各字段旁标出。</p>"
+            + (others.isEmpty ? "" : "<ul>" + others.map {
+                "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))：\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
+            }.joined() + "</ul>")
+    }
+}

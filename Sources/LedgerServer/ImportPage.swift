@@ -1,0 +1,148 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// Web import of CSV, Excel (.xlsx) and JSON files: the upload is checked by a dry run and shown — every refused row
+/// with its file, row, column, value, rule and article — before anything is written; the user then confirms, and the
+/// import runs again, all or nothing, in one transaction. A data officer may import only the own unit's records.
+struct ImportPage {
+    let ledger: Ledger
+    /// Where uploads wait for confirmation, one folder per upload.
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-uploads")
+    /// Uploads older than this are removed.
+    static let keepHours = 24.0
+
+    func register(on router: Router<LedgerContext>) {
+        router.get("/import") { _, context in
+            let unit = try allowedUnit(context)
+            return page(title: "导入台账", body: uploadForm(context, unit: unit), context)
+        }
+        router.post("/import") { request, context in
+            let unit = try allowedUnit(context)
+            var request = request
+            guard let form = try await MultipartForm.read(&request), !form.files.isEmpty else {
+                throw LedgerError(.badRequest, "请选择要导入的文件（.csv、.xlsx 或 .json）")
+            }
+            let id = try save(form.files, owner: try context.require(.read).username)
+            let files = try uploadedFiles(id)
+            let report = try await Importer(ledger: ledger).run(files: files, dryRun: true, unit: unit)
+            return page(title: "导入预检", body: preview(report, id: id, context), context, status: report.rejectedRows > 0 ? .unprocessableContent : .ok)
+        }
+        router.post("/import/:id/commit") { _, context in
+            let unit = try allowedUnit(context)
+            let id = try context.parameters.require("id")
+            try checkOwner(id, context)
+            let report = try await Importer(ledger: ledger).run(files: try uploadedFiles(id), dryRun: false, unit: unit)
+            if report.committed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
+            return page(title: "导入结果", body: result(report, id: id, context), context, status: report.committed ? .ok : .unprocessableContent)
+        }
+    }
+
+    /// `nil` for an admin (any unit), the own unit for a data officer; others may not import.
+    func allowedUnit(_ context: LedgerContext) throws -> String? {
+        let actor = try context.require(.read)
+        if Permission.manageUnits.allows(actor) { return nil }
+        try context.require(.editLedger(unit: actor.unitUSCC ?? ""))
+        return actor.unitUSCC
+    }
+
+    // MARK: Uploads
+
+    /// Keeps the files under a new random id with the owner's name; clears out stale uploads.
+    func save(_ files: [MultipartForm.Part], owner: String) throws -> String {
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
+            let modified = (try? stale.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? Date()
+            if Date().timeIntervalSince(modified) > Self.keepHours * 3600 { try? manager.removeItem(at: stale) }
+        }
+        var random = SystemRandomNumberGenerator()
+        let id = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let upload = folder.appendingPathComponent(id)
+        try manager.createDirectory(at: upload.appendingPathComponent("files"), withIntermediateDirectories: true)
+        try Data(owner.utf8).write(to: upload.appendingPathComponent("owner"))
+        for (index, file) in files.enumerated() {
+            let name = file.filename.flatMap { $0.isEmpty ? nil : $0 } ?? "upload-\(index)"
+            try Data(file.data).write(to: upload.appendingPathComponent("files").appendingPathComponent(name))
+        }
+        return id
+    }
+
+    func uploadedFiles(_ id: String) throws -> [URL] {
+        guard id.allSatisfy(\.isHexDigit), id.count == 32,
+              let files = try? FileManager.default.contentsOfDirectory(at: folder.appendingPathComponent(id).appendingPathComponent("files"),
+                                                                       includingPropertiesForKeys: nil) else {
+            throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(Self.keepHours)) 小时），请重新上传")
+        }
+        return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    /// Only the user who uploaded may confirm the import.
+    func checkOwner(_ id: String, _ context: LedgerContext) throws {
+        let actor = try context.require(.read)
+        _ = try uploadedFiles(id)
+        let owner = (try? String(contentsOf: folder.appendingPathComponent(id).appendingPathComponent("owner"), encoding: .utf8)) ?? ""
+        guard owner == actor.username else { throw LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
+    }
+
+    // MARK: Pages
+
+    func uploadForm(_ context: LedgerContext, unit: String?) -> String {
+        """
+        <h1>导入台账（CSV / Excel / JSON）</h1>
+        <p class="note">可一次上传多个文件：建设单位、项目、政务信息系统、信息资源、信息项，按表头自动识别（Excel 工作簿的每个工作表各为一张表，表头上方可有标题行）。
+        CSV 支持 UTF-8（含或不含 BOM）与 GB18030（Excel 中文版“另存为 CSV”）。先预检、列出每一行的问题，确认后才写入；全部通过才会写入，任何一行被拒绝则一行也不写。
+        \(unit.map { "数据专员只能导入本单位（\(HTML.escape($0))）的记录。" } ?? "")</p>
+        <p>\(WebPage.link("/export.xlsx?template=1", "下载 Excel 导入模板（含下拉代码表）")) · \(WebPage.link("/export.xlsx" + (unit.map { "?unit=\($0)" } ?? ""), "导出现有台账为 Excel"))</p>
+        <form method="post" action="/import" enctype="multipart/form-data">\(WebPage.csrfField(context.csrf))
+        <input type="file" name="file" multiple accept=".csv,.xlsx,.json,.txt" required> <button>预检（不写入）</button></form>
+        """
+    }
+
+    func preview(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
+        let accepted = report.rejectedRows == 0
+        let action = accepted ? """
+            <p class="pass">预检通过：\(report.totalRows) 行均可导入（尚未写入）。</p>
+            <form method="post" action="/import/\(id)/commit">\(WebPage.csrfField(context.csrf))<button>确认导入 \(report.totalRows) 行</button></form>
+            """ : """
+            <p class="error">预检未通过：\(report.rejectedRows) 行被拒绝，未写入任何数据。请按下表修改文件后重新上传。</p>
+            """
+        return "<h1>导入预检</h1>" + action + summary(report) + issues(report) + "<p>\(WebPage.link("/import", "重新上传"))</p>"
+    }
+
+    func result(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
+        let outcome = report.committed
+            ? "<p class=\"pass\">已导入 \(report.totalRows) 行（新增 \(report.files.map(\.created).reduce(0, +))，更新 \(report.files.map(\.updated).reduce(0, +))）。每条变更已记入审计日志。</p>"
+            : "<p class=\"error\">导入未完成：确认时台账已有变化，\(report.rejectedRows) 行未通过校验，未写入任何数据。</p>"
+        return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report) + "<p>\(WebPage.link("/", "返回首页")) · \(WebPage.link("/import", "继续导入"))</p>"
+    }
+
+    func summary(_ report: ImportReport) -> String {
+        WebPage.table(["文件 / 工作表", "类型", "编码", "行数", "新增", "更新", "未变", "拒绝"], report.files.map {
+            [HTML.escape($0.file), $0.kind, $0.encoding, String($0.rows), String($0.created), String($0.updated), String($0.unchanged),
+             $0.rejected > 0 ? "<span class=\"fail\">\($0.rejected)</span>" : "0"]
+        })
+    }
+
+    /// Every problem (errors first), shown up to a limit with the count of the rest.
+    func issues(_ report: ImportReport) -> String {
+        guard !report.issues.isEmpty else { return "" }
+        let ordered = report.issues.filter { $0.severity == .error } + report.issues.filter { $0.severity != .error }
+        let limit = 1000
+        let rows = ordered.prefix(limit).map { issue in
+            ["\(HTML.escape(issue.file)):\(HTML.escape(issue.row))", HTML.escape(issue.column.map { "\($0)（\(issue.field)）" } ?? issue.field),
+             HTML.escape(issue.value.isEmpty ? "（空）" : issue.value),
+             "<span class=\"\(issue.severity == .error ? "error" : "note")\">\(HTML.escape(issue.message))</span>",
+             "<code>\(HTML.escape(issue.rule))</code>", HTML.escape(issue.article ?? ""), issue.severity == .error ? "错误" : "警告"]
+        }
+        return "<h2>问题（错误 \(ordered.filter { $0.severity == .error }.count)，警告 \(ordered.filter { $0.severity != .error }.count)）</h2>"
+            + WebPage.table(["位置", "列", "值", "问题", "规则", "依据", "级别"], Array(rows))
+            + (ordered.count > limit ? "<p class=\"note\">另有 \(ordered.count - limit) 条未显示；命令行 <code>ybz validate</code> 可列出全部。</p>" : "")
+    }
+
+    func page(title: String, body: String, _ context: LedgerContext, status: HTTPResponse.Status = .ok) -> Response {
+        guard let actor = context.actor else { return Response(status: .unauthorized) }
+        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)
+    }
+}

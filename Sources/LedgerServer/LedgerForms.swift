@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// The ledger forms of units, projects and systems: one field per import column (same labels, same 是/否 and
+/// “;” lists), saved through the same write path as the API and the import, with each problem at its field.
+/// A data officer creates and edits the projects and systems of the own unit; units are the admin's.
+struct LedgerForms {
+    let ledger: Ledger
+
+    func register(on router: Router<LedgerContext>) {
+        routes(GovUnit.self, path: "units", title: "建设单位")
+        routes(Project.self, path: "projects", title: "项目")
+        routes(InfoSystem.self, path: "systems", title: "政务信息系统")
+
+        func routes<E: StoredEntity>(_ type: E.Type, path: String, title: String) {
+            router.get("/\(path)/new") { request, context in
+                var cells: [String: String] = [:]
+                let unit = request.uri.queryParameters.get("unit") ?? context.actor?.unitUSCC
+                if E.self != GovUnit.self { cells["unitUSCC"] = unit ?? "" }
+                try context.require(E.self == GovUnit.self ? .manageUnits : .editLedger(unit: unit ?? ""))
+                return try page(E.self, path: path, title: title, cells: cells, existing: nil, issues: [], context: context)
+            }
+            router.post("/\(path)/new") { request, context in
+                let cells = try await Self.cells(E.self, from: try await Form(request))
+                if E.self == GovUnit.self { try context.require(.manageUnits) } else {
+                    try context.require(.editLedger(unit: cells["unitUSCC"] ?? ""))
+                }
+                return try await save(E.self, path: path, title: title, cells: cells, existing: nil, context: context) { record in
+                    try await ledger.create(record)
+                }
+            }
+            router.get("/\(path)/:code/edit") { _, context in
+                let stored = try await find(E.self, context)
+                try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+                return try page(E.self, path: path, title: title, cells: try RecordText.cells(of: stored.record), existing: stored,
+                                issues: [], context: context)
+            }
+            router.post("/\(path)/:code/edit") { request, context in
+                let stored = try await find(E.self, context)
+                try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+                var cells = try await Self.cells(E.self, from: try await Form(request))
+                // The key and the unit are not edited here: a record keeps its identity and its owner.
+                let current = try RecordText.cells(of: stored.record)
+                for fixed in Self.fixedPaths(E.self) { cells[fixed] = current[fixed] }
+                return try await save(E.self, path: path, title: title, cells: cells, existing: stored, context: context) { record in
+                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: Int(cells["_version"] ?? ""))
+                }
+            }
+        }
+    }
+
+    func find<E: StoredEntity>(_ type: E.Type, _ context: LedgerContext) async throws -> Stored<E> {
+        let raw = try context.parameters.require("code")
+        return try await ledger.fetch(E.self, key: raw.removingPercentEncoding ?? raw)
+    }
+
+    /// The key's path, and for projects and systems the owning unit's.
+    static func fixedPaths<E: StoredEntity>(_ type: E.Type) -> [String] {
+        let key = RecordText.fields(of: E.self).first?.path ?? "code"
+        return E.self == GovUnit.self ? [key] : [key, "unitUSCC"]
+    }
+
+    /// The posted texts by field path (plus the version the form was read at).
+    static func cells<E: StoredEntity>(_ type: E.Type, from form: Form) async throws -> [String: String] {
+        var cells: [String: String] = [:]
+        for field in RecordText.fields(of: E.self) { cells[field.path] = form[field.path] ?? "" }
+        cells["_version"] = form["_version"]
+        return cells
+    }
+
+    /// Saves, then shows where the record lives; a refused record comes back with every problem at its field.
+    func save<E: StoredEntity>(_ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
+                               context: LedgerContext, _ write: (E) async throws -> Stored<E>) async throws -> Response {
+        do {
+            let stored = try await write(try RecordText.record(E.self, from: cells))
+            return Response(status: .seeOther, headers: [.location: Self.home(of: stored.record)])
+        } catch let error as LedgerError where error.kind == .validation {
+            return try page(E.self, path: path, title: title, cells: cells, existing: existing, issues: error.details, context: context,
+                            status: .unprocessableContent)
+        }
+    }
+
+    /// The page that shows a saved record: a system's own page, a unit's (or a project's unit's) page.
+    static func home<E: StoredEntity>(of record: E) -> String {
+        switch record {
+        case let system as InfoSystem: "/systems/\(system.code)"
+        case let project as Project: "/unit?unit=\(project.unitUSCC)#projects"
+        default: "/unit?unit=\(record.naturalKey)"
+        }
+    }
+
+    func page<E: StoredEntity>(_ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
+                               issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) throws -> Response {
+        let actor = try context.require(.read)
+        var form = FieldRows(issues: issues)
+        let fixed = existing == nil ? (E.self == GovUnit.self || actor.role != .dataOfficer ? [] : ["unitUSCC"]) : Self.fixedPaths(E.self)
+        let options = RecordText.choices(of: E.self, codes: ledger.codes)
+        let rows = RecordText.fields(of: E.self).map { field -> String in
+            let value = cells[field.path]
+            if fixed.contains(field.path) { return form.fixed(field.label, value ?? "") + "<input type=\"hidden\" name=\"\(field.path)\" value=\"\(HTML.escape(value ?? ""))\">" }
+            if let choices = options[field.path] {
+                return field.isList
+                    ? form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔，可选：" + choices.joined(separator: "、"))
+                    : form.select(field.path, field.label, choices, value)
+            }
+            if field.isJSON { return form.textarea(field.path, field.label, value, hint: "JSON 数组") }
+            if field.isList { return form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔") }
+            let isDate = field.path.hasSuffix("On") || field.path.hasPrefix("milestones.")
+            return form.input(field.path, field.label, value, size: isDate ? 12 : 40, hint: isDate ? "YYYY-MM-DD" : nil)
+        }.joined()
+        let action = existing.map { "/\(path)/\($0.record.naturalKey.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")/edit" } ?? "/\(path)/new"
+        let heading = existing.map { "编辑\(title) \(HTML.escape($0.record.naturalKey)) \(HTML.escape($0.record.displayName))" } ?? "登记\(title)"
+        let body = """
+            <h1>\(heading)</h1>\(form.summary())
+            <p class="note">字段与导入模板的列一致；保存时按与接口、导入相同的规则校验（依据《滕州市政务信息化项目建设管理细则》）。</p>
+            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
+            \(existing.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0.version)\">" } ?? "")
+            <table>\(rows)</table><button>保存</button></form>
+            """
+        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)
+    }
+}

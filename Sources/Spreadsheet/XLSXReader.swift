@@ -1,0 +1,277 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import LedgerCore
+import ZIPFoundation
+
+/// Reads what Excel and WPS write: shared and inline strings, rich text, numbers, dates stored as serial numbers
+/// (1900 and 1904 systems, recognised by the cell's number format), booleans, merged cells (every cell of a merged
+/// range reads as its top-left value, so a merged header names each column it spans). A file that is not a
+/// readable workbook is refused naming the file and the part.
+public enum XLSXReader {
+    public static func read(_ data: Data, file: String) throws -> Workbook {
+        let archive: Archive
+        do { archive = try Archive(data: data, accessMode: .read) } catch {
+            throw LedgerError(.badRequest, "\(file)：不是 Excel 工作簿（.xlsx 应为 ZIP 压缩包；.xls 等旧格式请在 Excel 中另存为 .xlsx）")
+        }
+        func part(_ path: String) throws -> Data? {
+            guard let entry = archive[path] else { return nil }
+            var bytes = Data()
+            do { _ = try archive.extract(entry) { bytes.append($0) } } catch {
+                throw LedgerError(.badRequest, "\(file)：\(path) 无法解压（\(error)）")
+            }
+            return bytes
+        }
+        guard let workbookXML = try part("xl/workbook.xml") else {
+            throw LedgerError(.badRequest, "\(file)：缺少 xl/workbook.xml，不是 Excel 工作簿")
+        }
+        let book = try WorkbookPart.parse(workbookXML, file: file)
+        let targets = try (part("xl/_rels/workbook.xml.rels")).map { try Relationships.parse($0, file: file) } ?? [:]
+        let strings = try part("xl/sharedStrings.xml").map { try SharedStringsPart.parse($0, file: file) } ?? []
+        let styles = try part("xl/styles.xml").map { try StylesPart.parse($0, file: file) } ?? StylesPart()
+        var sheets: [Sheet] = []
+        for (name, relationship, hidden) in book.sheets {
+            guard let target = targets[relationship] else {
+                throw LedgerError(.badRequest, "\(file)：工作表“\(name)”在 workbook.xml.rels 中没有对应文件")
+            }
+            let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+            guard let xml = try part(path) else { throw LedgerError(.badRequest, "\(file)：工作表“\(name)”的文件 \(path) 不存在") }
+            let rows = try SheetPart.parse(xml, file: file, sheet: name, strings: strings, styles: styles, date1904: book.date1904)
+            sheets.append(Sheet(name: name, rows: rows, hidden: hidden))
+        }
+        return Workbook(sheets: sheets)
+    }
+}
+
+/// Runs a SAX parse of one part, handing elements (namespace prefix dropped) and their direct text to closures.
+final class XMLEvents: NSObject, XMLParserDelegate {
+    private let start: (String, [String: String]) -> Void
+    private let end: (String, String) -> Void
+    private var text = ""
+    /// The first error libxml2 reported (it may recover and still report success).
+    private var failure: (line: Int, message: String)?
+
+    private init(start: @escaping (String, [String: String]) -> Void, end: @escaping (String, String) -> Void) {
+        self.start = start
+        self.end = end
+    }
+
+    static func parse(_ data: Data, file: String, part: String, start: @escaping (String, [String: String]) -> Void = { _, _ in },
+                      end: @escaping (String, String) -> Void = { _, _ in }) throws {
+        let events = XMLEvents(start: start, end: end)
+        let parser = XMLParser(data: data)
+        parser.delegate = events
+        let parsed = parser.parse()
+        if let failure = events.failure ?? (parsed ? nil : (parser.lineNumber, parser.parserError.map { "\($0)" } ?? "未知错误")) {
+            throw LedgerError(.badRequest, "\(file)：\(part) 不是有效的XML（第\(failure.line)行：\(failure.message)）")
+        }
+    }
+
+    static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        text = ""
+        start(Self.local(elementName), attributes)
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        if failure == nil { failure = (parser.lineNumber, "\(parseError)") }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        end(Self.local(elementName), text)
+        text = ""
+    }
+}
+
+/// The workbook part: sheet names in order with their relationship ids, and the date system.
+struct WorkbookPart {
+    var sheets: [(name: String, relationship: String, hidden: Bool)] = []
+    var date1904 = false
+
+    static func parse(_ data: Data, file: String) throws -> WorkbookPart {
+        var book = WorkbookPart()
+        try XMLEvents.parse(data, file: file, part: "xl/workbook.xml", start: { name, attributes in
+            if name == "sheet", let sheetName = attributes["name"],
+               let id = attributes.first(where: { $0.key == "r:id" || $0.key.hasSuffix(":id") })?.value {
+                book.sheets.append((sheetName, id, attributes["state"] == "hidden" || attributes["state"] == "veryHidden"))
+            }
+            if name == "workbookPr", let flag = attributes["date1904"] { book.date1904 = flag == "1" || flag == "true" }
+        })
+        return book
+    }
+}
+
+enum Relationships {
+    static func parse(_ data: Data, file: String) throws -> [String: String] {
+        var targets: [String: String] = [:]
+        try XMLEvents.parse(data, file: file, part: "xl/_rels/workbook.xml.rels", start: { name, attributes in
+            if name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
+        })
+        return targets
+    }
+}
+
+/// Shared strings; a rich-text item is the concatenation of its runs, phonetic guides left out.
+enum SharedStringsPart {
+    static func parse(_ data: Data, file: String) throws -> [String] {
+        var strings: [String] = []
+        var current = ""
+        var phonetic = false
+        try XMLEvents.parse(data, file: file, part: "xl/sharedStrings.xml", start: { name, _ in
+            if name == "si" { current = "" }
+            if name == "rPh" { phonetic = true }
+        }, end: { name, text in
+            switch name {
+            case "t" where !phonetic: current += text
+            case "rPh": phonetic = false
+            case "si": strings.append(current)
+            default: break
+            }
+        })
+        return strings
+    }
+}
+
+/// Which cell formats show dates.
+struct StylesPart {
+    /// By cell format index (`s` of a cell): whether its number format is a date.
+    var dateFormats: [Bool] = []
+
+    static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
+
+    static func parse(_ data: Data, file: String) throws -> StylesPart {
+        var custom: [Int: String] = [:]
+        var formats: [Int] = []
+        var inCellFormats = false
+        try XMLEvents.parse(data, file: file, part: "xl/styles.xml", start: { name, attributes in
+            if name == "numFmt", let id = attributes["numFmtId"].flatMap(Int.init) { custom[id] = attributes["formatCode"] ?? "" }
+            if name == "cellXfs" { inCellFormats = true }
+            if name == "xf", inCellFormats { formats.append(attributes["numFmtId"].flatMap(Int.init) ?? 0) }
+        }, end: { name, _ in
+            if name == "cellXfs" { inCellFormats = false }
+        })
+        return StylesPart(dateFormats: formats.map { id in
+            if let code = custom[id] { return isDateFormat(code) }
+            return builtInDates.contains(id)
+        })
+    }
+
+    /// A format code shows a date when, outside quoted text and [brackets], it has a year, month-day or day part.
+    static func isDateFormat(_ code: String) -> Bool {
+        var visible = ""
+        var quoted = false
+        var bracket = false
+        for character in code {
+            switch character {
+            case "\"": quoted.toggle()
+            case "[" where !quoted: bracket = true
+            case "]" where !quoted: bracket = false
+            default: if !quoted && !bracket { visible.append(character) }
+            }
+        }
+        let lower = visible.lowercased()
+        return lower.contains("y") || lower.contains("d") || visible.contains("年") || visible.contains("日")
+    }
+
+    func isDate(style: Int) -> Bool { style < dateFormats.count && dateFormats[style] }
+}
+
+/// One worksheet's cells as text rows.
+enum SheetPart {
+    static func parse(_ data: Data, file: String, sheet: String, strings: [String], styles: StylesPart, date1904: Bool) throws -> [[String]] {
+        var cells: [Int: [Int: String]] = [:]
+        var merges: [String] = []
+        var nextRow = 1
+        var row = 0
+        var nextColumn = 0
+        var cell: (column: Int, type: String, style: Int)?
+        var value = ""
+        var inline = ""
+        var problem: String?
+        try XMLEvents.parse(data, file: file, part: "工作表“\(sheet)”", start: { name, attributes in
+            switch name {
+            case "row":
+                row = attributes["r"].flatMap(Int.init) ?? nextRow
+                nextRow = row + 1
+                nextColumn = 0
+            case "c":
+                let column = attributes["r"].flatMap { Sheet.columnIndex(of: $0) } ?? nextColumn
+                nextColumn = column + 1
+                cell = (column, attributes["t"] ?? "n", attributes["s"].flatMap(Int.init) ?? 0)
+                value = ""
+                inline = ""
+            case "mergeCell":
+                if let reference = attributes["ref"] { merges.append(reference) }
+            default: break
+            }
+        }, end: { name, text in
+            switch name {
+            case "v": value = text
+            case "t": inline += text
+            case "c":
+                guard let current = cell else { return }
+                let reference = "\(Sheet.columnName(current.column))\(row)"
+                switch current.type {
+                case "s":
+                    guard let index = Int(value), index < strings.count else {
+                        problem = problem ?? "单元格 \(reference) 引用的共享字符串 \(value) 不存在"
+                        return
+                    }
+                    cells[row, default: [:]][current.column] = strings[index]
+                case "inlineStr": cells[row, default: [:]][current.column] = inline
+                case "b": cells[row, default: [:]][current.column] = value == "1" ? "TRUE" : "FALSE"
+                case "d": cells[row, default: [:]][current.column] = String(value.prefix(10))
+                case "n" where styles.isDate(style: current.style) && !value.isEmpty:
+                    guard let serial = Double(value) else {
+                        problem = problem ?? "单元格 \(reference) 的日期值“\(value)”不是数字"
+                        return
+                    }
+                    cells[row, default: [:]][current.column] = date(serial: Int(serial.rounded(.down)), date1904: date1904).description
+                case "n": cells[row, default: [:]][current.column] = number(value)
+                default: cells[row, default: [:]][current.column] = value  // str (formula text), e (an error such as #N/A)
+                }
+                cell = nil
+            default: break
+            }
+        })
+        if let problem { throw LedgerError(.badRequest, "\(file)：工作表“\(sheet)”\(problem)") }
+        for range in merges { fill(range, in: &cells) }
+        guard let last = cells.keys.max() else { return [] }
+        return (1...last).map { number in
+            guard let row = cells[number], let width = row.keys.max() else { return [] }
+            var texts = (0...width).map { row[$0] ?? "" }
+            while texts.last?.isEmpty == true { texts.removeLast() }
+            return texts
+        }
+    }
+
+    /// Every cell of a merged range takes the top-left cell's value.
+    static func fill(_ range: String, in cells: inout [Int: [Int: String]]) {
+        let ends = range.split(separator: ":")
+        guard ends.count == 2, let left = Sheet.columnIndex(of: ends[0]), let top = Sheet.rowNumber(of: ends[0]),
+              let right = Sheet.columnIndex(of: ends[1]), let bottom = Sheet.rowNumber(of: ends[1]),
+              left <= right, top <= bottom, bottom - top <= 1000, right - left <= 1000,
+              let value = cells[top]?[left] else { return }
+        for row in top...bottom {
+            for column in left...right where cells[row]?[column] == nil { cells[row, default: [:]][column] = value }
+        }
+    }
+
+    /// A number as Excel shows it in a General cell: integers without a decimal point.
+    static func number(_ text: String) -> String {
+        guard let value = Double(text), value.rounded() == value, abs(value) < 1e15 else { return text }
+        return String(Int64(value))
+    }
+
+    /// The day of a serial number: 1900 system (with Excel's phantom 1900-02-29 at 60) or 1904 system.
+    static func date(serial: Int, date1904: Bool) -> CivilDate {
+        if date1904 { return CivilDate(dayNumber: CivilDate(year: 1904, month: 1, day: 1)!.dayNumber + serial) }
+        let base = CivilDate(year: 1899, month: 12, day: serial < 60 ? 31 : 30)!
+        return CivilDate(dayNumber: base.dayNumber + serial)
+    }
+}
