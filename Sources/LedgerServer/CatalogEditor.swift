@@ -119,7 +119,7 @@ struct CatalogEditor {
         let body = """
             <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
             <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
-            <table>\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
+            <table class="form">\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)
     }

@@ -20,11 +20,12 @@ struct FieldRows {
         row(label, "<input name=\"\(HTML.escape(name))\" size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\">", name, hint: hint)
     }
 
-    /// A choice among `options`; the empty choice stands for "not stated".
-    mutating func select(_ name: String, _ label: String, _ options: [String], _ value: String?) -> String {
+    /// A choice among `options` (shown by `labels` where given); the empty choice stands for "not stated".
+    mutating func select(_ name: String, _ label: String, _ options: [String], _ value: String?, labels: [String: String] = [:]) -> String {
         let current = value ?? ""
-        let choices = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current]))
-            .map { "<option\($0 == current ? " selected" : "")>\(HTML.escape($0))</option>" }.joined()
+        let choices = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current])).map {
+            "<option value=\"\(HTML.escape($0))\"\($0 == current ? " selected" : "")>\(HTML.escape(labels[$0] ?? $0))</option>"
+        }.joined()
         return row(label, "<select name=\"\(HTML.escape(name))\">\(choices)</select>", name)
     }
 

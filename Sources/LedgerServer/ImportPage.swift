@@ -120,7 +120,7 @@ struct ImportPage {
 
     func summary(_ report: ImportReport) -> String {
         WebPage.table(["文件 / 工作表", "类型", "编码", "行数", "新增", "更新", "未变", "拒绝"], report.files.map {
-            [HTML.escape($0.file), $0.kind, $0.encoding, String($0.rows), String($0.created), String($0.updated), String($0.unchanged),
+            [HTML.escape($0.file), $0.kindLabel, $0.encoding, String($0.rows), String($0.created), String($0.updated), String($0.unchanged),
              $0.rejected > 0 ? "<span class=\"fail\">\($0.rejected)</span>" : "0"]
         })
     }

@@ -117,7 +117,7 @@ struct LedgerForms {
             <p class="note">字段与导入模板的列一致；保存时按与接口、导入相同的规则校验（依据《滕州市政务信息化项目建设管理细则》）。</p>
             <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
             \(existing.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0.version)\">" } ?? "")
-            <table>\(rows)</table><button>保存</button></form>
+            <table class="form">\(rows)</table><button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)
     }

@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerStore
 import LedgerTestSupport
+import Spreadsheet
 import Testing
 
 #if canImport(Glibc)
@@ -157,6 +158,51 @@ struct InterchangeTests {
         let itemSearch = SearchQuery(text: "公民身份号码", kind: .resource)
         #expect(try await viaCSV.search(itemSearch).total == source.search(itemSearch).total)
         #expect(try await viaCSV.search(itemSearch).total > 0)
+
+        let workbook = folder.appendingPathComponent("ledger.xlsx")
+        try await Exporter(ledger: source).xlsxData().write(to: workbook)
+        let viaXLSX = try Fixtures.ledger()
+        #expect(try await Importer(ledger: viaXLSX).run(files: [workbook], dryRun: false).committed)
+        let fourth = folder.appendingPathComponent("fourth.json")
+        try await Exporter(ledger: viaXLSX).writeJSON(to: fourth)
+        #expect(try Data(contentsOf: first) == Data(contentsOf: fourth))
+    }
+
+    @Test func theExcelTemplateHasEveryKindWithDropDownsAndImportsAsNothing() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let data = try await Exporter(ledger: ledger).xlsxData(template: true)
+        let book = try XLSXReader.read(data, file: "模板.xlsx")
+        #expect(book.sheets.map(\.name) == ["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "代码表"])
+        #expect(book["信息资源"]?.rows == [["信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "格式类型",
+                                            "共享类型", "共享条件", "共享方式", "是否向社会开放", "开放类型", "开放条件", "更新周期", "发布日期",
+                                            "关联资源代码", "数据存储总量MB", "结构化记录总数", "已共享记录数", "已开放记录数", "目录状态", "退回原因"]])
+        let codes = try #require(book["代码表"])
+        let shareTypes = try #require(codes.rows[0].firstIndex(of: "共享类型"))
+        #expect(codes.rows.dropFirst().map { $0.count > shareTypes ? $0[shareTypes] : "" }.filter { !$0.isEmpty } == ["无条件共享", "有条件共享", "不予共享"])
+        let url = folder.appendingPathComponent("模板.xlsx")
+        try data.write(to: url)
+        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        #expect(report.committed && report.totalRows == 0 && report.files.count == 5)
+    }
+
+    @Test func anImportLimitedToOneUnitRefusesOtherUnitsRecords() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"))
+        _ = try await ledger.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)))
+        let systems = try write("systems.csv", """
+            系统编号,系统名称,建设单位代码,系统状态,应用类别
+            TZ-SYS-001,改名的平台,\(Fixtures.uscc(1)),运行,政务服务类
+            TZ-SYS-002,别人的平台,\(Fixtures.uscc(1)),运行,政务服务类
+            TZ-SYS-003,新平台,\(Fixtures.uscc(2)),运行,政务服务类
+
+            """)
+        let items = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,证号,C,20\n")
+        let report = try await Importer(ledger: ledger).run(files: [systems, items], dryRun: false, unit: Fixtures.uscc(2))
+        #expect(!report.committed)
+        let refused = report.issues.filter { $0.rule == "import.own-unit" }.map { "\($0.file):\($0.row)" }
+        #expect(refused == ["systems.csv:2", "systems.csv:3", "data-items.csv:2"])
+        #expect(report.issues.filter { $0.severity == .error }.count == 3)  // TZ-SYS-003 of the unit itself is fine
+        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.name == "滕州市不动产登记信息管理平台")
     }
 
     @Test func exportsOneSystemWithWhatItNeeds() async throws {

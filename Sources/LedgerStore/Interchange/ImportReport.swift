@@ -44,6 +44,9 @@ public struct FileSummary: Encodable, Sendable {
     public var updated = 0
     public var unchanged = 0
     public var rejected = 0
+
+    /// The kind in Chinese (信息资源 …).
+    public var kindLabel: String { RecordKind(rawValue: kind)?.sheetName ?? kind }
 }
 
 /// The outcome of an import: counts per file, every issue, and whether anything was written.

@@ -285,9 +285,8 @@ struct ItemImport {
     mutating func add(cells: [String], columns: [Int: CSVColumn], run: inout ImportRun, file: String, row: String) throws -> Bool {
         guard let object = run.decodeRow(cells, columns: columns, kind: .dataItems, file: file, row: row) else { return false }
         let key = Normalize.text(object.value(at: "resourceCode")?.stringValue ?? "")
-        func reject(_ field: String, _ value: String, _ rule: String, _ message: String) -> Bool {
-            run.record([ValidationIssue(field: field, value: value, rule: rule, message: message,
-                                        article: Reference.catalogGuideline)], file: file, row: row)
+        func reject(_ field: String, _ value: String, _ rule: String, _ message: String, article: String = Reference.catalogGuideline) -> Bool {
+            run.record([ValidationIssue(field: field, value: value, rule: rule, message: message, article: article)], file: file, row: row)
             return false
         }
         if current?.key != key {
@@ -300,7 +299,7 @@ struct ItemImport {
                 return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
             }
             if let unit = run.unit, found["unit_key"] != unit {
-                return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项")
+                return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项", article: "Art. 5")
             }
             let id: Int64 = found["id"]
             try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
