@@ -47,6 +47,24 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         return nil
     }
 
+    /// The elements of an array value.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// The field `key` of an object value.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    /// The element at `index` of an array value.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
     /// The value at a dotted path (`security.mlpsLevel`), or `nil`.
     public func value(at path: String) -> JSONValue? {
         if case .object(let fields) = self, !path.utf8.contains(UInt8(ascii: ".")) { return fields[path] }

@@ -57,8 +57,11 @@ struct AuthMiddleware: RouterMiddleware {
                 next: (Request, LedgerContext) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
-        if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), let account = try await ledger.account(forToken: String(header.dropFirst(7))) else {
+        let ckanKey = request.headers.first { $0.name.canonicalName == "x-ckan-api-key" }?.value
+        if let header = request.headers[.authorization] ?? ckanKey {
+            // `Bearer ybz_…`, or the bare token as CKAN clients send it.
+            let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : header
+            guard let account = try await ledger.account(forToken: token) else {
                 throw LedgerError(.unauthorized, "API令牌无效、已撤销，或账号已停用")
             }
             context.actor = account.actor(requestId: context.id)

@@ -76,6 +76,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
     api.get("me") { _, context in try JSON.response(try context.require(.read)) }
     addProbeRoutes(to: api, ledger: ledger, probes: probes, systems: systems)
     if let compliance { addComplianceRoutes(to: api, compliance: compliance, probes: probes, systems: systems) }
+    CKANRoutes(ledger: ledger).register(on: router)
     return router
 }
 

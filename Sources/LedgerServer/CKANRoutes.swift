@@ -1,0 +1,211 @@
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerStore
+
+/// A read-only CKAN action API (`/api/3/action/…`) over the published catalog, so CKAN clients and harvesters can
+/// read it: each published resource is a dataset (name = its code with “-” for “/”), each unit an organization.
+/// Actions answer GET (query parameters) and POST (a JSON object), in CKAN's envelope `{help, success, result}`;
+/// errors are `success: false` with CKAN's error types. Like every route it needs an API token, sent as
+/// `Authorization: Bearer …`, as CKAN's bare `Authorization: …` or as `X-CKAN-API-Key`.
+struct CKANRoutes {
+    let ledger: Ledger
+    static let version = "2.10.4"
+    static let actions = ["package_list", "package_show", "package_search", "organization_list", "organization_show", "status_show"]
+
+    func register(on router: Router<LedgerContext>) {
+        for action in Self.actions {
+            router.get("/api/3/action/\(action)") { request, context in try await answer(action, request, context) }
+            router.post("/api/3/action/\(action)") { request, context in try await answer(action, request, context) }
+        }
+        router.get("/api/3") { _, _ in try JSON.response(["version": 3]) }
+    }
+
+    func answer(_ action: String, _ request: Request, _ context: LedgerContext) async throws -> Response {
+        let help = "\(Self.base(request))/api/3/action/help_show?name=\(action)"
+        do {
+            try context.require(.read)
+            let parameters = try await Parameters(request)
+            let result: JSONValue = switch action {
+            case "package_list": try await packageList(parameters)
+            case "package_show": try await packageShow(parameters)
+            case "package_search": try await packageSearch(parameters)
+            case "organization_list": try await organizationList(parameters)
+            case "organization_show": try await organizationShow(parameters)
+            default: status(request)
+            }
+            return try JSON.response(JSONValue.object(["help": .string(help), "success": .bool(true), "result": result]))
+        } catch let error as LedgerError where [.notFound, .badRequest, .validation].contains(error.kind) {
+            let type = error.kind == .notFound ? "Not Found Error" : "Validation Error"
+            let body = JSONValue.object(["help": .string(help), "success": .bool(false),
+                                         "error": .object(["__type": .string(type), "message": .string(error.message)])])
+            return try JSON.response(body, status: error.kind == .notFound ? .notFound : .conflict)
+        }
+    }
+
+    static func base(_ request: Request) -> String { "http://\(request.head.authority ?? "localhost")" }
+
+    // MARK: Actions
+
+    func packageList(_ parameters: Parameters) async throws -> JSONValue {
+        let page = PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0)
+        let resources = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+        return .array(resources.items.map { .string(Self.datasetName($0.record.code)) })
+    }
+
+    func packageShow(_ parameters: Parameters) async throws -> JSONValue {
+        guard let id = parameters["id"] ?? parameters["name_or_id"] else { throw LedgerError(.validation, "缺少参数 id") }
+        let stored = try await ledger.fetch(CatalogResource.self, key: Self.resourceCode(id))
+        guard stored.record.state == .published else { throw LedgerError.notFound("数据集", id) }
+        var owners = Owners(ledger: ledger)
+        return try await package(stored, owners: &owners)
+    }
+
+    /// `q` (words, or `*:*`), `fq` (`organization:NAME`, `tags:更新周期`, `access_rights:共享类型`),
+    /// `rows` (≤ 500), `start`.
+    func packageSearch(_ parameters: Parameters) async throws -> JSONValue {
+        let rows = min(try parameters.int("rows") ?? 10, 500)
+        let start = try parameters.int("start") ?? 0
+        var filters = ["state": CatalogState.published.rawValue]
+        var unit: String?
+        for clause in (parameters["fq"] ?? "").split(separator: " ") where clause.contains(":") {
+            let parts = clause.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"+")) }
+            switch parts[0] {
+            case "organization", "owner_org": unit = parts[1].uppercased()
+            case "tags", "update_cycle": filters["updateCycle"] = parts[1]
+            case "access_rights", "share_type": filters["shareType"] = parts[1]
+            default: throw LedgerError(.validation, "不支持的筛选条件 \(parts[0])（可用 organization、tags、access_rights）")
+            }
+        }
+        let text = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
+        var owners = Owners(ledger: ledger)
+        var codes: [String]
+        let count: Int
+        if text.isEmpty || text == "*:*" {
+            if let unit { filters["unit"] = unit }
+            let page = try await ledger.list(CatalogResource.self, filters: filters,
+                                             page: PageRequest(limit: rows, offset: start))
+            (codes, count) = (page.items.map(\.record.code), page.total)
+        } else {
+            let page = try await ledger.search(SearchQuery(text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
+                                                           updateCycle: filters["updateCycle"], state: filters["state"],
+                                                           page: PageRequest(limit: rows, offset: start)))
+            (codes, count) = (page.items.map(\.code), page.total)
+        }
+        var results: [JSONValue] = []
+        for code in codes { results.append(try await package(try await ledger.fetch(CatalogResource.self, key: code), owners: &owners)) }
+        return .object(["count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
+                        "facets": .object([:]), "search_facets": .object([:])])
+    }
+
+    func organizationList(_ parameters: Parameters) async throws -> JSONValue {
+        let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0))
+        let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
+        return .array(units.items.map { allFields ? Self.organization($0.record, count: nil) : .string($0.record.uscc.lowercased()) })
+    }
+
+    func organizationShow(_ parameters: Parameters) async throws -> JSONValue {
+        guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
+        let unit = try await ledger.fetch(GovUnit.self, key: id.uppercased()).record
+        let count = try await ledger.list(CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
+                                          page: PageRequest(limit: 1, offset: 0)).total
+        return Self.organization(unit, count: count)
+    }
+
+    func status(_ request: Request) -> JSONValue {
+        .object(["ckan_version": .string(Self.version), "site_title": .string("滕州市政务信息资源目录（一本账）"),
+                 "site_url": .string(Self.base(request)), "site_description": .string("滕政办发〔2025〕8号 数字资源“一本账”"),
+                 "locale_default": .string("zh_Hans_CN"), "extensions": .array([])])
+    }
+
+    // MARK: Dictionaries
+
+    /// CKAN names are lowercase letters, digits, “-” and “_”: a resource code's “/” becomes “-”.
+    static func datasetName(_ code: String) -> String { code.replacingOccurrences(of: "/", with: "-").lowercased() }
+
+    static func resourceCode(_ name: String) -> String {
+        let code = name.removingPercentEncoding ?? name
+        return code.contains("/") ? code : code.replacingOccurrences(of: "-", with: "/").uppercased()
+    }
+
+    static func organization(_ unit: GovUnit, count: Int?) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .string(unit.uscc.lowercased()), "name": .string(unit.uscc.lowercased()), "title": .string(unit.name),
+            "display_name": .string(unit.name), "type": .string("organization"), "state": .string("active"), "is_organization": .bool(true),
+            "description": .string("\(unit.kind) · \(unit.region)"), "approval_status": .string("approved"), "image_url": .string("")]
+        if let count { object["package_count"] = .int(Int64(count)) }
+        return .object(object)
+    }
+
+    func package(_ stored: Stored<CatalogResource>, owners: inout Owners) async throws -> JSONValue {
+        let resource = stored.record
+        let unit = try await owners.unit(ofSystem: resource.systemCode)
+        let name = Self.datasetName(resource.code)
+        let extras: [(String, String?)] = [
+            ("信息资源代码", resource.code), ("来源系统", resource.systemCode), ("共享类型", resource.shareType), ("共享条件", resource.shareCondition),
+            ("共享方式", resource.shareMethod), ("更新周期", resource.updateCycle), ("是否向社会开放", resource.openToPublic ? "是" : "否"),
+            ("开放类型", resource.openType), ("发布日期", resource.publishedOn?.description),
+            ("信息项", resource.items.map { item in "\(item.name)(\(item.type)\(item.length.map { ",\($0)" } ?? ""))" }.joined(separator: "；"))]
+        let distribution: JSONValue = .object([
+            "id": .string("\(name)-\(resource.shareMethod ?? "other")"), "package_id": .string(name), "name": .string(resource.shareMethod ?? resource.format),
+            "format": .string(resource.formatType ?? resource.format), "description": .string("共享方式：\(resource.shareMethod ?? "未登记")；\(resource.shareType)"),
+            "url": .string(""), "state": .string("active"), "position": .int(0)])
+        return .object([
+            "id": .string(name), "name": .string(name), "title": .string(resource.name), "notes": .string(resource.summary),
+            "type": .string("dataset"), "state": .string("active"), "private": .bool(false), "version": .string(String(stored.version)),
+            "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")),
+            "owner_org": .string(unit.uscc.lowercased()), "organization": Self.organization(unit, count: nil),
+            "license_id": .string("notspecified"), "license_title": .string(resource.shareType),
+            "tags": .array([resource.updateCycle, resource.format].map { .object(["name": .string($0), "display_name": .string($0), "state": .string("active")]) }),
+            "num_tags": .int(2), "resources": .array([distribution]), "num_resources": .int(1),
+            "extras": .array(extras.compactMap { key, value in value.map { .object(["key": .string(key), "value": .string($0)]) } })])
+    }
+
+    /// The unit of each system, read once per request.
+    struct Owners {
+        let ledger: Ledger
+        private var units: [String: GovUnit] = [:]
+
+        init(ledger: Ledger) { self.ledger = ledger }
+
+        mutating func unit(ofSystem code: String) async throws -> GovUnit {
+            if let unit = units[code] { return unit }
+            let system = try await ledger.fetch(InfoSystem.self, key: code).record
+            let unit = try await ledger.fetch(GovUnit.self, key: system.unitUSCC).record
+            units[code] = unit
+            return unit
+        }
+    }
+
+    /// An action's parameters: the query string, or the JSON object of a POST.
+    struct Parameters {
+        private var values: [String: String] = [:]
+
+        init(_ request: Request) async throws {
+            for (name, value) in request.uri.queryParameters { values[String(name)] = String(value).removingPercentEncoding ?? String(value) }
+            guard request.method == .post else { return }
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1 << 20)
+            guard buffer.readableBytes > 0 else { return }
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
+                throw LedgerError(.badRequest, "请求体应为JSON对象")
+            }
+            for (name, value) in object {
+                switch value {
+                case .string(let text): values[name] = text
+                case .int(let number): values[name] = String(number)
+                case .bool(let flag): values[name] = String(flag)
+                default: continue
+                }
+            }
+        }
+
+        subscript(_ name: String) -> String? { values[name] }
+
+        func int(_ name: String) throws -> Int? {
+            guard let text = values[name] else { return nil }
+            guard let number = Int(text), number >= 0 else { throw LedgerError(.validation, "参数 \(name) 应为非负整数") }
+            return number
+        }
+    }
+}

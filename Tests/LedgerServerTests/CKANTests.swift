@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import LedgerServer
+import LedgerStore
+import LedgerTestSupport
+import Testing
+
+@Suite("CKAN action API (read)")
+struct CKANTests {
+    /// The seeded ledger with its resource published and a second one still a draft.
+    static func ledger() async throws -> Ledger {
+        let ledger = try await Fixtures.seededLedger()
+        let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil)
+        _ = try await ledger.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil)
+        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", name: "宗地草稿"))
+        return ledger
+    }
+
+    static func result(_ buffer: ByteBuffer) throws -> JSONValue {
+        let envelope = try json(JSONValue.self, buffer)
+        #expect(envelope["success"] == .bool(true))
+        #expect(envelope["help"]?.stringValue?.contains("/api/3/action/help_show?name=") == true)
+        return try #require(envelope["result"])
+    }
+
+    @Test func listsShowsAndSearchesThePublishedCatalogInCKANsEnvelope() async throws {
+        let ledger = try await Self.ledger()
+        let app = testApp(ledger)
+        let token = try await Fixtures.token(ledger, role: .finance)
+        try await app.test(.live) { client in
+            // CKAN clients send the bare key in Authorization.
+            let headers: HTTPFields = [.authorization: token]
+            let list = try await client.execute(uri: "/api/3/action/package_list", method: .get, headers: headers)
+            #expect(try Self.result(list.body) == .array([.string("103003-000001")]))
+            let show = try await client.execute(uri: "/api/3/action/package_show?id=103003-000001", method: .get, headers: headers)
+            let package = try Self.result(show.body)
+            #expect(package["title"] == .string("不动产登记信息"))
+            #expect(package["organization"]?["title"] == .string("滕州市自然资源局"))
+            #expect(package["extras"]?.arrayValue?.contains(.object(["key": .string("共享类型"), "value": .string("有条件共享")])) == true)
+            let search = try await client.execute(uri: "/api/3/action/package_search", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: #"{"q": "不动产", "rows": 5, "fq": "organization:\#(Fixtures.uscc(1).lowercased())"}"#))
+            let found = try Self.result(search.body)
+            #expect(found["count"] == .int(1) && found["results"]?[0]?["name"] == .string("103003-000001"))
+            let draft = try await client.execute(uri: "/api/3/action/package_search?q=%E5%AE%97%E5%9C%B0", method: .get, headers: headers)
+            #expect(try Self.result(draft.body)["count"] == .int(0))  // drafts are not in the public catalog
+            let orgs = try await client.execute(uri: "/api/3/action/organization_list?all_fields=true", method: .get, headers: headers)
+            #expect(try Self.result(orgs.body)[0]?["title"] == .string("滕州市自然资源局"))
+            let org = try await client.execute(uri: "/api/3/action/organization_show?id=\(Fixtures.uscc(1).lowercased())", method: .get, headers: headers)
+            #expect(try Self.result(org.body)["package_count"] == .int(1))
+            let status = try await client.execute(uri: "/api/3/action/status_show", method: .get, headers: headers)
+            #expect(try Self.result(status.body)["ckan_version"] != nil)
+
+            let missing = try await client.execute(uri: "/api/3/action/package_show?id=999999-000001", method: .get, headers: headers)
+            let error = try json(JSONValue.self, missing.body)
+            #expect(missing.status == .notFound && error["success"] == .bool(false) && error["error"]?["__type"] == .string("Not Found Error"))
+            let anonymous = try await client.execute(uri: "/api/3/action/package_list", method: .get)
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+}
