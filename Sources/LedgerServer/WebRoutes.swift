@@ -76,6 +76,15 @@ struct WebRoutes {
         LedgerForms(ledger: ledger).register(on: router)
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
+        for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
+            router.get(RouterPath(path)) { request, context in
+                try context.require(.read)
+                let base = CKANRoutes.base(request)
+                let data = path.hasSuffix(".ttl") ? Data(try await DCAT.turtle(ledger: ledger, base: base).utf8)
+                    : try await DCAT.jsonLD(ledger: ledger, base: base)
+                return download(data, type: type, name: nil)
+            }
+        }
         router.get("/export.xlsx") { request, context in
             try context.require(.read)
             let query = request.uri.queryParameters

@@ -103,6 +103,17 @@ public struct Exporter: Sendable {
         return try XLSXWriter.data(book)
     }
 
+    /// Every record of one kind in the scope (resources with their data items), in natural-key order.
+    func records<E: StoredEntity>(_ type: E.Type) async throws -> [E] {
+        let filters = try await resolveScope()
+        let kind = RecordText.kind(of: E.self) ?? .resources
+        return try await ledger.database.writer.read { db in
+            var all: [E] = []
+            try forEach(E.self, filter: filters[kind]!, in: db) { all.append($0) }
+            return all
+        }
+    }
+
     /// The header row and then each row of `kind` in the scope, as cells.
     private func forEachRow(_ kind: RecordKind, filters: [RecordKind: Filter], in db: Database, _ emit: ([String]) throws -> Void) throws {
         func table<E: StoredEntity>(_ type: E.Type) throws {

@@ -11,22 +11,31 @@ public struct Importer: Sendable {
 
     public init(ledger: Ledger) { self.ledger = ledger }
 
-    /// Imports `files` (JSON documents, CSV files, Excel workbooks); with `dryRun` (the `validate` command, the web
-    /// preview) everything is checked and nothing is kept. With `unit`, every record must belong to that unit (a data
-    /// officer's import); other rows are refused.
-    public func run(files: [URL], dryRun: Bool, unit: String? = nil,
+    /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
+    /// catalogs); with `dryRun` (the `validate` command, the web preview) everything is checked and nothing is kept.
+    /// With `unit`, every record must belong to that unit (a data officer's import); other rows are refused.
+    public func run(files: [URL], dryRun: Bool, unit: String? = nil, dcat: DCATImport? = nil,
                     progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) async throws -> ImportReport {
-        var documents: [URL] = []
+        var documents: [JSONDocument] = []
         var tables: [ImportTable] = []
         var skipped: [RowIssue] = []
         for url in files {
+            let file = url.lastPathComponent
             switch url.pathExtension.lowercased() {
-            case "json": documents.append(url)
+            case "json" where dcat == nil:
+                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: try Data(contentsOf: url)) else {
+                    throw LedgerError(.badRequest, "\(file)：不是JSON对象（应为 {\"units\": [...], \"systems\": [...], ...}）")
+                }
+                documents.append(JSONDocument(file: file, fields: document, refused: 0))
+            case "json", "jsonld":
+                let (resources, issues) = try await (dcat ?? DCATImport()).resources(from: try Data(contentsOf: url), file: file, ledger: ledger)
+                skipped += issues
+                let refused = Set(issues.filter { $0.severity == .error }.map(\.row)).count
+                documents.append(JSONDocument(file: file, fields: ["resources": .array(resources)], refused: refused))
             case "csv", "txt":
                 guard let table = try ImportTable.detect(CSVReader(url: url)) else { throw Self.unrecognised(url.lastPathComponent) }
                 tables.append(table)
             case "xlsx":
-                let file = url.lastPathComponent
                 let workbook = try XLSXReader.read(try Data(contentsOf: url), file: file)
                 var found = 0
                 for sheet in workbook.sheets {
@@ -52,7 +61,7 @@ public struct Importer: Sendable {
                 var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), unit: unit, progress: progress)
                 run.issues = unreadSheets
                 run.itemsFollow = ordered.contains { $0.kind == .dataItems }
-                for url in jsonFiles { report.files += try run.importJSON(url) }
+                for document in jsonFiles { report.files += try run.importJSON(document) }
                 for table in ordered { report.files.append(try run.importTable(table)) }
                 report.issues = run.issues
                 report.committed = !dryRun && report.rejectedRows == 0
@@ -65,6 +74,14 @@ public struct Importer: Sendable {
     static func unrecognised(_ file: String) -> LedgerError {
         LedgerError(.badRequest, "\(file)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
     }
+}
+
+/// A JSON document read before the import's transaction: the ledger's own format, or a DCAT catalog mapped to
+/// resources (`refused` datasets could not be mapped and count as refused rows).
+struct JSONDocument: Sendable {
+    var file: String
+    var fields: [String: JSONValue]
+    var refused: Int
 }
 
 /// The state of one import inside its transaction.
@@ -168,22 +185,19 @@ struct ImportRun {
 
     // MARK: JSON
 
-    mutating func importJSON(_ url: URL) throws -> [FileSummary] {
-        let file = url.lastPathComponent
-        let data = try Data(contentsOf: url)
-        guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            throw LedgerError(.badRequest, "\(file)：不是JSON对象（应为 {\"units\": [...], \"systems\": [...], ...}）")
-        }
+    mutating func importJSON(_ document: JSONDocument) throws -> [FileSummary] {
+        let file = document.file
         var summaries: [FileSummary] = []
         for kind in RecordKind.allCases where kind != .dataItems {
-            guard case .array(let records)? = document[kind.rawValue] else { continue }
+            guard case .array(let records)? = document.fields[kind.rawValue] else { continue }
             var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
+            if kind == .resources { (summary.rows, summary.rejected) = (document.refused, document.refused) }
             for (index, object) in records.enumerated() {
                 summary.rows += 1
                 let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
                 try save(object, kind: kind, csvPaths: nil, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
                 if index % 1000 == 0 {
-                    progress(ImportProgress(file: file, bytesRead: Int64(data.count), totalBytes: Int64(data.count), rows: index))
+                    progress(ImportProgress(file: file, bytesRead: Int64(index), totalBytes: Int64(records.count), rows: index))
                 }
             }
             summaries.append(summary)

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// The catalog as DCAT 3 / DCAT-AP linked data: a `dcat:Catalog` with one `dcat:Dataset` per catalog resource,
+/// its publisher (the unit, `foaf:Organization`), `dct:accessRights` from 共享类型, `dct:accrualPeriodicity` from
+/// 更新周期 (EU vocabularies), a `dcat:Distribution` per share method (a `dcat:DataService` for 接口), and every
+/// element with no DCAT place under `ybz:` so that an export imports back unchanged.
+public enum DCAT {
+    static let frequency = "http://publications.europa.eu/resource/authority/frequency/"
+    static let accessRight = "http://publications.europa.eu/resource/authority/access-right/"
+    /// 更新周期 → EU frequency, and DCAT-US's ISO 8601 repeating durations.
+    static let cycles: [(cycle: String, eu: String, iso: String)] = [
+        ("实时", "CONT", "R/PT1S"), ("每日", "DAILY", "R/P1D"), ("每周", "WEEKLY", "R/P1W"), ("每月", "MONTHLY", "R/P1M"),
+        ("每季度", "QUARTERLY", "R/P3M"), ("每半年", "BIANNUAL", "R/P6M"), ("每年", "ANNUAL", "R/P1Y"), ("其他", "OTHER", "irregular")]
+    /// 共享类型 → EU access right, and DCAT-US's accessLevel.
+    static let access: [(shareType: String, eu: String, us: String)] = [
+        ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")]
+
+    /// The datasets of `scope` (every state: the catalog's register) as one graph under `base` (an http(s) URL).
+    static func graph(ledger: Ledger, scope: ExportScope, base: String) async throws -> RDFNode {
+        var catalog = RDFNode(id: "\(base)/catalog", types: ["dcat:Catalog"])
+        catalog.add("dct:title", .literal("滕州市政务信息资源目录", language: "zh"))
+        catalog.add("dct:description", .literal("数字资源“一本账”的政务信息资源目录（滕政办发〔2025〕8号，发改高技〔2017〕1272号）", language: "zh"))
+        let resources = try await Exporter(ledger: ledger, scope: scope).records(CatalogResource.self)
+        var units: [String: GovUnit] = [:]
+        for unit in try await Exporter(ledger: ledger, scope: scope).records(GovUnit.self) { units[unit.uscc] = unit }
+        var systemUnits: [String: String] = [:]
+        for system in try await Exporter(ledger: ledger, scope: scope).records(InfoSystem.self) { systemUnits[system.code] = system.unitUSCC }
+        for resource in resources {
+            let unit = systemUnits[resource.systemCode].flatMap { units[$0] }
+            catalog.add("dcat:dataset", .node(dataset(resource, unit: unit, base: base)))
+        }
+        return catalog
+    }
+
+    static func dataset(_ resource: CatalogResource, unit: GovUnit?, base: String) -> RDFNode {
+        var node = RDFNode(id: "\(base)/dataset/\(resource.code.replacingOccurrences(of: "/", with: "-"))", types: ["dcat:Dataset"])
+        node.add("dct:identifier", .literal(resource.code))
+        node.add("dct:title", .literal(resource.name, language: "zh"))
+        node.add("dct:description", .text(resource.summary, language: "zh"))
+        if let unit {
+            var publisher = RDFNode(id: "\(base)/organization/\(unit.uscc)", types: ["foaf:Organization"])
+            publisher.add("foaf:name", .literal(unit.name, language: "zh"))
+            publisher.add("dct:identifier", .literal(unit.uscc))
+            node.add("dct:publisher", .node(publisher))
+        }
+        if let right = access.first(where: { $0.shareType == resource.shareType }) { node.add("dct:accessRights", .iri(accessRight + right.eu)) }
+        if let cycle = cycles.first(where: { $0.cycle == resource.updateCycle }) { node.add("dct:accrualPeriodicity", .iri(frequency + cycle.eu)) }
+        node.add("dct:issued", resource.publishedOn.map { .literal($0.description, datatype: "xsd:date") })
+        var distribution = RDFNode(types: ["dcat:Distribution"])
+        distribution.add("dct:title", .literal(resource.shareMethod ?? resource.format, language: "zh"))
+        distribution.add("dct:format", .literal(resource.formatType ?? resource.format))
+        if resource.shareMethod == "接口" {
+            var service = RDFNode(types: ["dcat:DataService"])
+            service.add("dct:title", .literal("\(resource.name)接口", language: "zh"))
+            distribution.add("dcat:accessService", .node(service))
+        }
+        node.add("dcat:distribution", .node(distribution))
+        for related in resource.relatedCodes { node.add("ybz:relatedCode", .literal(related)) }
+        let texts: [(String, String?)] = [
+            ("ybz:system", resource.systemCode), ("ybz:format", resource.format), ("ybz:formatType", resource.formatType),
+            ("ybz:shareType", resource.shareType), ("ybz:shareCondition", resource.shareCondition), ("ybz:shareMethod", resource.shareMethod),
+            ("ybz:openType", resource.openType), ("ybz:openCondition", resource.openCondition), ("ybz:updateCycle", resource.updateCycle),
+            ("ybz:state", resource.state.rawValue), ("ybz:returnReason", resource.returnReason)]
+        for (predicate, value) in texts { node.add(predicate, .text(value)) }
+        node.add("ybz:openToPublic", .literal(resource.openToPublic ? "true" : "false", datatype: "xsd:boolean"))
+        let counts: [(String, Int64?)] = [("ybz:storageMB", resource.storageMB), ("ybz:records", resource.records),
+                                          ("ybz:sharedRecords", resource.sharedRecords), ("ybz:openedRecords", resource.openedRecords)]
+        for (predicate, value) in counts { node.add(predicate, .integer(value)) }
+        for (index, item) in resource.items.enumerated() {
+            var element = RDFNode(types: ["ybz:DataItem"])
+            element.add("ybz:seq", .integer(Int64(index + 1)))
+            element.add("ybz:name", .literal(item.name))
+            element.add("ybz:dataType", .literal(item.type))
+            element.add("ybz:length", .integer(item.length.map(Int64.init)))
+            element.add("ybz:description", .text(item.description))
+            node.add("ybz:dataItem", .node(element))
+        }
+        return node
+    }
+
+    /// The JSON-LD document.
+    public static func jsonLD(ledger: Ledger, scope: ExportScope = .all, base: String) async throws -> Data {
+        try RDFWriter.jsonLD(try await graph(ledger: ledger, scope: scope, base: base))
+    }
+
+    /// The Turtle document.
+    public static func turtle(ledger: Ledger, scope: ExportScope = .all, base: String) async throws -> String {
+        RDFWriter.turtle(try await graph(ledger: ledger, scope: scope, base: base))
+    }
+}
