@@ -3,7 +3,7 @@ import Hummingbird
 import LedgerCore
 import LedgerStore
 
-/// A read-only CKAN action API (`/api/3/action/…`) over the published catalog, so CKAN clients and harvesters can
+/// A read-only CKAN action API (`/api/3/action/…`, also `/api/action/…`) over the published catalog, so CKAN clients and harvesters can
 /// read it: each published resource is a dataset (name = its code with “-” for “/”), each unit an organization.
 /// Actions answer GET (query parameters) and POST (a JSON object), in CKAN's envelope `{help, success, result}`;
 /// errors are `success: false` with CKAN's error types. Like every route it needs an API token, sent as
@@ -14,9 +14,12 @@ struct CKANRoutes {
     static let actions = ["package_list", "package_show", "package_search", "organization_list", "organization_show", "status_show"]
 
     func register(on router: Router<LedgerContext>) {
+        // CKAN serves both `/api/3/action/…` and the unversioned `/api/action/…` (which ckanapi calls).
         for action in Self.actions {
-            router.get("/api/3/action/\(action)") { request, context in try await answer(action, request, context) }
-            router.post("/api/3/action/\(action)") { request, context in try await answer(action, request, context) }
+            for prefix in ["/api/3/action/", "/api/action/"] {
+                router.get(RouterPath(prefix + action)) { request, context in try await answer(action, request, context) }
+                router.post(RouterPath(prefix + action)) { request, context in try await answer(action, request, context) }
+            }
         }
         router.get("/api/3") { _, _ in try JSON.response(["version": 3]) }
     }
@@ -47,10 +50,18 @@ struct CKANRoutes {
 
     // MARK: Actions
 
+    /// Every published dataset's name (as CKAN, without `limit`), or one page.
     func packageList(_ parameters: Parameters) async throws -> JSONValue {
-        let page = PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0)
-        let resources = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
-        return .array(resources.items.map { .string(Self.datasetName($0.record.code)) })
+        let limit = try parameters.int("limit")
+        var offset = try parameters.int("offset") ?? 0
+        var names: [JSONValue] = []
+        while true {
+            let page = PageRequest(limit: limit ?? 500, offset: offset)
+            let resources = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+            names += resources.items.map { .string(Self.datasetName($0.record.code)) }
+            offset += resources.items.count
+            if limit != nil || resources.items.isEmpty || offset >= resources.total { return .array(names) }
+        }
     }
 
     func packageShow(_ parameters: Parameters) async throws -> JSONValue {
