@@ -124,7 +124,9 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator", "Compliance",
+                "Spreadsheet",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
