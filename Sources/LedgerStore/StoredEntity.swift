@@ -174,10 +174,15 @@ extension CatalogResource: StoredEntity {
     }
 
     public static func loadChildren(into record: inout CatalogResource, rowID: Int64, in db: Database) throws {
-        let rows = try Row.fetchAll(
+        record.items = try storedItems(rowID: rowID, in: db)
+    }
+
+    /// The data items stored for the resource row `rowID`, in order.
+    static func storedItems(rowID: Int64, in db: Database) throws -> [DataItem] {
+        try Row.fetchAll(
             db.cachedStatement(sql: "SELECT name, type, length, description FROM data_item WHERE resource_id = ? ORDER BY seq"),
-            arguments: [rowID])
-        record.items = rows.map { DataItem(name: $0["name"], type: $0["type"], length: $0["length"], description: $0["description"]) }
+            arguments: [rowID]
+        ).map { DataItem(name: $0["name"], type: $0["type"], length: $0["length"], description: $0["description"]) }
     }
 
     public func registeringNew() -> CatalogResource {

@@ -9,6 +9,26 @@ import Testing
 struct AuditTests {
     static let officer = Actor(username: "wangmin", role: .dataOfficer, unitUSCC: Fixtures.uscc(1), requestId: "req-1")
 
+    @Test func dataItemsImportedFromCSVAreAuditedAsTheResourcesItems() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let folder = try Fixtures.temporaryDirectory()
+        let url = folder.appendingPathComponent("data-items.csv")
+        try Data("信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,不动产权证号,C,64\n103003/000001,宗地面积,N,12\n".utf8).write(to: url)
+        let before = try await ledger.fetch(CatalogResource.self, key: "103003/000001").version
+        let report = try await Acting.$actor.withValue(Self.officer) {
+            try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        }
+        #expect(report.committed)
+        let entry = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        #expect(entry.actor == "wangmin" && entry.action == "update" && entry.changes.map(\.field) == ["items"])
+        #expect(entry.changes[0].old?.contains("登记日期") == true && entry.changes[0].new?.contains("宗地面积") == true)
+        #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").version == before + 1)
+        let again = try await Importer(ledger: ledger).run(files: [url], dryRun: false)  // the same items: no entry
+        let entries = try await ledger.auditEntries(entity: "resource", key: "103003/000001")
+        #expect(again.committed && entries.count == 2)
+        #expect(try await ledger.verifyAudit().isIntact)
+    }
+
     @Test func changesAreRecordedFieldByFieldWithWhoAndWhen() async throws {
         let ledger = try await Fixtures.seededLedger()
         let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")

@@ -291,9 +291,10 @@ extension ImportRun {
 }
 
 /// Data items from a CSV file: rows of one resource must be contiguous; the file replaces the items of
-/// each resource it names.
+/// each resource it names. A resource whose items change gets a new version and an audit entry with the old and
+/// new item lists.
 struct ItemImport {
-    private var current: (key: String, id: Int64, names: [String], seen: Set<String>, seq: Int)?
+    private var current: (key: String, id: Int64, old: [DataItem], items: [DataItem], seen: Set<String>, seq: Int)?
     private var finished: Set<String> = []
 
     mutating func add(cells: [String], columns: [Int: CSVColumn], run: inout ImportRun, file: String, row: String) throws -> Bool {
@@ -316,8 +317,9 @@ struct ItemImport {
                 return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项", article: "Art. 5")
             }
             let id: Int64 = found["id"]
+            let old = try CatalogResource.storedItems(rowID: id, in: run.db)
             try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
-            current = (key, id, [], [], 0)
+            current = (key, id, old, [], [], 0)
         }
         var item = DataItem(name: object.value(at: "name")?.stringValue ?? "", type: object.value(at: "type")?.stringValue ?? "",
                             length: object.value(at: "length")?.intValue.map { Int($0) },
@@ -333,7 +335,7 @@ struct ItemImport {
         if problems.hasErrors { return false }
         let seq = object.value(at: "seq")?.intValue.map { Int($0) } ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
-        current!.names.append(item.name)
+        current!.items.append(item)
         current!.seen.insert(item.name)
         try run.db.cachedStatement(
             sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
@@ -349,7 +351,14 @@ struct ItemImport {
         guard let row = try Row.fetchOne(run.db.cachedStatement(
             sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [done.id])
         else { return }
-        let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.names)
+        let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.items.map(\.name))
         try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [text, done.id])
+        guard done.items != done.old else { return }
+        try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, done.id])
+        func json(_ items: [DataItem]) throws -> String? {
+            items.isEmpty ? nil : String(decoding: try CanonicalJSON.encoder.encode(items), as: UTF8.self)
+        }
+        try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
+                            changes: [FieldChange(field: "items", old: try json(done.old), new: try json(done.items))])
     }
 }
