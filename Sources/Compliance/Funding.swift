@@ -145,6 +145,6 @@ public struct FundingDecision: Codable, Sendable, Equatable {
 extension ComplianceInput {
     /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes.
     public var sha256: String {
-        SHA256.hash(data: (try? CanonicalJSON.encoder.encode(self)) ?? Data()).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: (try? CanonicalJSON.encoder.encode(self)) ?? Data()))
     }
 }

@@ -87,7 +87,7 @@ public struct Policy: Codable, Sendable, Equatable {
         if let negative = policy.weights.first(where: { $0.value < 0 }) {
             throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(negative.key) 不能为负数")
         }
-        policy.sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        policy.sha256 = Hex.string(SHA256.hash(data: data))
         return policy
     }
 }

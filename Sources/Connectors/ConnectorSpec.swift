@@ -161,7 +161,7 @@ extension ConnectorSpec {
         for node in root["maintenance"]?.sequence ?? [] {
             windows.append(try reader.window(node))
         }
-        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.string(SHA256.hash(data: data))
         return ConnectorSpec(
             platform: platform, name: try reader.string(root, "name").value, baseURL: try reader.string(root, "baseURL").value,
             baseURLEnv: root["baseURLEnv"]?.string, appKey: try reader.string(auth, "appKey").value,

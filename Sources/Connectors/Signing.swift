@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LedgerCore
 
 /// The request signature every platform checks: HMAC-SHA256 with the app's secret over
 /// `METHOD \n PATH \n TIMESTAMP \n NONCE`, hex-encoded, sent with the app key, timestamp and nonce.
@@ -15,7 +16,7 @@ public enum RequestSigning {
     public static func signature(secret: String, method: String, path: String, timestamp: String, nonce: String) -> String {
         let message = [method, path, timestamp, nonce].joined(separator: "\n")
         let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(code)
     }
 
     /// The four headers of a signed GET of `path` (path and query as sent).

@@ -60,7 +60,7 @@ public final class AsyncHTTPTransport: ProbeTransport {
         var attempt = ProbeAttempt(number: 1, url: url, startedAt: started, totalMs: total)
         attempt.firstByteMs = firstByte.milliseconds
         attempt.status = probeResponse.status
-        attempt.bodySHA256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        attempt.bodySHA256 = Hex.string(SHA256.hash(data: bytes))
         attempt.bodySnippet = String(decoding: bytes.prefix(512), as: UTF8.self)
         return (probeResponse, attempt)
     }

@@ -94,11 +94,18 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
     /// Compact JSON text.
     public var data: Data {
         var text = ""
-        write(to: &text)
+        write(to: &text, sorted: false)
         return Data(text.utf8)
     }
 
-    private func write(to text: inout String) {
+    /// Compact JSON text with object keys in order, as `CanonicalJSON` writes it (for audit values).
+    public var canonicalText: String {
+        var text = ""
+        write(to: &text, sorted: true)
+        return text
+    }
+
+    private func write(to text: inout String, sorted: Bool) {
         switch self {
         case .null: text += "null"
         case .bool(let value): text += value ? "true" : "false"
@@ -109,16 +116,17 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
             text += "["
             for (index, value) in values.enumerated() {
                 if index > 0 { text += "," }
-                value.write(to: &text)
+                value.write(to: &text, sorted: sorted)
             }
             text += "]"
         case .object(let fields):
             text += "{"
-            for (index, (key, value)) in fields.enumerated() {
+            let ordered = sorted ? fields.sorted { $0.key < $1.key } : Array(fields)
+            for (index, (key, value)) in ordered.enumerated() {
                 if index > 0 { text += "," }
                 JSONValue.writeString(key, to: &text)
                 text += ":"
-                value.write(to: &text)
+                value.write(to: &text, sorted: sorted)
             }
             text += "}"
         }

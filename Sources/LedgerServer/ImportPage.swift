@@ -57,8 +57,7 @@ struct ImportPage {
             let modified = (try? stale.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? Date()
             if Date().timeIntervalSince(modified) > Self.keepHours * 3600 { try? manager.removeItem(at: stale) }
         }
-        var random = SystemRandomNumberGenerator()
-        let id = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let id = Hex.random(bytes: 16)
         let upload = folder.appendingPathComponent(id)
         try manager.createDirectory(at: upload.appendingPathComponent("files"), withIntermediateDirectories: true)
         try Data(owner.utf8).write(to: upload.appendingPathComponent("owner"))

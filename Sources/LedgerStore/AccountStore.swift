@@ -145,7 +145,7 @@ extension Ledger {
     }
 
     static func tokenHash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     static func account(username: String, in db: Database) throws -> Account? {
@@ -211,6 +211,6 @@ extension Ledger {
     }
 
     static func randomSecret() -> String {
-        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        Hex.random(bytes: 32)
     }
 }

@@ -29,10 +29,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var hash: String
 
     /// The hash this entry must carry.
-    var expectedHash: String {
-        let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key,
-                       String(decoding: (try? CanonicalJSON.encoder.encode(changes)) ?? Data(), as: UTF8.self), previousHash]
-        return SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+    var expectedHash: String { hash(changesJSON: AuditLog.json(changes)) }
+
+    /// The hash of the entry whose changes are stored as `changesJSON` (what `AuditLog.json` wrote).
+    func hash(changesJSON: String) -> String {
+        let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
+        return Hex.string(SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)))
     }
 }
 
@@ -56,12 +58,18 @@ enum AuditLog {
         var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
                                role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
                                changes: changes, previousHash: last?["hash"] ?? genesis, hash: "")
-        entry.hash = entry.expectedHash
+        let changesJSON = json(changes)
+        entry.hash = entry.hash(changesJSON: changesJSON)
         try db.cachedStatement(sql: """
             INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [entry.seq, entry.at, entry.actor, entry.role, entry.requestId, entry.action, entry.entity,
-                                     entry.key, String(decoding: try CanonicalJSON.encoder.encode(changes), as: UTF8.self), entry.previousHash, entry.hash])
+                                     entry.key, changesJSON, entry.previousHash, entry.hash])
+    }
+
+    /// The stored (and hashed) text of an entry's changes.
+    static func json(_ changes: [FieldChange]) -> String {
+        String(decoding: (try? CanonicalJSON.encoder.encode(changes)) ?? Data(), as: UTF8.self)
     }
 
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).

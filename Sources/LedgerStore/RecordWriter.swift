@@ -43,9 +43,11 @@ struct RecordWriter {
         let warnings = issues
 
         guard let existing, !isCreate(mode) else {
-            let id = try insert(record, now: now, in: db)
+            let (id, body) = try insert(record, now: now, in: db)
+            // The stored body is the whole record unless part of it lives in child rows (a resource's items).
+            let created = record.storedBody == record ? body : String(decoding: try CanonicalJSON.encoder.encode(record), as: UTF8.self)
             try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
-                                changes: [FieldChange(field: "*", old: nil, new: String(decoding: try CanonicalJSON.encoder.encode(record), as: UTF8.self))])
+                                changes: [FieldChange(field: "*", old: nil, new: created)])
             return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {
@@ -90,16 +92,18 @@ struct RecordWriter {
         return row.map { ExistingRow(id: $0["id"], key: $0["key"], body: $0["body"], version: $0["version"], updatedAt: $0["updated_at"]) }
     }
 
-    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database) throws -> Int64 {
+    /// Inserts the row, its search text and child rows; returns the row id and the stored body.
+    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database) throws -> (Int64, String) {
         let columns = ["key", "name"] + E.columnNames + ["body", "version", "updated_at"]
         let sql = "INSERT INTO \(E.table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        let stored = try body(record)
         let values: [(any DatabaseValueConvertible)?] = [record.naturalKey, record.displayName]
-            + (try record.columnValues(in: db)) + [try body(record), 1, now]
+            + (try record.columnValues(in: db)) + [stored, 1, now]
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
         let id = db.lastInsertedRowID
         try writeSearchText(record, id: id, isNew: true, in: db)
         try record.writeChildren(rowID: id, in: db)
-        return id
+        return (id, stored)
     }
 
     private func replace<E: StoredEntity>(_ record: E, id: Int64, version: Int, now: String, in db: Database) throws {

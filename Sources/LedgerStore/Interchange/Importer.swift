@@ -57,6 +57,8 @@ public struct Importer: Sendable {
         let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer, tables, documents, skipped)
         return try await ledger.database.writer.writeWithoutTransaction { db in
             var report = ImportReport(dryRun: dryRun)
+            // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.inTransaction {
                 var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), unit: unit, progress: progress)
                 run.issues = unreadSheets
@@ -121,14 +123,18 @@ struct ImportRun {
     mutating func importTable(_ table: ImportTable) throws -> FileSummary {
         let (file, kind) = (table.source.name, table.kind)
         var summary = FileSummary(file: file, kind: kind.rawValue, encoding: "")
-        var columns: [Int: CSVColumn] = [:]
+        var columns: [(Int, CSVColumn)] = []
+        var csvPaths = Set<String>()
         var items = ItemImport()
         let encoding = try table.source.forEachRow(progress: { read, total in
             progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
         }) { cells, row in
             if row <= table.headerRow {
-                if row == table.headerRow { columns = mapHeaders(cells, kind: kind, file: file, row: row) }
-                columnHeaders = Dictionary(columns.values.map { ($0.path, $0.header) }, uniquingKeysWith: { first, _ in first })
+                if row == table.headerRow {
+                    columns = mapHeaders(cells, kind: kind, file: file, row: row).sorted { $0.key < $1.key }
+                    csvPaths = Set(columns.map(\.1.path))
+                }
+                columnHeaders = Dictionary(columns.map { ($0.1.path, $0.1.header) }, uniquingKeysWith: { first, _ in first })
                 return
             }
             summary.rows += 1
@@ -141,7 +147,7 @@ struct ImportRun {
             switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
             case nil: summary.rejected += 1
             case let object?:
-                try save(object, kind: kind, csvPaths: Set(columns.values.map(\.path)), file: file, row: location, summary: &summary)
+                try save(object, kind: kind, csvPaths: csvPaths, file: file, row: location, summary: &summary)
             }
         }
         try items.finish(run: &self)
@@ -165,11 +171,11 @@ struct ImportRun {
     }
 
     /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
-    mutating func decodeRow(_ cells: [String], columns: [Int: CSVColumn], kind: RecordKind,
+    mutating func decodeRow(_ cells: [String], columns: [(Int, CSVColumn)], kind: RecordKind,
                             file: String, row: String) -> JSONValue? {
         var object = JSONValue.object([:])
         var failed = false
-        for (index, column) in columns.sorted(by: { $0.key < $1.key }) {
+        for (index, column) in columns {
             let cell = index < cells.count ? cells[index] : ""
             switch CellCodec.decode(cell, as: column.kind) {
             case .success(let value?): object.set(value, at: Substring(column.path))
@@ -297,9 +303,23 @@ struct ItemImport {
     private var current: (key: String, id: Int64, old: [DataItem], items: [DataItem], seen: Set<String>, seq: Int)?
     private var finished: Set<String> = []
 
-    mutating func add(cells: [String], columns: [Int: CSVColumn], run: inout ImportRun, file: String, row: String) throws -> Bool {
-        guard let object = run.decodeRow(cells, columns: columns, kind: .dataItems, file: file, row: row) else { return false }
-        let key = Normalize.text(object.value(at: "resourceCode")?.stringValue ?? "")
+    mutating func add(cells: [String], columns: [(Int, CSVColumn)], run: inout ImportRun, file: String, row: String) throws -> Bool {
+        // The cells are read directly (no JSON object per row): this file is the bulk of a large import.
+        func cell(_ path: String) -> String {
+            guard let index = columns.first(where: { $0.1.path == path })?.0, index < cells.count else { return "" }
+            return cells[index]
+        }
+        var numbers: [String: Int] = [:]
+        for path in ["seq", "length"] {
+            switch CellCodec.decode(cell(path), as: .int) {
+            case .success(.int(let value)?): numbers[path] = Int(value)
+            case .success: continue
+            case .failure(let error):
+                run.record([ValidationIssue(field: path, value: cell(path), rule: error.rule, message: error.message)], file: file, row: row)
+                return false
+            }
+        }
+        let key = Normalize.text(cell("resourceCode"))
         func reject(_ field: String, _ value: String, _ rule: String, _ message: String, article: String = Reference.catalogGuideline) -> Bool {
             run.record([ValidationIssue(field: field, value: value, rule: rule, message: message, article: article)], file: file, row: row)
             return false
@@ -321,10 +341,9 @@ struct ItemImport {
             try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
             current = (key, id, old, [], [], 0)
         }
-        var item = DataItem(name: object.value(at: "name")?.stringValue ?? "", type: object.value(at: "type")?.stringValue ?? "",
-                            length: object.value(at: "length")?.intValue.map { Int($0) },
-                            description: object.value(at: "description")?.stringValue)
-        item.name = Normalize.text(item.name)
+        let description = Normalize.text(cell("description"))
+        var item = DataItem(name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
+                            description: description.isEmpty ? nil : description)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
         var problems = DataItem.issues(of: item, codes: run.writer.codes)
         if current!.seen.contains(item.name) {
@@ -333,7 +352,7 @@ struct ItemImport {
         }
         run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }
-        let seq = object.value(at: "seq")?.intValue.map { Int($0) } ?? current!.seq + 1
+        let seq = numbers["seq"] ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
         current!.items.append(item)
         current!.seen.insert(item.name)
@@ -355,10 +374,15 @@ struct ItemImport {
         try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [text, done.id])
         guard done.items != done.old else { return }
         try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, done.id])
-        func json(_ items: [DataItem]) throws -> String? {
-            items.isEmpty ? nil : String(decoding: try CanonicalJSON.encoder.encode(items), as: UTF8.self)
+        func json(_ items: [DataItem]) -> String? {
+            items.isEmpty ? nil : JSONValue.array(items.map { item in
+                var fields: [String: JSONValue] = ["name": .string(item.name), "type": .string(item.type)]
+                if let length = item.length { fields["length"] = .int(Int64(length)) }
+                if let description = item.description { fields["description"] = .string(description) }
+                return .object(fields)
+            }).canonicalText
         }
         try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
-                            changes: [FieldChange(field: "items", old: try json(done.old), new: try json(done.items))])
+                            changes: [FieldChange(field: "items", old: json(done.old), new: json(done.items))])
     }
 }
