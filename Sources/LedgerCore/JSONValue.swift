@@ -93,58 +93,61 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
 
     /// Compact JSON text.
     public var data: Data {
-        var text = ""
-        write(to: &text, sorted: false)
-        return Data(text.utf8)
+        var bytes: [UInt8] = []
+        write(to: &bytes, sorted: false)
+        return Data(bytes)
     }
 
     /// Compact JSON text with object keys in order, as `CanonicalJSON` writes it (for audit values).
     public var canonicalText: String {
-        var text = ""
-        write(to: &text, sorted: true)
-        return text
+        var bytes: [UInt8] = []
+        write(to: &bytes, sorted: true)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func write(to text: inout String, sorted: Bool) {
+    private func write(to bytes: inout [UInt8], sorted: Bool) {
         switch self {
-        case .null: text += "null"
-        case .bool(let value): text += value ? "true" : "false"
-        case .int(let value): text += String(value)
-        case .double(let value): text += String(value)
-        case .string(let value): JSONValue.writeString(value, to: &text)
+        case .null: bytes += "null".utf8
+        case .bool(let value): bytes += (value ? "true" : "false").utf8
+        case .int(let value): bytes += String(value).utf8
+        case .double(let value): bytes += String(value).utf8
+        case .string(let value): JSONValue.writeString(value, to: &bytes)
         case .array(let values):
-            text += "["
+            bytes.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { text += "," }
-                value.write(to: &text, sorted: sorted)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                value.write(to: &bytes, sorted: sorted)
             }
-            text += "]"
+            bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
-            text += "{"
+            bytes.append(UInt8(ascii: "{"))
             let ordered = sorted ? fields.sorted { $0.key < $1.key } : Array(fields)
             for (index, (key, value)) in ordered.enumerated() {
-                if index > 0 { text += "," }
-                JSONValue.writeString(key, to: &text)
-                text += ":"
-                value.write(to: &text, sorted: sorted)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                value.write(to: &bytes, sorted: sorted)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A JSON string: quotes, backslashes and control characters escaped, everything else as UTF-8.
+    private static func writeString(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20: bytes += Array("\\u00".utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            default: bytes.append(byte)
             }
         }
-        text += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -28,9 +28,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var previousHash: String
     public var hash: String
 
-    /// The hash this entry must carry.
-    var expectedHash: String { hash(changesJSON: AuditLog.json(changes)) }
-
     /// The hash of the entry whose changes are stored as `changesJSON` (what `AuditLog.json` wrote).
     func hash(changesJSON: String) -> String {
         let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
@@ -67,9 +64,14 @@ enum AuditLog {
                                      entry.key, changesJSON, entry.previousHash, entry.hash])
     }
 
-    /// The stored (and hashed) text of an entry's changes.
+    /// The stored (and hashed) text of an entry's changes: `[{"field":…,"new":…,"old":…}]`, absent values left out.
     static func json(_ changes: [FieldChange]) -> String {
-        String(decoding: (try? CanonicalJSON.encoder.encode(changes)) ?? Data(), as: UTF8.self)
+        JSONValue.array(changes.map { change in
+            var fields: [String: JSONValue] = ["field": .string(change.field)]
+            if let old = change.old { fields["old"] = .string(old) }
+            if let new = change.new { fields["new"] = .string(new) }
+            return .object(fields)
+        }).canonicalText
     }
 
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
@@ -138,7 +140,8 @@ extension Ledger {
                 if entry.previousHash != previous {
                     problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
                 }
-                if entry.hash != entry.expectedHash {
+                // The hash covers the changes as stored, so the check does not depend on how they were encoded.
+                if entry.hash != entry.hash(changesJSON: row["changes"]) {
                     problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
                 }
                 previous = entry.hash
