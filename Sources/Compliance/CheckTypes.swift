@@ -176,24 +176,47 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     public var projects: [Project]
     /// Project codes the system names that the ledger does not have.
     public var missingProjects: [String]
+    /// The system's catalog resources; their data items are left out (the checks read only how many there are).
     public var resources: [CatalogResource]
+    /// The number of data items of each resource, by code.
+    public var itemCounts: [String: Int]
     /// The newest verdict per probe target at the as-of date.
     public var verdicts: [EvidenceVerdict]
     public var waivers: [Waiver]
     public var asOf: CivilDate
     public var fiscalYear: Int
 
+    /// An input; `itemCounts` defaults to the items the resources carry.
     public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
-                verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
+                itemCounts: [String: Int]? = nil, verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
         self.system = system
         self.projects = projects
         self.missingProjects = missingProjects
         self.resources = resources
+        self.itemCounts = itemCounts ?? Dictionary(resources.map { ($0.code, $0.items.count) }, uniquingKeysWith: { first, _ in first })
         self.verdicts = verdicts
         self.waivers = waivers
         self.asOf = asOf
         self.fiscalYear = fiscalYear
     }
+
+    enum CodingKeys: String, CodingKey {
+        case system, projects, missingProjects, resources, itemCounts, verdicts, waivers, asOf, fiscalYear
+    }
+
+    /// Inputs recorded before `itemCounts` existed carried the items themselves; their counts are taken from those.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(system: try container.decode(InfoSystem.self, forKey: .system), projects: try container.decode([Project].self, forKey: .projects),
+                  missingProjects: try container.decode([String].self, forKey: .missingProjects),
+                  resources: try container.decode([CatalogResource].self, forKey: .resources),
+                  itemCounts: try container.decodeIfPresent([String: Int].self, forKey: .itemCounts),
+                  verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
+                  asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
+    }
+
+    /// The number of data items of `resource`.
+    public func itemCount(of resource: CatalogResource) -> Int { itemCounts[resource.code] ?? resource.items.count }
 
     /// The construction projects (建设类) of the system.
     public var constructionProjects: [Project] { projects.filter { $0.category == .construction } }

@@ -216,7 +216,7 @@ public enum Checks {
         if active.isEmpty, !isInactive(system) { gaps.append("未编制信息资源目录") }
         let unpublished = active.filter { $0.state != .published }
         if !unpublished.isEmpty { gaps.append("\(unpublished.count)项目录资源未发布（\(unpublished.prefix(5).map(\.code).joined(separator: "、"))）") }
-        let empty = active.filter(\.items.isEmpty)
+        let empty = active.filter { input.itemCount(of: $0) == 0 }
         if !empty.isEmpty { gaps.append("\(empty.count)项目录资源没有信息项") }
         let evidence = [Evidence("最后维护", system.ledgerUpdatedOn?.description ?? "无"), Evidence("目录资源", String(active.count)),
                         Evidence("已发布", String(active.count - unpublished.count))]

@@ -40,14 +40,17 @@ extension Ledger {
             let waivers = try Self.waivers(systemCode: systemCode, in: db)
             return try systems.map { system in
                 var resources: [CatalogResource] = []
-                for row in try Row.fetchAll(db, sql: "SELECT id, body FROM resource WHERE system_key = ? ORDER BY key", arguments: [system.code]) {
-                    var resource = try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8))
-                    try CatalogResource.loadChildren(into: &resource, rowID: row["id"], in: db)
-                    resources.append(resource)
+                var itemCounts: [String: Int] = [:]
+                for row in try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT key, body, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
+                    FROM resource r WHERE system_key = ? ORDER BY key
+                    """), arguments: [system.code]) {
+                    resources.append(try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8)))
+                    itemCounts[row["key"]] = row["items"]
                 }
                 return ComplianceInput(
                     system: system, projects: system.projectCodes.compactMap { projects[$0] },
-                    missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: resources,
+                    missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: resources, itemCounts: itemCounts,
                     verdicts: try Self.latestVerdicts(systemCode: system.code, before: cutoff, in: db),
                     waivers: waivers.map(\.waiver).filter { $0.systemCode == system.code }, asOf: asOf, fiscalYear: fiscalYear)
             }

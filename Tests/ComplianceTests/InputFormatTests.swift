@@ -1,0 +1,25 @@
+import Compliance
+import Foundation
+import LedgerCore
+import Testing
+
+@Suite("Recorded evaluation inputs")
+struct InputFormatTests {
+    @Test func inputsRecordedWithItemsStillReplayWithTheirCounts() throws {
+        // An input as batches recorded it before item counts: the resources carried their data items.
+        var fixture = ComplianceFixture()
+        fixture.resources[0].items = []
+        var legacy = try JSONSerialization.jsonObject(with: CanonicalJSON.encoder.encode(fixture.input)) as! [String: Any]
+        legacy.removeValue(forKey: "itemCounts")
+        var resources = legacy["resources"] as! [[String: Any]]
+        resources[0]["items"] = [["name": "不动产权证号", "type": "C", "length": 64]]
+        legacy["resources"] = resources
+        let decoded = try CanonicalJSON.decoder.decode(ComplianceInput.self, from: JSONSerialization.data(withJSONObject: legacy))
+        #expect(decoded.itemCount(of: decoded.resources[0]) == 1)
+        // Without items and without counts, the resource has none: 一本账 maintenance fails on it.
+        let empty = FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
+        let maintained = FundingDecision.evaluate(decoded, ComplianceFixture.context)
+        #expect(empty.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == true)
+        #expect(maintained.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == false)
+    }
+}
