@@ -82,15 +82,15 @@ public struct EvaluationInputs: Codable, Sendable, Equatable {
     /// SHA-256 of the ledger-and-evidence input (`ComplianceInput` as sorted JSON).
     public var inputSha256: String
 
-    /// The inputs of an evaluation of `input` under `context`.
-    public init(_ input: ComplianceInput, _ context: ComplianceContext) {
+    /// The inputs of an evaluation of `input` under `context`; `inputSha256` when the caller has already encoded the input.
+    public init(_ input: ComplianceInput, _ context: ComplianceContext, inputSha256: String? = nil) {
         fiscalYear = input.fiscalYear
         asOf = input.asOf
         policyVersion = context.policy.version
         policySha256 = context.policy.sha256
         codeListsVersion = context.codes.version
         probeRunIds = Array(Set(input.verdicts.map(\.runId))).sorted()
-        inputSha256 = input.sha256
+        self.inputSha256 = inputSha256 ?? input.sha256
     }
 }
 
@@ -110,8 +110,9 @@ public struct FundingDecision: Codable, Sendable, Equatable {
     public var checks: [CheckResult]
     public var inputs: EvaluationInputs
 
-    /// Evaluates every check and decides. Deterministic for (input, policy, calendar, code lists).
-    public static func evaluate(_ input: ComplianceInput, _ context: ComplianceContext) -> FundingDecision {
+    /// Evaluates every check and decides. Deterministic for (input, policy, calendar, code lists). `inputSha256` is the
+    /// input's hash when the caller has already encoded it (to store it), so that it is not encoded twice.
+    public static func evaluate(_ input: ComplianceInput, _ context: ComplianceContext, inputSha256: String? = nil) -> FundingDecision {
         let policy = context.policy
         let checks = Checks.run(input, context)
         let score = Score(checks, policy: policy)
@@ -138,13 +139,14 @@ public struct FundingDecision: Codable, Sendable, Equatable {
             construction: Eligibility(blockers(.constructionFunds)), operations: om,
             omCap: om.status == .eligible ? cap.amount : Money(fen: 0), omCapBasis: cap.basis,
             constructionFunds: input.constructionFunds, score: score, checks: checks,
-            inputs: EvaluationInputs(input, context))
+            inputs: EvaluationInputs(input, context, inputSha256: inputSha256))
     }
 }
 
 extension ComplianceInput {
     /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes.
-    public var sha256: String {
-        Hex.string(SHA256.hash(data: (try? CanonicalJSON.encoder.encode(self)) ?? Data()))
-    }
+    public var sha256: String { Self.sha256(of: (try? CanonicalJSON.encoder.encode(self)) ?? Data()) }
+
+    /// The hash of an input's sorted JSON, as `sha256` computes it.
+    public static func sha256(of json: Data) -> String { Hex.string(SHA256.hash(data: json)) }
 }

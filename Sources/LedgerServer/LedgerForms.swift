@@ -23,7 +23,7 @@ struct LedgerForms {
                 return try page(E.self, path: path, title: title, cells: cells, existing: nil, issues: [], context: context)
             }
             router.post("/\(path)/new") { request, context in
-                let cells = try await Self.cells(E.self, from: try await Form(request))
+                let cells = Self.cells(E.self, from: try await Form(request))
                 if E.self == GovUnit.self { try context.require(.manageUnits) } else {
                     try context.require(.editLedger(unit: cells["unitUSCC"] ?? ""))
                 }
@@ -40,7 +40,7 @@ struct LedgerForms {
             router.post("/\(path)/:code/edit") { request, context in
                 let stored = try await find(E.self, context)
                 try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-                var cells = try await Self.cells(E.self, from: try await Form(request))
+                var cells = Self.cells(E.self, from: try await Form(request))
                 // The key and the unit are not edited here: a record keeps its identity and its owner.
                 let current = try RecordText.cells(of: stored.record)
                 for fixed in Self.fixedPaths(E.self) { cells[fixed] = current[fixed] }
@@ -63,7 +63,7 @@ struct LedgerForms {
     }
 
     /// The posted texts by field path (plus the version the form was read at).
-    static func cells<E: StoredEntity>(_ type: E.Type, from form: Form) async throws -> [String: String] {
+    static func cells<E: StoredEntity>(_ type: E.Type, from form: Form) -> [String: String] {
         var cells: [String: String] = [:]
         for field in RecordText.fields(of: E.self) { cells[field.path] = form[field.path] ?? "" }
         cells["_version"] = form["_version"]

@@ -40,10 +40,11 @@ public struct ComplianceService: Sendable {
         }
         let context = try context(asOf: asOf)
         let inputs = try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
-        let decisions = inputs.map { FundingDecision.evaluate($0, context) }
-        let id = try await ledger.recordFunding(decisions, inputs: inputs, fiscalYear: fiscalYear, asOf: asOf,
-                                                policyVersion: context.policy.version)
-        return try await ledger.fundingBatch(id: id)
+        // Each input is encoded once: its hash goes into the decision, its text into the batch.
+        let encoded = try inputs.map { try CanonicalJSON.encoder.encode($0) }
+        let decisions = zip(inputs, encoded).map { FundingDecision.evaluate($0, context, inputSha256: ComplianceInput.sha256(of: $1)) }
+        return try await ledger.recordFunding(decisions, inputs: encoded, fiscalYear: fiscalYear, asOf: asOf,
+                                              policyVersion: context.policy.version)
     }
 
     /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored, with the reviewer's decision when given.

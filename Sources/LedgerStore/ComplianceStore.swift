@@ -126,9 +126,9 @@ extension Ledger {
 
     // MARK: Funding batches
 
-    /// Stores a batch of decisions with their inputs in one transaction; returns its id.
-    public func recordFunding(_ decisions: [FundingDecision], inputs: [ComplianceInput], fiscalYear: Int, asOf: CivilDate,
-                              policyVersion: String) async throws -> Int64 {
+    /// Stores a batch of decisions with their inputs (each input's sorted JSON) in one transaction; returns the batch.
+    public func recordFunding(_ decisions: [FundingDecision], inputs: [Data], fiscalYear: Int, asOf: CivilDate,
+                              policyVersion: String) async throws -> FundingBatch {
         let encoder = CanonicalJSON.encoder
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
@@ -136,15 +136,15 @@ extension Ledger {
             summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
         }
         let rows = try zip(decisions, inputs).map { decision, input in
-            (decision.systemCode, String(decoding: try encoder.encode(input), as: UTF8.self),
-             String(decoding: try encoder.encode(decision), as: UTF8.self))
+            (decision.systemCode, String(decoding: input, as: UTF8.self), String(decoding: try encoder.encode(decision), as: UTF8.self))
         }
         let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
         let actor = Self.currentActor
+        let createdAt = Date().formatted(.iso8601)
         return try await database.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
-                """, arguments: [fiscalYear, asOf.description, policyVersion, Date().formatted(.iso8601), summaryJSON])
+                """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON])
             let batch = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
             for (system, input, result) in rows { try insert.execute(arguments: [batch, system, input, result]) }
@@ -154,7 +154,8 @@ extension Ledger {
             try AuditLog.record(db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
                                 new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion]
                                     .merging(decided) { first, _ in first })
-            return batch
+            return FundingBatch(id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
+                                decisions: decisions)
         }
     }
 
