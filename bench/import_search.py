@@ -86,6 +86,44 @@ def sqlite_reference_product_tables(folder, work):
     return time.perf_counter() - start
 
 
+def rss_mb(pid, field="VmRSS"):
+    """Resident (or, with VmHWM, peak resident) memory of a process in MB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def wrk(url, token, script=None, seconds=10):
+    """Requests per second of `wrk -t2 -c32` against url (None without wrk)."""
+    if not shutil.which("wrk"):
+        return None
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}", url]
+    if script:
+        cmd[1:1] = ["-s", script]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    return None
+
+
+def api_load(port, token, pid):
+    """wrk against a constant route (the ceiling: /healthz, no database), a read (a system) and a write (a waiver
+    appended with its audit entry), with the server's RSS under load."""
+    if not shutil.which("wrk"):
+        print("(API load skipped: apt-get install wrk)")
+        return None
+    base = f"http://127.0.0.1:{port}"
+    write = os.path.join(tempfile.mkdtemp(prefix="ybz-wrk-"), "write.lua")
+    with open(write, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                'wrk.body = \'{"check": "cloud", "reason": "benchmark", "approver": "bench", "expiresOn": "2027-12-31"}\'\n')
+    return {"ceiling": wrk(f"{base}/healthz", token), "read": wrk(f"{base}/api/v1/systems/SYN-000001", token),
+            "write": wrk(f"{base}/api/v1/systems/SYN-000001/waivers", token, script=write),
+            "rss_peak": rss_mb(pid, "VmHWM")}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -93,8 +131,8 @@ def free_port():
 
 
 def api_token(data):
-    """A reviewer account and token on the benchmark database (every API route needs one)."""
-    subprocess.run([YBZ, "user", "add", "bench", "--role", "reviewer", "--data", data], cwd=ROOT, check=True,
+    """An admin account and token on the benchmark database (every API route needs one; the write test grants waivers)."""
+    subprocess.run([YBZ, "user", "add", "bench", "--role", "admin", "--data", data], cwd=ROOT, check=True,
                    input="benchmark-password\n", text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return subprocess.run([YBZ, "token", "create", "bench", "--data", data], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip()
@@ -112,7 +150,8 @@ def search_latencies(data, queries, rounds):
                 break
             except OSError:
                 time.sleep(0.1)
-        samples = {}
+        samples = {"_pid": server.pid, "_port": port, "_token": token}
+        samples["_rss_idle"] = rss_mb(server.pid)
         for query in queries:
             url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode(query)
             times = []
@@ -124,6 +163,7 @@ def search_latencies(data, queries, rounds):
             total = json.loads(body)["total"]
             times.sort()
             samples[json.dumps(query, ensure_ascii=False)] = (total, statistics.median(times), times[int(len(times) * 0.95) - 1])
+        samples["_api"] = api_load(port, token, server.pid)
         return samples
     finally:
         server.terminate()
@@ -134,6 +174,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=100000)
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--json", help="also write the measurements to this file (bench/all.py reads it)")
     args = parser.parse_args()
     if not os.path.exists(YBZ):
         sys.exit("build first: swift build -c release --product ybz")
@@ -155,10 +196,43 @@ def main():
         print(f"sqlite3 .import of the same resource and item rows into plain tables (reference): {reference:.1f} s; ratio {seconds / reference:.2f}x")
         print(f"sqlite3 into the product's tables (JSON body, indexes, FTS5; reference): {product_reference:.1f} s; "
               f"ratio {seconds / product_reference:.2f}x")
+        evaluation = timed([YBZ, "funding", "--data", f"{work}/big", "--year", "2027"], cwd=ROOT)
+        systems = max(1, args.resources // 20)
+        print(f"funding evaluation of {systems:,} systems (stored batch): {evaluation:.1f} s")
         queries = [{"q": "不动产"}, {"q": "不动产登记", "kind": "resource"}, {"q": "社会保障卡", "shareType": "无条件共享"},
                    {"q": "登记", "kind": "resource"}, {"q": "公民身份号码", "kind": "resource", "limit": "20"}]
-        for query, (total, p50, p95) in search_latencies(f"{work}/big", queries, args.rounds).items():
+        samples = search_latencies(f"{work}/big", queries, args.rounds)
+        api = samples.pop("_api")
+        rss_idle = samples.pop("_rss_idle")
+        for key in ("_pid", "_port", "_token"):
+            samples.pop(key)
+        for query, (total, p50, p95) in samples.items():
             print(f"search {query}: {total:,} hits, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        if api:
+            print(f"API (wrk -t2 -c32): ceiling /healthz {api['ceiling']:,.0f} req/s, read a system {api['read']:,.0f} req/s "
+                  f"({api['read'] / api['ceiling']:.0%}), write a waiver {api['write']:,.0f} req/s")
+        print(f"ybz serve RSS: idle {rss_idle:.0f} MB, peak under load {api['rss_peak'] if api else 0:.0f} MB")
+        if args.json:
+            worst = max(p95 for _, (_, _, p95) in samples.items())
+            results = {
+                "import": {"value": round(seconds, 1), "unit": "s", "reference": round(product_reference, 1),
+                           "reference_name": "sqlite3 into the product's tables", "ratio": round(seconds / product_reference, 2),
+                           "target": "<= 2x", "met": seconds / product_reference <= 2,
+                           "detail": f"{args.resources} resources + {items} items; plain-table .import {reference:.1f} s"},
+                "import peak memory": {"value": round(rss or 0), "unit": "MB", "target": "< 300 MB", "met": (rss or 0) < 300},
+                "search p95 (worst query)": {"value": round(worst, 1), "unit": "ms", "target": "< 50 ms", "met": worst < 50},
+                "evaluation": {"value": round(evaluation, 1), "unit": "s", "target": "< 5 s for 50,000 systems",
+                               "met": evaluation * 50000 / systems < 5, "detail": f"{systems} systems"},
+                "serve RSS idle": {"value": round(rss_idle or 0), "unit": "MB"},
+            }
+            if api:
+                results["API read"] = {"value": round(api["read"]), "unit": "req/s", "reference": round(api["ceiling"]),
+                                       "reference_name": "constant route", "ratio": round(api["read"] / api["ceiling"], 2),
+                                       "target": ">= 50% of the ceiling", "met": api["read"] >= api["ceiling"] / 2}
+                results["API write"] = {"value": round(api["write"]), "unit": "req/s"}
+                results["serve RSS under load"] = {"value": round(api["rss_peak"] or 0), "unit": "MB"}
+            with open(args.json, "w") as f:
+                json.dump(results, f, ensure_ascii=False, indent=1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -44,6 +44,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--probes", type=int, default=10000)
     parser.add_argument("--parallel", type=int, default=256)
+    parser.add_argument("--json", help="also write the measurements to this file (bench/all.py reads it)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ybz-sweep-")
     try:
@@ -112,6 +113,13 @@ def main():
         print(f"{'client':<76} {'s':>7} {'probes/s':>9} {'ok':>6} {'vs curl':>8}")
         for name, seconds, ok in results:
             print(f"{name:<76} {seconds:7.2f} {args.probes / seconds:9.0f} {ok:6d} {reference / seconds:7.2f}x")
+        if args.json:
+            best = min(s for n, s, _ in results if n.startswith("ybz probe"))
+            with open(args.json, "w") as f:
+                json.dump({"probe sweep": {"value": round(best, 2), "unit": "s", "reference": round(reference, 2),
+                                           "reference_name": "curl --parallel-max 256 (reuse)", "ratio": round(reference / best, 2),
+                                           "target": ">= 0.8x curl throughput", "met": reference / best >= 0.8,
+                                           "detail": f"{args.probes} signed probes"}}, f, ensure_ascii=False, indent=1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
