@@ -30,10 +30,12 @@ struct AdminPages {
             return Response(status: .seeOther, headers: [.location: "/admin/users"])
         }
         router.post("/admin/users/:name/:action") { _, context in
-            try context.require(.manageUsers)
+            let actor = try context.require(.manageUsers)
             let name = try context.parameters.require("name")
             let action = try context.parameters.require("action")
             guard action == "disable" || action == "enable" else { throw LedgerError(.badRequest, "未知的账号操作“\(action)”") }
+            // An administrator who disabled the own account could not sign in again to undo it.
+            guard !(action == "disable" && name == actor.username) else { throw LedgerError(.conflict, "不能停用自己正在使用的账号") }
             _ = try await ledger.setAccountDisabled(name, action == "disable")
             return Response(status: .seeOther, headers: [.location: "/admin/users"])
         }

@@ -86,6 +86,8 @@ struct WebFormTests {
             #expect(created == .seeOther)
             let (disabled, _) = try await admin.post("/admin/users/clerk/disable", "")
             #expect(disabled == .seeOther)
+            let (own, _) = try await admin.post("/admin/users/admin/disable", "")
+            #expect(own == .conflict)
             let (_, users, _) = try await admin.get("/admin/users")
             #expect(users.contains("clerk") && users.contains("张三") && users.contains("已停用"))
             let (badDate, _) = try await admin.post("/admin/waivers", "systemCode=S-OWN&check=cloud&reason=%E5%BE%85%E8%BF%81%E7%A7%BB&approver=a&expiresOn=2027-13-01")
