@@ -25,7 +25,7 @@ struct CKANRoutes {
     }
 
     func answer(_ action: String, _ request: Request, _ context: LedgerContext) async throws -> Response {
-        let help = "\(Self.base(request))/api/3/action/help_show?name=\(action)"
+        let help = "\(baseURL(of: request))/api/3/action/help_show?name=\(action)"
         do {
             try context.require(.read)
             let parameters = try await Parameters(request)
@@ -45,8 +45,6 @@ struct CKANRoutes {
             return try JSON.response(body, status: error.kind == .notFound ? .notFound : .conflict)
         }
     }
-
-    static func base(_ request: Request) -> String { "http://\(request.head.authority ?? "localhost")" }
 
     // MARK: Actions
 
@@ -125,7 +123,7 @@ struct CKANRoutes {
 
     func status(_ request: Request) -> JSONValue {
         .object(["ckan_version": .string(Self.version), "site_title": .string("滕州市政务信息资源目录（一本账）"),
-                 "site_url": .string(Self.base(request)), "site_description": .string("滕政办发〔2025〕8号 数字资源“一本账”"),
+                 "site_url": .string(baseURL(of: request)), "site_description": .string("滕政办发〔2025〕8号 数字资源“一本账”"),
                  "locale_default": .string("zh_Hans_CN"), "extensions": .array([])])
     }
 

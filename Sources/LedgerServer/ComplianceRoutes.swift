@@ -144,15 +144,3 @@ private func id(_ context: LedgerContext, _ name: String, _ label: String) throw
     guard let value = Int64(try context.parameters.require(name)) else { throw LedgerError(.badRequest, "\(label)编号应为整数") }
     return value
 }
-
-/// A text response; with a file name it downloads as an attachment.
-/// A file to save: text (CSV, HTML) or bytes (a workbook).
-func download(_ text: String, type: String, name: String?) -> Response {
-    download(Data(text.utf8), type: type, name: name)
-}
-
-func download(_ bytes: Data, type: String, name: String?) -> Response {
-    var headers: HTTPFields = [.contentType: type]
-    if let name { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
-    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-}

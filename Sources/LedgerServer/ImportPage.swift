@@ -32,8 +32,8 @@ struct ImportPage {
         router.post("/import/:id/commit") { _, context in
             let unit = try allowedUnit(context)
             let id = try context.parameters.require("id")
-            try checkOwner(id, context)
-            let report = try await Importer(ledger: ledger).run(files: try uploadedFiles(id), dryRun: false, unit: unit)
+            let files = try ownedFiles(id, context)
+            let report = try await Importer(ledger: ledger).run(files: files, dryRun: false, unit: unit)
             if report.committed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
             return page(title: "导入结果", body: result(report, id: id, context), context, status: report.committed ? .ok : .unprocessableContent)
         }
@@ -77,12 +77,13 @@ struct ImportPage {
         return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// Only the user who uploaded may confirm the import.
-    func checkOwner(_ id: String, _ context: LedgerContext) throws {
+    /// The files of upload `id`; only the user who uploaded may confirm the import.
+    func ownedFiles(_ id: String, _ context: LedgerContext) throws -> [URL] {
         let actor = try context.require(.read)
-        _ = try uploadedFiles(id)
+        let files = try uploadedFiles(id)
         let owner = (try? String(contentsOf: folder.appendingPathComponent(id).appendingPathComponent("owner"), encoding: .utf8)) ?? ""
         guard owner == actor.username else { throw LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
+        return files
     }
 
     // MARK: Pages

@@ -79,7 +79,7 @@ struct WebRoutes {
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
             router.get(RouterPath(path)) { request, context in
                 try context.require(.read)
-                let base = CKANRoutes.base(request)
+                let base = baseURL(of: request)
                 let data = path.hasSuffix(".ttl") ? Data(try await DCAT.turtle(ledger: ledger, base: base).utf8)
                     : try await DCAT.jsonLD(ledger: ledger, base: base)
                 return download(data, type: type, name: nil)

@@ -103,7 +103,7 @@ enum AuditLog {
         func text(_ value: JSONValue?) -> String? {
             guard let value, value != .null else { return nil }
             if case .string(let string) = value { return string }
-            return String(decoding: value.data, as: UTF8.self)
+            return value.canonicalText  // keys in order: the same value always reads the same
         }
         return [FieldChange(field: path, old: text(old), new: text(new))]
     }

@@ -22,11 +22,12 @@ public enum DCAT {
         var catalog = RDFNode(id: "\(base)/catalog", types: ["dcat:Catalog"])
         catalog.add("dct:title", .literal("滕州市政务信息资源目录", language: "zh"))
         catalog.add("dct:description", .literal("数字资源“一本账”的政务信息资源目录（滕政办发〔2025〕8号，发改高技〔2017〕1272号）", language: "zh"))
-        let resources = try await Exporter(ledger: ledger, scope: scope).records(CatalogResource.self)
+        let exporter = Exporter(ledger: ledger, scope: scope)
+        let resources = try await exporter.records(CatalogResource.self)
         var units: [String: GovUnit] = [:]
-        for unit in try await Exporter(ledger: ledger, scope: scope).records(GovUnit.self) { units[unit.uscc] = unit }
+        for unit in try await exporter.records(GovUnit.self) { units[unit.uscc] = unit }
         var systemUnits: [String: String] = [:]
-        for system in try await Exporter(ledger: ledger, scope: scope).records(InfoSystem.self) { systemUnits[system.code] = system.unitUSCC }
+        for system in try await exporter.records(InfoSystem.self) { systemUnits[system.code] = system.unitUSCC }
         for resource in resources {
             let unit = systemUnits[resource.systemCode].flatMap { units[$0] }
             catalog.add("dcat:dataset", .node(dataset(resource, unit: unit, base: base)))

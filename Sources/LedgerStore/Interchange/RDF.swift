@@ -98,27 +98,13 @@ enum RDFWriter {
         switch term {
         case .iri(let iri): return "<\(iri)>"
         case .literal(let text, let language, let datatype):
-            return "\"\(escape(text))\"" + (language.map { "@\($0)" } ?? "") + (datatype.map { "^^\($0)" } ?? "")
+            // A JSON string is a valid Turtle string literal: the same escapes, control characters as \u00XX.
+            return JSONValue.string(text).canonicalText + (language.map { "@\($0)" } ?? "") + (datatype.map { "^^\($0)" } ?? "")
         case .node(let node) where node.id != nil:
             topLevel.append(node)
             return "<\(node.id!)>"
         case .node(let node):
             return "[" + body(node, indent: indent + "    ", topLevel: &topLevel) + "\n\(indent)]"
         }
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
