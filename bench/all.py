@@ -6,7 +6,7 @@ shows; `--save` replaces that file with this run.
 
     swift build -c release --product ybz
     apt-get install -y wrk sqlite3          # wrk for the API figures
-    python3 bench/all.py [--resources 100000] [--probes 10000] [--save]
+    python3 bench/all.py [--scale city|county|province] [--files DIR] [--probes 10000] [--save]
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -23,11 +23,12 @@ def run(script, *args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--resources", type=int, default=100000)
+    parser.add_argument("--scale", default="city", choices=["county", "city", "province"])
+    parser.add_argument("--files", help="a folder scripts/generate_demo.py already wrote for this scale")
     parser.add_argument("--probes", type=int, default=10000)
     parser.add_argument("--save", action="store_true", help="write this run to bench/results.json")
     args = parser.parse_args()
-    results = run("import_search.py", "--resources", str(args.resources), "--rounds", "30")
+    results = run("import_search.py", "--scale", args.scale, "--rounds", "30", *(["--files", args.files] if args.files else []))
     results.update(run("probe_sweep.py", "--probes", str(args.probes)))
     previous = json.load(open(RESULTS))["results"] if os.path.exists(RESULTS) else {}
     print()
@@ -41,7 +42,7 @@ def main():
         machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
         cpus = os.cpu_count()
         with open(RESULTS, "w") as f:
-            json.dump({"machine": f"{machine}, {cpus} CPUs", "resources": args.resources, "probes": args.probes, "results": results},
+            json.dump({"machine": f"{machine}, {cpus} CPUs", "scale": args.scale, "probes": args.probes, "results": results},
                       f, ensure_ascii=False, indent=1)
         print(f"saved to {RESULTS}")
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Measures ledger import and search on demand (never in CI): the demo ledger and a generated CSV ledger of
-N resources (20 data items each) are imported with the release binary, timed against the sqlite3 shell's
-plain `.import` of the same CSV rows (the no-validation reference, measured in the same run); then the server
-is started on the imported database and Chinese search latency is sampled over loopback.
+"""Measures ledger import, search, evaluation and the API on demand (never in CI): the demo ledger and a generated
+CSV ledger of a scale (scripts/generate_demo.py --scale county|city|province) are imported with the release binary,
+timed against the sqlite3 shell putting the same resource and item rows into plain tables and into the product's
+own tables (the no-validation references, measured in the same run); then funding is evaluated for every system,
+the server is started on the imported database, Chinese search latency is sampled over loopback and wrk loads the API.
 
     swift build -c release --product ybz
-    python3 bench/import_search.py --resources 100000
+    python3 bench/import_search.py --scale city [--files DIR]   # DIR: generated files to reuse
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import argparse, csv, itertools, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 YBZ = os.path.join(ROOT, ".build", "release", "ybz")
@@ -37,12 +38,30 @@ def peak_rss_mb(cmd):
     return elapsed, None
 
 
+def count_rows(path):
+    """Data rows of a CSV file (its lines less the header; generated cells hold no line breaks)."""
+    with open(path, "rb") as f:
+        return sum(1 for _ in f) - 1
+
+
+def header(path):
+    """The column headers of a generated CSV file."""
+    with open(path, encoding="utf-8-sig") as f:
+        return next(csv.reader(f))
+
+
+def plain_columns(path):
+    """c1, c2, … for each column of a CSV file (the reference tables take the rows by position)."""
+    return [f"c{i}" for i in range(1, len(header(path)) + 1)]
+
+
 def sqlite_reference(folder, work):
     """The sqlite3 shell importing the same CSV rows into plain tables (no validation, no index but keys)."""
     db = os.path.join(work, "reference.sqlite")
+    resource_columns = plain_columns(f"{folder}/resources.csv")
     script = "\n".join([
         "PRAGMA journal_mode=WAL;",
-        "CREATE TABLE resource(code TEXT PRIMARY KEY, name, system, summary, format, share_type, share_condition, share_method, update_cycle, records);",
+        f"CREATE TABLE resource({resource_columns[0]} TEXT PRIMARY KEY, {', '.join(resource_columns[1:])});",
         "CREATE TABLE data_item(resource TEXT, seq INTEGER, name, type, length, PRIMARY KEY(resource, seq)) WITHOUT ROWID;",
         ".mode csv",
         f".import --skip 1 {folder}/resources.csv resource",
@@ -58,21 +77,26 @@ def sqlite_reference_product_tables(folder, work):
     staging tables, then INSERT … SELECT into `resource` (with its JSON body and indexes), `data_item` and the FTS5
     trigram index — the practical limit for this schema. Units and systems are loaded first with ybz (untimed)."""
     data = os.path.join(work, "reference-product")
-    subprocess.run([YBZ, "import", "--data", data, f"{folder}/units.csv", f"{folder}/systems.csv"], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run([YBZ, "import", "--data", data] + [f"{folder}/{kind}.csv" for kind in ("units", "projects", "systems")],
+                   cwd=ROOT, check=True, capture_output=True)
+    # The generated resources.csv columns by name (scripts/generate_demo.py COLUMNS), the rest kept as c<N>.
+    names = {"信息资源代码": "code", "信息资源名称": "name", "来源系统编号": "system", "信息资源摘要": "summary",
+             "信息资源格式": "format", "共享类型": "share_type", "共享条件": "share_condition", "共享方式": "share_method",
+             "更新周期": "update_cycle", "结构化记录总数": "records", "目录状态": "state"}
+    r_columns = [names.get(h, f"c{i}") for i, h in enumerate(header(f"{folder}/resources.csv"))]
     script = "\n".join([
         "PRAGMA foreign_keys=ON;",
-        "CREATE TEMP TABLE r_in(code, name, system, summary, format, share_type, share_condition, share_method, update_cycle, records);",
+        f"CREATE TEMP TABLE r_in({', '.join(r_columns)});",
         "CREATE TEMP TABLE d_in(resource, seq, name, type, length);",
         ".mode csv",
         f".import --skip 1 {folder}/resources.csv r_in",
         f".import --skip 1 {folder}/data-items.csv d_in",
         "BEGIN;",
         "INSERT INTO resource (key, name, system_key, unit_key, share_type, update_cycle, state, body, version, updated_at)"
-        " SELECT r.code, r.name, r.system, s.unit_key, r.share_type, r.update_cycle, '待提交',"
+        " SELECT r.code, r.name, r.system, s.unit_key, r.share_type, r.update_cycle, r.state,"
         " json_object('code', r.code, 'name', r.name, 'systemCode', r.system, 'summary', r.summary, 'format', r.format,"
         " 'shareType', r.share_type, 'shareCondition', nullif(r.share_condition, ''), 'shareMethod', nullif(r.share_method, ''),"
-        " 'updateCycle', r.update_cycle, 'records', cast(r.records AS INTEGER), 'state', '待提交', 'items', json('[]'),"
+        " 'updateCycle', r.update_cycle, 'records', cast(r.records AS INTEGER), 'state', r.state, 'items', json('[]'),"
         " 'openToPublic', json('false'), 'relatedCodes', json('[]')), 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
         " FROM r_in r JOIN system s ON s.key = r.system;",
         "INSERT INTO data_item (resource_id, seq, name, type, length)"
@@ -108,7 +132,7 @@ def wrk(url, token, script=None, seconds=10):
     return None
 
 
-def api_load(port, token, pid):
+def api_load(port, token, pid, system):
     """wrk against a constant route (the ceiling: /healthz, no database), a read (a system) and a write (a waiver
     appended with its audit entry), with the server's RSS under load."""
     if not shutil.which("wrk"):
@@ -119,8 +143,8 @@ def api_load(port, token, pid):
     with open(write, "w") as f:
         f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                 'wrk.body = \'{"check": "cloud", "reason": "benchmark", "approver": "bench", "expiresOn": "2027-12-31"}\'\n')
-    return {"ceiling": wrk(f"{base}/healthz", token), "read": wrk(f"{base}/api/v1/systems/SYN-000001", token),
-            "write": wrk(f"{base}/api/v1/systems/SYN-000001/waivers", token, script=write),
+    return {"ceiling": wrk(f"{base}/healthz", token), "read": wrk(f"{base}/api/v1/systems/{system}", token),
+            "write": wrk(f"{base}/api/v1/systems/{system}/waivers", token, script=write),
             "rss_peak": rss_mb(pid, "VmHWM")}
 
 
@@ -138,7 +162,7 @@ def api_token(data):
                           capture_output=True, text=True).stdout.strip()
 
 
-def search_latencies(data, queries, rounds):
+def search_latencies(data, queries, rounds, system):
     token = api_token(data)
     port = free_port()
     server = subprocess.Popen([YBZ, "serve", "--data", data, "--port", str(port)], cwd=ROOT,
@@ -163,7 +187,7 @@ def search_latencies(data, queries, rounds):
             total = json.loads(body)["total"]
             times.sort()
             samples[json.dumps(query, ensure_ascii=False)] = (total, statistics.median(times), times[int(len(times) * 0.95) - 1])
-        samples["_api"] = api_load(port, token, server.pid)
+        samples["_api"] = api_load(port, token, server.pid, system)
         return samples
     finally:
         server.terminate()
@@ -172,7 +196,8 @@ def search_latencies(data, queries, rounds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--resources", type=int, default=100000)
+    parser.add_argument("--scale", default="city", choices=["county", "city", "province"])
+    parser.add_argument("--files", help="a folder the generator already wrote for this scale (else generated anew)")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--json", help="also write the measurements to this file (bench/all.py reads it)")
     args = parser.parse_args()
@@ -181,27 +206,29 @@ def main():
     work = tempfile.mkdtemp(prefix="ybz-bench-")
     try:
         demo = timed([YBZ, "import", "--data", f"{work}/demo", os.path.join(ROOT, "catalog/demo/tengzhou-demo.json")], cwd=ROOT)
-        folder = f"{work}/csv"
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts/generate_demo.py"), "--scale-resources",
-                        str(args.resources), "--out", folder], check=True)
-        files = [f"{folder}/{name}.csv" for name in ("units", "systems", "resources", "data-items")]
+        folder = args.files or f"{work}/csv"
+        if not args.files:
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts/generate_demo.py"), "--scale", args.scale,
+                            "--out", folder], check=True)
+        files = [f"{folder}/{name}.csv" for name in ("units", "projects", "systems", "resources", "data-items")]
+        resources, items, systems = (count_rows(f"{folder}/{kind}.csv") for kind in ("resources", "data-items", "systems"))
+        with open(f"{folder}/systems.csv", encoding="utf-8-sig") as f:
+            first_system = list(itertools.islice(csv.reader(f), 2))[1][0]
         size_mb = sum(os.path.getsize(f) for f in files) / 1e6
         seconds, rss = peak_rss_mb([YBZ, "import", "--data", f"{work}/big"] + files)
         reference = sqlite_reference(folder, work)
         product_reference = sqlite_reference_product_tables(folder, work)
-        items = args.resources * 20
         print(f"demo ledger import (758 rows, 7,620 items): {demo:.2f} s")
-        print(f"{args.resources:,} resources + {items:,} items ({size_mb:.0f} MB CSV): {seconds:.1f} s "
-              f"= {args.resources / seconds:,.0f} resources/s, {items / seconds:,.0f} items/s; peak RSS {rss or 0:.0f} MB")
+        print(f"{resources:,} resources + {items:,} items ({size_mb:.0f} MB CSV): {seconds:.1f} s "
+              f"= {resources / seconds:,.0f} resources/s, {items / seconds:,.0f} items/s; peak RSS {rss or 0:.0f} MB")
         print(f"sqlite3 .import of the same resource and item rows into plain tables (reference): {reference:.1f} s; ratio {seconds / reference:.2f}x")
         print(f"sqlite3 into the product's tables (JSON body, indexes, FTS5; reference): {product_reference:.1f} s; "
               f"ratio {seconds / product_reference:.2f}x")
         evaluation = timed([YBZ, "funding", "--data", f"{work}/big", "--year", "2027"], cwd=ROOT)
-        systems = max(1, args.resources // 20)
         print(f"funding evaluation of {systems:,} systems (stored batch): {evaluation:.1f} s")
         queries = [{"q": "不动产"}, {"q": "不动产登记", "kind": "resource"}, {"q": "社会保障卡", "shareType": "无条件共享"},
                    {"q": "登记", "kind": "resource"}, {"q": "公民身份号码", "kind": "resource", "limit": "20"}]
-        samples = search_latencies(f"{work}/big", queries, args.rounds)
+        samples = search_latencies(f"{work}/big", queries, args.rounds, first_system)
         api = samples.pop("_api")
         rss_idle = samples.pop("_rss_idle")
         for key in ("_pid", "_port", "_token"):
@@ -218,7 +245,7 @@ def main():
                 "import": {"value": round(seconds, 1), "unit": "s", "reference": round(product_reference, 1),
                            "reference_name": "sqlite3 into the product's tables", "ratio": round(seconds / product_reference, 2),
                            "target": "<= 2x", "met": seconds / product_reference <= 2,
-                           "detail": f"{args.resources} resources + {items} items; plain-table .import {reference:.1f} s"},
+                           "detail": f"{resources} resources + {items} items; plain-table .import {reference:.1f} s"},
                 "import peak memory": {"value": round(rss or 0), "unit": "MB", "target": "< 300 MB", "met": (rss or 0) < 300},
                 "search p95 (worst query)": {"value": round(worst, 1), "unit": "ms", "target": "< 50 ms", "met": worst < 50},
                 "evaluation": {"value": round(evaluation, 1), "unit": "s", "target": "< 5 s for 50,000 systems",

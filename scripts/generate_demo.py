@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""Generates the 滕州 demo ledger (catalog/demo/tengzhou-demo.json) and, with --scale-resources N,
-a larger synthetic ledger as CSV files for import measurements. Deterministic for a seed.
+"""Generates the 滕州 demo ledger (catalog/demo/tengzhou-demo.json with its simulator scenario) and, with
+--scale, a generated ledger the size of a county, a city or a province (design.md §6) as import files with a
+matching simulator scenario. Deterministic for a seed.
 
-    python3 scripts/generate_demo.py                          # writes catalog/demo/tengzhou-demo.json
-    python3 scripts/generate_demo.py --scale-resources 100000 --out /tmp/ybz-100k   # CSV folder
+    python3 scripts/generate_demo.py                                    # the demo ledger and scenario
+    python3 scripts/generate_demo.py --scale city --seed 7 --out /tmp/ybz-city
+        # units.csv projects.csv systems.csv resources.csv data-items.csv scenario.json
+    ybz import /tmp/ybz-city/*.csv && ybz simulate --scenario /tmp/ybz-city/scenario.json
+
+Scales: county 500 systems / 20,000 resources; city (枣庄, 6 counties) 5,000 / 100,000; province (山东,
+136 counties) 50,000 / 1,000,000; about 20 data items per resource.
 """
-import argparse, csv, datetime, json, os, random
+import argparse, csv, datetime, json, os, random, sys
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 DIVISION = "370481"  # 滕州市
 
 
-def uscc(rng, kind_digit):
-    """A valid 统一社会信用代码 (GB 32100-2015) for a Tengzhou organ (11…) or institution (12…)."""
-    body = "1" + kind_digit + DIVISION + "".join(rng.choice("0123456789") for _ in range(8)) + rng.choice(CHARSET[:10])
+def uscc(rng, kind_digit, division=DIVISION):
+    """A valid 统一社会信用代码 (GB 32100-2015) for an organ (11…) or institution (12…) of a division."""
+    body = "1" + kind_digit + division + "".join(rng.choice("0123456789") for _ in range(8)) + rng.choice(CHARSET[:10])
     total = sum(CHARSET.index(c) * w for c, w in zip(body, WEIGHTS))
     return body + CHARSET[(31 - total % 31) % 31]
 
@@ -131,101 +137,153 @@ def build(rng):
     sequence = {}
     for index, (name, owner, categories, subjects) in enumerate(specs, start=1):
         unit, dept = unit_by_name[owner]
-        year = rng.choice([2020, 2021, 2022, 2023, 2024])
-        amount_yuan = rng.choice([380000, 650000, 980000, 1200000, 1850000, 2600000, 4200000])
-        contract = date(year, rng.randint(3, 6), rng.randint(1, 28))
-        trial_start = add_months(contract, 6)
-        trial_end = add_months(trial_start, rng.choice([1, 2, 3]))
-        accepted = add_months(trial_end, 2)
-        # How well the unit keeps the rules: good systems should come out eligible for O&M funds, poor ones not.
-        quality = rng.choices(["good", "fair", "poor"], [4, 4, 2])[0]
-        status = "运行" if quality == "good" else rng.choices(["运行", "试运行", "建设中", "停用"], [30, 4, 3, 3])[0]
-        m = {"demandFiled": date(year - 1, 9, 15), "demandReviewed": date(year - 1, 10, 20),
-             "projectFiled": date(year - 1, 11, 10), "jointReviewed": date(year - 1, 12, 5),
-             "approved": date(year, 1, 15), "contractSigned": contract,
-             "procurementFiled": add_days(contract, rng.choice([3, 20]) if quality == "poor" else 3)}
-        if status != "建设中":
-            m.update({"initialAccepted": add_months(contract, 5), "trialStarted": trial_start, "trialEnded": trial_end})
-        if status in ("运行", "停用"):
-            m.update({"acceptanceApplied": add_months(trial_end, 1), "completionAccepted": accepted,
-                      "acceptanceFiled": add_days(accepted, 5)})
-        project = {"code": f"TZXM-{year}-{index:03d}", "name": name.replace("滕州市", "滕州市") + "建设项目",
-                   "unitUSCC": unit["uscc"], "category": "建设", "fundingSource": rng.choices(["财政预算", "上级扶持", "自筹"], [8, 1, 1])[0],
-                   "approvedAmount": f"{amount_yuan}.00", "preAssessmentReport": amount_yuan > 1000000,
-                   "milestones": m, "changes": []}
-        # 绩效评价 12-24 months after going live (Art. 20): good units evaluate on time; fair ones mostly.
-        if "completionAccepted" in m and add_months(accepted, 14) < AS_OF and (
-                quality == "good" or (quality == "fair" and rng.random() < 0.7)):
-            m["performanceEvaluated"] = add_months(accepted, 14)
-            project["performanceResult"] = "合格" if quality == "good" or rng.random() < 0.7 else "不合格"
-            if project["performanceResult"] == "不合格":
-                project["performanceRectified"] = rng.random() < 0.5
-        if rng.random() < 0.2:
-            delta = amount_yuan * rng.choice([5, 10, 20]) // 100
-            project["changes"].append({"date": add_months(contract, 3), "description": "调整建设内容，增加数据接口模块",
-                                       "amountDelta": f"{delta}.00", "filed": rng.random() < 0.8,
-                                       "reReviewed": delta * 100 > amount_yuan * 15 and rng.random() < 0.6})
-        projects.append(project)
-        project_codes = [project["code"]]
-        # An O&M request for 2027 once the three free years (Art. 21) are over by then, near the 10 % cap.
-        if "completionAccepted" in m and add_months(accepted, 36) <= date(2027, 12, 31) and rng.random() < 0.7:
-            share = rng.choice([6, 8, 10, 12])
-            om = {"code": f"TZYW-2027-{index:03d}", "name": name + "2027年度运维项目", "unitUSCC": unit["uscc"],
-                  "category": "运维", "fundingSource": "财政预算", "approvedAmount": f"{amount_yuan * share // 100}.00",
-                  "fiscalYear": 2027, "preAssessmentReport": False,
-                  "milestones": {"demandFiled": date(2026, 8, 10), "projectFiled": date(2026, 9, 15)}, "changes": []}
-            projects.append(om)
-            project_codes.append(om["code"])
-
-        code = f"TZ-SYS-{index:03d}"
-        integrated = 1.0 if quality == "good" else rng.random()
-        platform = {"aishandongItems": [], "citybrainFeeds": []}
-        if integrated > 0.15:
-            platform["sharingOrgCode"] = f"TZGX{index:04d}"
-            if "数字机关类" in categories:
-                platform["shandongtongAppId"] = f"sdt-app-{index:04d}"
-            platform["countyNodeId"] = f"XJJD-370481-{index:04d}"
-        if integrated > 0.3:
-            if "政务服务类" in categories:
-                platform["aishandongItems"] = [f"37048100{index:02d}{k:03d}" for k in range(1, rng.randint(2, 5))]
-            if "辅助决策类" in categories:
-                platform["citybrainFeeds"] = [f"cb-feed-{index:03d}-{k}" for k in range(1, rng.randint(2, 4))]
-        crypto = {"good": rng.choice(["通过", "通过", "基本符合"]), "poor": rng.choice(["不通过", "未开展"]),
-                  "fair": rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]}[quality]
-        recent = quality == "good" or (quality == "fair" and rng.random() < 0.6)
-        system = {
-            "code": code, "name": name, "unitUSCC": unit["uscc"], "projectCodes": project_codes,
-            "status": status, "appCategories": categories, "summary": f"{name}，支撑{owner}相关业务办理与数据共享。",
-            "deployment": {"govCloud": quality == "good" or rng.random() < 0.85, "cloudNative": rng.random() < 0.4},
-            "networks": rng.choice([["政务外网"], ["政务外网", "互联网"], ["政务内网"]]),
-            "security": {"mlpsLevel": rng.choice([2, 2, 3]),
-                         "mlpsAssessedOn": date(2026, rng.randint(1, 9), 10) if recent else date(rng.choice([2023, 2024]), rng.randint(1, 12), 10),
-                         "classifiedProtection": False, "cryptoResult": crypto,
-                         "openMajorHazards": 0 if quality == "good" else rng.choices([0, 1], [8, 2])[0]},
-            "xinchuang": {"good": rng.choice(["已建成", "已适配"]), "poor": rng.choice(["适配中", "未适配"]),
-                          "fair": rng.choice(["已建成", "已适配", "适配中", "未适配"])}[quality],
-            "cloudResources": {"allocatedVCPU": 16, "usedVCPU": rng.randint(2, 16), "allocatedMemoryGB": 64,
-                               "usedMemoryGB": rng.randint(8, 64), "allocatedStorageGB": 2000, "usedStorageGB": rng.randint(100, 2000)},
-            "platformIds": platform,
-            "materials": ["项目建设方案", "采购合同", "采购备案材料"] + (["初验报告", "试运行报告"] if "trialEnded" in m else [])
-                         + (["竣工验收申请", "政务信息资源目录"] if "completionAccepted" in m else []),
-            "ledgerUpdatedOn": date(2026, rng.randint(6, 10), rng.randint(1, 28)) if quality == "good"
-                               else date(rng.choice([2024, 2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
-        }
-        if quality == "good" and rng.random() < 0.4:
-            del system["security"]["cryptoResult"]  # the 密评 is done but not yet entered: evidence is pending
-        elif crypto != "未开展":
-            system["security"]["cryptoAssessedOn"] = (date(2026, rng.randint(1, 9), 20) if recent
-                                                      else date(rng.choice([2024, 2025]), rng.randint(1, 9), 20))
-        if "completionAccepted" in m:
-            system["wentLiveOn"] = accepted
+        made_projects, system, made_resources = make_system(rng, DemoIds(index), name, owner, unit, dept, categories,
+                                                            subjects, sequence, lambda: rng.randint(12, 20))
+        projects += made_projects
         systems.append(system)
-        resources += make_resources(rng, system, dept, subjects, sequence, count=rng.randint(12, 20), tidy=quality == "good")
-        QUALITY[code] = quality
+        resources += made_resources
     return units, projects, systems, resources
 
 
-def make_resources(rng, system, dept, subjects, sequence, count, tidy):
+class DemoIds:
+    """Codes and platform ids of the demo's system number `index` (滕州 only)."""
+    def __init__(self, index):
+        self.index = index
+
+    def project(self, year):
+        return f"TZXM-{year}-{self.index:03d}"
+
+    def om_project(self):
+        return f"TZYW-2027-{self.index:03d}"
+
+    def system(self):
+        return f"TZ-SYS-{self.index:03d}"
+
+    def platform(self, name, k=0):
+        i = self.index
+        return {"sharing": f"TZGX{i:04d}", "app": f"sdt-app-{i:04d}", "node": f"XJJD-370481-{i:04d}",
+                "item": f"37048100{i:02d}{k:03d}", "feed": f"cb-feed-{i:03d}-{k}"}[name]
+
+
+class ScaleIds:
+    """Codes and platform ids of system number `index` of the county `division` in a generated ledger."""
+    def __init__(self, division, index):
+        self.division, self.index = division, index
+
+    def project(self, year):
+        return f"XM-{self.division}-{year}-{self.index:04d}"
+
+    def om_project(self):
+        return f"YW-{self.division}-2027-{self.index:04d}"
+
+    def system(self):
+        return f"SYS-{self.division}-{self.index:04d}"
+
+    def platform(self, name, k=0):
+        d, i = self.division, self.index
+        return {"sharing": f"GX{d}{i:04d}", "app": f"sdt-{d}-{i:04d}", "node": f"XJJD-{d}-{i:04d}",
+                "item": f"{d}{i:05d}{k:03d}", "feed": f"cb-{d}-{i:04d}-{k}"}[name]
+
+
+def make_system(rng, ids, name, owner, unit, dept, categories, subjects, sequence, resource_count, item_range=(5, 20)):
+    """One system with its construction project (and an O&M request when due) and its catalog resources, of a
+    quality tier (good, fair, poor) that the dates, security results and platform integration follow.
+    `resource_count()` is drawn after the system, so the demo's sequence of random numbers stays as it was."""
+    projects = []
+    year = rng.choice([2020, 2021, 2022, 2023, 2024])
+    amount_yuan = rng.choice([380000, 650000, 980000, 1200000, 1850000, 2600000, 4200000])
+    contract = date(year, rng.randint(3, 6), rng.randint(1, 28))
+    trial_start = add_months(contract, 6)
+    trial_end = add_months(trial_start, rng.choice([1, 2, 3]))
+    accepted = add_months(trial_end, 2)
+    # How well the unit keeps the rules: good systems should come out eligible for O&M funds, poor ones not.
+    quality = rng.choices(["good", "fair", "poor"], [4, 4, 2])[0]
+    status = "运行" if quality == "good" else rng.choices(["运行", "试运行", "建设中", "停用"], [30, 4, 3, 3])[0]
+    m = {"demandFiled": date(year - 1, 9, 15), "demandReviewed": date(year - 1, 10, 20),
+         "projectFiled": date(year - 1, 11, 10), "jointReviewed": date(year - 1, 12, 5),
+         "approved": date(year, 1, 15), "contractSigned": contract,
+         "procurementFiled": add_days(contract, rng.choice([3, 20]) if quality == "poor" else 3)}
+    if status != "建设中":
+        m.update({"initialAccepted": add_months(contract, 5), "trialStarted": trial_start, "trialEnded": trial_end})
+    if status in ("运行", "停用"):
+        m.update({"acceptanceApplied": add_months(trial_end, 1), "completionAccepted": accepted,
+                  "acceptanceFiled": add_days(accepted, 5)})
+    project = {"code": ids.project(year), "name": name + "建设项目",
+               "unitUSCC": unit["uscc"], "category": "建设", "fundingSource": rng.choices(["财政预算", "上级扶持", "自筹"], [8, 1, 1])[0],
+               "approvedAmount": f"{amount_yuan}.00", "preAssessmentReport": amount_yuan > 1000000,
+               "milestones": m, "changes": []}
+    # 绩效评价 12-24 months after going live (Art. 20): good units evaluate on time; fair ones mostly.
+    if "completionAccepted" in m and add_months(accepted, 14) < AS_OF and (
+            quality == "good" or (quality == "fair" and rng.random() < 0.7)):
+        m["performanceEvaluated"] = add_months(accepted, 14)
+        project["performanceResult"] = "合格" if quality == "good" or rng.random() < 0.7 else "不合格"
+        if project["performanceResult"] == "不合格":
+            project["performanceRectified"] = rng.random() < 0.5
+    if rng.random() < 0.2:
+        delta = amount_yuan * rng.choice([5, 10, 20]) // 100
+        project["changes"].append({"date": add_months(contract, 3), "description": "调整建设内容，增加数据接口模块",
+                                   "amountDelta": f"{delta}.00", "filed": rng.random() < 0.8,
+                                   "reReviewed": delta * 100 > amount_yuan * 15 and rng.random() < 0.6})
+    projects.append(project)
+    project_codes = [project["code"]]
+    # An O&M request for 2027 once the three free years (Art. 21) are over by then, near the 10 % cap.
+    if "completionAccepted" in m and add_months(accepted, 36) <= date(2027, 12, 31) and rng.random() < 0.7:
+        share = rng.choice([6, 8, 10, 12])
+        om = {"code": ids.om_project(), "name": name + "2027年度运维项目", "unitUSCC": unit["uscc"],
+              "category": "运维", "fundingSource": "财政预算", "approvedAmount": f"{amount_yuan * share // 100}.00",
+              "fiscalYear": 2027, "preAssessmentReport": False,
+              "milestones": {"demandFiled": date(2026, 8, 10), "projectFiled": date(2026, 9, 15)}, "changes": []}
+        projects.append(om)
+        project_codes.append(om["code"])
+
+    code = ids.system()
+    integrated = 1.0 if quality == "good" else rng.random()
+    platform = {"aishandongItems": [], "citybrainFeeds": []}
+    if integrated > 0.15:
+        platform["sharingOrgCode"] = ids.platform("sharing")
+        if "数字机关类" in categories:
+            platform["shandongtongAppId"] = ids.platform("app")
+        platform["countyNodeId"] = ids.platform("node")
+    if integrated > 0.3:
+        if "政务服务类" in categories:
+            platform["aishandongItems"] = [ids.platform("item", k) for k in range(1, rng.randint(2, 5))]
+        if "辅助决策类" in categories:
+            platform["citybrainFeeds"] = [ids.platform("feed", k) for k in range(1, rng.randint(2, 4))]
+    crypto = {"good": rng.choice(["通过", "通过", "基本符合"]), "poor": rng.choice(["不通过", "未开展"]),
+              "fair": rng.choices(["通过", "基本符合", "不通过", "未开展"], [5, 2, 1, 2])[0]}[quality]
+    recent = quality == "good" or (quality == "fair" and rng.random() < 0.6)
+    system = {
+        "code": code, "name": name, "unitUSCC": unit["uscc"], "projectCodes": project_codes,
+        "status": status, "appCategories": categories, "summary": f"{name}，支撑{owner}相关业务办理与数据共享。",
+        "deployment": {"govCloud": quality == "good" or rng.random() < 0.85, "cloudNative": rng.random() < 0.4},
+        "networks": rng.choice([["政务外网"], ["政务外网", "互联网"], ["政务内网"]]),
+        "security": {"mlpsLevel": rng.choice([2, 2, 3]),
+                     "mlpsAssessedOn": date(2026, rng.randint(1, 9), 10) if recent else date(rng.choice([2023, 2024]), rng.randint(1, 12), 10),
+                     "classifiedProtection": False, "cryptoResult": crypto,
+                     "openMajorHazards": 0 if quality == "good" else rng.choices([0, 1], [8, 2])[0]},
+        "xinchuang": {"good": rng.choice(["已建成", "已适配"]), "poor": rng.choice(["适配中", "未适配"]),
+                      "fair": rng.choice(["已建成", "已适配", "适配中", "未适配"])}[quality],
+        "cloudResources": {"allocatedVCPU": 16, "usedVCPU": rng.randint(2, 16), "allocatedMemoryGB": 64,
+                           "usedMemoryGB": rng.randint(8, 64), "allocatedStorageGB": 2000, "usedStorageGB": rng.randint(100, 2000)},
+        "platformIds": platform,
+        "materials": ["项目建设方案", "采购合同", "采购备案材料"] + (["初验报告", "试运行报告"] if "trialEnded" in m else [])
+                     + (["竣工验收申请", "政务信息资源目录"] if "completionAccepted" in m else []),
+        "ledgerUpdatedOn": date(2026, rng.randint(6, 10), rng.randint(1, 28)) if quality == "good"
+                           else date(rng.choice([2024, 2025, 2026]), rng.randint(1, 10), rng.randint(1, 28)),
+    }
+    if quality == "good" and rng.random() < 0.4:
+        del system["security"]["cryptoResult"]  # the 密评 is done but not yet entered: evidence is pending
+    elif crypto != "未开展":
+        system["security"]["cryptoAssessedOn"] = (date(2026, rng.randint(1, 9), 20) if recent
+                                                  else date(rng.choice([2024, 2025]), rng.randint(1, 9), 20))
+    if "completionAccepted" in m:
+        system["wentLiveOn"] = accepted
+    QUALITY[code] = quality
+    resources = make_resources(rng, system, dept, subjects, sequence, resource_count(), quality == "good", item_range)
+    return projects, system, resources
+
+
+def make_resources(rng, system, dept, subjects, sequence, count, tidy, item_range=(5, 20)):
     """Catalog resources of a system; a tidy one has every resource published and described item by item."""
     out = []
     suffixes = ["信息", "登记信息", "办件信息", "统计信息", "台账", "明细", "目录", "变更信息"]
@@ -266,7 +324,7 @@ def make_resources(rng, system, dept, subjects, sequence, count, tidy):
             r["sharedRecords"] = rng.randint(0, records)
         if r["openToPublic"]:
             r["openedRecords"] = rng.randint(0, records)
-        items = rng.sample(ITEM_POOL, rng.randint(5, 20))
+        items = rng.sample(ITEM_POOL, rng.randint(*item_range))
         if fmt in ("电子文件",) and rng.random() < 0.5 and not tidy:
             items = []
         r["items"] = [dict({"name": i[0], "type": i[1]}, **({"length": i[2]} if i[2] else {})) for i in items]
@@ -333,48 +391,181 @@ def write_json(path, units, projects, systems, resources):
         f.write("\n")
 
 
-def write_scale_csv(rng, out, n_resources):
-    """A synthetic ledger with n_resources resources (about 20 items each) as CSV files."""
+# Generated ledgers (--scale): counties, their systems, resources and data items, as design.md §6 sizes them.
+SCALES = {  # counties, systems, resources; about 20 data items per resource
+    "county": (1, 500, 20000),
+    "city": (6, 5000, 100000),
+    "province": (136, 50000, 1000000),
+}
+# The county-level divisions of 枣庄 (city scale) and the number of them in each city of 山东 (province scale).
+ZAOZHUANG = [("370481", "滕州市"), ("370402", "枣庄市市中区"), ("370403", "枣庄市薛城区"), ("370404", "枣庄市峄城区"),
+             ("370405", "枣庄市台儿庄区"), ("370406", "枣庄市山亭区")]
+SHANDONG = [("3701", "济南", 12), ("3702", "青岛", 10), ("3703", "淄博", 8), ("3704", "枣庄", 6), ("3705", "东营", 5),
+            ("3706", "烟台", 11), ("3707", "潍坊", 12), ("3708", "济宁", 11), ("3709", "泰安", 6), ("3710", "威海", 4),
+            ("3711", "日照", 4), ("3713", "临沂", 12), ("3714", "德州", 11), ("3715", "聊城", 8), ("3716", "滨州", 7),
+            ("3717", "菏泽", 9)]
+DISTRICTS = ["市中区", "东城区", "西城区", "南城区", "北城区", "新城区", "高新区", "经济开发区", "东县", "西县", "南县", "北县"]
+SYSTEM_KINDS = ["管理系统", "服务平台", "监管平台", "信息系统", "数据平台", "业务系统", "综合平台", "应用系统"]
+
+# The import files' columns (the Chinese headers of `ybz export --format csv`) by the record's field path.
+COLUMNS = {
+    "units": [("uscc", "统一社会信用代码"), ("name", "单位名称"), ("kind", "单位类型"), ("region", "所属区域"),
+              ("dataOfficer", "数据专员")],
+    "projects": [("code", "项目编号"), ("name", "项目名称"), ("unitUSCC", "建设单位代码"), ("category", "项目类别"),
+                 ("fundingSource", "资金来源"), ("approvedAmount", "批复金额（元）"), ("preAssessmentReport", "事前绩效评估报告")]
+                + [(f"milestones.{k}", f"{label}日期") for k, label in [
+                    ("demandFiled", "需求申报"), ("demandReviewed", "需求审核"), ("projectFiled", "项目申报"),
+                    ("jointReviewed", "联合评审"), ("approved", "批复"), ("contractSigned", "合同签订"),
+                    ("initialAccepted", "初步验收"), ("trialStarted", "试运行开始"), ("trialEnded", "试运行结束"),
+                    ("acceptanceApplied", "验收申请"), ("completionAccepted", "竣工验收"), ("acceptanceFiled", "验收备案"),
+                    ("performanceEvaluated", "绩效评价")]]
+                + [("milestones.procurementFiled", "采购备案日期"), ("performanceResult", "绩效评价结果"),
+                   ("performanceRectified", "绩效整改到位"), ("changes", "变更记录"), ("fiscalYear", "运维财政年度")],
+    "systems": [("code", "系统编号"), ("name", "系统名称"), ("unitUSCC", "建设单位代码"), ("projectCodes", "项目编号"),
+                ("status", "系统状态"), ("appCategories", "应用类别"), ("summary", "系统简介"),
+                ("deployment.govCloud", "部署于政务云"), ("deployment.cloudNative", "云原生"), ("networks", "部署网络"),
+                ("security.mlpsLevel", "等保级别"), ("security.mlpsAssessedOn", "等保测评日期"),
+                ("security.classifiedProtection", "分级保护"), ("security.cryptoResult", "密评结果"),
+                ("security.cryptoAssessedOn", "密评日期"), ("security.openMajorHazards", "重大安全隐患数"),
+                ("xinchuang", "信创情况"), ("cloudResources.allocatedVCPU", "分配vCPU"), ("cloudResources.usedVCPU", "使用vCPU"),
+                ("cloudResources.allocatedMemoryGB", "分配内存GB"), ("cloudResources.usedMemoryGB", "使用内存GB"),
+                ("cloudResources.allocatedStorageGB", "分配存储GB"), ("cloudResources.usedStorageGB", "使用存储GB"),
+                ("platformIds.aishandongItems", "爱山东事项编码"), ("platformIds.shandongtongAppId", "山东通应用ID"),
+                ("platformIds.citybrainFeeds", "城市大脑数据源"), ("platformIds.countyNodeId", "县级节点标识"),
+                ("platformIds.sharingOrgCode", "共享平台机构编码"), ("materials", "验收材料"), ("wentLiveOn", "上线日期"),
+                ("ledgerUpdatedOn", "一本账维护日期")],
+    "resources": [("code", "信息资源代码"), ("name", "信息资源名称"), ("systemCode", "来源系统编号"), ("summary", "信息资源摘要"),
+                  ("format", "信息资源格式"), ("formatType", "格式类型"), ("shareType", "共享类型"), ("shareCondition", "共享条件"),
+                  ("shareMethod", "共享方式"), ("openToPublic", "是否向社会开放"), ("openType", "开放类型"),
+                  ("openCondition", "开放条件"), ("updateCycle", "更新周期"), ("publishedOn", "发布日期"),
+                  ("storageMB", "数据存储总量MB"), ("records", "结构化记录总数"), ("sharedRecords", "已共享记录数"),
+                  ("openedRecords", "已开放记录数"), ("state", "目录状态"), ("returnReason", "退回原因")],
+    "data-items": [("resourceCode", "信息资源代码"), ("seq", "序号"), ("name", "信息项名称"), ("type", "数据类型"),
+                   ("length", "数据长度")],
+}
+
+
+def cell(record, path):
+    """A record's field as import text: lists joined by “;”, 是/否, change filings as JSON."""
+    value = record
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False) if path == "changes" else ";".join(value)
+    return str(value)
+
+
+def counties(scale):
+    """(division code, place name) of each county-level division at a scale."""
+    if scale == "county":
+        return ZAOZHUANG[:1]
+    if scale == "city":
+        return ZAOZHUANG
+    return [(f"{code}{k + 1:02d}", f"{city}市{DISTRICTS[k]}") for code, city, n in SHANDONG for k in range(n)]
+
+
+def county_ledger(rng, division, place, n_systems, n_resources, sequence):
+    """One county's units, projects, systems and resources: the demo's bureaus and towns under the county's name,
+    the demo's systems and as many more built on their subjects, resources split evenly with some spread."""
+    units, owners = [], []
+    for name, kind, dept in CITY_UNITS:
+        unit = {"uscc": uscc(rng, "2" if kind == "事业单位" else "1", division), "kind": kind, "region": "市直",
+                "name": name.replace("滕州市", place).replace("枣庄市生态环境局滕州分局", f"{place}生态环境分局"),
+                "dataOfficer": rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["敏", "伟", "芳", "强", "静", "磊", "洋", "娜"])}
+        units.append(unit)
+        owners.append((unit, dept, name))
+    town_units = []
+    for town in TOWNS:
+        unit = {"uscc": uscc(rng, "1", division), "kind": "行政机关", "region": town,
+                "name": f"{place}{town}{'办事处' if town.endswith('街道') else '人民政府'}"}
+        units.append(unit)
+        town_units.append(unit)
+    by_demo_owner = {demo_name: (unit, dept) for unit, dept, demo_name in owners}
+    counts = [n_resources // n_systems + (1 if i < n_resources % n_systems else 0) for i in range(n_systems)]
+    for i in range(0, n_systems - 1, 2):  # spread, keeping the total
+        shift = rng.randint(0, counts[i + 1] // 2)
+        counts[i], counts[i + 1] = counts[i] + shift, counts[i + 1] - shift
+    names = set()
+    projects, systems, resources = [], [], []
+    for index in range(n_systems):
+        if index < len(SYSTEMS):
+            demo_name, owner, categories, subjects = SYSTEMS[index]
+            name = demo_name.replace("滕州市", place)
+            unit, dept = by_demo_owner[owner]
+        elif index < len(SYSTEMS) + len(town_units):
+            unit, dept = town_units[index - len(SYSTEMS)], "26"
+            name, categories, subjects = unit["name"][:-3] + "基层治理信息平台", ["辅助决策类"], TOWN_SUBJECTS
+        else:
+            _, owner, categories, subjects = rng.choice(SYSTEMS)
+            unit, dept = by_demo_owner[owner]
+            subjects = rng.sample(subjects, len(subjects))
+            name = f"{place}{subjects[0]}{rng.choice(SYSTEM_KINDS)}"
+        stem, phase = name, 1
+        while name in names:
+            phase += 1
+            name = f"{stem}（{phase}期）"
+        names.add(name)
+        made_projects, system, made_resources = make_system(
+            rng, ScaleIds(division, index + 1), name, unit["name"], unit, dept, categories, subjects, sequence,
+            lambda: counts[index], item_range=(10, 30))
+        projects += made_projects
+        systems.append(system)
+        resources += made_resources
+    return units, projects, systems, resources
+
+
+def write_scale(rng, out, scale):
+    """A generated ledger of a scale as import files (UTF-8 CSV with BOM) and a matching simulator scenario,
+    written county by county so that memory stays small at province scale."""
     os.makedirs(out, exist_ok=True)
-    n_systems = max(1, n_resources // 20)
-    units = [(uscc(rng, "1"), f"滕州市合成单位{i:05d}") for i in range(max(1, n_systems // 10))]
-    with open(f"{out}/units.csv", "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["统一社会信用代码", "单位名称", "单位类型", "所属区域"])
-        for code, name in units:
-            w.writerow([code, name, "行政机关", rng.choice(TOWNS)])
-    with open(f"{out}/systems.csv", "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["系统编号", "系统名称", "建设单位代码", "系统状态", "应用类别", "共享平台机构编码"])
-        for s in range(n_systems):
-            w.writerow([f"SYN-{s:06d}", f"合成政务信息系统{s:06d}", units[s % len(units)][0], "运行", "辅助决策类", f"GX{s:06d}"])
-    with open(f"{out}/resources.csv", "w", encoding="utf-8-sig", newline="") as f, \
-            open(f"{out}/data-items.csv", "w", encoding="utf-8-sig", newline="") as g:
-        w, wi = csv.writer(f), csv.writer(g)
-        w.writerow(["信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "共享类型", "共享条件",
-                    "共享方式", "更新周期", "结构化记录总数"])
-        wi.writerow(["信息资源代码", "序号", "信息项名称", "数据类型", "数据长度"])
-        subjects = [s for spec in SYSTEMS for s in spec[3]]
-        for r in range(n_resources):
-            code = f"3{(r % 26) + 1:02d}{(r // 26) % 5 + 1:03d}/{r // 130:06d}"
-            subject = subjects[r % len(subjects)]
-            share = rng.choices(["无条件共享", "有条件共享", "不予共享"], [6, 3, 1])[0]
-            w.writerow([code, f"{subject}信息{r}", f"SYN-{r % n_systems:06d}", f"{subject}相关业务数据，第{r}号资源。",
-                        "数据库", share, CONDITION[0] if share != "无条件共享" else "",
-                        "" if share == "不予共享" else "接口", rng.choice(CYCLES), rng.randint(100, 100000)])
-            for seq, (name, typ, length) in enumerate(rng.sample(ITEM_POOL, 20), start=1):
-                wi.writerow([code, seq, name, typ, length or ""])
+    places = counties(scale)
+    _, total_systems, total_resources = SCALES[scale]
+    files = {kind: open(os.path.join(out, f"{kind}.csv"), "w", encoding="utf-8-sig", newline="") for kind in COLUMNS}
+    writers = {kind: csv.writer(f) for kind, f in files.items()}
+    for kind, columns in COLUMNS.items():
+        writers[kind].writerow([header for _, header in columns])
+    scenario, sequence = None, {}
+    scenario_rng = random.Random(rng.random())
+    for number, (division, place) in enumerate(places):
+        n_systems = total_systems // len(places) + (1 if number < total_systems % len(places) else 0)
+        n_resources = total_resources // len(places) + (1 if number < total_resources % len(places) else 0)
+        units, projects, systems, resources = county_ledger(rng, division, place, n_systems, n_resources, sequence)
+        for kind, records in [("units", units), ("projects", projects), ("systems", systems), ("resources", resources)]:
+            for record in records:
+                writers[kind].writerow([cell(record, path) for path, _ in COLUMNS[kind]])
+        items = writers["data-items"]
+        for r in resources:
+            for seq, item in enumerate(r["items"], start=1):
+                items.writerow([r["code"], seq, item["name"], item["type"], item.get("length", "")])
+        part = build_scenario(scenario_rng, systems, resources)
+        if scenario is None:
+            scenario = part
+        else:
+            for key, value in part.items():
+                if isinstance(value, dict) and key != "secrets":
+                    scenario[key].update(value)
+        QUALITY.clear()
+        print(f"{number + 1}/{len(places)} {place}: {len(systems)} systems, {len(resources)} resources", file=sys.stderr)
+    for f in files.values():
+        f.close()
+    with open(os.path.join(out, "scenario.json"), "w", encoding="utf-8") as f:
+        json.dump(scenario, f, ensure_ascii=False, sort_keys=True)
+        f.write("\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=370481)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "catalog", "demo", "tengzhou-demo.json"))
-    parser.add_argument("--scale-resources", type=int, default=0)
+    parser.add_argument("--scale", choices=SCALES, help="write a generated ledger of this size as CSV files to --out")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    if args.scale_resources:
-        write_scale_csv(rng, args.out, args.scale_resources)
+    if args.scale:
+        write_scale(rng, args.out, args.scale)
     else:
         units, projects, systems, resources = build(rng)
         write_json(args.out, units, projects, systems, resources)
