@@ -55,7 +55,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         }
     }
     api.get("search") { request, _ in
-        let query = request.uri.queryParameters
+        let query = request.uri.formParameters
         let kindText = query.get("kind")
         let kind = try kindText.map { text in
             guard let kind = SearchQuery.Kind(rawValue: text) else {

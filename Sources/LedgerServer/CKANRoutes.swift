@@ -191,7 +191,7 @@ struct CKANRoutes {
         private var values: [String: String] = [:]
 
         init(_ request: Request) async throws {
-            for (name, value) in request.uri.queryParameters { values[String(name)] = String(value).removingPercentEncoding ?? String(value) }
+            for (name, value) in request.uri.formParameters { values[String(name)] = String(value) }
             guard request.method == .post else { return }
             var request = request
             let buffer = try await request.collectBody(upTo: 1 << 20)

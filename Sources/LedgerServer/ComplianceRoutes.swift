@@ -51,7 +51,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     api.get("funding/:batch") { request, context in
         let batch = try await ledger.fundingBatch(id: try id(context, "batch", "资金评估批次"))
         let name = "funding-\(batch.fiscalYear)-\(batch.id)"
-        switch request.uri.queryParameters.get("format") {
+        switch request.uri.formParameters.get("format") {
         case "csv": return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8", name: "\(name).csv")
         case "xlsx":
             let sheet = Sheet(name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
@@ -91,7 +91,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     }
     api.get("reviews/:review") { request, context in
         let stored = try await ledger.review(id: try id(context, "review", "验收前置审查"))
-        guard request.uri.queryParameters.get("format") == "html" else { return try JSON.response(stored) }
+        guard request.uri.formParameters.get("format") == "html" else { return try JSON.response(stored) }
         return download(ReviewPage.html(stored.report, id: stored.id), type: "text/html; charset=utf-8", name: nil)
     }
     api.post("reviews/:review/decision") { request, context in
@@ -100,7 +100,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         return try JSON.response(try await ledger.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision))
     }
     api.get("deadlines") { request, _ in
-        let query = request.uri.queryParameters
+        let query = request.uri.formParameters
         let asOf = try asOfParameter(request)
         var deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: asOf)
         if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
@@ -120,7 +120,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         try JSON.response(try await compliance.deregistrationCandidates(asOf: try asOfParameter(request)))
     }
     api.get("deregistrations") { request, _ in
-        try JSON.response(try await ledger.deregistrations(systemCode: request.uri.queryParameters.get("system")))
+        try JSON.response(try await ledger.deregistrations(systemCode: request.uri.formParameters.get("system")))
     }
     api.post("deregistrations/:application/review") { request, context in
         try context.require(.reviewDeregistration)
@@ -131,7 +131,7 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
 
 /// The `asOf` query parameter (YYYY-MM-DD), today in China when absent.
 private func asOfParameter(_ request: Request) throws -> CivilDate {
-    guard let text = request.uri.queryParameters.get("asOf") else { return CivilDate(Date()) }
+    guard let text = request.uri.formParameters.get("asOf") else { return CivilDate(Date()) }
     guard let day = CivilDate(text) else {
         throw LedgerError(.badRequest, "参数asOf应为 YYYY-MM-DD",
                           details: [ValidationIssue(field: "asOf", value: text, rule: "query.date", message: "应为 YYYY-MM-DD")])

@@ -31,7 +31,7 @@ struct EntityController<E: StoredEntity> {
     }
 
     func list(_ request: Request, filters fixed: [String: String]) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = request.uri.formParameters
         var filters = fixed
         var nameContains: String?
         var code: String?

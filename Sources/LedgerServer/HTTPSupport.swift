@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LedgerCore
 import Logging
 
@@ -116,9 +117,25 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
     return try? JSONDecoder().decode(VersionField.self, from: body).version
 }
 
+extension URI {
+    /// The query parameters as an HTML form sends them: `+` is a space, then percent escapes are decoded
+    /// (Hummingbird's `queryParameters` keeps `+`, so a search for two words typed into a form found nothing).
+    var formParameters: FlatDictionary<Substring, Substring> {
+        guard let query else { return FlatDictionary() }
+        func decode(_ text: Substring) -> Substring {
+            let spaced = text.replacingOccurrences(of: "+", with: " ")
+            return Substring(spaced.removingPercentEncoding ?? spaced)
+        }
+        return FlatDictionary(query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (key: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+        })
+    }
+}
+
 /// An integer query parameter, or a 400 naming it.
 func intParameter(_ request: Request, _ name: String, default value: Int) throws -> Int {
-    guard let text = request.uri.queryParameters.get(name) else { return value }
+    guard let text = request.uri.formParameters.get(name) else { return value }
     guard let number = Int(text) else {
         throw LedgerError(.badRequest, "参数\(name)应为整数",
                           details: [ValidationIssue(field: name, value: text, rule: "query.integer", message: "应为整数")])

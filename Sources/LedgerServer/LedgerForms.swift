@@ -17,7 +17,7 @@ struct LedgerForms {
         func routes<E: StoredEntity>(_ type: E.Type, path: String, title: String) {
             router.get("/\(path)/new") { request, context in
                 var cells: [String: String] = [:]
-                let unit = request.uri.queryParameters.get("unit") ?? context.actor?.unitUSCC
+                let unit = request.uri.formParameters.get("unit") ?? context.actor?.unitUSCC
                 if E.self != GovUnit.self { cells["unitUSCC"] = unit ?? "" }
                 try context.require(E.self == GovUnit.self ? .manageUnits : .editLedger(unit: unit ?? ""))
                 return try page(E.self, path: path, title: title, cells: cells, existing: nil, issues: [], context: context)

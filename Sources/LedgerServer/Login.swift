@@ -37,7 +37,7 @@ struct LoginRoutes {
 
     func register(on router: Router<LedgerContext>) {
         router.get("/login") { request, _ in
-            WebPage.response(WebPage.login(message: request.uri.queryParameters.get("out") == nil ? nil : "已退出登录"))
+            WebPage.response(WebPage.login(message: request.uri.formParameters.get("out") == nil ? nil : "已退出登录"))
         }
         router.post("/login") { request, _ in try await login(request) }
         router.post("/logout") { request, _ in

@@ -41,7 +41,7 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
     }
     api.get("systems/:id/verdicts") { request, context in
         let code = try await systems.find(context).record.code
-        let platformText = request.uri.queryParameters.get("platform")
+        let platformText = request.uri.formParameters.get("platform")
         let platform = try platformText.map { text in
             guard let platform = Platform(rawValue: text) else {
                 throw LedgerError(.badRequest, "参数platform应为 \(Platform.allCases.map(\.rawValue).joined(separator: "、"))")

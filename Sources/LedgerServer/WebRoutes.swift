@@ -87,7 +87,7 @@ struct WebRoutes {
         }
         router.get("/export.xlsx") { request, context in
             try context.require(.read)
-            let query = request.uri.queryParameters
+            let query = request.uri.formParameters
             let scope: ExportScope = query.get("unit").map { .unit($0) } ?? query.get("system").map { .system($0) } ?? .all
             let template = query.get("template") == "1"
             let data = try await Exporter(ledger: ledger, scope: scope).xlsxData(template: template)
@@ -99,7 +99,7 @@ struct WebRoutes {
 
     func unitPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        guard let unit = request.uri.queryParameters.get("unit") ?? actor.unitUSCC else {
+        guard let unit = request.uri.formParameters.get("unit") ?? actor.unitUSCC else {
             return Response(status: .seeOther, headers: [.location: "/admin"])
         }
         let systems = try await ledger.list(InfoSystem.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
@@ -258,7 +258,7 @@ struct WebRoutes {
 
     func fundingPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let query = request.uri.queryParameters
+        let query = request.uri.formParameters
         let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         let batchID = query.get("batch").flatMap(Int64.init) ?? latest?.id
         var body = "<h1>运维及建设资金评估</h1>"

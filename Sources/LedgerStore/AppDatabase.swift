@@ -221,6 +221,9 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v6: search by bigrams, names first") { db in
+            for table in ["system", "resource"] { try SearchIndex.migrate(db, table: table) }
+        }
         return migrator
     }
 }

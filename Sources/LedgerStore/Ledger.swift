@@ -56,7 +56,7 @@ public struct Ledger: Sendable {
             try E.loadChildren(into: &old, rowID: id, in: db)
             try db.execute(sql: "DELETE FROM \(E.table) WHERE id = ?", arguments: [id])
             try AuditLog.record(db, actor: writer.actor, action: "delete", entity: E.table, key: row["key"], old: old, new: nil as E?)
-            if let fts = E.ftsTable { try db.execute(sql: "DELETE FROM \(fts) WHERE rowid = ?", arguments: [id]) }
+            if E.isSearchable { try SearchIndex(table: E.table).remove(db, id: id) }
         }
     }
 

@@ -117,9 +117,13 @@ struct RecordWriter {
     }
 
     private func writeSearchText<E: StoredEntity>(_ record: E, id: Int64, isNew: Bool, in db: Database) throws {
-        guard let fts = E.ftsTable else { return }
-        if !isNew { try db.cachedStatement(sql: "DELETE FROM \(fts) WHERE rowid = ?").execute(arguments: [id]) }
-        try db.cachedStatement(sql: "INSERT INTO \(fts) (rowid, text) VALUES (?, ?)").execute(arguments: [id, record.searchText])
+        guard E.isSearchable else { return }
+        let index = SearchIndex(table: E.table)
+        if isNew {
+            try index.insert(db, id: id, name: record.displayName, text: record.searchText)
+        } else {
+            try index.replace(db, id: id, name: record.displayName, text: record.searchText)
+        }
     }
 
     private func body<E: StoredEntity>(_ record: E) throws -> String {

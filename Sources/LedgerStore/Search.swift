@@ -58,7 +58,9 @@ public struct SearchHit: Codable, Sendable, Equatable {
 
 extension Ledger {
     /// Finds systems and resources whose code, name, summary (and, for resources, data item names) contain
-    /// every word. Words of three or more characters use the FTS5 trigram index; shorter words scan.
+    /// every word (`SearchIndex`: trigrams for words of three or more characters, bigrams for shorter ones; a short
+    /// word with punctuation scans). Rows whose name holds the ranking words come first, then the others, each in
+    /// registration order, so a page is read off the index without sorting every hit.
     public func search(_ query: SearchQuery) async throws -> Page<SearchHit> {
         let words = query.text.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map(String.init)
         guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
@@ -68,58 +70,118 @@ extension Ledger {
             var total = 0
             var skip = query.page.offset
             for kind in kinds {
-                let (filter, arguments) = Self.searchFilter(kind, query: query, words: words)
-                let count = try Int.fetchOne(db, sql: "SELECT count(*) \(filter)", arguments: arguments) ?? 0
+                let plan = SearchPlan(kind: kind, query: query, words: words)
+                let count = try plan.count(db, nameFirst: nil)
+                let inName = count == 0 ? 0 : try plan.count(db, nameFirst: true)
                 total += count
-                let wanted = query.page.limit - hits.count
-                if skip >= count { skip -= count; continue }
-                guard wanted > 0 else { continue }
-                let columns = kind == .system ? "e.id, e.key, e.name, e.unit_key, NULL AS system_key"
-                                              : "e.id, e.key, e.name, e.unit_key, e.system_key"
-                // Rows whose name holds the whole query come first, then by code: stable pages.
-                var pageArguments = arguments
-                pageArguments += [query.text.trimmingCharacters(in: .whitespaces), wanted, skip]
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT \(columns) \(filter) ORDER BY instr(e.name, ?) = 0, e.key LIMIT ? OFFSET ?
-                    """, arguments: pageArguments)
-                skip = 0
-                hits += rows.map {
-                    SearchHit(kind: kind.rawValue, id: $0["id"], code: $0["key"], name: $0["name"],
-                              unitUSCC: $0["unit_key"], systemCode: $0["system_key"])
+                for (nameFirst, segmentCount) in [(true, inName), (false, count - inName)] {
+                    let wanted = query.page.limit - hits.count
+                    if skip >= segmentCount { skip -= segmentCount; continue }
+                    guard wanted > 0 else { continue }
+                    hits += try plan.page(db, nameFirst: nameFirst, limit: wanted, offset: skip)
+                    skip = 0
                 }
             }
             return Page(items: hits, total: total, limit: query.page.limit, offset: query.page.offset)
         }
     }
+}
 
-    /// `FROM … WHERE …` for one kind, with its arguments.
-    private static func searchFilter(_ kind: SearchQuery.Kind, query: SearchQuery,
-                                     words: [String]) -> (String, StatementArguments) {
-        let table = kind == .system ? "system" : "resource"
+/// The SQL of one kind's search: the index table that drives it (trigrams when a word has three or more
+/// characters, else bigrams, else a scan of the trigram table's text), the other words as conditions, and filters.
+private struct SearchPlan {
+    let kind: SearchQuery.Kind
+    let index: SearchIndex
+    /// Words for the trigram table, the bigram table (FTS5 query terms), and words to scan for.
+    let trigramTerms: [String]
+    let bigramTerms: [String]
+    let scanned: [String]
+    let filters: [(column: String, value: String)]
+
+    init(kind: SearchQuery.Kind, query: SearchQuery, words: [String]) {
+        self.kind = kind
+        index = SearchIndex(table: kind == .system ? InfoSystem.table : CatalogResource.table)
+        trigramTerms = words.filter { $0.unicodeScalars.count >= 3 }.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        let short = words.filter { $0.unicodeScalars.count < 3 }
+        bigramTerms = short.compactMap(Bigrams.query)
+        scanned = short.filter { Bigrams.query($0) == nil }
+        var candidates: [(String, String?)] = [("e.unit_key", query.unit)]
+        if kind == .system {
+            candidates.append(("e.status", query.status))
+        } else {
+            candidates += [("e.share_type", query.shareType), ("e.update_cycle", query.updateCycle), ("e.state", query.state)]
+        }
+        filters = candidates.compactMap { column, value in Normalize.optional(value).map { (column, $0) } }
+    }
+
+    /// The table whose index yields the hits in row id order, and the words that rank a hit first when its name has them.
+    private var driver: (table: String, terms: [String])? {
+        if !trigramTerms.isEmpty { return (index.trigrams, trigramTerms) }
+        if !bigramTerms.isEmpty { return (index.grams, bigramTerms) }
+        return nil
+    }
+
+    /// `FROM … WHERE …` with its arguments: every hit (`nameFirst` nil), those whose name holds the ranking words,
+    /// or the others.
+    private func filter(nameFirst: Bool?, joined: Bool) -> (sql: String, rowID: String, arguments: [any DatabaseValueConvertible]) {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        let indexed = words.filter { $0.count >= 3 }
-        if !indexed.isEmpty {
-            conditions.append("f.text MATCH ?")
-            arguments.append(indexed.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }.joined(separator: " AND "))
-        }
-        for word in words where word.count < 3 {
-            conditions.append("instr(f.text, ?) > 0")
-            arguments.append(word)
-        }
-        var filters: [(String, String?)] = [("e.unit_key", query.unit)]
-        if kind == .system {
-            filters.append(("e.status", query.status))
+        let from: String
+        let rowID: String
+        if let (table, terms) = driver {
+            let all = terms.joined(separator: " AND ")
+            let expression = switch nameFirst {
+            case nil: all
+            case true?: "{name} : (\(all))"
+            case false?: "(\(all)) NOT {name} : (\(all))"
+            }
+            from = joined ? "\(table) JOIN \(index.table) e ON e.id = \(table).rowid" : table
+            rowID = "\(table).rowid"
+            conditions.append("\(table) MATCH ?")
+            arguments.append(expression)
+            if table == index.trigrams, !bigramTerms.isEmpty {
+                conditions.append("\(rowID) IN (SELECT rowid FROM \(index.grams) WHERE \(index.grams) MATCH ?)")
+                arguments.append(bigramTerms.joined(separator: " AND "))
+            }
         } else {
-            filters += [("e.share_type", query.shareType), ("e.update_cycle", query.updateCycle), ("e.state", query.state)]
-        }
-        for (column, value) in filters {
-            if let value = Normalize.optional(value) {
-                conditions.append("\(column) = ?")
-                arguments.append(value)
+            // Only words with punctuation shorter than three characters: scan the stored text.
+            from = "\(index.trigrams) JOIN \(index.table) e ON e.id = \(index.trigrams).rowid"
+            rowID = "\(index.trigrams).rowid"
+            if let nameFirst {
+                let inName = scanned.map { _ in "instr(e.name, ?) > 0" }.joined(separator: " AND ")
+                conditions.append(nameFirst ? "(\(inName))" : "NOT (\(inName))")
+                arguments += scanned
             }
         }
-        let sql = "FROM \(table)_fts f JOIN \(table) e ON e.id = f.rowid WHERE " + conditions.joined(separator: " AND ")
-        return (sql, StatementArguments(arguments))
+        let text = driver?.table == index.grams ? "(SELECT text FROM \(index.trigrams) WHERE rowid = \(rowID))"
+                                                : "\(index.trigrams).text"
+        for word in scanned {
+            conditions.append("instr(\(text), ?) > 0")
+            arguments.append(word)
+        }
+        for (column, value) in filters {
+            conditions.append("\(column) = ?")
+            arguments.append(value)
+        }
+        return ("FROM \(from) WHERE " + conditions.joined(separator: " AND "), rowID, arguments)
+    }
+
+    /// How many rows match; without filters on the entity's columns the index alone answers.
+    func count(_ db: Database, nameFirst: Bool?) throws -> Int {
+        let (sql, _, arguments) = filter(nameFirst: nameFirst, joined: driver == nil || !filters.isEmpty)
+        return try Int.fetchOne(db, sql: "SELECT count(*) \(sql)", arguments: StatementArguments(arguments)) ?? 0
+    }
+
+    /// One page of a segment, in row id order.
+    func page(_ db: Database, nameFirst: Bool, limit: Int, offset: Int) throws -> [SearchHit] {
+        let (sql, rowID, arguments) = filter(nameFirst: nameFirst, joined: true)
+        let system = kind == .system ? "NULL" : "e.system_key"
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e.id, e.key, e.name, e.unit_key, \(system) AS system_key \(sql) ORDER BY \(rowID) LIMIT ? OFFSET ?
+            """, arguments: StatementArguments(arguments + [limit, offset]))
+        return rows.map {
+            SearchHit(kind: kind.rawValue, id: $0["id"], code: $0["key"], name: $0["name"], unitUSCC: $0["unit_key"],
+                      systemCode: $0["system_key"])
+        }
     }
 }

@@ -7,8 +7,8 @@ import LedgerCore
 public protocol StoredEntity: LedgerRecord {
     /// The table name.
     static var table: String { get }
-    /// The FTS5 trigram table mirroring `searchText`, if the entity is searchable.
-    static var ftsTable: String? { get }
+    /// Whether the table has a full-text index (`SearchIndex`) of `displayName` and `searchText`.
+    static var isSearchable: Bool { get }
     /// Indexed columns besides `key`, `name` and `body`, in a fixed order.
     static var columnNames: [String] { get }
     /// Filter names accepted by `list`, mapped to their columns.
@@ -37,7 +37,7 @@ public protocol StoredEntity: LedgerRecord {
 }
 
 extension StoredEntity {
-    public static var ftsTable: String? { nil }
+    public static var isSearchable: Bool { false }
     public var storedBody: Self { self }
     public func writeChildren(rowID: Int64, in db: Database) throws {}
     public static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws {}
@@ -103,7 +103,7 @@ extension Project: StoredEntity {
 
 extension InfoSystem: StoredEntity {
     public static let table = "system"
-    public static let ftsTable: String? = "system_fts"
+    public static let isSearchable = true
     public static let columnNames = ["unit_key", "status"]
     public static let filterColumns = ["unit": "unit_key", "status": "status"]
     public var displayName: String { name }
@@ -132,7 +132,7 @@ extension InfoSystem: StoredEntity {
 
 extension CatalogResource: StoredEntity {
     public static let table = "resource"
-    public static let ftsTable: String? = "resource_fts"
+    public static let isSearchable = true
     public static let columnNames = ["system_key", "unit_key", "share_type", "update_cycle", "state"]
     public static let filterColumns = ["system": "system_key", "unit": "unit_key", "shareType": "share_type",
                                        "updateCycle": "update_cycle", "state": "state"]

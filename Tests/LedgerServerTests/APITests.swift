@@ -211,6 +211,13 @@ struct APITests {
                 #expect(page.items.map(\.name) == ["不动产登记信息"])
             }
             do {
+                // Two words as an HTML form sends them (space as "+"): 登记 and 权证 (in a data item name).
+                let response = try await client.execute(uri: "/api/v1/search?q=%E7%99%BB%E8%AE%B0+%E6%9D%83%E8%AF%81", method: .get)
+                #expect(try json(Page<SearchHit>.Decoded.self, response.body).items.map(\.name) == ["不动产登记信息"])
+                let plus = try await client.execute(uri: "/api/v1/search?q=%2B", method: .get)  // an encoded "+" stays one
+                #expect(try json(Page<SearchHit>.Decoded.self, plus.body).total == 0)
+            }
+            do {
                 let response = try await client.execute(uri: "/api/v1/search?q=x&kind=table", method: .get)
                 #expect(response.status == .badRequest)
             }

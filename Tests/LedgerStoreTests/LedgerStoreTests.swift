@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
-import LedgerStore
+@testable import LedgerStore
 import LedgerTestSupport
 import Testing
 
@@ -153,8 +153,78 @@ struct SearchTests {
         let ledger = try await Fixtures.seededLedger()
         var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.name = "房屋交易信息"
+        resource.record.summary = "房屋买卖合同备案"
+        resource.record.items = [DataItem(name: "合同编号", type: "C", length: 32)]
         _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil)
         #expect(try await ledger.search(SearchQuery(text: "房屋交易")).total == 1)
         #expect(try await ledger.search(SearchQuery(text: "不动产登记信息", kind: .resource)).total == 0)
+        // The bigram index forgot the old name's pairs and knows the new ones.
+        #expect(try await ledger.search(SearchQuery(text: "动产", kind: .resource)).total == 0)
+        #expect(try await ledger.search(SearchQuery(text: "交易", kind: .resource)).total == 1)
+        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil)
+        #expect(try await ledger.search(SearchQuery(text: "交易", kind: .resource)).total == 0)
+        #expect(try await ledger.search(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)
+    }
+
+    @Test func wordsOfOneOrTwoCharactersUseTheBigramIndex() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var other = Fixtures.resource(code: "103003/000002", name: "抵押权信息")
+        other.summary = "Mortgage（抵押）登记-2025"
+        other.items = []
+        _ = try await ledger.create(other)
+        func codes(_ text: String) async throws -> [String] {
+            try await ledger.search(SearchQuery(text: text, kind: .resource)).items.map(\.code)
+        }
+        #expect(try await codes("押") == ["103003/000002"])          // one character, inside a word
+        #expect(try await codes("息") == ["103003/000001", "103003/000002"])  // one character ending a word
+        #expect(try await codes("权信") == ["103003/000002"])
+        #expect(try await codes("号") == ["103003/000001"])           // in a data item name
+        #expect(try await codes("mo") == ["103003/000002"])           // ASCII folds case
+        #expect(try await codes("GA") == ["103003/000002"])
+        #expect(try await codes("）登") == ["103003/000002"])          // punctuation: scanned
+        #expect(try await codes("-2") == ["103003/000002"])
+        #expect(try await codes("押登") == [])                        // not across punctuation
+        #expect(try await codes("登记 抵押") == ["103003/000002"])     // two short words, both required
+        #expect(try await codes("登记 权证") == ["103003/000001"])
+    }
+
+    @Test func nameMatchesComeFirstAndPagesCrossTheSegments() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        // The seeded 不动产登记信息 has 登记 in its name; these two only in their summary or items, one in its name.
+        for (number, name) in [(2, "抵押权信息"), (3, "查封登记台账"), (4, "宗地信息")] {
+            var resource = Fixtures.resource(code: "103003/00000\(number)", name: name)
+            resource.summary = "不动产登记相关数据"
+            _ = try await ledger.create(resource)
+        }
+        let all = try await ledger.search(SearchQuery(text: "登记", kind: .resource))
+        #expect(all.total == 4)
+        #expect(all.items.map(\.code) == ["103003/000001", "103003/000003", "103003/000002", "103003/000004"])
+        for offset in 0..<4 {
+            let page = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)))
+            #expect(page.items.map(\.code) == [all.items[offset].code])
+            #expect(page.total == 4)
+        }
+        let threeCharacters = try await ledger.search(SearchQuery(text: "不动产", kind: .resource))
+        #expect(threeCharacters.items.map(\.code) == ["103003/000001", "103003/000002", "103003/000003", "103003/000004"])
+        let filtered = try await ledger.search(SearchQuery(text: "登记", kind: .resource, shareType: "有条件共享",
+                                                           page: PageRequest(limit: 2, offset: 1)))
+        #expect(filtered.total == 4 && filtered.items.map(\.code) == ["103003/000003", "103003/000002"])
+    }
+
+    @Test func migrationSixIndexesAnExistingLedger() async throws {
+        // A database written before the bigram index (schema v5) is searchable by short words once opened.
+        let queue = try DatabaseQueue()
+        try AppDatabase.migrator.migrate(queue, upTo: "v5: accounts and audit")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO unit (id, key, name, region, body, version, updated_at) VALUES (1, 'U', '单位', '市直', '{}', 1, 'now');
+                INSERT INTO system (id, key, name, unit_key, status, body, version, updated_at)
+                    VALUES (7, 'S', '不动产登记平台', 'U', '运行', '{}', 1, 'now');
+                INSERT INTO system_fts (rowid, text) VALUES (7, 'S 不动产登记平台 支撑登记业务');
+                """)
+        }
+        let ledger = Ledger(database: try AppDatabase(queue), codes: Fixtures.codes)
+        #expect(try await ledger.search(SearchQuery(text: "登记", kind: .system)).items.map(\.code) == ["S"])
+        #expect(try await ledger.search(SearchQuery(text: "支撑登记", kind: .system)).items.map(\.code) == ["S"])
     }
 }

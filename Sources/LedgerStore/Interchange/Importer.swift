@@ -371,7 +371,7 @@ struct ItemImport {
             sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [done.id])
         else { return }
         let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.items.map(\.name))
-        try run.db.cachedStatement(sql: "UPDATE resource_fts SET text = ? WHERE rowid = ?").execute(arguments: [text, done.id])
+        try SearchIndex(table: CatalogResource.table).replace(run.db, id: done.id, name: row["name"], text: text)
         guard done.items != done.old else { return }
         try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, done.id])
         func json(_ items: [DataItem]) -> String? {

@@ -1,0 +1,105 @@
+import GRDB
+
+/// The full-text index of a searchable table, in two FTS5 tables keyed by the row id, each with the record's name
+/// and its whole search text as columns (so that name matches can be ranked first):
+/// - `<table>_fts`, trigram tokenizer: words of three or more characters, any substring;
+/// - `<table>_grams`, contentless, of the text's character bigrams (`Bigrams`): words of one or two characters,
+///   which a trigram index cannot find.
+struct SearchIndex: Sendable {
+    let table: String
+
+    var trigrams: String { "\(table)_fts" }
+    var grams: String { "\(table)_grams" }
+
+    /// Indexes a new row.
+    func insert(_ db: Database, id: Int64, name: String, text: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)")
+            .execute(arguments: [id, name, text])
+        try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
+            .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
+    }
+
+    /// Forgets a row. A contentless FTS5 table forgets a row given the values it indexed, which the trigram table keeps.
+    func remove(_ db: Database, id: Int64) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, text FROM \(trigrams) WHERE rowid = ?"),
+                                         arguments: [id]) else { return }
+        try db.cachedStatement(sql: "INSERT INTO \(grams) (\(grams), rowid, name, text) VALUES ('delete', ?, ?, ?)")
+            .execute(arguments: [id, Bigrams.text(row["name"]), Bigrams.text(row["text"])])
+        try db.cachedStatement(sql: "DELETE FROM \(trigrams) WHERE rowid = ?").execute(arguments: [id])
+    }
+
+    /// Replaces a row's indexed name and text.
+    func replace(_ db: Database, id: Int64, name: String, text: String) throws {
+        try remove(db, id: id)
+        try insert(db, id: id, name: name, text: text)
+    }
+
+    /// Creates the bigram table and fills it from the trigram table, which gains the name column (migration v6).
+    static func migrate(_ db: Database, table: String) throws {
+        let index = SearchIndex(table: table)
+        try db.execute(sql: """
+            CREATE VIRTUAL TABLE \(table)_fts_v6 USING fts5(name, text, tokenize = 'trigram');
+            INSERT INTO \(table)_fts_v6 (rowid, name, text)
+                SELECT f.rowid, e.name, f.text FROM \(index.trigrams) f JOIN \(table) e ON e.id = f.rowid;
+            DROP TABLE \(index.trigrams);
+            ALTER TABLE \(table)_fts_v6 RENAME TO \(index.trigrams);
+            CREATE VIRTUAL TABLE \(index.grams) USING fts5(name, text, tokenize = 'ascii', content = '', detail = column);
+            """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT rowid, name, text FROM \(index.trigrams)")
+        while let row = try rows.next() {
+            try db.cachedStatement(sql: "INSERT INTO \(index.grams) (rowid, name, text) VALUES (?, ?, ?)")
+                .execute(arguments: [row["rowid"], Bigrams.text(row["name"]), Bigrams.text(row["text"])])
+        }
+    }
+}
+
+/// Character bigrams of text, as tokens that FTS5's `ascii` tokenizer keeps whole (it splits on ASCII
+/// punctuation and spaces only and folds ASCII case). Each run of word characters (letters, digits, CJK; not
+/// spaces or punctuation) gives each pair of neighbours and its last character alone, so a two-character word is
+/// one token and a one-character word a prefix query: `不动产` → `不动 动产 产`.
+enum Bigrams {
+    /// The index text of `text`.
+    static func text(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        func endRun() {
+            guard let last = previous else { return }
+            if !out.isEmpty { out.append(" ") }
+            out.append(last)
+            previous = nil
+        }
+        for scalar in text.unicodeScalars {
+            guard isWordCharacter(scalar) else { endRun(); continue }
+            if let last = previous {
+                if !out.isEmpty { out.append(" ") }
+                out.append(last)
+                out.append(scalar)
+            }
+            previous = scalar
+        }
+        endRun()
+        return String(out)
+    }
+
+    /// The FTS5 query for a word of one or two word characters: the bigram itself, or every token the character
+    /// starts; `nil` for other words.
+    static func query(_ word: String) -> String? {
+        let scalars = word.unicodeScalars
+        guard (1...2).contains(scalars.count), scalars.allSatisfy(isWordCharacter) else { return nil }
+        return scalars.count == 2 ? "\"\(word)\"" : "\"\(word)\"*"
+    }
+
+    static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+        }
+        switch scalar.properties.generalCategory {
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format,
+             .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return false
+        default:
+            return true
+        }
+    }
+}
