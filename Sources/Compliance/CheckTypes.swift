@@ -168,6 +168,30 @@ public struct EvidenceVerdict: Codable, Sendable, Equatable {
     }
 }
 
+/// What the checks read of a catalog resource, under the names a `CatalogResource`'s JSON uses (inputs recorded
+/// with whole resources decode into it). The store reads these from indexed columns, without decoding bodies.
+public struct ResourceFacts: Codable, Sendable, Equatable {
+    public var code: String
+    public var name: String
+    /// 共享类型.
+    public var shareType: String
+    public var state: CatalogState
+
+    public init(code: String, name: String, shareType: String, state: CatalogState) {
+        self.code = code
+        self.name = name
+        self.shareType = shareType
+        self.state = state
+    }
+
+    public init(_ resource: CatalogResource) {
+        self.init(code: resource.code, name: resource.name, shareType: resource.shareType, state: resource.state)
+    }
+
+    /// Whether the resource is shared at all (not 不予共享).
+    public var isShared: Bool { shareType != CatalogResource.notShared }
+}
+
 /// Everything the checks read about one system: the ledger state, the probe evidence, the waivers, and the dates.
 /// Stored with every evaluation so that it can be shown and replayed exactly.
 public struct ComplianceInput: Codable, Sendable, Equatable {
@@ -176,8 +200,8 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     public var projects: [Project]
     /// Project codes the system names that the ledger does not have.
     public var missingProjects: [String]
-    /// The system's catalog resources; their data items are left out (the checks read only how many there are).
-    public var resources: [CatalogResource]
+    /// The system's catalog resources, as far as the checks read them.
+    public var resources: [ResourceFacts]
     /// The number of data items of each resource, by code.
     public var itemCounts: [String: Int]
     /// The newest verdict per probe target at the as-of date.
@@ -186,18 +210,25 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     public var asOf: CivilDate
     public var fiscalYear: Int
 
-    /// An input; `itemCounts` defaults to the items the resources carry.
-    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
-                itemCounts: [String: Int]? = nil, verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
+    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [ResourceFacts],
+                itemCounts: [String: Int], verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
         self.system = system
         self.projects = projects
         self.missingProjects = missingProjects
         self.resources = resources
-        self.itemCounts = itemCounts ?? Dictionary(resources.map { ($0.code, $0.items.count) }, uniquingKeysWith: { first, _ in first })
+        self.itemCounts = itemCounts
         self.verdicts = verdicts
         self.waivers = waivers
         self.asOf = asOf
         self.fiscalYear = fiscalYear
+    }
+
+    /// An input of whole resources, counting the data items they carry.
+    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
+                verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
+        self.init(system: system, projects: projects, missingProjects: missingProjects, resources: resources.map(ResourceFacts.init),
+                  itemCounts: Self.counts(resources.map { ($0.code, $0.items.count) }), verdicts: verdicts, waivers: waivers,
+                  asOf: asOf, fiscalYear: fiscalYear)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -206,17 +237,26 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
 
     /// Inputs recorded before `itemCounts` existed carried the items themselves; their counts are taken from those.
     public init(from decoder: any Decoder) throws {
+        struct RecordedItems: Decodable {
+            var code: String
+            var items: [JSONValue]?
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let itemCounts = try container.decodeIfPresent([String: Int].self, forKey: .itemCounts)
+            ?? Self.counts(try container.decode([RecordedItems].self, forKey: .resources).map { ($0.code, $0.items?.count ?? 0) })
         self.init(system: try container.decode(InfoSystem.self, forKey: .system), projects: try container.decode([Project].self, forKey: .projects),
                   missingProjects: try container.decode([String].self, forKey: .missingProjects),
-                  resources: try container.decode([CatalogResource].self, forKey: .resources),
-                  itemCounts: try container.decodeIfPresent([String: Int].self, forKey: .itemCounts),
+                  resources: try container.decode([ResourceFacts].self, forKey: .resources), itemCounts: itemCounts,
                   verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
                   asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
     }
 
+    private static func counts(_ pairs: [(String, Int)]) -> [String: Int] {
+        Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The number of data items of `resource`.
-    public func itemCount(of resource: CatalogResource) -> Int { itemCounts[resource.code] ?? resource.items.count }
+    public func itemCount(of resource: ResourceFacts) -> Int { itemCounts[resource.code] ?? 0 }
 
     /// The construction projects (建设类) of the system.
     public var constructionProjects: [Project] { projects.filter { $0.category == .construction } }

@@ -39,12 +39,9 @@ public struct ComplianceService: Sendable {
             throw LedgerError(.badRequest, "财政年度 \(fiscalYear) 不在 2000–2100 之间")
         }
         let context = try context(asOf: asOf)
-        let inputs = try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
-        // Each input is encoded once: its hash goes into the decision, its text into the batch.
-        let encoded = try inputs.map { try CanonicalJSON.encoder.encode($0) }
-        let decisions = zip(inputs, encoded).map { FundingDecision.evaluate($0, context, inputSha256: ComplianceInput.sha256(of: $1)) }
-        return try await ledger.recordFunding(decisions, inputs: encoded, fiscalYear: fiscalYear, asOf: asOf,
-                                              policyVersion: context.policy.version)
+        let inputs = try await ledger.storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
+        let evaluations = try await inputs.concurrentMap { try EncodedEvaluation($0, context) }
+        return try await ledger.recordFunding(evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version)
     }
 
     /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored, with the reviewer's decision when given.
@@ -84,8 +81,9 @@ public struct ComplianceService: Sendable {
         let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
         let encoder = CanonicalJSON.encoder
         var differing: [String] = []
-        for (input, stored) in zip(inputs, batch.decisions) {
-            let again = FundingDecision.evaluate(input, context)
+        // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
+        for ((input, sha256), stored) in zip(inputs, batch.decisions) {
+            let again = FundingDecision.evaluate(input, context, inputSha256: sha256)
             if try encoder.encode(again) != encoder.encode(stored) { differing.append(stored.systemCode) }
         }
         return ReplayReport(batch: id, matching: batch.decisions.count - differing.count, differing: differing)

@@ -13,6 +13,55 @@ public struct FundingBatch: Codable, Sendable {
     public var decisions: [FundingDecision]
 }
 
+/// A funding decision with its input and itself as JSON, as a batch stores them.
+public struct EncodedEvaluation: Sendable {
+    public var decision: FundingDecision
+    public var input: Data
+    public var result: Data
+
+    /// Evaluates an input and encodes the decision; the input's hash goes into the decision from the bytes that are stored.
+    init(_ stored: StoredInput, _ context: ComplianceContext) throws {
+        input = try stored.text()
+        decision = FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
+        result = try CanonicalJSON.encoder.encode(decision)
+    }
+}
+
+/// An evaluation input with the stored texts of its system and projects.
+struct StoredInput: Sendable {
+    var input: ComplianceInput
+    var systemBody: String
+    var projectBodies: [String]
+
+    /// The input as sorted JSON, with the system's and projects' stored texts as they are instead of encoding the
+    /// decoded records again (the costliest part of recording a province's batch); it decodes to `input`.
+    func text() throws -> Data {
+        let encoder = CanonicalJSON.encoder
+        let resources = JSONValue.array(input.resources.map {
+            .object(["code": .string($0.code), "name": .string($0.name), "shareType": .string($0.shareType), "state": .string($0.state.rawValue)])
+        })
+        var text = "{\"asOf\":" + JSONValue.string(input.asOf.description).canonicalText
+        text += ",\"fiscalYear\":\(input.fiscalYear)"
+        text += ",\"itemCounts\":" + JSONValue.object(input.itemCounts.mapValues { .int(Int64($0)) }).canonicalText
+        text += ",\"missingProjects\":" + JSONValue.array(input.missingProjects.map(JSONValue.string)).canonicalText
+        text += ",\"projects\":[" + projectBodies.joined(separator: ",") + "]"
+        text += ",\"resources\":" + resources.canonicalText
+        text += ",\"system\":" + systemBody
+        text += ",\"verdicts\":" + String(decoding: try encoder.encode(input.verdicts), as: UTF8.self)
+        text += ",\"waivers\":" + String(decoding: try encoder.encode(input.waivers), as: UTF8.self) + "}"
+        return Data(text.utf8)
+    }
+}
+
+/// A system's rows as an evaluation reads them, before its body is decoded.
+private struct StoredSystemRows: Sendable {
+    var body: String
+    var resources: [ResourceFacts]
+    var itemCounts: [String: Int]
+    var verdicts: [EvidenceVerdict]
+    var waivers: [Waiver]
+}
+
 /// A waiver as stored, with its id and when it was granted.
 public struct StoredWaiver: Codable, Sendable {
     public var id: Int64
@@ -22,38 +71,53 @@ public struct StoredWaiver: Codable, Sendable {
 
 extension Ledger {
     /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
+    /// One read transaction takes the stored rows (resources as their indexed columns, without bodies); the system
+    /// and project bodies are decoded on every core afterwards.
     public func complianceInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
                                  unitUSCC: String? = nil) async throws -> [ComplianceInput] {
+        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC).map(\.input)
+    }
+
+    /// The inputs with the stored texts they were decoded from.
+    func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
+                      unitUSCC: String? = nil) async throws -> [StoredInput] {
         let cutoff = Self.endOfDay(asOf)
-        return try await database.writer.read { db in
-            let decoder = CanonicalJSON.decoder
+        let (rows, projects) = try await database.writer.read { db in
             let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
             let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
-            let systems = try Row.fetchAll(db, sql: "SELECT body FROM system \(filter) ORDER BY key", arguments: arguments).map {
-                try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8))
-            }
+            let systems = try Row.fetchAll(db, sql: "SELECT key, body FROM system \(filter) ORDER BY key", arguments: arguments)
             if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
-            var projects: [String: Project] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") {
-                projects[row["key"]] = try decoder.decode(Project.self, from: Data((row["body"] as String).utf8))
-            }
-            let waivers = try Self.waivers(systemCode: systemCode, in: db)
-            return try systems.map { system in
-                var resources: [CatalogResource] = []
+            var projects: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") { projects[row["key"]] = row["body"] }
+            let waivers = try Self.waivers(systemCode: systemCode, in: db).map(\.waiver)
+            let resources = try db.cachedStatement(sql: """
+                SELECT key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
+                FROM resource r WHERE system_key = ? ORDER BY key
+                """)
+            return (try systems.map { system in
+                let code: String = system["key"]
+                var facts: [ResourceFacts] = []
                 var itemCounts: [String: Int] = [:]
-                for row in try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT key, body, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
-                    FROM resource r WHERE system_key = ? ORDER BY key
-                    """), arguments: [system.code]) {
-                    resources.append(try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8)))
+                let cursor = try Row.fetchCursor(resources, arguments: [code])
+                while let row = try cursor.next() {
+                    let state = CatalogState(rawValue: row["state"]) ?? .draft
+                    facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
                     itemCounts[row["key"]] = row["items"]
                 }
-                return ComplianceInput(
-                    system: system, projects: system.projectCodes.compactMap { projects[$0] },
-                    missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: resources, itemCounts: itemCounts,
-                    verdicts: try Self.latestVerdicts(systemCode: system.code, before: cutoff, in: db),
-                    waivers: waivers.map(\.waiver).filter { $0.systemCode == system.code }, asOf: asOf, fiscalYear: fiscalYear)
-            }
+                return StoredSystemRows(body: system["body"], resources: facts, itemCounts: itemCounts,
+                                        verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
+                                        waivers: waivers.filter { $0.systemCode == code })
+            }, projects)
+        }
+        return try await rows.concurrentMap { stored in
+            let system = try CanonicalJSON.decoder.decode(InfoSystem.self, from: Data(stored.body.utf8))
+            let projectBodies = system.projectCodes.compactMap { projects[$0] }
+            let input = ComplianceInput(
+                system: system,
+                projects: try projectBodies.map { try CanonicalJSON.decoder.decode(Project.self, from: Data($0.utf8)) },
+                missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
+                itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
+            return StoredInput(input: input, systemBody: stored.body, projectBodies: projectBodies)
         }
     }
 
@@ -126,17 +190,16 @@ extension Ledger {
 
     // MARK: Funding batches
 
-    /// Stores a batch of decisions with their inputs (each input's sorted JSON) in one transaction; returns the batch.
-    public func recordFunding(_ decisions: [FundingDecision], inputs: [Data], fiscalYear: Int, asOf: CivilDate,
+    /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction;
+    /// returns the batch.
+    public func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate,
                               policyVersion: String) async throws -> FundingBatch {
         let encoder = CanonicalJSON.encoder
+        let decisions = evaluations.map(\.decision)
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
             summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
             summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
-        }
-        let rows = try zip(decisions, inputs).map { decision, input in
-            (decision.systemCode, String(decoding: input, as: UTF8.self), String(decoding: try encoder.encode(decision), as: UTF8.self))
         }
         let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
         let actor = Self.currentActor
@@ -147,7 +210,10 @@ extension Ledger {
                 """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON])
             let batch = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
-            for (system, input, result) in rows { try insert.execute(arguments: [batch, system, input, result]) }
+            for evaluation in evaluations {
+                try insert.execute(arguments: [batch, evaluation.decision.systemCode, String(decoding: evaluation.input, as: UTF8.self),
+                                                String(decoding: evaluation.result, as: UTF8.self)])
+            }
             let decided = Dictionary(uniqueKeysWithValues: decisions.map {
                 ($0.systemCode, "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限 \($0.omCap)")
             })
@@ -174,10 +240,11 @@ extension Ledger {
     }
 
     /// The stored inputs of a batch, by system, for replay.
-    public func fundingInputs(batch id: Int64) async throws -> [ComplianceInput] {
+    public func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT input FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
-                try CanonicalJSON.decoder.decode(ComplianceInput.self, from: Data(($0["input"] as String).utf8))
+                let text = Data(($0["input"] as String).utf8)
+                return (try CanonicalJSON.decoder.decode(ComplianceInput.self, from: text), ComplianceInput.sha256(of: text))
             }
         }
     }

@@ -93,6 +93,7 @@ enum Bigrams {
         if scalar.isASCII {
             return ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
         }
+        if ("\u{4E00}"..."\u{9FFF}").contains(scalar) { return true }  // CJK ideographs, most of the text: no table lookup
         switch scalar.properties.generalCategory {
         case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format,
              .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,

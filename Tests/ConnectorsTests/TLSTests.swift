@@ -41,14 +41,16 @@ struct TestCertificate {
 @Suite("TLS: connection phases and certificate expiry", .serialized)
 struct TLSTests {
     /// Runs the 爱山东 probes against the simulator served over HTTPS with `certificate`, trusting `caFile`.
-    func run(_ certificate: TestCertificate, caFile: String?) async throws -> ProbeRunResult {
+    func run(_ certificate: TestCertificate, caFile: String?, timeoutMs: Double = 500) async throws -> ProbeRunResult {
         let tls = try PlatformSimulator.tlsConfiguration(certificateFile: certificate.certificateFile, keyFile: certificate.keyFile)
         let app = try PlatformSimulator(scenario: ProbeFixture.scenario, environment: [:])
             .buildApplication(host: "127.0.0.1", port: 0, tls: tls, logger: Logger(label: "simulator"))
         return try await app.test(.live) { client in
-            var spec = try ProbeFixture.specs(port: client.port!).first { $0.platform == .aishandong }!
+            var spec = try ProbeFixture.specs(port: client.port!, timeoutMs: timeoutMs).first { $0.platform == .aishandong }!
             spec.baseURL = "https://localhost:\(client.port!)/aishandong"
             spec.canaryConditions.append(try Condition("cert.expiresIn > 14d"))
+            // Certificates are under test, not speed: the shipped `elapsed < 2s` could fail while other suites load the cores.
+            for index in spec.probes.indices { spec.probes[index].conditions.removeAll { $0.description.hasPrefix("elapsed") } }
             // The transport closes its pooled connections before the server stops, so the server need not wait.
             let transport = AsyncHTTPTransport(caFile: caFile)
             do {
@@ -64,7 +66,8 @@ struct TLSTests {
 
     @Test func aTrustedCertificateIsReadAndItsExpiryJudged() async throws {
         let certificate = try TestCertificate(days: 90)
-        let run = try await run(certificate, caFile: certificate.certificateFile)
+        // A generous timeout: the handshake shares the cores with the rest of the suite.
+        let run = try await run(certificate, caFile: certificate.certificateFile, timeoutMs: 5000)
         let canary = try #require(run.canaries.first)
         #expect(canary.outcome == .pass)
         let connection = try #require(canary.attempts.first?.connection)

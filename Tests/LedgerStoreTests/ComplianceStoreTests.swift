@@ -1,5 +1,6 @@
 import Compliance
 import Foundation
+import GRDB
 import LedgerCore
 import LedgerStore
 import LedgerTestSupport
@@ -21,6 +22,11 @@ struct ComplianceStoreTests {
         let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)
         #expect(batch.decisions.map(\.systemCode) == ["TZ-SYS-001"])
         #expect(try await ledger.fundingBatches().items.map(\.id) == [batch.id])
+        // The stored input (assembled from the stored system and project texts) is the input the checks saw, and
+        // the decision names its hash.
+        let recorded = try await ledger.fundingInputs(batch: batch.id)
+        #expect(recorded.map(\.input) == (try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)))
+        #expect(recorded.map(\.sha256) == batch.decisions.map(\.inputs.inputSha256))
         // The ledger changes after the decision: the replay still uses the recorded input.
         let stored = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
         var system = stored.record
@@ -35,6 +41,30 @@ struct ComplianceStoreTests {
         let error = await #expect(throws: LedgerError.self) { try await changed.replay(batch: batch.id) }
         #expect(error?.kind == .conflict)
         #expect(error?.message.contains("文件内容已改变") == true)
+    }
+
+    @Test func aBatchRecordedWithWholeResourcesStillReplays() async throws {
+        // Batches recorded before inputs held resource facts carried whole resources with their items; the replay
+        // hashes the stored text as recorded, not a new encoding of it.
+        let ledger = try await Fixtures.seededLedger()
+        let (service, _) = try service(ledger)
+        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)
+        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
+        try await ledger.database.writer.write { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT input, result FROM evaluation WHERE batch_id = ?", arguments: [batch.id]))
+            var input = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["input"] as String).utf8))
+            input["itemCounts"] = nil
+            input["resources"] = try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encoder.encode([resource]))
+            let legacy = try CanonicalJSON.encoder.encode(input)
+            var decision = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data((row["result"] as String).utf8))
+            decision.inputs.inputSha256 = ComplianceInput.sha256(of: legacy)
+            try db.execute(sql: "UPDATE evaluation SET input = ?, result = ? WHERE batch_id = ?",
+                           arguments: [String(decoding: legacy, as: UTF8.self),
+                                       String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self), batch.id])
+        }
+        let replayed = try await ledger.fundingInputs(batch: batch.id)
+        #expect(replayed.first?.input.itemCount(of: try #require(replayed.first?.input.resources.first)) == 2)
+        #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
     }
 
     @Test func waiversNeedAReasonAndAnApproverAndAnExistingSystem() async throws {

@@ -1,3 +1,4 @@
+import Compliance
 import Foundation
 import LedgerCore
 import LedgerStore
@@ -69,9 +70,10 @@ struct ProbeHistoryTests {
         #expect(input.verdicts.first?.verdict.outcome == .pass)
         #expect(input.verdicts.first?.runId == passRun)
         #expect(input.projects.map(\.code) == ["TZXM-2025-001"])
-        // The input records how many data items each resource has, not the items (the checks read only the count).
+        // The input records what the checks read of each resource (from its columns) and how many data items it has.
         let resource = try #require(input.resources.first)
-        #expect(resource.items == [] && input.itemCount(of: resource) == 2)
+        #expect(resource == ResourceFacts(code: "103003/000001", name: "不动产登记信息", shareType: "有条件共享", state: .draft))
+        #expect(input.itemCount(of: resource) == 2)
         let later = try #require(try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-11-21")!).first)
         #expect(later.verdicts.first?.verdict.outcome == .fail)
     }
