@@ -145,7 +145,7 @@ public struct FundingDecision: Codable, Sendable, Equatable {
 
 extension ComplianceInput {
     /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes.
-    public var sha256: String { Self.sha256(of: (try? CanonicalJSON.encoder.encode(self)) ?? Data()) }
+    public var sha256: String { Self.sha256(of: (try? CanonicalJSON.encode(self)) ?? Data()) }
 
     /// The hash of an input's sorted JSON, as `sha256` computes it.
     public static func sha256(of json: Data) -> String { Hex.string(SHA256.hash(data: json)) }

@@ -83,7 +83,7 @@ enum AuditLog {
     }
 
     static func tree(_ value: some Encodable) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encoder.encode(value))
+        try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encode(value))
     }
 
     /// The fields that differ, by path; objects are compared field by field, other values whole.

@@ -79,12 +79,11 @@ public struct ComplianceService: Sendable {
             throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ 记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
         }
         let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
-        let encoder = CanonicalJSON.encoder
         var differing: [String] = []
         // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
         for ((input, sha256), stored) in zip(inputs, batch.decisions) {
             let again = FundingDecision.evaluate(input, context, inputSha256: sha256)
-            if try encoder.encode(again) != encoder.encode(stored) { differing.append(stored.systemCode) }
+            if try CanonicalJSON.encode(again) != CanonicalJSON.encode(stored) { differing.append(stored.systemCode) }
         }
         return ReplayReport(batch: id, matching: batch.decisions.count - differing.count, differing: differing)
     }

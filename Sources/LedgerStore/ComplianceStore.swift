@@ -23,7 +23,7 @@ public struct EncodedEvaluation: Sendable {
     init(_ stored: StoredInput, _ context: ComplianceContext) throws {
         input = try stored.text()
         decision = FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
-        result = try CanonicalJSON.encoder.encode(decision)
+        result = try CanonicalJSON.encode(decision)
     }
 }
 
@@ -36,7 +36,6 @@ struct StoredInput: Sendable {
     /// The input as sorted JSON, with the system's and projects' stored texts as they are instead of encoding the
     /// decoded records again (the costliest part of recording a province's batch); it decodes to `input`.
     func text() throws -> Data {
-        let encoder = CanonicalJSON.encoder
         let resources = JSONValue.array(input.resources.map {
             .object(["code": .string($0.code), "name": .string($0.name), "shareType": .string($0.shareType), "state": .string($0.state.rawValue)])
         })
@@ -47,8 +46,8 @@ struct StoredInput: Sendable {
         text += ",\"projects\":[" + projectBodies.joined(separator: ",") + "]"
         text += ",\"resources\":" + resources.canonicalText
         text += ",\"system\":" + systemBody
-        text += ",\"verdicts\":" + String(decoding: try encoder.encode(input.verdicts), as: UTF8.self)
-        text += ",\"waivers\":" + String(decoding: try encoder.encode(input.waivers), as: UTF8.self) + "}"
+        text += ",\"verdicts\":" + String(decoding: try CanonicalJSON.encode(input.verdicts), as: UTF8.self)
+        text += ",\"waivers\":" + String(decoding: try CanonicalJSON.encode(input.waivers), as: UTF8.self) + "}"
         return Data(text.utf8)
     }
 }
@@ -158,7 +157,7 @@ extension Ledger {
             issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let body = String(decoding: try CanonicalJSON.encoder.encode(waiver), as: UTF8.self)
+        let body = String(decoding: try CanonicalJSON.encode(waiver), as: UTF8.self)
         let created = Date().formatted(.iso8601)
         let actor = Self.currentActor
         return try await database.writer.write { db in
@@ -194,14 +193,13 @@ extension Ledger {
     /// returns the batch.
     public func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate,
                               policyVersion: String) async throws -> FundingBatch {
-        let encoder = CanonicalJSON.encoder
         let decisions = evaluations.map(\.decision)
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
             summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
             summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
         }
-        let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
+        let summaryJSON = String(decoding: try CanonicalJSON.encode(summary), as: UTF8.self)
         let actor = Self.currentActor
         let createdAt = Date().formatted(.iso8601)
         return try await database.writer.write { db in

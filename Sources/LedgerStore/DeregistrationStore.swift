@@ -82,7 +82,7 @@ extension Ledger {
     }
 
     static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try CanonicalJSON.encoder.encode(value), as: UTF8.self)
+        String(decoding: try CanonicalJSON.encode(value), as: UTF8.self)
     }
 
     /// Every deadline of the ledger's projects and deregistration applications at `asOf` (Art. 11, 16, 18(3), 19, 20, 24).

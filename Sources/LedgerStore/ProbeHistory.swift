@@ -69,9 +69,8 @@ extension Ledger {
                                flipThresholds: [Platform: Int]) async throws -> Int64 {
         var summary: [String: [String: Int]] = [:]
         for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
-        let encoder = CanonicalJSON.encoder
-        let summaryJSON = String(decoding: try encoder.encode(summary), as: UTF8.self)
-        let hashesJSON = String(decoding: try encoder.encode(specHashes), as: UTF8.self)
+        let summaryJSON = String(decoding: try CanonicalJSON.encode(summary), as: UTF8.self)
+        let hashesJSON = String(decoding: try CanonicalJSON.encode(specHashes), as: UTF8.self)
         return try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger, hashesJSON, summaryJSON])
@@ -85,10 +84,10 @@ extension Ledger {
                 body.attempts = []
                 try insertVerdict.execute(arguments: [runID, verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target,
                                                       verdict.outcome.rawValue, verdict.checkedAt.formatted(.iso8601),
-                                                      String(decoding: try encoder.encode(body), as: UTF8.self)])
+                                                      String(decoding: try CanonicalJSON.encode(body), as: UTF8.self)])
                 let verdictID = db.lastInsertedRowID
                 for attempt in verdict.attempts {
-                    try insertAttempt.execute(arguments: [verdictID, attempt.number, String(decoding: try encoder.encode(attempt), as: UTF8.self)])
+                    try insertAttempt.execute(arguments: [verdictID, attempt.number, String(decoding: try CanonicalJSON.encode(attempt), as: UTF8.self)])
                 }
             }
             for verdict in verdicts {

@@ -22,4 +22,13 @@ struct InputFormatTests {
         #expect(empty.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == true)
         #expect(maintained.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == false)
     }
+
+    @Test func decisionsAndInputsAreEncodedAsFoundationEncodesThem() throws {
+        // The fast canonical encoder writes batches; its bytes must be Foundation's (hashes and stored texts compare).
+        let fixture = ComplianceFixture()
+        let decision = FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
+        #expect(try CanonicalJSON.encode(decision) == CanonicalJSON.encoder.encode(decision))
+        #expect(try CanonicalJSON.encode(fixture.input) == CanonicalJSON.encoder.encode(fixture.input))
+        #expect(decision.checks.count == 15)
+    }
 }

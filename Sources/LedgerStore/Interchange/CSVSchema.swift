@@ -198,7 +198,7 @@ enum CellCodec {
     }
 
     private static func sortedJSON(_ value: JSONValue) -> Data {
-        (try? CanonicalJSON.encoder.encode(value)) ?? Data()
+        (try? CanonicalJSON.encode(value)) ?? Data()
     }
 }
 

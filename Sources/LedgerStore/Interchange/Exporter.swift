@@ -118,7 +118,7 @@ public struct Exporter: Sendable {
     private func forEachRow(_ kind: RecordKind, filters: [RecordKind: Filter], in db: Database, _ emit: ([String]) throws -> Void) throws {
         func table<E: StoredEntity>(_ type: E.Type) throws {
             try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
-                let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encoder.encode(record))
+                let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encode(record))
                 try emit(kind.columns.map { CellCodec.encode(object.value(at: $0.path), as: $0.kind) })
             }
         }

@@ -37,7 +37,7 @@ public enum RecordText {
     /// Each field's text for `record`, by path.
     public static func cells<E: StoredEntity>(of record: E) throws -> [String: String] {
         guard let kind = kind(of: E.self) else { return [:] }
-        let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encoder.encode(record))
+        let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encode(record))
         return Dictionary(uniqueKeysWithValues: kind.columns.map { ($0.path, CellCodec.encode(object.value(at: $0.path), as: $0.kind)) })
     }
 
