@@ -25,10 +25,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="city", choices=["county", "city", "province"])
     parser.add_argument("--files", help="a folder scripts/generate_demo.py already wrote for this scale")
+    parser.add_argument("--keep", help="keep the imported databases in this new folder")
     parser.add_argument("--probes", type=int, default=10000)
     parser.add_argument("--save", action="store_true", help="write this run to bench/results.json")
     args = parser.parse_args()
-    results = run("import_search.py", "--scale", args.scale, "--rounds", "30", *(["--files", args.files] if args.files else []))
+    results = run("import_search.py", "--scale", args.scale, "--rounds", "30", *(["--files", args.files] if args.files else []),
+                  *(["--keep", args.keep] if args.keep else []))
     results.update(run("probe_sweep.py", "--probes", str(args.probes)))
     previous = json.load(open(RESULTS))["results"] if os.path.exists(RESULTS) else {}
     print()

@@ -200,10 +200,12 @@ def main():
     parser.add_argument("--files", help="a folder the generator already wrote for this scale (else generated anew)")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--json", help="also write the measurements to this file (bench/all.py reads it)")
+    parser.add_argument("--keep", help="work in this new folder and keep it (the imported databases) afterwards")
     args = parser.parse_args()
     if not os.path.exists(YBZ):
         sys.exit("build first: swift build -c release --product ybz")
-    work = tempfile.mkdtemp(prefix="ybz-bench-")
+    work = args.keep or tempfile.mkdtemp(prefix="ybz-bench-")
+    os.makedirs(work, exist_ok=True)
     try:
         demo = timed([YBZ, "import", "--data", f"{work}/demo", os.path.join(ROOT, "catalog/demo/tengzhou-demo.json")], cwd=ROOT)
         folder = args.files or f"{work}/csv"
@@ -261,7 +263,8 @@ def main():
             with open(args.json, "w") as f:
                 json.dump(results, f, ensure_ascii=False, indent=1)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
