@@ -61,30 +61,44 @@ extension Ledger {
     /// every word (`SearchIndex`: trigrams for words of three or more characters, bigrams for shorter ones; a short
     /// word with punctuation scans). Rows whose name holds the ranking words come first, then the others, each in
     /// registration order, so a page is read off the index without sorting every hit.
-    public func search(_ query: SearchQuery) async throws -> Page<SearchHit> {
+    /// Hits are counted up to `cap` (`Page.totalCapped` then says there are more).
+    public func search(_ query: SearchQuery, countingUpTo cap: Int = searchCountCap) async throws -> Page<SearchHit> {
         let words = query.text.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map(String.init)
         guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
         let kinds = query.kind.map { [$0] } ?? query.impliedKinds
         return try await database.writer.read { db in
             var hits: [SearchHit] = []
             var total = 0
+            var capped = false
             var skip = query.page.offset
             for kind in kinds {
                 let plan = SearchPlan(kind: kind, query: query, words: words)
-                let count = try plan.count(db, nameFirst: nil)
-                let inName = count == 0 ? 0 : try plan.count(db, nameFirst: true)
+                let (count, exceeds) = try plan.count(db, nameFirst: nil, cap: cap)
                 total += count
-                for (nameFirst, segmentCount) in [(true, inName), (false, count - inName)] {
+                capped = capped || exceeds
+                if !exceeds, skip >= count { skip -= count; continue }
+                for nameFirst in [true, false] {
                     let wanted = query.page.limit - hits.count
-                    if skip >= segmentCount { skip -= segmentCount; continue }
-                    guard wanted > 0 else { continue }
-                    hits += try plan.page(db, nameFirst: nameFirst, limit: wanted, offset: skip)
-                    skip = 0
+                    guard wanted > 0 else { break }
+                    let rows = try plan.page(db, nameFirst: nameFirst, limit: wanted, offset: skip)
+                    if rows.isEmpty, skip > 0 {
+                        // The page starts past this segment: only now is its exact size needed.
+                        skip -= min(skip, try plan.count(db, nameFirst: nameFirst, cap: nil).count)
+                    } else {
+                        hits += rows
+                        skip = 0
+                    }
                 }
             }
-            return Page(items: hits, total: total, limit: query.page.limit, offset: query.page.offset)
+            var page = Page(items: hits, total: total, limit: query.page.limit, offset: query.page.offset)
+            if capped { page.totalCapped = true }
+            return page
         }
     }
+
+    /// Hits counted by default: a page never needs them all, and counting 600,000 hits of a common word would
+    /// take longer than finding the page.
+    public static let searchCountCap = 10_000
 }
 
 /// The SQL of one kind's search: the index table that drives it (trigrams when a word has three or more
@@ -166,10 +180,14 @@ private struct SearchPlan {
         return ("FROM \(from) WHERE " + conditions.joined(separator: " AND "), rowID, arguments)
     }
 
-    /// How many rows match; without filters on the entity's columns the index alone answers.
-    func count(_ db: Database, nameFirst: Bool?) throws -> Int {
+    /// How many rows match (every hit with `nameFirst` nil, else one segment), counting at most `cap` of them;
+    /// without filters on the entity's columns the index alone answers.
+    func count(_ db: Database, nameFirst: Bool?, cap: Int?) throws -> (count: Int, exceeds: Bool) {
         let (sql, _, arguments) = filter(nameFirst: nameFirst, joined: driver == nil || !filters.isEmpty)
-        return try Int.fetchOne(db, sql: "SELECT count(*) \(sql)", arguments: StatementArguments(arguments)) ?? 0
+        let limited = cap.map { "SELECT count(*) FROM (SELECT 1 \(sql) LIMIT \($0 + 1))" } ?? "SELECT count(*) \(sql)"
+        let count = try Int.fetchOne(db, sql: limited, arguments: StatementArguments(arguments)) ?? 0
+        guard let cap, count > cap else { return (count, false) }
+        return (cap, true)
     }
 
     /// One page of a segment, in row id order.

@@ -209,6 +209,24 @@ struct SearchTests {
         let filtered = try await ledger.search(SearchQuery(text: "登记", kind: .resource, shareType: "有条件共享",
                                                            page: PageRequest(limit: 2, offset: 1)))
         #expect(filtered.total == 4 && filtered.items.map(\.code) == ["103003/000003", "103003/000002"])
+        #expect(all.totalCapped == nil)
+        // Counting stops at the cap; pages past it are still found, in the same order.
+        let capped = try await ledger.search(SearchQuery(text: "登记", kind: .resource), countingUpTo: 2)
+        #expect(capped.total == 2 && capped.totalCapped == true && capped.items.count == 4)
+        for offset in 0..<4 {
+            let page = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)),
+                                               countingUpTo: 1)
+            #expect(page.items.map(\.code) == [all.items[offset].code])
+        }
+        let beyond = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4)), countingUpTo: 1)
+        #expect(beyond.items.isEmpty)
+        // Both kinds, systems first: pages cross from one kind to the other, counted or not.
+        let both = try await ledger.search(SearchQuery(text: "不动产"))
+        #expect(both.items.map(\.kind) == ["system"] + Array(repeating: "resource", count: 4))
+        for (offset, cap) in zip(0..<5, [1, 10, 1, 10, 1]) {
+            let page = try await ledger.search(SearchQuery(text: "不动产", page: PageRequest(limit: 1, offset: offset)), countingUpTo: cap)
+            #expect(page.items.map(\.code) == [both.items[offset].code])
+        }
     }
 
     @Test func migrationSixIndexesAnExistingLedger() async throws {
