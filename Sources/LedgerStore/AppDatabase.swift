@@ -224,6 +224,9 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v6: search by bigrams, names first") { db in
             for table in ["system", "resource"] { try SearchIndex.migrate(db, table: table) }
         }
+        migrator.registerMigration("v7: search index of names") { db in
+            for table in ["system", "resource"] { try SearchIndex.migrateNames(db, table: table) }
+        }
         return migrator
     }
 }

@@ -88,7 +88,7 @@ extension Ledger {
             if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             var projects: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") { projects[row["key"]] = row["body"] }
-            let waivers = try Self.waivers(systemCode: systemCode, in: db).map(\.waiver)
+            let waivers = Dictionary(grouping: try Self.waivers(systemCode: systemCode, in: db).map(\.waiver), by: \.systemCode)
             let resources = try db.cachedStatement(sql: """
                 SELECT key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
                 FROM resource r WHERE system_key = ? ORDER BY key
@@ -105,7 +105,7 @@ extension Ledger {
                 }
                 return StoredSystemRows(body: system["body"], resources: facts, itemCounts: itemCounts,
                                         verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
-                                        waivers: waivers.filter { $0.systemCode == code })
+                                        waivers: waivers[code] ?? [])
             }, projects)
         }
         return try await rows.concurrentMap { stored in

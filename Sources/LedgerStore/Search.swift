@@ -142,18 +142,19 @@ private struct SearchPlan {
         var arguments: [any DatabaseValueConvertible] = []
         let from: String
         let rowID: String
-        if let (table, terms) = driver {
+        if let (driverTable, terms) = driver {
             let all = terms.joined(separator: " AND ")
-            let expression = switch nameFirst {
-            case nil: all
-            case true?: "{name} : (\(all))"
-            case false?: "(\(all)) NOT {name} : (\(all))"
+            // Name matches come from the name-only tables: a word common in other text has few of them there.
+            let (table, expression) = switch nameFirst {
+            case nil: (driverTable, all)
+            case true?: (driverTable == index.trigrams ? index.names : index.nameGrams, all)
+            case false?: (driverTable, "(\(all)) NOT {name} : (\(all))")
             }
             from = joined ? "\(table) JOIN \(index.table) e ON e.id = \(table).rowid" : table
             rowID = "\(table).rowid"
             conditions.append("\(table) MATCH ?")
             arguments.append(expression)
-            if table == index.trigrams, !bigramTerms.isEmpty {
+            if driverTable == index.trigrams, !bigramTerms.isEmpty {
                 conditions.append("\(rowID) IN (SELECT rowid FROM \(index.grams) WHERE \(index.grams) MATCH ?)")
                 arguments.append(bigramTerms.joined(separator: " AND "))
             }
@@ -167,8 +168,8 @@ private struct SearchPlan {
                 arguments += scanned
             }
         }
-        let text = driver?.table == index.grams ? "(SELECT text FROM \(index.trigrams) WHERE rowid = \(rowID))"
-                                                : "\(index.trigrams).text"
+        let text = rowID == "\(index.trigrams).rowid" ? "\(index.trigrams).text"
+                                                    : "(SELECT text FROM \(index.trigrams) WHERE rowid = \(rowID))"
         for word in scanned {
             conditions.append("instr(\(text), ?) > 0")
             arguments.append(word)

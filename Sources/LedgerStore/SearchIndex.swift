@@ -1,15 +1,19 @@
 import GRDB
 
-/// The full-text index of a searchable table, in two FTS5 tables keyed by the row id, each with the record's name
-/// and its whole search text as columns (so that name matches can be ranked first):
-/// - `<table>_fts`, trigram tokenizer: words of three or more characters, any substring;
-/// - `<table>_grams`, contentless, of the text's character bigrams (`Bigrams`): words of one or two characters,
-///   which a trigram index cannot find.
+/// The full-text index of a searchable table, in FTS5 tables keyed by the row id:
+/// - `<table>_fts`, trigram tokenizer, the record's name and its whole search text as columns: words of three or
+///   more characters, any substring;
+/// - `<table>_grams`, contentless, the same two columns as character bigrams (`Bigrams`): words of one or two
+///   characters, which a trigram index cannot find;
+/// - `<table>_names` (trigrams) and `<table>_name_grams` (bigrams, contentless) of the name alone, so that the hits
+///   whose name holds a word are found without reading every hit of a word common in other text.
 struct SearchIndex: Sendable {
     let table: String
 
     var trigrams: String { "\(table)_fts" }
     var grams: String { "\(table)_grams" }
+    var names: String { "\(table)_names" }
+    var nameGrams: String { "\(table)_name_grams" }
 
     /// Indexes a new row.
     func insert(_ db: Database, id: Int64, name: String, text: String) throws {
@@ -17,21 +21,47 @@ struct SearchIndex: Sendable {
             .execute(arguments: [id, name, text])
         try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
             .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
+        try insertName(db, id: id, name: name)
+    }
+
+    private func insertName(_ db: Database, id: Int64, name: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO \(names) (rowid, name) VALUES (?, ?)").execute(arguments: [id, name])
+        try db.cachedStatement(sql: "INSERT INTO \(nameGrams) (rowid, name) VALUES (?, ?)").execute(arguments: [id, Bigrams.text(name)])
     }
 
     /// Forgets a row. A contentless FTS5 table forgets a row given the values it indexed, which the trigram table keeps.
     func remove(_ db: Database, id: Int64) throws {
+        guard let name = try removeText(db, id: id) else { return }
+        try removeName(db, id: id, name: name)
+    }
+
+    /// Forgets a row's text (both columns of the trigram and bigram tables); returns the name it had.
+    private func removeText(_ db: Database, id: Int64) throws -> String? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, text FROM \(trigrams) WHERE rowid = ?"),
-                                         arguments: [id]) else { return }
+                                         arguments: [id]) else { return nil }
         try db.cachedStatement(sql: "INSERT INTO \(grams) (\(grams), rowid, name, text) VALUES ('delete', ?, ?, ?)")
             .execute(arguments: [id, Bigrams.text(row["name"]), Bigrams.text(row["text"])])
         try db.cachedStatement(sql: "DELETE FROM \(trigrams) WHERE rowid = ?").execute(arguments: [id])
+        return row["name"]
     }
 
-    /// Replaces a row's indexed name and text.
+    private func removeName(_ db: Database, id: Int64, name: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO \(nameGrams) (\(nameGrams), rowid, name) VALUES ('delete', ?, ?)")
+            .execute(arguments: [id, Bigrams.text(name)])
+        try db.cachedStatement(sql: "DELETE FROM \(names) WHERE rowid = ?").execute(arguments: [id])
+    }
+
+    /// Replaces a row's indexed name and text; the name tables are left alone when the name is unchanged (as when
+    /// an import adds a resource's data items).
     func replace(_ db: Database, id: Int64, name: String, text: String) throws {
-        try remove(db, id: id)
-        try insert(db, id: id, name: name, text: text)
+        let oldName = try removeText(db, id: id)
+        try db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)")
+            .execute(arguments: [id, name, text])
+        try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
+            .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
+        guard oldName != name else { return }
+        if let oldName { try removeName(db, id: id, name: oldName) }
+        try insertName(db, id: id, name: name)
     }
 
     /// Creates the bigram table and fills it from the trigram table, which gains the name column (migration v6).
@@ -50,6 +80,17 @@ struct SearchIndex: Sendable {
             try db.cachedStatement(sql: "INSERT INTO \(index.grams) (rowid, name, text) VALUES (?, ?, ?)")
                 .execute(arguments: [row["rowid"], Bigrams.text(row["name"]), Bigrams.text(row["text"])])
         }
+    }
+
+    /// Creates the name tables and fills them from the trigram table (migration v7).
+    static func migrateNames(_ db: Database, table: String) throws {
+        let index = SearchIndex(table: table)
+        try db.execute(sql: """
+            CREATE VIRTUAL TABLE \(index.names) USING fts5(name, tokenize = 'trigram');
+            CREATE VIRTUAL TABLE \(index.nameGrams) USING fts5(name, tokenize = 'ascii', content = '', detail = none);
+            """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT rowid, name FROM \(index.trigrams)")
+        while let row = try rows.next() { try index.insertName(db, id: row["rowid"], name: row["name"]) }
     }
 }
 
