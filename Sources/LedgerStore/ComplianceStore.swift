@@ -89,8 +89,13 @@ extension Ledger {
             var projects: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") { projects[row["key"]] = row["body"] }
             let waivers = Dictionary(grouping: try Self.waivers(systemCode: systemCode, in: db).map(\.waiver), by: \.systemCode)
-            let resources = try db.cachedStatement(sql: """
-                SELECT key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
+            // Every system: the item counts of all resources in one pass over data_item (a province: 3 s, where a
+            // count per resource seeks a million times: 13 s). One system or unit: a count per resource.
+            let allCounts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
+            let resources = try db.cachedStatement(sql: allCounts != nil ? """
+                SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key
+                """ : """
+                SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
                 FROM resource r WHERE system_key = ? ORDER BY key
                 """)
             return (try systems.map { system in
@@ -101,7 +106,7 @@ extension Ledger {
                 while let row = try cursor.next() {
                     let state = CatalogState(rawValue: row["state"]) ?? .draft
                     facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
-                    itemCounts[row["key"]] = row["items"]
+                    itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
                 }
                 return StoredSystemRows(body: system["body"], resources: facts, itemCounts: itemCounts,
                                         verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
@@ -118,6 +123,14 @@ extension Ledger {
                 itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
             return StoredInput(input: input, systemBody: stored.body, projectBodies: projectBodies)
         }
+    }
+
+    /// The number of data items of every resource that has any, by row id.
+    static func itemCounts(in db: Database) throws -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT resource_id, count(*) FROM data_item GROUP BY resource_id")
+        while let row = try rows.next() { counts[row[0]] = row[1] }
+        return counts
     }
 
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.

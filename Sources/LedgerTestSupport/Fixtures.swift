@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 import LedgerCore
 import LedgerStore
@@ -71,5 +72,21 @@ public enum Fixtures {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+extension ConnectorSpec {
+    /// The spec pointed at a simulator on `port` for tests: no maintenance windows, `timeoutMs` per request and no
+    /// `elapsed` conditions, so that probes which are not about speed pass while the whole suite loads the cores.
+    public func forTests(port: Int, timeoutMs: Double = 5000, retries: Int? = nil) -> ConnectorSpec {
+        var spec = self
+        spec.baseURL = "http://127.0.0.1:\(port)/\(platform.rawValue)"
+        spec.baseURLEnv = nil
+        spec.timeoutMs = timeoutMs
+        if let retries { spec.retries = retries }
+        spec.maintenance = []
+        for index in spec.probes.indices { spec.probes[index].conditions.removeAll { $0.description.hasPrefix("elapsed") } }
+        spec.canaryConditions.removeAll { $0.description.hasPrefix("elapsed") }
+        return spec
     }
 }

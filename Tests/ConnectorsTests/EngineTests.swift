@@ -62,17 +62,9 @@ enum ProbeFixture {
         return scenario
     }
 
-    /// The shipped specs pointed at the simulator, with short timeouts for tests and no maintenance windows.
-    static func specs(port: Int, timeoutMs: Double = 500, retries: Int = 1) throws -> [ConnectorSpec] {
-        try ConnectorSpec.loadAll(from: SpecTests.folder).map { spec in
-            var spec = spec
-            spec.baseURL = "http://127.0.0.1:\(port)/\(spec.platform.rawValue)"
-            spec.baseURLEnv = nil
-            spec.timeoutMs = timeoutMs
-            spec.retries = retries
-            spec.maintenance = []
-            return spec
-        }
+    /// The shipped specs pointed at the simulator (`ConnectorSpec.forTests`).
+    static func specs(port: Int, timeoutMs: Double = 5000, retries: Int = 1) throws -> [ConnectorSpec] {
+        try ConnectorSpec.loadAll(from: SpecTests.folder).map { $0.forTests(port: port, timeoutMs: timeoutMs, retries: retries) }
     }
 
     static var environment: [String: String] {

@@ -25,12 +25,7 @@ struct ProbeAPITests {
             let port = simulatorClient.port!
             let folder = Fixtures.catalog.connectorsURL(environment: [:])
             let specs = try ConnectorSpec.loadAll(from: folder).filter { [.aishandong, .sharingPlatform].contains($0.platform) }
-                .map { spec in
-                    var spec = spec
-                    spec.baseURL = "http://127.0.0.1:\(port)/\(spec.platform.rawValue)"
-                    spec.maintenance = []
-                    return spec
-                }
+                .map { $0.forTests(port: port) }
             let service = ProbeService(ledger: ledger, specs: specs, transport: transport,
                                        environment: ["YBZ_AISHANDONG_SECRET": "s-a", "YBZ_SHARING_PLATFORM_SECRET": "s-s"])
             let app = Application(router: buildRouter(ledger: ledger, probes: service))
