@@ -73,6 +73,7 @@ enum JSON {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601  // instants as stored, not Foundation's seconds since 2001
         return encoder
     }()
 

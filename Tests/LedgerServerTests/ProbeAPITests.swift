@@ -35,6 +35,9 @@ struct ProbeAPITests {
                 #expect(created.status == .created)
                 let detail = try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as! [String: Any]
                 let verdicts = detail["verdicts"] as! [[String: Any]]
+                // Instants are ISO 8601, as stored (not Foundation's default seconds since 2001).
+                let checkedAt = (verdicts.first?["verdict"] as? [String: Any])?["checkedAt"] as? String
+                #expect(checkedAt.flatMap { try? Date($0, strategy: .iso8601) } != nil)
                 let outcomes = Dictionary(verdicts.map { (($0["verdict"] as! [String: Any])["probe"] as! String,
                                                           ($0["verdict"] as! [String: Any])["outcome"] as! String) }, uniquingKeysWith: { $1 })
                 #expect(outcomes == ["service-item": "pass", "org-connected": "pass", "resource-shared": "pass"])
