@@ -13,6 +13,11 @@ extension CanonicalJSON {
         root.write(to: &bytes)
         return Data(bytes)
     }
+
+    /// `encode(value)` as text, as the product stores it in TEXT columns.
+    public static func text<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
 }
 
 /// Where one encoded value goes: a scalar, or the object or array its containers fill.

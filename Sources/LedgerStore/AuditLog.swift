@@ -28,7 +28,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var previousHash: String
     public var hash: String
 
-    /// The hash of the entry whose changes are stored as `changesJSON` (what `AuditLog.json` wrote).
+    /// The hash of the entry whose changes are stored as `changesJSON`.
     func hash(changesJSON: String) -> String {
         let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
         return Hex.string(SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)))
@@ -55,7 +55,7 @@ enum AuditLog {
         var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
                                role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
                                changes: changes, previousHash: last?["hash"] ?? genesis, hash: "")
-        let changesJSON = json(changes)
+        let changesJSON = try CanonicalJSON.text(changes)
         entry.hash = entry.hash(changesJSON: changesJSON)
         try db.cachedStatement(sql: """
             INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
@@ -64,15 +64,6 @@ enum AuditLog {
                                      entry.key, changesJSON, entry.previousHash, entry.hash])
     }
 
-    /// The stored (and hashed) text of an entry's changes: `[{"field":…,"new":…,"old":…}]`, absent values left out.
-    static func json(_ changes: [FieldChange]) -> String {
-        JSONValue.array(changes.map { change in
-            var fields: [String: JSONValue] = ["field": .string(change.field)]
-            if let old = change.old { fields["old"] = .string(old) }
-            if let new = change.new { fields["new"] = .string(new) }
-            return .object(fields)
-        }).canonicalText
-    }
 
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
     static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,

@@ -36,18 +36,14 @@ struct StoredInput: Sendable {
     /// The input as sorted JSON, with the system's and projects' stored texts as they are instead of encoding the
     /// decoded records again (the costliest part of recording a province's batch); it decodes to `input`.
     func text() throws -> Data {
-        let resources = JSONValue.array(input.resources.map {
-            .object(["code": .string($0.code), "name": .string($0.name), "shareType": .string($0.shareType), "state": .string($0.state.rawValue)])
-        })
-        var text = "{\"asOf\":" + JSONValue.string(input.asOf.description).canonicalText
-        text += ",\"fiscalYear\":\(input.fiscalYear)"
-        text += ",\"itemCounts\":" + JSONValue.object(input.itemCounts.mapValues { .int(Int64($0)) }).canonicalText
-        text += ",\"missingProjects\":" + JSONValue.array(input.missingProjects.map(JSONValue.string)).canonicalText
-        text += ",\"projects\":[" + projectBodies.joined(separator: ",") + "]"
-        text += ",\"resources\":" + resources.canonicalText
-        text += ",\"system\":" + systemBody
-        text += ",\"verdicts\":" + String(decoding: try CanonicalJSON.encode(input.verdicts), as: UTF8.self)
-        text += ",\"waivers\":" + String(decoding: try CanonicalJSON.encode(input.waivers), as: UTF8.self) + "}"
+        // In key order, as sorted JSON has them.
+        let parts = [("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
+                     ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
+                     ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
+                     ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
+                     ("system", systemBody), ("verdicts", try CanonicalJSON.text(input.verdicts)),
+                     ("waivers", try CanonicalJSON.text(input.waivers))]
+        let text = "{" + parts.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
         return Data(text.utf8)
     }
 }
@@ -170,7 +166,7 @@ extension Ledger {
             issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let body = String(decoding: try CanonicalJSON.encode(waiver), as: UTF8.self)
+        let body = try CanonicalJSON.text(waiver)
         let created = Date().formatted(.iso8601)
         let actor = Self.currentActor
         return try await database.writer.write { db in
@@ -212,7 +208,7 @@ extension Ledger {
             summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
             summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
         }
-        let summaryJSON = String(decoding: try CanonicalJSON.encode(summary), as: UTF8.self)
+        let summaryJSON = try CanonicalJSON.text(summary)
         let actor = Self.currentActor
         let createdAt = Date().formatted(.iso8601)
         return try await database.writer.write { db in
@@ -285,8 +281,8 @@ public struct StoredReview: Codable, Sendable {
 extension Ledger {
     /// Stores a review report with its input; returns its id.
     public func recordReview(_ report: ReviewReport, input: ComplianceInput) async throws -> StoredReview {
-        let inputJSON = try Self.json(input)
-        let reportJSON = try Self.json(report)
+        let inputJSON = try CanonicalJSON.text(input)
+        let reportJSON = try CanonicalJSON.text(report)
         let created = Date().formatted(.iso8601)
         let actor = Self.currentActor
         return try await database.writer.write { db in
@@ -320,7 +316,7 @@ extension Ledger {
                 throw LedgerError(.conflict, "审查 #\(id) 已于 \(existing.decidedOn) 由 \(existing.reviewer) 作出结论（\(existing.outcome.rawValue)）")
             }
             stored.report.decision = decision
-            try db.execute(sql: "UPDATE evaluation SET result = ? WHERE batch_id = ?", arguments: [try Self.json(stored.report), id])
+            try db.execute(sql: "UPDATE evaluation SET result = ? WHERE batch_id = ?", arguments: [try CanonicalJSON.text(stored.report), id])
             try db.execute(sql: "UPDATE evaluation_batch SET summary = ? WHERE id = ?", arguments: [decision.outcome.rawValue, id])
             try AuditLog.record(db, actor: actor, action: "decide", entity: "review", key: String(id), old: nil as ReviewDecision?, new: decision)
             return stored

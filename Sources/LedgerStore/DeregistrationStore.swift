@@ -28,7 +28,7 @@ extension Ledger {
             let issues = application.validate()
             guard issues.isEmpty else { throw LedgerError.invalid(issues) }
             try db.execute(sql: "INSERT INTO deregistration (system_key, applied_on, body) VALUES (?, ?, ?)",
-                           arguments: [systemCode, appliedOn.description, try Self.json(application)])
+                           arguments: [systemCode, appliedOn.description, try CanonicalJSON.text(application)])
             let id = db.lastInsertedRowID
             try AuditLog.record(db, actor: writer.actor, action: "apply", entity: "deregistration", key: String(id),
                                 old: nil as DeregistrationApplication?, new: application)
@@ -55,7 +55,7 @@ extension Ledger {
             }
             let before = application
             application.review = review
-            try db.execute(sql: "UPDATE deregistration SET body = ? WHERE id = ?", arguments: [try Self.json(application), id])
+            try db.execute(sql: "UPDATE deregistration SET body = ? WHERE id = ?", arguments: [try CanonicalJSON.text(application), id])
             try AuditLog.record(db, actor: writer.actor, action: "review", entity: "deregistration", key: String(id),
                                 old: before, new: application)
             if review.approved, let system = try Row.fetchOne(db, sql: "SELECT id, body FROM system WHERE key = ?",
@@ -79,10 +79,6 @@ extension Ledger {
             StoredDeregistration(id: $0["id"], application: try CanonicalJSON.decoder.decode(DeregistrationApplication.self,
                                                                                              from: Data(($0["body"] as String).utf8)))
         }
-    }
-
-    static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try CanonicalJSON.encode(value), as: UTF8.self)
     }
 
     /// Every deadline of the ledger's projects and deregistration applications at `asOf` (Art. 11, 16, 18(3), 19, 20, 24).

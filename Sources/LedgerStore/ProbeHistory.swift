@@ -69,8 +69,8 @@ extension Ledger {
                                flipThresholds: [Platform: Int]) async throws -> Int64 {
         var summary: [String: [String: Int]] = [:]
         for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
-        let summaryJSON = String(decoding: try CanonicalJSON.encode(summary), as: UTF8.self)
-        let hashesJSON = String(decoding: try CanonicalJSON.encode(specHashes), as: UTF8.self)
+        let summaryJSON = try CanonicalJSON.text(summary)
+        let hashesJSON = try CanonicalJSON.text(specHashes)
         return try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger, hashesJSON, summaryJSON])
@@ -84,10 +84,10 @@ extension Ledger {
                 body.attempts = []
                 try insertVerdict.execute(arguments: [runID, verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target,
                                                       verdict.outcome.rawValue, verdict.checkedAt.formatted(.iso8601),
-                                                      String(decoding: try CanonicalJSON.encode(body), as: UTF8.self)])
+                                                      try CanonicalJSON.text(body)])
                 let verdictID = db.lastInsertedRowID
                 for attempt in verdict.attempts {
-                    try insertAttempt.execute(arguments: [verdictID, attempt.number, String(decoding: try CanonicalJSON.encode(attempt), as: UTF8.self)])
+                    try insertAttempt.execute(arguments: [verdictID, attempt.number, try CanonicalJSON.text(attempt)])
                 }
             }
             for verdict in verdicts {

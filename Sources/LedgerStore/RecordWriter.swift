@@ -45,7 +45,7 @@ struct RecordWriter {
         guard let existing, !isCreate(mode) else {
             let (id, body) = try insert(record, now: now, in: db)
             // The stored body is the whole record unless part of it lives in child rows (a resource's items).
-            let created = record.storedBody == record ? body : String(decoding: try CanonicalJSON.encode(record), as: UTF8.self)
+            let created = record.storedBody == record ? body : try CanonicalJSON.text(record)
             try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
                                 changes: [FieldChange(field: "*", old: nil, new: created)])
             return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
@@ -127,7 +127,7 @@ struct RecordWriter {
     }
 
     private func body<E: StoredEntity>(_ record: E) throws -> String {
-        String(decoding: try CanonicalJSON.encode(record.storedBody), as: UTF8.self)
+        try CanonicalJSON.text(record.storedBody)
     }
 
     func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {

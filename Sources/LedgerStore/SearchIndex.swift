@@ -17,11 +17,16 @@ struct SearchIndex: Sendable {
 
     /// Indexes a new row.
     func insert(_ db: Database, id: Int64, name: String, text: String) throws {
+        try insertText(db, id: id, name: name, text: text)
+        try insertName(db, id: id, name: name)
+    }
+
+    /// Indexes a row's name and text in the trigram and bigram tables.
+    private func insertText(_ db: Database, id: Int64, name: String, text: String) throws {
         try db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)")
             .execute(arguments: [id, name, text])
         try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
             .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
-        try insertName(db, id: id, name: name)
     }
 
     private func insertName(_ db: Database, id: Int64, name: String) throws {
@@ -55,10 +60,7 @@ struct SearchIndex: Sendable {
     /// an import adds a resource's data items).
     func replace(_ db: Database, id: Int64, name: String, text: String) throws {
         let oldName = try removeText(db, id: id)
-        try db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)")
-            .execute(arguments: [id, name, text])
-        try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
-            .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
+        try insertText(db, id: id, name: name, text: text)
         guard oldName != name else { return }
         if let oldName { try removeName(db, id: id, name: oldName) }
         try insertName(db, id: id, name: name)

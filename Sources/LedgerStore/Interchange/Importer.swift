@@ -374,15 +374,8 @@ struct ItemImport {
         try SearchIndex(table: CatalogResource.table).replace(run.db, id: done.id, name: row["name"], text: text)
         guard done.items != done.old else { return }
         try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, done.id])
-        func json(_ items: [DataItem]) -> String? {
-            items.isEmpty ? nil : JSONValue.array(items.map { item in
-                var fields: [String: JSONValue] = ["name": .string(item.name), "type": .string(item.type)]
-                if let length = item.length { fields["length"] = .int(Int64(length)) }
-                if let description = item.description { fields["description"] = .string(description) }
-                return .object(fields)
-            }).canonicalText
-        }
+        func json(_ items: [DataItem]) throws -> String? { items.isEmpty ? nil : try CanonicalJSON.text(items) }
         try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
-                            changes: [FieldChange(field: "items", old: json(done.old), new: json(done.items))])
+                            changes: [FieldChange(field: "items", old: try json(done.old), new: try json(done.items))])
     }
 }
