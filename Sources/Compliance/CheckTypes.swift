@@ -261,11 +261,14 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     /// The construction projects (建设类) of the system.
     public var constructionProjects: [Project] { projects.filter { $0.category == .construction } }
 
-    /// Construction funds: approved amounts plus filed changes (Art. 16, 21).
+    /// Construction funds: approved amounts plus filed changes (Art. 16, 21). Stored amounts are within
+    /// ±`Money.limitYuan` and a system names at most `FieldLimits.maxListCount` projects of as many changes, so the
+    /// sum stays far inside `Int64`; it is still checked.
     public var constructionFunds: Money {
-        Money(fen: constructionProjects.reduce(0) { total, project in
-            total + (project.approvedAmount?.fen ?? 0) + project.changes.filter(\.filed).reduce(0) { $0 + $1.amountDelta.fen }
-        })
+        let amounts = constructionProjects.flatMap { project in
+            [project.approvedAmount ?? Money(fen: 0)] + project.changes.filter(\.filed).map(\.amountDelta)
+        }
+        return Money.total(amounts) ?? Money(fen: 0)
     }
 }
 

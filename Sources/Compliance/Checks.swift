@@ -77,7 +77,7 @@ public enum Checks {
         guard !requests.isEmpty else {
             return CheckResult(.omCap, .notApplicable, "\(input.fiscalYear)年没有该系统的运维项目申请", evidence: evidence)
         }
-        let requested = Money(fen: requests.reduce(0) { $0 + ($1.approvedAmount?.fen ?? 0) })
+        let requested = Money.total(requests.map { $0.approvedAmount ?? Money(fen: 0) }) ?? Money(fen: .max)
         evidence.append(Evidence("运维申请", requests.map { "\($0.code) \($0.approvedAmount?.description ?? "0.00")元" }.joined(separator: "、")))
         guard requested <= cap.amount else {
             return CheckResult(.omCap, .fail, "运维申请 \(requested)元 超过上限 \(cap.amount)元", evidence: evidence,

@@ -103,8 +103,8 @@ public enum OMCap {
         let yearDays = start.days(until: end) + 1
         let firstPaid = max(start, period.lastFreeDay.adding(days: 1))
         let paidDays = max(0, firstPaid.days(until: end) + 1)
-        let annual = input.constructionFunds.fen * policy.capPercent / 100
-        let amount = Money(fen: annual * Int64(paidDays) / Int64(yearDays))
+        let annual = input.constructionFunds.scaled(by: policy.capPercent, over: 100)
+        let amount = annual.scaled(by: Int64(paidDays), over: Int64(yearDays))
         let basis = "建设资金 \(input.constructionFunds)元 × \(policy.capPercent)% × \(paidDays)/\(yearDays)天（免费运维期至 \(period.lastFreeDay)，\(policy.omCap.article)）"
         return (amount, basis)
     }

@@ -40,7 +40,7 @@ public enum FundingReport {
         func counts(_ status: (FundingDecision) -> EligibilityStatus) -> String {
             EligibilityStatus.allCases.map { value in "\(value.label) \(decisions.filter { status($0) == value }.count)" }.joined(separator: "，")
         }
-        let total = decisions.filter { $0.operations.status == .eligible }.reduce(Int64(0)) { $0 + $1.omCap.fen }
-        return "建设资金：\(counts(\.construction.status))\n运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(Money(fen: total))元"
+        let total = Money.total(decisions.filter { $0.operations.status == .eligible }.map(\.omCap))
+        return "建设资金：\(counts(\.construction.status))\n运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(total.map { "\($0)元" } ?? "超出可计算范围")"
     }
 }

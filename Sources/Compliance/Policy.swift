@@ -84,8 +84,14 @@ public struct Policy: Codable, Sendable, Equatable {
         if let name = unknown.sorted().first {
             throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(name) 不是已知的检查项（\(CheckID.allCases.map(\.rawValue).joined(separator: "、"))）")
         }
-        if let negative = policy.weights.first(where: { $0.value < 0 }) {
-            throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(negative.key) 不能为负数")
+        if let negative = policy.weights.first(where: { !(0...1000).contains($0.value) }) {
+            throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(negative.key) 应在0至1000之间")
+        }
+        if let percent = policy.omCap.percent, !(0...100).contains(percent) {
+            throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：omCap.percent 应在0至100之间（第二十一条）")
+        }
+        if let years = policy.omFreePeriod.years, !(0...20).contains(years) {
+            throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：omFreePeriod.years 应在0至20之间（第十九条）")
         }
         policy.sha256 = Hex.string(SHA256.hash(data: data))
         return policy

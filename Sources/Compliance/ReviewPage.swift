@@ -3,6 +3,25 @@ import LedgerCore
 
 /// The review report as a printable page: Chinese, A4, self-contained (no external fonts, scripts or styles).
 public enum ReviewPage {
+    /// The report's style sheet, inline in the document (the server's Content-Security-Policy allows it by its hash).
+    public static let style = """
+            @page { size: A4; margin: 18mm 16mm; }
+            body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Noto Sans CJK SC", serif; font-size: 10.5pt; color: #111; max-width: 178mm; margin: 0 auto; }
+            h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
+            h2 { font-size: 13pt; margin: 6mm 0 2mm; }
+            .meta, .inputs { color: #444; font-size: 9pt; }
+            table { width: 100%; border-collapse: collapse; margin: 2mm 0; page-break-inside: auto; }
+            th, td { border: 0.3mm solid #555; padding: 1.2mm 1.6mm; vertical-align: top; text-align: left; }
+            th { background: #eee; white-space: nowrap; }
+            .items td:nth-child(3), .checks td:nth-child(2) { white-space: nowrap; font-size: 9pt; }
+            .items td:nth-child(4), .checks td:nth-child(3) { white-space: nowrap; }
+            tr { page-break-inside: avoid; }
+            td p { margin: 0 0 1mm; } ul { margin: 0; padding-left: 4mm; } code { font-size: 8pt; color: #555; }
+            .pass { color: #065f2c; font-weight: bold; } .fail { color: #a40000; font-weight: bold; }
+            .inconclusive { color: #8a5a00; font-weight: bold; } .not-applicable { color: #555; }
+            .remedy { color: #333; font-style: italic; } .pending { color: #8a5a00; } .sign { margin-top: 10mm; }
+        """
+
     /// The HTML document of `report`, stored as review `id`.
     public static func html(_ report: ReviewReport, id: Int64) -> String {
         let inputs = report.inputs
@@ -51,23 +70,7 @@ public enum ReviewPage {
         return """
         <!DOCTYPE html>
         <html lang="zh-CN"><head><meta charset="utf-8"><title>验收前置审查报告 \(HTML.escape(report.systemCode))</title>
-        <style>
-        @page { size: A4; margin: 18mm 16mm; }
-        body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Noto Sans CJK SC", serif; font-size: 10.5pt; color: #111; max-width: 178mm; margin: 0 auto; }
-        h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
-        h2 { font-size: 13pt; margin: 6mm 0 2mm; }
-        .meta, .inputs { color: #444; font-size: 9pt; }
-        table { width: 100%; border-collapse: collapse; margin: 2mm 0; page-break-inside: auto; }
-        th, td { border: 0.3mm solid #555; padding: 1.2mm 1.6mm; vertical-align: top; text-align: left; }
-        th { background: #eee; white-space: nowrap; }
-        .items td:nth-child(3), .checks td:nth-child(2) { white-space: nowrap; font-size: 9pt; }
-        .items td:nth-child(4), .checks td:nth-child(3) { white-space: nowrap; }
-        tr { page-break-inside: avoid; }
-        td p { margin: 0 0 1mm; } ul { margin: 0; padding-left: 4mm; } code { font-size: 8pt; color: #555; }
-        .pass { color: #065f2c; font-weight: bold; } .fail { color: #a40000; font-weight: bold; }
-        .inconclusive { color: #8a5a00; font-weight: bold; } .not-applicable { color: #555; }
-        .remedy { color: #333; font-style: italic; } .pending { color: #8a5a00; } .sign { margin-top: 10mm; }
-        </style></head><body>
+        <style>\(style)</style></head><body>
         \(body)</body></html>
         """
     }

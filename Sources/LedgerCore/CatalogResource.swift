@@ -244,6 +244,9 @@ extension DataItem {
         var list = IssueList()
         let guideline = Reference.catalogGuideline
         list.requireText("name", item.name, label: "信息项名称", article: guideline)
+        for (field, text) in [("name", item.name), ("description", item.description ?? "")] {
+            if let issue = FieldLimits.issue(field: field, text: text) { list.add(contentsOf: [issue]) }
+        }
         guard let type = codes.dataType(item.type) else {
             let allowed = codes.dataTypes.map { "\($0.name)\($0.code)" }.joined(separator: "、")
             list.add("type", item.type, "item.type", "数据类型“\(item.type)”不在代码表中（允许：\(allowed)）", article: guideline)
@@ -254,6 +257,8 @@ extension DataItem {
         }
         if let length = item.length, length <= 0 {
             list.add("length", String(length), "item.length-positive", "数据长度应为正整数", article: guideline)
+        } else if let length = item.length, length > 1_000_000_000 {
+            list.add("length", String(length), "item.length-range", "数据长度不能超过1000000000", article: guideline)
         }
         return list.issues
     }

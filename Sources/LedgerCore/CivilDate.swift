@@ -17,12 +17,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD`; also accepts `YYYY/MM/DD` and `YYYY.MM.DD` as Excel and WPS write them.
+    /// The years a date read from outside may have. Rules add months and years to dates (free periods, deadlines),
+    /// so a date far in the future (`9999-12-31`) would leave the calendar; such dates are refused when read.
+    public static let acceptedYears = 1900...2199
+
+    /// Parses `YYYY-MM-DD`; also accepts `YYYY/MM/DD` and `YYYY.MM.DD` as Excel and WPS write them. Years outside
+    /// `acceptedYears` are refused.
     public init?(_ text: String) {
         let parts = text.trimmingCharacters(in: .whitespaces)
             .split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
-        guard parts.count == 3, parts[0].count == 4,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        guard parts.count == 3, parts[0].count == 4, parts[1].count <= 2, parts[2].count <= 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              Self.acceptedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -110,7 +116,7 @@ extension CivilDate: Codable {
         let text = try container.decode(String.self)
         guard let date = CivilDate(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "'\(text)' is not a date (YYYY-MM-DD)")
+                in: container, debugDescription: "“\(text)”不是日期（应为YYYY-MM-DD，年份在1900—2199之间）")
         }
         self = date
     }

@@ -15,11 +15,39 @@ public enum DecodingProblem {
         case .valueNotFound(_, let context):
             return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.required", message: "字段不能为空")
         case .typeMismatch(let type, let context):
-            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.type", message: "类型应为\(type)")
+            return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.type", message: "类型应为\(typeName(type))")
+        case .dataCorrupted(let context) where context.codingPath.isEmpty && context.underlyingError != nil:
+            return ValidationIssue(field: "", value: "", rule: "json.syntax",
+                                   message: "不是有效的JSON\(place(in: context.underlyingError!).map { "（\($0)）" } ?? "")")
         case .dataCorrupted(let context):
             return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.value", message: context.debugDescription)
         @unknown default:
-            return ValidationIssue(field: "", value: "", rule: "field.value", message: "\(error)")
+            return ValidationIssue(field: "", value: "", rule: "field.value", message: "字段值无法读取")
         }
+    }
+
+    /// The Chinese word for the JSON type a Swift type is read from.
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is Substring.Type: "文本"
+        case is Bool.Type: "布尔值（true/false）"
+        case is Int.Type, is Int64.Type, is Int32.Type: "整数"
+        case is Double.Type, is Float.Type: "数字"
+        default:
+            String(describing: type).hasPrefix("Array") ? "列表（JSON数组）"
+                : String(describing: type).hasPrefix("Dictionary") ? "对象（JSON对象）" : "与该字段相符的值"
+        }
+    }
+
+    /// “第3行第17列附近” from a JSON parser's error, which names the line and column in English.
+    public static func place(in error: any Error) -> String? {
+        let text = "\(error)"
+        func number(after word: String) -> Int? {
+            guard let range = text.range(of: word) else { return nil }
+            return Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        if let line = number(after: "line "), let column = number(after: "column ") { return "第\(line)行第\(column)列附近" }
+        if let offset = number(after: "character ") ?? number(after: "offset ") { return "第\(offset + 1)个字符附近" }
+        return nil
     }
 }

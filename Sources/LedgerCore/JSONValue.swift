@@ -53,6 +53,12 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         return nil
     }
 
+    /// The fields of an object value.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let fields) = self { return fields }
+        return nil
+    }
+
     /// The field `key` of an object value.
     public subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }

@@ -15,6 +15,10 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case unauthorized
         /// The actor's role or unit does not allow the action (403).
         case forbidden
+        /// A body, upload or decompressed file over its documented limit (413).
+        case tooLarge = "too_large"
+        /// The ledger is busy with a long write (an import) and the request should be retried (503, Retry-After).
+        case busy
     }
 
     public var kind: Kind

@@ -6,8 +6,41 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Creates an amount from whole fen.
     public init(fen: Int64) { self.fen = fen }
 
-    /// Creates an amount from whole yuan.
+    /// Creates an amount from whole yuan; for constants of the code (outside values go through `init?(checkedYuan:)`).
     public init(yuan: Int64) { self.fen = yuan * 100 }
+
+    /// The largest amount the ledger takes, in yuan: 1000亿元. Every amount from outside is checked against it before
+    /// any arithmetic, so sums over a system's projects and their changes stay far from `Int64`'s range.
+    public static let limitYuan: Int64 = 100_000_000_000
+
+    /// Creates an amount from whole yuan read from outside; `nil` when its magnitude exceeds `limitYuan`.
+    public init?(checkedYuan yuan: Int64) {
+        guard yuan.magnitude <= Self.limitYuan.magnitude else { return nil }
+        self.fen = yuan * 100
+    }
+
+    /// Whether the amount is within ±`limitYuan`.
+    public var isWithinLimit: Bool { fen.magnitude <= (Self.limitYuan * 100).magnitude }
+
+    /// `self × numerator ÷ denominator`, rounded toward zero, computed in double width so the product cannot
+    /// overflow (`annual × paid days ÷ days of the year`, `funds × cap % ÷ 100`). `denominator` must be positive and
+    /// `numerator` at most `denominator`·100, so the quotient fits.
+    public func scaled(by numerator: Int64, over denominator: Int64) -> Money {
+        precondition(denominator > 0 && numerator.magnitude <= denominator.magnitude * 100)
+        let product = fen.multipliedFullWidth(by: numerator)
+        return Money(fen: denominator.dividingFullWidth(product).quotient)
+    }
+
+    /// The sum of `amounts`, or `nil` when it leaves `Int64`'s range.
+    public static func total(_ amounts: some Sequence<Money>) -> Money? {
+        var fen: Int64 = 0
+        for amount in amounts {
+            let (sum, overflow) = fen.addingReportingOverflow(amount.fen)
+            if overflow { return nil }
+            fen = sum
+        }
+        return Money(fen: fen)
+    }
 
     /// Parses a yuan amount such as `1234567.8`, `1,234,567.89`, `¥ 120000` or `-30000.00`.
     /// Returns `nil` for more than two decimals, exponents or anything that is not a plain decimal.
@@ -21,7 +54,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         if text.first == "-" { negative = true; text = text.dropFirst() }
         let cleaned = text.filter { $0 != "," && $0 != "，" }
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 15,
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 18,
               parts[0].allSatisfy(\.isASCIIDigitCharacter), let whole = Int64(parts[0]) else { return nil }
         var cents: Int64 = 0
         if parts.count == 2 {
@@ -49,19 +82,27 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension Money: Codable {
-    /// Decodes from a decimal string (`"1200000.00"`); a JSON number is accepted only when it is whole yuan.
+    /// Decodes from a decimal string (`"1200000.00"`); a JSON number is accepted only when it is whole yuan. Either
+    /// is refused beyond ±`limitYuan` (a larger JSON number than `Int64` holds is refused as not whole yuan).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // A JSON number that is not a whole Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
         if let whole = try? container.decode(Int64.self) {
-            self.init(yuan: whole)
+            guard let money = Money(checkedYuan: whole) else { throw Self.outOfRange(container, String(whole)) }
+            self = money
             return
         }
         let text = try container.decode(String.self)
         guard let money = Money(yuanText: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "'\(text)' is not a yuan amount with at most two decimals")
+                in: container, debugDescription: "“\(text)”不是金额（元，最多两位小数）")
         }
+        guard money.isWithinLimit else { throw Self.outOfRange(container, text) }
         self = money
+    }
+
+    private static func outOfRange(_ container: any SingleValueDecodingContainer, _ text: String) -> DecodingError {
+        .dataCorruptedError(in: container, debugDescription: "金额“\(text)”超出范围（绝对值不超过1000亿元）")
     }
 
     public func encode(to encoder: any Encoder) throws {

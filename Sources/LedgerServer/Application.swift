@@ -10,6 +10,7 @@ import NIOCore
 public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
                         secureCookies: Bool = false) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
+    router.add(middleware: ResponseGuards())
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: AuthMiddleware(ledger: ledger))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }

@@ -26,14 +26,17 @@ struct CatalogEditor {
         router.get("/resources/:code/edit") { _, context in
             let stored = try await find(context)
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-            return page(stored.record, isNew: false, issues: [], actor: actor, context: context)
+            return page(stored.record, isNew: false, issues: [], actor: actor, context: context, version: stored.version)
         }
         router.post("/resources/:code/edit") { request, context in
             let stored = try await find(context)
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-            let resource = Self.resource(from: try await Form(request), systemCode: stored.record.systemCode, code: stored.record.code)
-            return try await save(resource, isNew: false, actor: actor, context: context) {
-                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil)
+            let form = try await Form(request)
+            let resource = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
+            // The version the form was opened at: a second editor's save in between is a conflict, never lost.
+            let version = try Self.formVersion(form)
+            return try await save(resource, isNew: false, actor: actor, context: context, version: version) {
+                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version)
             }
         }
         router.post("/resources/:code/submit") { _, context in
@@ -50,14 +53,25 @@ struct CatalogEditor {
     }
 
     /// Saves, then goes to the system page; a refused record comes back with every problem at its field.
-    func save(_ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext,
+    func save(_ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext, version: Int? = nil,
               _ write: () async throws -> Stored<CatalogResource>) async throws -> Response {
         do {
             _ = try await write()
             return Response(status: .seeOther, headers: [.location: "/systems/\(resource.systemCode)"])
         } catch let error as LedgerError where error.kind == .validation {
-            return page(resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent)
+            return page(resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
+                        version: version)
         }
+    }
+
+    /// The version an edit form was opened at (its hidden `_version` field); a form without one is refused.
+    static func formVersion(_ form: Form) throws -> Int {
+        guard let text = form["_version"], let version = Int(text), version > 0 else {
+            throw LedgerError(.badRequest, "表单缺少版本号，请重新打开编辑页后再保存",
+                              details: [ValidationIssue(field: "_version", value: form["_version"] ?? "", rule: "version.format",
+                                                        message: "应为正整数版本号")])
+        }
+        return version
     }
 
     /// The resource a submitted form describes (empty item rows are left out).
@@ -86,7 +100,7 @@ struct CatalogEditor {
     }
 
     func page(_ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
-              status: HTTPResponse.Status = .ok) -> Response {
+              status: HTTPResponse.Status = .ok, version: Int? = nil) -> Response {
         let codes = ledger.codes
         var form = FieldRows(issues: issues)
         let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: Self.blankRows)).enumerated().map { index, item in
@@ -118,7 +132,7 @@ struct CatalogEditor {
         let summary = form.summary()
         let body = """
             <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
-            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
+            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))\(version.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0)\">" } ?? "")
             <table class="form">\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import LedgerCore
+import LedgerStore
 import Logging
+import NIOCore
 
 /// The JSON error body of every failed request:
 /// `{"error": {"code", "message", "requestId", "details": [{field, value, rule, message, article}]}}`.
@@ -27,6 +29,8 @@ extension LedgerError.Kind {
         case .validation: .unprocessableContent
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
+        case .tooLarge: .contentTooLarge
+        case .busy: .serviceUnavailable
         }
     }
 }
@@ -44,16 +48,23 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))",
                                                                     "path": "\(request.uri.path)"])
             }
-            guard request.uri.path.hasPrefix("/api/") || request.uri.path == "/healthz" else {
-                return WebPage.response(WebPage.error(message: message, details: details, requestId: context.id), status: status)
+            var response: Response
+            if request.uri.path.hasPrefix("/api/") || request.uri.path == "/healthz" {
+                let body = ErrorBody(error: .init(code: code, message: message, requestId: context.id, details: details))
+                response = try JSON.response(body, status: status)
+            } else {
+                response = WebPage.response(WebPage.error(message: message, details: details, requestId: context.id), status: status)
             }
-            let body = ErrorBody(error: .init(code: code, message: message, requestId: context.id, details: details))
-            return try JSON.response(body, status: status)
+            if status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
+            return response
         }
     }
 
     private func describe(_ error: any Error) -> (HTTPResponse.Status, String, String, [ValidationIssue]) {
+        if let stored = LedgerError.fromStore(error) { return describe(stored) }
         switch error {
+        case is NIOTooManyBytesError:
+            return (.contentTooLarge, LedgerError.Kind.tooLarge.rawValue, "请求内容超过上限（\(ResponseGuards<Context>.jsonLimit >> 20) MB）", [])
         case let error as LedgerError:
             return (error.kind.status, error.kind.rawValue, error.message, error.details)
         case let error as DecodingError:
@@ -113,9 +124,17 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
         }
         return version
     }
-    struct VersionField: Decodable { var version: Int? }
-    guard let body else { return nil }
-    return try? JSONDecoder().decode(VersionField.self, from: body).version
+    // A body that is no JSON object is refused by the handler's own decoding, with the place of the error.
+    guard let body, case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }
+    switch fields["version"] {
+    case nil, .null?: return nil
+    case .int(let version)? where (1...Int64(Int32.max)).contains(version): return Int(version)
+    case let other?:
+        // A string or fraction must not silently turn the conflict check off.
+        throw LedgerError(.badRequest, "version 应为正整数版本号（如 3），不是\(other.stringValue.map { "文本“\($0)”" } ?? "该值")",
+                          details: [ValidationIssue(field: "version", value: other.stringValue ?? "", rule: "version.format",
+                                                    message: "应为正整数版本号")])
+    }
 }
 
 extension URI {

@@ -40,12 +40,14 @@ struct LedgerForms {
             router.post("/\(path)/:code/edit") { request, context in
                 let stored = try await find(E.self, context)
                 try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-                var cells = Self.cells(E.self, from: try await Form(request))
+                let form = try await Form(request)
+                let version = try CatalogEditor.formVersion(form)
+                var cells = Self.cells(E.self, from: form)
                 // The key and the unit are not edited here: a record keeps its identity and its owner.
                 let current = try RecordText.cells(of: stored.record)
                 for fixed in Self.fixedPaths(E.self) { cells[fixed] = current[fixed] }
                 return try await save(E.self, path: path, title: title, cells: cells, existing: stored, context: context) { record in
-                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: Int(cells["_version"] ?? ""))
+                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: version)
                 }
             }
         }

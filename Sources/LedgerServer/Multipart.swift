@@ -25,7 +25,7 @@ struct MultipartForm {
         else { return nil }
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: Self.maxBytes) } catch {
-            throw LedgerError(.badRequest, "上传内容超过 \(Self.maxBytes >> 20) MB，请拆分文件后分批导入")
+            throw LedgerError(.tooLarge, "上传内容超过 \(Self.maxBytes >> 20) MB，请拆分文件后分批导入")
         }
         return MultipartForm(body: Array(buffer.readableBytesView), boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
     }

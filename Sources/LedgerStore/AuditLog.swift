@@ -65,6 +65,12 @@ enum AuditLog {
     }
 
 
+    /// The sequence number of the last entry: every ledger write appends one, so an unchanged number means the
+    /// ledger is as it was (an import's write pass compares it with its check pass's snapshot).
+    static func generation(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_entry") ?? 0
+    }
+
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
     static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
                        old: (some Encodable)?, new: (some Encodable)?) throws {
@@ -123,8 +129,13 @@ extension Ledger {
             var count = 0
             var problems: [String] = []
             while let row = try rows.next() {
-                let entry = try Self.auditEntry(row)
                 count += 1
+                // A tampered row may hold anything: read it without trusting types, and name it when it cannot be read.
+                guard let entry = Self.unverifiedEntry(row) else {
+                    problems.append("第\(count)条记录无法读取（字段为空或类型不符）：记录被修改")
+                    expectedSeq += 1
+                    continue
+                }
                 if entry.seq != expectedSeq {
                     problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
                 }
@@ -132,7 +143,7 @@ extension Ledger {
                     problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
                 }
                 // The hash covers the changes as stored, so the check does not depend on how they were encoded.
-                if entry.hash != entry.hash(changesJSON: row["changes"]) {
+                if entry.hash != entry.hash(changesJSON: String.fromDatabaseValue(row["changes"] ?? .null) ?? "") {
                     problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
                 }
                 previous = entry.hash
@@ -140,6 +151,18 @@ extension Ledger {
             }
             return AuditVerification(entries: count, headHash: previous, problems: problems)
         }
+    }
+
+    /// The entry of a row with its changes left undecoded (verification hashes them as stored), or `nil` when a
+    /// column is missing or of another type.
+    static func unverifiedEntry(_ row: Row) -> AuditEntry? {
+        func value(_ column: String) -> DatabaseValue { row[column] ?? .null }
+        func text(_ column: String) -> String? { String.fromDatabaseValue(value(column)) }
+        guard let seq = Int64.fromDatabaseValue(value("seq")), let at = text("at"), let actor = text("actor"),
+              let role = text("role"), let action = text("action"), let entity = text("entity"), let key = text("key"),
+              text("changes") != nil, let previousHash = text("previous_hash"), let hash = text("hash") else { return nil }
+        return AuditEntry(seq: seq, at: at, actor: actor, role: role, requestId: text("request_id"), action: action, entity: entity,
+                          key: key, changes: [], previousHash: previousHash, hash: hash)
     }
 
     static func auditEntry(_ row: Row) throws -> AuditEntry {

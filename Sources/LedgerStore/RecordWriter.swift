@@ -18,7 +18,8 @@ enum WriteOutcome: String, Sendable {
 }
 
 /// The one write path of the ledger, used by the API and by imports: normalize, validate, check references,
-/// then insert or update the row, its search text and its child rows, inside the caller's transaction.
+/// then insert or update the row, its search text and its child rows, inside the caller's transaction. The checks
+/// (`check`) only read, so an import runs them on a read snapshot before it takes the write lock (`write`).
 struct RecordWriter {
     let codes: CodeLists
     /// Who writes, for the audit trail.
@@ -26,10 +27,34 @@ struct RecordWriter {
 
     /// Validates and writes; throws `LedgerError` with every issue when the record is refused.
     func save<E: StoredEntity>(_ input: E, mode: WriteMode, now: String, in db: Database) throws -> (Stored<E>, WriteOutcome) {
+        try write(try check(input, mode: mode, in: db), now: now, in: db)
+    }
+
+    /// A record that passed every check, with the stored row it replaces.
+    struct Checked<E: StoredEntity> {
+        var record: E
+        var existing: ExistingRow?
+        /// The stored record, with its child rows, when it is replaced.
+        var stored: E?
+        var warnings: [ValidationIssue]
+        var outcome: WriteOutcome
+    }
+
+    /// Everything `save` checks, without writing: field limits, normalize, validate, references (a key in `pending`
+    /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
+    /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
+    /// `pureChecksDone` skips the checks that depend on the record alone (limits, rules), made by an earlier pass.
+    func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: PendingKeys = PendingKeys(),
+                                pureChecksDone: Bool = false) throws -> Checked<E> {
         var record = input
+        var issues: [ValidationIssue] = []
+        if !pureChecksDone {
+            let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
+            if !tooLong.isEmpty { throw LedgerError.invalid(tooLong) }
+        }
         record.normalize(codes: codes)
-        var issues = record.validate(codes: codes)
-        issues += try record.missingReferences(in: db)
+        if !pureChecksDone { issues = record.validate(codes: codes) }
+        issues += try record.missingReferences(in: db).filter { !pending.covers($0) }
         let existing = try existingRow(for: record, mode: mode, in: db)
         if let existing, case .update = mode, existing.key != record.naturalKey {
             issues.append(ValidationIssue(field: "key", value: record.naturalKey, rule: "key.permanent",
@@ -40,15 +65,8 @@ struct RecordWriter {
                                           message: "\(E.label)编码“\(record.naturalKey)”已存在"))
         }
         if issues.hasErrors { throw LedgerError.invalid(issues) }
-        let warnings = issues
-
         guard let existing, !isCreate(mode) else {
-            let (id, body) = try insert(record, now: now, in: db)
-            // The stored body is the whole record unless part of it lives in child rows (a resource's items).
-            let created = record.storedBody == record ? body : try CanonicalJSON.text(record)
-            try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
-                                changes: [FieldChange(field: "*", old: nil, new: created)])
-            return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
+            return Checked(record: record, existing: nil, stored: nil, warnings: issues, outcome: .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {
             throw LedgerError.versionConflict(expected: expected, actual: existing.version)
@@ -56,7 +74,22 @@ struct RecordWriter {
         var storedRecord = try decode(E.self, body: existing.body)
         try E.loadChildren(into: &storedRecord, rowID: existing.id, in: db)
         if case .update = mode { record = try record.editing(storedRecord) }
-        if storedRecord == record {
+        return Checked(record: record, existing: existing, stored: storedRecord, warnings: issues,
+                       outcome: storedRecord == record ? .unchanged : .updated)
+    }
+
+    /// Writes a checked record: the row, its search text, child rows and audit entry, inside the caller's transaction.
+    func write<E: StoredEntity>(_ checked: Checked<E>, now: String, in db: Database) throws -> (Stored<E>, WriteOutcome) {
+        let (record, warnings) = (checked.record, checked.warnings)
+        guard let existing = checked.existing, let storedRecord = checked.stored else {
+            let (id, body) = try insert(record, now: now, in: db)
+            // The stored body is the whole record unless part of it lives in child rows (a resource's items).
+            let created = record.storedBody == record ? body : try CanonicalJSON.text(record)
+            try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
+                                changes: [FieldChange(field: "*", old: nil, new: created)])
+            return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
+        }
+        if checked.outcome == .unchanged {
             return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: record,
                            warnings: warnings), .unchanged)
         }
@@ -132,5 +165,24 @@ struct RecordWriter {
 
     func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {
         try JSONDecoder().decode(E.self, from: Data(body.utf8))
+    }
+}
+
+/// The keys of records an import has accepted but not yet written (its check pass runs on a read snapshot): a
+/// reference to one of them is not missing.
+struct PendingKeys {
+    private var keys: Set<String> = []
+
+    init() {}
+
+    mutating func insert(table: String, key: String) { keys.insert("\(table)\u{1F}\(key)") }
+
+    func contains(table: String, key: String) -> Bool { keys.contains("\(table)\u{1F}\(key)") }
+
+    /// Whether a missing-reference issue names a pending record (its field tells the table).
+    func covers(_ issue: ValidationIssue) -> Bool {
+        guard issue.rule == "reference.exists", !keys.isEmpty else { return false }
+        let table = issue.field.hasPrefix("projectCodes") ? "project" : issue.field == "systemCode" ? "system" : "unit"
+        return contains(table: table, key: issue.value)
     }
 }

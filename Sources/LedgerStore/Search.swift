@@ -63,8 +63,15 @@ extension Ledger {
     /// registration order, so a page is read off the index without sorting every hit.
     /// Hits are counted up to `cap` (`Page.totalCapped` then says there are more).
     public func search(_ query: SearchQuery, countingUpTo cap: Int = searchCountCap) async throws -> Page<SearchHit> {
-        let words = query.text.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" }).map(String.init)
+        // Control characters (a NUL from `%00` would end SQLite's text) separate words like spaces do.
+        let words = query.text.split(whereSeparator: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+            .map(String.init)
         guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
+        guard query.text.count <= 200, words.count <= 10 else {
+            throw LedgerError(.badRequest, "检索词过长：最多200个字符、10个词",
+                              details: [ValidationIssue(field: "q", value: String(query.text.prefix(20)) + "…", rule: "query.max-length",
+                                                        message: "最多200个字符、10个词")])
+        }
         let kinds = query.kind.map { [$0] } ?? query.impliedKinds
         return try await database.writer.read { db in
             var hits: [SearchHit] = []

@@ -49,6 +49,6 @@ public struct PageRequest: Sendable {
 
     public init(limit: Int = 50, offset: Int = 0) {
         self.limit = max(1, min(limit, 500))
-        self.offset = max(0, offset)
+        self.offset = max(0, min(offset, 100_000_000))  // past any ledger's end, and far from overflowing offset + limit
     }
 }

@@ -10,18 +10,56 @@ import ZIPFoundation
 /// range reads as its top-left value, so a merged header names each column it spans). A file that is not a
 /// readable workbook is refused naming the file and the part.
 public enum XLSXReader {
-    public static func read(_ data: Data, file: String) throws -> Workbook {
+    /// What one part of a workbook may inflate to, all parts together, and the most a part larger than
+    /// `ratioFloor` may inflate per compressed byte (docs/limits.md). Each is checked while the part is inflated,
+    /// so a ZIP bomb is refused before its memory or disk is spent.
+    public struct Limits: Sendable {
+        public var partBytes: Int64 = 256 << 20
+        public var totalBytes: Int64 = 512 << 20
+        public var ratio: Int64 = 200
+        public var ratioFloor: Int64 = 1 << 20
+        public init() {}
+    }
+
+    /// Reads a workbook. Parts are inflated to a temporary folder, within `limits`, and parsed from there as a stream.
+    public static func read(_ data: Data, file: String, limits: Limits = Limits()) throws -> Workbook {
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw LedgerError(.badRequest, "\(file)：不是 Excel 工作簿（.xlsx 应为 ZIP 压缩包；.xls 等旧格式请在 Excel 中另存为 .xlsx）")
         }
-        func part(_ path: String) throws -> Data? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-xlsx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }  // a temporary folder: nothing to report if it is gone
+        var inflated: Int64 = 0
+        var count = 0
+        func part(_ path: String) throws -> InputStream? {
             guard let entry = archive[path] else { return nil }
-            var bytes = Data()
-            do { _ = try archive.extract(entry) { bytes.append($0) } } catch {
-                throw LedgerError(.badRequest, "\(file)：\(path) 无法解压（\(error)）")
+            count += 1
+            let target = folder.appendingPathComponent("part\(count).xml")
+            guard FileManager.default.createFile(atPath: target.path, contents: nil), let handle = try? FileHandle(forWritingTo: target) else {
+                throw LedgerError(.badRequest, "\(file)：无法写入临时目录以读取 \(path)")
             }
-            return bytes
+            defer { try? handle.close() }  // closing a file only written to; a write error was already thrown
+            var written: Int64 = 0
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    written += Int64(chunk.count)
+                    inflated += Int64(chunk.count)
+                    let compressed = max(Int64(entry.compressedSize), 1)
+                    if written > limits.partBytes || inflated > limits.totalBytes
+                        || (written > limits.ratioFloor && written / compressed > limits.ratio) {
+                        throw InflationLimit()
+                    }
+                    handle.write(chunk)
+                }
+            } catch is InflationLimit {
+                throw LedgerError(.tooLarge, "\(file)：\(path) 解压后过大（单个部件不超过\(limits.partBytes >> 20) MB、合计不超过"
+                                  + "\(limits.totalBytes >> 20) MB、压缩比不超过\(limits.ratio)倍），疑似压缩炸弹，已拒绝")
+            } catch {
+                throw LedgerError(.badRequest, "\(file)：\(path) 无法解压（文件损坏或不是 Excel 工作簿）")
+            }
+            guard let stream = InputStream(url: target) else { throw LedgerError(.badRequest, "\(file)：无法读取 \(path)") }
+            return stream
         }
         guard let workbookXML = try part("xl/workbook.xml") else {
             throw LedgerError(.badRequest, "\(file)：缺少 xl/workbook.xml，不是 Excel 工作簿")
@@ -42,6 +80,9 @@ public enum XLSXReader {
         }
         return Workbook(sheets: sheets)
     }
+
+    /// Thrown inside the inflating closure to stop at a limit.
+    struct InflationLimit: Error {}
 }
 
 /// Runs a SAX parse of one part, handing elements (namespace prefix dropped) and their direct text to closures.
@@ -57,10 +98,12 @@ final class XMLEvents: NSObject, XMLParserDelegate {
         self.end = end
     }
 
-    static func parse(_ data: Data, file: String, part: String, start: @escaping (String, [String: String]) -> Void = { _, _ in },
+    /// Parses from a stream, which the parser reads in chunks: no size limit of its own (libxml2 refuses a single
+    /// chunk over 10 MB, which is why a large sheet once failed as “not valid XML”).
+    static func parse(_ stream: InputStream, file: String, part: String, start: @escaping (String, [String: String]) -> Void = { _, _ in },
                       end: @escaping (String, String) -> Void = { _, _ in }) throws {
         let events = XMLEvents(start: start, end: end)
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(stream: stream)
         parser.delegate = events
         let parsed = parser.parse()
         if let failure = events.failure ?? (parsed ? nil : (parser.lineNumber, parser.parserError.map { "\($0)" } ?? "未知错误")) {
@@ -93,7 +136,7 @@ struct WorkbookPart {
     var sheets: [(name: String, relationship: String, hidden: Bool)] = []
     var date1904 = false
 
-    static func parse(_ data: Data, file: String) throws -> WorkbookPart {
+    static func parse(_ data: InputStream, file: String) throws -> WorkbookPart {
         var book = WorkbookPart()
         try XMLEvents.parse(data, file: file, part: "xl/workbook.xml", start: { name, attributes in
             if name == "sheet", let sheetName = attributes["name"],
@@ -107,7 +150,7 @@ struct WorkbookPart {
 }
 
 enum Relationships {
-    static func parse(_ data: Data, file: String) throws -> [String: String] {
+    static func parse(_ data: InputStream, file: String) throws -> [String: String] {
         var targets: [String: String] = [:]
         try XMLEvents.parse(data, file: file, part: "xl/_rels/workbook.xml.rels", start: { name, attributes in
             if name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
@@ -118,7 +161,7 @@ enum Relationships {
 
 /// Shared strings; a rich-text item is the concatenation of its runs, phonetic guides left out.
 enum SharedStringsPart {
-    static func parse(_ data: Data, file: String) throws -> [String] {
+    static func parse(_ data: InputStream, file: String) throws -> [String] {
         var strings: [String] = []
         var current = ""
         var phonetic = false
@@ -129,7 +172,7 @@ enum SharedStringsPart {
             switch name {
             case "t" where !phonetic: current += text
             case "rPh": phonetic = false
-            case "si": strings.append(current)
+            case "si": strings.append(XString.decode(current))
             default: break
             }
         })
@@ -144,7 +187,7 @@ struct StylesPart {
 
     static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
 
-    static func parse(_ data: Data, file: String) throws -> StylesPart {
+    static func parse(_ data: InputStream, file: String) throws -> StylesPart {
         var custom: [Int: String] = [:]
         var formats: [Int] = []
         var inCellFormats = false
@@ -183,7 +226,7 @@ struct StylesPart {
 
 /// One worksheet's cells as text rows.
 enum SheetPart {
-    static func parse(_ data: Data, file: String, sheet: String, strings: [String], styles: StylesPart, date1904: Bool) throws -> [[String]] {
+    static func parse(_ data: InputStream, file: String, sheet: String, strings: [String], styles: StylesPart, date1904: Bool) throws -> [[String]] {
         var cells: [Int: [Int: String]] = [:]
         var merges: [String] = []
         var nextRow = 1
@@ -197,10 +240,18 @@ enum SheetPart {
             switch name {
             case "row":
                 row = attributes["r"].flatMap(Int.init) ?? nextRow
+                if !(1...Sheet.maxRows).contains(row) {
+                    problem = problem ?? "的行号 \(attributes["r"] ?? "")超出 Excel 的范围（1—\(Sheet.maxRows)）"
+                    row = min(max(row, 1), Sheet.maxRows)
+                }
                 nextRow = row + 1
                 nextColumn = 0
             case "c":
-                let column = attributes["r"].flatMap { Sheet.columnIndex(of: $0) } ?? nextColumn
+                var column = attributes["r"].flatMap { Sheet.columnIndex(of: $0) } ?? nextColumn
+                if !(0..<Sheet.maxColumns).contains(column) {
+                    problem = problem ?? "的单元格 \(attributes["r"] ?? "")超出 Excel 的列范围（A—XFD）"
+                    column = 0
+                }
                 nextColumn = column + 1
                 cell = (column, attributes["t"] ?? "n", attributes["s"].flatMap(Int.init) ?? 0)
                 value = ""
@@ -223,12 +274,12 @@ enum SheetPart {
                         return
                     }
                     cells[row, default: [:]][current.column] = strings[index]
-                case "inlineStr": cells[row, default: [:]][current.column] = inline
+                case "inlineStr": cells[row, default: [:]][current.column] = XString.decode(inline)
                 case "b": cells[row, default: [:]][current.column] = value == "1" ? "TRUE" : "FALSE"
                 case "d": cells[row, default: [:]][current.column] = String(value.prefix(10))
                 case "n" where styles.isDate(style: current.style) && !value.isEmpty:
-                    guard let serial = Double(value) else {
-                        problem = problem ?? "单元格 \(reference) 的日期值“\(value)”不是数字"
+                    guard let serial = Double(value), (0...2_958_465).contains(serial) else {  // up to 9999-12-31
+                        problem = problem ?? "单元格 \(reference) 的日期值“\(value)”不是有效的日期序号"
                         return
                     }
                     cells[row, default: [:]][current.column] = date(serial: Int(serial.rounded(.down)), date1904: date1904).description

@@ -160,6 +160,6 @@ struct SharedStrings {
 
     var xml: String {
         "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"\(ordered.count)\" uniqueCount=\"\(ordered.count)\">"
-            + ordered.map { "<si><t xml:space=\"preserve\">\(XLSXWriter.escape($0))</t></si>" }.joined() + "</sst>"
+            + ordered.map { "<si><t xml:space=\"preserve\">\(XLSXWriter.escape(XString.encode($0)))</t></si>" }.joined() + "</sst>"
     }
 }

@@ -23,6 +23,8 @@ struct WebFormTests {
             #expect(status == .ok && form.contains("<th>等保级别</th>") && form.contains("value=\"政务服务类\""))
             // Every field the form shows, as the browser posts it back.
             var fields = try RecordText.cells(of: try await ledger.fetch(InfoSystem.self, key: "S-OWN").record)
+            #expect(form.contains("name=\"_version\" value=\"1\""))
+            fields["_version"] = "1"
             fields["security.mlpsLevel"] = "三级"
             fields["deployment.govCloud"] = "也许"
             let body = fields.map { "\(Self.encoded($0.key))=\(Self.encoded($0.value))" }.joined(separator: "&")

@@ -5,6 +5,10 @@ import LedgerCore
 /// breaks inside quotes. Row numbers count physical lines from 1 (the header), as a spreadsheet shows them.
 struct CSVReader: Sendable {
     let url: URL
+    /// The most cells one row may have, and the most bytes one cell may hold (docs/limits.md): a file past either
+    /// is not a ledger table (often a quote left open), and is refused before memory grows with it.
+    static let maxCells = 500
+    static let maxCellBytes = 256 << 10
 
     /// Calls `body` with each row's cells and its row number; `progress` gets the bytes read so far.
     func forEachRow(progress: (Int64, Int64) -> Void = { _, _ in },
@@ -18,13 +22,23 @@ struct CSVReader: Sendable {
         var rowStart = 1
         var previous: UInt8 = 0
 
-        func endField() {
-            row.append(String(decoding: field, as: UTF8.self))
+        func endField() throws {
+            let text = String(decoding: field, as: UTF8.self)
+            row.append(field.first == UInt8(ascii: "'") ? CSVLine.restore(text) : text)
             field.removeAll(keepingCapacity: true)
             quoteSeen = false
+            if row.count > Self.maxCells {
+                throw LedgerError(.badRequest, "\(url.lastPathComponent):\(rowStart)：一行超过\(Self.maxCells)列，不是账本表格")
+            }
+        }
+        func append(_ byte: UInt8) throws {
+            field.append(byte)
+            if field.count > Self.maxCellBytes {
+                throw LedgerError(.badRequest, "\(url.lastPathComponent):\(rowStart)：第\(row.count + 1)列的单元格超过\(Self.maxCellBytes >> 10) KB（可能引号未闭合）")
+            }
         }
         func endRow() throws {
-            endField()
+            try endField()
             if !(row.count == 1 && row[0].isEmpty) { try body(row, rowStart) }
             row.removeAll(keepingCapacity: true)
         }
@@ -36,16 +50,16 @@ struct CSVReader: Sendable {
                         inQuotes = false
                     } else {
                         if byte == UInt8(ascii: "\n") { line += 1 }
-                        field.append(byte)
+                        try append(byte)
                     }
                 } else {
                     switch byte {
                     case UInt8(ascii: "\""):
-                        if quoteSeen && previous == UInt8(ascii: "\"") { field.append(byte) }
+                        if quoteSeen && previous == UInt8(ascii: "\"") { try append(byte) }
                         inQuotes = true
                         quoteSeen = true
                     case UInt8(ascii: ","):
-                        endField()
+                        try endField()
                     case UInt8(ascii: "\n"):
                         try endRow()
                         line += 1
@@ -53,7 +67,7 @@ struct CSVReader: Sendable {
                     case UInt8(ascii: "\r"):
                         break
                     default:
-                        field.append(byte)
+                        try append(byte)
                     }
                 }
                 previous = byte

@@ -59,6 +59,9 @@ public struct DCATImport: Sendable {
         let root = Self.expand(document, context: context, index: &index)
         var datasets: [[String: [Value]]] = []
         Self.collect(root, index: index, into: &datasets)
+        // A dataset of an `@graph` is met twice: as its own node and as the catalog's reference to it.
+        var seen = Set<String>()
+        datasets = datasets.filter { node in node["@id"]?.first?.text.map { seen.insert($0).inserted } ?? true }
         guard !datasets.isEmpty else { throw LedgerError(.badRequest, "\(file)：没有找到 dcat:Dataset（或 data.json 的 dataset 数组）") }
         var numbers = try await nextNumbers(ledger: ledger)
         var resources: [JSONValue] = []
@@ -108,7 +111,11 @@ public struct DCATImport: Sendable {
                     node[name, default: []] += expand(field, context: context, index: &index)
                 }
             }
-            if let id = fields["@id"]?.stringValue { index[id] = node }
+            if let id = fields["@id"]?.stringValue {
+                // Keyed as written and as expanded, since references may use either form.
+                index[id] = node
+                index[expandKey(id, context: context)] = node
+            }
             return [.node(node)]
         }
     }
@@ -174,7 +181,8 @@ public struct DCATImport: Sendable {
                                           article: Reference.catalogGuideline))
         }
         set("name", take("dct:title"))
-        object["summary"] = .string(take("dct:description") ?? "")
+        // Only what the dataset states is set: an absent property leaves a stored resource's value as it is.
+        set("summary", take("dct:description"))
         set("systemCode", take("ybz:system") ?? system)
         if object["systemCode"] == nil {
             issues.append(ValidationIssue(field: "systemCode", value: "", rule: "dcat.system-missing",
@@ -190,11 +198,7 @@ public struct DCATImport: Sendable {
         set("publishedOn", take("dct:issued").map { String($0.prefix(10)) })
         // Format and share method: ours, else from the first distribution.
         used.insert(Self.full("dcat:distribution"))
-        let distribution: [String: [Value]] = Self.values(dataset, "dcat:distribution").compactMap { value -> [String: [Value]]? in
-            if case .node(let node) = value { return node }
-            if case .iri(let id) = value { return index[id] }
-            return nil
-        }.first ?? [:]
+        let distribution = Self.values(dataset, "dcat:distribution").compactMap { Self.node($0, index: index) }.first ?? [:]
         let format = Self.first(distribution, "dct:format") ?? Self.first(distribution, "dcat:mediaType") ?? ""
         set("format", take("ybz:format") ?? derived(Self.catalogFormat(format)))
         set("formatType", take("ybz:formatType") ?? derived(format.isEmpty ? nil : format.uppercased().components(separatedBy: "/").last))
@@ -202,23 +206,26 @@ public struct DCATImport: Sendable {
         set("shareMethod", take("ybz:shareMethod") ?? derived(service ? "接口" : distribution.isEmpty ? nil : "文件"))
         set("openType", take("ybz:openType") ?? derived(level == "public" ? "无条件开放" : nil))
         set("openCondition", take("ybz:openCondition"))
-        object["openToPublic"] = .bool((take("ybz:openToPublic") ?? (level == "public" ? "true" : "false")) == "true")
+        if let open = take("ybz:openToPublic") ?? (level.isEmpty ? nil : String(level == "public")) { object["openToPublic"] = .bool(open == "true") }
         set("state", take("ybz:state"))
         set("returnReason", take("ybz:returnReason"))
         used.insert(Self.full("ybz:relatedCode"))
-        object["relatedCodes"] = .array(Self.values(dataset, "ybz:relatedCode").compactMap(\.text).map(JSONValue.string))
+        let related = Self.values(dataset, "ybz:relatedCode").compactMap(\.text)
+        if !related.isEmpty { object["relatedCodes"] = .array(related.map(JSONValue.string)) }
         for field in ["storageMB", "records", "sharedRecords", "openedRecords"] {
             if let text = take("ybz:\(field)"), let number = Int64(text) { object[field] = .int(number) }
         }
         used.insert(Self.full("ybz:dataItem"))
+        // Items nest in the dataset (this product's export) or stand as their own nodes of an `@graph` (as rdflib
+        // writes the same graph), named by their `@id`.
         let items = Self.values(dataset, "ybz:dataItem").compactMap { value -> (Int, JSONValue)? in
-            guard case .node(let item) = value else { return nil }
+            guard let item = Self.node(value, index: index) else { return nil }
             var fields: [String: JSONValue] = ["name": .string(Self.first(item, "ybz:name") ?? ""), "type": .string(Self.first(item, "ybz:dataType") ?? "")]
             if let length = Self.first(item, "ybz:length").flatMap(Int64.init) { fields["length"] = .int(length) }
             if let description = Self.first(item, "ybz:description") { fields["description"] = .string(description) }
             return (Int(Self.first(item, "ybz:seq") ?? "") ?? 0, .object(fields))
         }.sorted { $0.0 < $1.0 }.map(\.1)
-        object["items"] = .array(items)
+        if !items.isEmpty { object["items"] = .array(items) }
         used.insert(Self.full("dct:publisher"))
         for (property, values) in dataset where !used.contains(property) && !property.hasPrefix("@") {
             issues.append(ValidationIssue(field: Self.compact(property), value: String(values.compactMap(\.text).joined(separator: "；").prefix(80)),
@@ -226,6 +233,16 @@ public struct DCATImport: Sendable {
         }
         let refused = issues.contains { $0.severity == .error }
         return (refused ? nil : .object(object), issues)
+    }
+
+    /// The node a value is or names by its `@id` (a node of the document's `@graph`).
+    static func node(_ value: Value, index: [String: [String: [Value]]]) -> [String: [Value]]? {
+        switch value {
+        case .node(let node) where node.count == 1 && node["@id"] != nil: node["@id"]!.first?.text.flatMap { index[$0] } ?? node
+        case .node(let node): node
+        case .iri(let id): index[id]
+        case .text: nil
+        }
     }
 
     /// A DCAT format or media type as a 信息资源格式 of the code list.

@@ -55,18 +55,36 @@ public struct Importer: Sendable {
         // JSON documents first, then tables in dependency order (units before the systems naming them).
         tables.sort { $0.kind < $1.kind }
         let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer, tables, documents, skipped)
-        return try await ledger.database.writer.writeWithoutTransaction { db in
+        let now = Ledger.timestamp()
+        @Sendable func pass(_ db: Database, writes: Bool, pureChecksDone: Bool) throws -> ImportReport {
             var report = ImportReport(dryRun: dryRun)
+            var run = ImportRun(writer: writer, db: db, now: now, unit: unit, writes: writes, pureChecksDone: pureChecksDone,
+                                progress: progress)
+            run.issues = unreadSheets
+            run.itemsFollow = ordered.contains { $0.kind == .dataItems }
+            for document in jsonFiles { report.files += try run.importJSON(document) }
+            for table in ordered { report.files.append(try run.importTable(table)) }
+            report.issues = run.issues
+            return report
+        }
+        // The check pass reads a snapshot and takes no write lock: a dry run, and a refused import, end here while
+        // the server goes on writing. Only an import with no refused row takes the lock, for the write pass.
+        let (checked, generation) = try await ledger.database.writer.read { db in
+            (try pass(db, writes: false, pureChecksDone: false), try AuditLog.generation(db))
+        }
+        if dryRun || checked.rejectedRows > 0 { return checked }
+        return try await ledger.database.writer.writeWithoutTransaction { db in
+            var report = checked
             // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.inTransaction {
-                var run = ImportRun(writer: writer, db: db, now: Ledger.timestamp(), unit: unit, progress: progress)
-                run.issues = unreadSheets
-                run.itemsFollow = ordered.contains { $0.kind == .dataItems }
-                for document in jsonFiles { report.files += try run.importJSON(document) }
-                for table in ordered { report.files.append(try run.importTable(table)) }
-                report.issues = run.issues
-                report.committed = !dryRun && report.rejectedRows == 0
+                // Nothing written since the snapshot: the rules that depend on a record alone need not run again.
+                // The write pass still checks references, keys and versions, and refuses all if a row now fails.
+                let unchanged = try AuditLog.generation(db) == generation
+                report = try pass(db, writes: true, pureChecksDone: unchanged)
+                // The warnings of those rules were found by the check pass.
+                if unchanged { report.issues = checked.issues + report.issues.filter { $0.severity == .error } }
+                report.committed = report.rejectedRows == 0
                 return report.committed ? .commit : .rollback
             }
             return report
@@ -94,20 +112,35 @@ struct ImportRun {
     /// The only unit whose records this import may write (a data officer's), or `nil` for any.
     let unit: String?
     let progress: @Sendable (ImportProgress) -> Void
+    /// Whether rows are written (the write pass) or only checked (the check pass, on a read snapshot).
+    let writes: Bool
+    /// The check pass already applied the rules that depend on a record alone; the write pass need not again.
+    let pureChecksDone: Bool
+    /// Records accepted so far, for references between rows before they are written, and each system's unit.
+    private var pending = PendingKeys()
+    private var pendingSystemUnits: [String: String] = [:]
     var issues: [RowIssue] = []
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
     var itemsFollow = false
+    /// Where each record key was first met in this import (`resources.csv第3行`), to refuse a second row with it.
+    private var firstRows: [String: String] = [:]
     /// The Chinese headers of the CSV file being read, by field path, to name columns in issues.
     private var columnHeaders: [String: String] = [:]
     private let decoder = JSONDecoder()
 
-    init(writer: RecordWriter, db: Database, now: String, unit: String?, progress: @escaping @Sendable (ImportProgress) -> Void) {
+    init(writer: RecordWriter, db: Database, now: String, unit: String?, writes: Bool, pureChecksDone: Bool,
+         progress: @escaping @Sendable (ImportProgress) -> Void) {
         self.writer = writer
         self.db = db
         self.now = now
         self.unit = unit
+        self.writes = writes
+        self.pureChecksDone = pureChecksDone
         self.progress = progress
     }
+
+    /// Whether a resource of this import not yet written (check pass) has `key`.
+    func isPending(resource key: String) -> Bool { pending.contains(table: CatalogResource.table, key: key) }
 
     /// Adds issues of one row, naming the CSV column where the field has one.
     mutating func record(_ found: [ValidationIssue], file: String, row: String) {
@@ -126,6 +159,7 @@ struct ImportRun {
         var columns: [(Int, CSVColumn)] = []
         var csvPaths = Set<String>()
         var items = ItemImport()
+        var headerCount = 0
         let encoding = try table.source.forEachRow(progress: { read, total in
             progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
         }) { cells, row in
@@ -133,12 +167,18 @@ struct ImportRun {
                 if row == table.headerRow {
                     columns = mapHeaders(cells, kind: kind, file: file, row: row).sorted { $0.key < $1.key }
                     csvPaths = Set(columns.map(\.1.path))
+                    headerCount = cells.count
                 }
                 columnHeaders = Dictionary(columns.map { ($0.1.path, $0.1.header) }, uniquingKeysWith: { first, _ in first })
                 return
             }
             summary.rows += 1
             let location = String(row)
+            if let problem = Self.columnCountProblem(cells, headerCount: headerCount, complete: table.source.rowsAreComplete) {
+                summary.rejected += 1
+                record([problem], file: file, row: location)
+                return
+            }
             if kind == .dataItems {
                 let accepted = try items.add(cells: cells, columns: columns, run: &self, file: file, row: location)
                 if accepted { summary.created += 1 } else { summary.rejected += 1 }
@@ -147,13 +187,27 @@ struct ImportRun {
             switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
             case nil: summary.rejected += 1
             case let object?:
-                try save(object, kind: kind, csvPaths: csvPaths, file: file, row: location, summary: &summary)
+                try save(object, kind: kind, given: csvPaths, file: file, row: location, summary: &summary)
             }
         }
         try items.finish(run: &self)
         columnHeaders = [:]
         summary.encoding = encoding
         return summary
+    }
+
+    /// An issue for a row with cells past the header's last column (they would be dropped unread) or, in a CSV file,
+    /// with fewer cells than the header (a missing separator or a quote left open shifts every later column).
+    static func columnCountProblem(_ cells: [String], headerCount: Int, complete: Bool) -> ValidationIssue? {
+        if cells.count > headerCount, cells[headerCount...].contains(where: { !$0.isEmpty }) {
+            return ValidationIssue(field: "", value: "", rule: "row.extra-columns",
+                                   message: "本行有\(cells.count)列，多于表头的\(headerCount)列；多出的单元格无处存放（可能缺少引号或多了分隔符）")
+        }
+        if complete, cells.count < headerCount {
+            return ValidationIssue(field: "", value: "", rule: "row.missing-columns",
+                                   message: "本行只有\(cells.count)列，少于表头的\(headerCount)列（可能少了分隔符，或上一行的引号未闭合）")
+        }
+        return nil
     }
 
     private mutating func mapHeaders(_ cells: [String], kind: RecordKind, file: String, row: Int) -> [Int: CSVColumn] {
@@ -201,7 +255,8 @@ struct ImportRun {
             for (index, object) in records.enumerated() {
                 summary.rows += 1
                 let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
-                try save(object, kind: kind, csvPaths: nil, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
+                let given = Set(object.objectValue?.keys.map { $0 } ?? [])
+                try save(object, kind: kind, given: given, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
                 if index % 1000 == 0 {
                     progress(ImportProgress(file: file, bytesRead: Int64(index), totalBytes: Int64(records.count), rows: index))
                 }
@@ -213,57 +268,65 @@ struct ImportRun {
 
     // MARK: Records
 
-    /// Saves one record. A CSV row (`csvPaths` = its columns) updates a stored resource without touching its
-    /// data items (they come from the data-items file) or, when the file has no state column, its state.
-    private mutating func save(_ object: JSONValue, kind: RecordKind, csvPaths: Set<String>?, file: String, row: String,
+    /// Saves one record. `given` names the fields the source speaks about (a CSV file's columns, a JSON object's
+    /// keys); a stored record keeps every other field, its data items unless `items` is given, and so nothing is
+    /// lost to a source that cannot express it (a DCAT catalog without data items, a CSV file without a column).
+    private mutating func save(_ object: JSONValue, kind: RecordKind, given: Set<String>, file: String, row: String,
                                summary: inout FileSummary) throws {
         switch kind {
-        case .units: try save(GovUnit.self, object, file: file, row: row, summary: &summary)
-        case .projects: try save(Project.self, object, file: file, row: row, summary: &summary)
-        case .systems: try save(InfoSystem.self, object, file: file, row: row, summary: &summary)
-        case .resources:
-            let (db, writer) = (self.db, self.writer)
-            try save(CatalogResource.self, object, file: file, row: row, summary: &summary) { resource in
-                guard let csvPaths, let stored = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT id, body FROM resource WHERE key = ?"), arguments: [resource.naturalKey])
-                else { return }
-                try CatalogResource.loadChildren(into: &resource, rowID: stored["id"], in: db)
-                if !csvPaths.contains("state") {
-                    let previous = try writer.decode(CatalogResource.self, body: stored["body"])
-                    resource.state = previous.state
-                    resource.returnReason = previous.returnReason
-                }
-            }
+        case .units: try save(GovUnit.self, object, given: given, file: file, row: row, summary: &summary)
+        case .projects: try save(Project.self, object, given: given, file: file, row: row, summary: &summary)
+        case .systems: try save(InfoSystem.self, object, given: given, file: file, row: row, summary: &summary)
+        case .resources: try save(CatalogResource.self, object, given: given, file: file, row: row, summary: &summary)
         case .dataItems: break
         }
     }
 
-    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: JSONValue, file: String, row: String,
-                                                summary: inout FileSummary,
-                                                prepare: (inout E) throws -> Void = { _ in }) throws {
+    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: JSONValue, given: Set<String>, file: String, row: String,
+                                                summary: inout FileSummary) throws {
         var candidate: E
+        let keyField = E.self == GovUnit.self ? "uscc" : "code"
+        let stored = try object.value(at: keyField)?.stringValue.flatMap { key in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM \(E.table) WHERE key = ?"), arguments: [Normalize.text(key)])
+        }
         do {
-            candidate = try decoder.decode(E.self, from: object.data)
+            var source = object
+            if let stored {
+                source = try decoder.decode(JSONValue.self, from: Data((stored["body"] as String).utf8))
+                for path in given { source.set(object.value(at: path) ?? .null, at: Substring(path)) }
+            }
+            candidate = try decoder.decode(E.self, from: source.data)
         } catch let error as DecodingError {
             summary.rejected += 1
             record([DecodingProblem.issue(for: error)], file: file, row: row)
             return
         }
         candidate.normalize(codes: writer.codes)
+        let seenKey = "\(E.table)\u{1F}\(candidate.naturalKey)"
+        if let first = firstRows[seenKey] {
+            summary.rejected += 1
+            record([ValidationIssue(field: keyField, value: candidate.naturalKey, rule: "import.duplicate-key",
+                                    message: "与\(first)的\(E.label)重复：同一次导入中每个\(E.label)只能出现一次")], file: file, row: row)
+            return
+        }
+        firstRows[seenKey] = row.first?.isNumber == true ? "\(file)第\(row)行" : "\(file) \(row)"
         if let refused = try outsideUnit(candidate) {
             summary.rejected += 1
             record([refused], file: file, row: row)
             return
         }
-        try prepare(&candidate)
+        if let stored, !given.contains("items") { try E.loadChildren(into: &candidate, rowID: stored["id"], in: db) }
         do {
-            let (stored, outcome) = try writer.save(candidate, mode: .upsert, now: now, in: db)
+            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, pureChecksDone: pureChecksDone)
+            pending.insert(table: E.table, key: checked.record.naturalKey)
+            if let system = checked.record as? InfoSystem { pendingSystemUnits[system.code] = system.unitUSCC }
+            let outcome = writes ? try writer.write(checked, now: now, in: db).1 : checked.outcome
             switch outcome {
             case .created: summary.created += 1
             case .updated: summary.updated += 1
             case .unchanged: summary.unchanged += 1
             }
-            record(stored.warnings.filter { !(itemsFollow && $0.rule == "items.required") }, file: file, row: row)
+            record(checked.warnings.filter { !(itemsFollow && $0.rule == "items.required") }, file: file, row: row)
         } catch let error as LedgerError {
             summary.rejected += 1
             let details = error.details.isEmpty
@@ -285,7 +348,8 @@ extension ImportRun {
         case let found as GovUnit: ("uscc", found.uscc)
         case let project as Project: ("unitUSCC", project.unitUSCC)
         case let system as InfoSystem: ("unitUSCC", system.unitUSCC)
-        case let resource as CatalogResource: ("systemCode", try unitKey("system", resource.systemCode))
+        case let resource as CatalogResource:
+            ("systemCode", try unitKey("system", resource.systemCode) ?? pendingSystemUnits[resource.systemCode])
         default: ("", nil)
         }
         let existing = try unitKey(E.table, record.naturalKey)
@@ -300,7 +364,8 @@ extension ImportRun {
 /// each resource it names. A resource whose items change gets a new version and an audit entry with the old and
 /// new item lists.
 struct ItemImport {
-    private var current: (key: String, id: Int64, old: [DataItem], items: [DataItem], seen: Set<String>, seq: Int)?
+    /// The resource whose items are being read: its row (`nil` in the check pass for a resource of the same import).
+    private var current: (key: String, id: Int64?, old: [DataItem], items: [DataItem], seen: Set<String>, seq: Int)?
     private var finished: Set<String> = []
 
     mutating func add(cells: [String], columns: [(Int, CSVColumn)], run: inout ImportRun, file: String, row: String) throws -> Bool {
@@ -312,7 +377,14 @@ struct ItemImport {
         var numbers: [String: Int] = [:]
         for path in ["seq", "length"] {
             switch CellCodec.decode(cell(path), as: .int) {
-            case .success(.int(let value)?): numbers[path] = Int(value)
+            case .success(.int(let value)?):
+                guard (path == "seq" ? 1...FieldLimits.maxItems : 1...1_000_000_000).contains(Int(value)) else {
+                    run.record([ValidationIssue(field: path, value: cell(path), rule: "\(path).range",
+                                                message: path == "seq" ? "序号应在1至\(FieldLimits.maxItems)之间" : "数据长度应在1至1000000000之间",
+                                                article: Reference.catalogGuideline)], file: file, row: row)
+                    return false
+                }
+                numbers[path] = Int(value)
             case .success: continue
             case .failure(let error):
                 run.record([ValidationIssue(field: path, value: cell(path), rule: error.rule, message: error.message)], file: file, row: row)
@@ -329,17 +401,21 @@ struct ItemImport {
             if finished.contains(key) {
                 return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列")
             }
-            guard let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"),
-                                               arguments: [key]) else {
-                return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
+            let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"), arguments: [key])
+            if found == nil, !run.writes, run.isPending(resource: key) {
+                current = (key, nil, [], [], [], 0)  // registered by this import's resources file; its unit was checked there
+            } else {
+                guard let found else {
+                    return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
+                }
+                if let unit = run.unit, found["unit_key"] != unit {
+                    return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项", article: "Art. 5")
+                }
+                let id: Int64 = found["id"]
+                let old = run.writes ? try CatalogResource.storedItems(rowID: id, in: run.db) : []
+                if run.writes { try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id]) }
+                current = (key, id, old, [], [], 0)
             }
-            if let unit = run.unit, found["unit_key"] != unit {
-                return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项", article: "Art. 5")
-            }
-            let id: Int64 = found["id"]
-            let old = try CatalogResource.storedItems(rowID: id, in: run.db)
-            try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id])
-            current = (key, id, old, [], [], 0)
         }
         let description = Normalize.text(cell("description"))
         var item = DataItem(name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
@@ -350,15 +426,20 @@ struct ItemImport {
             problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
                                             message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
+        if current!.items.count >= FieldLimits.maxItems {
+            problems.append(ValidationIssue(field: "resourceCode", value: key, rule: "field.max-count",
+                                            message: "一个信息资源最多\(FieldLimits.maxItems)个信息项"))
+        }
         run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }
         let seq = numbers["seq"] ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
         current!.items.append(item)
         current!.seen.insert(item.name)
+        guard run.writes, let id = current!.id else { return true }
         try run.db.cachedStatement(
             sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [current!.id, seq, item.name, item.type, item.length, item.description])
+        ).execute(arguments: [id, seq, item.name, item.type, item.length, item.description])
         return true
     }
 
@@ -367,13 +448,13 @@ struct ItemImport {
         guard let done = current else { return }
         current = nil
         finished.insert(done.key)
-        guard let row = try Row.fetchOne(run.db.cachedStatement(
-            sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [done.id])
+        guard run.writes, let id = done.id, let row = try Row.fetchOne(run.db.cachedStatement(
+            sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [id])
         else { return }
         let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.items.map(\.name))
-        try SearchIndex(table: CatalogResource.table).replace(run.db, id: done.id, name: row["name"], text: text)
+        try SearchIndex(table: CatalogResource.table).replace(run.db, id: id, name: row["name"], text: text)
         guard done.items != done.old else { return }
-        try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, done.id])
+        try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, id])
         func json(_ items: [DataItem]) throws -> String? { items.isEmpty ? nil : try CanonicalJSON.text(items) }
         try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
                             changes: [FieldChange(field: "items", old: try json(done.old), new: try json(done.items))])

@@ -7,12 +7,15 @@ import Spreadsheet
 protocol RowSource: Sendable {
     /// How the table is named in reports: `resources.csv`, `目录.xlsx#信息资源`.
     var name: String { get }
+    /// Whether every row carries as many cells as it has columns (CSV); a sheet leaves trailing empty cells out.
+    var rowsAreComplete: Bool { get }
     /// Calls `body` with each row's cells and number; returns the text encoding for the report.
     func forEachRow(progress: (Int64, Int64) -> Void, _ body: ([String], Int) throws -> Void) throws -> String
 }
 
 extension CSVReader: RowSource {
     var name: String { url.lastPathComponent }
+    var rowsAreComplete: Bool { true }
 
     func forEachRow(progress: (Int64, Int64) -> Void, _ body: ([String], Int) throws -> Void) throws -> String {
         try forEachRow(progress: progress, body).rawValue
@@ -25,6 +28,7 @@ struct SheetSource: RowSource {
     let sheet: Sheet
 
     var name: String { "\(file)#\(sheet.name)" }
+    var rowsAreComplete: Bool { false }
 
     func forEachRow(progress: (Int64, Int64) -> Void, _ body: ([String], Int) throws -> Void) throws -> String {
         for (index, row) in sheet.rows.enumerated() where !row.allSatisfy(\.isEmpty) {
