@@ -54,7 +54,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         if text.first == "-" { negative = true; text = text.dropFirst() }
         let cleaned = text.filter { $0 != "," && $0 != "，" }
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 18,
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 15,
               parts[0].allSatisfy(\.isASCIIDigitCharacter), let whole = Int64(parts[0]) else { return nil }
         var cents: Int64 = 0
         if parts.count == 2 {
@@ -95,7 +95,7 @@ extension Money: Codable {
         let text = try container.decode(String.self)
         guard let money = Money(yuanText: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "“\(text)”不是金额（元，最多两位小数）")
+                in: container, debugDescription: "“\(text)”不是金额（元，最多两位小数，绝对值不超过1000亿元）")
         }
         guard money.isWithinLimit else { throw Self.outOfRange(container, text) }
         self = money

@@ -48,7 +48,13 @@ public struct DCATImport: Sendable {
 
     /// The datasets of a document, each as the JSON form of a catalog resource, with the issues of the mapping.
     func resources(from data: Data, file: String, ledger: Ledger) async throws -> ([JSONValue], [RowIssue]) {
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = document else {
+        let parsed: JSONValue
+        do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw LedgerError(.badRequest, "\(file)：不是有效的JSON\(DecodingProblem.place(in: error).map { "（\($0)）" } ?? "")")
+        }
+        // Expanded JSON-LD (as rdflib writes without a context) is a top-level array of nodes: the same as an @graph.
+        let document: JSONValue = parsed.arrayValue.map { .object(["@graph": .array($0)]) } ?? parsed
+        guard case .object = document else {
             throw LedgerError(.badRequest, "\(file)：不是JSON文档（DCAT 应为 JSON-LD 或 DCAT-US data.json）")
         }
         var context = Self.known
