@@ -39,6 +39,24 @@ public enum DecodingProblem {
         }
     }
 
+    /// Where `data` stops being JSON, as “第3行第11列附近”, or `nil` when it is valid JSON. Foundation's decoder does
+    /// not say where; its serialization names the byte offset, which is turned into a line and column here.
+    public static func syntaxPlace(in data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String,
+                  let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
+                  offset <= data.count else { return place(in: error) }
+            let before = data.prefix(offset)
+            let line = before.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? before.startIndex
+            let column = String(decoding: before[lineStart...], as: UTF8.self).count + 1
+            return "第\(line)行第\(column)列附近"
+        }
+    }
+
     /// “第3行第17列附近” from a JSON parser's error, which names the line and column in English.
     public static func place(in error: any Error) -> String? {
         let text = "\(error)"

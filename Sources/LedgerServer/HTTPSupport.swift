@@ -106,6 +106,10 @@ enum JSON {
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            let place = DecodingProblem.syntaxPlace(in: data)
+            throw LedgerError(.badRequest, "请求体不是有效的JSON\(place.map { "（\($0)）" } ?? "")",
+                              details: [ValidationIssue(field: "", value: "", rule: "json.syntax", message: place ?? "JSON格式错误")])
         } catch let error as DecodingError {
             throw error
         } catch {

@@ -23,8 +23,11 @@ public struct Importer: Sendable {
             let file = url.lastPathComponent
             switch url.pathExtension.lowercased() {
             case "json" where dcat == nil:
-                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: try Data(contentsOf: url)) else {
-                    throw LedgerError(.badRequest, "\(file)：不是JSON对象（应为 {\"units\": [...], \"systems\": [...], ...}）")
+                let data = try Data(contentsOf: url)
+                // `try?`: any failure is described below, with the place of a syntax error.
+                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+                    let place = DecodingProblem.syntaxPlace(in: data).map { "不是有效的JSON（\($0)）" }
+                    throw LedgerError(.badRequest, "\(file)：\(place ?? "不是JSON对象")（应为 {\"units\": [...], \"systems\": [...], ...}）")
                 }
                 documents.append(JSONDocument(file: file, fields: document, refused: 0))
             case "json", "jsonld":
