@@ -23,13 +23,16 @@ public enum XLSXReader {
 
     /// Reads a workbook. Parts are inflated to a temporary folder, within `limits`, and parsed from there as a stream.
     public static func read(_ data: Data, file: String, limits: Limits = Limits()) throws -> Workbook {
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw LedgerError(.badRequest, "\(file)：不是 Excel 工作簿（.xlsx 应为 ZIP 压缩包；.xls 等旧格式请在 Excel 中另存为 .xlsx）")
-        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }  // a temporary folder: nothing to report if it is gone
+        // Read from a file: ZIPFoundation's in-memory archive traps on some corrupt archives (found by fuzzing).
+        let zip = folder.appendingPathComponent("workbook.zip")
+        try data.write(to: zip)
+        let archive: Archive
+        do { archive = try Archive(url: zip, accessMode: .read) } catch {
+            throw LedgerError(.badRequest, "\(file)：不是 Excel 工作簿（.xlsx 应为 ZIP 压缩包；.xls 等旧格式请在 Excel 中另存为 .xlsx）")
+        }
         var inflated: Int64 = 0
         var count = 0
         func part(_ path: String) throws -> InputStream? {
