@@ -13,11 +13,12 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
-    /// Opens (or creates) the database file at `path` in WAL mode. The CLI and the server may open one
-    /// file together: a busy database is waited for up to 10 s.
-    public static func open(path: String) throws -> AppDatabase {
+    /// Opens (or creates) the database file at `path` in WAL mode. The CLI and the server may open one file
+    /// together: a write waits up to `busyTimeout` seconds for another process's write (an import's write pass) to end;
+    /// past it the server answers 503 with Retry-After (`LedgerError.fromStore`). Readers never wait (WAL).
+    public static func open(path: String, busyTimeout: TimeInterval = 60) throws -> AppDatabase {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         return try AppDatabase(DatabasePool(path: path, configuration: configuration))
     }
 

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import LedgerCore
 import ZIPFoundation
 
@@ -35,7 +32,7 @@ public enum XLSXReader {
         }
         var inflated: Int64 = 0
         var count = 0
-        func part(_ path: String) throws -> InputStream? {
+        func part(_ path: String) throws -> URL? {
             guard let entry = archive[path] else { return nil }
             count += 1
             let target = folder.appendingPathComponent("part\(count).xml")
@@ -61,8 +58,7 @@ public enum XLSXReader {
             } catch {
                 throw LedgerError(.badRequest, "\(file)：\(path) 无法解压（文件损坏或不是 Excel 工作簿）")
             }
-            guard let stream = InputStream(url: target) else { throw LedgerError(.badRequest, "\(file)：无法读取 \(path)") }
-            return stream
+            return target
         }
         guard let workbookXML = try part("xl/workbook.xml") else {
             throw LedgerError(.badRequest, "\(file)：缺少 xl/workbook.xml，不是 Excel 工作簿")
@@ -88,49 +84,151 @@ public enum XLSXReader {
     struct InflationLimit: Error {}
 }
 
-/// Runs a SAX parse of one part, handing elements (namespace prefix dropped) and their direct text to closures.
-final class XMLEvents: NSObject, XMLParserDelegate {
-    private let start: (String, [String: String]) -> Void
-    private let end: (String, String) -> Void
-    private var text = ""
-    /// The first error libxml2 reported (it may recover and still report success).
-    private var failure: (line: Int, message: String)?
-
-    private init(start: @escaping (String, [String: String]) -> Void, end: @escaping (String, String) -> Void) {
-        self.start = start
-        self.end = end
-    }
-
-    /// Parses from a stream, which the parser reads in chunks: no size limit of its own (libxml2 refuses a single
-    /// chunk over 10 MB, which is why a large sheet once failed as “not valid XML”).
-    static func parse(_ stream: InputStream, file: String, part: String, start: @escaping (String, [String: String]) -> Void = { _, _ in },
-                      end: @escaping (String, String) -> Void = { _, _ in }) throws {
-        let events = XMLEvents(start: start, end: end)
-        let parser = XMLParser(stream: stream)
-        parser.delegate = events
-        let parsed = parser.parse()
-        if let failure = events.failure ?? (parsed ? nil : (parser.lineNumber, parser.parserError.map { "\($0)" } ?? "未知错误")) {
-            throw LedgerError(.badRequest, "\(file)：\(part) 不是有效的XML（第\(failure.line)行：\(failure.message)）")
+/// Reads one part's XML as events: each element's start (namespace prefix dropped) with its attributes, and its end
+/// with the text directly before it. A small reader of its own rather than Foundation's `XMLParser`, which traps on
+/// some malformed documents (found by fuzzing) and refuses a single chunk over 10 MB. It takes what spreadsheets
+/// write — elements, attributes, character and the five predefined entity references, CDATA, comments, processing
+/// instructions — and refuses a DTD (no entity of a document is ever expanded). The part is mapped, not read in.
+enum XMLEvents {
+    static func parse(_ url: URL, file: String, part: String, start: (String, [String: String]) -> Void = { _, _ in },
+                      end: (String, String) -> Void = { _, _ in }) throws {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var reader = Reader(bytes: bytes)
+            do { try reader.run(start: start, end: end) } catch let problem as Reader.Problem {
+                let line = bytes[..<min(problem.offset, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+                throw LedgerError(.badRequest, "\(file)：\(part) 不是有效的XML（第\(line)行：\(problem.message)）")
+            }
         }
     }
 
     static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        text = ""
-        start(Self.local(elementName), attributes)
-    }
+    struct Reader {
+        struct Problem: Error {
+            var offset: Int
+            var message: String
+        }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
 
-    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-        if failure == nil { failure = (parser.lineNumber, "\(parseError)") }
-    }
+        func starts(_ prefix: String, at position: Int) -> Bool {
+            let utf8 = Array(prefix.utf8)
+            return position + utf8.count <= bytes.count && bytes[position..<(position + utf8.count)].elementsEqual(utf8)
+        }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        end(Self.local(elementName), text)
-        text = ""
+        /// The position just past the next `terminator` from `index`.
+        func after(_ terminator: String, what: String) throws -> Int {
+            let utf8 = Array(terminator.utf8)
+            var position = index
+            while position + utf8.count <= bytes.count {
+                if bytes[position] == utf8[0], bytes[position..<(position + utf8.count)].elementsEqual(utf8) { return position + utf8.count }
+                position += 1
+            }
+            throw Problem(offset: index, message: "\(what)没有结束")
+        }
+
+        static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        static func endsName(_ byte: UInt8) -> Bool { isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") }
+
+        mutating func name() throws -> String {
+            let begin = index
+            while index < bytes.count, !Self.endsName(bytes[index]) { index += 1 }
+            guard index > begin else { throw Problem(offset: begin, message: "缺少名称") }
+            return String(decoding: bytes[begin..<index], as: UTF8.self)
+        }
+
+        mutating func skipSpace() { while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 } }
+
+        /// Text with its entity references resolved; a reference the XML standard does not predefine is refused.
+        func decode(_ raw: ArraySlice<UInt8>, at offset: Int) throws -> String {
+            guard raw.contains(UInt8(ascii: "&")) else { return String(decoding: raw, as: UTF8.self) }
+            var out = String.UnicodeScalarView()
+            var text = Substring(String(decoding: raw, as: UTF8.self))
+            while let amp = text.firstIndex(of: "&") {
+                out.append(contentsOf: text[..<amp].unicodeScalars)
+                guard let semicolon = text[amp...].firstIndex(of: ";"), text.distance(from: amp, to: semicolon) <= 10 else {
+                    throw Problem(offset: offset, message: "“&”后没有实体引用")
+                }
+                let entity = text[text.index(after: amp)..<semicolon]
+                let named: [Substring: Unicode.Scalar] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
+                if let scalar = named[entity] {
+                    out.append(scalar)
+                } else if entity.hasPrefix("#"), let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : UInt32(entity.dropFirst()),
+                          let scalar = Unicode.Scalar(value) {
+                    out.append(scalar)
+                } else {
+                    throw Problem(offset: offset, message: "不认识的实体引用“&\(entity);”")
+                }
+                text = text[text.index(after: semicolon)...]
+            }
+            out.append(contentsOf: text.unicodeScalars)
+            return String(out)
+        }
+
+        mutating func run(start: (String, [String: String]) -> Void, end: (String, String) -> Void) throws {
+            var text: [UInt8] = []
+            var textStart = 0
+            var open: [String] = []  // the elements not yet closed, to refuse a document whose tags do not match
+            while index < bytes.count {
+                guard bytes[index] == UInt8(ascii: "<") else {
+                    if text.isEmpty { textStart = index }
+                    text.append(bytes[index])
+                    index += 1
+                    continue
+                }
+                if starts("<?", at: index) {
+                    index = try after("?>", what: "处理指令")
+                } else if starts("<!--", at: index) {
+                    index = try after("-->", what: "注释")
+                } else if starts("<![CDATA[", at: index) {
+                    let close = try after("]]>", what: "CDATA")
+                    text.append(contentsOf: bytes[(index + 9)..<(close - 3)])
+                    index = close
+                } else if starts("<!", at: index) {
+                    throw Problem(offset: index, message: "不接受DTD（<!DOCTYPE>）")
+                } else if starts("</", at: index) {
+                    index += 2
+                    let at = index
+                    let element = try name()
+                    index = try after(">", what: "结束标签")
+                    guard open.popLast() == element else { throw Problem(offset: at, message: "结束标签</\(element)>与开始标签不匹配") }
+                    end(XMLEvents.local(element), try decode(text[...], at: textStart))
+                    text.removeAll(keepingCapacity: true)
+                } else {
+                    index += 1
+                    let element = try name()
+                    var attributes: [String: String] = [:]
+                    while true {
+                        skipSpace()
+                        guard index < bytes.count else { throw Problem(offset: index, message: "标签没有结束") }
+                        if bytes[index] == UInt8(ascii: ">") { index += 1; break }
+                        if starts("/>", at: index) { index += 2; attributes["/"] = ""; break }
+                        let attribute = try name()
+                        skipSpace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { throw Problem(offset: index, message: "属性\(attribute)缺少“=”") }
+                        index += 1
+                        skipSpace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
+                            throw Problem(offset: index, message: "属性\(attribute)的值缺少引号")
+                        }
+                        let quote = bytes[index]
+                        let begin = index + 1
+                        guard let close = bytes[begin...].firstIndex(of: quote) else { throw Problem(offset: index, message: "属性值没有结束") }
+                        attributes[attribute] = try decode(bytes[begin..<close].map { $0 }[...], at: begin)
+                        index = close + 1
+                    }
+                    let selfClosing = attributes.removeValue(forKey: "/") != nil
+                    if !selfClosing { open.append(element) }
+                    text.removeAll(keepingCapacity: true)
+                    start(XMLEvents.local(element), attributes)
+                    if selfClosing { end(XMLEvents.local(element), "") }
+                }
+            }
+            if let unclosed = open.last { throw Problem(offset: bytes.count, message: "<\(unclosed)>没有结束标签") }
+        }
     }
 }
 
@@ -139,7 +237,7 @@ struct WorkbookPart {
     var sheets: [(name: String, relationship: String, hidden: Bool)] = []
     var date1904 = false
 
-    static func parse(_ data: InputStream, file: String) throws -> WorkbookPart {
+    static func parse(_ data: URL, file: String) throws -> WorkbookPart {
         var book = WorkbookPart()
         try XMLEvents.parse(data, file: file, part: "xl/workbook.xml", start: { name, attributes in
             if name == "sheet", let sheetName = attributes["name"],
@@ -153,7 +251,7 @@ struct WorkbookPart {
 }
 
 enum Relationships {
-    static func parse(_ data: InputStream, file: String) throws -> [String: String] {
+    static func parse(_ data: URL, file: String) throws -> [String: String] {
         var targets: [String: String] = [:]
         try XMLEvents.parse(data, file: file, part: "xl/_rels/workbook.xml.rels", start: { name, attributes in
             if name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
@@ -164,7 +262,7 @@ enum Relationships {
 
 /// Shared strings; a rich-text item is the concatenation of its runs, phonetic guides left out.
 enum SharedStringsPart {
-    static func parse(_ data: InputStream, file: String) throws -> [String] {
+    static func parse(_ data: URL, file: String) throws -> [String] {
         var strings: [String] = []
         var current = ""
         var phonetic = false
@@ -190,7 +288,7 @@ struct StylesPart {
 
     static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
 
-    static func parse(_ data: InputStream, file: String) throws -> StylesPart {
+    static func parse(_ data: URL, file: String) throws -> StylesPart {
         var custom: [Int: String] = [:]
         var formats: [Int] = []
         var inCellFormats = false
@@ -229,7 +327,7 @@ struct StylesPart {
 
 /// One worksheet's cells as text rows.
 enum SheetPart {
-    static func parse(_ data: InputStream, file: String, sheet: String, strings: [String], styles: StylesPart, date1904: Bool) throws -> [[String]] {
+    static func parse(_ data: URL, file: String, sheet: String, strings: [String], styles: StylesPart, date1904: Bool) throws -> [[String]] {
         var cells: [Int: [Int: String]] = [:]
         var merges: [String] = []
         var nextRow = 1
