@@ -13,7 +13,7 @@ public enum XLSXReader {
     public struct Limits: Sendable {
         public var partBytes: Int64 = 256 << 20
         public var totalBytes: Int64 = 512 << 20
-        public var ratio: Int64 = 200
+        public var ratio: Int64 = 100
         public var ratioFloor: Int64 = 1 << 20
         public init() {}
     }
@@ -45,7 +45,8 @@ public enum XLSXReader {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     written += Int64(chunk.count)
                     inflated += Int64(chunk.count)
-                    let compressed = max(Int64(entry.compressedSize), 1)
+                    // A header may state any size (ZIP64 writes a placeholder): a part is never larger than the file.
+                    let compressed = max(min(Int64(entry.compressedSize), Int64(data.count)), 1)
                     if written > limits.partBytes || inflated > limits.totalBytes
                         || (written > limits.ratioFloor && written / compressed > limits.ratio) {
                         throw InflationLimit()

@@ -123,9 +123,9 @@ func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions, dca
     do {
         report = try await Importer(ledger: ledger).run(files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun, dcat: dcat,
                                                         progress: bar.update)
-    } catch let error as LedgerError {
+    } catch {
         bar.finish()
-        throw ValidationError(error.description)
+        throw error  // printed in Chinese by `YBZ.main`, without the usage text a wrong argument gets
     }
     bar.finish()
     try printReport(report, json: json)
