@@ -41,6 +41,8 @@ public enum FundingReport {
             EligibilityStatus.allCases.map { value in "\(value.label) \(decisions.filter { status($0) == value }.count)" }.joined(separator: "，")
         }
         let total = Money.total(decisions.filter { $0.operations.status == .eligible }.map(\.omCap))
-        return "建设资金：\(counts(\.construction.status))\n运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(total.map { "\($0)元" } ?? "超出可计算范围")"
+        let cap = total.map { "\($0)元" } ?? "超出可计算范围"
+        return "建设资金：\(counts(\.construction.status))\n"
+            + "运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(cap)"
     }
 }

@@ -6,7 +6,8 @@ public enum ReviewPage {
     /// The report's style sheet, inline in the document (the server's Content-Security-Policy allows it by its hash).
     public static let style = """
             @page { size: A4; margin: 18mm 16mm; }
-            body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Noto Sans CJK SC", serif; font-size: 10.5pt; color: #111; max-width: 178mm; margin: 0 auto; }
+            body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", "Noto Sans CJK SC", serif;
+                   font-size: 10.5pt; color: #111; max-width: 178mm; margin: 0 auto; }
             h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
             h2 { font-size: 13pt; margin: 6mm 0 2mm; }
             .meta, .inputs { color: #444; font-size: 9pt; }

@@ -10,8 +10,9 @@ import NIOCore
 public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
                         secureCookies: Bool = false) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
-    router.add(middleware: ResponseGuards())
+    router.add(middleware: SecurityHeaders())
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: BodyLimit())
     router.add(middleware: AuthMiddleware(ledger: ledger))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
     LoginRoutes(ledger: ledger, throttle: LoginThrottle(), secureCookies: secureCookies).register(on: router)

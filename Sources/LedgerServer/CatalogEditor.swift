@@ -33,8 +33,7 @@ struct CatalogEditor {
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
             let form = try await Form(request)
             let resource = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
-            // The version the form was opened at: a second editor's save in between is a conflict, never lost.
-            let version = try Self.formVersion(form)
+            let version = try formVersion(form)
             return try await save(resource, isNew: false, actor: actor, context: context, version: version) {
                 try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version)
             }
@@ -62,16 +61,6 @@ struct CatalogEditor {
             return page(resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
                         version: version)
         }
-    }
-
-    /// The version an edit form was opened at (its hidden `_version` field); a form without one is refused.
-    static func formVersion(_ form: Form) throws -> Int {
-        guard let text = form["_version"], let version = Int(text), version > 0 else {
-            throw LedgerError(.badRequest, "表单缺少版本号，请重新打开编辑页后再保存",
-                              details: [ValidationIssue(field: "_version", value: form["_version"] ?? "", rule: "version.format",
-                                                        message: "应为正整数版本号")])
-        }
-        return version
     }
 
     /// The resource a submitted form describes (empty item rows are left out).
@@ -132,7 +121,7 @@ struct CatalogEditor {
         let summary = form.summary()
         let body = """
             <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
-            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))\(version.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0)\">" } ?? "")
+            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))\(WebPage.versionField(version))
             <table class="form">\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)

@@ -64,7 +64,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if let stored = LedgerError.fromStore(error) { return describe(stored) }
         switch error {
         case is NIOTooManyBytesError:
-            return (.contentTooLarge, LedgerError.Kind.tooLarge.rawValue, "请求内容超过上限（\(ResponseGuards<Context>.jsonLimit >> 20) MB）", [])
+            // Collected past a route's own bound (1 MiB for forms and actions, 16 MiB for JSON): docs/limits.md.
+            return describe(LedgerError(.tooLarge, "请求内容超过该操作允许的上限"))
         case let error as LedgerError:
             return (error.kind.status, error.kind.rawValue, error.message, error.details)
         case let error as DecodingError:
@@ -128,17 +129,30 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
         }
         return version
     }
-    // A body that is no JSON object is refused by the handler's own decoding, with the place of the error.
+    // `try?`: a body that is no JSON object has no version field; the handler's own decoding refuses it, naming the
+    // place of the error.
     guard let body, case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }
     switch fields["version"] {
     case nil, .null?: return nil
     case .int(let version)? where (1...Int64(Int32.max)).contains(version): return Int(version)
     case let other?:
         // A string or fraction must not silently turn the conflict check off.
-        throw LedgerError(.badRequest, "version 应为正整数版本号（如 3），不是\(other.stringValue.map { "文本“\($0)”" } ?? "该值")",
+        let given = other.stringValue.map { "文本“\($0)”" } ?? "该值"
+        throw LedgerError(.badRequest, "version 应为正整数版本号（如 3），不是\(given)",
                           details: [ValidationIssue(field: "version", value: other.stringValue ?? "", rule: "version.format",
                                                     message: "应为正整数版本号")])
     }
+}
+
+/// The version an edit form was opened at (its hidden `_version` field): a form without one is refused, so that a
+/// second editor's save in between is a conflict, never a lost update.
+func formVersion(_ form: Form) throws -> Int {
+    guard let text = form["_version"], let version = Int(text), version > 0 else {
+        throw LedgerError(.badRequest, "表单缺少版本号，请重新打开编辑页后再保存",
+                          details: [ValidationIssue(field: "_version", value: form["_version"] ?? "", rule: "version.format",
+                                                    message: "应为正整数版本号")])
+    }
+    return version
 }
 
 extension URI {

@@ -41,7 +41,7 @@ struct LedgerForms {
                 let stored = try await find(E.self, context)
                 try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
                 let form = try await Form(request)
-                let version = try CatalogEditor.formVersion(form)
+                let version = try formVersion(form)
                 var cells = Self.cells(E.self, from: form)
                 // The key and the unit are not edited here: a record keeps its identity and its owner.
                 let current = try RecordText.cells(of: stored.record)
@@ -64,11 +64,10 @@ struct LedgerForms {
         return E.self == GovUnit.self ? [key] : [key, "unitUSCC"]
     }
 
-    /// The posted texts by field path (plus the version the form was read at).
+    /// The posted texts by field path.
     static func cells<E: StoredEntity>(_ type: E.Type, from form: Form) -> [String: String] {
         var cells: [String: String] = [:]
         for field in RecordText.fields(of: E.self) { cells[field.path] = form[field.path] ?? "" }
-        cells["_version"] = form["_version"]
         return cells
     }
 
@@ -118,7 +117,7 @@ struct LedgerForms {
             <h1>\(heading)</h1>\(form.summary())
             <p class="note">字段与导入模板的列一致；保存时按与接口、导入相同的规则校验（依据《滕州市政务信息化项目建设管理细则》）。</p>
             <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
-            \(existing.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0.version)\">" } ?? "")
+            \(WebPage.versionField(existing?.version))
             <table class="form">\(rows)</table><button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)

@@ -23,6 +23,12 @@ enum WebPage {
         "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(csrf ?? ""))\">"
     }
 
+    /// The hidden field that carries the version an edit form was opened at (`formVersion` reads it back), or nothing
+    /// for a new record.
+    static func versionField(_ version: Int?) -> String {
+        version.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0)\">" } ?? ""
+    }
+
     /// A full page for a signed-in actor; forms inside `body` must carry `csrf`.
     static func shell(title: String, actor: Actor, csrf: String?, body: String) -> String {
         let logout = csrf.map { """

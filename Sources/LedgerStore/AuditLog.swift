@@ -165,11 +165,13 @@ extension Ledger {
                           key: key, changes: [], previousHash: previousHash, hash: hash)
     }
 
+    /// The entry of a row with its changes decoded, for the history pages and the API.
     static func auditEntry(_ row: Row) throws -> AuditEntry {
-        AuditEntry(seq: row["seq"], at: row["at"], actor: row["actor"], role: row["role"], requestId: row["request_id"],
-                   action: row["action"], entity: row["entity"], key: row["key"],
-                   changes: try JSONDecoder().decode([FieldChange].self, from: Data((row["changes"] as String).utf8)),
-                   previousHash: row["previous_hash"], hash: row["hash"])
+        guard var entry = unverifiedEntry(row), let changes = String.fromDatabaseValue(row["changes"] ?? .null) else {
+            throw LedgerError(.badRequest, "审计记录无法读取（字段为空或类型不符）；请运行 ybz audit verify 检查")
+        }
+        entry.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))
+        return entry
     }
 
     /// The actor of the current task, or the command line.

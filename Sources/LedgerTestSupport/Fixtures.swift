@@ -67,6 +67,13 @@ public enum Fixtures {
         return try await ledger.createToken(username: username, name: "test").1
     }
 
+    /// Writes `text` as UTF-8 to the file `name` in `folder` and returns its URL.
+    public static func write(_ name: String, _ text: String, in folder: URL) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
     /// A new empty temporary folder.
     public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-test-\(UUID().uuidString)")

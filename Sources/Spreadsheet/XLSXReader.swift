@@ -22,7 +22,8 @@ public enum XLSXReader {
     public static func read(_ data: Data, file: String, limits: Limits = Limits()) throws -> Workbook {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }  // a temporary folder: nothing to report if it is gone
+        // `try?`: removing our own temporary folder; if it cannot be removed there is nothing for the user to act on.
+        defer { try? FileManager.default.removeItem(at: folder) }
         // Read from a file: ZIPFoundation's in-memory archive traps on some corrupt archives (found by fuzzing).
         let zip = folder.appendingPathComponent("workbook.zip")
         try data.write(to: zip)
@@ -36,10 +37,15 @@ public enum XLSXReader {
             guard let entry = archive[path] else { return nil }
             count += 1
             let target = folder.appendingPathComponent("part\(count).xml")
-            guard FileManager.default.createFile(atPath: target.path, contents: nil), let handle = try? FileHandle(forWritingTo: target) else {
+            let handle: FileHandle
+            do {
+                guard FileManager.default.createFile(atPath: target.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+                handle = try FileHandle(forWritingTo: target)
+            } catch {
                 throw LedgerError(.badRequest, "\(file)：无法写入临时目录以读取 \(path)")
             }
-            defer { try? handle.close() }  // closing a file only written to; a write error was already thrown
+            // `try?`: closing a file that was only written to; a failed write was already thrown as an error.
+            defer { try? handle.close() }
             var written: Int64 = 0
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
@@ -51,7 +57,7 @@ public enum XLSXReader {
                         || (written > limits.ratioFloor && written / compressed > limits.ratio) {
                         throw InflationLimit()
                     }
-                    handle.write(chunk)
+                    try handle.write(contentsOf: chunk)
                 }
             } catch is InflationLimit {
                 throw LedgerError(.tooLarge, "\(file)：\(path) 解压后过大（单个部件不超过\(limits.partBytes >> 20) MB、合计不超过"
@@ -132,7 +138,9 @@ enum XMLEvents {
         }
 
         static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-        static func endsName(_ byte: UInt8) -> Bool { isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") }
+        static func endsName(_ byte: UInt8) -> Bool {
+            isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+        }
 
         mutating func name() throws -> String {
             let begin = index
@@ -142,6 +150,9 @@ enum XMLEvents {
         }
 
         mutating func skipSpace() { while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 } }
+
+        /// The entity references XML predefines.
+        static let namedEntities: [Substring: Unicode.Scalar] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
 
         /// Text with its entity references resolved; a reference the XML standard does not predefine is refused.
         func decode(_ raw: ArraySlice<UInt8>, at offset: Int) throws -> String {
@@ -154,10 +165,10 @@ enum XMLEvents {
                     throw Problem(offset: offset, message: "“&”后没有实体引用")
                 }
                 let entity = text[text.index(after: amp)..<semicolon]
-                let named: [Substring: Unicode.Scalar] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
-                if let scalar = named[entity] {
+                if let scalar = Self.namedEntities[entity] {
                     out.append(scalar)
-                } else if entity.hasPrefix("#"), let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : UInt32(entity.dropFirst()),
+                } else if entity.hasPrefix("#"),
+                          let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : UInt32(entity.dropFirst()),
                           let scalar = Unicode.Scalar(value) {
                     out.append(scalar)
                 } else {
@@ -209,7 +220,9 @@ enum XMLEvents {
                         if starts("/>", at: index) { index += 2; attributes["/"] = ""; break }
                         let attribute = try name()
                         skipSpace()
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { throw Problem(offset: index, message: "属性\(attribute)缺少“=”") }
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
+                            throw Problem(offset: index, message: "属性\(attribute)缺少“=”")
+                        }
                         index += 1
                         skipSpace()
                         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
@@ -217,7 +230,9 @@ enum XMLEvents {
                         }
                         let quote = bytes[index]
                         let begin = index + 1
-                        guard let close = bytes[begin...].firstIndex(of: quote) else { throw Problem(offset: index, message: "属性值没有结束") }
+                        guard let close = bytes[begin...].firstIndex(of: quote) else {
+                            throw Problem(offset: index, message: "属性值没有结束")
+                        }
                         attributes[attribute] = try decode(bytes[begin..<close].map { $0 }[...], at: begin)
                         index = close + 1
                     }

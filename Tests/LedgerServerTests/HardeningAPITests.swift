@@ -63,7 +63,8 @@ struct HardeningAPITests {
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-            let body = ByteBuffer(string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","version":"1"}"#)
+            let body = ByteBuffer(string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","# +
+                                           #""version":"1"}"#)
             let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put, headers: headers, body: body)
             #expect(response.status == .badRequest)
             #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.format")

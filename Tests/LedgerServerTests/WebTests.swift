@@ -122,7 +122,8 @@ struct WebTests {
             let (_, form, _) = try await officer.get("/resources/103003%2F000001/edit")
             #expect(form.contains("name=\"items[1].name\" value=\"登记日期\"") && form.contains("name=\"items[2].name\" value=\"\""))
             #expect(form.contains("name=\"_version\" value=\"1\""))
-            let fields = "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93&shareType=%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB"
+            let fields = "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93"
+                + "&shareType=%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB"
                 + "&shareMethod=%E6%8E%A5%E5%8F%A3&updateCycle=%E6%AF%8F%E6%97%A5&items[0].name=%E8%AF%81%E5%8F%B7&items[0].type=C&items[0].length=&items[1].name="
             let (refused, _) = try await officer.post("/resources/103003%2F000001/edit", fields)
             #expect(refused == .unprocessableContent)

@@ -12,13 +12,10 @@ import ZIPFoundation
 struct HardeningTests {
     let folder = try! Fixtures.temporaryDirectory()
 
-    func write(_ name: String, _ text: String) throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url
-    }
+    func write(_ name: String, _ text: String) throws -> URL { try Fixtures.write(name, text, in: folder) }
 
-    static let resourceHeader = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期"
+    static let resourceHeader = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,"
+        + "信息资源格式,共享类型,共享条件,共享方式,更新周期"
 
     @Test func amountsBeyondTheLimitAreRefusedNotTrapped() async throws {
         let ledger = try await Fixtures.seededLedger()
@@ -113,7 +110,8 @@ struct HardeningTests {
         // Another connection holds the write lock, as a second process's long import would.
         let other = try AppDatabase.open(path: path)
         let held = try await whileLocked(other) {
-            let csv = try write("resources.csv", "\(Self.resourceHeader)\n101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日\n")
+            let row = "101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日"
+            let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
             return try await Importer(ledger: ledger).run(files: [csv], dryRun: true)
         }
         #expect(held.rejectedRows == 0 && !held.committed && held.files.first?.created == 1)
@@ -213,7 +211,8 @@ struct WorkbookHardeningTests {
     @Test func aSheetOverTenMegabytesReadsBackWithCarriageReturns() throws {
         var rows = [["编号", "名称", "说明"]]
         for index in 0..<60_000 {
-            rows.append(["\(index)", "第\(index)条信息资源的名称，足够长以使工作表超过十兆字节", "第一行\r\n第二行_x0041_ \(index)"])
+            let name = "第\(index)条信息资源的名称，足够长以使工作表超过十兆字节"
+            rows.append(["\(index)", name, "第一行\r\n第二行_x0041_ \(index)"])
         }
         let data = try XLSXWriter.data(Workbook(sheets: [Sheet(name: "信息资源", rows: rows)]))
         let book = try XLSXReader.read(data, file: "big.xlsx")
@@ -227,7 +226,8 @@ struct WorkbookHardeningTests {
         let parts = [
             ("xl/workbook.xml", #"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#),
             ("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#),
-            ("xl/worksheets/sheet1.xml", #"<worksheet><sheetData><row r="2000000000"><c r="ZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#),
+            ("xl/worksheets/sheet1.xml", #"<worksheet><sheetData><row r="2000000000">"#
+                + #"<c r="ZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#),
         ]
         for (path, text) in parts {
             let bytes = Data(text.utf8)

@@ -32,11 +32,7 @@ func gb18030(_ text: String) throws -> Data {
 struct InterchangeTests {
     let folder = try! Fixtures.temporaryDirectory()
 
-    func write(_ name: String, _ text: String) throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url
-    }
+    func write(_ name: String, _ text: String) throws -> URL { try Fixtures.write(name, text, in: folder) }
 
     var unitsCSV: String {
         """

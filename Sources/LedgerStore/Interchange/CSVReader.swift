@@ -34,7 +34,8 @@ struct CSVReader: Sendable {
         func append(_ byte: UInt8) throws {
             field.append(byte)
             if field.count > Self.maxCellBytes {
-                throw LedgerError(.badRequest, "\(url.lastPathComponent):\(rowStart)：第\(row.count + 1)列的单元格超过\(Self.maxCellBytes >> 10) KB（可能引号未闭合）")
+                let place = "\(url.lastPathComponent):\(rowStart)：第\(row.count + 1)列"
+                throw LedgerError(.badRequest, "\(place)的单元格超过\(Self.maxCellBytes >> 10) KB（可能引号未闭合）")
             }
         }
         func endRow() throws {

@@ -212,7 +212,9 @@ public struct DCATImport: Sendable {
         set("shareMethod", take("ybz:shareMethod") ?? derived(service ? "接口" : distribution.isEmpty ? nil : "文件"))
         set("openType", take("ybz:openType") ?? derived(level == "public" ? "无条件开放" : nil))
         set("openCondition", take("ybz:openCondition"))
-        if let open = take("ybz:openToPublic") ?? (level.isEmpty ? nil : String(level == "public")) { object["openToPublic"] = .bool(open == "true") }
+        if let open = take("ybz:openToPublic") ?? (level.isEmpty ? nil : String(level == "public")) {
+            object["openToPublic"] = .bool(open == "true")
+        }
         set("state", take("ybz:state"))
         set("returnReason", take("ybz:returnReason"))
         used.insert(Self.full("ybz:relatedCode"))
@@ -243,8 +245,8 @@ public struct DCATImport: Sendable {
 
     /// The node a value is or names by its `@id` (a node of the document's `@graph`).
     static func node(_ value: Value, index: [String: [String: [Value]]]) -> [String: [Value]]? {
+        // An object holding only an `@id` was expanded to `.iri` already.
         switch value {
-        case .node(let node) where node.count == 1 && node["@id"] != nil: node["@id"]!.first?.text.flatMap { index[$0] } ?? node
         case .node(let node): node
         case .iri(let id): index[id]
         case .text: nil

@@ -204,11 +204,13 @@ struct ImportRun {
     static func columnCountProblem(_ cells: [String], headerCount: Int, complete: Bool) -> ValidationIssue? {
         if cells.count > headerCount, cells[headerCount...].contains(where: { !$0.isEmpty }) {
             return ValidationIssue(field: "", value: "", rule: "row.extra-columns",
-                                   message: "本行有\(cells.count)列，多于表头的\(headerCount)列；多出的单元格无处存放（可能缺少引号或多了分隔符）")
+                                   message: "本行有\(cells.count)列，多于表头的\(headerCount)列；"
+                                       + "多出的单元格无处存放（可能缺少引号或多了分隔符）")
         }
         if complete, cells.count < headerCount {
             return ValidationIssue(field: "", value: "", rule: "row.missing-columns",
-                                   message: "本行只有\(cells.count)列，少于表头的\(headerCount)列（可能少了分隔符，或上一行的引号未闭合）")
+                                   message: "本行只有\(cells.count)列，少于表头的\(headerCount)列"
+                                       + "（可能少了分隔符，或上一行的引号未闭合）")
         }
         return nil
     }
@@ -309,7 +311,8 @@ struct ImportRun {
         if let first = firstRows[seenKey] {
             summary.rejected += 1
             record([ValidationIssue(field: keyField, value: candidate.naturalKey, rule: "import.duplicate-key",
-                                    message: "与\(first)的\(E.label)重复：同一次导入中每个\(E.label)只能出现一次")], file: file, row: row)
+                                    message: "与\(first)的\(E.label)重复：同一次导入中每个\(E.label)只能出现一次")],
+                   file: file, row: row)
             return
         }
         firstRows[seenKey] = row.first?.isNumber == true ? "\(file)第\(row)行" : "\(file) \(row)"
@@ -381,10 +384,12 @@ struct ItemImport {
         for path in ["seq", "length"] {
             switch CellCodec.decode(cell(path), as: .int) {
             case .success(.int(let value)?):
-                guard (path == "seq" ? 1...FieldLimits.maxItems : 1...1_000_000_000).contains(Int(value)) else {
-                    run.record([ValidationIssue(field: path, value: cell(path), rule: "\(path).range",
-                                                message: path == "seq" ? "序号应在1至\(FieldLimits.maxItems)之间" : "数据长度应在1至1000000000之间",
-                                                article: Reference.catalogGuideline)], file: file, row: row)
+                // The length's range is a rule of the item (`DataItem.issues`); the sequence number's is checked here,
+                // before the next row's number is counted from it.
+                if path == "seq", !(1...FieldLimits.maxItems).contains(Int(value)) {
+                    run.record([ValidationIssue(field: path, value: cell(path), rule: "seq.range",
+                                                message: "序号应在1至\(FieldLimits.maxItems)之间", article: Reference.catalogGuideline)],
+                               file: file, row: row)
                     return false
                 }
                 numbers[path] = Int(value)
@@ -412,7 +417,8 @@ struct ItemImport {
                     return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
                 }
                 if let unit = run.unit, found["unit_key"] != unit {
-                    return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项", article: "Art. 5")
+                    return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项",
+                                  article: "Art. 5")
                 }
                 let id: Int64 = found["id"]
                 let old = run.writes ? try CatalogResource.storedItems(rowID: id, in: run.db) : []
