@@ -8,9 +8,6 @@ import LedgerCore
 /// Adds the security headers to every answer, errors included (it is the outermost middleware): a
 /// Content-Security-Policy that the pages satisfy, no sniffing, no framing, and no full referrer to other sites.
 struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
-    /// The pages carry no script and no external asset; their only styles are the two inline sheets, allowed by hash.
-    static var contentSecurityPolicy: String { securityPolicy }
-
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
@@ -22,7 +19,8 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The policy, computed once: a static stored property cannot live in the generic middleware.
+/// The Content-Security-Policy, computed once (a static stored property cannot live in the generic middleware): the
+/// pages carry no script and no external asset; their only styles are the two inline sheets, allowed by hash.
 private let securityPolicy: String = {
     let hashes = [WebPage.style, ReviewPage.style].map { "'sha256-\(Data(SHA256.hash(data: Data($0.utf8))).base64EncodedString())'" }
     return "default-src 'none'; style-src \(hashes.joined(separator: " ")); img-src 'self' data:; form-action 'self'; "
