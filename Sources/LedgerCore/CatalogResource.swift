@@ -98,7 +98,8 @@ public struct CatalogResource: LedgerRecord {
     }
 
     public mutating func normalize(codes: CodeLists) {
-        code = Normalize.text(code).replacingOccurrences(of: "／", with: "/")
+        code = Normalize.text(code)
+        if code.contains("／") { code = code.replacingOccurrences(of: "／", with: "/") }
         name = Normalize.text(name)
         systemCode = Normalize.text(systemCode)
         summary = Normalize.text(summary)

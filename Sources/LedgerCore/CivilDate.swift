@@ -96,7 +96,12 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public func days(until other: CivilDate) -> Int { other.dayNumber - dayNumber }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        // Years are 1900–2199 when parsed and within 1…9999 when computed: four digits, zero-padded like the rest.
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

@@ -30,8 +30,10 @@ public enum FieldLimits {
 
     /// An issue for one text, or `nil` when it fits.
     public static func issue(field: String, text: String) -> ValidationIssue? {
+        // The UTF-8 length bounds the character count from above: most texts are decided without counting, and
+        // without finding the field's limit.
+        guard text.utf8.count > maxText else { return nil }
         let limit = textLimit(for: field)
-        // The UTF-8 length bounds the character count from above: most texts are decided without counting.
         guard text.utf8.count > limit, text.count > limit else { return nil }
         return ValidationIssue(field: field, value: String(text.prefix(20)) + "…", rule: "field.max-length",
                                message: "不能超过\(limit)个字符（现有\(text.count)个）")

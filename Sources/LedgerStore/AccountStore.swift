@@ -183,7 +183,7 @@ extension Ledger {
         let secret = Self.randomSecret()
         let csrf = Self.randomSecret()
         let now = Date()
-        try await database.writer.write { db in
+        try await database.sessions.write { db in
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [now.formatted(.iso8601)])
             try db.execute(sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
@@ -194,18 +194,21 @@ extension Ledger {
 
     /// The live session of a cookie secret (not expired, account enabled).
     public func session(secret: String) async throws -> WebSession? {
-        try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT a.*, s.csrf FROM web_session s JOIN account a ON a.id = s.account_id
-                WHERE s.secret_hash = ? AND s.expires_at > ? AND a.disabled = 0
-                """, arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)]) else { return nil }
-            return WebSession(account: try Self.account(row), csrf: row["csrf"])
+        let found = try await database.sessions.read { db in
+            try Row.fetchOne(db, sql: "SELECT account_id, csrf FROM web_session WHERE secret_hash = ? AND expires_at > ?",
+                             arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)])
+        }
+        guard let found else { return nil }
+        let (accountID, csrf): (Int64, String) = (found["account_id"], found["csrf"])
+        return try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ? AND disabled = 0", arguments: [accountID])
+                .map { WebSession(account: try Self.account($0), csrf: csrf) }
         }
     }
 
     /// Ends the session of a cookie secret.
     public func closeSession(secret: String) async throws {
-        try await database.writer.write { db in
+        try await database.sessions.write { db in
             try db.execute(sql: "DELETE FROM web_session WHERE secret_hash = ?", arguments: [Self.tokenHash(secret)])
         }
     }

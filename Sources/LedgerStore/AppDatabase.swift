@@ -6,25 +6,53 @@ import GRDB
 public struct AppDatabase: Sendable {
     /// The connection pool or queue.
     public let writer: any DatabaseWriter
+    /// Browser sessions, in a database of their own (`sessions.sqlite` beside the ledger's file): logging in writes only
+    /// there, so it never waits for a long write to the ledger, such as an import's write pass.
+    let sessions: any DatabaseWriter
 
-    /// Wraps a writer and brings its schema up to date.
-    public init(_ writer: any DatabaseWriter) throws {
+    /// Wraps a writer and brings its schema up to date; sessions are kept in memory unless `sessions` is given.
+    public init(_ writer: any DatabaseWriter, sessions: (any DatabaseWriter)? = nil) throws {
         self.writer = writer
+        self.sessions = try sessions ?? DatabaseQueue()
         try Self.migrator.migrate(writer)
+        try Self.sessionMigrator.migrate(self.sessions)
     }
 
-    /// Opens (or creates) the database file at `path` in WAL mode. The CLI and the server may open one file
-    /// together: a write waits up to `busyTimeout` seconds for another process's write (an import's write pass) to end;
-    /// past it the server answers 503 with Retry-After (`LedgerError.fromStore`). Readers never wait (WAL).
+    /// Opens (or creates) the database file at `path` in WAL mode, and the sessions' file beside it. The CLI and the
+    /// server may open one file together: a write waits up to `busyTimeout` seconds for another process's write (an
+    /// import's write pass) to end; past it the server answers 503 with Retry-After (`LedgerError.fromStore`). Readers
+    /// never wait (WAL).
     public static func open(path: String, busyTimeout: TimeInterval = 60) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
-        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+        let sessionsPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("sessions.sqlite").path
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration),
+                               sessions: DatabasePool(path: sessionsPath, configuration: configuration))
     }
 
     /// A fresh in-memory database, for tests.
     public static func inMemory() throws -> AppDatabase {
         try AppDatabase(DatabaseQueue())
+    }
+
+    /// The sessions' schema. A session names its account by id; the account (and whether it is disabled) is read from
+    /// the ledger's database when the session is used.
+    static var sessionMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: web sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE web_session (
+                    id INTEGER PRIMARY KEY,
+                    account_id INTEGER NOT NULL,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    csrf TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                );
+                CREATE INDEX web_session_expiry ON web_session(expires_at);
+                """)
+        }
+        return migrator
     }
 
     static var migrator: DatabaseMigrator {
@@ -227,6 +255,11 @@ public struct AppDatabase: Sendable {
         }
         migrator.registerMigration("v7: search index of names") { db in
             for table in ["system", "resource"] { try SearchIndex.migrateNames(db, table: table) }
+        }
+        migrator.registerMigration("v8: sessions in their own database") { db in
+            // Sessions moved to `sessions`: a login waited here for an import's write pass. Open sessions end (their
+            // users log in again).
+            try db.execute(sql: "DROP TABLE web_session")
         }
         return migrator
     }

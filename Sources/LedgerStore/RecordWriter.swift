@@ -43,12 +43,13 @@ struct RecordWriter {
     /// Everything `save` checks, without writing: field limits, normalize, validate, references (a key in `pending`
     /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
     /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
-    /// `pureChecksDone` skips the checks that depend on the record alone (limits, rules), made by an earlier pass.
+    /// `pureChecksDone` skips the checks that depend on the record alone (limits, rules), made by an earlier pass;
+    /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from.
     func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: PendingKeys = PendingKeys(),
-                                pureChecksDone: Bool = false) throws -> Checked<E> {
+                                pureChecksDone: Bool = false, limitsChecked: Bool = false) throws -> Checked<E> {
         var record = input
         var issues: [ValidationIssue] = []
-        if !pureChecksDone {
+        if !pureChecksDone && !limitsChecked {
             let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
             if !tooLong.isEmpty { throw LedgerError.invalid(tooLong) }
         }
@@ -79,10 +80,13 @@ struct RecordWriter {
     }
 
     /// Writes a checked record: the row, its search text, child rows and audit entry, inside the caller's transaction.
-    func write<E: StoredEntity>(_ checked: Checked<E>, now: String, in db: Database) throws -> (Stored<E>, WriteOutcome) {
+    /// With `indexSearch` false the caller indexes the written row's text itself (an import does, once per row, after
+    /// its last file: see `SearchBacklog`).
+    func write<E: StoredEntity>(_ checked: Checked<E>, now: String, in db: Database,
+                                indexSearch: Bool = true) throws -> (Stored<E>, WriteOutcome) {
         let (record, warnings) = (checked.record, checked.warnings)
         guard let existing = checked.existing, let storedRecord = checked.stored else {
-            let (id, body) = try insert(record, now: now, in: db)
+            let (id, body) = try insert(record, now: now, in: db, indexSearch: indexSearch)
             // The stored body is the whole record unless part of it lives in child rows (a resource's items).
             let created = record.storedBody == record ? body : try CanonicalJSON.text(record)
             try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
@@ -93,7 +97,7 @@ struct RecordWriter {
             return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: record,
                            warnings: warnings), .unchanged)
         }
-        try replace(record, id: existing.id, version: existing.version + 1, now: now, in: db)
+        try replace(record, id: existing.id, version: existing.version + 1, now: now, in: db, indexSearch: indexSearch)
         try AuditLog.record(db, actor: actor, action: "update", entity: E.table, key: record.naturalKey, old: storedRecord, new: record)
         return (Stored(id: existing.id, version: existing.version + 1, updatedAt: now, record: record, warnings: warnings), .updated)
     }
@@ -126,7 +130,7 @@ struct RecordWriter {
     }
 
     /// Inserts the row, its search text and child rows; returns the row id and the stored body.
-    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database) throws -> (Int64, String) {
+    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database, indexSearch: Bool) throws -> (Int64, String) {
         let columns = ["key", "name"] + E.columnNames + ["body", "version", "updated_at"]
         let sql = "INSERT INTO \(E.table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
         let stored = try body(record)
@@ -134,18 +138,19 @@ struct RecordWriter {
             + (try record.columnValues(in: db)) + [stored, 1, now]
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
         let id = db.lastInsertedRowID
-        try writeSearchText(record, id: id, isNew: true, in: db)
+        if indexSearch { try writeSearchText(record, id: id, isNew: true, in: db) }
         try record.writeChildren(rowID: id, in: db)
         return (id, stored)
     }
 
-    private func replace<E: StoredEntity>(_ record: E, id: Int64, version: Int, now: String, in db: Database) throws {
+    private func replace<E: StoredEntity>(_ record: E, id: Int64, version: Int, now: String, in db: Database,
+                                          indexSearch: Bool) throws {
         let assignments = (["name"] + E.columnNames + ["body", "version", "updated_at"]).map { "\($0) = ?" }
         let sql = "UPDATE \(E.table) SET \(assignments.joined(separator: ", ")) WHERE id = ?"
         let values: [(any DatabaseValueConvertible)?] = [record.displayName] + (try record.columnValues(in: db))
             + [try body(record), version, now, id]
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
-        try writeSearchText(record, id: id, isNew: false, in: db)
+        if indexSearch { try writeSearchText(record, id: id, isNew: false, in: db) }
         try record.writeChildren(rowID: id, in: db)
     }
 
@@ -184,5 +189,49 @@ struct PendingKeys {
         guard issue.rule == "reference.exists", !keys.isEmpty else { return false }
         let table = issue.field.hasPrefix("projectCodes") ? "project" : issue.field == "systemCode" ? "system" : "unit"
         return contains(table: table, key: issue.value)
+    }
+}
+
+/// The rows an import's write pass wrote to a searchable table, indexed once after its last file instead of with each
+/// write: a resource created by one file and given its data items by another was indexed twice, and re-indexing a
+/// text in the full-text tables was a fifth of a county import. Holds row ids only, so a province stays small.
+struct SearchBacklog {
+    private struct Table {
+        let index: SearchIndex
+        /// The name and text of a row, read back from the database.
+        let read: (Int64, Database) throws -> (name: String, text: String)?
+        /// Row ids in the order first written, and whether the row was new to the index then.
+        var order: [Int64] = []
+        var isNew: [Int64: Bool] = [:]
+    }
+    private var tables: [String: Table] = [:]
+    private var tableOrder: [String] = []
+
+    /// Notes that a row of `E` was written; a row noted earlier keeps its first note (new rows stay new).
+    mutating func note<E: StoredEntity>(_ type: E.Type, id: Int64, isNew: Bool) {
+        guard E.isSearchable else { return }
+        if tables[E.table] == nil {
+            tables[E.table] = Table(index: SearchIndex(table: E.table), read: { id, db in try E.indexedText(rowID: id, in: db) })
+            tableOrder.append(E.table)
+        }
+        guard tables[E.table]!.isNew[id] == nil else { return }
+        tables[E.table]!.order.append(id)
+        tables[E.table]!.isNew[id] = isNew
+    }
+
+    /// Indexes every noted row's stored name and text.
+    mutating func flush(_ db: Database) throws {
+        for name in tableOrder {
+            guard let table = tables[name] else { continue }
+            for id in table.order {
+                guard let (rowName, text) = try table.read(id, db) else { continue }
+                if table.isNew[id] == true {
+                    try table.index.insert(db, id: id, name: rowName, text: text)
+                } else {
+                    try table.index.replace(db, id: id, name: rowName, text: text)
+                }
+            }
+        }
+        (tables, tableOrder) = ([:], [])
     }
 }

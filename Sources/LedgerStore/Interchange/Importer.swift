@@ -67,6 +67,7 @@ public struct Importer: Sendable {
             run.itemsFollow = ordered.contains { $0.kind == .dataItems }
             for document in jsonFiles { report.files += try run.importJSON(document) }
             for table in ordered { report.files.append(try run.importTable(table)) }
+            if writes { try run.search.flush(db) }
             report.issues = run.issues
             return report
         }
@@ -123,6 +124,8 @@ struct ImportRun {
     private var pending = PendingKeys()
     private var pendingSystemUnits: [String: String] = [:]
     var issues: [RowIssue] = []
+    /// The rows written to searchable tables, indexed once at the end of the write pass.
+    var search = SearchBacklog()
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
     var itemsFollow = false
     /// Where each record key was first met in this import (`resources.csv第3行`), to refuse a second row with it.
@@ -300,6 +303,16 @@ struct ImportRun {
                 source = try decoder.decode(JSONValue.self, from: Data((stored["body"] as String).utf8))
                 for path in given { source.set(object.value(at: path) ?? .null, at: Substring(path)) }
             }
+            // The limits are checked on the JSON itself: encoding the decoded record again to check them doubled the
+            // cost of a row.
+            if !pureChecksDone {
+                let tooLong = FieldLimits.issues(in: source)
+                if !tooLong.isEmpty {
+                    summary.rejected += 1
+                    record(tooLong, file: file, row: row)
+                    return
+                }
+            }
             candidate = try decoder.decode(E.self, from: source.data)
         } catch let error as DecodingError {
             summary.rejected += 1
@@ -323,10 +336,16 @@ struct ImportRun {
         }
         if let stored, !given.contains("items") { try E.loadChildren(into: &candidate, rowID: stored["id"], in: db) }
         do {
-            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, pureChecksDone: pureChecksDone)
+            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, pureChecksDone: pureChecksDone,
+                                           limitsChecked: true)
             pending.insert(table: E.table, key: checked.record.naturalKey)
             if let system = checked.record as? InfoSystem { pendingSystemUnits[system.code] = system.unitUSCC }
-            let outcome = writes ? try writer.write(checked, now: now, in: db).1 : checked.outcome
+            var outcome = checked.outcome
+            if writes {
+                let stored: Stored<E>
+                (stored, outcome) = try writer.write(checked, now: now, in: db, indexSearch: false)
+                if outcome != .unchanged { search.note(E.self, id: stored.id, isNew: outcome == .created) }
+            }
             switch outcome {
             case .created: summary.created += 1
             case .updated: summary.updated += 1
@@ -430,8 +449,9 @@ struct ItemImport {
         var item = DataItem(name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
                             description: description.isEmpty ? nil : description)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
-        var problems = DataItem.issues(of: item, codes: run.writer.codes)
-        if current!.seen.contains(item.name) {
+        // The write pass after an unchanged snapshot skips the rules of the row alone: the check pass passed them.
+        var problems = run.pureChecksDone ? [] : DataItem.issues(of: item, codes: run.writer.codes)
+        if !run.pureChecksDone, current!.seen.contains(item.name) {
             problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
                                             message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
@@ -444,7 +464,7 @@ struct ItemImport {
         let seq = numbers["seq"] ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
         current!.items.append(item)
-        current!.seen.insert(item.name)
+        if !run.pureChecksDone { current!.seen.insert(item.name) }
         guard run.writes, let id = current!.id else { return true }
         try run.db.cachedStatement(
             sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
@@ -452,17 +472,14 @@ struct ItemImport {
         return true
     }
 
-    /// Refreshes the search text of the resource whose items were just replaced.
+    /// Notes the resource whose items were just replaced for the search index, and records the change.
     mutating func finish(run: inout ImportRun) throws {
         guard let done = current else { return }
         current = nil
         finished.insert(done.key)
-        guard run.writes, let id = done.id, let row = try Row.fetchOne(run.db.cachedStatement(
-            sql: "SELECT name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [id])
-        else { return }
-        let text = CatalogResource.searchText(code: done.key, name: row["name"], summary: row["summary"] ?? "", itemNames: done.items.map(\.name))
-        try SearchIndex(table: CatalogResource.table).replace(run.db, id: id, name: row["name"], text: text)
-        guard done.items != done.old else { return }
+        // Unchanged items leave the version, the audit trail and the search text as they are.
+        guard run.writes, let id = done.id, done.items != done.old else { return }
+        run.search.note(CatalogResource.self, id: id, isNew: false)
         try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, id])
         func json(_ items: [DataItem]) throws -> String? { items.isEmpty ? nil : try CanonicalJSON.text(items) }
         try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
