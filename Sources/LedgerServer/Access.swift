@@ -61,11 +61,11 @@ struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] ?? ckanKey {
             // `Bearer ybz_…`, or the bare token as CKAN clients send it.
             let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : header
-            guard let account = try await ledger.account(forToken: token) else {
+            guard let account = try await ledger.accounts.account(forToken: token) else {
                 throw LedgerError(.unauthorized, "API令牌无效、已撤销，或账号已停用")
             }
             context.actor = account.actor(requestId: context.id)
-        } else if let secret = request.cookies[LoginRoutes.cookieName]?.value, let session = try await ledger.session(secret: secret) {
+        } else if let secret = request.cookies[LoginRoutes.cookieName]?.value, let session = try await ledger.accounts.session(secret: secret) {
             context.actor = session.account.actor(requestId: context.id)
             context.csrf = session.csrf
             if ![.get, .head, .options].contains(request.method) {

@@ -14,7 +14,7 @@ struct AdminPages {
     func register(on router: Router<LedgerContext>) {
         router.get("/admin/users") { _, context in try await usersPage(issues: [], context: context) }
         router.post("/admin/users") { request, context in
-            try context.require(.manageUsers)
+            let actor = try context.require(.manageUsers)
             let form = try await Form(request)
             guard let role = Role(rawValue: form["role"] ?? "") else {
                 return try await usersPage(issues: [ValidationIssue(field: "role", value: form["role"] ?? "", rule: "account.role", message: "请选择角色")],
@@ -22,8 +22,8 @@ struct AdminPages {
             }
             let unit = form["unitUSCC"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
             do {
-                _ = try await ledger.createAccount(username: form["username"] ?? "", displayName: form["displayName"] ?? "", role: role,
-                                                   unitUSCC: unit, password: form["password"] ?? "")
+                _ = try await ledger.accounts.createAccount(username: form["username"] ?? "", displayName: form["displayName"] ?? "", role: role,
+                                                            unitUSCC: unit, password: form["password"] ?? "", by: actor)
             } catch let error as LedgerError where error.kind == .validation {
                 return try await usersPage(issues: error.details, context: context, status: .unprocessableContent)
             }
@@ -36,7 +36,7 @@ struct AdminPages {
             guard action == "disable" || action == "enable" else { throw LedgerError(.badRequest, "未知的账号操作“\(action)”") }
             // An administrator who disabled the own account could not sign in again to undo it.
             guard !(action == "disable" && name == actor.username) else { throw LedgerError(.conflict, "不能停用自己正在使用的账号") }
-            _ = try await ledger.setAccountDisabled(name, action == "disable")
+            _ = try await ledger.accounts.setDisabled(name, action == "disable", by: actor)
             return Response(status: .seeOther, headers: [.location: "/admin/users"])
         }
         router.get("/admin/waivers") { _, context in try await waiversPage(issues: [], context: context) }
@@ -72,8 +72,8 @@ struct AdminPages {
 
     func usersPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.require(.manageUsers)
-        let accounts = try await ledger.accounts()
-        let tokens = Dictionary(grouping: try await ledger.tokens().filter { $0.revokedAt == nil }, by: \.username)
+        let accounts = try await ledger.accounts.accounts()
+        let tokens = Dictionary(grouping: try await ledger.accounts.tokens().filter { $0.revokedAt == nil }, by: \.username)
         var form = FieldRows(issues: issues)
         let rows = accounts.map { account in
             let toggle = account.disabled ? "enable" : "disable"

@@ -41,7 +41,7 @@ struct LoginRoutes {
         }
         router.post("/login") { request, _ in try await login(request) }
         router.post("/logout") { request, _ in
-            if let secret = request.cookies[Self.cookieName]?.value { try await ledger.closeSession(secret: secret) }
+            if let secret = request.cookies[Self.cookieName]?.value { try await ledger.accounts.closeSession(secret: secret) }
             var response = Response(status: .seeOther, headers: [.location: "/login?out=1"])
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
@@ -54,14 +54,14 @@ struct LoginRoutes {
         if let wait = await throttle.wait(for: username) {
             return WebPage.response(WebPage.login(message: "登录失败次数过多，请 \(wait / 60 + 1) 分钟后再试"), status: .tooManyRequests)
         }
-        guard let account = try await ledger.authenticate(username: username, password: form["password"] ?? "") else {
+        guard let account = try await ledger.accounts.authenticate(username: username, password: form["password"] ?? "") else {
             await throttle.fail(username)
             return WebPage.response(WebPage.login(message: "用户名或密码不正确，或账号已停用"), status: .unauthorized)
         }
         await throttle.succeed(username)
-        let (secret, _) = try await ledger.openSession(for: account)
+        let (secret, _) = try await ledger.accounts.openSession(for: account)
         var response = Response(status: .seeOther, headers: [.location: "/"])
-        response.setCookie(Cookie(name: Self.cookieName, value: secret, maxAge: Ledger.sessionHours * 3600, path: "/",
+        response.setCookie(Cookie(name: Self.cookieName, value: secret, maxAge: SignIn.sessionHours * 3600, path: "/",
                                   secure: secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }

@@ -310,7 +310,7 @@ struct WebRoutes {
         }
         let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
         let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
-        let accounts = try await ledger.accounts()
+        let accounts = try await ledger.accounts.accounts()
         let body = """
             <h1>全市概览</h1>\(AdminPages.nav)
             \(WebPage.table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],

@@ -13,6 +13,9 @@ public struct Ledger: Sendable {
         self.codes = codes
     }
 
+    /// Accounts, API tokens and browser sessions.
+    public var accounts: any AccountRepository { SQLiteAccountRepository(database: database) }
+
     /// The write path for the current actor; read it before entering a database closure, where the task's
     /// actor is no longer visible.
     var writer: RecordWriter { RecordWriter(codes: codes, actor: Self.currentActor) }

@@ -60,11 +60,11 @@ public enum Fixtures {
     /// A live API token of a new account with `role` (bound to `unit` for a data officer).
     public static func token(_ ledger: Ledger, role: Role = .admin, unit: String? = nil) async throws -> String {
         let username = "\(role.rawValue.replacingOccurrences(of: "-", with: "."))\(unit.map { "." + $0.suffix(4).lowercased() } ?? "")"
-        if try await ledger.accounts().first(where: { $0.username == username }) == nil {
-            _ = try await ledger.createAccount(username: username, displayName: role.label, role: role, unitUSCC: unit,
-                                               password: "correct horse battery", cost: 4)
+        if try await ledger.accounts.accounts().first(where: { $0.username == username }) == nil {
+            _ = try await ledger.accounts.createAccount(username: username, displayName: role.label, role: role, unitUSCC: unit,
+                                                        password: "correct horse battery", cost: 4, by: .commandLine)
         }
-        return try await ledger.createToken(username: username, name: "test").1
+        return try await ledger.accounts.createToken(username: username, name: "test", by: .commandLine).1
     }
 
     /// Writes `text` as UTF-8 to the file `name` in `folder` and returns its URL.

@@ -23,7 +23,8 @@ struct User: AsyncParsableCommand {
             if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("密码（至少10个字符）：".utf8)) }
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("请从标准输入提供密码") }
             let account = try await userFacing {
-                try await ledger.createAccount(username: username, displayName: name ?? username, role: role, unitUSCC: unit, password: password)
+                try await ledger.accounts.createAccount(username: username, displayName: name ?? username, role: role, unitUSCC: unit,
+                                                        password: password, by: .commandLine)
             }
             print("已创建账号 \(account.username)（\(account.role.label)\(account.unitUSCC.map { "，单位 \($0)" } ?? "")）")
         }
@@ -35,7 +36,7 @@ struct User: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            for account in try await ledger.accounts() {
+            for account in try await ledger.accounts.accounts() {
                 print(TextTable.pad(account.username, 22) + TextTable.pad(account.role.rawValue, 14) + TextTable.pad(account.unitUSCC ?? "-", 20)
                       + (account.disabled ? "已停用" : "启用") + "  \(account.displayName)")
             }
@@ -60,7 +61,7 @@ struct User: AsyncParsableCommand {
 
     static func setDisabled(_ data: DataOptions, _ username: String, _ disabled: Bool) async throws {
         let (ledger, _) = try data.openLedger()
-        _ = try await userFacing { try await ledger.setAccountDisabled(username, disabled) }
+        _ = try await userFacing { try await ledger.accounts.setDisabled(username, disabled, by: .commandLine) }
         print("\(disabled ? "已停用" : "已启用") \(username)")
     }
 }
@@ -78,7 +79,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            let (token, secret) = try await userFacing { try await ledger.createToken(username: username, name: name) }
+            let (token, secret) = try await userFacing { try await ledger.accounts.createToken(username: username, name: name, by: .commandLine) }
             FileHandle.standardError.write(Data("令牌 #\(token.id)（\(username)，\(name)），只显示这一次：\n".utf8))
             print(secret)
         }
@@ -91,7 +92,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            let token = try await userFacing { try await ledger.revokeToken(id: id) }
+            let token = try await userFacing { try await ledger.accounts.revokeToken(id: id, by: .commandLine) }
             print("已撤销令牌 #\(token.id)（\(token.username)，\(token.name)）")
         }
     }
@@ -103,7 +104,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            for token in try await ledger.tokens(username: username) {
+            for token in try await ledger.accounts.tokens(username: username) {
                 print("#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(token.revokedAt.map { "已撤销 \($0)" } ?? "有效")")
             }
         }

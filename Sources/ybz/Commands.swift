@@ -33,17 +33,17 @@ struct Serve: AsyncParsableCommand {
 
     /// One demo account per role (created once) and a fresh API token for each, printed with the logins.
     static func demoAccounts(_ ledger: Ledger) async throws {
-        let existing = Set(try await ledger.accounts().map(\.username))
+        let existing = Set(try await ledger.accounts.accounts().map(\.username))
         let officerUnit = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.unitUSCC
         let demo: [(String, Role, String?)] = [("officer", .dataOfficer, officerUnit), ("reviewer", .reviewer, nil),
                                                ("finance", .finance, nil), ("admin", .admin, nil)]
         say("演示账号（密码均为 yibenzhang-demo；API 令牌每次启动重新签发）：")
         for (username, role, unit) in demo {
             if !existing.contains(username) {
-                _ = try await ledger.createAccount(username: username, displayName: "演示\(role.label)", role: role, unitUSCC: unit,
-                                                   password: "yibenzhang-demo")
+                _ = try await ledger.accounts.createAccount(username: username, displayName: "演示\(role.label)", role: role, unitUSCC: unit,
+                                                            password: "yibenzhang-demo", by: .commandLine)
             }
-            let (_, token) = try await ledger.createToken(username: username, name: "demo")
+            let (_, token) = try await ledger.accounts.createToken(username: username, name: "demo", by: .commandLine)
             say("  \(TextTable.pad(username, 10))\(TextTable.pad(role.label, 10))\(unit.map { "单位 \($0)  " } ?? "")令牌 \(token)")
         }
     }

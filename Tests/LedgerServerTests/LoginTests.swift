@@ -15,8 +15,8 @@ struct LoginTests {
 
     @Test func aSessionNeedsItsCSRFTokenForEveryWrite() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.createAccount(username: "officer", displayName: "王敏", role: .dataOfficer, unitUSCC: Fixtures.uscc(1),
-                                           password: "correct horse battery", cost: 4)
+        _ = try await ledger.accounts.createAccount(username: "officer", displayName: "王敏", role: .dataOfficer, unitUSCC: Fixtures.uscc(1),
+                                           password: "correct horse battery", cost: 4, by: .commandLine)
         try await testApp(ledger).test(.live) { client in
             let anonymous = try await client.execute(uri: "/", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/login")
@@ -59,8 +59,8 @@ struct LoginTests {
 
     @Test func repeatedFailuresAreThrottled() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.createAccount(username: "finance", displayName: "财政", role: .finance, unitUSCC: nil,
-                                           password: "correct horse battery", cost: 4)
+        _ = try await ledger.accounts.createAccount(username: "finance", displayName: "财政", role: .finance, unitUSCC: nil,
+                                           password: "correct horse battery", cost: 4, by: .commandLine)
         try await testApp(ledger).test(.router) { client in
             let (headers, wrong) = form("username=finance&password=guess")
             for _ in 1...5 { #expect(try await client.execute(uri: "/login", method: .post, headers: headers, body: wrong).status == .unauthorized) }

@@ -63,7 +63,7 @@ struct WebFormTests {
         var changed = stored.record
         changed.shareType = "不予共享"
         changed.shareCondition = "《统计法》第九条"
-        let officer = try #require(try await ledger.accounts().first { $0.username == "officer" })
+        let officer = try #require(try await ledger.accounts.accounts().first { $0.username == "officer" })
         _ = try await Acting.$actor.withValue(officer.actor()) {
             try await ledger.update(CatalogResource.self, id: stored.id, with: changed, expectedVersion: nil)
         }
@@ -104,7 +104,7 @@ struct WebFormTests {
             #expect(policy.contains("tengzhou-2025") || policy.contains("版本"))
             #expect(policy.contains("SHA-256 <code>") && policy.contains("运维经费上限（建设资金的%）"))
         }
-        #expect(try await ledger.accounts().first { $0.username == "clerk" }?.disabled == true)
+        #expect(try await ledger.accounts.accounts().first { $0.username == "clerk" }?.disabled == true)
         #expect(try await ledger.waivers(systemCode: "S-OWN").first?.waiver.approver == "局长")
         #expect(try await ledger.auditEntries(entity: "account", key: "clerk").map(\.action) == ["disable", "create"])
     }

@@ -40,8 +40,8 @@ struct WebTests {
     static func app() async throws -> (Ledger, some ApplicationProtocol) {
         let ledger = try await TwoUnits.ledger()
         for (name, role, unit) in PermissionTests.roles {
-            _ = try await ledger.createAccount(username: name, displayName: role.label, role: role, unitUSCC: unit,
-                                               password: "correct horse battery", cost: 4)
+            _ = try await ledger.accounts.createAccount(username: name, displayName: role.label, role: role, unitUSCC: unit,
+                                               password: "correct horse battery", cost: 4, by: .commandLine)
         }
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         return (ledger, Application(router: buildRouter(ledger: ledger, compliance: compliance)))

@@ -120,19 +120,19 @@ struct HardeningTests {
     @Test func loggingInDoesNotWaitForALedgerWrite() async throws {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path, busyTimeout: 1), codes: Fixtures.codes)
-        let account = try await ledger.createAccount(username: "reviewer", displayName: "审核员", role: .reviewer, unitUSCC: nil,
-                                                     password: "a-long-password", cost: 4)
+        let account = try await ledger.accounts.createAccount(username: "reviewer", displayName: "审核员", role: .reviewer, unitUSCC: nil,
+                                                     password: "a-long-password", cost: 4, by: .commandLine)
         // Another process holds the ledger's write lock, as a long import's write pass does; with a one-second busy
         // timeout, a session written to the ledger's file would fail.
         let other = try AppDatabase.open(path: path)
         let (secret, session) = try await whileLocked(other) {
-            let opened = try await ledger.openSession(for: account)
-            #expect(try await ledger.session(secret: opened.0)?.account.username == "reviewer")
-            try await ledger.closeSession(secret: opened.0)
-            return try await ledger.openSession(for: account)
+            let opened = try await ledger.accounts.openSession(for: account)
+            #expect(try await ledger.accounts.session(secret: opened.0)?.account.username == "reviewer")
+            try await ledger.accounts.closeSession(secret: opened.0)
+            return try await ledger.accounts.openSession(for: account)
         }
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("sessions.sqlite").path))
-        #expect(try await ledger.session(secret: secret)?.csrf == session.csrf)
+        #expect(try await ledger.accounts.session(secret: secret)?.csrf == session.csrf)
     }
 
     @Test func aDCATCatalogWithoutDataItemsDeletesNone() async throws {

@@ -3,40 +3,17 @@ import Foundation
 import GRDB
 import HummingbirdBcrypt
 import LedgerCore
+import NIOPosix
 
-/// A user account (the password hash never leaves the store).
-public struct Account: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var username: String
-    public var displayName: String
-    public var role: Role
-    public var unitUSCC: String?
-    public var disabled: Bool
-    public var createdAt: String
+/// `AccountRepository` on SQLite. Password hashing runs on NIO's thread pool, off the cooperative pool that serves
+/// requests (bcrypt at cost 11 takes about a tenth of a second).
+public struct SQLiteAccountRepository: AccountRepository {
+    let database: AppDatabase
 
-    /// The actor this account acts as.
-    public func actor(requestId: String? = nil) -> Actor {
-        Actor(username: username, role: role, unitUSCC: unitUSCC, requestId: requestId)
-    }
-}
-
-/// An API token as listed (the token itself is shown once, at creation, and stored only as its SHA-256).
-public struct APIToken: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var username: String
-    public var name: String
-    public var createdAt: String
-    public var revokedAt: String?
-}
-
-extension Ledger {
-    /// bcrypt cost of new password hashes.
-    public static let bcryptCost: UInt8 = 11
-
-    /// Creates an account. A data officer must be bound to an existing unit; other roles must not be. `cost` is the
-    /// bcrypt work factor (tests lower it).
+    /// The repository of `database`.
+    public init(database: AppDatabase) { self.database = database }
     public func createAccount(username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
-                              cost: UInt8 = bcryptCost) async throws -> Account {
+                              cost: UInt8, by actor: Actor) async throws -> Account {
         var issues: [ValidationIssue] = []
         if username.range(of: "^[a-z][a-z0-9._-]{1,31}$", options: .regularExpression) == nil {
             issues.append(ValidationIssue(field: "username", value: username, rule: "account.username",
@@ -52,8 +29,7 @@ extension Ledger {
             issues.append(ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "account.unit-only-for-officers", message: "只有数据专员绑定建设单位"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let hash = Bcrypt.hash(password, cost: cost)
-        let actor = Self.currentActor
+        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
         return try await database.writer.write { db in
             if let unitUSCC, try Bool.fetchOne(db, sql: "SELECT 1 FROM unit WHERE key = ?", arguments: [unitUSCC]) == nil {
                 throw LedgerError.invalid([ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "reference.exists", message: "建设单位不存在")])
@@ -70,17 +46,14 @@ extension Ledger {
         }
     }
 
-    /// Every account.
     public func accounts() async throws -> [Account] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY username").map(Self.account)
         }
     }
 
-    /// Disables or re-enables an account; a disabled account's tokens stop working at once.
-    public func setAccountDisabled(_ username: String, _ disabled: Bool) async throws -> Account {
-        let actor = Self.currentActor
-        return try await database.writer.write { db in
+    public func setDisabled(_ username: String, _ disabled: Bool, by actor: Actor) async throws -> Account {
+        try await database.writer.write { db in
             guard let before = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
             try db.execute(sql: "UPDATE account SET disabled = ? WHERE username = ?", arguments: [disabled, username])
             let after = try Self.account(username: username, in: db)!
@@ -89,19 +62,18 @@ extension Ledger {
         }
     }
 
-    /// The account of `username` when `password` matches and it is enabled.
     public func authenticate(username: String, password: String) async throws -> Account? {
         let row = try await database.writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])
         }
-        guard let row, !(row["disabled"] as Bool), Bcrypt.verify(password, hash: row["password_hash"]) else { return nil }
+        guard let row, !(row["disabled"] as Bool) else { return nil }
+        let hash: String = row["password_hash"]
+        guard try await NIOThreadPool.singleton.runIfActive({ Bcrypt.verify(password, hash: hash) }) else { return nil }
         return try Self.account(row)
     }
 
-    /// Creates an API token for `username`; the token is returned once and stored only as its SHA-256.
-    public func createToken(username: String, name: String) async throws -> (APIToken, String) {
+    public func createToken(username: String, name: String, by actor: Actor) async throws -> (APIToken, String) {
         let secret = "ybz_" + Self.randomSecret()
-        let actor = Self.currentActor
         let created = Date().formatted(.iso8601)
         let token = try await database.writer.write { db in
             guard let account = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
@@ -114,10 +86,8 @@ extension Ledger {
         return (token, secret)
     }
 
-    /// Revokes token `id`.
-    public func revokeToken(id: Int64) async throws -> APIToken {
-        let actor = Self.currentActor
-        return try await database.writer.write { db in
+    public func revokeToken(id: Int64, by actor: Actor) async throws -> APIToken {
+        try await database.writer.write { db in
             guard let before = try Self.tokens(where: "t.id = ?", [id], in: db).first else { throw LedgerError.notFound("令牌", String(id)) }
             guard before.revokedAt == nil else { return before }
             try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE id = ?", arguments: [Date().formatted(.iso8601), id])
@@ -127,14 +97,12 @@ extension Ledger {
         }
     }
 
-    /// Tokens of one account, or all.
-    public func tokens(username: String? = nil) async throws -> [APIToken] {
+    public func tokens(username: String?) async throws -> [APIToken] {
         try await database.writer.read { db in
             try username.map { try Self.tokens(where: "a.username = ?", [$0], in: db) } ?? Self.tokens(where: "1", [], in: db)
         }
     }
 
-    /// The account a live token belongs to (not revoked, account enabled).
     public func account(forToken secret: String) async throws -> Account? {
         try await database.writer.read { db in
             try Row.fetchOne(db, sql: """
@@ -166,19 +134,7 @@ extension Ledger {
             APIToken(id: $0["id"], username: $0["username"], name: $0["name"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
         }
     }
-}
 
-/// A browser session: the account, and the CSRF token every form of the session must carry.
-public struct WebSession: Sendable {
-    public var account: Account
-    public var csrf: String
-}
-
-extension Ledger {
-    /// How long a browser session lasts.
-    public static let sessionHours = 12
-
-    /// Opens a session for `account`; returns the cookie secret (stored only as its SHA-256) and the session.
     public func openSession(for account: Account) async throws -> (String, WebSession) {
         let secret = Self.randomSecret()
         let csrf = Self.randomSecret()
@@ -187,12 +143,11 @@ extension Ledger {
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [now.formatted(.iso8601)])
             try db.execute(sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
-                                       now.addingTimeInterval(Double(Self.sessionHours) * 3600).formatted(.iso8601)])
+                                       now.addingTimeInterval(Double(SignIn.sessionHours) * 3600).formatted(.iso8601)])
         }
         return (secret, WebSession(account: account, csrf: csrf))
     }
 
-    /// The live session of a cookie secret (not expired, account enabled).
     public func session(secret: String) async throws -> WebSession? {
         let found = try await database.sessions.read { db in
             try Row.fetchOne(db, sql: "SELECT account_id, csrf FROM web_session WHERE secret_hash = ? AND expires_at > ?",
@@ -206,7 +161,6 @@ extension Ledger {
         }
     }
 
-    /// Ends the session of a cookie secret.
     public func closeSession(secret: String) async throws {
         try await database.sessions.write { db in
             try db.execute(sql: "DELETE FROM web_session WHERE secret_hash = ?", arguments: [Self.tokenHash(secret)])
