@@ -149,8 +149,8 @@ struct WebRoutes {
         }
         let resources = try await ledger.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
         let canEdit = Permission.editLedger(unit: system.unitUSCC).allows(actor)
-        let history = try await ledger.auditEntries(entity: "system", key: code, limit: 20)
-            + (try await resources.asyncFlatMap { try await ledger.auditEntries(entity: "resource", key: $0.record.code, limit: 5) })
+        let history = try await ledger.audit.entries(entity: "system", key: code, limit: 20)
+            + (try await resources.asyncFlatMap { try await ledger.audit.entries(entity: "resource", key: $0.record.code, limit: 5) })
         let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60) }
         let body = """
             <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
@@ -172,7 +172,7 @@ struct WebRoutes {
     /// Every audit entry of one record, newest first, with each field's label and whole old and new values.
     func historyPage(entity: String, key: String, title: String, back: String, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let entries = try await ledger.auditEntries(entity: entity, key: key, limit: 1000)
+        let entries = try await ledger.audit.entries(entity: entity, key: key, limit: 1000)
         let body = """
             <h1>变更记录：\(HTML.escape(title))</h1>
             <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 每条记录带哈希链，可用 <code>ybz audit verify</code> 校验未被篡改。</p>

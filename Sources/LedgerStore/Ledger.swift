@@ -15,6 +15,11 @@ public struct Ledger: Sendable {
 
     /// Accounts, API tokens and browser sessions.
     public var accounts: any AccountRepository { SQLiteAccountRepository(database: database) }
+    /// The audit trail, as read.
+    public var audit: any AuditTrail { SQLiteAuditTrail(database: database) }
+
+    /// The actor of the current task, or the command line.
+    static var currentActor: Actor { Acting.actor ?? .commandLine }
 
     /// The write path for the current actor; read it before entering a database closure, where the task's
     /// actor is no longer visible.

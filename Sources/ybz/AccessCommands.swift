@@ -122,7 +122,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            let result = try await ledger.verifyAudit()
+            let result = try await ledger.audit.verify()
             for problem in result.problems { print("✘ \(problem)") }
             print(result.isIntact ? "审计记录完整：\(result.entries) 条，链首哈希 \(result.headHash)"
                   : "审计记录已被篡改：\(result.problems.count) 处问题（共 \(result.entries) 条）")
@@ -139,7 +139,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
-            for entry in try await ledger.auditEntries(entity: entity, key: key, limit: limit) {
+            for entry in try await ledger.audit.entries(entity: entity, key: key, limit: limit) {
                 print("#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(entry.requestId.map { " 请求 \($0)" } ?? "")")
                 for change in entry.changes.prefix(20) {
                     print("    \(change.field)：\(change.old ?? "（无）") → \(change.new ?? "（无）")")

@@ -49,6 +49,6 @@ struct APIFuzzTests {
             }
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
-        #expect(try await ledger.verifyAudit().isIntact)
+        #expect(try await ledger.audit.verify().isIntact)
     }
 }

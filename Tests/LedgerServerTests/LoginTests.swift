@@ -47,7 +47,7 @@ struct LoginTests {
             withToken[.init("X-CSRF-Token")!] = String(csrf)
             let edited = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put, headers: withToken, body: body)
             #expect(edited.status == .ok)
-            #expect(try await ledger.auditEntries(entity: "unit", key: Fixtures.uscc(1)).first?.actor == "officer")
+            #expect(try await ledger.audit.entries(entity: "unit", key: Fixtures.uscc(1)).first?.actor == "officer")
 
             let (formHeaders, logoutForm) = form("_csrf=\(csrf)")
             var logoutHeaders = formHeaders

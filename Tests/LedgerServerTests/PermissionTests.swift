@@ -122,7 +122,7 @@ struct PermissionTests {
             let ledger = try await TwoUnits.ledger()
             let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
             let app = Application(router: buildRouter(ledger: ledger, compliance: compliance))
-            let before = try await ledger.auditEntries(limit: 10_000).count
+            let before = try await ledger.audit.entries(limit: 10_000).count
             try await signedIn(ledger, app, .router, role: role, unit: unit) { client in
                 let form: HTTPFields = route.path.hasPrefix("/api/") ? [:] : [.contentType: route.contentType ?? "application/x-www-form-urlencoded"]
                 let response = try await client.execute(uri: route.path, method: route.method, headers: form,
@@ -136,7 +136,7 @@ struct PermissionTests {
             }
             if !route.allowed.contains(name) {
                 // A refused write leaves no trace but the account and token the test created for the role.
-                let written = try await ledger.auditEntries(limit: 10_000).dropLast(before).filter { $0.entity != "account" && $0.entity != "api_token" }
+                let written = try await ledger.audit.entries(limit: 10_000).dropLast(before).filter { $0.entity != "account" && $0.entity != "api_token" }
                 #expect(written.isEmpty, "\(name) \(route.method) \(route.path) wrote \(written.map(\.entity))")
             }
         }

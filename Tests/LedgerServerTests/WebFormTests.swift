@@ -52,7 +52,7 @@ struct WebFormTests {
         let system = try await ledger.fetch(InfoSystem.self, key: "S-OWN").record
         #expect(system.summary == "不动产登记、查询与共享" && system.security.mlpsLevel == 3 && system.deployment.govCloud)
         #expect(system.unitUSCC == TwoUnits.own)
-        let entry = try #require(try await ledger.auditEntries(entity: "system", key: "S-OWN").first)
+        let entry = try #require(try await ledger.audit.entries(entity: "system", key: "S-OWN").first)
         #expect(entry.actor == "officer" && entry.changes.map(\.field).contains("security.mlpsLevel"))
         #expect(try await ledger.fetch(InfoSystem.self, key: "S-NEW").record.unitUSCC == TwoUnits.own)
     }
@@ -106,7 +106,7 @@ struct WebFormTests {
         }
         #expect(try await ledger.accounts.accounts().first { $0.username == "clerk" }?.disabled == true)
         #expect(try await ledger.waivers(systemCode: "S-OWN").first?.waiver.approver == "局长")
-        #expect(try await ledger.auditEntries(entity: "account", key: "clerk").map(\.action) == ["disable", "create"])
+        #expect(try await ledger.audit.entries(entity: "account", key: "clerk").map(\.action) == ["disable", "create"])
     }
 
     @Test func anImportIsPreviewedRowByRowAndWrittenOnlyWhenConfirmed() async throws {
@@ -141,7 +141,7 @@ struct WebFormTests {
         }
         let imported = try await ledger.fetch(CatalogResource.self, key: "103003/000005").record
         #expect(imported.name == "宗地信息" && imported.systemCode == "S-OWN")
-        #expect(try await ledger.auditEntries(entity: "resource", key: "103003/000005").first?.actor == "officer")
+        #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000005").first?.actor == "officer")
     }
 
     @Test func financeAndEveryoneGetExcelWorkbooks() async throws {

@@ -98,7 +98,7 @@ struct WebTests {
             #expect(printable.contains("审查结论</th><td><strong>不通过</strong>") && printable.contains("材料不全"))
         }
         #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").record.state == .published)
-        #expect(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first?.actor == "reviewer")
+        #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first?.actor == "reviewer")
     }
 
     @Test func financeRunsTheFundingTableAndFiltersIt() async throws {
@@ -152,7 +152,7 @@ struct WebTests {
         }
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.state == .pendingReview && resource.items.map(\.name) == ["证号"] && resource.items[0].length == 20)
-        #expect(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first?.actor == "officer")
+        #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first?.actor == "officer")
     }
 }
 

@@ -19,14 +19,14 @@ struct AuditTests {
             try await Importer(ledger: ledger).run(files: [url], dryRun: false)
         }
         #expect(report.committed)
-        let entry = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        let entry = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(entry.actor == "wangmin" && entry.action == "update" && entry.changes.map(\.field) == ["items"])
         #expect(entry.changes[0].old?.contains("登记日期") == true && entry.changes[0].new?.contains("宗地面积") == true)
         #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").version == before + 1)
         let again = try await Importer(ledger: ledger).run(files: [url], dryRun: false)  // the same items: no entry
-        let entries = try await ledger.auditEntries(entity: "resource", key: "103003/000001")
+        let entries = try await ledger.audit.entries(entity: "resource", key: "103003/000001")
         #expect(again.committed && entries.count == 2)
-        #expect(try await ledger.verifyAudit().isIntact)
+        #expect(try await ledger.audit.verify().isIntact)
     }
 
     @Test func changesAreRecordedFieldByFieldWithWhoAndWhen() async throws {
@@ -40,24 +40,24 @@ struct AuditTests {
         _ = try await Acting.$actor.withValue(Self.officer) {
             try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil)
         }
-        let entry = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        let entry = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(entry.actor == "wangmin" && entry.role == "data-officer" && entry.requestId == "req-1" && entry.action == "update")
         #expect(entry.changes.contains(FieldChange(field: "shareType", old: "有条件共享", new: "不予共享")))
         #expect(entry.changes.contains(FieldChange(field: "shareMethod", old: "接口", new: nil)))
         #expect(entry.changes.contains { $0.field == "items" && $0.old?.contains("\"length\":64") == true && $0.new?.contains("\"length\":80") == true })
         #expect(!entry.changes.contains { $0.field == "name" })
-        let created = try await ledger.auditEntries(entity: "resource", key: "103003/000001").last
+        let created = try await ledger.audit.entries(entity: "resource", key: "103003/000001").last
         #expect(created?.action == "create" && created?.actor == "cli")
         #expect(created?.changes.count == 1 && created?.changes[0].field == "*")
         #expect(created?.changes[0].new?.contains(#""shareType":"有条件共享""#) == true)
 
         let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
         _ = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: nil)  // no change
-        #expect(try await ledger.auditEntries(entity: "system", key: "TZ-SYS-001").count == 1)
+        #expect(try await ledger.audit.entries(entity: "system", key: "TZ-SYS-001").count == 1)
         try await ledger.delete(CatalogResource.self, id: stored.id, expectedVersion: nil)
-        let deleted = try #require(try await ledger.auditEntries(entity: "resource", key: "103003/000001").first)
+        let deleted = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(deleted.action == "delete" && deleted.changes.contains(FieldChange(field: "shareType", old: "不予共享", new: nil)))
-        #expect(try await ledger.verifyAudit().isIntact)
+        #expect(try await ledger.audit.verify().isIntact)
     }
 
     @Test func theProductCannotUpdateOrDeleteAnEntry() async throws {
@@ -68,7 +68,7 @@ struct AuditTests {
         await #expect(throws: (any Error).self) {
             try await ledger.database.writer.write { try $0.execute(sql: "DELETE FROM audit_entry WHERE seq = 2") }
         }
-        #expect(try await ledger.verifyAudit().entries == 4)
+        #expect(try await ledger.audit.verify().entries == 4)
     }
 
     /// Someone with the database file drops the triggers and tampers; verification names the entry.
@@ -78,7 +78,7 @@ struct AuditTests {
             try db.execute(sql: "DROP TRIGGER audit_entry_no_update; DROP TRIGGER audit_entry_no_delete;")
             try db.execute(sql: sql)
         }
-        return try await ledger.verifyAudit()
+        return try await ledger.audit.verify()
     }
 
     @Test func anEditedEntryIsNamed() async throws {

@@ -186,7 +186,7 @@ struct HardeningTests {
             try db.execute(sql: "UPDATE audit_entry SET changes = '{not json' WHERE seq = 2")
             try db.execute(sql: "UPDATE audit_entry SET hash = x'ff00' WHERE seq = 3")
         }
-        let result = try await ledger.verifyAudit()
+        let result = try await ledger.audit.verify()
         #expect(!result.isIntact && result.entries == 4)
         #expect(result.problems.contains { $0.contains("记录 #2") && $0.contains("内容与其哈希不符") })
         #expect(result.problems.contains { $0.contains("第3条记录无法读取") })

@@ -37,7 +37,7 @@ struct ImportFuzzTests {
             let url = folder.appendingPathComponent("case-\(number)-\(name)")
             try Data(mutated).write(to: url)
             let before = try await ledger.counts()
-            let generation = try await ledger.auditEntries(limit: 1).first?.seq
+            let generation = try await ledger.audit.entries(limit: 1).first?.seq
             do {
                 let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false,
                                                                      dcat: name.hasSuffix(".jsonld") ? DCATImport() : nil)
@@ -48,7 +48,7 @@ struct ImportFuzzTests {
                 }
                 if !report.committed || report.files.allSatisfy({ $0.created + $0.updated == 0 }) {
                     #expect(try await ledger.counts() == before, "case \(number) of \(name): nothing written")
-                    #expect(try await ledger.auditEntries(limit: 1).first?.seq == generation, "case \(number) of \(name): no audit entry")
+                    #expect(try await ledger.audit.entries(limit: 1).first?.seq == generation, "case \(number) of \(name): no audit entry")
                 }
             } catch let error as LedgerError {
                 refused += 1
@@ -58,6 +58,6 @@ struct ImportFuzzTests {
             try? FileManager.default.removeItem(at: url)  // a case file of this test's own folder
         }
         #expect(refused > 0)
-        #expect(try await ledger.verifyAudit().isIntact)
+        #expect(try await ledger.audit.verify().isIntact)
     }
 }

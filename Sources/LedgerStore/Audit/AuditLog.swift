@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// Appends to the audit trail (table `audit_entry`, protected by triggers against UPDATE and DELETE) inside the
+/// caller's transaction: every ledger write calls it with the actor it was given.
+enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// Appends an entry for the current actor inside the caller's transaction.
+    static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]) throws {
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
+        var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
+                               role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
+                               changes: changes, previousHash: last?["hash"] ?? genesis, hash: "")
+        let changesJSON = try CanonicalJSON.text(changes)
+        entry.hash = entry.hash(changesJSON: changesJSON)
+        try db.cachedStatement(sql: """
+            INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [entry.seq, entry.at, entry.actor, entry.role, entry.requestId, entry.action, entry.entity,
+                                     entry.key, changesJSON, entry.previousHash, entry.hash])
+    }
+
+
+    /// The sequence number of the last entry: every ledger write appends one, so an unchanged number means the
+    /// ledger is as it was (an import's write pass compares it with its check pass's snapshot).
+    static func generation(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_entry") ?? 0
+    }
+
+    /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
+    static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
+                       old: (some Encodable)?, new: (some Encodable)?) throws {
+        let changes = diff(old: try old.map(tree), new: try new.map(tree))
+        guard !changes.isEmpty || action != "update" else { return }
+        try append(db, actor: actor, action: action, entity: entity, key: key, changes: changes)
+    }
+
+    static func tree(_ value: some Encodable) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encode(value))
+    }
+
+    /// The fields that differ, by path; objects are compared field by field, other values whole.
+    static func diff(old: JSONValue?, new: JSONValue?, path: String = "") -> [FieldChange] {
+        if case .object(let before)? = old, case .object(let after)? = new {
+            return Set(before.keys).union(after.keys).sorted().flatMap { name in
+                diff(old: before[name], new: after[name], path: path.isEmpty ? name : "\(path).\(name)")
+            }
+        }
+        if case .object(let before)? = old, new == nil, path.isEmpty {
+            return before.keys.sorted().flatMap { diff(old: before[$0], new: nil, path: $0) }
+        }
+        if case .object(let after)? = new, old == nil, path.isEmpty {
+            return after.keys.sorted().flatMap { diff(old: nil, new: after[$0], path: $0) }
+        }
+        guard old != new else { return [] }
+        func text(_ value: JSONValue?) -> String? {
+            guard let value, value != .null else { return nil }
+            if case .string(let string) = value { return string }
+            return value.canonicalText  // keys in order: the same value always reads the same
+        }
+        return [FieldChange(field: path, old: text(old), new: text(new))]
+    }
+}

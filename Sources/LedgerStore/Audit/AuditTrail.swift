@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import LedgerCore
+
+/// One field that changed: its path (`shareType`, `items`) with the old and new value (text as is, other values as
+/// JSON). A created record is one change of field `*` holding the whole record as JSON.
+public struct FieldChange: Codable, Sendable, Equatable {
+    public var field: String
+    public var old: String?
+    public var new: String?
+}
+
+/// One entry of the audit trail. Entries are append-only and hash-chained: `hash` is the SHA-256 of the previous
+/// entry's hash and this entry's content, so an edited, removed or reordered entry breaks the chain.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var at: String
+    public var actor: String
+    public var role: String
+    public var requestId: String?
+    /// `create`, `update`, `delete`, `submit` …
+    public var action: String
+    /// The table (`system`, `resource`, `waiver`, `funding` …) and the natural key of the record.
+    public var entity: String
+    public var key: String
+    public var changes: [FieldChange]
+    public var previousHash: String
+    public var hash: String
+
+    /// The hash of the entry whose changes are stored as `changesJSON`.
+    func hash(changesJSON: String) -> String {
+        let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
+        return Hex.string(SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)))
+    }
+}
+
+/// The result of checking the chain.
+public struct AuditVerification: Codable, Sendable, Equatable {
+    public var entries: Int
+    /// The hash of the last entry: record it elsewhere to detect a truncated tail later.
+    public var headHash: String
+    /// Each broken link, naming the entry.
+    public var problems: [String]
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// The audit trail as read: a record's history and the check of the whole chain. Entries are appended only by the
+/// writes themselves, inside their transactions (`AuditLog`).
+public protocol AuditTrail: Sendable {
+    /// The entries of one record (or all of an entity, or everything), newest first, at most `limit`.
+    func entries(entity: String?, key: String?, limit: Int) async throws -> [AuditEntry]
+    /// Walks the whole chain and names every entry whose content, position or link is wrong.
+    func verify() async throws -> AuditVerification
+}
+
+extension AuditTrail {
+    /// The latest 200 entries of one record, of an entity, or of everything.
+    public func entries(entity: String? = nil, key: String? = nil) async throws -> [AuditEntry] {
+        try await entries(entity: entity, key: key, limit: 200)
+    }
+
+    /// The latest `limit` entries of everything.
+    public func entries(limit: Int) async throws -> [AuditEntry] {
+        try await entries(entity: nil, key: nil, limit: limit)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// `AuditTrail` on SQLite.
+public struct SQLiteAuditTrail: AuditTrail {
+    let database: AppDatabase
+
+    /// The trail of `database`.
+    public init(database: AppDatabase) { self.database = database }
+
+    public func entries(entity: String?, key: String?, limit: Int) async throws -> [AuditEntry] {
+        try await database.writer.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let entity { conditions.append("entity = ?"); arguments.append(entity) }
+            if let key { conditions.append("key = ?"); arguments.append(key) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit_entry \(filter) ORDER BY seq DESC LIMIT ?",
+                                    arguments: StatementArguments(arguments + [limit])).map(Self.auditEntry)
+        }
+    }
+
+    public func verify() async throws -> AuditVerification {
+        try await database.writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry ORDER BY rowid")
+            var previous = AuditLog.genesis
+            var expectedSeq: Int64 = 1
+            var count = 0
+            var problems: [String] = []
+            while let row = try rows.next() {
+                count += 1
+                // A tampered row may hold anything: read it without trusting types, and name it when it cannot be read.
+                guard let entry = Self.unverifiedEntry(row) else {
+                    problems.append("第\(count)条记录无法读取（字段为空或类型不符）：记录被修改")
+                    expectedSeq += 1
+                    continue
+                }
+                if entry.seq != expectedSeq {
+                    problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
+                }
+                if entry.previousHash != previous {
+                    problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
+                }
+                // The hash covers the changes as stored, so the check does not depend on how they were encoded.
+                if entry.hash != entry.hash(changesJSON: String.fromDatabaseValue(row["changes"] ?? .null) ?? "") {
+                    problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
+                }
+                previous = entry.hash
+                expectedSeq = entry.seq + 1
+            }
+            return AuditVerification(entries: count, headHash: previous, problems: problems)
+        }
+    }
+
+    /// The entry of a row with its changes left undecoded (verification hashes them as stored), or `nil` when a
+    /// column is missing or of another type.
+    static func unverifiedEntry(_ row: Row) -> AuditEntry? {
+        func value(_ column: String) -> DatabaseValue { row[column] ?? .null }
+        func text(_ column: String) -> String? { String.fromDatabaseValue(value(column)) }
+        guard let seq = Int64.fromDatabaseValue(value("seq")), let at = text("at"), let actor = text("actor"),
+              let role = text("role"), let action = text("action"), let entity = text("entity"), let key = text("key"),
+              text("changes") != nil, let previousHash = text("previous_hash"), let hash = text("hash") else { return nil }
+        return AuditEntry(seq: seq, at: at, actor: actor, role: role, requestId: text("request_id"), action: action, entity: entity,
+                          key: key, changes: [], previousHash: previousHash, hash: hash)
+    }
+
+    /// The entry of a row with its changes decoded, for the history pages and the API.
+    static func auditEntry(_ row: Row) throws -> AuditEntry {
+        guard var entry = unverifiedEntry(row), let changes = String.fromDatabaseValue(row["changes"] ?? .null) else {
+            throw LedgerError(.badRequest, "审计记录无法读取（字段为空或类型不符）；请运行 ybz audit verify 检查")
+        }
+        entry.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))
+        return entry
+    }
+}
