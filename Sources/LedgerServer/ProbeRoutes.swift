@@ -27,16 +27,16 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
         let buffer = try await request.body.collect(upTo: 1 << 20)
         let body = buffer.readableBytes == 0 ? ProbeRunRequest() : try JSON.decode(ProbeRunRequest.self, from: Data(buffer.readableBytesView))
         let (id, _) = try await probes.run(systemCode: body.system, platforms: body.platforms.map(Set.init), asOf: body.asOf, trigger: "api")
-        let (run, verdicts) = try await ledger.probeRun(id: id)
+        let (run, verdicts) = try await ledger.probeHistory.run(id: id)
         return try JSON.response(detail(run, verdicts), status: .created)
     }
     api.get("probe-runs") { request, _ in
-        try JSON.response(try await ledger.probeRuns(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
+        try JSON.response(try await ledger.probeHistory.runs(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
                                                                         offset: try intParameter(request, "offset", default: 0))))
     }
     api.get("probe-runs/:id") { _, context in
         guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "探测批次编号应为整数") }
-        let (run, verdicts) = try await ledger.probeRun(id: id)
+        let (run, verdicts) = try await ledger.probeHistory.run(id: id)
         return try JSON.response(detail(run, verdicts))
     }
     api.get("systems/:id/verdicts") { request, context in
@@ -48,11 +48,11 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
             }
             return platform
         }
-        return try JSON.response(try await ledger.verdictHistory(systemCode: code, platform: platform,
+        return try JSON.response(try await ledger.probeHistory.verdicts(systemCode: code, platform: platform,
                                                                   limit: try intParameter(request, "limit", default: 200)))
     }
     api.get("systems/:id/integrations") { _, context in
-        try JSON.response(try await ledger.integrations(systemCode: try await systems.find(context).record.code))
+        try JSON.response(try await ledger.probeHistory.integrations(systemCode: try await systems.find(context).record.code))
     }
 }
 

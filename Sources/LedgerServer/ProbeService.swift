@@ -28,17 +28,17 @@ public struct ProbeService: Sendable {
     /// run, prunes old history, and returns the run id with the result.
     public func run(systemCode: String? = nil, platforms: Set<Platform>? = nil, asOf: CivilDate? = nil, trigger: String,
                     progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (Int64, ProbeRunResult) {
-        let (systems, resources) = try await ledger.probeTargets(systemCode: systemCode)
+        let (systems, resources) = try await ledger.probeHistory.targets(systemCode: systemCode)
         let engine = ProbeEngine(specs: specs, transport: transport, globalLimit: globalLimit, perHostLimit: perHostLimit,
                                  environment: environment)
         let input = ProbeInput(systems: systems, resources: resources, asOf: asOf ?? CivilDate(Date()), platforms: platforms,
                                codes: ledger.codes)
         let result = await engine.run(input, progress: progress)
         let thresholds = Dictionary(uniqueKeysWithValues: specs.map { ($0.platform, $0.flipAfter) })
-        let id = try await ledger.recordProbeRun(startedAt: result.startedAt, finishedAt: result.finishedAt, asOf: result.asOf,
+        let id = try await ledger.probeHistory.recordRun(startedAt: result.startedAt, finishedAt: result.finishedAt, asOf: result.asOf,
                                                  trigger: trigger, specHashes: result.specHashes, canaries: result.canaries,
                                                  verdicts: result.verdicts, flipThresholds: thresholds)
-        try await ledger.pruneProbeHistory()
+        try await ledger.probeHistory.prune()
         return (id, result)
     }
 }

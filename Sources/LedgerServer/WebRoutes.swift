@@ -305,8 +305,8 @@ struct WebRoutes {
         var decisions: [FundingDecision] = []
         if let latest { decisions = try await ledger.fundingBatch(id: latest.id).decisions }
         var canaries: [StoredVerdict] = []
-        if let run = try await ledger.probeRuns(page: PageRequest(limit: 1, offset: 0)).items.first {
-            canaries = try await ledger.probeRun(id: run.id).1.filter { $0.verdict.systemCode == "-" }
+        if let run = try await ledger.probeHistory.runs(page: PageRequest(limit: 1, offset: 0)).items.first {
+            canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }
         }
         let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
         let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items

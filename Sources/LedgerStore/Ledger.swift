@@ -17,6 +17,8 @@ public struct Ledger: Sendable {
     public var accounts: any AccountRepository { SQLiteAccountRepository(database: database) }
     /// The audit trail, as read.
     public var audit: any AuditTrail { SQLiteAuditTrail(database: database) }
+    /// Probe runs, verdicts and integration status.
+    public var probeHistory: any ProbeHistoryRepository { SQLiteProbeHistory(database: database) }
 
     /// The actor of the current task, or the command line.
     static var currentActor: Actor { Acting.actor ?? .commandLine }

@@ -17,7 +17,7 @@ struct ProbeHistoryTests {
     }
 
     func record(_ ledger: Ledger, _ verdicts: [Verdict], threshold: Int = 2) async throws -> Int64 {
-        try await ledger.recordProbeRun(startedAt: verdicts[0].checkedAt, finishedAt: verdicts[0].checkedAt, asOf: CivilDate("2026-11-26")!,
+        try await ledger.probeHistory.recordRun(startedAt: verdicts[0].checkedAt, finishedAt: verdicts[0].checkedAt, asOf: CivilDate("2026-11-26")!,
                                         trigger: "test", specHashes: ["aishandong": String(repeating: "a", count: 64)], canaries: [],
                                         verdicts: verdicts, flipThresholds: [.aishandong: threshold])
     }
@@ -25,12 +25,12 @@ struct ProbeHistoryTests {
     @Test func runsKeepVerdictsWithAttemptsAndSpecHashes() async throws {
         let ledger = try await Fixtures.seededLedger()
         let id = try await record(ledger, [verdict(.pass, at: Date()), verdict(.fail, at: Date(), target: "I-2")])
-        let (run, verdicts) = try await ledger.probeRun(id: id)
+        let (run, verdicts) = try await ledger.probeHistory.run(id: id)
         #expect(run.summary["aishandong"] == ["pass": 1, "fail": 1])
         #expect(run.asOf == "2026-11-26")
         #expect(verdicts.count == 2)
         #expect(verdicts.allSatisfy { $0.verdict.attempts.count == 1 && $0.verdict.specHash.count == 64 })
-        #expect(try await ledger.probeRuns().total == 1)
+        #expect(try await ledger.probeHistory.runs().total == 1)
     }
 
     @Test func integrationStatusFlipsAfterTheThreshold() async throws {
@@ -38,13 +38,13 @@ struct ProbeHistoryTests {
         let now = Date()
         _ = try await record(ledger, [verdict(.pass, at: now)])
         _ = try await record(ledger, [verdict(.fail, at: now.addingTimeInterval(60))])
-        #expect(try await ledger.integrations(systemCode: "TZ-SYS-001").first?.status.status == .pass)
+        #expect(try await ledger.probeHistory.integrations(systemCode: "TZ-SYS-001").first?.status.status == .pass)
         _ = try await record(ledger, [verdict(.error, at: now.addingTimeInterval(120))])
         _ = try await record(ledger, [verdict(.fail, at: now.addingTimeInterval(180))])
-        let status = try await ledger.integrations(systemCode: "TZ-SYS-001").first
+        let status = try await ledger.probeHistory.integrations(systemCode: "TZ-SYS-001").first
         #expect(status?.status.status == .fail)
         #expect(status?.changedAt == now.addingTimeInterval(180).formatted(.iso8601))
-        #expect(try await ledger.verdictHistory(systemCode: "TZ-SYS-001").map(\.verdict.outcome) == [.fail, .error, .fail, .pass])
+        #expect(try await ledger.probeHistory.verdicts(systemCode: "TZ-SYS-001").map(\.verdict.outcome) == [.fail, .error, .fail, .pass])
     }
 
     @Test func failuresAreKeptLongerThanPasses() async throws {
@@ -53,8 +53,8 @@ struct ProbeHistoryTests {
         let old = now.addingTimeInterval(-60 * 86_400)
         _ = try await record(ledger, [verdict(.pass, at: old), verdict(.fail, at: old, target: "I-2")])
         _ = try await record(ledger, [verdict(.pass, at: now)])
-        #expect(try await ledger.pruneProbeHistory(now: now) == 1)
-        let history = try await ledger.verdictHistory(systemCode: "TZ-SYS-001")
+        #expect(try await ledger.probeHistory.prune(now: now) == 1)
+        let history = try await ledger.probeHistory.verdicts(systemCode: "TZ-SYS-001")
         #expect(history.map(\.verdict.outcome) == [.pass, .fail])
     }
 

@@ -2,50 +2,14 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// A stored probe run: when, for which as-of date, with which specs, and its verdict counts.
-public struct ProbeRunRecord: Codable, Sendable {
-    public var id: Int64
-    public var startedAt: String
-    public var finishedAt: String
-    public var asOf: String
-    /// `cli`, `api` or `schedule`.
-    public var trigger: String
-    public var specHashes: [String: String]
-    /// Verdict counts per platform and outcome.
-    public var summary: [String: [String: Int]]
-}
+/// `ProbeHistoryRepository` on SQLite.
+public struct SQLiteProbeHistory: ProbeHistoryRepository {
+    let database: AppDatabase
 
-/// A stored verdict with its attempts.
-public struct StoredVerdict: Codable, Sendable {
-    public var id: Int64
-    public var runId: Int64
-    public var verdict: Verdict
-}
+    /// The probe history of `database`.
+    public init(database: AppDatabase) { self.database = database }
 
-/// The current status of one integration, which flips only after the spec's number of consecutive results.
-public struct IntegrationRecord: Codable, Sendable {
-    public var platform: String
-    public var systemCode: String
-    public var probe: String
-    public var target: String
-    public var status: IntegrationStatus
-    public var changedAt: String
-}
-
-/// How long verdicts are kept: failures and errors longer than passes.
-public struct RetentionPolicy: Sendable {
-    public var passDays: Int
-    public var otherDays: Int
-
-    public init(passDays: Int = 30, otherDays: Int = 400) {
-        self.passDays = passDays
-        self.otherDays = otherDays
-    }
-}
-
-extension Ledger {
-    /// Systems (not deregistered) and their catalog resources, the input of a probe run.
-    public func probeTargets(systemCode: String? = nil) async throws -> ([InfoSystem], [String: [CatalogResource]]) {
+    public func targets(systemCode: String?) async throws -> ([InfoSystem], [String: [CatalogResource]]) {
         try await database.writer.read { db in
             let decoder = JSONDecoder()
             let systemRows = try Row.fetchAll(db, sql: "SELECT body FROM system \(systemCode == nil ? "" : "WHERE key = ?") ORDER BY key",
@@ -62,11 +26,8 @@ extension Ledger {
         }
     }
 
-    /// Stores a run with its canaries, verdicts and attempts, and moves each integration's status by the flip
-    /// thresholds (per platform). Returns the run id.
-    public func recordProbeRun(startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String,
-                               specHashes: [String: String], canaries: [Verdict], verdicts: [Verdict],
-                               flipThresholds: [Platform: Int]) async throws -> Int64 {
+    public func recordRun(startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
+                          canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]) async throws -> Int64 {
         var summary: [String: [String: Int]] = [:]
         for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
         let summaryJSON = try CanonicalJSON.text(summary)
@@ -117,8 +78,7 @@ extension Ledger {
             """).execute(arguments: StatementArguments(key + [next.status.rawValue, next.candidate?.rawValue, next.streak, changedAt]))
     }
 
-    /// Runs, newest first.
-    public func probeRuns(page: PageRequest = PageRequest()) async throws -> Page<ProbeRunRecord> {
+    public func runs(page: PageRequest) async throws -> Page<ProbeRunRecord> {
         try await database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM probe_run") ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM probe_run ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [page.limit, page.offset])
@@ -126,8 +86,7 @@ extension Ledger {
         }
     }
 
-    /// One run with its verdicts (attempts included).
-    public func probeRun(id: Int64) async throws -> (ProbeRunRecord, [StoredVerdict]) {
+    public func run(id: Int64) async throws -> (ProbeRunRecord, [StoredVerdict]) {
         try await database.writer.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM probe_run WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("探测批次", String(id))
@@ -136,8 +95,7 @@ extension Ledger {
         }
     }
 
-    /// The verdict history of a system, newest first, optionally for one platform.
-    public func verdictHistory(systemCode: String, platform: Platform? = nil, limit: Int = 200) async throws -> [StoredVerdict] {
+    public func verdicts(systemCode: String, platform: Platform?, limit: Int) async throws -> [StoredVerdict] {
         try await database.writer.read { db in
             if let platform {
                 return try verdicts(where: "system_key = ? AND platform = ?", [systemCode, platform.rawValue], limit: limit, in: db)
@@ -146,7 +104,6 @@ extension Ledger {
         }
     }
 
-    /// The current integration status of each probe target of a system.
     public func integrations(systemCode: String) async throws -> [IntegrationRecord] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
@@ -160,9 +117,8 @@ extension Ledger {
         }
     }
 
-    /// Deletes verdicts past their retention (passes sooner than failures and errors) and runs left empty.
     @discardableResult
-    public func pruneProbeHistory(now: Date = Date(), policy: RetentionPolicy = RetentionPolicy()) async throws -> Int {
+    public func prune(now: Date, policy: RetentionPolicy) async throws -> Int {
         let passCutoff = now.addingTimeInterval(-Double(policy.passDays) * 86_400).formatted(.iso8601)
         let otherCutoff = now.addingTimeInterval(-Double(policy.otherDays) * 86_400).formatted(.iso8601)
         return try await database.writer.write { db in
