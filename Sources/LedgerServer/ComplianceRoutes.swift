@@ -102,30 +102,32 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     api.get("deadlines") { request, _ in
         let query = request.uri.formParameters
         let asOf = try asOfParameter(request)
-        var deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: asOf)
+        var deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: asOf)
         if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
         if query.get("format") == "csv" { return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv") }
         return try JSON.response(deadlines)
     }
     api.post("systems/:id/deregistrations") { request, context in
         let system = try await systems.find(context).record
-        try context.require(.applyDeregistration(unit: system.unitUSCC))
+        let actor = try context.require(.applyDeregistration(unit: system.unitUSCC))
         let code = system.code
         let body = try JSON.decode(DeregistrationRequest.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.applyDeregistration(systemCode: code, reason: body.reason,
-                                                                     appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan),
+        return try JSON.response(try await ledger.deregistrations.apply(systemCode: code, reason: body.reason,
+                                                                     appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan,
+                                                                     by: actor),
                                  status: .created)
     }
     api.get("deregistration-candidates") { request, _ in
         try JSON.response(try await compliance.deregistrationCandidates(asOf: try asOfParameter(request)))
     }
     api.get("deregistrations") { request, _ in
-        try JSON.response(try await ledger.deregistrations(systemCode: request.uri.formParameters.get("system")))
+        try JSON.response(try await ledger.deregistrations.applications(systemCode: request.uri.formParameters.get("system")))
     }
     api.post("deregistrations/:application/review") { request, context in
-        try context.require(.reviewDeregistration)
+        let actor = try context.require(.reviewDeregistration)
         let review = try JSON.decode(DeregistrationReview.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.reviewDeregistration(id: try id(context, "application", "注销申请"), review: review))
+        return try JSON.response(try await ledger.deregistrations.review(id: try id(context, "application", "注销申请"), review: review,
+                                                                         by: actor))
     }
 }
 

@@ -299,7 +299,7 @@ struct WebRoutes {
         let actor = try context.require(.read)
         let counts = try await ledger.counts()
         let today = CivilDate(Date())
-        let deadlines = try await ledger.deadlines(calendar: compliance.calendar, asOf: today)
+        let deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today)
         let overdue = deadlines.filter { $0.status == .overdue }
         let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         var decisions: [FundingDecision] = []

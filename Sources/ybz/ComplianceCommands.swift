@@ -209,7 +209,7 @@ struct DeadlinesCommand: AsyncParsableCommand {
     func run() async throws {
         let (ledger, catalog) = try data.openLedger()
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
-        let listed = try await userFacing { try await ledger.deadlines(calendar: try catalog.calendar(), asOf: day) }
+        let listed = try await userFacing { try await ledger.deregistrations.deadlines(calendar: try catalog.calendar(), asOf: day) }
         let shown = listed.filter { overdue ? $0.status == .overdue : all || ($0.status != .done && $0.status != .late) }
         switch format {
         case .json: print(try prettyJSON(shown))
@@ -274,14 +274,15 @@ struct Deregister: AsyncParsableCommand {
         }
         if let review {
             let decision = DeregistrationReview(approved: approve, opinion: opinion!, reviewer: reviewer!, reviewedOn: today)
-            let stored = try await userFacing { try await ledger.reviewDeregistration(id: review, review: decision) }
+            let stored = try await userFacing { try await ledger.deregistrations.review(id: review, review: decision, by: .commandLine) }
             print("注销申请 #\(stored.id)（\(stored.application.systemCode)）：\(approve ? "同意注销，系统已标记为已注销，抄送市财政局" : "不同意，反馈建设单位")")
             return
         }
         let sections = try await userFacing { try DeregistrationPlan.load(from: URL(fileURLWithPath: plan!)) }
         let stored = try await userFacing {
-            try await ledger.applyDeregistration(systemCode: system!, reason: DeregistrationReason(rawValue: reason!)!,
-                                                 appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections)
+            try await ledger.deregistrations.apply(systemCode: system!, reason: DeregistrationReason(rawValue: reason!)!,
+                                                 appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections,
+                                                   by: .commandLine)
         }
         print("已记录注销申请 #\(stored.id)：\(system!)，理由 \(stored.application.reason.article) \(stored.application.reason.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines")
     }

@@ -91,20 +91,21 @@ struct ComplianceStoreTests {
         let ledger = try await Fixtures.seededLedger()
         let plan = DeregistrationPlan(suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月",
                                       resourceRelease: "释放资源", dataMigration: "备份")
-        let applied = try await ledger.applyDeregistration(systemCode: "TZ-SYS-001", reason: .noLongerNeeded,
-                                                           appliedOn: CivilDate("2026-11-02")!, plan: plan)
+        let applied = try await ledger.deregistrations.apply(systemCode: "TZ-SYS-001", reason: .noLongerNeeded,
+                                                           appliedOn: CivilDate("2026-11-02")!, plan: plan, by: .commandLine)
         let twice = await #expect(throws: LedgerError.self) {
-            try await ledger.applyDeregistration(systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-03")!, plan: plan)
+            try await ledger.deregistrations.apply(systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-03")!, plan: plan,
+                                                 by: .commandLine)
         }
         #expect(twice?.kind == .conflict)
         let early = await #expect(throws: LedgerError.self) {
-            try await ledger.reviewDeregistration(id: applied.id, review: DeregistrationReview(
-                approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-01")!))
+            try await ledger.deregistrations.review(id: applied.id, review: DeregistrationReview(
+                approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-01")!), by: .commandLine)
         }
         #expect(early?.details.first?.rule == "dates.order")
-        _ = try await ledger.reviewDeregistration(id: applied.id, review: DeregistrationReview(
-            approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!))
+        _ = try await ledger.deregistrations.review(id: applied.id, review: DeregistrationReview(
+            approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!), by: .commandLine)
         #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
-        #expect(try await ledger.deregistrations(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
+        #expect(try await ledger.deregistrations.applications(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
     }
 }

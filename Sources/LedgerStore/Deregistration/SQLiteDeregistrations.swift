@@ -3,18 +3,20 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// A stored deregistration application.
-public struct StoredDeregistration: Codable, Sendable {
-    public var id: Int64
-    public var application: DeregistrationApplication
-}
+/// `DeregistrationRepository` on SQLite.
+public struct SQLiteDeregistrations: DeregistrationRepository {
+    let database: AppDatabase
+    let codes: CodeLists
 
-extension Ledger {
-    /// Records an application (Art. 23): the system must exist, not be deregistered, and have no open application;
-    /// every plan section must be written.
-    public func applyDeregistration(systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate,
-                                    plan: DeregistrationPlan) async throws -> StoredDeregistration {
-        let writer = self.writer
+    /// The applications of `database`; `codes` normalize the system an approval deregisters.
+    public init(database: AppDatabase, codes: CodeLists) {
+        self.database = database
+        self.codes = codes
+    }
+
+    public func apply(systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate, plan: DeregistrationPlan,
+                      by actor: Actor) async throws -> StoredDeregistration {
+        let writer = RecordWriter(codes: codes, actor: actor)
         return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM system WHERE key = ?", arguments: [systemCode]) else {
                 throw LedgerError.notFound(InfoSystem.label, systemCode)
@@ -36,13 +38,12 @@ extension Ledger {
         }
     }
 
-    /// Records the review (Art. 24); an approval sets the system to 已注销 in the same transaction.
-    public func reviewDeregistration(id: Int64, review: DeregistrationReview) async throws -> StoredDeregistration {
+    public func review(id: Int64, review: DeregistrationReview, by actor: Actor) async throws -> StoredDeregistration {
         guard !review.reviewer.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw LedgerError.invalid([ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required",
                                                        message: "须写明审核人", article: "Art. 24")])
         }
-        let writer = self.writer
+        let writer = RecordWriter(codes: codes, actor: actor)
         return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM deregistration WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("注销申请", String(id))
@@ -68,8 +69,7 @@ extension Ledger {
         }
     }
 
-    /// Applications of one system, or all, newest first.
-    public func deregistrations(systemCode: String? = nil) async throws -> [StoredDeregistration] {
+    public func applications(systemCode: String?) async throws -> [StoredDeregistration] {
         try await database.writer.read { db in try Self.deregistrations(systemCode: systemCode, in: db) }
     }
 
@@ -81,10 +81,11 @@ extension Ledger {
         }
     }
 
-    /// Every deadline of the ledger's projects and deregistration applications at `asOf` (Art. 11, 16, 18(3), 19, 20, 24).
     public func deadlines(calendar: WorkingCalendar, asOf: CivilDate) async throws -> [Deadline] {
         let (projects, applications) = try await database.writer.read { db in
-            (try Row.fetchAll(db, sql: "SELECT body FROM project ORDER BY key").map { try self.writer.decode(Project.self, body: $0["body"]) },
+            (try Row.fetchAll(db, sql: "SELECT body FROM project ORDER BY key").map {
+                try JSONDecoder().decode(Project.self, from: Data(($0["body"] as String).utf8))
+            },
              try Self.deregistrations(systemCode: nil, in: db).map(\.application))
         }
         return Deadlines.list(projects: projects, deregistrations: applications, calendar: calendar, asOf: asOf)
