@@ -53,8 +53,8 @@ struct AdminPages {
             do {
                 guard let check, let expires, issues.isEmpty else { throw LedgerError.invalid(issues) }
                 let approver = (form["approver"] ?? "").isEmpty ? actor.username : form["approver"]!
-                _ = try await ledger.addWaiver(Waiver(systemCode: form["systemCode"] ?? "", check: check, reason: form["reason"] ?? "",
-                                                      approver: approver, expiresOn: expires))
+                _ = try await ledger.evaluations.addWaiver(Waiver(systemCode: form["systemCode"] ?? "", check: check, reason: form["reason"] ?? "",
+                                                               approver: approver, expiresOn: expires), by: actor)
             } catch let error as LedgerError where error.kind == .validation || error.kind == .notFound {
                 let details = error.details.isEmpty
                     ? [ValidationIssue(field: "systemCode", value: form["systemCode"] ?? "", rule: "reference.exists", message: error.message)] : error.details
@@ -102,7 +102,7 @@ struct AdminPages {
     func waiversPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.require(.read)
         let today = CivilDate(Date())
-        let rows = try await ledger.waivers().map { stored in
+        let rows = try await ledger.evaluations.waivers().map { stored in
             let waiver = stored.waiver
             return [WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode), "\(HTML.escape(waiver.check.title))<br><code>\(waiver.check.rawValue)</code>",
                     waiver.check.article, HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,

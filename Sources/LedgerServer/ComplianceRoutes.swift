@@ -39,17 +39,18 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
                          systems: EntityController<InfoSystem>) {
     let ledger = compliance.ledger
     api.post("funding") { request, context in
-        try context.require(.runFunding)
+        let actor = try context.require(.runFunding)
         let body = try JSON.decode(FundingRequest.self, from: try await JSON.body(of: request))
-        let batch = try await compliance.funding(fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system)
+        let batch = try await compliance.funding(fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system,
+                                                 by: actor)
         return try JSON.response(batch, status: .created)
     }
     api.get("funding") { request, _ in
-        try JSON.response(try await ledger.fundingBatches(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
+        try JSON.response(try await ledger.evaluations.fundingBatches(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
                                                                             offset: try intParameter(request, "offset", default: 0))))
     }
     api.get("funding/:batch") { request, context in
-        let batch = try await ledger.fundingBatch(id: try id(context, "batch", "资金评估批次"))
+        let batch = try await ledger.evaluations.fundingBatch(id: try id(context, "batch", "资金评估批次"))
         let name = "funding-\(batch.fiscalYear)-\(batch.id)"
         switch request.uri.formParameters.get("format") {
         case "csv": return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8", name: "\(name).csv")
@@ -65,17 +66,17 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         return try JSON.response(try await compliance.replay(batch: try id(context, "batch", "资金评估批次")))
     }
     api.get("systems/:id/waivers") { _, context in
-        try JSON.response(try await ledger.waivers(systemCode: try await systems.find(context).record.code))
+        try JSON.response(try await ledger.evaluations.waivers(systemCode: try await systems.find(context).record.code))
     }
     api.post("systems/:id/waivers") { request, context in
-        try context.require(.manageWaivers)
+        let actor = try context.require(.manageWaivers)
         let code = try await systems.find(context).record.code
         let body = try JSON.decode(WaiverRequest.self, from: try await JSON.body(of: request))
         let waiver = Waiver(systemCode: code, check: body.check, reason: body.reason, approver: body.approver, expiresOn: body.expiresOn)
-        return try JSON.response(try await ledger.addWaiver(waiver), status: .created)
+        return try JSON.response(try await ledger.evaluations.addWaiver(waiver, by: actor), status: .created)
     }
     api.post("systems/:id/reviews") { request, context in
-        try context.require(.recordReviews)
+        let actor = try context.require(.recordReviews)
         let code = try await systems.find(context).record.code
         let data = try await request.body.collect(upTo: 1 << 20)
         let body = data.readableBytes == 0 ? ReviewRequest() : try JSON.decode(ReviewRequest.self, from: Data(data.readableBytesView))
@@ -84,20 +85,21 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
             guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测（connectors/ 未加载），无法先行探测") }
             _ = try await probes.run(systemCode: code, asOf: asOf, trigger: "review")
         }
-        return try JSON.response(try await compliance.review(systemCode: code, asOf: asOf, decision: body.decision), status: .created)
+        return try JSON.response(try await compliance.review(systemCode: code, asOf: asOf, decision: body.decision, by: actor), status: .created)
     }
     api.get("systems/:id/reviews") { _, context in
-        try JSON.response(try await ledger.reviews(systemCode: try await systems.find(context).record.code))
+        try JSON.response(try await ledger.evaluations.reviews(systemCode: try await systems.find(context).record.code))
     }
     api.get("reviews/:review") { request, context in
-        let stored = try await ledger.review(id: try id(context, "review", "验收前置审查"))
+        let stored = try await ledger.evaluations.review(id: try id(context, "review", "验收前置审查"))
         guard request.uri.formParameters.get("format") == "html" else { return try JSON.response(stored) }
         return download(ReviewPage.html(stored.report, id: stored.id), type: "text/html; charset=utf-8", name: nil)
     }
     api.post("reviews/:review/decision") { request, context in
-        try context.require(.recordReviews)
+        let actor = try context.require(.recordReviews)
         let decision = try JSON.decode(ReviewDecision.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision))
+        return try JSON.response(try await ledger.evaluations.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision,
+                                                                           by: actor))
     }
     api.get("deadlines") { request, _ in
         let query = request.uri.formParameters

@@ -48,27 +48,26 @@ struct WebRoutes {
         }
         router.post("/systems/:code/review") { request, context in
             let code = try context.parameters.require("code")
-            try context.require(.recordReviews)
+            let actor = try context.require(.recordReviews)
             let form = try await Form(request)
             let outcome = ReviewOutcome(rawValue: form["outcome"] ?? "") ?? .reject
-            let actor = try context.require(.read)
             let decision = ReviewDecision(outcome: outcome, opinion: form["opinion"] ?? "", reviewer: actor.username, decidedOn: CivilDate(Date()))
-            let stored = try await compliance.review(systemCode: code, asOf: CivilDate(Date()), decision: decision)
+            let stored = try await compliance.review(systemCode: code, asOf: CivilDate(Date()), decision: decision, by: actor)
             return Response(status: .seeOther, headers: [.location: "/reviews/\(stored.id)"])
         }
         router.get("/reviews/:id") { _, context in
             try context.require(.read)
             guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "审查编号应为整数") }
-            let stored = try await ledger.review(id: id)
+            let stored = try await ledger.evaluations.review(id: id)
             return WebPage.response(ReviewPage.html(stored.report, id: stored.id))
         }
         router.get("/funding") { request, context in try await fundingPage(request, context) }
         router.post("/funding") { request, context in
-            try context.require(.runFunding)
+            let actor = try context.require(.runFunding)
             let form = try await Form(request)
             guard let year = Int(form["year"] ?? "") else { throw LedgerError(.badRequest, "请填写财政年度") }
             let asOf = (form["asOf"]).flatMap(CivilDate.init) ?? CivilDate(Date())
-            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf)
+            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf, by: actor)
             return Response(status: .seeOther, headers: [.location: "/funding?batch=\(batch.id)"])
         }
         router.get("/admin") { _, context in try await adminPage(context) }
@@ -232,7 +231,7 @@ struct WebRoutes {
         let actor = try context.require(.recordReviews)
         let code = try context.parameters.require("code")
         let today = CivilDate(Date())
-        guard let input = try await ledger.complianceInputs(fiscalYear: today.year, asOf: today, systemCode: code).first else {
+        guard let input = try await ledger.evaluations.inputs(fiscalYear: today.year, asOf: today, systemCode: code).first else {
             throw LedgerError.notFound(InfoSystem.label, code)
         }
         let report = ReviewReport.build(input, try compliance.context(asOf: today))
@@ -259,7 +258,7 @@ struct WebRoutes {
     func fundingPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
         let query = request.uri.formParameters
-        let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
+        let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         let batchID = query.get("batch").flatMap(Int64.init) ?? latest?.id
         var body = "<h1>运维及建设资金评估</h1>"
         if Permission.runFunding.allows(actor) {
@@ -269,7 +268,7 @@ struct WebRoutes {
                 <button>评估</button></form>
                 """
         }
-        guard let batchID, let batch = try? await ledger.fundingBatch(id: batchID) else {
+        guard let batchID, let batch = try? await ledger.evaluations.fundingBatch(id: batchID) else {
             return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body + "<p>尚无评估批次。</p>"))
         }
         let filter = query.get("status").flatMap(EligibilityStatus.init)
@@ -301,9 +300,9 @@ struct WebRoutes {
         let today = CivilDate(Date())
         let deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today)
         let overdue = deadlines.filter { $0.status == .overdue }
-        let latest = try await ledger.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
+        let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         var decisions: [FundingDecision] = []
-        if let latest { decisions = try await ledger.fundingBatch(id: latest.id).decisions }
+        if let latest { decisions = try await ledger.evaluations.fundingBatch(id: latest.id).decisions }
         var canaries: [StoredVerdict] = []
         if let run = try await ledger.probeHistory.runs(page: PageRequest(limit: 1, offset: 0)).items.first {
             canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }

@@ -29,36 +29,38 @@ public struct ComplianceService: Sendable {
     public func decisions(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
                           unitUSCC: String? = nil) async throws -> [FundingDecision] {
         let context = try context(asOf: asOf)
-        return try await ledger.complianceInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
+        return try await ledger.evaluations.inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
             .map { FundingDecision.evaluate($0, context) }
     }
 
-    /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch.
-    public func funding(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> FundingBatch {
+    /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch as
+    /// recorded by `actor`.
+    public func funding(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, by actor: Actor) async throws -> FundingBatch {
         guard (2000...2100).contains(fiscalYear) else {
             throw LedgerError(.badRequest, "财政年度 \(fiscalYear) 不在 2000–2100 之间")
         }
         let context = try context(asOf: asOf)
-        let inputs = try await ledger.storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode)
+        let inputs = try await ledger.evaluations.storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil)
         let evaluations = try await inputs.concurrentMap { try EncodedEvaluation($0, context) }
-        return try await ledger.recordFunding(evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version)
+        return try await ledger.evaluations.recordFunding(evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version,
+                                                        by: actor)
     }
 
-    /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored, with the reviewer's decision when given.
-    public func review(systemCode: String, asOf: CivilDate, decision: ReviewDecision? = nil) async throws -> StoredReview {
+    /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored for `actor`, with the reviewer's decision when given.
+    public func review(systemCode: String, asOf: CivilDate, decision: ReviewDecision? = nil, by actor: Actor) async throws -> StoredReview {
         let context = try context(asOf: asOf)
-        guard let input = try await ledger.complianceInputs(fiscalYear: asOf.year, asOf: asOf, systemCode: systemCode).first else {
+        guard let input = try await ledger.evaluations.inputs(fiscalYear: asOf.year, asOf: asOf, systemCode: systemCode).first else {
             throw LedgerError.notFound(InfoSystem.label, systemCode)
         }
-        let stored = try await ledger.recordReview(ReviewReport.build(input, context), input: input)
+        let stored = try await ledger.evaluations.recordReview(ReviewReport.build(input, context), input: input, by: actor)
         guard let decision else { return stored }
-        return try await ledger.decideReview(id: stored.id, decision: decision)
+        return try await ledger.evaluations.decideReview(id: stored.id, decision: decision, by: actor)
     }
 
     /// The systems that meet Art. 23(3) at `asOf` (stalled, data not updated, low activity), with the evidence.
     public func deregistrationCandidates(asOf: CivilDate) async throws -> [DeregistrationCandidate] {
         let context = try context(asOf: asOf)
-        return try await ledger.complianceInputs(fiscalYear: asOf.year, asOf: asOf).compactMap { input in
+        return try await ledger.evaluations.inputs(fiscalYear: asOf.year, asOf: asOf).compactMap { input in
             let result = Checks.run(input, context).first { $0.check == .deregistrationCandidate }!
             guard result.status == .fail else { return nil }
             return DeregistrationCandidate(systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
@@ -69,8 +71,8 @@ public struct ComplianceService: Sendable {
     /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, and names every
     /// system whose decision now differs.
     public func replay(batch id: Int64) async throws -> ReplayReport {
-        let batch = try await ledger.fundingBatch(id: id)
-        let inputs = try await ledger.fundingInputs(batch: id)
+        let batch = try await ledger.evaluations.fundingBatch(id: id)
+        let inputs = try await ledger.evaluations.fundingInputs(batch: id)
         guard let recorded = batch.decisions.first?.inputs else { return ReplayReport(batch: id, matching: 0, differing: []) }
         guard let policy = policies.versions.first(where: { $0.version == recorded.policyVersion }) else {
             throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(recorded.policyVersion) 已不在 catalog/policy/ 中，无法重放")

@@ -19,6 +19,8 @@ public struct Ledger: Sendable {
     public var audit: any AuditTrail { SQLiteAuditTrail(database: database) }
     /// Probe runs, verdicts and integration status.
     public var probeHistory: any ProbeHistoryRepository { SQLiteProbeHistory(database: database) }
+    /// Evaluation inputs, waivers, funding batches and pre-acceptance reviews.
+    public var evaluations: any EvaluationRepository { SQLiteEvaluations(database: database) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 

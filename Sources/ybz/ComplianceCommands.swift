@@ -39,7 +39,8 @@ struct Funding: AsyncParsableCommand {
             return
         }
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
-        let batch = try await userFacing { try await service.funding(fiscalYear: year!, asOf: day, systemCode: system) }
+        let batch = try await userFacing { try await service.funding(fiscalYear: year!, asOf: day, systemCode: system, by: .commandLine)
+        }
         let text: String
         switch format {
         case .json: text = try prettyJSON(batch)
@@ -93,7 +94,7 @@ struct Waive: AsyncParsableCommand {
     func run() async throws {
         let (ledger, _) = try data.openLedger()
         let waiver = Waiver(systemCode: system, check: check, reason: reason, approver: approver, expiresOn: CivilDate(until)!)
-        let stored = try await userFacing { try await ledger.addWaiver(waiver) }
+        let stored = try await userFacing { try await ledger.evaluations.addWaiver(waiver, by: .commandLine) }
         print("已记录豁免 #\(stored.id)：\(system) 的 \(check.rawValue)（\(check.article)）至 \(until)，批准人 \(approver)")
     }
 }
@@ -163,7 +164,8 @@ struct Review: AsyncParsableCommand {
         }
         let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let decision = decide.map { ReviewDecision(outcome: $0, opinion: opinion!, reviewer: reviewer!, decidedOn: day) }
-        let stored = try await userFacing { try await service.review(systemCode: system, asOf: day, decision: decision) }
+        let stored = try await userFacing { try await service.review(systemCode: system, asOf: day, decision: decision, by: .commandLine)
+        }
         switch format {
         case .json: try emit(try prettyJSON(stored), to: out)
         case .html: try emit(ReviewPage.html(stored.report, id: stored.id), to: out)

@@ -105,7 +105,7 @@ struct WebFormTests {
             #expect(policy.contains("SHA-256 <code>") && policy.contains("运维经费上限（建设资金的%）"))
         }
         #expect(try await ledger.accounts.accounts().first { $0.username == "clerk" }?.disabled == true)
-        #expect(try await ledger.waivers(systemCode: "S-OWN").first?.waiver.approver == "局长")
+        #expect(try await ledger.evaluations.waivers(systemCode: "S-OWN").first?.waiver.approver == "局长")
         #expect(try await ledger.audit.entries(entity: "account", key: "clerk").map(\.action) == ["disable", "create"])
     }
 

@@ -19,13 +19,13 @@ struct ComplianceStoreTests {
     @Test func aBatchReplaysExactlyAndRefusesAChangedPolicy() async throws {
         let ledger = try await Fixtures.seededLedger()
         let (service, file) = try service(ledger)
-        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)
+        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         #expect(batch.decisions.map(\.systemCode) == ["TZ-SYS-001"])
-        #expect(try await ledger.fundingBatches().items.map(\.id) == [batch.id])
+        #expect(try await ledger.evaluations.fundingBatches().items.map(\.id) == [batch.id])
         // The stored input (assembled from the stored system and project texts) is the input the checks saw, and
         // the decision names its hash.
-        let recorded = try await ledger.fundingInputs(batch: batch.id)
-        #expect(recorded.map(\.input) == (try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)))
+        let recorded = try await ledger.evaluations.fundingInputs(batch: batch.id)
+        #expect(recorded.map(\.input) == (try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)))
         #expect(recorded.map(\.sha256) == batch.decisions.map(\.inputs.inputSha256))
         // The ledger changes after the decision: the replay still uses the recorded input.
         let stored = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
@@ -48,7 +48,7 @@ struct ComplianceStoreTests {
         // hashes the stored text as recorded, not a new encoding of it.
         let ledger = try await Fixtures.seededLedger()
         let (service, _) = try service(ledger)
-        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)
+        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
         try await ledger.database.writer.write { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT input, result FROM evaluation WHERE batch_id = ?", arguments: [batch.id]))
@@ -62,7 +62,7 @@ struct ComplianceStoreTests {
                            arguments: [String(decoding: legacy, as: UTF8.self),
                                        String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self), batch.id])
         }
-        let replayed = try await ledger.fundingInputs(batch: batch.id)
+        let replayed = try await ledger.evaluations.fundingInputs(batch: batch.id)
         #expect(replayed.first?.input.itemCount(of: try #require(replayed.first?.input.resources.first)) == 2)
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
     }
@@ -70,15 +70,15 @@ struct ComplianceStoreTests {
     @Test func waiversNeedAReasonAndAnApproverAndAnExistingSystem() async throws {
         let ledger = try await Fixtures.seededLedger()
         let waiver = Waiver(systemCode: "TZ-SYS-001", check: .cloud, reason: "机房迁移中", approver: "李某", expiresOn: CivilDate("2027-01-31")!)
-        _ = try await ledger.addWaiver(waiver)
-        #expect(try await ledger.waivers(systemCode: "TZ-SYS-001").map(\.waiver) == [waiver])
+        _ = try await ledger.evaluations.addWaiver(waiver, by: .commandLine)
+        #expect(try await ledger.evaluations.waivers(systemCode: "TZ-SYS-001").map(\.waiver) == [waiver])
         var blank = waiver
         blank.approver = ""
-        let invalid = await #expect(throws: LedgerError.self) { try await ledger.addWaiver(blank) }
+        let invalid = await #expect(throws: LedgerError.self) { try await ledger.evaluations.addWaiver(blank, by: .commandLine) }
         #expect(invalid?.details.map(\.rule) == ["waiver.approver-required"])
         var unknown = waiver
         unknown.systemCode = "TZ-SYS-404"
-        let missing = await #expect(throws: LedgerError.self) { try await ledger.addWaiver(unknown) }
+        let missing = await #expect(throws: LedgerError.self) { try await ledger.evaluations.addWaiver(unknown, by: .commandLine) }
         #expect(missing?.kind == .notFound)
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
         try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil)

@@ -65,7 +65,7 @@ struct ProbeHistoryTests {
         let passRun = try await record(ledger, [verdict(.pass, at: day)])
         _ = try await record(ledger, [verdict(.skipped, at: day.addingTimeInterval(3600))])
         _ = try await record(ledger, [verdict(.fail, at: day.addingTimeInterval(86_400))])  // after the as-of day
-        let input = try #require(try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-11-20")!).first)
+        let input = try #require(try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: CivilDate("2026-11-20")!).first)
         #expect(input.verdicts.count == 1)
         #expect(input.verdicts.first?.verdict.outcome == .pass)
         #expect(input.verdicts.first?.runId == passRun)
@@ -74,7 +74,7 @@ struct ProbeHistoryTests {
         let resource = try #require(input.resources.first)
         #expect(resource == ResourceFacts(code: "103003/000001", name: "不动产登记信息", shareType: "有条件共享", state: .draft))
         #expect(input.itemCount(of: resource) == 2)
-        let later = try #require(try await ledger.complianceInputs(fiscalYear: 2027, asOf: CivilDate("2026-11-21")!).first)
+        let later = try #require(try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: CivilDate("2026-11-21")!).first)
         #expect(later.verdicts.first?.verdict.outcome == .fail)
     }
 }

@@ -28,8 +28,8 @@ public struct EncodedEvaluation: Sendable {
 }
 
 /// An evaluation input with the stored texts of its system and projects.
-struct StoredInput: Sendable {
-    var input: ComplianceInput
+public struct StoredInput: Sendable {
+    public var input: ComplianceInput
     var systemBody: String
     var projectBodies: [String]
 
@@ -64,18 +64,24 @@ public struct StoredWaiver: Codable, Sendable {
     public var waiver: Waiver
 }
 
-extension Ledger {
+/// `EvaluationRepository` on SQLite.
+public struct SQLiteEvaluations: EvaluationRepository {
+    let database: AppDatabase
+
+    /// The evaluations of `database`.
+    public init(database: AppDatabase) { self.database = database }
+}
+
+extension SQLiteEvaluations {
     /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
     /// One read transaction takes the stored rows (resources as their indexed columns, without bodies); the system
     /// and project bodies are decoded on every core afterwards.
-    public func complianceInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
-                                 unitUSCC: String? = nil) async throws -> [ComplianceInput] {
+    public func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput] {
         try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC).map(\.input)
     }
 
     /// The inputs with the stored texts they were decoded from.
-    func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
-                      unitUSCC: String? = nil) async throws -> [StoredInput] {
+    public func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput] {
         let cutoff = Self.endOfDay(asOf)
         let (rows, projects) = try await database.writer.read { db in
             let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
@@ -157,7 +163,7 @@ extension Ledger {
     // MARK: Waivers
 
     /// Records a waiver; the system must exist and the reason and approver must be given.
-    public func addWaiver(_ waiver: Waiver) async throws -> StoredWaiver {
+    public func addWaiver(_ waiver: Waiver, by actor: Actor) async throws -> StoredWaiver {
         var issues: [ValidationIssue] = []
         if waiver.reason.trimmingCharacters(in: .whitespaces).isEmpty {
             issues.append(ValidationIssue(field: "reason", value: "", rule: "waiver.reason-required", message: "豁免须写明理由"))
@@ -168,7 +174,6 @@ extension Ledger {
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
         let body = try CanonicalJSON.text(waiver)
         let created = Date().formatted(.iso8601)
-        let actor = Self.currentActor
         return try await database.writer.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM system WHERE key = ?", arguments: [waiver.systemCode]) != nil else {
                 throw LedgerError.notFound(InfoSystem.label, waiver.systemCode)
@@ -183,7 +188,7 @@ extension Ledger {
     }
 
     /// Waivers of one system, or all, newest first.
-    public func waivers(systemCode: String? = nil) async throws -> [StoredWaiver] {
+    public func waivers(systemCode: String?) async throws -> [StoredWaiver] {
         try await database.writer.read { db in try Self.waivers(systemCode: systemCode, in: db) }
     }
 
@@ -200,8 +205,8 @@ extension Ledger {
 
     /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction;
     /// returns the batch.
-    public func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate,
-                              policyVersion: String) async throws -> FundingBatch {
+    public func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
+                              by actor: Actor) async throws -> FundingBatch {
         let decisions = evaluations.map(\.decision)
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
@@ -209,7 +214,6 @@ extension Ledger {
             summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
         }
         let summaryJSON = try CanonicalJSON.text(summary)
-        let actor = Self.currentActor
         let createdAt = Date().formatted(.iso8601)
         return try await database.writer.write { db in
             try db.execute(sql: """
@@ -257,7 +261,7 @@ extension Ledger {
     }
 
     /// Batches, newest first, without their decisions.
-    public func fundingBatches(page: PageRequest = PageRequest()) async throws -> Page<FundingBatch> {
+    public func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch> {
         try await database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding'") ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -278,13 +282,12 @@ public struct StoredReview: Codable, Sendable {
     public var report: ReviewReport
 }
 
-extension Ledger {
+extension SQLiteEvaluations {
     /// Stores a review report with its input; returns its id.
-    public func recordReview(_ report: ReviewReport, input: ComplianceInput) async throws -> StoredReview {
+    public func recordReview(_ report: ReviewReport, input: ComplianceInput, by actor: Actor) async throws -> StoredReview {
         let inputJSON = try CanonicalJSON.text(input)
         let reportJSON = try CanonicalJSON.text(report)
         let created = Date().formatted(.iso8601)
-        let actor = Self.currentActor
         return try await database.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('review', NULL, ?, ?, ?, ?)
@@ -300,7 +303,7 @@ extension Ledger {
     }
 
     /// Records the reviewer's decision on review `id`, once.
-    public func decideReview(id: Int64, decision: ReviewDecision) async throws -> StoredReview {
+    public func decideReview(id: Int64, decision: ReviewDecision, by actor: Actor) async throws -> StoredReview {
         var issues: [ValidationIssue] = []
         if decision.reviewer.trimmingCharacters(in: .whitespaces).isEmpty {
             issues.append(ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required", message: "须写明审查人", article: "Art. 18(3)"))
@@ -309,7 +312,6 @@ extension Ledger {
             issues.append(ValidationIssue(field: "opinion", value: "", rule: "review.opinion-required", message: "须写明审查意见", article: "Art. 18(3)"))
         }
         guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let actor = Self.currentActor
         return try await database.writer.write { db in
             var stored = try Self.review(id: id, in: db)
             if let existing = stored.report.decision {

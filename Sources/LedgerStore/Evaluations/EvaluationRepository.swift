@@ -1,0 +1,44 @@
+import Compliance
+import LedgerCore
+
+/// What evaluations read and record: the inputs assembled from the ledger and probe evidence, check waivers
+/// (table `waiver`), funding batches and pre-acceptance reviews (tables `evaluation_batch`, `evaluation`). Every write
+/// names its actor.
+public protocol EvaluationRepository: Sendable {
+    /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
+    func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput]
+    /// The inputs with the stored texts they were decoded from, for a batch that stores them.
+    func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput]
+    /// Records a waiver; the system must exist and the reason and approver must be given.
+    func addWaiver(_ waiver: Waiver, by actor: Actor) async throws -> StoredWaiver
+    /// Waivers of one system, or all, newest first.
+    func waivers(systemCode: String?) async throws -> [StoredWaiver]
+    /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction.
+    func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
+                       by actor: Actor) async throws -> FundingBatch
+    /// One stored batch with its decisions.
+    func fundingBatch(id: Int64) async throws -> FundingBatch
+    /// The stored inputs of a batch, by system, for replay.
+    func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)]
+    /// Batches, newest first, without their decisions.
+    func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch>
+    /// Stores a review report with its input.
+    func recordReview(_ report: ReviewReport, input: ComplianceInput, by actor: Actor) async throws -> StoredReview
+    /// Records the reviewer's decision on review `id`, once.
+    func decideReview(id: Int64, decision: ReviewDecision, by actor: Actor) async throws -> StoredReview
+    /// One stored review.
+    func review(id: Int64) async throws -> StoredReview
+    /// The reviews of a system, newest first.
+    func reviews(systemCode: String) async throws -> [StoredReview]
+}
+
+extension EvaluationRepository {
+    /// The inputs of every system, or of one.
+    public func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [ComplianceInput] {
+        try await inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil)
+    }
+    /// Every waiver.
+    public func waivers() async throws -> [StoredWaiver] { try await waivers(systemCode: nil) }
+    /// The first page of batches.
+    public func fundingBatches() async throws -> Page<FundingBatch> { try await fundingBatches(page: PageRequest()) }
+}
