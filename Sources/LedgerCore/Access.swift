@@ -39,11 +39,6 @@ public struct Actor: Codable, Sendable, Equatable {
     public static let commandLine = Actor(username: "cli", role: .admin)
 }
 
-/// The actor of the current task; the server sets it per request, the command line per command.
-public enum Acting {
-    @TaskLocal public static var actor: Actor?
-}
-
 /// What an action needs. Every route and page asks `Permission.allows` and nothing else.
 public enum Permission: Sendable, Equatable {
     /// Read anything (every role).

@@ -86,7 +86,7 @@ struct AuthMiddleware: RouterMiddleware {
             guard path.hasPrefix("/api/") else { return Response(status: .seeOther, headers: [.location: "/login"]) }
             try context.require(.read)
         }
-        return try await Acting.$actor.withValue(context.actor) { try await next(request, context) }
+        return try await next(request, context)
     }
 }
 

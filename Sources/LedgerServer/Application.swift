@@ -47,12 +47,13 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         api.post("resources/:id/\(action.rawValue)") { request, context in
             let resource = try await resources.find(context)
             let isReview = action == .approve || action == .return || action == .confirmOffline
-            try context.require(isReview ? .reviewCatalog : .editLedger(unit: try await ownerUnit(of: resource.record, ledger: ledger)))
+            let actor = try context.require(isReview ? .reviewCatalog
+                                                     : .editLedger(unit: try await ownerUnit(of: resource.record, ledger: ledger)))
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : nil
             let reason = try body.map { try JSON.decode(TransitionBody.self, from: $0).reason } ?? nil
             let stored = try await ledger.transition(resourceID: resource.id, action, reason: reason,
-                                                     expectedVersion: try expectedVersion(request, body: body))
+                                                     expectedVersion: try expectedVersion(request, body: body), by: actor)
             return try JSON.response(stored)
         }
     }

@@ -21,7 +21,7 @@ struct CatalogEditor {
             let system = try await ledger.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
             let actor = try context.require(.editLedger(unit: system.unitUSCC))
             let resource = Self.resource(from: try await Form(request), systemCode: system.code)
-            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.create(resource) }
+            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.create(resource, by: actor) }
         }
         router.get("/resources/:code/edit") { _, context in
             let stored = try await find(context)
@@ -35,13 +35,13 @@ struct CatalogEditor {
             let resource = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
             let version = try formVersion(form)
             return try await save(resource, isNew: false, actor: actor, context: context, version: version) {
-                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version)
+                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version, by: actor)
             }
         }
         router.post("/resources/:code/submit") { _, context in
             let stored = try await find(context)
-            try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-            _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil)
+            let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+            _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: actor)
             return Response(status: .seeOther, headers: [.location: "/systems/\(stored.record.systemCode)"])
         }
     }

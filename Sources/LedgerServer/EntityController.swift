@@ -61,8 +61,8 @@ struct EntityController<E: StoredEntity> {
     /// Creates a record from the body after `override` (which fixes fields the route implies).
     func create(_ request: Request, _ context: Context, override: (E) -> E) async throws -> Response {
         let record = override(try JSON.decode(E.self, from: try await JSON.body(of: request)))
-        try context.require(try await ownership(record))
-        let stored = try await ledger.create(record)
+        let actor = try context.require(try await ownership(record))
+        let stored = try await ledger.create(record, by: actor)
         var response = try JSON.response(stored, status: .created)
         response.headers[.eTag] = "\"\(stored.version)\""
         response.headers[.location] = "/api/v1/\(path)/\(stored.id)"
@@ -75,9 +75,9 @@ struct EntityController<E: StoredEntity> {
         let record = try JSON.decode(E.self, from: body)
         // The record's unit now and after the edit: a data officer can neither edit nor move another unit's records.
         try context.require(.editLedger(unit: try await ownerUnit(of: current.record, ledger: ledger)))
-        try context.require(.editLedger(unit: try await ownerUnit(of: record, ledger: ledger)))
+        let actor = try context.require(.editLedger(unit: try await ownerUnit(of: record, ledger: ledger)))
         let stored = try await ledger.update(E.self, id: current.id, with: record,
-                                             expectedVersion: try expectedVersion(request, body: body))
+                                             expectedVersion: try expectedVersion(request, body: body), by: actor)
         var response = try JSON.response(stored)
         response.headers[.eTag] = "\"\(stored.version)\""
         return response
@@ -85,8 +85,8 @@ struct EntityController<E: StoredEntity> {
 
     func delete(_ request: Request, _ context: Context) async throws -> Response {
         let current = try await find(context)
-        try context.require(try await ownership(current.record))
-        try await ledger.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil))
+        let actor = try context.require(try await ownership(current.record))
+        try await ledger.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil), by: actor)
         return Response(status: .noContent)
     }
 }

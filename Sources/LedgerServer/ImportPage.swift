@@ -24,16 +24,17 @@ struct ImportPage {
             guard let form = try await MultipartForm.read(&request), !form.files.isEmpty else {
                 throw LedgerError(.badRequest, "请选择要导入的文件（.csv、.xlsx 或 .json）")
             }
-            let id = try save(form.files, owner: try context.require(.read).username)
+            let actor = try context.require(.read)
+            let id = try save(form.files, owner: actor.username)
             let files = try uploadedFiles(id)
-            let report = try await Importer(ledger: ledger).run(files: files, dryRun: true, unit: unit)
+            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
             return page(title: "导入预检", body: preview(report, id: id, context), context, status: report.rejectedRows > 0 ? .unprocessableContent : .ok)
         }
         router.post("/import/:id/commit") { _, context in
             let unit = try allowedUnit(context)
             let id = try context.parameters.require("id")
             let files = try ownedFiles(id, context)
-            let report = try await Importer(ledger: ledger).run(files: files, dryRun: false, unit: unit)
+            let report = try await Importer(ledger: ledger, actor: try context.require(.read)).run(files: files, dryRun: false, unit: unit)
             if report.committed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
             return page(title: "导入结果", body: result(report, id: id, context), context, status: report.committed ? .ok : .unprocessableContent)
         }

@@ -24,11 +24,9 @@ struct LedgerForms {
             }
             router.post("/\(path)/new") { request, context in
                 let cells = Self.cells(E.self, from: try await Form(request))
-                if E.self == GovUnit.self { try context.require(.manageUnits) } else {
-                    try context.require(.editLedger(unit: cells["unitUSCC"] ?? ""))
-                }
+                let actor = try context.require(E.self == GovUnit.self ? .manageUnits : .editLedger(unit: cells["unitUSCC"] ?? ""))
                 return try await save(E.self, path: path, title: title, cells: cells, existing: nil, context: context) { record in
-                    try await ledger.create(record)
+                    try await ledger.create(record, by: actor)
                 }
             }
             router.get("/\(path)/:code/edit") { _, context in
@@ -39,7 +37,7 @@ struct LedgerForms {
             }
             router.post("/\(path)/:code/edit") { request, context in
                 let stored = try await find(E.self, context)
-                try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
+                let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
                 let form = try await Form(request)
                 let version = try formVersion(form)
                 var cells = Self.cells(E.self, from: form)
@@ -47,7 +45,7 @@ struct LedgerForms {
                 let current = try RecordText.cells(of: stored.record)
                 for fixed in Self.fixedPaths(E.self) { cells[fixed] = current[fixed] }
                 return try await save(E.self, path: path, title: title, cells: cells, existing: stored, context: context) { record in
-                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: version)
+                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: version, by: actor)
                 }
             }
         }

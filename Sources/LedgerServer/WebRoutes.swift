@@ -217,13 +217,13 @@ struct WebRoutes {
     }
 
     func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
-        try context.require(.reviewCatalog)
+        let actor = try context.require(.reviewCatalog)
         guard let id = Int64(try context.parameters.require("id")),
               let action = CatalogTransition(rawValue: try context.parameters.require("action")), action == .approve || action == .return else {
             throw LedgerError(.badRequest, "未知的审核操作")
         }
         let form = try await Form(request)
-        _ = try await ledger.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil)
+        _ = try await ledger.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
         return Response(status: .seeOther, headers: [.location: "/review"])
     }
 

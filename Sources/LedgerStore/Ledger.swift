@@ -24,37 +24,35 @@ public struct Ledger: Sendable {
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 
-    /// The actor of the current task, or the command line.
-    static var currentActor: Actor { Acting.actor ?? .commandLine }
-
-    /// The write path for the current actor; read it before entering a database closure, where the task's
-    /// actor is no longer visible.
-    var writer: RecordWriter { RecordWriter(codes: codes, actor: Self.currentActor) }
+    /// The write path, recording `actor` in the audit trail.
+    func writer(_ actor: Actor) -> RecordWriter { RecordWriter(codes: codes, actor: actor) }
 
     /// Now as an ISO 8601 UTC instant, the format of `updatedAt`.
     static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601)
     }
 
-    /// Registers a new record. A catalog resource registered this way starts as 待提交.
-    public func create<E: StoredEntity>(_ record: E) async throws -> Stored<E> {
-        let writer = self.writer
+    /// Registers a new record for `actor`. A catalog resource registered this way starts as 待提交.
+    public func create<E: StoredEntity>(_ record: E, by actor: Actor) async throws -> Stored<E> {
+        let writer = writer(actor)
         return try await database.writer.write { db in
             try writer.save(record.registeringNew(), mode: .create, now: Ledger.timestamp(), in: db).0
         }
     }
 
-    /// Replaces row `id` with `record`; `expectedVersion` (from `If-Match` or the body) guards against lost updates.
-    public func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?) async throws -> Stored<E> {
-        let writer = self.writer
+    /// Replaces row `id` with `record` for `actor`; `expectedVersion` (from `If-Match` or the body) guards against lost
+    /// updates.
+    public func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
+                                        by actor: Actor) async throws -> Stored<E> {
+        let writer = writer(actor)
         return try await database.writer.write { db in
             try writer.save(record, mode: .update(id: id, expectedVersion: expectedVersion), now: Ledger.timestamp(), in: db).0
         }
     }
 
-    /// Deletes row `id`, refusing while other rows name it.
-    public func delete<E: StoredEntity>(_ type: E.Type, id: Int64, expectedVersion: Int?) async throws {
-        let writer = self.writer
+    /// Deletes row `id` for `actor`, refusing while other rows name it.
+    public func delete<E: StoredEntity>(_ type: E.Type, id: Int64, expectedVersion: Int?, by actor: Actor) async throws {
+        let writer = writer(actor)
         try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT key, version, body FROM \(E.table) WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound(E.label, String(id))
@@ -96,7 +94,7 @@ public struct Ledger: Sendable {
     }
 
     func stored<E: StoredEntity>(_ type: E.Type, row: Row, in db: Database) throws -> Stored<E> {
-        var record = try writer.decode(E.self, body: row["body"])
+        var record = try JSONDecoder().decode(E.self, from: Data((row["body"] as String).utf8))
         try E.loadChildren(into: &record, rowID: row["id"], in: db)
         return Stored(id: row["id"], version: row["version"], updatedAt: row["updated_at"], record: record)
     }
@@ -134,8 +132,8 @@ public struct Ledger: Sendable {
 
     /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
     public func transition(resourceID id: Int64, _ action: CatalogTransition, reason: String?,
-                           expectedVersion: Int?) async throws -> Stored<CatalogResource> {
-        let writer = self.writer
+                           expectedVersion: Int?, by actor: Actor) async throws -> Stored<CatalogResource> {
+        let writer = writer(actor)
         return try await database.writer.write { db in
             guard var current = try fetchOne(CatalogResource.self, where: "id = ?", argument: id, in: db) else {
                 throw LedgerError.notFound(CatalogResource.label, String(id))

@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
         let (ledger, catalog) = try data.openLedger()
         if demo {
             if try await ledger.counts()["unit"] == 0 {
-                let report = try await Importer(ledger: ledger).run(files: [catalog.demoURL], dryRun: false)
+                let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog.demoURL], dryRun: false)
                 guard report.committed else {
                     try printReport(report, json: false)
                     throw ExitCode.failure
@@ -121,7 +121,7 @@ func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions, dca
     let bar = ProgressBar()
     let report: ImportReport
     do {
-        report = try await Importer(ledger: ledger).run(files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun, dcat: dcat,
+        report = try await Importer(ledger: ledger, actor: .commandLine).run(files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun, dcat: dcat,
                                                         progress: bar.update)
     } catch {
         bar.finish()

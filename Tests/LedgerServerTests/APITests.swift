@@ -248,7 +248,7 @@ extension Page where Item == SearchHit {
 struct LiveServerTests {
     @Test func servesTheDemoLedgerOverLoopback() async throws {
         let ledger = try Fixtures.ledger()
-        #expect(try await Importer(ledger: ledger).run(files: [Fixtures.catalog.demoURL], dryRun: false).committed)
+        #expect(try await Importer(ledger: ledger, actor: .commandLine).run(files: [Fixtures.catalog.demoURL], dryRun: false).committed)
         try await signedIn(ledger, testApp(ledger), .live) { client in
             do {
                 let response = try await client.execute(uri: "/", method: .get)

@@ -13,9 +13,9 @@ struct CKANTests {
     static func ledger() async throws -> Ledger {
         let ledger = try await Fixtures.seededLedger()
         let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil)
-        _ = try await ledger.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil)
-        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", name: "宗地草稿"))
+        _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", name: "宗地草稿"), by: .commandLine)
         return ledger
     }
 

@@ -20,7 +20,7 @@ struct ComplianceAPITests {
         project.milestones.contractSigned = CivilDate("2021-05-10")
         project.milestones.procurementFiled = CivilDate("2021-05-12")
         project.milestones.completionAccepted = CivilDate("2022-06-30")
-        _ = try await ledger.update(Project.self, id: stored.id, with: project, expectedVersion: nil)
+        _ = try await ledger.update(Project.self, id: stored.id, with: project, expectedVersion: nil, by: .commandLine)
         return ledger
     }
 

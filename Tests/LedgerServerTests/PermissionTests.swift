@@ -15,16 +15,14 @@ enum TwoUnits {
 
     static func ledger() async throws -> Ledger {
         let ledger = try Fixtures.ledger()
-        try await Acting.$actor.withValue(.commandLine) {
-            _ = try await ledger.create(Fixtures.unit(1))
-            _ = try await ledger.create(Fixtures.unit(2, name: "滕州市卫生健康局"))
-            _ = try await ledger.create(Fixtures.project(code: "P-OWN", unit: own))
-            _ = try await ledger.create(Fixtures.project(code: "P-OTHER", unit: other))
-            _ = try await ledger.create(Fixtures.system(code: "S-OWN", unit: own, projects: ["P-OWN"]))
-            _ = try await ledger.create(Fixtures.system(code: "S-OTHER", unit: other, projects: ["P-OTHER"]))
-            _ = try await ledger.create(Fixtures.resource(code: "103003/000001", system: "S-OWN"))
-            _ = try await ledger.create(Fixtures.resource(code: "103003/000002", system: "S-OTHER"))
-        }
+        _ = try await ledger.create(Fixtures.unit(1), by: .commandLine)
+        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市卫生健康局"), by: .commandLine)
+        _ = try await ledger.create(Fixtures.project(code: "P-OWN", unit: own), by: .commandLine)
+        _ = try await ledger.create(Fixtures.project(code: "P-OTHER", unit: other), by: .commandLine)
+        _ = try await ledger.create(Fixtures.system(code: "S-OWN", unit: own, projects: ["P-OWN"]), by: .commandLine)
+        _ = try await ledger.create(Fixtures.system(code: "S-OTHER", unit: other, projects: ["P-OTHER"]), by: .commandLine)
+        _ = try await ledger.create(Fixtures.resource(code: "103003/000001", system: "S-OWN"), by: .commandLine)
+        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", system: "S-OTHER"), by: .commandLine)
         return ledger
     }
 

@@ -64,9 +64,7 @@ struct WebFormTests {
         changed.shareType = "不予共享"
         changed.shareCondition = "《统计法》第九条"
         let officer = try #require(try await ledger.accounts.accounts().first { $0.username == "officer" })
-        _ = try await Acting.$actor.withValue(officer.actor()) {
-            try await ledger.update(CatalogResource.self, id: stored.id, with: changed, expectedVersion: nil)
-        }
+        _ = try await ledger.update(CatalogResource.self, id: stored.id, with: changed, expectedVersion: nil, by: officer.actor())
         try await app.test(.router) { client in
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (status, html, _) = try await reviewer.get("/resources/103003%2F000001/history")

@@ -79,7 +79,7 @@ struct WebTests {
     @Test func theReviewerApprovesACatalogAndRecordsAReview() async throws {
         let (ledger, app) = try await Self.app()
         let pending = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        _ = try await ledger.transition(resourceID: pending.id, .submit, reason: nil, expectedVersion: nil)
+        _ = try await ledger.transition(resourceID: pending.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
         try await app.test(.router) { client in
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (_, queue, _) = try await reviewer.get("/review")

@@ -31,7 +31,7 @@ struct ComplianceStoreTests {
         let stored = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
         var system = stored.record
         system.xinchuang = "已适配"
-        _ = try await ledger.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil)
+        _ = try await ledger.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil, by: .commandLine)
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
 
         let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "minimumScore: 60", with: "minimumScore: 70")
@@ -81,9 +81,9 @@ struct ComplianceStoreTests {
         let missing = await #expect(throws: LedgerError.self) { try await ledger.evaluations.addWaiver(unknown, by: .commandLine) }
         #expect(missing?.kind == .notFound)
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil)
+        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
         let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
-        let kept = await #expect(throws: LedgerError.self) { try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil) }
+        let kept = await #expect(throws: LedgerError.self) { try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine) }
         #expect(kept?.kind == .conflict && kept?.message.contains("1项检查豁免") == true)
     }
 

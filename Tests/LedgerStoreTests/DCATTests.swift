@@ -18,7 +18,7 @@ struct DCATTests {
         closed.publishedOn = CivilDate("2025-03-01")
         closed.relatedCodes = ["103003/000001"]
         closed.records = 1200
-        _ = try await ledger.create(closed)
+        _ = try await ledger.create(closed, by: .commandLine)
         return ledger
     }
 
@@ -27,10 +27,10 @@ struct DCATTests {
         let url = folder.appendingPathComponent("catalog.jsonld")
         try await DCAT.jsonLD(ledger: source, base: "https://ybz.invalid").write(to: url)
         let target = try Fixtures.ledger()
-        _ = try await target.create(Fixtures.unit())
-        _ = try await target.create(Fixtures.project())
-        _ = try await target.create(Fixtures.system(projects: ["TZXM-2025-001"]))
-        let report = try await Importer(ledger: target).run(files: [url], dryRun: false)
+        _ = try await target.create(Fixtures.unit(), by: .commandLine)
+        _ = try await target.create(Fixtures.project(), by: .commandLine)
+        _ = try await target.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        let report = try await Importer(ledger: target, actor: .commandLine).run(files: [url], dryRun: false)
         #expect(report.committed && report.issues.filter { $0.severity == .error }.isEmpty)
         let before = folder.appendingPathComponent("before.json")
         let after = folder.appendingPathComponent("after.json")
@@ -60,11 +60,11 @@ struct DCATTests {
               "accrualPeriodicity": "R/P1W", "issued": "2024-05-01T00:00:00Z", "keyword": ["交通"], "landingPage": "https://data.example.gov/b",
               "distribution": [{"mediaType": "text/csv", "downloadURL": "https://data.example.gov/bike.csv"}]}]}
             """.utf8).write(to: url)
-        let refused = try await Importer(ledger: ledger).run(files: [url], dryRun: false, dcat: DCATImport())
+        let refused = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false, dcat: DCATImport())
         #expect(!refused.committed)
         #expect(Set(refused.issues.filter { $0.severity == .error }.map(\.rule)) == ["dcat.code-missing", "dcat.system-missing"])
         let mapping = DCATImport(system: "TZ-SYS-001", classification: "103003")
-        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false, dcat: mapping)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false, dcat: mapping)
         let unmapped = report.issues.filter { $0.rule == "dcat.unmapped" }.map(\.field).sorted()
         #expect(unmapped == ["dcat:keyword", "dcat:landingPage"])
         #expect(report.issues.contains { $0.rule == "dcat.code-assigned" && $0.message.contains("103003/000002") })

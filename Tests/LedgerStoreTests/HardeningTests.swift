@@ -24,7 +24,7 @@ struct HardeningTests {
                 项目编号,项目名称,建设单位代码,项目类别,资金来源,批复金额（元）
                 TZXM-2025-009,超大金额项目,\(Fixtures.uscc(1)),建设类,财政预算,\(amount)
                 """)
-            let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+            let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
             #expect(!report.committed)
             #expect(report.issues.contains { $0.row == "2" && $0.field == "approvedAmount" && $0.severity == .error }, "\(amount)")
         }
@@ -44,11 +44,11 @@ struct HardeningTests {
         let ledger = try await Fixtures.seededLedger()
         var unit = Fixtures.unit(2)
         unit.name = String(repeating: "长", count: 10_000)
-        let error = await #expect(throws: LedgerError.self) { try await ledger.create(unit) }
+        let error = await #expect(throws: LedgerError.self) { try await ledger.create(unit, by: .commandLine) }
         #expect(error?.details.contains { $0.field == "name" && $0.rule == "field.max-length" } == true)
         var resource = Fixtures.resource(code: "103003/000009")
         resource.items = (0...FieldLimits.maxItems).map { DataItem(name: "项\($0)", type: "C", length: 10) }
-        let items = await #expect(throws: LedgerError.self) { try await ledger.create(resource) }
+        let items = await #expect(throws: LedgerError.self) { try await ledger.create(resource, by: .commandLine) }
         #expect(items?.details.contains { $0.field == "items" && $0.rule == "field.max-count" } == true)
         #expect(try await ledger.counts()["unit"] == 1)
     }
@@ -61,7 +61,7 @@ struct HardeningTests {
             101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日
             101001/000001,人口基本信息（第二次）,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(!report.committed)
         let duplicate = report.issues.first { $0.rule == "import.duplicate-key" }
         #expect(duplicate?.row == "3" && duplicate?.message.contains("resources.csv第2行") == true)
@@ -76,7 +76,7 @@ struct HardeningTests {
             101001/000002,婚姻登记信息,TZ-SYS-001,婚姻,数据库,无条件共享
             101001/000003,出生信息,TZ-SYS-001,出生,数据库,无条件共享,,接口,每日,,
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: true)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: true)
         #expect(report.issues.contains { $0.row == "2" && $0.rule == "row.extra-columns" })
         #expect(report.issues.contains { $0.row == "3" && $0.rule == "row.missing-columns" && $0.message.contains("只有6列") })
         #expect(!report.issues.contains { $0.row == "4" && $0.severity == .error })  // empty trailing cells are harmless
@@ -88,13 +88,13 @@ struct HardeningTests {
         resource.record.name = "=HYPERLINK(\"http://evil\",\"点我\")"
         resource.record.summary = "'=已经带引号"
         resource.record.items[0].description = "-1+1"
-        _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil)
+        _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
         let files = try await Exporter(ledger: ledger).writeCSV(to: folder)
         let text = try String(contentsOf: files.first { $0.lastPathComponent == "resources.csv" }!, encoding: .utf8)
         #expect(text.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"点我\"\")\"") && text.contains("''=已经带引号"))
         #expect(!text.split(separator: ",").contains { $0.hasPrefix("=") || $0.hasPrefix("\"=") })
         let target = try Fixtures.ledger()
-        let report = try await Importer(ledger: target).run(files: files, dryRun: false)
+        let report = try await Importer(ledger: target, actor: .commandLine).run(files: files, dryRun: false)
         #expect(report.committed)
         let back = try await target.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(back.name == resource.record.name && back.summary == "'=已经带引号" && back.items[0].description == "-1+1")
@@ -104,15 +104,15 @@ struct HardeningTests {
     @Test func aDryRunTakesNoWriteLock() async throws {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
-        _ = try await ledger.create(Fixtures.unit())
-        _ = try await ledger.create(Fixtures.project())
-        _ = try await ledger.create(Fixtures.system(projects: ["TZXM-2025-001"]))
+        _ = try await ledger.create(Fixtures.unit(), by: .commandLine)
+        _ = try await ledger.create(Fixtures.project(), by: .commandLine)
+        _ = try await ledger.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
         // Another connection holds the write lock, as a second process's long import would.
         let other = try AppDatabase.open(path: path)
         let held = try await whileLocked(other) {
             let row = "101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日"
             let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
-            return try await Importer(ledger: ledger).run(files: [csv], dryRun: true)
+            return try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: true)
         }
         #expect(held.rejectedRows == 0 && !held.committed && held.files.first?.created == 1)
     }
@@ -144,7 +144,7 @@ struct HardeningTests {
                 "dct:title": "不动产登记信息（新名称）", "ybz:system": "TZ-SYS-001"}
              ]}
             """)
-        let report = try await Importer(ledger: ledger).run(files: [catalog], dryRun: false, dcat: DCATImport())
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog], dryRun: false, dcat: DCATImport())
         #expect(report.committed)
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.name == "不动产登记信息（新名称）")
@@ -162,7 +162,7 @@ struct HardeningTests {
              {"@id": "_:b1", "urn:yibenzhang:seq": [{"@value": 2}], "urn:yibenzhang:name": [{"@value": "登簿日期"}],
               "urn:yibenzhang:dataType": [{"@value": "D"}]}]
             """)
-        let report = try await Importer(ledger: ledger).run(files: [catalog], dryRun: false, dcat: DCATImport())
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog], dryRun: false, dcat: DCATImport())
         #expect(report.committed)
         #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").record.items.map(\.name) == ["权证号", "登簿日期"])
     }
@@ -173,7 +173,7 @@ struct HardeningTests {
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享方式,更新周期
             103003/000001,不动产登记信息,TZ-SYS-001,新摘要,数据库,有条件共享,接口,每日
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.committed)
         let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.summary == "新摘要" && resource.shareCondition == "仅限履职使用" && resource.items.count == 2)

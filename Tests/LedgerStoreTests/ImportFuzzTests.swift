@@ -39,7 +39,7 @@ struct ImportFuzzTests {
             let before = try await ledger.counts()
             let generation = try await ledger.audit.entries(limit: 1).first?.seq
             do {
-                let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false,
+                let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false,
                                                                      dcat: name.hasSuffix(".jsonld") ? DCATImport() : nil)
                 if !report.committed {
                     refused += 1

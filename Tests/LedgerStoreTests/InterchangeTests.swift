@@ -48,11 +48,11 @@ struct InterchangeTests {
         let plain = try write("units.csv", unitsCSV)
         let bom = folder.appendingPathComponent("bom.csv")
         try (Data([0xEF, 0xBB, 0xBF]) + Data(unitsCSV.replacingOccurrences(of: "自然资源局", with: "自然资源和规划局").utf8)).write(to: bom)
-        let first = try await Importer(ledger: ledger).run(files: [plain], dryRun: false)
+        let first = try await Importer(ledger: ledger, actor: .commandLine).run(files: [plain], dryRun: false)
         #expect(first.committed)
         #expect(first.files[0].encoding == "UTF-8")
         #expect(first.files[0].created == 2)
-        let second = try await Importer(ledger: ledger).run(files: [bom], dryRun: false)
+        let second = try await Importer(ledger: ledger, actor: .commandLine).run(files: [bom], dryRun: false)
         #expect(second.files[0].encoding == "UTF-8 (BOM)")
         #expect(second.files[0].updated == 1)
         #expect(second.files[0].unchanged == 1)
@@ -63,7 +63,7 @@ struct InterchangeTests {
         let ledger = try Fixtures.ledger()
         let url = folder.appendingPathComponent("gbk.csv")
         try gb18030(unitsCSV).write(to: url)
-        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
         #expect(report.files[0].encoding == "GB18030")
         #expect(report.committed)
         #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(2)).record.region == "龙泉街道")
@@ -79,7 +79,7 @@ struct InterchangeTests {
             101001/000003,出生信息,TZ-SYS-404,出生医学证明,数据库,无条件共享,,接口,每日,很多
 
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(!report.committed)
         #expect(report.files[0].rows == 3)
         #expect(report.files[0].rejected == 2)
@@ -99,7 +99,7 @@ struct InterchangeTests {
             101001/000002,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,无条件共享,,接口,每日
 
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.committed)
         #expect(try await ledger.fetch(CatalogResource.self, key: "101001/000001").record.summary == "户籍人口,含\"流动人口\"\n第二行")
         #expect(report.issues.contains { $0.row == "4" && $0.rule == "items.required" })
@@ -108,13 +108,13 @@ struct InterchangeTests {
     @Test func csvUpdatesKeepDataItemsAndWorkflowState() async throws {
         let ledger = try await Fixtures.seededLedger()
         let id = try await ledger.fetch(CatalogResource.self, key: "103003/000001").id
-        _ = try await ledger.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil)
+        _ = try await ledger.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
         let csv = try write("resources.csv", """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
             103003/000001,不动产登记信息,TZ-SYS-001,更新后的摘要,数据库,有条件共享,仅限履职使用,接口,每周
 
             """)
-        let report = try await Importer(ledger: ledger).run(files: [csv], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.files[0].updated == 1)
         let stored = try await ledger.fetch(CatalogResource.self, id: id)
         #expect(stored.record.updateCycle == "每周")
@@ -124,7 +124,7 @@ struct InterchangeTests {
 
     @Test func dryRunWritesNothing() async throws {
         let ledger = try Fixtures.ledger()
-        let report = try await Importer(ledger: ledger).run(files: [try write("units.csv", unitsCSV)], dryRun: true)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [try write("units.csv", unitsCSV)], dryRun: true)
         #expect(report.rejectedRows == 0)
         #expect(!report.committed)
         #expect(try await ledger.counts()["unit"] == 0)
@@ -132,21 +132,21 @@ struct InterchangeTests {
 
     @Test func demoLedgerRoundTripsThroughJSONAndCSV() async throws {
         let source = try Fixtures.ledger()
-        let report = try await Importer(ledger: source).run(files: [Fixtures.catalog.demoURL], dryRun: false)
+        let report = try await Importer(ledger: source, actor: .commandLine).run(files: [Fixtures.catalog.demoURL], dryRun: false)
         #expect(report.committed)
         #expect(try await source.counts()["resource"]! >= 600)
         let first = folder.appendingPathComponent("first.json")
         try await Exporter(ledger: source).writeJSON(to: first)
 
         let viaJSON = try Fixtures.ledger()
-        #expect(try await Importer(ledger: viaJSON).run(files: [first], dryRun: false).committed)
+        #expect(try await Importer(ledger: viaJSON, actor: .commandLine).run(files: [first], dryRun: false).committed)
         let second = folder.appendingPathComponent("second.json")
         try await Exporter(ledger: viaJSON).writeJSON(to: second)
         #expect(try Data(contentsOf: first) == Data(contentsOf: second))
 
         let csvFiles = try await Exporter(ledger: source).writeCSV(to: folder.appendingPathComponent("csv"))
         let viaCSV = try Fixtures.ledger()
-        #expect(try await Importer(ledger: viaCSV).run(files: csvFiles.reversed(), dryRun: false).committed)
+        #expect(try await Importer(ledger: viaCSV, actor: .commandLine).run(files: csvFiles.reversed(), dryRun: false).committed)
         let third = folder.appendingPathComponent("third.json")
         try await Exporter(ledger: viaCSV).writeJSON(to: third)
         #expect(try Data(contentsOf: first) == Data(contentsOf: third))
@@ -158,7 +158,7 @@ struct InterchangeTests {
         let workbook = folder.appendingPathComponent("ledger.xlsx")
         try await Exporter(ledger: source).xlsxData().write(to: workbook)
         let viaXLSX = try Fixtures.ledger()
-        #expect(try await Importer(ledger: viaXLSX).run(files: [workbook], dryRun: false).committed)
+        #expect(try await Importer(ledger: viaXLSX, actor: .commandLine).run(files: [workbook], dryRun: false).committed)
         let fourth = folder.appendingPathComponent("fourth.json")
         try await Exporter(ledger: viaXLSX).writeJSON(to: fourth)
         #expect(try Data(contentsOf: first) == Data(contentsOf: fourth))
@@ -177,14 +177,14 @@ struct InterchangeTests {
         #expect(codes.rows.dropFirst().map { $0.count > shareTypes ? $0[shareTypes] : "" }.filter { !$0.isEmpty } == ["无条件共享", "有条件共享", "不予共享"])
         let url = folder.appendingPathComponent("模板.xlsx")
         try data.write(to: url)
-        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
         #expect(report.committed && report.totalRows == 0 && report.files.count == 5)
     }
 
     @Test func anImportLimitedToOneUnitRefusesOtherUnitsRecords() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"))
-        _ = try await ledger.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)))
+        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
+        _ = try await ledger.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)), by: .commandLine)
         let systems = try write("systems.csv", """
             系统编号,系统名称,建设单位代码,系统状态,应用类别
             TZ-SYS-001,改名的平台,\(Fixtures.uscc(1)),运行,政务服务类
@@ -193,7 +193,7 @@ struct InterchangeTests {
 
             """)
         let items = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,证号,C,20\n")
-        let report = try await Importer(ledger: ledger).run(files: [systems, items], dryRun: false, unit: Fixtures.uscc(2))
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [systems, items], dryRun: false, unit: Fixtures.uscc(2))
         #expect(!report.committed)
         let refused = report.issues.filter { $0.rule == "import.own-unit" }.map { "\($0.file):\($0.row)" }
         #expect(refused == ["systems.csv:2", "systems.csv:3", "data-items.csv:2"])
@@ -203,7 +203,7 @@ struct InterchangeTests {
 
     @Test func exportsOneSystemWithWhatItNeeds() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"))
+        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
         let url = folder.appendingPathComponent("system.json")
         try await Exporter(ledger: ledger, scope: .system("TZ-SYS-001")).writeJSON(to: url)
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
@@ -218,7 +218,7 @@ struct InterchangeTests {
             {"resources": [{"code": "101001/000001", "name": "人口基本信息", "systemCode": "TZ-SYS-001", "summary": "户籍人口",
               "format": "数据库", "shareType": "不予共享", "updateCycle": "每日", "items": [{"name": "姓名", "type": "C"}]}]}
             """)
-        let report = try await Importer(ledger: ledger).run(files: [url], dryRun: false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
         let rows = report.issues.filter { $0.severity == .error }.map { "\($0.row) \($0.field) \($0.rule)" }
         #expect(rows == ["resources[0] 101001/000001 shareCondition share.condition-required",
                          "resources[0] 101001/000001 items[0].length item.length-required"])
@@ -228,14 +228,14 @@ struct InterchangeTests {
         let ledger = try Fixtures.ledger()
         let url = folder.appendingPathComponent("utf16.csv")
         try (Data([0xFF, 0xFE]) + unitsCSV.data(using: .utf16LittleEndian)!).write(to: url)
-        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger).run(files: [url], dryRun: false) }
+        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false) }
         #expect(error?.message.contains("UTF-16") == true)
     }
 
     @Test func unknownFilesAreRefusedWithTheirName() async throws {
         let ledger = try Fixtures.ledger()
         let url = try write("notes.csv", "标题,内容\n一,二\n")
-        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger).run(files: [url], dryRun: false) }
+        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false) }
         #expect(error?.message.contains("notes.csv") == true)
     }
 }

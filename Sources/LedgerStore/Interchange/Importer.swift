@@ -8,8 +8,14 @@ import Spreadsheet
 /// rejected row is reported with its file, row, field and rule. CSV is streamed, whatever its size.
 public struct Importer: Sendable {
     public let ledger: Ledger
+    /// Who imports: every row written is recorded for this actor in the audit trail.
+    public let actor: Actor
 
-    public init(ledger: Ledger) { self.ledger = ledger }
+    /// An importer into `ledger` for `actor`.
+    public init(ledger: Ledger, actor: Actor) {
+        self.ledger = ledger
+        self.actor = actor
+    }
 
     /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
     /// catalogs); with `dryRun` (the `validate` command, the web preview) everything is checked and nothing is kept.
@@ -57,7 +63,7 @@ public struct Importer: Sendable {
         }
         // JSON documents first, then tables in dependency order (units before the systems naming them).
         tables.sort { $0.kind < $1.kind }
-        let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer, tables, documents, skipped)
+        let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer(actor), tables, documents, skipped)
         let now = Ledger.timestamp()
         @Sendable func pass(_ db: Database, writes: Bool, pureChecksDone: Bool) throws -> ImportReport {
             var report = ImportReport(dryRun: dryRun)
