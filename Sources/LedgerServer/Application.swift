@@ -72,7 +72,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
             shareType: query.get("shareType"), updateCycle: query.get("updateCycle"), state: query.get("state"),
             page: PageRequest(limit: try intParameter(request, "limit", default: 50),
                               offset: try intParameter(request, "offset", default: 0)))
-        return try JSON.response(try await ledger.search(search))
+        return try JSON.response(try await ledger.search.find(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
     api.get("stats") { _, _ in try JSON.response(Stats(counts: try await ledger.counts(), codeListVersion: ledger.codes.version)) }

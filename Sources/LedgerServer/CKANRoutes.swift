@@ -96,7 +96,7 @@ struct CKANRoutes {
                                              page: PageRequest(limit: rows, offset: start))
             (codes, count) = (page.items.map(\.record.code), page.total)
         } else {
-            let page = try await ledger.search(SearchQuery(text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
+            let page = try await ledger.search.find(SearchQuery(text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
                                                            updateCycle: filters["updateCycle"], state: filters["state"],
                                                            page: PageRequest(limit: rows, offset: start)))
             (codes, count) = (page.items.map(\.code), page.total)

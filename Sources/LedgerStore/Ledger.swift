@@ -21,6 +21,8 @@ public struct Ledger: Sendable {
     public var probeHistory: any ProbeHistoryRepository { SQLiteProbeHistory(database: database) }
     /// Evaluation inputs, waivers, funding batches and pre-acceptance reviews.
     public var evaluations: any EvaluationRepository { SQLiteEvaluations(database: database) }
+    /// Chinese full-text search over systems and resources.
+    public var search: any SearchRepository { SQLiteSearch(database: database) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 

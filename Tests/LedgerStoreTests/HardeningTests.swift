@@ -194,10 +194,10 @@ struct HardeningTests {
 
     @Test func searchWithControlCharactersIsAnsweredNotFailed() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let page = try await ledger.search(SearchQuery(text: "\u{0}不动产\u{0}"))
+        let page = try await ledger.search.find(SearchQuery(text: "\u{0}不动产\u{0}"))
         #expect(page.items.contains { $0.code == "103003/000001" })
-        await #expect(throws: LedgerError.self) { try await ledger.search(SearchQuery(text: "\u{0}")) }
-        await #expect(throws: LedgerError.self) { try await ledger.search(SearchQuery(text: String(repeating: "字", count: 201))) }
+        await #expect(throws: LedgerError.self) { try await ledger.search.find(SearchQuery(text: "\u{0}")) }
+        await #expect(throws: LedgerError.self) { try await ledger.search.find(SearchQuery(text: String(repeating: "字", count: 201))) }
     }
 }
 

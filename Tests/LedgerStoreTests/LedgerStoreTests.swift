@@ -128,7 +128,7 @@ struct SearchTests {
         other.summary = "抵押权设立、变更、注销信息"
         other.items = [DataItem(name: "抵押权人", type: "C", length: 100)]
         _ = try await ledger.create(other, by: .commandLine)
-        let hits = try await ledger.search(SearchQuery(text: "不动产"))
+        let hits = try await ledger.search.find(SearchQuery(text: "不动产"))
         #expect(hits.items.map(\.code).contains("103003/000001"))
         #expect(hits.items.map(\.kind).contains("system"))
         #expect(!hits.items.map(\.code).contains("103003/000002"))
@@ -136,17 +136,17 @@ struct SearchTests {
 
     @Test func shortWordsAndItemNamesAreFound() async throws {
         let ledger = try await Fixtures.seededLedger()
-        #expect(try await ledger.search(SearchQuery(text: "抵押 登记", kind: .resource)).total == 0)
-        #expect(try await ledger.search(SearchQuery(text: "登记", kind: .resource)).total == 1)
-        #expect(try await ledger.search(SearchQuery(text: "不动产权证号")).items.first?.code == "103003/000001")
+        #expect(try await ledger.search.find(SearchQuery(text: "抵押 登记", kind: .resource)).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "登记", kind: .resource)).total == 1)
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产权证号")).items.first?.code == "103003/000001")
     }
 
     @Test func filtersNarrowResults() async throws {
         let ledger = try await Fixtures.seededLedger()
-        #expect(try await ledger.search(SearchQuery(text: "不动产", shareType: "无条件共享")).total == 0)
-        #expect(try await ledger.search(SearchQuery(text: "不动产", shareType: "有条件共享")).total == 1)
-        #expect(try await ledger.search(SearchQuery(text: "不动产", status: "运行")).items.map(\.kind) == ["system"])
-        #expect(try await ledger.search(SearchQuery(text: "不动产", unit: Fixtures.uscc(2))).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产", shareType: "无条件共享")).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产", shareType: "有条件共享")).total == 1)
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产", status: "运行")).items.map(\.kind) == ["system"])
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产", unit: Fixtures.uscc(2))).total == 0)
     }
 
     @Test func searchTextFollowsEdits() async throws {
@@ -156,21 +156,21 @@ struct SearchTests {
         resource.record.summary = "房屋买卖合同备案"
         resource.record.items = [DataItem(name: "合同编号", type: "C", length: 32)]
         _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
-        #expect(try await ledger.search(SearchQuery(text: "房屋交易")).total == 1)
-        #expect(try await ledger.search(SearchQuery(text: "不动产登记信息", kind: .resource)).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "房屋交易")).total == 1)
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产登记信息", kind: .resource)).total == 0)
         // The bigram index forgot the old name's pairs and knows the new ones.
-        #expect(try await ledger.search(SearchQuery(text: "动产", kind: .resource)).total == 0)
-        #expect(try await ledger.search(SearchQuery(text: "交易", kind: .resource)).total == 1)
+        #expect(try await ledger.search.find(SearchQuery(text: "动产", kind: .resource)).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).total == 1)
         // The name index follows the rename: 交易 is now in the name, ranked before a resource with it only in its text.
         var other = Fixtures.resource(code: "103003/000002", name: "合同备案信息")
         other.summary = "房屋交易合同备案"
         _ = try await ledger.create(other, by: .commandLine)
-        #expect(try await ledger.search(SearchQuery(text: "交易", kind: .resource)).items.map(\.code) == ["103003/000001", "103003/000002"])
-        #expect(try await ledger.search(SearchQuery(text: "不动产", kind: .resource)).items.map(\.code) == ["103003/000002"])
+        #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).items.map(\.code) == ["103003/000001", "103003/000002"])
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产", kind: .resource)).items.map(\.code) == ["103003/000002"])
         try await ledger.delete(CatalogResource.self, id: try await ledger.fetch(CatalogResource.self, key: other.code).id, expectedVersion: nil, by: .commandLine)
         try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
-        #expect(try await ledger.search(SearchQuery(text: "交易", kind: .resource)).total == 0)
-        #expect(try await ledger.search(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).total == 0)
+        #expect(try await ledger.search.find(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)
     }
 
     @Test func wordsOfOneOrTwoCharactersUseTheBigramIndex() async throws {
@@ -180,7 +180,7 @@ struct SearchTests {
         other.items = []
         _ = try await ledger.create(other, by: .commandLine)
         func codes(_ text: String) async throws -> [String] {
-            try await ledger.search(SearchQuery(text: text, kind: .resource)).items.map(\.code)
+            try await ledger.search.find(SearchQuery(text: text, kind: .resource)).items.map(\.code)
         }
         #expect(try await codes("押") == ["103003/000002"])          // one character, inside a word
         #expect(try await codes("息") == ["103003/000001", "103003/000002"])  // one character ending a word
@@ -203,35 +203,35 @@ struct SearchTests {
             resource.summary = "不动产登记相关数据"
             _ = try await ledger.create(resource, by: .commandLine)
         }
-        let all = try await ledger.search(SearchQuery(text: "登记", kind: .resource))
+        let all = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource))
         #expect(all.total == 4)
         #expect(all.items.map(\.code) == ["103003/000001", "103003/000003", "103003/000002", "103003/000004"])
         for offset in 0..<4 {
-            let page = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)))
+            let page = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)))
             #expect(page.items.map(\.code) == [all.items[offset].code])
             #expect(page.total == 4)
         }
-        let threeCharacters = try await ledger.search(SearchQuery(text: "不动产", kind: .resource))
+        let threeCharacters = try await ledger.search.find(SearchQuery(text: "不动产", kind: .resource))
         #expect(threeCharacters.items.map(\.code) == ["103003/000001", "103003/000002", "103003/000003", "103003/000004"])
-        let filtered = try await ledger.search(SearchQuery(text: "登记", kind: .resource, shareType: "有条件共享",
+        let filtered = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, shareType: "有条件共享",
                                                            page: PageRequest(limit: 2, offset: 1)))
         #expect(filtered.total == 4 && filtered.items.map(\.code) == ["103003/000003", "103003/000002"])
         #expect(all.totalCapped == nil)
         // Counting stops at the cap; pages past it are still found, in the same order.
-        let capped = try await ledger.search(SearchQuery(text: "登记", kind: .resource), countingUpTo: 2)
+        let capped = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource), countingUpTo: 2)
         #expect(capped.total == 2 && capped.totalCapped == true && capped.items.count == 4)
         for offset in 0..<4 {
-            let page = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)),
+            let page = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)),
                                                countingUpTo: 1)
             #expect(page.items.map(\.code) == [all.items[offset].code])
         }
-        let beyond = try await ledger.search(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4)), countingUpTo: 1)
+        let beyond = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4)), countingUpTo: 1)
         #expect(beyond.items.isEmpty)
         // Both kinds, systems first: pages cross from one kind to the other, counted or not.
-        let both = try await ledger.search(SearchQuery(text: "不动产"))
+        let both = try await ledger.search.find(SearchQuery(text: "不动产"))
         #expect(both.items.map(\.kind) == ["system"] + Array(repeating: "resource", count: 4))
         for (offset, cap) in zip(0..<5, [1, 10, 1, 10, 1]) {
-            let page = try await ledger.search(SearchQuery(text: "不动产", page: PageRequest(limit: 1, offset: offset)), countingUpTo: cap)
+            let page = try await ledger.search.find(SearchQuery(text: "不动产", page: PageRequest(limit: 1, offset: offset)), countingUpTo: cap)
             #expect(page.items.map(\.code) == [both.items[offset].code])
         }
     }
@@ -253,9 +253,9 @@ struct SearchTests {
         }
         let ledger = Ledger(database: try AppDatabase(queue), codes: Fixtures.codes)
         // v6 adds the bigram index, v7 the name index: the name match comes first though registered later.
-        #expect(try await ledger.search(SearchQuery(text: "登记", kind: .system)).items.map(\.code) == ["S", "T"])
-        #expect(try await ledger.search(SearchQuery(text: "登记业务", kind: .system)).items.map(\.code) == ["T", "S"])
-        #expect(try await ledger.search(SearchQuery(text: "支撑登记", kind: .system)).items.map(\.code) == ["S"])
-        #expect(try await ledger.search(SearchQuery(text: "动产登", kind: .system)).items.map(\.code) == ["S"])
+        #expect(try await ledger.search.find(SearchQuery(text: "登记", kind: .system)).items.map(\.code) == ["S", "T"])
+        #expect(try await ledger.search.find(SearchQuery(text: "登记业务", kind: .system)).items.map(\.code) == ["T", "S"])
+        #expect(try await ledger.search.find(SearchQuery(text: "支撑登记", kind: .system)).items.map(\.code) == ["S"])
+        #expect(try await ledger.search.find(SearchQuery(text: "动产登", kind: .system)).items.map(\.code) == ["S"])
     }
 }

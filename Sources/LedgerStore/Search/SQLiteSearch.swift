@@ -2,67 +2,14 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// A full-text search over systems and catalog resources, with filters.
-public struct SearchQuery: Sendable {
-    /// Which entities to search.
-    public enum Kind: String, Sendable, CaseIterable {
-        case system, resource
-    }
+/// `SearchRepository` on SQLite.
+public struct SQLiteSearch: SearchRepository {
+    let database: AppDatabase
 
-    /// Words to find, separated by spaces; every word must occur (substring match, Chinese included).
-    public var text: String
-    /// `nil` searches both kinds, systems first.
-    public var kind: Kind?
-    public var unit: String?
-    /// System status (systems only).
-    public var status: String?
-    /// 共享类型, 更新周期 and catalog state (resources only).
-    public var shareType: String?
-    public var updateCycle: String?
-    public var state: String?
-    public var page: PageRequest
+    /// Search over `database`.
+    public init(database: AppDatabase) { self.database = database }
 
-    public init(text: String, kind: Kind? = nil, unit: String? = nil, status: String? = nil, shareType: String? = nil,
-                updateCycle: String? = nil, state: String? = nil, page: PageRequest = PageRequest()) {
-        self.text = text
-        self.kind = kind
-        self.unit = unit
-        self.status = status
-        self.shareType = shareType
-        self.updateCycle = updateCycle
-        self.state = state
-        self.page = page
-    }
-}
-
-extension SearchQuery {
-    /// Without an explicit kind: resources only when a resource filter is set, systems only for a status.
-    var impliedKinds: [Kind] {
-        if [shareType, updateCycle, state].contains(where: { Normalize.optional($0) != nil }) { return [.resource] }
-        if Normalize.optional(status) != nil { return [.system] }
-        return Kind.allCases
-    }
-}
-
-/// One search result.
-public struct SearchHit: Codable, Sendable, Equatable {
-    public var kind: String
-    public var id: Int64
-    /// System code or resource code.
-    public var code: String
-    public var name: String
-    public var unitUSCC: String
-    /// The resource's system (resources only).
-    public var systemCode: String?
-}
-
-extension Ledger {
-    /// Finds systems and resources whose code, name, summary (and, for resources, data item names) contain
-    /// every word (`SearchIndex`: trigrams for words of three or more characters, bigrams for shorter ones; a short
-    /// word with punctuation scans). Rows whose name holds the ranking words come first, then the others, each in
-    /// registration order, so a page is read off the index without sorting every hit.
-    /// Hits are counted up to `cap` (`Page.totalCapped` then says there are more).
-    public func search(_ query: SearchQuery, countingUpTo cap: Int = searchCountCap) async throws -> Page<SearchHit> {
+    public func find(_ query: SearchQuery, countingUpTo cap: Int) async throws -> Page<SearchHit> {
         // Control characters (a NUL from `%00` would end SQLite's text) separate words like spaces do.
         let words = query.text.split(whereSeparator: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
             .map(String.init)
@@ -105,7 +52,7 @@ extension Ledger {
 
     /// Hits counted by default: a page never needs them all, and counting 600,000 hits of a common word would
     /// take longer than finding the page.
-    public static let searchCountCap = 10_000
+    public static let countCap = 10_000
 }
 
 /// The SQL of one kind's search: the index table that drives it (trigrams when a word has three or more
