@@ -97,7 +97,7 @@ func ownerUnit<E: StoredEntity>(of record: E, ledger: Ledger) async throws -> St
     case let project as Project: return project.unitUSCC
     case let system as InfoSystem: return system.unitUSCC
     case let resource as CatalogResource:
-        return (try? await ledger.fetch(InfoSystem.self, key: resource.systemCode).record.unitUSCC) ?? ""
+        return (try? await ledger.records.fetch(InfoSystem.self, key: resource.systemCode).record.unitUSCC) ?? ""
     default: return ""
     }
 }

@@ -52,7 +52,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : nil
             let reason = try body.map { try JSON.decode(TransitionBody.self, from: $0).reason } ?? nil
-            let stored = try await ledger.transition(resourceID: resource.id, action, reason: reason,
+            let stored = try await ledger.records.transition(resourceID: resource.id, action, reason: reason,
                                                      expectedVersion: try expectedVersion(request, body: body), by: actor)
             return try JSON.response(stored)
         }
@@ -75,7 +75,7 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         return try JSON.response(try await ledger.search.find(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }
-    api.get("stats") { _, _ in try JSON.response(Stats(counts: try await ledger.counts(), codeListVersion: ledger.codes.version)) }
+    api.get("stats") { _, _ in try JSON.response(Stats(counts: try await ledger.records.counts(), codeListVersion: ledger.codes.version)) }
     api.get("me") { _, context in try JSON.response(try context.require(.read)) }
     addProbeRoutes(to: api, ledger: ledger, probes: probes, systems: systems)
     if let compliance { addComplianceRoutes(to: api, compliance: compliance, probes: probes, systems: systems) }

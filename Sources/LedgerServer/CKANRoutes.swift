@@ -55,7 +55,7 @@ struct CKANRoutes {
         var names: [JSONValue] = []
         while true {
             let page = PageRequest(limit: limit ?? 500, offset: offset)
-            let resources = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+            let resources = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
             names += resources.items.map { .string(Self.datasetName($0.record.code)) }
             offset += resources.items.count
             if limit != nil || resources.items.isEmpty || offset >= resources.total { return .array(names) }
@@ -64,7 +64,7 @@ struct CKANRoutes {
 
     func packageShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] ?? parameters["name_or_id"] else { throw LedgerError(.validation, "缺少参数 id") }
-        let stored = try await ledger.fetch(CatalogResource.self, key: Self.resourceCode(id))
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
         guard stored.record.state == .published else { throw LedgerError.notFound("数据集", id) }
         var owners = Owners(ledger: ledger)
         return try await package(stored, owners: &owners)
@@ -92,7 +92,7 @@ struct CKANRoutes {
         let count: Int
         if text.isEmpty || text == "*:*" {
             if let unit { filters["unit"] = unit }
-            let page = try await ledger.list(CatalogResource.self, filters: filters,
+            let page = try await ledger.records.list(CatalogResource.self, filters: filters,
                                              page: PageRequest(limit: rows, offset: start))
             (codes, count) = (page.items.map(\.record.code), page.total)
         } else {
@@ -102,21 +102,21 @@ struct CKANRoutes {
             (codes, count) = (page.items.map(\.code), page.total)
         }
         var results: [JSONValue] = []
-        for code in codes { results.append(try await package(try await ledger.fetch(CatalogResource.self, key: code), owners: &owners)) }
+        for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
         return .object(["count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
                         "facets": .object([:]), "search_facets": .object([:])])
     }
 
     func organizationList(_ parameters: Parameters) async throws -> JSONValue {
-        let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0))
+        let units = try await ledger.records.list(GovUnit.self, page: PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0))
         let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
         return .array(units.items.map { allFields ? Self.organization($0.record, count: nil) : .string($0.record.uscc.lowercased()) })
     }
 
     func organizationShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
-        let unit = try await ledger.fetch(GovUnit.self, key: id.uppercased()).record
-        let count = try await ledger.list(CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
+        let unit = try await ledger.records.fetch(GovUnit.self, key: id.uppercased()).record
+        let count = try await ledger.records.list(CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
                                           page: PageRequest(limit: 1, offset: 0)).total
         return Self.organization(unit, count: count)
     }
@@ -179,8 +179,8 @@ struct CKANRoutes {
 
         mutating func unit(ofSystem code: String) async throws -> GovUnit {
             if let unit = units[code] { return unit }
-            let system = try await ledger.fetch(InfoSystem.self, key: code).record
-            let unit = try await ledger.fetch(GovUnit.self, key: system.unitUSCC).record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
+            let unit = try await ledger.records.fetch(GovUnit.self, key: system.unitUSCC).record
             units[code] = unit
             return unit
         }

@@ -12,16 +12,16 @@ struct CatalogEditor {
 
     func register(on router: Router<LedgerContext>) {
         router.get("/systems/:code/resources/new") { _, context in
-            let system = try await ledger.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
             let actor = try context.require(.editLedger(unit: system.unitUSCC))
             let blank = CatalogResource(code: "", name: "", systemCode: system.code, summary: "", format: "", shareType: "", updateCycle: "")
             return page(blank, isNew: true, issues: [], actor: actor, context: context)
         }
         router.post("/systems/:code/resources/new") { request, context in
-            let system = try await ledger.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
             let actor = try context.require(.editLedger(unit: system.unitUSCC))
             let resource = Self.resource(from: try await Form(request), systemCode: system.code)
-            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.create(resource, by: actor) }
+            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.records.create(resource, by: actor) }
         }
         router.get("/resources/:code/edit") { _, context in
             let stored = try await find(context)
@@ -35,20 +35,20 @@ struct CatalogEditor {
             let resource = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
             let version = try formVersion(form)
             return try await save(resource, isNew: false, actor: actor, context: context, version: version) {
-                try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version, by: actor)
+                try await ledger.records.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version, by: actor)
             }
         }
         router.post("/resources/:code/submit") { _, context in
             let stored = try await find(context)
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-            _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: actor)
+            _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: actor)
             return Response(status: .seeOther, headers: [.location: "/systems/\(stored.record.systemCode)"])
         }
     }
 
     func find(_ context: LedgerContext) async throws -> Stored<CatalogResource> {
         let raw = try context.parameters.require("code")
-        return try await ledger.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw)
+        return try await ledger.records.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw)
     }
 
     /// Saves, then goes to the system page; a refused record comes back with every problem at its field.

@@ -23,10 +23,10 @@ struct EntityController<E: StoredEntity> {
         let raw = try context.parameters.require("id")
         let id = raw.removingPercentEncoding ?? raw  // resource codes hold "/", sent as %2F
         do {
-            return try await ledger.fetch(E.self, key: id)
+            return try await ledger.records.fetch(E.self, key: id)
         } catch let error as LedgerError where error.kind == .notFound {
             guard let number = Int64(id) else { throw error }
-            return try await ledger.fetch(E.self, id: number)
+            return try await ledger.records.fetch(E.self, id: number)
         }
     }
 
@@ -47,10 +47,10 @@ struct EntityController<E: StoredEntity> {
         let page = PageRequest(limit: try intParameter(request, "limit", default: 50),
                                offset: try intParameter(request, "offset", default: 0))
         if let code {
-            let item = try await ledger.fetch(E.self, key: code)
+            let item = try await ledger.records.fetch(E.self, key: code)
             return try JSON.response(Page(items: [item], total: 1, limit: page.limit, offset: 0))
         }
-        return try JSON.response(try await ledger.list(E.self, filters: filters, nameContains: nameContains, page: page))
+        return try JSON.response(try await ledger.records.list(E.self, filters: filters, nameContains: nameContains, page: page))
     }
 
     /// The permission to create or delete a record: units are the admin's, the rest their unit's.
@@ -62,7 +62,7 @@ struct EntityController<E: StoredEntity> {
     func create(_ request: Request, _ context: Context, override: (E) -> E) async throws -> Response {
         let record = override(try JSON.decode(E.self, from: try await JSON.body(of: request)))
         let actor = try context.require(try await ownership(record))
-        let stored = try await ledger.create(record, by: actor)
+        let stored = try await ledger.records.create(record, by: actor)
         var response = try JSON.response(stored, status: .created)
         response.headers[.eTag] = "\"\(stored.version)\""
         response.headers[.location] = "/api/v1/\(path)/\(stored.id)"
@@ -76,7 +76,7 @@ struct EntityController<E: StoredEntity> {
         // The record's unit now and after the edit: a data officer can neither edit nor move another unit's records.
         try context.require(.editLedger(unit: try await ownerUnit(of: current.record, ledger: ledger)))
         let actor = try context.require(.editLedger(unit: try await ownerUnit(of: record, ledger: ledger)))
-        let stored = try await ledger.update(E.self, id: current.id, with: record,
+        let stored = try await ledger.records.update(E.self, id: current.id, with: record,
                                              expectedVersion: try expectedVersion(request, body: body), by: actor)
         var response = try JSON.response(stored)
         response.headers[.eTag] = "\"\(stored.version)\""
@@ -86,7 +86,7 @@ struct EntityController<E: StoredEntity> {
     func delete(_ request: Request, _ context: Context) async throws -> Response {
         let current = try await find(context)
         let actor = try context.require(try await ownership(current.record))
-        try await ledger.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil), by: actor)
+        try await ledger.records.delete(E.self, id: current.id, expectedVersion: try expectedVersion(request, body: nil), by: actor)
         return Response(status: .noContent)
     }
 }

@@ -7,7 +7,7 @@ import LedgerStore
 enum LandingPage {
     static func response(ledger: Ledger, context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let counts = try await ledger.counts()
+        let counts = try await ledger.records.counts()
         let rows = [("unit", "建设单位", "/api/v1/units"), ("project", "项目", "/api/v1/projects"),
                     ("system", "政务信息系统", "/api/v1/systems"), ("resource", "信息资源", "/api/v1/resources"),
                     ("data_item", "信息项", nil)]

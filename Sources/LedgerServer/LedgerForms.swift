@@ -26,7 +26,7 @@ struct LedgerForms {
                 let cells = Self.cells(E.self, from: try await Form(request))
                 let actor = try context.require(E.self == GovUnit.self ? .manageUnits : .editLedger(unit: cells["unitUSCC"] ?? ""))
                 return try await save(E.self, path: path, title: title, cells: cells, existing: nil, context: context) { record in
-                    try await ledger.create(record, by: actor)
+                    try await ledger.records.create(record, by: actor)
                 }
             }
             router.get("/\(path)/:code/edit") { _, context in
@@ -45,7 +45,7 @@ struct LedgerForms {
                 let current = try RecordText.cells(of: stored.record)
                 for fixed in Self.fixedPaths(E.self) { cells[fixed] = current[fixed] }
                 return try await save(E.self, path: path, title: title, cells: cells, existing: stored, context: context) { record in
-                    try await ledger.update(E.self, id: stored.id, with: record, expectedVersion: version, by: actor)
+                    try await ledger.records.update(E.self, id: stored.id, with: record, expectedVersion: version, by: actor)
                 }
             }
         }
@@ -53,7 +53,7 @@ struct LedgerForms {
 
     func find<E: StoredEntity>(_ type: E.Type, _ context: LedgerContext) async throws -> Stored<E> {
         let raw = try context.parameters.require("code")
-        return try await ledger.fetch(E.self, key: raw.removingPercentEncoding ?? raw)
+        return try await ledger.records.fetch(E.self, key: raw.removingPercentEncoding ?? raw)
     }
 
     /// The key's path, and for projects and systems the owning unit's.

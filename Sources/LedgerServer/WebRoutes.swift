@@ -27,12 +27,12 @@ struct WebRoutes {
         router.get("/systems/:code") { _, context in try await systemPage(context) }
         router.get("/systems/:code/history") { _, context in
             let code = try context.parameters.require("code")
-            let system = try await ledger.fetch(InfoSystem.self, key: code).record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
             return try await historyPage(entity: "system", key: code, title: "系统 \(system.code) \(system.name)", back: "/systems/\(code)", context)
         }
         router.get("/resources/:code/history") { _, context in
             let raw = try context.parameters.require("code")
-            let resource = try await ledger.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw).record
+            let resource = try await ledger.records.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw).record
             return try await historyPage(entity: "resource", key: resource.code, title: "信息资源 \(resource.code) \(resource.name)",
                                          back: "/systems/\(resource.systemCode)", context)
         }
@@ -101,7 +101,7 @@ struct WebRoutes {
         guard let unit = request.uri.formParameters.get("unit") ?? actor.unitUSCC else {
             return Response(status: .seeOther, headers: [.location: "/admin"])
         }
-        let systems = try await ledger.list(InfoSystem.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
+        let systems = try await ledger.records.list(InfoSystem.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
         let today = CivilDate(Date())
         let decisions = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, unitUSCC: unit)
         let byCode = Dictionary(uniqueKeysWithValues: decisions.map { ($0.systemCode, $0) })
@@ -112,9 +112,9 @@ struct WebRoutes {
                     decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
                     open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"]
         }
-        let unitName = (try? await ledger.fetch(GovUnit.self, key: unit).record.name) ?? unit
+        let unitName = (try? await ledger.records.fetch(GovUnit.self, key: unit).record.name) ?? unit
         let canEdit = Permission.editLedger(unit: unit).allows(actor)
-        let projects = try await ledger.list(Project.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
+        let projects = try await ledger.records.list(Project.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
         let projectRows = projects.map { stored -> [String] in
             let project = stored.record
             return [HTML.escape(project.code), HTML.escape(project.name), project.category.rawValue, project.approvedAmount?.description ?? "",
@@ -138,7 +138,7 @@ struct WebRoutes {
     func systemPage(_ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
         let code = try context.parameters.require("code")
-        let system = try await ledger.fetch(InfoSystem.self, key: code).record
+        let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
         let today = CivilDate(Date())
         let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: code).first
         let checks = (decision?.checks ?? []).map { check in
@@ -146,7 +146,7 @@ struct WebRoutes {
              HTML.escape(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
              HTML.escape(check.remediation ?? "")]
         }
-        let resources = try await ledger.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
+        let resources = try await ledger.records.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
         let canEdit = Permission.editLedger(unit: system.unitUSCC).allows(actor)
         let history = try await ledger.audit.entries(entity: "system", key: code, limit: 20)
             + (try await resources.asyncFlatMap { try await ledger.audit.entries(entity: "resource", key: $0.record.code, limit: 5) })
@@ -198,7 +198,7 @@ struct WebRoutes {
 
     func catalogQueue(_ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let pending = try await ledger.list(CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
+        let pending = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
                                             page: PageRequest(limit: 200, offset: 0))
         let rows = pending.items.map { item in
             [HTML.escape(item.record.code), HTML.escape(item.record.name), WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
@@ -223,7 +223,7 @@ struct WebRoutes {
             throw LedgerError(.badRequest, "未知的审核操作")
         }
         let form = try await Form(request)
-        _ = try await ledger.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
+        _ = try await ledger.records.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
         return Response(status: .seeOther, headers: [.location: "/review"])
     }
 
@@ -296,7 +296,7 @@ struct WebRoutes {
 
     func adminPage(_ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let counts = try await ledger.counts()
+        let counts = try await ledger.records.counts()
         let today = CivilDate(Date())
         let deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today)
         let overdue = deadlines.filter { $0.status == .overdue }
@@ -308,7 +308,7 @@ struct WebRoutes {
             canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }
         }
         let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
-        let units = try await ledger.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
+        let units = try await ledger.records.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
         let accounts = try await ledger.accounts.accounts()
         let body = """
             <h1>全市概览</h1>\(AdminPages.nav)

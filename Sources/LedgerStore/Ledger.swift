@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// The ledger's repository: create, read, update, delete, list and search every entity, and move catalog
-/// resources through their workflow. Every write validates first and runs in one transaction.
+/// The ledger's store: one repository per aggregate over one database, each a protocol with its SQLite implementation.
+/// Every write validates first, runs in one transaction and records the actor it is given in the audit trail.
 public struct Ledger: Sendable {
     public let database: AppDatabase
     public let codes: CodeLists
@@ -13,6 +13,8 @@ public struct Ledger: Sendable {
         self.codes = codes
     }
 
+    /// The ledger records (units, projects, systems, catalog resources with their items) and the catalog workflow.
+    public var records: any RecordRepository { SQLiteRecords(database: database, codes: codes) }
     /// Accounts, API tokens and browser sessions.
     public var accounts: any AccountRepository { SQLiteAccountRepository(database: database) }
     /// The audit trail, as read.
@@ -32,131 +34,5 @@ public struct Ledger: Sendable {
     /// Now as an ISO 8601 UTC instant, the format of `updatedAt`.
     static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601)
-    }
-
-    /// Registers a new record for `actor`. A catalog resource registered this way starts as 待提交.
-    public func create<E: StoredEntity>(_ record: E, by actor: Actor) async throws -> Stored<E> {
-        let writer = writer(actor)
-        return try await database.writer.write { db in
-            try writer.save(record.registeringNew(), mode: .create, now: Ledger.timestamp(), in: db).0
-        }
-    }
-
-    /// Replaces row `id` with `record` for `actor`; `expectedVersion` (from `If-Match` or the body) guards against lost
-    /// updates.
-    public func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
-                                        by actor: Actor) async throws -> Stored<E> {
-        let writer = writer(actor)
-        return try await database.writer.write { db in
-            try writer.save(record, mode: .update(id: id, expectedVersion: expectedVersion), now: Ledger.timestamp(), in: db).0
-        }
-    }
-
-    /// Deletes row `id` for `actor`, refusing while other rows name it.
-    public func delete<E: StoredEntity>(_ type: E.Type, id: Int64, expectedVersion: Int?, by actor: Actor) async throws {
-        let writer = writer(actor)
-        try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT key, version, body FROM \(E.table) WHERE id = ?", arguments: [id]) else {
-                throw LedgerError.notFound(E.label, String(id))
-            }
-            let version: Int = row["version"]
-            if let expectedVersion, expectedVersion != version {
-                throw LedgerError.versionConflict(expected: expectedVersion, actual: version)
-            }
-            if let blocking = try E.dependents(of: row["key"], in: db) {
-                throw LedgerError(.conflict, "不能删除\(E.label)“\(row["key"] as String)”：\(blocking)")
-            }
-            var old = try writer.decode(E.self, body: row["body"])
-            try E.loadChildren(into: &old, rowID: id, in: db)
-            try db.execute(sql: "DELETE FROM \(E.table) WHERE id = ?", arguments: [id])
-            try AuditLog.record(db, actor: writer.actor, action: "delete", entity: E.table, key: row["key"], old: old, new: nil as E?)
-            if E.isSearchable { try SearchIndex(table: E.table).remove(db, id: id) }
-        }
-    }
-
-    /// The row with `id`.
-    public func fetch<E: StoredEntity>(_ type: E.Type, id: Int64) async throws -> Stored<E> {
-        try await database.writer.read { db in
-            try fetchOne(E.self, where: "id = ?", argument: id, in: db) ?? { throw LedgerError.notFound(E.label, String(id)) }()
-        }
-    }
-
-    /// The row with natural key `key` (USCC or code).
-    public func fetch<E: StoredEntity>(_ type: E.Type, key: String) async throws -> Stored<E> {
-        try await database.writer.read { db in
-            try fetchOne(E.self, where: "key = ?", argument: key, in: db) ?? { throw LedgerError.notFound(E.label, key) }()
-        }
-    }
-
-    func fetchOne<E: StoredEntity>(_ type: E.Type, where condition: String, argument: some DatabaseValueConvertible,
-                                   in db: Database) throws -> Stored<E>? {
-        let sql = "SELECT id, body, version, updated_at FROM \(E.table) WHERE \(condition)"
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: [argument]) else { return nil }
-        return try stored(E.self, row: row, in: db)
-    }
-
-    func stored<E: StoredEntity>(_ type: E.Type, row: Row, in db: Database) throws -> Stored<E> {
-        var record = try JSONDecoder().decode(E.self, from: Data((row["body"] as String).utf8))
-        try E.loadChildren(into: &record, rowID: row["id"], in: db)
-        return Stored(id: row["id"], version: row["version"], updatedAt: row["updated_at"], record: record)
-    }
-
-    /// A page of rows ordered by natural key, filtered by the entity's `filterColumns` and by `nameContains`.
-    public func list<E: StoredEntity>(_ type: E.Type, filters: [String: String] = [:], nameContains: String? = nil,
-                                      page: PageRequest = PageRequest()) async throws -> Page<Stored<E>> {
-        var conditions: [String] = []
-        var arguments: [String] = []
-        for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
-            guard let column = E.filterColumns[name] else {
-                let allowed = E.filterColumns.keys.sorted().joined(separator: ", ")
-                throw LedgerError(.badRequest, "\(E.label)列表不支持筛选条件“\(name)”（可用：\(allowed)）")
-            }
-            conditions.append("\(column) = ?")
-            arguments.append(value)
-        }
-        if let text = Normalize.optional(nameContains) {
-            conditions.append("instr(name, ?) > 0")
-            arguments.append(text)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let filterArguments = StatementArguments(arguments)
-        var pageArguments = filterArguments
-        pageArguments += [page.limit, page.offset]
-        return try await database.writer.read { [pageArguments] db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(E.table) \(whereClause)",
-                                         arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT id, body, version, updated_at FROM \(E.table) \(whereClause) ORDER BY key LIMIT ? OFFSET ?",
-                                        arguments: pageArguments)
-            let items = try rows.map { try stored(E.self, row: $0, in: db) }
-            return Page(items: items, total: total, limit: page.limit, offset: page.offset)
-        }
-    }
-
-    /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
-    public func transition(resourceID id: Int64, _ action: CatalogTransition, reason: String?,
-                           expectedVersion: Int?, by actor: Actor) async throws -> Stored<CatalogResource> {
-        let writer = writer(actor)
-        return try await database.writer.write { db in
-            guard var current = try fetchOne(CatalogResource.self, where: "id = ?", argument: id, in: db) else {
-                throw LedgerError.notFound(CatalogResource.label, String(id))
-            }
-            if let expectedVersion, expectedVersion != current.version {
-                throw LedgerError.versionConflict(expected: expectedVersion, actual: current.version)
-            }
-            current.record.state = try action.apply(to: current.record, reason: reason, codes: codes)
-            current.record.returnReason = action == .return ? Normalize.optional(reason) : nil
-            return try writer.save(current.record, mode: .upsert, now: Ledger.timestamp(), in: db).0
-        }
-    }
-
-    /// Row counts per table, for health and summaries.
-    public func counts() async throws -> [String: Int] {
-        try await database.writer.read { db in
-            var counts: [String: Int] = [:]
-            for table in ["unit", "project", "system", "resource", "data_item"] {
-                counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
-            }
-            return counts
-        }
     }
 }

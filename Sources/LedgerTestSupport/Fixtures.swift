@@ -50,10 +50,10 @@ public enum Fixtures {
     /// An in-memory ledger holding one unit, one project, one system and one resource.
     public static func seededLedger() async throws -> Ledger {
         let ledger = try ledger()
-        _ = try await ledger.create(unit(), by: .commandLine)
-        _ = try await ledger.create(project(), by: .commandLine)
-        _ = try await ledger.create(system(projects: ["TZXM-2025-001"]), by: .commandLine)
-        _ = try await ledger.create(resource(), by: .commandLine)
+        _ = try await ledger.records.create(unit(), by: .commandLine)
+        _ = try await ledger.records.create(project(), by: .commandLine)
+        _ = try await ledger.records.create(system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        _ = try await ledger.records.create(resource(), by: .commandLine)
         return ledger
     }
 

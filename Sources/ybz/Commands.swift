@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     /// One demo account per role (created once) and a fresh API token for each, printed with the logins.
     static func demoAccounts(_ ledger: Ledger) async throws {
         let existing = Set(try await ledger.accounts.accounts().map(\.username))
-        let officerUnit = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.unitUSCC
+        let officerUnit = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.unitUSCC
         let demo: [(String, Role, String?)] = [("officer", .dataOfficer, officerUnit), ("reviewer", .reviewer, nil),
                                                ("finance", .finance, nil), ("admin", .admin, nil)]
         say("演示账号（密码均为 yibenzhang-demo；API 令牌每次启动重新签发）：")
@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let (ledger, catalog) = try data.openLedger()
         if demo {
-            if try await ledger.counts()["unit"] == 0 {
+            if try await ledger.records.counts()["unit"] == 0 {
                 let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog.demoURL], dryRun: false)
                 guard report.committed else {
                     try printReport(report, json: false)

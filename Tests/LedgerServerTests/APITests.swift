@@ -266,7 +266,7 @@ struct LiveServerTests {
                 #expect(response.status == .created)
             }
         }
-        #expect(try await ledger.counts()["unit"] == 46)
+        #expect(try await ledger.records.counts()["unit"] == 46)
     }
 }
 

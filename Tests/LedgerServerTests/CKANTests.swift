@@ -12,10 +12,10 @@ struct CKANTests {
     /// The seeded ledger with its resource published and a second one still a draft.
     static func ledger() async throws -> Ledger {
         let ledger = try await Fixtures.seededLedger()
-        let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        _ = try await ledger.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
-        _ = try await ledger.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
-        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", name: "宗地草稿"), by: .commandLine)
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000002", name: "宗地草稿"), by: .commandLine)
         return ledger
     }
 

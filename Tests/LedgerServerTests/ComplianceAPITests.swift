@@ -14,13 +14,13 @@ struct ComplianceAPITests {
     /// The seeded ledger with the system accepted in 2022 (free period over) and its app 政务服务类.
     static func ledger() async throws -> Ledger {
         let ledger = try await Fixtures.seededLedger()
-        let stored = try await ledger.fetch(Project.self, key: "TZXM-2025-001")
+        let stored = try await ledger.records.fetch(Project.self, key: "TZXM-2025-001")
         var project = stored.record
         project.milestones.approved = CivilDate("2021-03-01")
         project.milestones.contractSigned = CivilDate("2021-05-10")
         project.milestones.procurementFiled = CivilDate("2021-05-12")
         project.milestones.completionAccepted = CivilDate("2022-06-30")
-        _ = try await ledger.update(Project.self, id: stored.id, with: project, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.update(Project.self, id: stored.id, with: project, expectedVersion: nil, by: .commandLine)
         return ledger
     }
 
@@ -105,6 +105,6 @@ struct ComplianceAPITests {
                                                     body: ByteBuffer(string: #"{"approved": true, "opinion": "同意注销", "reviewer": "张某", "reviewedOn": "2026-11-12"}"#))
             #expect(reviewed.status == .ok)
         }
-        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .deregistered)
+        #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .deregistered)
     }
 }

@@ -68,7 +68,7 @@ struct HardeningAPITests {
             let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put, headers: headers, body: body)
             #expect(response.status == .badRequest)
             #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.format")
-            #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(1)).record.name != "新名称")
+            #expect(try await ledger.records.fetch(GovUnit.self, key: Fixtures.uscc(1)).record.name != "新名称")
         }
     }
 

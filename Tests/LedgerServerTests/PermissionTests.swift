@@ -15,14 +15,14 @@ enum TwoUnits {
 
     static func ledger() async throws -> Ledger {
         let ledger = try Fixtures.ledger()
-        _ = try await ledger.create(Fixtures.unit(1), by: .commandLine)
-        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市卫生健康局"), by: .commandLine)
-        _ = try await ledger.create(Fixtures.project(code: "P-OWN", unit: own), by: .commandLine)
-        _ = try await ledger.create(Fixtures.project(code: "P-OTHER", unit: other), by: .commandLine)
-        _ = try await ledger.create(Fixtures.system(code: "S-OWN", unit: own, projects: ["P-OWN"]), by: .commandLine)
-        _ = try await ledger.create(Fixtures.system(code: "S-OTHER", unit: other, projects: ["P-OTHER"]), by: .commandLine)
-        _ = try await ledger.create(Fixtures.resource(code: "103003/000001", system: "S-OWN"), by: .commandLine)
-        _ = try await ledger.create(Fixtures.resource(code: "103003/000002", system: "S-OTHER"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.unit(1), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市卫生健康局"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.project(code: "P-OWN", unit: own), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.project(code: "P-OTHER", unit: other), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.system(code: "S-OWN", unit: own, projects: ["P-OWN"]), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.system(code: "S-OTHER", unit: other, projects: ["P-OTHER"]), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000001", system: "S-OWN"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000002", system: "S-OTHER"), by: .commandLine)
         return ledger
     }
 

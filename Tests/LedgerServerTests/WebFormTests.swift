@@ -22,7 +22,7 @@ struct WebFormTests {
             let (status, form, _) = try await officer.get("/systems/S-OWN/edit")
             #expect(status == .ok && form.contains("<th>等保级别</th>") && form.contains("value=\"政务服务类\""))
             // Every field the form shows, as the browser posts it back.
-            var fields = try RecordText.cells(of: try await ledger.fetch(InfoSystem.self, key: "S-OWN").record)
+            var fields = try RecordText.cells(of: try await ledger.records.fetch(InfoSystem.self, key: "S-OWN").record)
             #expect(form.contains("name=\"_version\" value=\"1\""))
             fields["_version"] = "1"
             fields["security.mlpsLevel"] = "三级"
@@ -49,22 +49,22 @@ struct WebFormTests {
             let (forbidden, _) = try await officer.post("/systems/new", "code=S-NEW2&name=x&unitUSCC=\(TwoUnits.other)")
             #expect(forbidden == .forbidden)
         }
-        let system = try await ledger.fetch(InfoSystem.self, key: "S-OWN").record
+        let system = try await ledger.records.fetch(InfoSystem.self, key: "S-OWN").record
         #expect(system.summary == "不动产登记、查询与共享" && system.security.mlpsLevel == 3 && system.deployment.govCloud)
         #expect(system.unitUSCC == TwoUnits.own)
         let entry = try #require(try await ledger.audit.entries(entity: "system", key: "S-OWN").first)
         #expect(entry.actor == "officer" && entry.changes.map(\.field).contains("security.mlpsLevel"))
-        #expect(try await ledger.fetch(InfoSystem.self, key: "S-NEW").record.unitUSCC == TwoUnits.own)
+        #expect(try await ledger.records.fetch(InfoSystem.self, key: "S-NEW").record.unitUSCC == TwoUnits.own)
     }
 
     @Test func theHistoryPageSaysWhoChangedTheShareTypeAndWhen() async throws {
         let (ledger, app) = try await WebTests.app()
-        let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         var changed = stored.record
         changed.shareType = "不予共享"
         changed.shareCondition = "《统计法》第九条"
         let officer = try #require(try await ledger.accounts.accounts().first { $0.username == "officer" })
-        _ = try await ledger.update(CatalogResource.self, id: stored.id, with: changed, expectedVersion: nil, by: officer.actor())
+        _ = try await ledger.records.update(CatalogResource.self, id: stored.id, with: changed, expectedVersion: nil, by: officer.actor())
         try await app.test(.router) { client in
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (status, html, _) = try await reviewer.get("/resources/103003%2F000001/history")
@@ -126,7 +126,7 @@ struct WebFormTests {
             let workbook = try XLSXWriter.data(Workbook(sheets: [Sheet(name: "信息资源", rows: rows)]))
             let (checked, good) = try await officer.upload("/import", files: [("目录.xlsx", workbook)])
             #expect(checked == .ok && good.contains("预检通过") && good.contains("目录.xlsx#信息资源"))
-            #expect(try await ledger.list(CatalogResource.self, filters: ["system": "S-OWN"]).total == 1)  // nothing written yet
+            #expect(try await ledger.records.list(CatalogResource.self, filters: ["system": "S-OWN"]).total == 1)  // nothing written yet
             let commit = try #require(good.components(separatedBy: "action=\"").dropFirst().first { $0.hasPrefix("/import/") }?
                 .components(separatedBy: "\"").first)
             let reviewer = try await BrowserSession.open(client, "reviewer")
@@ -137,7 +137,7 @@ struct WebFormTests {
             let (again, _) = try await officer.post(commit, "")
             #expect(again == .notFound)  // the upload is gone once imported
         }
-        let imported = try await ledger.fetch(CatalogResource.self, key: "103003/000005").record
+        let imported = try await ledger.records.fetch(CatalogResource.self, key: "103003/000005").record
         #expect(imported.name == "宗地信息" && imported.systemCode == "S-OWN")
         #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000005").first?.actor == "officer")
     }

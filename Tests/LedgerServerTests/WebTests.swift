@@ -78,8 +78,8 @@ struct WebTests {
 
     @Test func theReviewerApprovesACatalogAndRecordsAReview() async throws {
         let (ledger, app) = try await Self.app()
-        let pending = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        _ = try await ledger.transition(resourceID: pending.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        let pending = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        _ = try await ledger.records.transition(resourceID: pending.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
         try await app.test(.router) { client in
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (_, queue, _) = try await reviewer.get("/review")
@@ -97,7 +97,7 @@ struct WebTests {
             let (_, printable, _) = try await reviewer.get(try #require(report))
             #expect(printable.contains("审查结论</th><td><strong>不通过</strong>") && printable.contains("材料不全"))
         }
-        #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").record.state == .published)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.state == .published)
         #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first?.actor == "reviewer")
     }
 
@@ -150,7 +150,7 @@ struct WebTests {
             let (forbidden, _) = try await officer.post("/resources/103003%2F000002/edit", fields)
             #expect(forbidden == .forbidden)
         }
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.state == .pendingReview && resource.items.map(\.name) == ["证号"] && resource.items[0].length == 20)
         #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first?.actor == "officer")
     }

@@ -14,13 +14,13 @@ struct AuditTests {
         let folder = try Fixtures.temporaryDirectory()
         let url = folder.appendingPathComponent("data-items.csv")
         try Data("信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,不动产权证号,C,64\n103003/000001,宗地面积,N,12\n".utf8).write(to: url)
-        let before = try await ledger.fetch(CatalogResource.self, key: "103003/000001").version
+        let before = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").version
         let report = try await Importer(ledger: ledger, actor: Self.officer).run(files: [url], dryRun: false)
         #expect(report.committed)
         let entry = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(entry.actor == "wangmin" && entry.action == "update" && entry.changes.map(\.field) == ["items"])
         #expect(entry.changes[0].old?.contains("登记日期") == true && entry.changes[0].new?.contains("宗地面积") == true)
-        #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").version == before + 1)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").version == before + 1)
         let again = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)  // the same items: no entry
         let entries = try await ledger.audit.entries(entity: "resource", key: "103003/000001")
         #expect(again.committed && entries.count == 2)
@@ -29,13 +29,13 @@ struct AuditTests {
 
     @Test func changesAreRecordedFieldByFieldWithWhoAndWhen() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let stored = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         var resource = stored.record
         resource.shareType = "不予共享"
         resource.shareCondition = "《中华人民共和国个人信息保护法》第二十八条"
         resource.shareMethod = nil
         resource.items[0].length = 80
-        _ = try await ledger.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil, by: Self.officer)
+        _ = try await ledger.records.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: nil, by: Self.officer)
         let entry = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(entry.actor == "wangmin" && entry.role == "data-officer" && entry.requestId == "req-1" && entry.action == "update")
         #expect(entry.changes.contains(FieldChange(field: "shareType", old: "有条件共享", new: "不予共享")))
@@ -47,10 +47,10 @@ struct AuditTests {
         #expect(created?.changes.count == 1 && created?.changes[0].field == "*")
         #expect(created?.changes[0].new?.contains(#""shareType":"有条件共享""#) == true)
 
-        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
-        _ = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: nil, by: .commandLine)  // no change
+        let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        _ = try await ledger.records.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: nil, by: .commandLine)  // no change
         #expect(try await ledger.audit.entries(entity: "system", key: "TZ-SYS-001").count == 1)
-        try await ledger.delete(CatalogResource.self, id: stored.id, expectedVersion: nil, by: .commandLine)
+        try await ledger.records.delete(CatalogResource.self, id: stored.id, expectedVersion: nil, by: .commandLine)
         let deleted = try #require(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first)
         #expect(deleted.action == "delete" && deleted.changes.contains(FieldChange(field: "shareType", old: "不予共享", new: nil)))
         #expect(try await ledger.audit.verify().isIntact)

@@ -28,10 +28,10 @@ struct ComplianceStoreTests {
         #expect(recorded.map(\.input) == (try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!)))
         #expect(recorded.map(\.sha256) == batch.decisions.map(\.inputs.inputSha256))
         // The ledger changes after the decision: the replay still uses the recorded input.
-        let stored = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        let stored = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
         var system = stored.record
         system.xinchuang = "已适配"
-        _ = try await ledger.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil, by: .commandLine)
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
 
         let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "minimumScore: 60", with: "minimumScore: 70")
@@ -49,7 +49,7 @@ struct ComplianceStoreTests {
         let ledger = try await Fixtures.seededLedger()
         let (service, _) = try service(ledger)
         let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
         try await ledger.database.writer.write { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT input, result FROM evaluation WHERE batch_id = ?", arguments: [batch.id]))
             var input = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["input"] as String).utf8))
@@ -80,10 +80,10 @@ struct ComplianceStoreTests {
         unknown.systemCode = "TZ-SYS-404"
         let missing = await #expect(throws: LedgerError.self) { try await ledger.evaluations.addWaiver(unknown, by: .commandLine) }
         #expect(missing?.kind == .notFound)
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
-        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
-        let kept = await #expect(throws: LedgerError.self) { try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine) }
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        try await ledger.records.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
+        let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        let kept = await #expect(throws: LedgerError.self) { try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine) }
         #expect(kept?.kind == .conflict && kept?.message.contains("1项检查豁免") == true)
     }
 
@@ -105,7 +105,7 @@ struct ComplianceStoreTests {
         #expect(early?.details.first?.rule == "dates.order")
         _ = try await ledger.deregistrations.review(id: applied.id, review: DeregistrationReview(
             approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!), by: .commandLine)
-        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
+        #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
         #expect(try await ledger.deregistrations.applications(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
     }
 }

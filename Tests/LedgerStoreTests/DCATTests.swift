@@ -18,7 +18,7 @@ struct DCATTests {
         closed.publishedOn = CivilDate("2025-03-01")
         closed.relatedCodes = ["103003/000001"]
         closed.records = 1200
-        _ = try await ledger.create(closed, by: .commandLine)
+        _ = try await ledger.records.create(closed, by: .commandLine)
         return ledger
     }
 
@@ -27,9 +27,9 @@ struct DCATTests {
         let url = folder.appendingPathComponent("catalog.jsonld")
         try await DCAT.jsonLD(ledger: source, base: "https://ybz.invalid").write(to: url)
         let target = try Fixtures.ledger()
-        _ = try await target.create(Fixtures.unit(), by: .commandLine)
-        _ = try await target.create(Fixtures.project(), by: .commandLine)
-        _ = try await target.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        _ = try await target.records.create(Fixtures.unit(), by: .commandLine)
+        _ = try await target.records.create(Fixtures.project(), by: .commandLine)
+        _ = try await target.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
         let report = try await Importer(ledger: target, actor: .commandLine).run(files: [url], dryRun: false)
         #expect(report.committed && report.issues.filter { $0.severity == .error }.isEmpty)
         let before = folder.appendingPathComponent("before.json")
@@ -68,7 +68,7 @@ struct DCATTests {
         let unmapped = report.issues.filter { $0.rule == "dcat.unmapped" }.map(\.field).sorted()
         #expect(unmapped == ["dcat:keyword", "dcat:landingPage"])
         #expect(report.issues.contains { $0.rule == "dcat.code-assigned" && $0.message.contains("103003/000002") })
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000002").record
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000002").record
         #expect(resource.name == "公共自行车站点" && resource.shareType == "无条件共享" && resource.updateCycle == "每周")
         #expect(resource.format == "电子表格" && resource.shareMethod == "文件" && resource.publishedOn == CivilDate("2024-05-01"))
         #expect(resource.systemCode == "TZ-SYS-001" && resource.openToPublic && resource.state == .draft)

@@ -44,18 +44,18 @@ struct HardeningTests {
         let ledger = try await Fixtures.seededLedger()
         var unit = Fixtures.unit(2)
         unit.name = String(repeating: "长", count: 10_000)
-        let error = await #expect(throws: LedgerError.self) { try await ledger.create(unit, by: .commandLine) }
+        let error = await #expect(throws: LedgerError.self) { try await ledger.records.create(unit, by: .commandLine) }
         #expect(error?.details.contains { $0.field == "name" && $0.rule == "field.max-length" } == true)
         var resource = Fixtures.resource(code: "103003/000009")
         resource.items = (0...FieldLimits.maxItems).map { DataItem(name: "项\($0)", type: "C", length: 10) }
-        let items = await #expect(throws: LedgerError.self) { try await ledger.create(resource, by: .commandLine) }
+        let items = await #expect(throws: LedgerError.self) { try await ledger.records.create(resource, by: .commandLine) }
         #expect(items?.details.contains { $0.field == "items" && $0.rule == "field.max-count" } == true)
-        #expect(try await ledger.counts()["unit"] == 1)
+        #expect(try await ledger.records.counts()["unit"] == 1)
     }
 
     @Test func theSameKeyTwiceInOneImportIsRefusedNamingBothRows() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let before = try await ledger.counts()
+        let before = try await ledger.records.counts()
         let csv = try write("resources.csv", """
             \(Self.resourceHeader)
             101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日
@@ -65,7 +65,7 @@ struct HardeningTests {
         #expect(!report.committed)
         let duplicate = report.issues.first { $0.rule == "import.duplicate-key" }
         #expect(duplicate?.row == "3" && duplicate?.message.contains("resources.csv第2行") == true)
-        #expect(try await ledger.counts() == before)
+        #expect(try await ledger.records.counts() == before)
     }
 
     @Test func rowsWithMoreOrFewerCellsThanTheHeaderAreRefused() async throws {
@@ -84,11 +84,11 @@ struct HardeningTests {
 
     @Test func csvExportsNeutraliseFormulasAndImportThemBackUnchanged() async throws {
         let ledger = try await Fixtures.seededLedger()
-        var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        var resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.name = "=HYPERLINK(\"http://evil\",\"点我\")"
         resource.record.summary = "'=已经带引号"
         resource.record.items[0].description = "-1+1"
-        _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
         let files = try await Exporter(ledger: ledger).writeCSV(to: folder)
         let text = try String(contentsOf: files.first { $0.lastPathComponent == "resources.csv" }!, encoding: .utf8)
         #expect(text.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"点我\"\")\"") && text.contains("''=已经带引号"))
@@ -96,7 +96,7 @@ struct HardeningTests {
         let target = try Fixtures.ledger()
         let report = try await Importer(ledger: target, actor: .commandLine).run(files: files, dryRun: false)
         #expect(report.committed)
-        let back = try await target.fetch(CatalogResource.self, key: "103003/000001").record
+        let back = try await target.records.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(back.name == resource.record.name && back.summary == "'=已经带引号" && back.items[0].description == "-1+1")
         #expect(CSVLine.restore(CSVLine.neutralize("@SUM(A1)")) == "@SUM(A1)" && CSVLine.neutralize("普通") == "普通")
     }
@@ -104,9 +104,9 @@ struct HardeningTests {
     @Test func aDryRunTakesNoWriteLock() async throws {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
-        _ = try await ledger.create(Fixtures.unit(), by: .commandLine)
-        _ = try await ledger.create(Fixtures.project(), by: .commandLine)
-        _ = try await ledger.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.project(), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
         // Another connection holds the write lock, as a second process's long import would.
         let other = try AppDatabase.open(path: path)
         let held = try await whileLocked(other) {
@@ -146,7 +146,7 @@ struct HardeningTests {
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog], dryRun: false, dcat: DCATImport())
         #expect(report.committed)
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.name == "不动产登记信息（新名称）")
         #expect(resource.items.count == 2 && resource.shareCondition == "仅限履职使用" && resource.summary == Fixtures.resource().summary)
     }
@@ -164,7 +164,7 @@ struct HardeningTests {
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog], dryRun: false, dcat: DCATImport())
         #expect(report.committed)
-        #expect(try await ledger.fetch(CatalogResource.self, key: "103003/000001").record.items.map(\.name) == ["权证号", "登簿日期"])
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.items.map(\.name) == ["权证号", "登簿日期"])
     }
 
     @Test func aCSVFileWithoutAColumnKeepsThatFieldOfStoredRecords() async throws {
@@ -175,7 +175,7 @@ struct HardeningTests {
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.committed)
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001").record
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
         #expect(resource.summary == "新摘要" && resource.shareCondition == "仅限履职使用" && resource.items.count == 2)
     }
 

@@ -36,7 +36,7 @@ struct ImportFuzzTests {
                 ? Array(mutator.csv(String(decoding: seed, as: UTF8.self)).utf8) : mutator.bytes(seed)
             let url = folder.appendingPathComponent("case-\(number)-\(name)")
             try Data(mutated).write(to: url)
-            let before = try await ledger.counts()
+            let before = try await ledger.records.counts()
             let generation = try await ledger.audit.entries(limit: 1).first?.seq
             do {
                 let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false,
@@ -47,13 +47,13 @@ struct ImportFuzzTests {
                              "case \(number) of \(name): a refusal names file, row and reason")
                 }
                 if !report.committed || report.files.allSatisfy({ $0.created + $0.updated == 0 }) {
-                    #expect(try await ledger.counts() == before, "case \(number) of \(name): nothing written")
+                    #expect(try await ledger.records.counts() == before, "case \(number) of \(name): nothing written")
                     #expect(try await ledger.audit.entries(limit: 1).first?.seq == generation, "case \(number) of \(name): no audit entry")
                 }
             } catch let error as LedgerError {
                 refused += 1
                 #expect(error.message.contains(url.lastPathComponent), "case \(number) of \(name): \(error.message)")
-                #expect(try await ledger.counts() == before)
+                #expect(try await ledger.records.counts() == before)
             }
             try? FileManager.default.removeItem(at: url)  // a case file of this test's own folder
         }

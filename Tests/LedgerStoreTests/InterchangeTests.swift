@@ -56,7 +56,7 @@ struct InterchangeTests {
         #expect(second.files[0].encoding == "UTF-8 (BOM)")
         #expect(second.files[0].updated == 1)
         #expect(second.files[0].unchanged == 1)
-        #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(1)).record.name == "滕州市自然资源和规划局")
+        #expect(try await ledger.records.fetch(GovUnit.self, key: Fixtures.uscc(1)).record.name == "滕州市自然资源和规划局")
     }
 
     @Test func detectsGB18030() async throws {
@@ -66,12 +66,12 @@ struct InterchangeTests {
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
         #expect(report.files[0].encoding == "GB18030")
         #expect(report.committed)
-        #expect(try await ledger.fetch(GovUnit.self, key: Fixtures.uscc(2)).record.region == "龙泉街道")
+        #expect(try await ledger.records.fetch(GovUnit.self, key: Fixtures.uscc(2)).record.region == "龙泉街道")
     }
 
     @Test func badRowsRefuseTheWholeImportAndNameFileRowFieldRule() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let before = try await ledger.counts()
+        let before = try await ledger.records.counts()
         let csv = try write("resources.csv", """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期,结构化记录总数
             101001/000001,人口基本信息,TZ-SYS-001,户籍人口基本信息,数据库,无条件共享,,接口,每日,100
@@ -87,7 +87,7 @@ struct InterchangeTests {
         #expect(errors.contains { $0.row == "3" && $0.field == "shareCondition" && $0.rule == "share.condition-required" })
         #expect(errors.contains { $0.row == "4" && $0.field == "records" && $0.column == "结构化记录总数" && $0.rule == "cell.integer" })
         #expect(errors.first { $0.rule == "share.condition-required" }?.line.hasPrefix("resources.csv:3 共享条件(shareCondition)=（空）") == true)
-        #expect(try await ledger.counts() == before)
+        #expect(try await ledger.records.counts() == before)
     }
 
     @Test func quotedCellsMayHoldCommasQuotesAndLineBreaks() async throws {
@@ -101,14 +101,14 @@ struct InterchangeTests {
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.committed)
-        #expect(try await ledger.fetch(CatalogResource.self, key: "101001/000001").record.summary == "户籍人口,含\"流动人口\"\n第二行")
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "101001/000001").record.summary == "户籍人口,含\"流动人口\"\n第二行")
         #expect(report.issues.contains { $0.row == "4" && $0.rule == "items.required" })
     }
 
     @Test func csvUpdatesKeepDataItemsAndWorkflowState() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let id = try await ledger.fetch(CatalogResource.self, key: "103003/000001").id
-        _ = try await ledger.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id
+        _ = try await ledger.records.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
         let csv = try write("resources.csv", """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
             103003/000001,不动产登记信息,TZ-SYS-001,更新后的摘要,数据库,有条件共享,仅限履职使用,接口,每周
@@ -116,7 +116,7 @@ struct InterchangeTests {
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
         #expect(report.files[0].updated == 1)
-        let stored = try await ledger.fetch(CatalogResource.self, id: id)
+        let stored = try await ledger.records.fetch(CatalogResource.self, id: id)
         #expect(stored.record.updateCycle == "每周")
         #expect(stored.record.state == .pendingReview)
         #expect(stored.record.items.count == 2)
@@ -127,14 +127,14 @@ struct InterchangeTests {
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [try write("units.csv", unitsCSV)], dryRun: true)
         #expect(report.rejectedRows == 0)
         #expect(!report.committed)
-        #expect(try await ledger.counts()["unit"] == 0)
+        #expect(try await ledger.records.counts()["unit"] == 0)
     }
 
     @Test func demoLedgerRoundTripsThroughJSONAndCSV() async throws {
         let source = try Fixtures.ledger()
         let report = try await Importer(ledger: source, actor: .commandLine).run(files: [Fixtures.catalog.demoURL], dryRun: false)
         #expect(report.committed)
-        #expect(try await source.counts()["resource"]! >= 600)
+        #expect(try await source.records.counts()["resource"]! >= 600)
         let first = folder.appendingPathComponent("first.json")
         try await Exporter(ledger: source).writeJSON(to: first)
 
@@ -150,7 +150,7 @@ struct InterchangeTests {
         let third = folder.appendingPathComponent("third.json")
         try await Exporter(ledger: viaCSV).writeJSON(to: third)
         #expect(try Data(contentsOf: first) == Data(contentsOf: third))
-        #expect(try await viaCSV.counts() == source.counts())
+        #expect(try await viaCSV.records.counts() == source.records.counts())
         let itemSearch = SearchQuery(text: "公民身份号码", kind: .resource)
         #expect(try await viaCSV.search.find(itemSearch).total == source.search.find(itemSearch).total)
         #expect(try await viaCSV.search.find(itemSearch).total > 0)
@@ -183,8 +183,8 @@ struct InterchangeTests {
 
     @Test func anImportLimitedToOneUnitRefusesOtherUnitsRecords() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
-        _ = try await ledger.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)), by: .commandLine)
         let systems = try write("systems.csv", """
             系统编号,系统名称,建设单位代码,系统状态,应用类别
             TZ-SYS-001,改名的平台,\(Fixtures.uscc(1)),运行,政务服务类
@@ -198,12 +198,12 @@ struct InterchangeTests {
         let refused = report.issues.filter { $0.rule == "import.own-unit" }.map { "\($0.file):\($0.row)" }
         #expect(refused == ["systems.csv:2", "systems.csv:3", "data-items.csv:2"])
         #expect(report.issues.filter { $0.severity == .error }.count == 3)  // TZ-SYS-003 of the unit itself is fine
-        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.name == "滕州市不动产登记信息管理平台")
+        #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.name == "滕州市不动产登记信息管理平台")
     }
 
     @Test func exportsOneSystemWithWhatItNeeds() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
         let url = folder.appendingPathComponent("system.json")
         try await Exporter(ledger: ledger, scope: .system("TZ-SYS-001")).writeJSON(to: url)
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]

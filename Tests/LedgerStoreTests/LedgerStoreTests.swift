@@ -9,65 +9,65 @@ import Testing
 struct LedgerStoreTests {
     @Test func recordsRoundTripWithItems() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record == Fixtures.resource())
         #expect(resource.version == 1)
         #expect(resource.record.items.map(\.name) == ["不动产权证号", "登记日期"])
-        let system = try await ledger.fetch(InfoSystem.self, id: 1)
+        let system = try await ledger.records.fetch(InfoSystem.self, id: 1)
         #expect(system.record.projectCodes == ["TZXM-2025-001"])
     }
 
     @Test func updatesBumpTheVersionAndStaleVersionsConflict() async throws {
         let ledger = try await Fixtures.seededLedger()
-        var system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        var system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
         system.record.summary = "新的简介"
-        let updated = try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1, by: .commandLine)
+        let updated = try await ledger.records.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1, by: .commandLine)
         #expect(updated.version == 2)
         system.record.summary = "另一人的修改"
         await #expect(throws: LedgerError.versionConflict(expected: 1, actual: 2)) {
-            try await ledger.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1, by: .commandLine)
+            try await ledger.records.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1, by: .commandLine)
         }
-        #expect(try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001").record.summary == "新的简介")
+        #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.summary == "新的简介")
     }
 
     @Test func naturalKeysArePermanentAndUnique() async throws {
         let ledger = try await Fixtures.seededLedger()
-        var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        var resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.code = "103003/000009"
         let error = await #expect(throws: LedgerError.self) {
-            try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
+            try await ledger.records.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
         }
         #expect(error?.details.map(\.rule) == ["key.permanent"])
-        let duplicate = await #expect(throws: LedgerError.self) { try await ledger.create(Fixtures.resource(), by: .commandLine) }
+        let duplicate = await #expect(throws: LedgerError.self) { try await ledger.records.create(Fixtures.resource(), by: .commandLine) }
         #expect(duplicate?.details.map(\.rule) == ["key.unique"])
     }
 
     @Test func referencesMustExist() async throws {
         let ledger = try Fixtures.ledger()
-        let error = await #expect(throws: LedgerError.self) { try await ledger.create(Fixtures.system(), by: .commandLine) }
+        let error = await #expect(throws: LedgerError.self) { try await ledger.records.create(Fixtures.system(), by: .commandLine) }
         #expect(error?.kind == .validation)
         #expect(error?.details.first { $0.rule == "reference.exists" }?.field == "unitUSCC")
     }
 
     @Test func deletionIsRefusedWhileOthersReferTheRow() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let system = try await ledger.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
         let error = await #expect(throws: LedgerError.self) {
-            try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
+            try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
         }
         #expect(error?.kind == .conflict)
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
-        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: 1, by: .commandLine)
-        try await ledger.delete(InfoSystem.self, id: system.id, expectedVersion: 1, by: .commandLine)
-        #expect(try await ledger.counts()["data_item"] == 0)
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        try await ledger.records.delete(CatalogResource.self, id: resource.id, expectedVersion: 1, by: .commandLine)
+        try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: 1, by: .commandLine)
+        #expect(try await ledger.records.counts()["data_item"] == 0)
     }
 
     @Test func createdResourcesStartAsDraftsAndMoveThroughTheWorkflow() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record.state == .draft)
-        let submitted = try await ledger.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1, by: .commandLine)
-        let returned = try await ledger.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil, by: .commandLine)
+        let submitted = try await ledger.records.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1, by: .commandLine)
+        let returned = try await ledger.records.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil, by: .commandLine)
         #expect(submitted.record.state == .pendingReview)
         #expect(returned.record.state == .returned)
         #expect(returned.record.returnReason == "共享条件不明确")
@@ -76,34 +76,34 @@ struct LedgerStoreTests {
 
     @Test func editsKeepTheWorkflowStateAndOfflineResourcesAreFrozen() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let id = try await ledger.fetch(CatalogResource.self, key: "103003/000001").id
+        let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id
         for action: CatalogTransition in [.submit, .approve] {
-            _ = try await ledger.transition(resourceID: id, action, reason: nil, expectedVersion: nil, by: .commandLine)
+            _ = try await ledger.records.transition(resourceID: id, action, reason: nil, expectedVersion: nil, by: .commandLine)
         }
         var edited = Fixtures.resource()
         edited.state = .draft
         edited.summary = "更新后的摘要"
-        let stored = try await ledger.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil, by: .commandLine)
+        let stored = try await ledger.records.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil, by: .commandLine)
         #expect(stored.record.state == .published)
         for action: CatalogTransition in [.takeOffline, .confirmOffline] {
-            _ = try await ledger.transition(resourceID: id, action, reason: nil, expectedVersion: nil, by: .commandLine)
+            _ = try await ledger.records.transition(resourceID: id, action, reason: nil, expectedVersion: nil, by: .commandLine)
         }
         await #expect(throws: LedgerError.self) {
-            try await ledger.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil, by: .commandLine)
+            try await ledger.records.update(CatalogResource.self, id: id, with: edited, expectedVersion: nil, by: .commandLine)
         }
     }
 
     @Test func listsPageAndFilter() async throws {
         let ledger = try await Fixtures.seededLedger()
         for n in 2...5 {
-            _ = try await ledger.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"), by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"), by: .commandLine)
         }
-        let page = try await ledger.list(CatalogResource.self, filters: ["shareType": "有条件共享"], page: PageRequest(limit: 2, offset: 2))
+        let page = try await ledger.records.list(CatalogResource.self, filters: ["shareType": "有条件共享"], page: PageRequest(limit: 2, offset: 2))
         #expect(page.total == 5)
         #expect(page.items.map(\.record.code) == ["103003/000003", "103003/000004"])
-        let named = try await ledger.list(CatalogResource.self, nameContains: "抵押")
+        let named = try await ledger.records.list(CatalogResource.self, nameContains: "抵押")
         #expect(named.total == 4)
-        await #expect(throws: LedgerError.self) { try await ledger.list(GovUnit.self, filters: ["shareType": "x"]) }
+        await #expect(throws: LedgerError.self) { try await ledger.records.list(GovUnit.self, filters: ["shareType": "x"]) }
     }
 
     @Test func fileDatabasesUseWriteAheadLogging() async throws {
@@ -111,12 +111,12 @@ struct LedgerStoreTests {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         do {
             let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
-            _ = try await ledger.create(Fixtures.unit(), by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         }
         let reopened = try AppDatabase.open(path: path)
         let mode = try await reopened.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
-        #expect(try await Ledger(database: reopened, codes: Fixtures.codes).counts()["unit"] == 1)
+        #expect(try await Ledger(database: reopened, codes: Fixtures.codes).records.counts()["unit"] == 1)
     }
 }
 
@@ -127,7 +127,7 @@ struct SearchTests {
         var other = Fixtures.resource(code: "103003/000002", name: "抵押登记信息")
         other.summary = "抵押权设立、变更、注销信息"
         other.items = [DataItem(name: "抵押权人", type: "C", length: 100)]
-        _ = try await ledger.create(other, by: .commandLine)
+        _ = try await ledger.records.create(other, by: .commandLine)
         let hits = try await ledger.search.find(SearchQuery(text: "不动产"))
         #expect(hits.items.map(\.code).contains("103003/000001"))
         #expect(hits.items.map(\.kind).contains("system"))
@@ -151,11 +151,11 @@ struct SearchTests {
 
     @Test func searchTextFollowsEdits() async throws {
         let ledger = try await Fixtures.seededLedger()
-        var resource = try await ledger.fetch(CatalogResource.self, key: "103003/000001")
+        var resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.name = "房屋交易信息"
         resource.record.summary = "房屋买卖合同备案"
         resource.record.items = [DataItem(name: "合同编号", type: "C", length: 32)]
-        _ = try await ledger.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.update(CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: nil, by: .commandLine)
         #expect(try await ledger.search.find(SearchQuery(text: "房屋交易")).total == 1)
         #expect(try await ledger.search.find(SearchQuery(text: "不动产登记信息", kind: .resource)).total == 0)
         // The bigram index forgot the old name's pairs and knows the new ones.
@@ -164,11 +164,11 @@ struct SearchTests {
         // The name index follows the rename: 交易 is now in the name, ranked before a resource with it only in its text.
         var other = Fixtures.resource(code: "103003/000002", name: "合同备案信息")
         other.summary = "房屋交易合同备案"
-        _ = try await ledger.create(other, by: .commandLine)
+        _ = try await ledger.records.create(other, by: .commandLine)
         #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).items.map(\.code) == ["103003/000001", "103003/000002"])
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", kind: .resource)).items.map(\.code) == ["103003/000002"])
-        try await ledger.delete(CatalogResource.self, id: try await ledger.fetch(CatalogResource.self, key: other.code).id, expectedVersion: nil, by: .commandLine)
-        try await ledger.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
+        try await ledger.records.delete(CatalogResource.self, id: try await ledger.records.fetch(CatalogResource.self, key: other.code).id, expectedVersion: nil, by: .commandLine)
+        try await ledger.records.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
         #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).total == 0)
         #expect(try await ledger.search.find(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)
     }
@@ -178,7 +178,7 @@ struct SearchTests {
         var other = Fixtures.resource(code: "103003/000002", name: "抵押权信息")
         other.summary = "Mortgage（抵押）登记-2025"
         other.items = []
-        _ = try await ledger.create(other, by: .commandLine)
+        _ = try await ledger.records.create(other, by: .commandLine)
         func codes(_ text: String) async throws -> [String] {
             try await ledger.search.find(SearchQuery(text: text, kind: .resource)).items.map(\.code)
         }
@@ -201,7 +201,7 @@ struct SearchTests {
         for (number, name) in [(2, "抵押权信息"), (3, "查封登记台账"), (4, "宗地信息")] {
             var resource = Fixtures.resource(code: "103003/00000\(number)", name: name)
             resource.summary = "不动产登记相关数据"
-            _ = try await ledger.create(resource, by: .commandLine)
+            _ = try await ledger.records.create(resource, by: .commandLine)
         }
         let all = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource))
         #expect(all.total == 4)

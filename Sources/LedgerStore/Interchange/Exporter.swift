@@ -158,12 +158,12 @@ public struct Exporter: Sendable {
         case .all:
             return Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, all) })
         case .unit(let uscc):
-            _ = try await ledger.fetch(GovUnit.self, key: uscc)
+            _ = try await ledger.records.fetch(GovUnit.self, key: uscc)
             let byUnit = Filter(sql: "WHERE unit_key = ?", arguments: [uscc])
             return [.units: Filter(sql: "WHERE key = ?", arguments: [uscc]), .projects: byUnit, .systems: byUnit,
                     .resources: byUnit, .dataItems: byUnit]
         case .system(let code):
-            let system = try await ledger.fetch(InfoSystem.self, key: code).record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
             let projects = system.projectCodes.isEmpty ? "WHERE 0" :
                 "WHERE key IN (\(Array(repeating: "?", count: system.projectCodes.count).joined(separator: ", ")))"
             return [.units: Filter(sql: "WHERE key = ?", arguments: [system.unitUSCC]),
