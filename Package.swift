@@ -51,6 +51,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Services",
+            dependencies: [
+                "LedgerCore",
+                "Compliance",
+                "LedgerStore",
+                "Connectors",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Connectors",
             dependencies: [
                 "LedgerCore",
@@ -83,6 +93,7 @@ let package = Package(
                 "LedgerCore",
                 "Compliance",
                 "LedgerStore",
+                "Services",
                 "Connectors",
                 "Spreadsheet",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,6 +108,7 @@ let package = Package(
                 "LedgerCore",
                 "Compliance",
                 "LedgerStore",
+                "Services",
                 "LedgerServer",
                 "Connectors",
                 "PlatformSimulator",
@@ -105,10 +117,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .target(name: "LedgerTestSupport", dependencies: ["LedgerCore", "LedgerStore", "Connectors"]),
+        .target(name: "LedgerTestSupport", dependencies: ["LedgerCore", "LedgerStore", "Connectors", "Services"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet"]),
+        .testTarget(
+            name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services"]
+        ),
         .testTarget(
             name: "SpreadsheetTests",
             dependencies: ["Spreadsheet", "LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -116,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [
-                "Connectors", "PlatformSimulator", "LedgerCore", "LedgerStore", "LedgerTestSupport",
+                "Connectors", "PlatformSimulator", "LedgerCore", "LedgerStore", "LedgerTestSupport", "Services",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -127,7 +141,7 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator", "Compliance",
-                "Spreadsheet",
+                "Spreadsheet", "Services",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Services
 
 /// The admin's pages besides the dashboard: accounts (add, disable, enable), exceptions (waivers of one check for
 /// one system until a date) and the policy versions in force. Every change goes through the store's audited

@@ -4,6 +4,7 @@ import LedgerCore
 import LedgerStore
 import Logging
 import NIOCore
+import Services
 
 /// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
 /// is given, funding, reviews, deadlines and deregistration when `compliance` is.

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Services
 
 /// The body of `POST /api/v1/probe-runs`.
 struct ProbeRunRequest: Decodable {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Services
 import Spreadsheet
 
 /// The server-rendered pages of the three roles and the admin. Forms post back here (with the session's CSRF

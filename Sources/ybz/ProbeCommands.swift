@@ -2,10 +2,10 @@ import ArgumentParser
 import Connectors
 import Foundation
 import LedgerCore
-import LedgerServer
 import LedgerStore
 import Logging
 import PlatformSimulator
+import Services
 
 extension Platform: ExpressibleByArgument {}
 

@@ -7,6 +7,7 @@ import LedgerServer
 import LedgerStore
 import LedgerTestSupport
 import Logging
+import Services
 import Testing
 
 @Suite("Compliance API over a live socket")

@@ -3,6 +3,7 @@ import Hummingbird
 import LedgerServer
 import LedgerStore
 import LedgerTestSupport
+import Services
 import Testing
 import Yams
 

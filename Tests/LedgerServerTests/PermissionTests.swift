@@ -6,6 +6,7 @@ import LedgerServer
 import LedgerStore
 import LedgerTestSupport
 import Logging
+import Services
 import Testing
 
 /// Two units, each with a project, a system and a resource: the data officer belongs to the first.

@@ -8,6 +8,7 @@ import LedgerStore
 import LedgerTestSupport
 import Logging
 import PlatformSimulator
+import Services
 import Testing
 
 @Suite("Probe API with the simulator")

@@ -5,6 +5,7 @@ import LedgerCore
 import LedgerServer
 import LedgerStore
 import LedgerTestSupport
+import Services
 import Testing
 
 /// A browser-like session against the router: logs in with the form, keeps the cookie, sends the CSRF token.

@@ -4,6 +4,7 @@ import GRDB
 import LedgerCore
 import LedgerStore
 import LedgerTestSupport
+import Services
 import Testing
 
 @Suite("Store: funding batches, waivers, deregistration")

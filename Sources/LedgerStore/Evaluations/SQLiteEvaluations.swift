@@ -20,7 +20,7 @@ public struct EncodedEvaluation: Sendable {
     public var result: Data
 
     /// Evaluates an input and encodes the decision; the input's hash goes into the decision from the bytes that are stored.
-    init(_ stored: StoredInput, _ context: ComplianceContext) throws {
+    public init(_ stored: StoredInput, _ context: ComplianceContext) throws {
         input = try stored.text()
         decision = FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
         result = try CanonicalJSON.encode(decision)

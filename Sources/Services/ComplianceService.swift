@@ -1,6 +1,7 @@
 import Compliance
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// Evaluations over the stored ledger: funding decisions for a fiscal year, recorded so that they can be shown
 /// and replayed.

@@ -3,7 +3,7 @@ import Foundation
 extension Array where Element: Sendable {
     /// The elements transformed on every core, in their order: the array is cut into one slice per core and each
     /// slice is mapped by a child task.
-    func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) throws -> T) async throws -> [T] {
+    public func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) throws -> T) async throws -> [T] {
         let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         guard count > 1, cores > 1 else { return try map(transform) }
         let size = (count + cores - 1) / cores
