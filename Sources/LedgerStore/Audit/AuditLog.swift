@@ -32,7 +32,7 @@ enum AuditLog {
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
     static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
                        old: (some Encodable)?, new: (some Encodable)?) throws {
-        let changes = diff(old: try old.map(tree), new: try new.map(tree))
+        let changes = diff(old: try old.map { try tree($0) }, new: try new.map { try tree($0) })
         guard !changes.isEmpty || action != "update" else { return }
         try append(db, actor: actor, action: action, entity: entity, key: key, changes: changes)
     }
