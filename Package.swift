@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "Presentation", dependencies: ["LedgerCore", "Compliance"]),
         .target(
             name: "Spreadsheet",
             dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -92,6 +93,7 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 "Compliance",
+                "Presentation",
                 "LedgerStore",
                 "Services",
                 "Connectors",
@@ -107,6 +109,7 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 "Compliance",
+                "Presentation",
                 "LedgerStore",
                 "Services",
                 "LedgerServer",
@@ -119,7 +122,7 @@ let package = Package(
         ),
         .target(name: "LedgerTestSupport", dependencies: ["LedgerCore", "LedgerStore", "Connectors", "Services"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport", "Presentation"]),
         .testTarget(
             name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services"]
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 import Services
 
 /// The admin's pages besides the dashboard: accounts (add, disable, enable), exceptions (waivers of one check for

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 
 /// The data officer's catalog editor: a resource with its data items on one form, validated by the same write path
 /// as the API, with each problem shown next to its field; and the workflow buttons (submit, take offline).

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 import Services
 import Spreadsheet
 

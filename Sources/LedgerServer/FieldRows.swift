@@ -1,4 +1,5 @@
 import LedgerCore
+import Presentation
 
 /// The rows of a server-rendered form, each with the validation problems of its field beside it; what no field
 /// showed is listed in the summary, so nothing the write path said is lost.

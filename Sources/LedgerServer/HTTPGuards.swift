@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LedgerCore
+import Presentation
 
 /// Adds the security headers to every answer, errors included (it is the outermost middleware): a
 /// Content-Security-Policy that the pages satisfy, no sniffing, no framing, and no full referrer to other sites.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 
 /// Web import of CSV, Excel (.xlsx) and JSON files: the upload is checked by a dry run and shown — every refused row
 /// with its file, row, column, value, rule and article — before anything is written; the user then confirms, and the

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 
 /// The page at `/` for a signed-in user: what the ledger holds and where to go. Self-contained HTML.
 enum LandingPage {

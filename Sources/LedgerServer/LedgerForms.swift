@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import LedgerStore
+import Presentation
 
 /// The ledger forms of units, projects and systems: one field per import column (same labels, same 是/否 and
 /// “;” lists), saved through the same write path as the API and the import, with each problem at its field.

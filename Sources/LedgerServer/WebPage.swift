@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LedgerCore
+import Presentation
 
 /// Server-rendered pages: one shell (Chinese, self-contained styles, printable), the login form.
 enum WebPage {

@@ -4,6 +4,7 @@ import Connectors
 import Foundation
 import LedgerCore
 import LedgerStore
+import Presentation
 import Services
 
 extension CheckID: ExpressibleByArgument {}

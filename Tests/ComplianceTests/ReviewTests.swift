@@ -1,5 +1,6 @@
 import Compliance
 import LedgerCore
+import Presentation
 import Testing
 
 @Suite("Pre-acceptance review (Art. 18(3))")

@@ -1,4 +1,5 @@
 import Foundation
+import Compliance
 import LedgerCore
 
 /// The review report as a printable page: Chinese, A4, self-contained (no external fonts, scripts or styles).
