@@ -97,13 +97,8 @@ func ownerUnit<E: StoredEntity>(of record: E, ledger: Ledger) async throws -> St
     case let project as Project: return project.unitUSCC
     case let system as InfoSystem: return system.unitUSCC
     case let resource as CatalogResource:
-        // A resource naming no registered system belongs to no unit (validation refuses it later); any other error,
-        // such as a busy database, is the answer, not a refusal as if the unit were another's.
-        do {
-            return try await ledger.records.fetch(InfoSystem.self, key: resource.systemCode).record.unitUSCC
-        } catch let error as LedgerError where error.kind == .notFound {
-            return ""
-        }
+        // A resource naming no registered system belongs to no unit (validation refuses it later).
+        return try await unlessNotFound { try await ledger.records.fetch(InfoSystem.self, key: resource.systemCode) }?.record.unitUSCC ?? ""
     default: return ""
     }
 }

@@ -108,7 +108,8 @@ struct CKANRoutes {
     }
 
     func organizationList(_ parameters: Parameters) async throws -> JSONValue {
-        let units = try await ledger.records.list(GovUnit.self, page: PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0))
+        let page = PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0)
+        let units = try await ledger.records.list(GovUnit.self, page: page)
         let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
         return .array(units.items.map { allFields ? Self.organization($0.record, count: nil) : .string($0.record.uscc.lowercased()) })
     }

@@ -171,6 +171,16 @@ extension URI {
     }
 }
 
+/// What `lookup` finds, or `nil` when it does not exist; any other error (a busy or failing database) is thrown, never
+/// taken for a missing record.
+func unlessNotFound<T>(_ lookup: () async throws -> T) async throws -> T? {
+    do {
+        return try await lookup()
+    } catch let error as LedgerError where error.kind == .notFound {
+        return nil
+    }
+}
+
 /// An integer query parameter, or a 400 naming it.
 func intParameter(_ request: Request, _ name: String, default value: Int) throws -> Int {
     guard let text = request.uri.formParameters.get(name) else { return value }

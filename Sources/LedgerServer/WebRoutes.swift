@@ -114,7 +114,7 @@ struct WebRoutes {
                     decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
                     open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"]
         }
-        let unitName = (try? await ledger.records.fetch(GovUnit.self, key: unit).record.name) ?? unit
+        let unitName = try await unlessNotFound { try await ledger.records.fetch(GovUnit.self, key: unit) }?.record.name ?? unit
         let canEdit = Permission.editLedger(unit: unit).allows(actor)
         let projects = try await ledger.records.list(Project.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
         let projectRows = projects.map { stored -> [String] in
@@ -270,7 +270,7 @@ struct WebRoutes {
                 <button>评估</button></form>
                 """
         }
-        guard let batchID, let batch = try? await ledger.evaluations.fundingBatch(id: batchID) else {
+        guard let batchID, let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatch(id: batchID) }) else {
             return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body + "<p>尚无评估批次。</p>"))
         }
         let filter = query.get("status").flatMap(EligibilityStatus.init)

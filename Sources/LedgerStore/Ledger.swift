@@ -28,9 +28,6 @@ public struct Ledger: Sendable {
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 
-    /// The write path, recording `actor` in the audit trail.
-    func writer(_ actor: Actor) -> RecordWriter { RecordWriter(codes: codes, actor: actor) }
-
     /// Now as an ISO 8601 UTC instant, the format of `updatedAt`.
     static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601)

@@ -72,7 +72,7 @@ struct RecordWriter {
         if case .update(_, let expected?) = mode, expected != existing.version {
             throw LedgerError.versionConflict(expected: expected, actual: existing.version)
         }
-        var storedRecord = try decode(E.self, body: existing.body)
+        var storedRecord = try Self.decode(E.self, body: existing.body)
         try E.loadChildren(into: &storedRecord, rowID: existing.id, in: db)
         if case .update = mode { record = try record.editing(storedRecord) }
         return Checked(record: record, existing: existing, stored: storedRecord, warnings: issues,
@@ -168,7 +168,8 @@ struct RecordWriter {
         try CanonicalJSON.text(record.storedBody)
     }
 
-    func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {
+    /// A record from its stored JSON body (without the child rows `loadChildren` adds).
+    static func decode<E: StoredEntity>(_ type: E.Type, body: String) throws -> E {
         try JSONDecoder().decode(E.self, from: Data(body.utf8))
     }
 }

@@ -48,7 +48,7 @@ extension StoredEntity {
     public static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)? {
         guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM \(table) WHERE id = ?"),
                                              arguments: [rowID]) else { return nil }
-        var record = try JSONDecoder().decode(Self.self, from: Data(body.utf8))
+        var record = try RecordWriter.decode(Self.self, body: body)
         try loadChildren(into: &record, rowID: rowID, in: db)
         return (record.displayName, record.searchText)
     }

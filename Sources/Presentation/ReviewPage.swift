@@ -46,7 +46,8 @@ public enum ReviewPage {
         body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(HTML.escape(report.recommendationReason))。</p>\n"
         if let decision = report.decision {
             body += """
-            <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td><th>审查日期</th><td>\(decision.decidedOn)</td></tr>
+            <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td>\
+            <th>审查日期</th><td>\(decision.decidedOn)</td></tr>
             <tr><th>审查意见</th><td colspan="3">\(HTML.escape(decision.opinion))</td></tr>
             <tr><th>审查人</th><td colspan="3">\(HTML.escape(decision.reviewer))</td></tr></table>
             """
@@ -60,13 +61,16 @@ public enum ReviewPage {
                 "<li>\(HTML.escape(item.label))：\(HTML.escape(item.value))\(item.verdictId.map { "（探测结果 #\($0)，批次 #\(item.runId ?? 0)）" } ?? "")</li>"
             }.joined()
             let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(HTML.escape($0))</p>" } ?? ""
-            let waiver = check.waiver.map { "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>" } ?? ""
+            let waiver = check.waiver.map {
+                "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>"
+            } ?? ""
             body += "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
                 + "<td class=\"\(check.status.rawValue)\">\(label(check.status))</td>"
                 + "<td><p>\(HTML.escape(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
         }
         body += "</tbody></table>\n"
-        body += "<p class=\"inputs\">评估输入：策略 \(HTML.escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）· 代码表 \(HTML.escape(inputs.codeListsVersion))"
+        body += "<p class=\"inputs\">评估输入：策略 \(HTML.escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）"
+            + "· 代码表 \(HTML.escape(inputs.codeListsVersion))"
             + " · 探测批次 \(inputs.probeRunIds.isEmpty ? "无" : inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))"
             + " · 账本与证据 SHA-256 \(inputs.inputSha256.prefix(16))…</p>\n"
         return """

@@ -79,7 +79,8 @@ public struct ComplianceService: Sendable {
             throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(recorded.policyVersion) 已不在 catalog/policy/ 中，无法重放")
         }
         guard policy.sha256 == recorded.policySha256 else {
-            throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ 记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
+            throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ "
+                                  + "记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
         }
         let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
         var differing: [String] = []

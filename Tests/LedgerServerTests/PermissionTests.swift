@@ -135,7 +135,8 @@ struct PermissionTests {
             }
             if !route.allowed.contains(name) {
                 // A refused write leaves no trace but the account and token the test created for the role.
-                let written = try await ledger.audit.entries(limit: 10_000).dropLast(before).filter { $0.entity != "account" && $0.entity != "api_token" }
+                let written = try await ledger.audit.entries(limit: 10_000).dropLast(before)
+                    .filter { $0.entity != "account" && $0.entity != "api_token" }
                 #expect(written.isEmpty, "\(name) \(route.method) \(route.path) wrote \(written.map(\.entity))")
             }
         }

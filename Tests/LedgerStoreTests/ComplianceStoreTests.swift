@@ -84,7 +84,9 @@ struct ComplianceStoreTests {
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         try await ledger.records.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
         let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
-        let kept = await #expect(throws: LedgerError.self) { try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine) }
+        let kept = await #expect(throws: LedgerError.self) {
+            try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
+        }
         #expect(kept?.kind == .conflict && kept?.message.contains("1项检查豁免") == true)
     }
 

@@ -228,14 +228,18 @@ struct InterchangeTests {
         let ledger = try Fixtures.ledger()
         let url = folder.appendingPathComponent("utf16.csv")
         try (Data([0xFF, 0xFE]) + unitsCSV.data(using: .utf16LittleEndian)!).write(to: url)
-        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false) }
+        let error = await #expect(throws: LedgerError.self) {
+            try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
+        }
         #expect(error?.message.contains("UTF-16") == true)
     }
 
     @Test func unknownFilesAreRefusedWithTheirName() async throws {
         let ledger = try Fixtures.ledger()
         let url = try write("notes.csv", "标题,内容\n一,二\n")
-        let error = await #expect(throws: LedgerError.self) { try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false) }
+        let error = await #expect(throws: LedgerError.self) {
+            try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
+        }
         #expect(error?.message.contains("notes.csv") == true)
     }
 }

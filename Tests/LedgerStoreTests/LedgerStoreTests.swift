@@ -67,7 +67,8 @@ struct LedgerStoreTests {
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record.state == .draft)
         let submitted = try await ledger.records.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1, by: .commandLine)
-        let returned = try await ledger.records.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil, by: .commandLine)
+        let returned = try await ledger.records.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil,
+                                                           by: .commandLine)
         #expect(submitted.record.state == .pendingReview)
         #expect(returned.record.state == .returned)
         #expect(returned.record.returnReason == "共享条件不明确")
@@ -167,7 +168,8 @@ struct SearchTests {
         _ = try await ledger.records.create(other, by: .commandLine)
         #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).items.map(\.code) == ["103003/000001", "103003/000002"])
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", kind: .resource)).items.map(\.code) == ["103003/000002"])
-        try await ledger.records.delete(CatalogResource.self, id: try await ledger.records.fetch(CatalogResource.self, key: other.code).id, expectedVersion: nil, by: .commandLine)
+        let otherID = try await ledger.records.fetch(CatalogResource.self, key: other.code).id
+        try await ledger.records.delete(CatalogResource.self, id: otherID, expectedVersion: nil, by: .commandLine)
         try await ledger.records.delete(CatalogResource.self, id: resource.id, expectedVersion: nil, by: .commandLine)
         #expect(try await ledger.search.find(SearchQuery(text: "交易", kind: .resource)).total == 0)
         #expect(try await ledger.search.find(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)

@@ -21,7 +21,7 @@ public struct SQLiteDeregistrations: DeregistrationRepository {
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM system WHERE key = ?", arguments: [systemCode]) else {
                 throw LedgerError.notFound(InfoSystem.label, systemCode)
             }
-            let system = try writer.decode(InfoSystem.self, body: row["body"])
+            let system = try RecordWriter.decode(InfoSystem.self, body: row["body"])
             guard system.status != .deregistered else { throw LedgerError(.conflict, "系统 \(systemCode) 已注销") }
             let open = try Self.deregistrations(systemCode: systemCode, in: db).first { $0.application.review == nil }
             if let open { throw LedgerError(.conflict, "系统 \(systemCode) 已有待审核的注销申请 #\(open.id)") }
@@ -61,7 +61,7 @@ public struct SQLiteDeregistrations: DeregistrationRepository {
                                 old: before, new: application)
             if review.approved, let system = try Row.fetchOne(db, sql: "SELECT id, body FROM system WHERE key = ?",
                                                               arguments: [application.systemCode]) {
-                var record = try writer.decode(InfoSystem.self, body: system["body"])
+                var record = try RecordWriter.decode(InfoSystem.self, body: system["body"])
                 record.status = .deregistered
                 _ = try writer.save(record, mode: .update(id: system["id"], expectedVersion: nil), now: Ledger.timestamp(), in: db)
             }
@@ -83,9 +83,7 @@ public struct SQLiteDeregistrations: DeregistrationRepository {
 
     public func deadlines(calendar: WorkingCalendar, asOf: CivilDate) async throws -> [Deadline] {
         let (projects, applications) = try await database.writer.read { db in
-            (try Row.fetchAll(db, sql: "SELECT body FROM project ORDER BY key").map {
-                try JSONDecoder().decode(Project.self, from: Data(($0["body"] as String).utf8))
-            },
+            (try Row.fetchAll(db, sql: "SELECT body FROM project ORDER BY key").map { try RecordWriter.decode(Project.self, body: $0["body"]) },
              try Self.deregistrations(systemCode: nil, in: db).map(\.application))
         }
         return Deadlines.list(projects: projects, deregistrations: applications, calendar: calendar, asOf: asOf)

@@ -193,7 +193,8 @@ extension SQLiteEvaluations {
     }
 
     static func waivers(systemCode: String?, in db: Database) throws -> [StoredWaiver] {
-        let rows = try Row.fetchAll(db, sql: "SELECT id, created_at, body FROM waiver \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY id DESC",
+        let filter = systemCode == nil ? "" : "WHERE system_key = ?"
+        let rows = try Row.fetchAll(db, sql: "SELECT id, created_at, body FROM waiver \(filter) ORDER BY id DESC",
                                     arguments: systemCode.map { [$0] } ?? [])
         return try rows.map { row in
             StoredWaiver(id: row["id"], createdAt: row["created_at"],

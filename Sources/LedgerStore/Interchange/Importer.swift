@@ -63,7 +63,7 @@ public struct Importer: Sendable {
         }
         // JSON documents first, then tables in dependency order (units before the systems naming them).
         tables.sort { $0.kind < $1.kind }
-        let (writer, ordered, jsonFiles, unreadSheets) = (ledger.writer(actor), tables, documents, skipped)
+        let (writer, ordered, jsonFiles, unreadSheets) = (RecordWriter(codes: ledger.codes, actor: actor), tables, documents, skipped)
         let now = Ledger.timestamp()
         @Sendable func pass(_ db: Database, writes: Bool, pureChecksDone: Bool) throws -> ImportReport {
             var report = ImportReport(dryRun: dryRun)

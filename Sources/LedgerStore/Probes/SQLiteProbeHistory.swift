@@ -17,7 +17,8 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
             let systems = try systemRows.map { try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8)) }
             if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             var resources: [String: [CatalogResource]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT system_key, body FROM resource \(systemCode == nil ? "" : "WHERE system_key = ?") ORDER BY key",
+            let filter = systemCode == nil ? "" : "WHERE system_key = ?"
+            let rows = try Row.fetchCursor(db, sql: "SELECT system_key, body FROM resource \(filter) ORDER BY key",
                                            arguments: systemCode.map { [$0] } ?? [])
             while let row = try rows.next() {
                 resources[row["system_key"], default: []].append(try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8)))
@@ -34,7 +35,8 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         let hashesJSON = try CanonicalJSON.text(specHashes)
         return try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger, hashesJSON, summaryJSON])
+                           arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger,
+                                       hashesJSON, summaryJSON])
             let runID = db.lastInsertedRowID
             let insertVerdict = try db.cachedStatement(sql: """
                 INSERT INTO probe_verdict (run_id, platform, system_key, probe, target, outcome, checked_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -70,8 +72,9 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         let next = current?.next(verdict.outcome, threshold: threshold) ?? IntegrationStatus(status: verdict.outcome)
         guard next != current else { return }
         let changedAt = next.status != current?.status ? verdict.checkedAt.formatted(.iso8601)
-            : (try String.fetchOne(db, sql: "SELECT changed_at FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?",
-                                   arguments: StatementArguments(key)) ?? verdict.checkedAt.formatted(.iso8601))
+            : (try String.fetchOne(db, sql: """
+                SELECT changed_at FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
+                """, arguments: StatementArguments(key)) ?? verdict.checkedAt.formatted(.iso8601))
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO integration_status (platform, system_key, probe, target, status, candidate, streak, changed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)

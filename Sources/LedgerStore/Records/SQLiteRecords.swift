@@ -49,7 +49,7 @@ public struct SQLiteRecords: RecordRepository {
             if let blocking = try E.dependents(of: row["key"], in: db) {
                 throw LedgerError(.conflict, "不能删除\(E.label)“\(row["key"] as String)”：\(blocking)")
             }
-            var old = try writer.decode(E.self, body: row["body"])
+            var old = try RecordWriter.decode(E.self, body: row["body"])
             try E.loadChildren(into: &old, rowID: id, in: db)
             try db.execute(sql: "DELETE FROM \(E.table) WHERE id = ?", arguments: [id])
             try AuditLog.record(db, actor: writer.actor, action: "delete", entity: E.table, key: row["key"], old: old, new: nil as E?)
@@ -79,7 +79,7 @@ public struct SQLiteRecords: RecordRepository {
     }
 
     func stored<E: StoredEntity>(_ type: E.Type, row: Row, in db: Database) throws -> Stored<E> {
-        var record = try JSONDecoder().decode(E.self, from: Data((row["body"] as String).utf8))
+        var record = try RecordWriter.decode(E.self, body: row["body"])
         try E.loadChildren(into: &record, rowID: row["id"], in: db)
         return Stored(id: row["id"], version: row["version"], updatedAt: row["updated_at"], record: record)
     }
