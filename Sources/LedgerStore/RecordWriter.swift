@@ -20,7 +20,7 @@ enum WriteOutcome: String, Sendable {
 /// The one write path of the ledger, used by the API and by imports: normalize, validate, check references,
 /// then insert or update the row, its search text and its child rows, inside the caller's transaction. The checks
 /// (`check`) only read, so an import runs them on a read snapshot before it takes the write lock (`write`).
-struct RecordWriter {
+struct RecordWriter: Sendable {
     let codes: CodeLists
     /// Who writes, for the audit trail.
     let actor: Actor
@@ -31,7 +31,7 @@ struct RecordWriter {
     }
 
     /// A record that passed every check, with the stored row it replaces.
-    struct Checked<E: StoredEntity> {
+    struct Checked<E: StoredEntity>: Sendable {
         var record: E
         var existing: ExistingRow?
         /// The stored record, with its child rows, when it is replaced.
@@ -43,18 +43,16 @@ struct RecordWriter {
     /// Everything `save` checks, without writing: field limits, normalize, validate, references (a key in `pending`
     /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
     /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
-    /// `pureChecksDone` skips the checks that depend on the record alone (limits, rules), made by an earlier pass;
     /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from.
     func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: PendingKeys = PendingKeys(),
-                                pureChecksDone: Bool = false, limitsChecked: Bool = false) throws -> Checked<E> {
+                                limitsChecked: Bool = false) throws -> Checked<E> {
         var record = input
-        var issues: [ValidationIssue] = []
-        if !pureChecksDone && !limitsChecked {
+        if !limitsChecked {
             let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
             if !tooLong.isEmpty { throw LedgerError.invalid(tooLong) }
         }
         record.normalize(codes: codes)
-        if !pureChecksDone { issues = record.validate(codes: codes) }
+        var issues = record.validate(codes: codes)
         issues += try record.missingReferences(in: db).filter { !pending.covers($0) }
         let existing = try existingRow(for: record, mode: mode, in: db)
         if let existing, case .update = mode, existing.key != record.naturalKey {
@@ -84,22 +82,42 @@ struct RecordWriter {
     /// its last file: see `SearchBacklog`).
     func write<E: StoredEntity>(_ checked: Checked<E>, now: String, in db: Database,
                                 indexSearch: Bool = true) throws -> (Stored<E>, WriteOutcome) {
-        let (record, warnings) = (checked.record, checked.warnings)
-        guard let existing = checked.existing, let storedRecord = checked.stored else {
-            let (id, body) = try insert(record, now: now, in: db, indexSearch: indexSearch)
+        if checked.outcome == .unchanged, let existing = checked.existing {
+            return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: checked.record,
+                           warnings: checked.warnings), .unchanged)
+        }
+        let columns = try checked.record.columnValues { system in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [system])
+        }
+        let id = try prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: indexSearch)
+            .apply(actor: actor, now: now, in: db)
+        let version = checked.existing.map { $0.version + 1 } ?? 1
+        return (Stored(id: id, version: version, updatedAt: now, record: checked.record, warnings: checked.warnings),
+                checked.outcome)
+    }
+
+    /// The write of a created or updated record, worked out without reading or writing the database: its row, given
+    /// the values of its indexed columns (`columnValues`, some derived from other rows), its data items, its audit
+    /// entry and, with `indexSearch`, its search text. Pure, so an import runs it on its second core.
+    func prepare<E: StoredEntity>(_ checked: Checked<E>, columns: [DatabaseValue], indexSearch: Bool) throws -> PreparedWrite {
+        let record = checked.record
+        var write = PreparedWrite(operation: .insert, table: E.table, key: record.naturalKey)
+        write.name = record.displayName
+        write.columnNames = E.columnNames
+        write.values = columns
+        write.body = try CanonicalJSON.text(record.storedBody)
+        write.items = record.childItems
+        if let existing = checked.existing, let stored = checked.stored {
+            write.operation = .update(id: existing.id, version: existing.version + 1)
+            let changes = try AuditLog.changes(old: stored, new: record)
+            if !changes.isEmpty { (write.auditAction, write.auditChanges) = ("update", try CanonicalJSON.text(changes)) }
+        } else {
             // The stored body is the whole record unless part of it lives in child rows (a resource's items).
-            let created = record.storedBody == record ? body : try CanonicalJSON.text(record)
-            try AuditLog.append(db, actor: actor, action: "create", entity: E.table, key: record.naturalKey,
-                                changes: [FieldChange(field: "*", old: nil, new: created)])
-            return (Stored(id: id, version: 1, updatedAt: now, record: record, warnings: warnings), .created)
+            let created = record.storedBody == record ? write.body : try CanonicalJSON.text(record)
+            (write.auditAction, write.auditChanges) = ("create", try CanonicalJSON.text([FieldChange(field: "*", old: nil, new: created)]))
         }
-        if checked.outcome == .unchanged {
-            return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: record,
-                           warnings: warnings), .unchanged)
-        }
-        try replace(record, id: existing.id, version: existing.version + 1, now: now, in: db, indexSearch: indexSearch)
-        try AuditLog.record(db, actor: actor, action: "update", entity: E.table, key: record.naturalKey, old: storedRecord, new: record)
-        return (Stored(id: existing.id, version: existing.version + 1, updatedAt: now, record: record, warnings: warnings), .updated)
+        if indexSearch && E.isSearchable { write.search = .init(name: record.displayName, text: record.searchText) }
+        return write
     }
 
     private func isCreate(_ mode: WriteMode) -> Bool {
@@ -107,7 +125,7 @@ struct RecordWriter {
         return false
     }
 
-    struct ExistingRow {
+    struct ExistingRow: Sendable {
         var id: Int64
         var key: String
         var body: String
@@ -127,45 +145,6 @@ struct RecordWriter {
                                    arguments: [record.naturalKey])
         }
         return row.map { ExistingRow(id: $0["id"], key: $0["key"], body: $0["body"], version: $0["version"], updatedAt: $0["updated_at"]) }
-    }
-
-    /// Inserts the row, its search text and child rows; returns the row id and the stored body.
-    private func insert<E: StoredEntity>(_ record: E, now: String, in db: Database, indexSearch: Bool) throws -> (Int64, String) {
-        let columns = ["key", "name"] + E.columnNames + ["body", "version", "updated_at"]
-        let sql = "INSERT INTO \(E.table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-        let stored = try body(record)
-        let values: [(any DatabaseValueConvertible)?] = [record.naturalKey, record.displayName]
-            + (try record.columnValues(in: db)) + [stored, 1, now]
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
-        let id = db.lastInsertedRowID
-        if indexSearch { try writeSearchText(record, id: id, isNew: true, in: db) }
-        try record.writeChildren(rowID: id, in: db)
-        return (id, stored)
-    }
-
-    private func replace<E: StoredEntity>(_ record: E, id: Int64, version: Int, now: String, in db: Database,
-                                          indexSearch: Bool) throws {
-        let assignments = (["name"] + E.columnNames + ["body", "version", "updated_at"]).map { "\($0) = ?" }
-        let sql = "UPDATE \(E.table) SET \(assignments.joined(separator: ", ")) WHERE id = ?"
-        let values: [(any DatabaseValueConvertible)?] = [record.displayName] + (try record.columnValues(in: db))
-            + [try body(record), version, now, id]
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
-        if indexSearch { try writeSearchText(record, id: id, isNew: false, in: db) }
-        try record.writeChildren(rowID: id, in: db)
-    }
-
-    private func writeSearchText<E: StoredEntity>(_ record: E, id: Int64, isNew: Bool, in db: Database) throws {
-        guard E.isSearchable else { return }
-        let index = SearchIndex(table: E.table)
-        if isNew {
-            try index.insert(db, id: id, name: record.displayName, text: record.searchText)
-        } else {
-            try index.replace(db, id: id, name: record.displayName, text: record.searchText)
-        }
-    }
-
-    private func body<E: StoredEntity>(_ record: E) throws -> String {
-        try CanonicalJSON.text(record.storedBody)
     }
 
     /// A record from its stored JSON body (without the child rows `loadChildren` adds).
@@ -208,16 +187,25 @@ struct SearchBacklog {
     private var tables: [String: Table] = [:]
     private var tableOrder: [String] = []
 
-    /// Notes that a row of `E` was written; a row noted earlier keeps its first note (new rows stay new).
-    mutating func note<E: StoredEntity>(_ type: E.Type, id: Int64, isNew: Bool) {
-        guard E.isSearchable else { return }
-        if tables[E.table] == nil {
-            tables[E.table] = Table(index: SearchIndex(table: E.table), read: { id, db in try E.indexedText(rowID: id, in: db) })
-            tableOrder.append(E.table)
+    /// How a searchable table reads a row's text back (`nil` for a table without a search index).
+    private static func reader(of table: String) -> ((Int64, Database) throws -> (name: String, text: String)?)? {
+        switch table {
+        case InfoSystem.table: InfoSystem.indexedText
+        case CatalogResource.table: CatalogResource.indexedText
+        default: nil
         }
-        guard tables[E.table]!.isNew[id] == nil else { return }
-        tables[E.table]!.order.append(id)
-        tables[E.table]!.isNew[id] = isNew
+    }
+
+    /// Notes that a row of `table` was written; a row noted earlier keeps its first note (new rows stay new).
+    mutating func note(table name: String, id: Int64, isNew: Bool) {
+        guard let read = Self.reader(of: name) else { return }
+        if tables[name] == nil {
+            tables[name] = Table(index: SearchIndex(table: name), read: read)
+            tableOrder.append(name)
+        }
+        guard tables[name]!.isNew[id] == nil else { return }
+        tables[name]!.order.append(id)
+        tables[name]!.isNew[id] = isNew
     }
 
     /// Indexes every noted row's stored name and text.

@@ -17,16 +17,16 @@ public protocol StoredEntity: LedgerRecord {
     var displayName: String { get }
     /// The text full-text search looks in.
     var searchText: String { get }
-    /// Values for `columnNames`, read from the record and, where derived, from the database.
-    func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?]
+    /// Values for `columnNames`, read from the record and, where derived, from the unit of a system.
+    func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?]
     /// Issues for rows the record names that do not exist.
     func missingReferences(in db: Database) throws -> [ValidationIssue]
     /// What still names the row with `key` and so blocks its deletion, in words, or `nil`.
     static func dependents(of key: String, in db: Database) throws -> String?
     /// The record as stored in `body` (a resource's items live in their own table).
     var storedBody: Self { get }
-    /// Writes rows that belong to the record but live in other tables.
-    func writeChildren(rowID: Int64, in db: Database) throws
+    /// The data items stored in their own rows (`DataItemRows`), or `nil` for a record without any.
+    var childItems: [DataItem]? { get }
     /// Reads them back into a decoded body.
     static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws
     /// The name and search text of the stored row `rowID` (`nil` when there is none), as the search index holds them.
@@ -41,7 +41,7 @@ public protocol StoredEntity: LedgerRecord {
 extension StoredEntity {
     public static var isSearchable: Bool { false }
     public var storedBody: Self { self }
-    public func writeChildren(rowID: Int64, in db: Database) throws {}
+    public var childItems: [DataItem]? { nil }
     public static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws {}
     public func editing(_ stored: Self) throws -> Self { self }
     public func registeringNew() -> Self { self }
@@ -75,7 +75,7 @@ extension GovUnit: StoredEntity {
     public static let filterColumns = ["region": "region"]
     public var displayName: String { name }
 
-    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [region] }
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [region] }
 
     public func missingReferences(in db: Database) throws -> [ValidationIssue] {
         guard let parent = parentUSCC else { return [] }
@@ -96,7 +96,7 @@ extension Project: StoredEntity {
     public static let filterColumns = ["unit": "unit_key"]
     public var displayName: String { name }
 
-    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC] }
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC] }
 
     public func missingReferences(in db: Database) throws -> [ValidationIssue] {
         try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
@@ -118,7 +118,9 @@ extension InfoSystem: StoredEntity {
     public var displayName: String { name }
     public var searchText: String { [code, name, summary ?? ""].joined(separator: " ") }
 
-    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC, status.rawValue] }
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] {
+        [unitUSCC, status.rawValue]
+    }
 
     public func missingReferences(in db: Database) throws -> [ValidationIssue] {
         var issues = try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
@@ -155,10 +157,8 @@ extension CatalogResource: StoredEntity {
         ([code, name, summary] + itemNames).joined(separator: " ")
     }
 
-    public func columnValues(in db: Database) throws -> [(any DatabaseValueConvertible)?] {
-        let unit = try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"),
-                                       arguments: [systemCode])
-        return [systemCode, unit ?? "", shareType, updateCycle, state.rawValue]
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] {
+        [systemCode, try unitOfSystem(systemCode) ?? "", shareType, updateCycle, state.rawValue]
     }
 
     public func missingReferences(in db: Database) throws -> [ValidationIssue] {
@@ -173,17 +173,10 @@ extension CatalogResource: StoredEntity {
         return body
     }
 
-    public func writeChildren(rowID: Int64, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [rowID])
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)")
-        for (index, item) in items.enumerated() {
-            try insert.execute(arguments: [rowID, index + 1, item.name, item.type, item.length, item.description])
-        }
-    }
+    public var childItems: [DataItem]? { items }
 
     public static func loadChildren(into record: inout CatalogResource, rowID: Int64, in db: Database) throws {
-        record.items = try storedItems(rowID: rowID, in: db)
+        record.items = try DataItemRows.read(rowID: rowID, in: db)
     }
 
     /// Reads the four parts of the text alone (an import indexes every resource it wrote: decoding each was slower).
@@ -195,14 +188,6 @@ extension CatalogResource: StoredEntity {
                                         arguments: [rowID])
         let name: String = row["name"]
         return (name, searchText(code: row["key"], name: name, summary: row["summary"] ?? "", itemNames: names))
-    }
-
-    /// The data items stored for the resource row `rowID`, in order.
-    static func storedItems(rowID: Int64, in db: Database) throws -> [DataItem] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT name, type, length, description FROM data_item WHERE resource_id = ? ORDER BY seq"),
-            arguments: [rowID]
-        ).map { DataItem(name: $0["name"], type: $0["type"], length: $0["length"], description: $0["description"]) }
     }
 
     public func registeringNew() -> CatalogResource {

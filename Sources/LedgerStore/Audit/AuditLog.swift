@@ -9,19 +9,24 @@ enum AuditLog {
 
     /// Appends an entry for the current actor inside the caller's transaction.
     static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]) throws {
+        try append(db, actor: actor, action: action, entity: entity, key: key, changesJSON: try CanonicalJSON.text(changes))
+    }
+
+    /// Appends an entry whose changes are already encoded as canonical JSON (a write prepared before the lock).
+    static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changesJSON: String) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
         var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
                                role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
-                               changes: changes, previousHash: last?["hash"] ?? genesis, hash: "")
-        let changesJSON = try CanonicalJSON.text(changes)
+                               changes: [], previousHash: last?["hash"] ?? genesis, hash: "")
         entry.hash = entry.hash(changesJSON: changesJSON)
-        try db.cachedStatement(sql: """
+        // Bound directly: an import appends tens of thousands of entries under the write lock.
+        try DirectInsert(db.cachedStatement(sql: """
             INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entry.seq, entry.at, entry.actor, entry.role, entry.requestId, entry.action, entry.entity,
-                                     entry.key, changesJSON, entry.previousHash, entry.hash])
+            """), in: db).run([.integer(entry.seq), .text(entry.at), .text(entry.actor), .text(entry.role),
+                               entry.requestId.map { .text($0) } ?? .null, .text(entry.action), .text(entry.entity),
+                               .text(entry.key), .text(changesJSON), .text(entry.previousHash), .text(entry.hash)])
     }
-
 
     /// The sequence number of the last entry: every ledger write appends one, so an unchanged number means the
     /// ledger is as it was (an import's write pass compares it with its check pass's snapshot).
@@ -32,9 +37,14 @@ enum AuditLog {
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
     static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
                        old: (some Encodable)?, new: (some Encodable)?) throws {
-        let changes = diff(old: try old.map { try tree($0) }, new: try new.map { try tree($0) })
+        let changes = try changes(old: old, new: new)
         guard !changes.isEmpty || action != "update" else { return }
         try append(db, actor: actor, action: action, entity: entity, key: key, changes: changes)
+    }
+
+    /// The changed fields of `old` → `new`, as `record` stores them.
+    static func changes(old: (some Encodable)?, new: (some Encodable)?) throws -> [FieldChange] {
+        diff(old: try old.map { try tree($0) }, new: try new.map { try tree($0) })
     }
 
     static func tree(_ value: some Encodable) throws -> JSONValue {

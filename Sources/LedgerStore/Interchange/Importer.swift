@@ -65,40 +65,63 @@ public struct Importer: Sendable {
         tables.sort { $0.kind < $1.kind }
         let (writer, ordered, jsonFiles, unreadSheets) = (RecordWriter(codes: ledger.codes, actor: actor), tables, documents, skipped)
         let now = Ledger.timestamp()
-        @Sendable func pass(_ db: Database, writes: Bool, pureChecksDone: Bool) throws -> ImportReport {
+        @Sendable func pass(_ db: Database, sink: ImportSink) throws -> ImportReport {
             var report = ImportReport(dryRun: dryRun)
-            var run = ImportRun(writer: writer, db: db, now: now, unit: unit, writes: writes, pureChecksDone: pureChecksDone,
-                                progress: progress)
+            var run = ImportRun(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
             run.issues = unreadSheets
             run.itemsFollow = ordered.contains { $0.kind == .dataItems }
             for document in jsonFiles { report.files += try run.importJSON(document) }
             for table in ordered { report.files.append(try run.importTable(table)) }
-            if writes { try run.search.flush(db) }
+            if case .write = sink { try run.search.flush(db) }
             report.issues = run.issues
             return report
         }
         // The check pass reads a snapshot and takes no write lock: a dry run, and a refused import, end here while
-        // the server goes on writing. Only an import with no refused row takes the lock, for the write pass.
+        // the server goes on writing. It also prepares every write (bodies, audit changes, data items) into a spool,
+        // so that the write pass, the only part holding the lock, applies them and computes nothing but the audit
+        // chain's hashes.
+        let spool = dryRun ? nil : try WriteSpool()
         let (checked, generation) = try await ledger.database.writer.read { db in
-            (try pass(db, writes: false, pureChecksDone: false), try AuditLog.generation(db))
+            guard let spool else { return (try pass(db, sink: .check), try AuditLog.generation(db)) }
+            let pipeline = SpoolPipeline(spool: spool)
+            let report = try pipeline.draining { try pass(db, sink: .spool(pipeline)) }
+            return (report, try AuditLog.generation(db))
         }
-        if dryRun || checked.rejectedRows > 0 { return checked }
+        guard let spool, checked.rejectedRows == 0 else { return checked }
+        let actor = actor
         return try await ledger.database.writer.writeWithoutTransaction { db in
             var report = checked
             // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.inTransaction {
-                // Nothing written since the snapshot: the rules that depend on a record alone need not run again.
-                // The write pass still checks references, keys and versions, and refuses all if a row now fails.
-                let unchanged = try AuditLog.generation(db) == generation
-                report = try pass(db, writes: true, pureChecksDone: unchanged)
-                // The warnings of those rules were found by the check pass.
-                if unchanged { report.issues = checked.issues + report.issues.filter { $0.severity == .error } }
+                if try AuditLog.generation(db) == generation {
+                    // Nothing written since the snapshot: every check made there still holds.
+                    try Self.apply(spool, actor: actor, now: now, progress: progress, in: db)
+                } else {
+                    // The ledger changed meanwhile: everything is checked again against it, and all is refused if a
+                    // row now fails.
+                    report = try pass(db, sink: .write)
+                }
                 report.committed = report.rejectedRows == 0
                 return report.committed ? .commit : .rollback
             }
             return report
         }
+    }
+
+    /// The write pass after an unchanged snapshot: applies the spooled writes in order, then indexes the rows written.
+    private static func apply(_ spool: WriteSpool, actor: Actor, now: String,
+                              progress: @Sendable (ImportProgress) -> Void, in db: Database) throws {
+        var search = SearchBacklog()
+        let (total, label) = (spool.size, "写入账本")
+        var applied = 0
+        try spool.forEach { write, read in
+            let id = try write.apply(actor: actor, now: now, in: db)
+            search.note(table: write.table, id: id, isNew: write.operation == .insert)
+            applied += 1
+            if applied % 1000 == 0 { progress(ImportProgress(file: label, bytesRead: read, totalBytes: total, rows: applied)) }
+        }
+        try search.flush(db)
     }
 
     static func unrecognised(_ file: String) -> LedgerError {
@@ -114,6 +137,16 @@ struct JSONDocument: Sendable {
     var refused: Int
 }
 
+/// Where an import's accepted rows go.
+enum ImportSink {
+    /// Nowhere: they are only checked (a dry run).
+    case check
+    /// Prepared, on the second core, into the spool that the write pass applies (the check pass of an import).
+    case spool(SpoolPipeline)
+    /// Written at once (the write pass when the ledger changed after the check pass, which checks everything again).
+    case write
+}
+
 /// The state of one import inside its transaction.
 struct ImportRun {
     let writer: RecordWriter
@@ -122,33 +155,65 @@ struct ImportRun {
     /// The only unit whose records this import may write (a data officer's), or `nil` for any.
     let unit: String?
     let progress: @Sendable (ImportProgress) -> Void
-    /// Whether rows are written (the write pass) or only checked (the check pass, on a read snapshot).
-    let writes: Bool
-    /// The check pass already applied the rules that depend on a record alone; the write pass need not again.
-    let pureChecksDone: Bool
-    /// Records accepted so far, for references between rows before they are written, and each system's unit.
+    let sink: ImportSink
+    /// Records accepted so far, for references between rows before they are written, each system's unit, and the
+    /// data items of resources accepted with items (what a data-items file in the same import replaces).
     private var pending = PendingKeys()
     private var pendingSystemUnits: [String: String] = [:]
+    private var pendingItems: [String: [DataItem]] = [:]
     var issues: [RowIssue] = []
     /// The rows written to searchable tables, indexed once at the end of the write pass.
     var search = SearchBacklog()
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
     var itemsFollow = false
+    /// The resources whose data items this import gives (each once).
+    var itemsGiven: Set<String> = []
     /// Where each record key was first met in this import (`resources.csv第3行`), to refuse a second row with it.
     private var firstRows: [String: String] = [:]
     /// The Chinese headers of the CSV file being read, by field path, to name columns in issues.
     private var columnHeaders: [String: String] = [:]
     private let decoder = JSONDecoder()
 
-    init(writer: RecordWriter, db: Database, now: String, unit: String?, writes: Bool, pureChecksDone: Bool,
+    init(writer: RecordWriter, db: Database, now: String, unit: String?, sink: ImportSink,
          progress: @escaping @Sendable (ImportProgress) -> Void) {
         self.writer = writer
         self.db = db
         self.now = now
         self.unit = unit
-        self.writes = writes
-        self.pureChecksDone = pureChecksDone
+        self.sink = sink
         self.progress = progress
+    }
+
+    /// Whether rows are only checked (a dry run).
+    var isCheckOnly: Bool {
+        if case .check = sink { return true }
+        return false
+    }
+
+    /// The unit of a system: as accepted by this import, or as stored.
+    func unit(ofSystem code: String) throws -> String? {
+        if let unit = pendingSystemUnits[code] { return unit }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [code])
+    }
+
+    /// The data items a resource has when this import replaces them: those stored, or those given by this import.
+    func currentItems(resource key: String, rowID: Int64?) throws -> [DataItem] {
+        if let items = pendingItems[key] { return items }
+        guard let rowID else { return [] }
+        return try DataItemRows.read(rowID: rowID, in: db)
+    }
+
+    /// Writes a write, prepared by `prepare`, or has it prepared and spooled on the second core, by the sink; a
+    /// written row is noted for the search index.
+    mutating func emit(_ prepare: @escaping @Sendable () throws -> PreparedWrite) throws {
+        switch sink {
+        case .check: break
+        case .spool(let pipeline): try pipeline.submit(prepare)
+        case .write:
+            let write = try prepare()
+            let id = try write.apply(actor: writer.actor, now: now, in: db)
+            search.note(table: write.table, id: id, isNew: write.operation == .insert)
+        }
     }
 
     /// Whether a resource of this import not yet written (check pass) has `key`.
@@ -311,13 +376,11 @@ struct ImportRun {
             }
             // The limits are checked on the JSON itself: encoding the decoded record again to check them doubled the
             // cost of a row.
-            if !pureChecksDone {
-                let tooLong = FieldLimits.issues(in: source)
-                if !tooLong.isEmpty {
-                    summary.rejected += 1
-                    record(tooLong, file: file, row: row)
-                    return
-                }
+            let tooLong = FieldLimits.issues(in: source)
+            if !tooLong.isEmpty {
+                summary.rejected += 1
+                record(tooLong, file: file, row: row)
+                return
             }
             candidate = try decoder.decode(E.self, from: source.data)
         } catch let error as DecodingError {
@@ -342,17 +405,16 @@ struct ImportRun {
         }
         if let stored, !given.contains("items") { try E.loadChildren(into: &candidate, rowID: stored["id"], in: db) }
         do {
-            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, pureChecksDone: pureChecksDone,
-                                           limitsChecked: true)
+            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true)
             pending.insert(table: E.table, key: checked.record.naturalKey)
             if let system = checked.record as? InfoSystem { pendingSystemUnits[system.code] = system.unitUSCC }
-            var outcome = checked.outcome
-            if writes {
-                let stored: Stored<E>
-                (stored, outcome) = try writer.write(checked, now: now, in: db, indexSearch: false)
-                if outcome != .unchanged { search.note(E.self, id: stored.id, isNew: outcome == .created) }
+            if let items = checked.record.childItems, !items.isEmpty { pendingItems[checked.record.naturalKey] = items }
+            if checked.outcome != .unchanged, !isCheckOnly {
+                // Reads what the write derives from other rows here, on the snapshot; the rest is pure.
+                let columns = try checked.record.columnValues { try unit(ofSystem: $0) }.map { $0?.databaseValue ?? .null }
+                try emit { [writer] in try writer.prepare(checked, columns: columns, indexSearch: false) }
             }
-            switch outcome {
+            switch checked.outcome {
             case .created: summary.created += 1
             case .updated: summary.updated += 1
             case .unchanged: summary.unchanged += 1
@@ -392,12 +454,12 @@ extension ImportRun {
 }
 
 /// Data items from a CSV file: rows of one resource must be contiguous; the file replaces the items of
-/// each resource it names. A resource whose items change gets a new version and an audit entry with the old and
-/// new item lists.
+/// each resource it names, in the order of their sequence numbers. A resource whose items change gets a new version
+/// and an audit entry with the old and new item lists.
 struct ItemImport {
-    /// The resource whose items are being read: its row (`nil` in the check pass for a resource of the same import).
-    private var current: (key: String, id: Int64?, old: [DataItem], items: [DataItem], seen: Set<String>, seq: Int)?
-    private var finished: Set<String> = []
+    /// The resource whose items are being read: its row (`nil` in the check pass for a resource of the same import),
+    /// its items with their sequence numbers, and their names so far.
+    private var current: (key: String, id: Int64?, items: [(seq: Int, item: DataItem)], seen: Set<String>, seq: Int)?
 
     mutating func add(cells: [String], columns: [(Int, CSVColumn)], run: inout ImportRun, file: String, row: String) throws -> Bool {
         // The cells are read directly (no JSON object per row): this file is the bulk of a large import.
@@ -431,12 +493,12 @@ struct ItemImport {
         }
         if current?.key != key {
             try finish(run: &run)
-            if finished.contains(key) {
-                return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列")
+            if !run.itemsGiven.insert(key).inserted {
+                return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
             }
             let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"), arguments: [key])
-            if found == nil, !run.writes, run.isPending(resource: key) {
-                current = (key, nil, [], [], [], 0)  // registered by this import's resources file; its unit was checked there
+            if found == nil, run.isPending(resource: key) {
+                current = (key, nil, [], [], 0)  // registered by this import's resources file; its unit was checked there
             } else {
                 guard let found else {
                     return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
@@ -445,19 +507,15 @@ struct ItemImport {
                     return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项",
                                   article: "Art. 5")
                 }
-                let id: Int64 = found["id"]
-                let old = run.writes ? try CatalogResource.storedItems(rowID: id, in: run.db) : []
-                if run.writes { try run.db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [id]) }
-                current = (key, id, old, [], [], 0)
+                current = (key, found["id"], [], [], 0)
             }
         }
         let description = Normalize.text(cell("description"))
         var item = DataItem(name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
                             description: description.isEmpty ? nil : description)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
-        // The write pass after an unchanged snapshot skips the rules of the row alone: the check pass passed them.
-        var problems = run.pureChecksDone ? [] : DataItem.issues(of: item, codes: run.writer.codes)
-        if !run.pureChecksDone, current!.seen.contains(item.name) {
+        var problems = DataItem.issues(of: item, codes: run.writer.codes)
+        if current!.seen.contains(item.name) {
             problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
                                             message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
@@ -469,26 +527,30 @@ struct ItemImport {
         if problems.hasErrors { return false }
         let seq = numbers["seq"] ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
-        current!.items.append(item)
-        if !run.pureChecksDone { current!.seen.insert(item.name) }
-        guard run.writes, let id = current!.id else { return true }
-        try run.db.cachedStatement(
-            sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [id, seq, item.name, item.type, item.length, item.description])
+        current!.items.append((seq, item))
+        current!.seen.insert(item.name)
         return true
     }
 
-    /// Notes the resource whose items were just replaced for the search index, and records the change.
+    /// Replaces the items of the resource just read, in the order of their sequence numbers (rows with the same number
+    /// in file order), when they differ from what it has.
     mutating func finish(run: inout ImportRun) throws {
         guard let done = current else { return }
         current = nil
-        finished.insert(done.key)
+        guard !run.isCheckOnly else { return }
+        let items = done.items.enumerated().sorted { ($0.element.seq, $0.offset) < ($1.element.seq, $1.offset) }.map(\.element.item)
+        let old = try run.currentItems(resource: done.key, rowID: done.id)
         // Unchanged items leave the version, the audit trail and the search text as they are.
-        guard run.writes, let id = done.id, done.items != done.old else { return }
-        run.search.note(CatalogResource.self, id: id, isNew: false)
-        try run.db.cachedStatement(sql: "UPDATE resource SET version = version + 1, updated_at = ? WHERE id = ?").execute(arguments: [run.now, id])
-        func json(_ items: [DataItem]) throws -> String? { items.isEmpty ? nil : try CanonicalJSON.text(items) }
-        try AuditLog.append(run.db, actor: run.writer.actor, action: "update", entity: CatalogResource.table, key: done.key,
-                            changes: [FieldChange(field: "items", old: try json(done.old), new: try json(done.items))])
+        guard items != old else { return }
+        let key = done.key
+        try run.emit {
+            var write = PreparedWrite(operation: .replaceItems, table: CatalogResource.table, key: key)
+            write.items = items
+            write.auditAction = "update"
+            // The audit entry names an empty list as none.
+            let (before, after) = (old.isEmpty ? nil : try DataItemRows.json(old), items.isEmpty ? nil : try DataItemRows.json(items))
+            write.auditChanges = try CanonicalJSON.text([FieldChange(field: "items", old: before, new: after)])
+            return write
+        }
     }
 }

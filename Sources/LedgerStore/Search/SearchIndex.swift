@@ -22,16 +22,19 @@ struct SearchIndex: Sendable {
     }
 
     /// Indexes a row's name and text in the trigram and bigram tables.
+    /// (Bound directly, `DirectInsert`: an import indexes every row it wrote under the write lock.)
     private func insertText(_ db: Database, id: Int64, name: String, text: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)")
-            .execute(arguments: [id, name, text])
-        try db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)")
-            .execute(arguments: [id, Bigrams.text(name), Bigrams.text(text)])
+        try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)"), in: db)
+            .run([.integer(id), .text(name), .text(text)])
+        try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)"), in: db)
+            .run([.integer(id), .text(Bigrams.text(name)), .text(Bigrams.text(text))])
     }
 
     private func insertName(_ db: Database, id: Int64, name: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO \(names) (rowid, name) VALUES (?, ?)").execute(arguments: [id, name])
-        try db.cachedStatement(sql: "INSERT INTO \(nameGrams) (rowid, name) VALUES (?, ?)").execute(arguments: [id, Bigrams.text(name)])
+        try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(names) (rowid, name) VALUES (?, ?)"), in: db)
+            .run([.integer(id), .text(name)])
+        try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(nameGrams) (rowid, name) VALUES (?, ?)"), in: db)
+            .run([.integer(id), .text(Bigrams.text(name))])
     }
 
     /// Forgets a row. A contentless FTS5 table forgets a row given the values it indexed, which the trigram table keeps.

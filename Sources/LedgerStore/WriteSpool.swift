@@ -1,0 +1,264 @@
+import Dispatch
+import Foundation
+import GRDB
+import LedgerCore
+import Synchronization
+
+/// The writes an import's check pass prepared, kept in a temporary file in order, so that its write pass, which holds
+/// the write lock, only reads and applies them: parsing, checking and encoding are done before the lock is taken.
+/// Each write is a length-prefixed binary record; the file is removed when the spool is released.
+final class WriteSpool: Sendable {
+    let url: URL
+    private let state: Mutex<State>
+
+    private struct State {
+        let handle: FileHandle
+        var buffer: [UInt8] = []
+        /// Bytes written to the file.
+        var size: Int64 = 0
+    }
+
+    /// A new, empty spool file in the temporary folder.
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-import-\(UUID().uuidString).spool")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw SpoolFailure(description: "无法在临时目录（\(url.deletingLastPathComponent().path)）创建导入暂存文件")
+        }
+        state = Mutex(State(handle: try FileHandle(forWritingTo: url)))
+    }
+
+    deinit {
+        state.withLock { try? $0.handle.close() }  // the file is removed next; an error closing it changes nothing
+        try? FileManager.default.removeItem(at: url)  // a temporary file: the system's cleanup takes one left behind
+    }
+
+    /// The spool's size in bytes, once flushed.
+    var size: Int64 { state.withLock { $0.size + Int64($0.buffer.count) } }
+
+    /// Adds a write at the end.
+    func append(_ write: PreparedWrite) throws {
+        var record = SpoolEncoder()
+        record.encode(write)
+        try state.withLock { state in
+            withUnsafeBytes(of: UInt32(record.bytes.count).littleEndian) { state.buffer.append(contentsOf: $0) }
+            state.buffer.append(contentsOf: record.bytes)
+            if state.buffer.count >= 1 << 20 { try Self.flush(&state) }
+        }
+    }
+
+    private static func flush(_ state: inout State) throws {
+        guard !state.buffer.isEmpty else { return }
+        try state.handle.write(contentsOf: state.buffer)
+        state.size += Int64(state.buffer.count)
+        state.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads every write back in order, calling `body` with each and the bytes read so far.
+    func forEach(_ body: (PreparedWrite, Int64) throws -> Void) throws {
+        try state.withLock { try Self.flush(&$0) }
+        let reader = try FileHandle(forReadingFrom: url)
+        defer { try? reader.close() }  // read only: nothing is lost if closing fails
+        var pending = Data()
+        var offset = 0
+        var read: Int64 = 0
+        while true {
+            if pending.count - offset < 4 || pending.count - offset < 4 + Self.length(pending, at: offset) {
+                guard let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
+                pending = pending[(pending.startIndex + offset)...] + chunk
+                pending = Data(pending)
+                offset = 0
+                continue
+            }
+            let length = Self.length(pending, at: offset)
+            var decoder = SpoolDecoder(bytes: pending[(offset + 4)..<(offset + 4 + length)])
+            let write = try decoder.decodeWrite()
+            offset += 4 + length
+            read += Int64(4 + length)
+            try body(write, read)
+        }
+        guard offset == pending.count else { throw SpoolDecoder.corrupt }
+    }
+
+    private static func length(_ data: Data, at offset: Int) -> Int {
+        guard data.count - offset >= 4 else { return 0 }
+        return data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    }
+}
+
+/// Prepares an import's writes on a second core while its check pass goes on, and spools them in the order given.
+/// At most a few hundred writes wait at a time, so memory stays bounded whatever the import's size.
+final class SpoolPipeline: Sendable {
+    let spool: WriteSpool
+    private let queue = DispatchQueue(label: "ybz.import.prepare")
+    private let slots = DispatchSemaphore(value: 256)
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(spool: WriteSpool) {
+        self.spool = spool
+    }
+
+    /// Queues a write to prepare and spool; throws the failure of one queued earlier, if any.
+    func submit(_ prepare: @escaping @Sendable () throws -> PreparedWrite) throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard failure.withLock({ $0 == nil }) else { return }
+            do {
+                try spool.append(try prepare())
+            } catch {
+                failure.withLock { $0 = error }
+            }
+        }
+    }
+
+    /// Runs `body`, which submits writes, then waits until every write is spooled; throws the first failure.
+    func draining<T>(_ body: () throws -> T) throws -> T {
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            queue.sync {}
+            throw error
+        }
+        queue.sync {}
+        if let error = failure.withLock({ $0 }) { throw error }
+        return result
+    }
+}
+
+/// The spool file could not be made or read back whole: nothing is written, and the message says so.
+struct SpoolFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The binary form of one spooled write: strings and integers in a fixed order, optionals behind a presence byte.
+private struct SpoolEncoder {
+    var bytes: [UInt8] = []
+
+    mutating func encode(_ write: PreparedWrite) {
+        switch write.operation {
+        case .insert: bytes.append(1)
+        case .update(let id, let version):
+            bytes.append(2)
+            integer(id)
+            integer(Int64(version))
+        case .replaceItems: bytes.append(3)
+        }
+        for text in [write.table, write.key, write.name, write.body, write.auditChanges] { string(text) }
+        integer(Int64(write.columnNames.count))
+        for (name, value) in zip(write.columnNames, write.values) {
+            string(name)
+            switch value.storage {
+            case .null: bytes.append(0)
+            case .int64(let number): bytes.append(1); integer(number)
+            case .string(let text): bytes.append(2); string(text)
+            case .double(let number): bytes.append(3); integer(Int64(bitPattern: number.bitPattern))
+            case .blob(let data): bytes.append(4); integer(Int64(data.count)); bytes.append(contentsOf: data)
+            }
+        }
+        optional(write.auditAction) { $0.string($1) }
+        optional(write.search) { $0.string($1.name); $0.string($1.text) }
+        optional(write.items) { encoder, items in
+            encoder.integer(Int64(items.count))
+            for item in items {
+                encoder.string(item.name)
+                encoder.string(item.type)
+                encoder.optional(item.length) { $0.integer(Int64($1)) }
+                encoder.optional(item.description) { $0.string($1) }
+            }
+        }
+    }
+
+    mutating func integer(_ value: Int64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func string(_ value: String) {
+        integer(Int64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func optional<T>(_ value: T?, _ encode: (inout SpoolEncoder, T) -> Void) {
+        guard let value else { bytes.append(0); return }
+        bytes.append(1)
+        encode(&self, value)
+    }
+}
+
+/// Reads what `SpoolEncoder` wrote; a record that does not read back whole is a damaged spool file.
+private struct SpoolDecoder {
+    static let corrupt = SpoolFailure(description: "导入暂存文件已损坏，本次导入未写入任何内容，请重新导入")
+    let bytes: Data
+    var position: Int
+
+    init(bytes: Data) {
+        self.bytes = bytes
+        position = bytes.startIndex
+    }
+
+    mutating func decodeWrite() throws -> PreparedWrite {
+        let operation: PreparedWrite.Operation
+        switch try byte() {
+        case 1: operation = .insert
+        case 2: operation = .update(id: try integer(), version: Int(try integer()))
+        case 3: operation = .replaceItems
+        default: throw Self.corrupt
+        }
+        var write = PreparedWrite(operation: operation, table: try string(), key: try string())
+        (write.name, write.body, write.auditChanges) = (try string(), try string(), try string())
+        for _ in 0..<(try count()) {
+            write.columnNames.append(try string())
+            switch try byte() {
+            case 0: write.values.append(.null)
+            case 1: write.values.append(try integer().databaseValue)
+            case 2: write.values.append(try string().databaseValue)
+            case 3: write.values.append(Double(bitPattern: UInt64(bitPattern: try integer())).databaseValue)
+            case 4: write.values.append(try take(try count()).databaseValue)
+            default: throw Self.corrupt
+            }
+        }
+        write.auditAction = try optional { try $0.string() }
+        write.search = try optional { PreparedWrite.Search(name: try $0.string(), text: try $0.string()) }
+        write.items = try optional { decoder in
+            try (0..<(try decoder.count())).map { _ in
+                DataItem(name: try decoder.string(), type: try decoder.string(),
+                         length: try decoder.optional { Int(try $0.integer()) }, description: try decoder.optional { try $0.string() })
+            }
+        }
+        guard position == bytes.endIndex else { throw Self.corrupt }
+        return write
+    }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.endIndex else { throw Self.corrupt }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func integer() throws -> Int64 {
+        let raw = try take(8)
+        return raw.enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
+    }
+
+    /// A length or count: never negative, never past the record's end.
+    mutating func count() throws -> Int {
+        let value = try integer()
+        guard value >= 0, value <= Int64(bytes.endIndex - position) else { throw Self.corrupt }
+        return Int(value)
+    }
+
+    mutating func string() throws -> String {
+        String(decoding: try take(try count()), as: UTF8.self)
+    }
+
+    mutating func take(_ length: Int) throws -> Data {
+        guard length >= 0, bytes.endIndex - position >= length else { throw Self.corrupt }
+        defer { position += length }
+        return bytes[position..<(position + length)]
+    }
+
+    mutating func optional<T>(_ decode: (inout SpoolDecoder) throws -> T) throws -> T? {
+        try byte() == 0 ? nil : try decode(&self)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import LedgerCore
+@testable import LedgerStore
+import LedgerTestSupport
+import Synchronization
+import Testing
+
+/// An import's two passes: the check pass prepares every write into a spool on a read snapshot, and the write pass
+/// applies the spool under the lock, or checks everything again when the ledger changed in between (issue 13).
+@Suite("Import passes")
+struct ImportPassTests {
+    let folder = try! Fixtures.temporaryDirectory()
+
+    func write(_ name: String, _ text: String) throws -> URL { try Fixtures.write(name, text, in: folder) }
+
+    static let resourceHeader = HardeningTests.resourceHeader
+
+    @Test func spooledWritesReadBackExactlyInOrder() throws {
+        var insert = PreparedWrite(operation: .insert, table: "resource", key: "101001/000001")
+        insert.name = "人口基本信息\r\n第二行"
+        insert.columnNames = ["system_key", "unit_key", "share_type", "weight", "blob"]
+        insert.values = ["TZ-SYS-001".databaseValue, .null, Int64.min.databaseValue, (-0.5).databaseValue,
+                         Data([0, 255, 7]).databaseValue]
+        insert.body = #"{"name":"人口"}"#
+        insert.items = [DataItem(name: "姓名", type: "C", length: 50, description: "全名"), DataItem(name: "年龄", type: "N")]
+        (insert.auditAction, insert.auditChanges) = ("create", "[]")
+        insert.search = .init(name: "人口", text: "")
+        var items = PreparedWrite(operation: .replaceItems, table: "resource", key: "101001/000002")
+        items.items = []
+        let update = PreparedWrite(operation: .update(id: 42, version: 3), table: "system", key: "TZ-SYS-001")
+        // More than one read-ahead chunk, so records cross the chunk boundary.
+        let large = (0..<600).map { index in
+            var write = insert
+            write.key = "101001/\(index)"
+            write.body = String(repeating: "数", count: 1000 + index)
+            return write
+        }
+        let spool = try WriteSpool()
+        let written = [insert, items, update] + large
+        for write in written { try spool.append(write) }
+        var read: [PreparedWrite] = []
+        var lastOffset: Int64 = 0
+        try spool.forEach { write, offset in
+            #expect(offset > lastOffset)
+            lastOffset = offset
+            read.append(write)
+        }
+        #expect(read == written)
+        #expect(lastOffset == spool.size)
+    }
+
+    @Test func aDamagedSpoolIsRefusedNotMisread() throws {
+        let spool = try WriteSpool()
+        try spool.append(PreparedWrite(operation: .insert, table: "unit", key: "1"))
+        try spool.forEach { _, _ in }
+        let handle = try FileHandle(forWritingTo: spool.url)
+        try handle.truncate(atOffset: 10)
+        try handle.close()
+        #expect(throws: SpoolFailure.self) { try spool.forEach { _, _ in } }
+    }
+
+    /// The system the imported resources name is deleted while the import checks them: the write pass finds the ledger
+    /// changed, checks again, and refuses the whole import instead of writing what was checked against the old ledger.
+    @Test func aChangeBetweenThePassesIsCheckedAgain() async throws {
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
+        _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
+        let system = try await ledger.records.create(Fixtures.system(), by: .commandLine)
+        let other = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
+        let csv = try write("resources.csv", "\(Self.resourceHeader)\n101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日\n")
+        let deleted = Mutex(false)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
+            // Called by the check pass once it has checked the row, on its snapshot: another user deletes the system
+            // meanwhile. (Were it never called so, the import would commit and the test fail.)
+            guard progress.rows == 1, deleted.withLock({ done in defer { done = true }; return !done }) else { return }
+            let finished = DispatchSemaphore(value: 0)
+            Task {
+                try await other.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
+                finished.signal()
+            }
+            finished.wait()
+        }
+        #expect(!report.committed)
+        #expect(report.issues.contains { $0.rule == "reference.exists" && $0.value == "TZ-SYS-001" })
+        #expect(try await ledger.records.counts()["resource"] == 0)
+        #expect(try await ledger.audit.verify().isIntact)
+    }
+
+    @Test func dataItemsAreStoredInTheOrderOfTheirNumbers() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let items = try write("data-items.csv", """
+            信息资源代码,序号,信息项名称,数据类型,数据长度
+            103003/000001,3,证号,C,20
+            103003/000001,1,权利人,C,50
+            103003/000001,1,坐落,C,200
+            """)
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [items], dryRun: false)
+        #expect(report.committed)
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        #expect(stored.record.items.map(\.name) == ["权利人", "坐落", "证号"])
+        #expect(stored.version == 2)
+        // The same items again change nothing: no new version, no audit entry.
+        let entries = try await ledger.audit.entries(limit: 1).first?.seq
+        let again = try await Importer(ledger: ledger, actor: .commandLine).run(files: [items], dryRun: false)
+        #expect(again.committed)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").version == 2)
+        #expect(try await ledger.audit.entries(limit: 1).first?.seq == entries)
+    }
+
+    @Test func theItemsOfOneResourceAreGivenOnceAnImport() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let first = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,证号,C,20\n")
+        let second = try write("more-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,权利人,C,50\n")
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [first, second], dryRun: false)
+        #expect(!report.committed)
+        #expect(report.issues.contains { $0.file == "more-items.csv" && $0.rule == "items.contiguous" })
+    }
+
+    /// Resources created and given their items in one import, through the spool, read back as written by the API,
+    /// with one audit entry for the creation and one for the items, and found by search.
+    @Test func aSpooledImportWritesWhatTheAPIWould() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let resources = try write("resources.csv", """
+            \(Self.resourceHeader)
+            101001/000009,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,有条件共享,仅限民政业务,接口,每月
+            """)
+        let items = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n101001/000009,登记日期,D,\n101001/000009,男方姓名,C,50\n")
+        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [resources, items], dryRun: false)
+        #expect(report.committed)
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "101001/000009")
+        #expect(stored.record.items.map(\.name) == ["登记日期", "男方姓名"] && stored.version == 2)
+        let history = try await ledger.audit.entries(entity: "resource", key: "101001/000009")
+        #expect(history.map(\.action) == ["update", "create"])
+        #expect(history.first?.changes.first?.field == "items")
+        #expect(try await ledger.search.find(SearchQuery(text: "男方姓名")).items.contains { $0.code == "101001/000009" })
+        let unit = try await ledger.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT unit_key FROM resource WHERE key = '101001/000009'")
+        }
+        #expect(unit == Fixtures.uscc(1))
+        #expect(try await ledger.audit.verify().isIntact)
+    }
+}
