@@ -44,7 +44,7 @@ struct RecordWriter: Sendable {
     /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
     /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
     /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from.
-    func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: PendingKeys = PendingKeys(),
+    func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
                                 limitsChecked: Bool = false) throws -> Checked<E> {
         var record = input
         if !limitsChecked {
@@ -153,9 +153,9 @@ struct RecordWriter: Sendable {
     }
 }
 
-/// The keys of records an import has accepted but not yet written (its check pass runs on a read snapshot): a
-/// reference to one of them is not missing.
-struct PendingKeys {
+/// Rows named by table and key: the records an import has accepted but not yet written (its check pass runs on a read
+/// snapshot, and a reference to one of them is not missing), or the rows its checks depended on.
+struct RowKeys: Sendable {
     private var keys: Set<String> = []
 
     init() {}
@@ -164,7 +164,7 @@ struct PendingKeys {
 
     func contains(table: String, key: String) -> Bool { keys.contains("\(table)\u{1F}\(key)") }
 
-    /// Whether a missing-reference issue names a pending record (its field tells the table).
+    /// Whether a missing-reference issue names one of the rows (its field tells the table).
     func covers(_ issue: ValidationIssue) -> Bool {
         guard issue.rule == "reference.exists", !keys.isEmpty else { return false }
         let table = issue.field.hasPrefix("projectCodes") ? "project" : issue.field == "systemCode" ? "system" : "unit"

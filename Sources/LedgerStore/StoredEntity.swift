@@ -19,8 +19,8 @@ public protocol StoredEntity: LedgerRecord {
     var searchText: String { get }
     /// Values for `columnNames`, read from the record and, where derived, from the unit of a system.
     func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?]
-    /// Issues for rows the record names that do not exist.
-    func missingReferences(in db: Database) throws -> [ValidationIssue]
+    /// The rows of other tables the record names.
+    var references: [RowReference] { get }
     /// What still names the row with `key` and so blocks its deletion, in words, or `nil`.
     static func dependents(of key: String, in db: Database) throws -> String?
     /// The record as stored in `body` (a resource's items live in their own table).
@@ -55,13 +55,28 @@ extension StoredEntity {
     public var searchText: String { "\(naturalKey) \(displayName)" }
 }
 
-/// An issue for a key that names no row of `table`.
-func missing(_ table: String, key: String, field: String, label: String, in db: Database,
-             severity: ValidationIssue.Severity = .error) throws -> ValidationIssue? {
-    let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE key = ?)"),
-                                   arguments: [key]) ?? false
-    return exists ? nil : ValidationIssue(field: field, value: key, rule: "reference.exists",
-                                          message: "\(label)“\(key)”不存在，请先登记", severity: severity)
+/// A row of another table that a record names in one of its fields, and whether a record naming a missing row is
+/// refused (an error) or only warned about.
+public struct RowReference: Sendable {
+    public var field: String
+    public var table: String
+    public var key: String
+    /// What the row is, in messages (`建设单位`).
+    public var label: String
+    public var severity: ValidationIssue.Severity = .error
+}
+
+extension StoredEntity {
+    /// Issues for the rows the record names that do not exist.
+    func missingReferences(in db: Database) throws -> [ValidationIssue] {
+        try references.compactMap { reference in
+            let exists = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE key = ?)"), arguments: [reference.key])
+            return exists == true ? nil : ValidationIssue(field: reference.field, value: reference.key, rule: "reference.exists",
+                                                          message: "\(reference.label)“\(reference.key)”不存在，请先登记",
+                                                          severity: reference.severity)
+        }
+    }
 }
 
 /// A count of rows naming `key`, for deletion checks.
@@ -77,9 +92,8 @@ extension GovUnit: StoredEntity {
 
     public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [region] }
 
-    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
-        guard let parent = parentUSCC else { return [] }
-        return try [missing("unit", key: parent, field: "parentUSCC", label: "上级单位", in: db, severity: .warning)].compactMap { $0 }
+    public var references: [RowReference] {
+        parentUSCC.map { [RowReference(field: "parentUSCC", table: "unit", key: $0, label: "上级单位", severity: .warning)] } ?? []
     }
 
     public static func dependents(of key: String, in db: Database) throws -> String? {
@@ -98,8 +112,8 @@ extension Project: StoredEntity {
 
     public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC] }
 
-    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
-        try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
+    public var references: [RowReference] {
+        [RowReference(field: "unitUSCC", table: "unit", key: unitUSCC, label: "建设单位")]
     }
 
     public static func dependents(of key: String, in db: Database) throws -> String? {
@@ -122,14 +136,9 @@ extension InfoSystem: StoredEntity {
         [unitUSCC, status.rawValue]
     }
 
-    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
-        var issues = try [missing("unit", key: unitUSCC, field: "unitUSCC", label: "建设单位", in: db)].compactMap { $0 }
-        for (index, project) in projectCodes.enumerated() {
-            if let issue = try missing("project", key: project, field: "projectCodes[\(index)]", label: "项目", in: db) {
-                issues.append(issue)
-            }
-        }
-        return issues
+    public var references: [RowReference] {
+        [RowReference(field: "unitUSCC", table: "unit", key: unitUSCC, label: "建设单位")]
+            + projectCodes.enumerated().map { RowReference(field: "projectCodes[\($0)]", table: "project", key: $1, label: "项目") }
     }
 
     public static func dependents(of key: String, in db: Database) throws -> String? {
@@ -161,8 +170,8 @@ extension CatalogResource: StoredEntity {
         [systemCode, try unitOfSystem(systemCode) ?? "", shareType, updateCycle, state.rawValue]
     }
 
-    public func missingReferences(in db: Database) throws -> [ValidationIssue] {
-        try [missing("system", key: systemCode, field: "systemCode", label: "来源系统", in: db)].compactMap { $0 }
+    public var references: [RowReference] {
+        [RowReference(field: "systemCode", table: "system", key: systemCode, label: "来源系统")]
     }
 
     public static func dependents(of key: String, in db: Database) throws -> String? { nil }

@@ -8,8 +8,9 @@ import Synchronization
 /// the write lock, only reads and applies them: parsing, checking and encoding are done before the lock is taken.
 /// Each write is a length-prefixed binary record; the file is removed when the spool is released.
 final class WriteSpool: Sendable {
-    let url: URL
     private let state: Mutex<State>
+    /// Where the writes are read back from: a second descriptor of the file, which has no name once opened.
+    private let reader: FileHandle
 
     private struct State {
         let handle: FileHandle
@@ -18,18 +19,21 @@ final class WriteSpool: Sendable {
         var size: Int64 = 0
     }
 
-    /// A new, empty spool file in the temporary folder.
+    /// A new, empty spool in the temporary folder. The file is removed as soon as it is open: its space is freed when
+    /// the spool is released or the process ends, even by `kill -9`, so no spool is ever left behind.
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-import-\(UUID().uuidString).spool")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-import-\(UUID().uuidString).spool")
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw SpoolFailure(description: "无法在临时目录（\(url.deletingLastPathComponent().path)）创建导入暂存文件")
         }
+        defer { try? FileManager.default.removeItem(at: url) }  // a leftover named file is the only harm, and is temporary
         state = Mutex(State(handle: try FileHandle(forWritingTo: url)))
+        reader = try FileHandle(forReadingFrom: url)
     }
 
     deinit {
-        state.withLock { try? $0.handle.close() }  // the file is removed next; an error closing it changes nothing
-        try? FileManager.default.removeItem(at: url)  // a temporary file: the system's cleanup takes one left behind
+        state.withLock { try? $0.handle.close() }  // the file has no name: closing frees it, an error changes nothing
+        try? reader.close()  // as above
     }
 
     /// The spool's size in bytes, once flushed.
@@ -37,13 +41,18 @@ final class WriteSpool: Sendable {
 
     /// Adds a write at the end.
     func append(_ write: PreparedWrite) throws {
-        var record = SpoolEncoder()
-        record.encode(write)
+        let bytes = Self.record(write)
         try state.withLock { state in
-            withUnsafeBytes(of: UInt32(record.bytes.count).littleEndian) { state.buffer.append(contentsOf: $0) }
-            state.buffer.append(contentsOf: record.bytes)
+            state.buffer.append(contentsOf: bytes)
             if state.buffer.count >= 1 << 20 { try Self.flush(&state) }
         }
+    }
+
+    /// The bytes of one write in the file: its length, then its fields.
+    static func record(_ write: PreparedWrite) -> [UInt8] {
+        var record = SpoolEncoder()
+        record.encode(write)
+        return withUnsafeBytes(of: UInt32(record.bytes.count).littleEndian, Array.init) + record.bytes
     }
 
     private static func flush(_ state: inout State) throws {
@@ -53,19 +62,22 @@ final class WriteSpool: Sendable {
         state.buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Reads every write back in order, calling `body` with each and the bytes read so far.
+    /// Reads every write back in order, once, calling `body` with each and the bytes read so far.
     func forEach(_ body: (PreparedWrite, Int64) throws -> Void) throws {
         try state.withLock { try Self.flush(&$0) }
-        let reader = try FileHandle(forReadingFrom: url)
-        defer { try? reader.close() }  // read only: nothing is lost if closing fails
+        try Self.read(reader, body)
+    }
+
+    /// Reads the records of a spool file from `handle` in order; a record that does not read back whole is a damaged
+    /// file (`SpoolFailure`).
+    static func read(_ handle: FileHandle, _ body: (PreparedWrite, Int64) throws -> Void) throws {
         var pending = Data()
         var offset = 0
         var read: Int64 = 0
         while true {
             if pending.count - offset < 4 || pending.count - offset < 4 + Self.length(pending, at: offset) {
-                guard let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
-                pending = pending[(pending.startIndex + offset)...] + chunk
-                pending = Data(pending)
+                guard let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
+                pending = Data(pending[(pending.startIndex + offset)...] + chunk)
                 offset = 0
                 continue
             }

@@ -51,39 +51,70 @@ struct ImportPassTests {
     }
 
     @Test func aDamagedSpoolIsRefusedNotMisread() throws {
-        let spool = try WriteSpool()
-        try spool.append(PreparedWrite(operation: .insert, table: "unit", key: "1"))
-        try spool.forEach { _, _ in }
-        let handle = try FileHandle(forWritingTo: spool.url)
-        try handle.truncate(atOffset: 10)
-        try handle.close()
-        #expect(throws: SpoolFailure.self) { try spool.forEach { _, _ in } }
+        let writes = ["1", "2"].map { PreparedWrite(operation: .insert, table: "unit", key: $0) }
+        let bytes = writes.flatMap(WriteSpool.record)
+        let whole = folder.appendingPathComponent("whole.spool")
+        try Data(bytes).write(to: whole)
+        var read: [PreparedWrite] = []
+        try WriteSpool.read(try FileHandle(forReadingFrom: whole)) { write, _ in read.append(write) }
+        #expect(read == writes)
+        // Cut in the middle of the second record, as a full disk would leave it; or with a byte changed in its tag.
+        let cut = folder.appendingPathComponent("cut.spool")
+        try Data(bytes.dropLast(3)).write(to: cut)
+        #expect(throws: SpoolFailure.self) { try WriteSpool.read(try FileHandle(forReadingFrom: cut)) { _, _ in } }
+        var changed = bytes
+        changed[4] = 9
+        let damaged = folder.appendingPathComponent("damaged.spool")
+        try Data(changed).write(to: damaged)
+        #expect(throws: SpoolFailure.self) { try WriteSpool.read(try FileHandle(forReadingFrom: damaged)) { _, _ in } }
     }
 
-    /// The system the imported resources name is deleted while the import checks them: the write pass finds the ledger
-    /// changed, checks again, and refuses the whole import instead of writing what was checked against the old ledger.
-    @Test func aChangeBetweenThePassesIsCheckedAgain() async throws {
+    /// A file ledger with a unit and its system, a second connection to it as another user's, and an import of one
+    /// resource of that system during whose check pass, once it has checked the row on its snapshot, the other user
+    /// does `meanwhile`. (Were the progress never reported so, `meanwhile` would not run and the tests below fail.)
+    func importWhile(_ meanwhile: @escaping @Sendable (Ledger, Stored<InfoSystem>) async throws -> Void)
+        async throws -> (Ledger, ImportReport) {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         let system = try await ledger.records.create(Fixtures.system(), by: .commandLine)
         let other = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
         let csv = try write("resources.csv", "\(Self.resourceHeader)\n101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日\n")
-        let deleted = Mutex(false)
+        let done = Mutex(false)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
-            // Called by the check pass once it has checked the row, on its snapshot: another user deletes the system
-            // meanwhile. (Were it never called so, the import would commit and the test fail.)
-            guard progress.rows == 1, deleted.withLock({ done in defer { done = true }; return !done }) else { return }
+            guard progress.rows == 1, done.withLock({ ran in defer { ran = true }; return !ran }) else { return }
             let finished = DispatchSemaphore(value: 0)
             Task {
-                try await other.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
+                try await meanwhile(other, system)
                 finished.signal()
             }
             finished.wait()
         }
+        return (ledger, report)
+    }
+
+    /// The system the imported resource names is deleted while the import checks it: the write pass finds a row it
+    /// depends on changed, checks again, and refuses the whole import instead of writing what was checked before.
+    @Test func aChangeBetweenThePassesIsCheckedAgain() async throws {
+        let (ledger, report) = try await importWhile { other, system in
+            try await other.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
+        }
         #expect(!report.committed)
         #expect(report.issues.contains { $0.rule == "reference.exists" && $0.value == "TZ-SYS-001" })
         #expect(try await ledger.records.counts()["resource"] == 0)
+        #expect(try await ledger.audit.verify().isIntact)
+    }
+
+    /// Another user registers an unrelated unit while the import checks: the import's checks still hold, so it is
+    /// written as checked, and both writes are kept in one unbroken audit chain.
+    @Test func anUnrelatedWriteBetweenThePassesKeepsBoth() async throws {
+        let (ledger, report) = try await importWhile { other, _ in
+            _ = try await other.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
+        }
+        #expect(report.committed)
+        let counts = try await ledger.records.counts()
+        #expect(counts["resource"] == 1 && counts["unit"] == 2)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "101001/000001").record.name == "人口基本信息")
         #expect(try await ledger.audit.verify().isIntact)
     }
 

@@ -34,6 +34,12 @@ enum AuditLog {
         try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_entry") ?? 0
     }
 
+    /// The records named by the entries after `generation` (table and key), oldest first.
+    static func records(changedAfter generation: Int64, in db: Database) throws -> [(entity: String, key: String)] {
+        try Row.fetchAll(db, sql: "SELECT entity, key FROM audit_entry WHERE seq > ? ORDER BY seq", arguments: [generation])
+            .map { ($0["entity"], $0["key"]) }
+    }
+
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
     static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
                        old: (some Encodable)?, new: (some Encodable)?) throws {

@@ -65,7 +65,7 @@ public struct Importer: Sendable {
         tables.sort { $0.kind < $1.kind }
         let (writer, ordered, jsonFiles, unreadSheets) = (RecordWriter(codes: ledger.codes, actor: actor), tables, documents, skipped)
         let now = Ledger.timestamp()
-        @Sendable func pass(_ db: Database, sink: ImportSink) throws -> ImportReport {
+        @Sendable func pass(_ db: Database, sink: ImportSink) throws -> (ImportReport, RowKeys) {
             var report = ImportReport(dryRun: dryRun)
             var run = ImportRun(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
             run.issues = unreadSheets
@@ -74,18 +74,21 @@ public struct Importer: Sendable {
             for table in ordered { report.files.append(try run.importTable(table)) }
             if case .write = sink { try run.search.flush(db) }
             report.issues = run.issues
-            return report
+            return (report, run.dependencies)
         }
         // The check pass reads a snapshot and takes no write lock: a dry run, and a refused import, end here while
         // the server goes on writing. It also prepares every write (bodies, audit changes, data items) into a spool,
         // so that the write pass, the only part holding the lock, applies them and computes nothing but the audit
         // chain's hashes.
         let spool = dryRun ? nil : try WriteSpool()
-        let (checked, generation) = try await ledger.database.writer.read { db in
-            guard let spool else { return (try pass(db, sink: .check), try AuditLog.generation(db)) }
+        let (checked, dependencies, generation) = try await ledger.database.writer.read { db in
+            guard let spool else {
+                let (report, dependencies) = try pass(db, sink: .check)
+                return (report, dependencies, try AuditLog.generation(db))
+            }
             let pipeline = SpoolPipeline(spool: spool)
-            let report = try pipeline.draining { try pass(db, sink: .spool(pipeline)) }
-            return (report, try AuditLog.generation(db))
+            let (report, dependencies) = try pipeline.draining { try pass(db, sink: .spool(pipeline)) }
+            return (report, dependencies, try AuditLog.generation(db))
         }
         guard let spool, checked.rejectedRows == 0 else { return checked }
         let actor = actor
@@ -94,13 +97,15 @@ public struct Importer: Sendable {
             // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.inTransaction {
-                if try AuditLog.generation(db) == generation {
-                    // Nothing written since the snapshot: every check made there still holds.
+                // Every ledger write since the snapshot left an audit entry naming its record.
+                let changed = try AuditLog.records(changedAfter: generation, in: db)
+                if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
+                    // None touched a row this import read or replaces: every check made on the snapshot still holds.
                     try Self.apply(spool, actor: actor, now: now, progress: progress, in: db)
                 } else {
-                    // The ledger changed meanwhile: everything is checked again against it, and all is refused if a
-                    // row now fails.
-                    report = try pass(db, sink: .write)
+                    // Someone changed a row this import depends on: everything is checked again against the ledger as
+                    // it now is, and all is refused if a row now fails.
+                    report = try pass(db, sink: .write).0
                 }
                 report.committed = report.rejectedRows == 0
                 return report.committed ? .commit : .rollback
@@ -158,7 +163,10 @@ struct ImportRun {
     let sink: ImportSink
     /// Records accepted so far, for references between rows before they are written, each system's unit, and the
     /// data items of resources accepted with items (what a data-items file in the same import replaces).
-    private var pending = PendingKeys()
+    private var pending = RowKeys()
+    /// The rows this import's checks read or its writes replace: its write pass applies the spooled writes unless a
+    /// write by someone else since the snapshot touched one of them.
+    var dependencies = RowKeys()
     private var pendingSystemUnits: [String: String] = [:]
     private var pendingItems: [String: [DataItem]] = [:]
     var issues: [RowIssue] = []
@@ -407,6 +415,8 @@ struct ImportRun {
         do {
             let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true)
             pending.insert(table: E.table, key: checked.record.naturalKey)
+            dependencies.insert(table: E.table, key: checked.record.naturalKey)
+            for reference in checked.record.references { dependencies.insert(table: reference.table, key: reference.key) }
             if let system = checked.record as? InfoSystem { pendingSystemUnits[system.code] = system.unitUSCC }
             if let items = checked.record.childItems, !items.isEmpty { pendingItems[checked.record.naturalKey] = items }
             if checked.outcome != .unchanged, !isCheckOnly {
@@ -493,6 +503,7 @@ struct ItemImport {
         }
         if current?.key != key {
             try finish(run: &run)
+            run.dependencies.insert(table: CatalogResource.table, key: key)
             if !run.itemsGiven.insert(key).inserted {
                 return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
             }
