@@ -83,14 +83,14 @@ public struct EvaluationInputs: Codable, Sendable, Equatable {
     public var inputSha256: String
 
     /// The inputs of an evaluation of `input` under `context`; `inputSha256` when the caller has already encoded the input.
-    public init(_ input: ComplianceInput, _ context: ComplianceContext, inputSha256: String? = nil) {
+    public init(_ input: ComplianceInput, _ context: ComplianceContext, inputSha256: String? = nil) throws {
         fiscalYear = input.fiscalYear
         asOf = input.asOf
         policyVersion = context.policy.version
         policySha256 = context.policy.sha256
         codeListsVersion = context.codes.version
         probeRunIds = Array(Set(input.verdicts.map(\.runId))).sorted()
-        self.inputSha256 = inputSha256 ?? input.sha256
+        self.inputSha256 = try inputSha256 ?? input.sha256()
     }
 }
 
@@ -112,7 +112,8 @@ public struct FundingDecision: Codable, Sendable, Equatable {
 
     /// Evaluates every check and decides. Deterministic for (input, policy, calendar, code lists). `inputSha256` is the
     /// input's hash when the caller has already encoded it (to store it), so that it is not encoded twice.
-    public static func evaluate(_ input: ComplianceInput, _ context: ComplianceContext, inputSha256: String? = nil) -> FundingDecision {
+    public static func evaluate(_ input: ComplianceInput, _ context: ComplianceContext,
+                                inputSha256: String? = nil) throws -> FundingDecision {
         let policy = context.policy
         let checks = Checks.run(input, context)
         let score = Score(checks, policy: policy)
@@ -139,13 +140,14 @@ public struct FundingDecision: Codable, Sendable, Equatable {
             construction: Eligibility(blockers(.constructionFunds)), operations: om,
             omCap: om.status == .eligible ? cap.amount : Money(fen: 0), omCapBasis: cap.basis,
             constructionFunds: input.constructionFunds, score: score, checks: checks,
-            inputs: EvaluationInputs(input, context, inputSha256: inputSha256))
+            inputs: try EvaluationInputs(input, context, inputSha256: inputSha256))
     }
 }
 
 extension ComplianceInput {
-    /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes.
-    public var sha256: String { Self.sha256(of: (try? CanonicalJSON.encode(self)) ?? Data()) }
+    /// SHA-256 of the input as sorted JSON: equal inputs give equal hashes. An input that cannot be encoded is an
+    /// error, never the hash of nothing.
+    public func sha256() throws -> String { Self.sha256(of: try CanonicalJSON.encode(self)) }
 
     /// The hash of an input's sorted JSON, as `sha256` computes it.
     public static func sha256(of json: Data) -> String { Hex.string(SHA256.hash(data: json)) }

@@ -50,7 +50,7 @@ public struct ReviewReport: Codable, Sendable, Equatable {
     public var inputs: EvaluationInputs
 
     /// Builds the report from the same checks as funding. Deterministic for (input, context).
-    public static func build(_ input: ComplianceInput, _ context: ComplianceContext) -> ReviewReport {
+    public static func build(_ input: ComplianceInput, _ context: ComplianceContext) throws -> ReviewReport {
         let checks = Checks.run(input, context)
         func result(_ id: CheckID) -> CheckResult { checks.first { $0.check == id }! }
         let missing = context.policy.acceptanceMaterials.filter { !input.system.materials.contains($0) }
@@ -74,7 +74,7 @@ public struct ReviewReport: Codable, Sendable, Equatable {
         for item in open where item.advisory { reason += "；建议整改：（\(item.number)）\(item.title)" }
         return ReviewReport(systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
                             status: input.system.status, items: items, recommendation: deciding.isEmpty ? .pass : .reject,
-                            recommendationReason: reason, decision: nil, checks: checks, inputs: EvaluationInputs(input, context))
+                            recommendationReason: reason, decision: nil, checks: checks, inputs: try EvaluationInputs(input, context))
     }
 
     static func item(_ number: Int, _ title: String, _ article: String, _ ids: [CheckID],

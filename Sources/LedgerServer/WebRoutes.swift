@@ -236,7 +236,7 @@ struct WebRoutes {
         guard let input = try await ledger.evaluations.inputs(fiscalYear: today.year, asOf: today, systemCode: code).first else {
             throw LedgerError.notFound(InfoSystem.label, code)
         }
-        let report = ReviewReport.build(input, try compliance.context(asOf: today))
+        let report = try ReviewReport.build(input, try compliance.context(asOf: today))
         let items = report.items.map { ["\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
                                         $0.findings.map(HTML.escape).joined(separator: "<br>")] }
         let body = """

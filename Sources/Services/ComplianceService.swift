@@ -31,7 +31,7 @@ public struct ComplianceService: Sendable {
                           unitUSCC: String? = nil) async throws -> [FundingDecision] {
         let context = try context(asOf: asOf)
         return try await ledger.evaluations.inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
-            .map { FundingDecision.evaluate($0, context) }
+            .map { try FundingDecision.evaluate($0, context) }
     }
 
     /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch as
@@ -53,7 +53,7 @@ public struct ComplianceService: Sendable {
         guard let input = try await ledger.evaluations.inputs(fiscalYear: asOf.year, asOf: asOf, systemCode: systemCode).first else {
             throw LedgerError.notFound(InfoSystem.label, systemCode)
         }
-        let stored = try await ledger.evaluations.recordReview(ReviewReport.build(input, context), input: input, by: actor)
+        let stored = try await ledger.evaluations.recordReview(try ReviewReport.build(input, context), input: input, by: actor)
         guard let decision else { return stored }
         return try await ledger.evaluations.decideReview(id: stored.id, decision: decision, by: actor)
     }
@@ -86,7 +86,7 @@ public struct ComplianceService: Sendable {
         var differing: [String] = []
         // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
         for ((input, sha256), stored) in zip(inputs, batch.decisions) {
-            let again = FundingDecision.evaluate(input, context, inputSha256: sha256)
+            let again = try FundingDecision.evaluate(input, context, inputSha256: sha256)
             if try CanonicalJSON.encode(again) != CanonicalJSON.encode(stored) { differing.append(stored.systemCode) }
         }
         return ReplayReport(batch: id, matching: batch.decisions.count - differing.count, differing: differing)

@@ -6,8 +6,8 @@ import Testing
 
 @Suite("Funding decisions, article by article")
 struct ArticleTests {
-    @Test func aSystemThatKeepsEveryRuleIsEligibleWithTheFullCap() {
-        let decision = ComplianceFixture().decision
+    @Test func aSystemThatKeepsEveryRuleIsEligibleWithTheFullCap() throws {
+        let decision = try ComplianceFixture().decision
         #expect(decision.construction.status == .eligible)
         #expect(decision.operations.status == .eligible)
         #expect(decision.omCap == Money(yuan: 100_000))
@@ -26,44 +26,44 @@ struct ArticleTests {
         ("2024-01-01", 2026, "0.00", .ineligible),                      // free through 2026-12-31: the whole year
         ("2021-03-01", 2024, "83606.55", .eligible),                    // free through 2024-02-29: 306 of 366 days
     ])
-    func theFreePeriodAndTheCap(accepted: String, year: Int, cap: String, status: EligibilityStatus) {
+    func theFreePeriodAndTheCap(accepted: String, year: Int, cap: String, status: EligibilityStatus) throws {
         var fixture = ComplianceFixture()
         fixture.construction.milestones.completionAccepted = CivilDate(accepted)
         fixture.construction.milestones.acceptanceFiled = CivilDate(accepted)
         fixture.system.wentLiveOn = CivilDate(accepted)
         fixture.fiscalYear = year
-        let decision = fixture.decision
+        let decision = try fixture.decision
         #expect(decision.operations.status == status)
         #expect(decision.omCap == Money(yuanText: cap))
         if status == .ineligible {
             #expect(decision.operations.blockers.map(\.article) == ["Art. 21"])
-            #expect(fixture.result(.omFreePeriod).reason.contains("全年处于免费运维期"))
+            #expect(try fixture.result(.omFreePeriod).reason.contains("全年处于免费运维期"))
         }
     }
 
-    @Test func anOMRequestAboveTheCapFailsButDoesNotBlock() {
+    @Test func anOMRequestAboveTheCapFailsButDoesNotBlock() throws {
         var fixture = ComplianceFixture()
         var request = Project(code: "TZYW-2027-001", name: "运维", unitUSCC: Fixtures.uscc(1), category: .operations,
                               fundingSource: .budget, approvedAmount: Money(yuan: 120_000))
         request.fiscalYear = 2027
         fixture.operations = request
-        let result = fixture.result(.omCap)
+        let result = try fixture.result(.omCap)
         #expect(result.status == .fail)
         #expect(result.reason == "运维申请 120000.00元 超过上限 100000.00元")
-        #expect(fixture.decision.operations.status == .eligible)
-        #expect(fixture.decision.omCap == Money(yuan: 100_000))
+        #expect(try fixture.decision.operations.status == .eligible)
+        #expect(try fixture.decision.omCap == Money(yuan: 100_000))
         fixture.operations?.approvedAmount = Money(yuan: 100_000)
-        #expect(fixture.result(.omCap).status == .pass)
+        #expect(try fixture.result(.omCap).status == .pass)
     }
 
     /// Art. 19: no construction or O&M funds without acceptance and its filing.
     @Test(arguments: [(true, false), (false, true), (false, false)])
-    func acceptanceAndItsFilingAreBothNeeded(accepted: Bool, filed: Bool) {
+    func acceptanceAndItsFilingAreBothNeeded(accepted: Bool, filed: Bool) throws {
         var fixture = ComplianceFixture()
         if !accepted { fixture.construction.milestones.completionAccepted = nil }
         if !filed { fixture.construction.milestones.acceptanceFiled = nil }
-        let decision = fixture.decision
-        #expect(fixture.result(.accepted).status == .fail)
+        let decision = try fixture.decision
+        #expect(try fixture.result(.accepted).status == .fail)
         #expect(decision.construction.status == .ineligible)
         #expect(decision.construction.blockers.map(\.article) == ["Art. 19"])
         #expect(decision.operations.status == .ineligible)
@@ -73,34 +73,34 @@ struct ArticleTests {
     /// Art. 11: 采购备案 within 7 working days of the contract. A contract on Friday 2025-09-26 is due on
     /// 2025-10-13: the 调休 Sunday 9-28 and Saturday 10-11 count, the National Day holiday 10-1..10-8 does not.
     @Test(arguments: [("2025-10-13", CheckStatus.pass), ("2025-10-14", .fail)])
-    func procurementFilingAcrossTheNationalDayHoliday(filed: String, expected: CheckStatus) {
+    func procurementFilingAcrossTheNationalDayHoliday(filed: String, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
         fixture.construction.milestones.contractSigned = CivilDate("2025-09-26")
         fixture.construction.milestones.procurementFiled = CivilDate(filed)
-        let result = fixture.result(.procurementFiled)
+        let result = try fixture.result(.procurementFiled)
         #expect(result.status == expected)
         #expect(result.evidence.first?.value.contains("期限 2025-10-13") == true)
-        #expect(fixture.decision.operations.status == .eligible)  // blocks acceptance, not funds
+        #expect(try fixture.decision.operations.status == .eligible)  // blocks acceptance, not funds
     }
 
-    @Test func procurementNotYetDueIsNotAFailure() {
+    @Test func procurementNotYetDueIsNotAFailure() throws {
         var fixture = ComplianceFixture()
         fixture.asOf = CivilDate("2025-10-10")!
         fixture.construction.milestones.contractSigned = CivilDate("2025-09-26")
         fixture.construction.milestones.procurementFiled = nil
-        #expect(fixture.result(.procurementFiled).status == .pass)
+        #expect(try fixture.result(.procurementFiled).status == .pass)
         fixture.asOf = CivilDate("2025-10-14")!
-        #expect(fixture.result(.procurementFiled).status == .fail)
+        #expect(try fixture.result(.procurementFiled).status == .fail)
     }
 
     /// Art. 16: unfiled changes, and changes above 15 % without a new review, stop acceptance.
     @Test(arguments: [(Int64(100_000), true, false, CheckStatus.pass), (100_000, false, false, .fail),
                       (200_000, true, false, .fail), (200_000, true, true, .pass)])
-    func changes(delta: Int64, filed: Bool, reReviewed: Bool, expected: CheckStatus) {
+    func changes(delta: Int64, filed: Bool, reReviewed: Bool, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
         fixture.construction.changes = [ChangeFiling(date: CivilDate("2021-08-01")!, description: "增加接口", amountDelta: Money(yuan: delta),
                                                      filed: filed, reReviewed: reReviewed)]
-        #expect(fixture.result(.changesFiled).status == expected)
+        #expect(try fixture.result(.changesFiled).status == expected)
     }
 
     /// Art. 20, 22(6): evaluation 12-24 months after going live; failed and not rectified blocks O&M.
@@ -111,7 +111,7 @@ struct ArticleTests {
         ("2026-07-01", .failed, true, .pass),
         ("2026-07-01", .passed, nil, .pass),
     ])
-    func performanceEvaluation(asOf: String, result: PerformanceResult?, rectified: Bool?, expected: CheckStatus) {
+    func performanceEvaluation(asOf: String, result: PerformanceResult?, rectified: Bool?, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
         fixture.asOf = CivilDate(asOf)!
         fixture.system.wentLiveOn = CivilDate("2024-06-30")
@@ -120,71 +120,71 @@ struct ArticleTests {
         fixture.construction.performanceResult = result
         fixture.construction.performanceRectified = rectified
         fixture.verdicts = fixture.verdicts.map { ComplianceFixture.verdict($0.verdict.platform, $0.verdict.probe, $0.verdict.target, day: asOf) }
-        #expect(fixture.result(.performance).status == expected)
-        if expected == .fail { #expect(fixture.decision.operations.blockers.contains { $0.article == "Art. 20, 22(6)" }) }
+        #expect(try fixture.result(.performance).status == expected)
+        if expected == .fail { #expect(try fixture.decision.operations.blockers.contains { $0.article == "Art. 20, 22(6)" }) }
     }
 
     /// Art. 22(2), 29, 30: a 密评 is current for 12 months (policy), to the day.
     @Test(arguments: [("2026-06-30", CheckStatus.pass), ("2026-07-01", .fail)])
-    func cryptoAssessmentAge(asOf: String, expected: CheckStatus) {
+    func cryptoAssessmentAge(asOf: String, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
         fixture.asOf = CivilDate(asOf)!
         fixture.system.security.cryptoAssessedOn = CivilDate("2025-06-30")
         fixture.verdicts = fixture.verdicts.map { ComplianceFixture.verdict($0.verdict.platform, $0.verdict.probe, $0.verdict.target, day: asOf) }
-        #expect(fixture.result(.cryptoSecurity).status == expected)
+        #expect(try fixture.result(.cryptoSecurity).status == expected)
     }
 
-    @Test func unrecordedSecurityFactsArePendingEvidenceAndHazardsBlock() {
+    @Test func unrecordedSecurityFactsArePendingEvidenceAndHazardsBlock() throws {
         var fixture = ComplianceFixture()
         fixture.system.security.cryptoResult = nil
-        #expect(fixture.result(.cryptoSecurity).status == .inconclusive)
-        #expect(fixture.decision.operations.status == .pendingEvidence)
+        #expect(try fixture.result(.cryptoSecurity).status == .inconclusive)
+        #expect(try fixture.decision.operations.status == .pendingEvidence)
         fixture.system.security.cryptoResult = "通过"
         fixture.system.security.openMajorHazards = 1
-        #expect(fixture.decision.operations.status == .ineligible)
-        #expect(fixture.result(.cryptoSecurity).reason.contains("重大安全隐患"))
+        #expect(try fixture.decision.operations.status == .ineligible)
+        #expect(try fixture.result(.cryptoSecurity).reason.contains("重大安全隐患"))
     }
 
     /// Art. 22(3), 31 — and a waiver in force lifts the block, and says so.
-    @Test func xinchuangAndItsWaiver() {
+    @Test func xinchuangAndItsWaiver() throws {
         var fixture = ComplianceFixture()
         fixture.system.xinchuang = "未适配"
-        #expect(fixture.decision.operations.status == .ineligible)
-        #expect(fixture.decision.operations.blockers.map(\.article) == ["Art. 22(3), 31"])
+        #expect(try fixture.decision.operations.status == .ineligible)
+        #expect(try fixture.decision.operations.blockers.map(\.article) == ["Art. 22(3), 31"])
         let waiver = Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "国产化替代产品尚未上市", approver: "市大数据局 李某",
                             expiresOn: CivilDate("2026-06-30")!)
         fixture.waivers = [waiver]
-        #expect(fixture.decision.operations.status == .eligible)
-        #expect(fixture.result(.xinchuang).status == .fail)
-        #expect(fixture.result(.xinchuang).waiver == waiver)
-        #expect(fixture.decision.score.applicableWeight == 95)  // the waived check leaves the score
+        #expect(try fixture.decision.operations.status == .eligible)
+        #expect(try fixture.result(.xinchuang).status == .fail)
+        #expect(try fixture.result(.xinchuang).waiver == waiver)
+        #expect(try fixture.decision.score.applicableWeight == 95)  // the waived check leaves the score
         fixture.asOf = CivilDate("2026-07-01")!  // the waiver has expired
-        #expect(fixture.result(.xinchuang).waiver == nil)
+        #expect(try fixture.result(.xinchuang).waiver == nil)
     }
 
     /// Art. 22(4): the ledger counts as maintained within 180 days (policy).
     @Test(arguments: [("2026-01-01", CheckStatus.pass), ("2025-12-31", .fail)])
-    func ledgerMaintenanceAge(updated: String, expected: CheckStatus) {
+    func ledgerMaintenanceAge(updated: String, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
         fixture.system.ledgerUpdatedOn = CivilDate(updated)
-        #expect(fixture.result(.ledgerMaintained).status == expected)
+        #expect(try fixture.result(.ledgerMaintained).status == expected)
     }
 
-    @Test func unpublishedResourcesAreALedgerGap() {
+    @Test func unpublishedResourcesAreALedgerGap() throws {
         var fixture = ComplianceFixture()
         fixture.resources[0].state = .pendingReview
-        let result = fixture.result(.ledgerMaintained)
+        let result = try fixture.result(.ledgerMaintained)
         #expect(result.status == .fail)
         #expect(result.reason.contains("1项目录资源未发布"))
     }
 
     /// Art. 22(5).
-    @Test func aContractWithoutApprovalEscapesManagementUnlessClassified() {
+    @Test func aContractWithoutApprovalEscapesManagementUnlessClassified() throws {
         var fixture = ComplianceFixture()
         fixture.construction.milestones.approved = nil
-        #expect(fixture.result(.managed).status == .fail)
+        #expect(try fixture.result(.managed).status == .fail)
         fixture.construction.exemption = .classified
-        #expect(fixture.result(.managed).status == .notApplicable)
+        #expect(try fixture.result(.managed).status == .notApplicable)
     }
 
     /// Art. 22(7): a failed, an unanswered and an old probe.
@@ -193,36 +193,36 @@ struct ArticleTests {
                       (.pass, "2026-05-30", .inconclusive, .pendingEvidence),   // older than 30 days
                       (.pass, "2026-05-31", .pass, .eligible),
                       (.skipped, "2026-06-20", .inconclusive, .pendingEvidence)])
-    func platformIntegration(outcome: VerdictOutcome, day: String, expected: CheckStatus, status: EligibilityStatus) {
+    func platformIntegration(outcome: VerdictOutcome, day: String, expected: CheckStatus, status: EligibilityStatus) throws {
         var fixture = ComplianceFixture()
         fixture.set(.aishandong, "service-item", outcome, day: day)
-        #expect(fixture.result(.platformIntegration).status == expected)
-        #expect(fixture.decision.operations.status == status)
+        #expect(try fixture.result(.platformIntegration).status == expected)
+        #expect(try fixture.decision.operations.status == status)
     }
 
-    @Test func thePlatformsFollowTheCategories() {
+    @Test func thePlatformsFollowTheCategories() throws {
         var fixture = ComplianceFixture()
         fixture.system.appCategories = ["数字机关类"]
-        let result = fixture.result(.platformIntegration)
+        let result = try fixture.result(.platformIntegration)
         #expect(result.status == .inconclusive)
         #expect(result.reason.contains("山东通：没有探测结果"))
         #expect(!result.reason.contains("爱山东"))
     }
 
     /// Art. 28: no sharing platform, no construction or O&M funds.
-    @Test func theSharingPlatformBlocksBothFunds() {
+    @Test func theSharingPlatformBlocksBothFunds() throws {
         var fixture = ComplianceFixture()
         fixture.set(.sharingPlatform, "org-connected", .fail)
-        let decision = fixture.decision
+        let decision = try fixture.decision
         #expect(decision.construction.status == .ineligible)
         #expect(decision.construction.blockers.map(\.article) == ["Art. 28"])
         #expect(decision.operations.status == .ineligible)
         fixture.system.platformIds.sharingOrgCode = nil
-        #expect(fixture.result(.sharingPlatform).reason.contains("未登记共享平台机构编码"))
+        #expect(try fixture.result(.sharingPlatform).reason.contains("未登记共享平台机构编码"))
     }
 
     /// Art. 22(1), 26, 27: at least 90 % of resources mounted, filled and fresh; 不予共享 ones on the node only.
-    @Test func dataSharingCountsResourcesAgainstThePolicy() {
+    @Test func dataSharingCountsResourcesAgainstThePolicy() throws {
         var fixture = ComplianceFixture()
         for n in 2...10 {
             var resource = Fixtures.resource(code: String(format: "103003/%06d", n))
@@ -231,41 +231,41 @@ struct ArticleTests {
             fixture.verdicts.append(ComplianceFixture.verdict(.countyNode, "resource-mounted", resource.code))
             fixture.verdicts.append(ComplianceFixture.verdict(.sharingPlatform, "resource-shared", resource.code))
         }
-        #expect(fixture.result(.dataSharedFresh).status == .pass)
+        #expect(try fixture.result(.dataSharedFresh).status == .pass)
         fixture.set(.countyNode, "resource-mounted", .fail)  // 9 of 10 = 90 %
-        #expect(fixture.result(.dataSharedFresh).status == .pass)
+        #expect(try fixture.result(.dataSharedFresh).status == .pass)
         fixture.verdicts.removeAll { $0.verdict.target == "103003/000002" && $0.verdict.probe == "resource-shared" }
-        #expect(fixture.result(.dataSharedFresh).status == .inconclusive)   // 8 pass, 1 unknown: could still reach 90 %
+        #expect(try fixture.result(.dataSharedFresh).status == .inconclusive)   // 8 pass, 1 unknown: could still reach 90 %
         fixture.resources[1].shareType = CatalogResource.notShared            // not carried by the sharing platform
-        #expect(fixture.result(.dataSharedFresh).status == .pass)
+        #expect(try fixture.result(.dataSharedFresh).status == .pass)
         fixture.verdicts = fixture.verdicts.map { $0.verdict.target == "103003/000003" && $0.verdict.probe == "resource-mounted"
             ? ComplianceFixture.verdict(.countyNode, "resource-mounted", "103003/000003", .fail) : $0 }
-        let result = fixture.result(.dataSharedFresh)
+        let result = try fixture.result(.dataSharedFresh)
         #expect(result.status == .fail)
         #expect(result.reason.contains("仅80%"))
         #expect(result.evidence.contains { $0.verdictId == 7 && $0.label.hasPrefix("103003/000003") })
     }
 
     /// Art. 23(3): two of stalled, stale data and low activity make a deregistration candidate.
-    @Test func deregistrationCandidates() {
+    @Test func deregistrationCandidates() throws {
         var fixture = ComplianceFixture()
         fixture.system.status = .suspended
-        #expect(fixture.result(.deregistrationCandidate).status == .pass)
+        #expect(try fixture.result(.deregistrationCandidate).status == .pass)
         fixture.system.appCategories = ["数字机关类"]
         var app = ComplianceFixture.verdict(.shandongtong, "app", "A1", .fail)
         app.verdict.conditions = [ConditionResult(expression: "body.data.activeUsers30d > 0", resolved: "body.data.activeUsers30d (2) > 0", passed: true)]
         fixture.verdicts.append(app)
-        let result = fixture.result(.deregistrationCandidate)
+        let result = try fixture.result(.deregistrationCandidate)
         #expect(result.status == .fail)
         #expect(result.evidence.map(\.label) == ["停滞", "活跃度低"])
-        #expect(fixture.decision.operations.blockers.allSatisfy { $0.check != "deregistration-candidate" })
+        #expect(try fixture.decision.operations.blockers.allSatisfy { $0.check != "deregistration-candidate" })
     }
 
-    @Test func theScoreLeavesInconclusiveChecksOutAndReportsCoverage() {
+    @Test func theScoreLeavesInconclusiveChecksOutAndReportsCoverage() throws {
         var fixture = ComplianceFixture()
         fixture.system.security.cryptoResult = nil          // inconclusive, weight 8
         fixture.system.xinchuang = "未适配"                  // fail, weight 5
-        let score = fixture.decision.score
+        let score = try fixture.decision.score
         #expect(score.applicableWeight == 100)
         #expect(score.conclusiveWeight == 92)
         #expect(score.passedWeight == 87)
@@ -273,10 +273,10 @@ struct ArticleTests {
         #expect(score.coverageText == "92.0%")
     }
 
-    @Test func lowCoverageIsPendingAndALowScoreIsIneligibleUnderArticle27() {
+    @Test func lowCoverageIsPendingAndALowScoreIsIneligibleUnderArticle27() throws {
         var fixture = ComplianceFixture()
         fixture.verdicts = []
-        let pending = fixture.decision
+        let pending = try fixture.decision
         #expect(pending.operations.status == .pendingEvidence)
         #expect(pending.operations.blockers.contains { $0.check == "policy.minimum-coverage" })
         #expect(pending.construction.status == .pendingEvidence)  // Art. 28 needs probe evidence
@@ -285,11 +285,11 @@ struct ArticleTests {
     @Test func decisionsAreDeterministicAndSurviveTheirOwnJSON() throws {
         let fixture = ComplianceFixture()
         let encoder = CanonicalJSON.encoder
-        let first = try encoder.encode(fixture.decision)
-        #expect(first == (try encoder.encode(fixture.decision)))
+        let first = try encoder.encode(try fixture.decision)
+        #expect(first == (try encoder.encode(try fixture.decision)))
         let input = try CanonicalJSON.decoder.decode(ComplianceInput.self, from: encoder.encode(fixture.input))
-        #expect(try encoder.encode(FundingDecision.evaluate(input, ComplianceFixture.context)) == first)
-        #expect(input.sha256 == fixture.input.sha256)
+        #expect(try encoder.encode(try FundingDecision.evaluate(input, ComplianceFixture.context)) == first)
+        #expect(try input.sha256() == fixture.input.sha256())
     }
 }
 

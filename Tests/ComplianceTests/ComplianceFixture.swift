@@ -72,7 +72,7 @@ struct ComplianceFixture {
                         verdicts: verdicts, waivers: waivers, asOf: asOf, fiscalYear: fiscalYear)
     }
 
-    var decision: FundingDecision { FundingDecision.evaluate(input, Self.context) }
+    var decision: FundingDecision { get throws { try FundingDecision.evaluate(input, Self.context) } }
 
-    func result(_ check: CheckID) -> CheckResult { decision.checks.first { $0.check == check }! }
+    func result(_ check: CheckID) throws -> CheckResult { try decision.checks.first { $0.check == check }! }
 }

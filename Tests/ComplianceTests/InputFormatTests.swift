@@ -17,8 +17,8 @@ struct InputFormatTests {
         let decoded = try CanonicalJSON.decoder.decode(ComplianceInput.self, from: JSONSerialization.data(withJSONObject: legacy))
         #expect(decoded.itemCount(of: decoded.resources[0]) == 1)
         // Without items and without counts, the resource has none: 一本账 maintenance fails on it.
-        let empty = FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
-        let maintained = FundingDecision.evaluate(decoded, ComplianceFixture.context)
+        let empty = try FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
+        let maintained = try FundingDecision.evaluate(decoded, ComplianceFixture.context)
         #expect(empty.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == true)
         #expect(maintained.checks.first { $0.check == .ledgerMaintained }?.reason.contains("没有信息项") == false)
     }
@@ -26,7 +26,7 @@ struct InputFormatTests {
     @Test func decisionsAndInputsAreEncodedAsFoundationEncodesThem() throws {
         // The fast canonical encoder writes batches; its bytes must be Foundation's (hashes and stored texts compare).
         let fixture = ComplianceFixture()
-        let decision = FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
+        let decision = try FundingDecision.evaluate(fixture.input, ComplianceFixture.context)
         #expect(try CanonicalJSON.encode(decision) == CanonicalJSON.encoder.encode(decision))
         #expect(try CanonicalJSON.encode(fixture.input) == CanonicalJSON.encoder.encode(fixture.input))
         #expect(decision.checks.count == 15)

@@ -5,17 +5,17 @@ import Testing
 
 @Suite("Pre-acceptance review (Art. 18(3))")
 struct ReviewTests {
-    @Test func fiveItemsAndARecommendation() {
+    @Test func fiveItemsAndARecommendation() throws {
         var fixture = ComplianceFixture()
         fixture.system.materials = ComplianceFixture.policy.acceptanceMaterials
-        let report = ReviewReport.build(fixture.input, ComplianceFixture.context)
+        let report = try ReviewReport.build(fixture.input, ComplianceFixture.context)
         #expect(report.items.map(\.number) == [1, 2, 3, 4, 5])
         #expect(report.items.allSatisfy { $0.status == .pass })
         #expect(report.recommendation == .pass)
 
         fixture.system.materials.removeAll { $0 == "试运行报告" }
         fixture.system.deployment.cloudNative = false
-        let missing = ReviewReport.build(fixture.input, ComplianceFixture.context)
+        let missing = try ReviewReport.build(fixture.input, ComplianceFixture.context)
         #expect(missing.items[0].status == .fail)
         #expect(missing.items[0].findings[0] == "缺少验收材料：试运行报告")
         #expect(missing.items[2].status == .fail)
@@ -23,23 +23,23 @@ struct ReviewTests {
         #expect(missing.recommendationReason == "（1）验收材料完整性不符合要求；建议整改：（3）云原生技术应用情况")
 
         fixture.system.materials.append("试运行报告")
-        let advisoryOnly = ReviewReport.build(fixture.input, ComplianceFixture.context)
+        let advisoryOnly = try ReviewReport.build(fixture.input, ComplianceFixture.context)
         #expect(advisoryOnly.recommendation == .pass)  // cloud-native alone does not decide
     }
 
-    @Test func missingProbeEvidenceIsNotARejectionOfIntegration() {
+    @Test func missingProbeEvidenceIsNotARejectionOfIntegration() throws {
         var fixture = ComplianceFixture()
         fixture.system.materials = ComplianceFixture.policy.acceptanceMaterials
         fixture.verdicts = []
-        let report = ReviewReport.build(fixture.input, ComplianceFixture.context)
+        let report = try ReviewReport.build(fixture.input, ComplianceFixture.context)
         #expect(report.items[3].status == .inconclusive)
         #expect(report.recommendationReason.contains("（4）与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况证据不足"))
     }
 
-    @Test func thePrintablePageEscapesTextAndNeedsNothingFromTheNetwork() {
+    @Test func thePrintablePageEscapesTextAndNeedsNothingFromTheNetwork() throws {
         var fixture = ComplianceFixture()
         fixture.system.name = "<script>alert(1)</script>平台"
-        let html = ReviewPage.html(ReviewReport.build(fixture.input, ComplianceFixture.context), id: 9)
+        let html = ReviewPage.html(try ReviewReport.build(fixture.input, ComplianceFixture.context), id: 9)
         #expect(!html.contains("<script>"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;平台"))
         #expect(html.contains("审查编号 9"))

@@ -22,7 +22,7 @@ public struct EncodedEvaluation: Sendable {
     /// Evaluates an input and encodes the decision; the input's hash goes into the decision from the bytes that are stored.
     public init(_ stored: StoredInput, _ context: ComplianceContext) throws {
         input = try stored.text()
-        decision = FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
+        decision = try FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
         result = try CanonicalJSON.encode(decision)
     }
 }
