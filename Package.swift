@@ -45,6 +45,7 @@ let package = Package(
                 "LedgerCore",
                 "Compliance",
                 "Spreadsheet",
+                "Presentation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -125,7 +126,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport", "Presentation"]),
         .testTarget(
-            name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services"]
+            name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"]
         ),
         .testTarget(
             name: "SpreadsheetTests",

@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerStore
 import LedgerTestSupport
+import Presentation
 import Spreadsheet
 import Testing
 import ZIPFoundation

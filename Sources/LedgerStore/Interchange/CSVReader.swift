@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import Presentation
 
 /// A streaming RFC 4180 CSV parser over UTF-8 bytes: quoted fields, doubled quotes, CRLF or LF, and line
 /// breaks inside quotes. Row numbers count physical lines from 1 (the header), as a spreadsheet shows them.

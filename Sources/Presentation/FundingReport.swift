@@ -1,3 +1,4 @@
+import Compliance
 import LedgerCore
 
 /// The funding table finance reads: one row per system, as CSV (UTF-8 with BOM, opens cleanly in Excel) or text.
