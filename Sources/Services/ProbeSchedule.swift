@@ -1,9 +1,12 @@
+import Connectors
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// Probes every platform at a fixed interval until cancelled; a run in progress when the server stops is
-/// cancelled with it and nothing half-written is kept (each run is recorded in one transaction).
-public struct ProbeSchedule: Sendable {
+/// Probes every platform at a fixed interval until the server shuts down: a service of the server's service group.
+/// A run in progress when the server stops is cancelled with it and nothing half-written is kept (each run is recorded
+/// in one transaction).
+public struct ProbeSchedule: Service {
     public let service: ProbeService
     public let interval: Double
     public let logger: Logger
@@ -14,8 +17,12 @@ public struct ProbeSchedule: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled.
-    public func run() async {
+    /// Runs until the service group shuts down gracefully, or the task is cancelled.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await probeUntilCancelled() }
+    }
+
+    private func probeUntilCancelled() async {
         while !Task.isCancelled {
             do {
                 let (id, result) = try await service.run(trigger: "schedule")
@@ -32,5 +39,21 @@ public struct ProbeSchedule: Sendable {
                 return
             }
         }
+    }
+}
+
+/// The probes' HTTP client as a service of the server's service group: it waits for the group to shut down and
+/// then closes the client, after the services started after it (the server, the schedule) have stopped using it.
+public struct ProbeTransportService: Service {
+    public let transport: AsyncHTTPTransport
+
+    public init(transport: AsyncHTTPTransport) {
+        self.transport = transport
+    }
+
+    public func run() async throws {
+        // Cancelled or shut down, the client is closed either way: the error of waiting is not the service's.
+        try? await gracefulShutdown()
+        try await transport.shutdown()
     }
 }

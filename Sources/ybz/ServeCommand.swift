@@ -5,6 +5,7 @@ import LedgerServer
 import LedgerStore
 import Logging
 import Services
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start the ledger server (JSON API under /api/v1).")
@@ -73,12 +74,14 @@ struct Serve: AsyncParsableCommand {
             let port = channel.localAddress?.port ?? 0
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }
-        let schedule = probeEvery.flatMap(Self.seconds).map { interval in
-            Task { await ProbeSchedule(service: probes, interval: interval, logger: logger).run() }
-        }
-        try await app.runService()
-        schedule?.cancel()
-        await schedule?.value
-        try await transport.shutdown()
+        // On SIGTERM or SIGINT the group stops its services in reverse order: the server first (it finishes the
+        // requests in flight), then the probe schedule, then the HTTP client both used. A service that fails stops
+        // the others the same way, so the client is closed whatever happens.
+        let schedule = probeEvery.flatMap(Self.seconds).map { ProbeSchedule(service: probes, interval: $0, logger: logger) }
+        let services: [any Service] = [ProbeTransportService(transport: transport)] + (schedule.map { [$0] } ?? []) + [app]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -24,7 +24,9 @@ struct YBZ: AsyncParsableCommand {
                 var command = command
                 try command.run()
             }
-        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError {
+        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError
+                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // `--help` of a command surfaces here as the argument parser's own error: it prints the help.
             exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("错误：\(UserMessage.text(for: error))\n".utf8))
