@@ -52,8 +52,7 @@ public struct ProbeTransportService: Service {
     }
 
     public func run() async throws {
-        // Cancelled or shut down, the client is closed either way: the error of waiting is not the service's.
-        try? await gracefulShutdown()
+        try? await gracefulShutdown()  // cancelled or shut down, the client is closed either way
         try await transport.shutdown()
     }
 }
