@@ -129,7 +129,8 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport", "Presentation"]),
         .testTarget(
-            name: "LedgerStoreTests", dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"]
+            name: "LedgerStoreTests",
+            dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"]
         ),
         .testTarget(
             name: "SpreadsheetTests",

@@ -86,9 +86,7 @@ struct RecordWriter: Sendable {
             return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: checked.record,
                            warnings: checked.warnings), .unchanged)
         }
-        let columns = try checked.record.columnValues { system in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [system])
-        }
+        let columns = try checked.record.columnValues { try InfoSystem.unit(ofSystem: $0, in: db) }
         let id = try prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: indexSearch)
             .apply(actor: actor, now: now, in: db)
         let version = checked.existing.map { $0.version + 1 } ?? 1
@@ -196,8 +194,9 @@ struct SearchBacklog {
         }
     }
 
-    /// Notes that a row of `table` was written; a row noted earlier keeps its first note (new rows stay new).
-    mutating func note(table name: String, id: Int64, isNew: Bool) {
+    /// Notes the row `id` that `write` wrote; a row noted earlier keeps its first note (new rows stay new).
+    mutating func note(_ write: PreparedWrite, id: Int64) {
+        let (name, isNew) = (write.table, write.operation == .insert)
         guard let read = Self.reader(of: name) else { return }
         if tables[name] == nil {
             tables[name] = Table(index: SearchIndex(table: name), read: read)

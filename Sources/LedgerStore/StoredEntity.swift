@@ -141,6 +141,11 @@ extension InfoSystem: StoredEntity {
             + projectCodes.enumerated().map { RowReference(field: "projectCodes[\($0)]", table: "project", key: $1, label: "项目") }
     }
 
+    /// The unit of the stored system `code` (a resource's `unit_key`), or `nil` when there is none.
+    static func unit(ofSystem code: String, in db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [code])
+    }
+
     public static func dependents(of key: String, in db: Database) throws -> String? {
         let resources = try referencingCount("SELECT count(*) FROM resource WHERE system_key = ?", key: key, in: db)
         let waivers = try referencingCount("SELECT count(*) FROM waiver WHERE system_key = ?", key: key, in: db)

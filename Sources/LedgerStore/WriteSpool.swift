@@ -6,7 +6,7 @@ import Synchronization
 
 /// The writes an import's check pass prepared, kept in a temporary file in order, so that its write pass, which holds
 /// the write lock, only reads and applies them: parsing, checking and encoding are done before the lock is taken.
-/// Each write is a length-prefixed binary record; the file is removed when the spool is released.
+/// Each write is a length-prefixed binary record, in a file that has no name once it is open.
 final class WriteSpool: Sendable {
     private let state: Mutex<State>
     /// Where the writes are read back from: a second descriptor of the file, which has no name once opened.
@@ -33,7 +33,7 @@ final class WriteSpool: Sendable {
 
     deinit {
         state.withLock { try? $0.handle.close() }  // the file has no name: closing frees it, an error changes nothing
-        try? reader.close()  // as above
+        try? reader.close()  // the same file, read only: closing frees it, an error changes nothing
     }
 
     /// The spool's size in bytes, once flushed.
@@ -75,13 +75,14 @@ final class WriteSpool: Sendable {
         var offset = 0
         var read: Int64 = 0
         while true {
-            if pending.count - offset < 4 || pending.count - offset < 4 + Self.length(pending, at: offset) {
+            let available = pending.count - offset
+            let length = available < 4 ? nil : Self.length(pending, at: offset)
+            guard let length, available >= 4 + length else {
                 guard let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
-                pending = Data(pending[(pending.startIndex + offset)...] + chunk)
+                pending = Data(pending[offset...] + chunk)
                 offset = 0
                 continue
             }
-            let length = Self.length(pending, at: offset)
             var decoder = SpoolDecoder(bytes: pending[(offset + 4)..<(offset + 4 + length)])
             let write = try decoder.decodeWrite()
             offset += 4 + length
@@ -91,9 +92,9 @@ final class WriteSpool: Sendable {
         guard offset == pending.count else { throw SpoolDecoder.corrupt }
     }
 
+    /// The length prefix at `offset`, which has its four bytes.
     private static func length(_ data: Data, at offset: Int) -> Int {
-        guard data.count - offset >= 4 else { return 0 }
-        return data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
     }
 }
 
@@ -126,16 +127,11 @@ final class SpoolPipeline: Sendable {
 
     /// Runs `body`, which submits writes, then waits until every write is spooled; throws the first failure.
     func draining<T>(_ body: () throws -> T) throws -> T {
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            queue.sync {}
-            throw error
-        }
-        queue.sync {}
+        let outcome = Result { try body() }
+        queue.sync {}  // every queued write is done, whether or not `body` finished
+        let value = try outcome.get()
         if let error = failure.withLock({ $0 }) { throw error }
-        return result
+        return value
     }
 }
 

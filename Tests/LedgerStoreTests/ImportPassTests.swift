@@ -79,7 +79,8 @@ struct ImportPassTests {
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         let system = try await ledger.records.create(Fixtures.system(), by: .commandLine)
         let other = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
-        let csv = try write("resources.csv", "\(Self.resourceHeader)\n101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日\n")
+        let row = "101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日"
+        let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
         let done = Mutex(false)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
             guard progress.rows == 1, done.withLock({ ran in defer { ran = true }; return !ran }) else { return }
@@ -156,7 +157,12 @@ struct ImportPassTests {
             \(Self.resourceHeader)
             101001/000009,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,有条件共享,仅限民政业务,接口,每月
             """)
-        let items = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n101001/000009,登记日期,D,\n101001/000009,男方姓名,C,50\n")
+        let items = try write("data-items.csv", """
+            信息资源代码,信息项名称,数据类型,数据长度
+            101001/000009,登记日期,D,
+            101001/000009,男方姓名,C,50
+
+            """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [resources, items], dryRun: false)
         #expect(report.committed)
         let stored = try await ledger.records.fetch(CatalogResource.self, key: "101001/000009")

@@ -99,7 +99,8 @@ struct LedgerStoreTests {
         for n in 2...5 {
             _ = try await ledger.records.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"), by: .commandLine)
         }
-        let page = try await ledger.records.list(CatalogResource.self, filters: ["shareType": "有条件共享"], page: PageRequest(limit: 2, offset: 2))
+        let page = try await ledger.records.list(CatalogResource.self, filters: ["shareType": "有条件共享"],
+                                                 page: PageRequest(limit: 2, offset: 2))
         #expect(page.total == 5)
         #expect(page.items.map(\.record.code) == ["103003/000003", "103003/000004"])
         let named = try await ledger.records.list(CatalogResource.self, nameContains: "抵押")
@@ -227,7 +228,8 @@ struct SearchTests {
                                                countingUpTo: 1)
             #expect(page.items.map(\.code) == [all.items[offset].code])
         }
-        let beyond = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4)), countingUpTo: 1)
+        let query = SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4))
+        let beyond = try await ledger.search.find(query, countingUpTo: 1)
         #expect(beyond.items.isEmpty)
         // Both kinds, systems first: pages cross from one kind to the other, counted or not.
         let both = try await ledger.search.find(SearchQuery(text: "不动产"))

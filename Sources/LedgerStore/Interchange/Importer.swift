@@ -114,15 +114,15 @@ public struct Importer: Sendable {
         }
     }
 
-    /// The write pass after an unchanged snapshot: applies the spooled writes in order, then indexes the rows written.
+    /// The write pass when no row the import depends on changed since its snapshot: applies the spooled writes in
+    /// order, then indexes the rows written.
     private static func apply(_ spool: WriteSpool, actor: Actor, now: String,
                               progress: @Sendable (ImportProgress) -> Void, in db: Database) throws {
         var search = SearchBacklog()
         let (total, label) = (spool.size, "写入账本")
         var applied = 0
         try spool.forEach { write, read in
-            let id = try write.apply(actor: actor, now: now, in: db)
-            search.note(table: write.table, id: id, isNew: write.operation == .insert)
+            search.note(write, id: try write.apply(actor: actor, now: now, in: db))
             applied += 1
             if applied % 1000 == 0 { progress(ImportProgress(file: label, bytesRead: read, totalBytes: total, rows: applied)) }
         }
@@ -164,11 +164,11 @@ struct ImportRun {
     /// Records accepted so far, for references between rows before they are written, each system's unit, and the
     /// data items of resources accepted with items (what a data-items file in the same import replaces).
     private var pending = RowKeys()
+    private var pendingSystemUnits: [String: String] = [:]
+    private var pendingItems: [String: [DataItem]] = [:]
     /// The rows this import's checks read or its writes replace: its write pass applies the spooled writes unless a
     /// write by someone else since the snapshot touched one of them.
     var dependencies = RowKeys()
-    private var pendingSystemUnits: [String: String] = [:]
-    private var pendingItems: [String: [DataItem]] = [:]
     var issues: [RowIssue] = []
     /// The rows written to searchable tables, indexed once at the end of the write pass.
     var search = SearchBacklog()
@@ -201,7 +201,7 @@ struct ImportRun {
     /// The unit of a system: as accepted by this import, or as stored.
     func unit(ofSystem code: String) throws -> String? {
         if let unit = pendingSystemUnits[code] { return unit }
-        return try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [code])
+        return try InfoSystem.unit(ofSystem: code, in: db)
     }
 
     /// The data items a resource has when this import replaces them: those stored, or those given by this import.
@@ -219,8 +219,7 @@ struct ImportRun {
         case .spool(let pipeline): try pipeline.submit(prepare)
         case .write:
             let write = try prepare()
-            let id = try write.apply(actor: writer.actor, now: now, in: db)
-            search.note(table: write.table, id: id, isNew: write.operation == .insert)
+            search.note(write, id: try write.apply(actor: writer.actor, now: now, in: db))
         }
     }
 
@@ -505,7 +504,8 @@ struct ItemImport {
             try finish(run: &run)
             run.dependencies.insert(table: CatalogResource.table, key: key)
             if !run.itemsGiven.insert(key).inserted {
-                return reject("resourceCode", key, "items.contiguous", "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
+                return reject("resourceCode", key, "items.contiguous",
+                              "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
             }
             let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"), arguments: [key])
             if found == nil, run.isPending(resource: key) {
