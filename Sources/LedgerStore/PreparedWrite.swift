@@ -66,11 +66,11 @@ struct PreparedWrite: Equatable, Sendable {
         }
         if let items { try DataItemRows.replace(items, rowID: id, in: db) }
         if let search {
-            let index = SearchIndex(table: table)
+            let (index, entry) = (SearchIndex(table: table), SearchIndex.Entry(name: search.name, text: search.text))
             if operation == .insert {
-                try index.insert(db, id: id, name: search.name, text: search.text)
+                try index.insert(db, id: id, entry)
             } else {
-                try index.replace(db, id: id, name: search.name, text: search.text)
+                try index.replace(db, id: id, entry)
             }
         }
         if let auditAction {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import Synchronization
 
 /// How a write treats an existing row with the same key.
 enum WriteMode {
@@ -207,19 +208,39 @@ struct SearchBacklog {
         tables[name]!.isNew[id] = isNew
     }
 
-    /// Indexes every noted row's stored name and text.
+    /// Indexes every noted row's stored name and text, a batch at a time: the rows are read and written on the
+    /// caller's connection, their bigrams worked out on every core in between.
     mutating func flush(_ db: Database) throws {
         for name in tableOrder {
             guard let table = tables[name] else { continue }
-            for id in table.order {
-                guard let (rowName, text) = try table.read(id, db) else { continue }
-                if table.isNew[id] == true {
-                    try table.index.insert(db, id: id, name: rowName, text: text)
-                } else {
-                    try table.index.replace(db, id: id, name: rowName, text: text)
+            for start in stride(from: 0, to: table.order.count, by: Self.batch) {
+                let ids = Array(table.order[start..<min(start + Self.batch, table.order.count)])
+                let texts = try ids.map { try table.read($0, db) }
+                for (id, entry) in zip(ids, Self.entries(texts)) {
+                    guard let entry else { continue }
+                    if table.isNew[id] == true {
+                        try table.index.insert(db, id: id, entry)
+                    } else {
+                        try table.index.replace(db, id: id, entry)
+                    }
                 }
             }
         }
         (tables, tableOrder) = ([:], [])
+    }
+
+    private static let batch = 1024
+
+    /// The index entries of `texts`, in order, made on as many cores as there are.
+    private static func entries(_ texts: [(name: String, text: String)?]) -> [SearchIndex.Entry?] {
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, texts.count)
+        guard parts > 1 else { return texts.map { $0.map { SearchIndex.Entry(name: $0.name, text: $0.text) } } }
+        let results = Mutex([[SearchIndex.Entry?]](repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (texts.count * part / parts)..<(texts.count * (part + 1) / parts)
+            let made = texts[range].map { $0.map { SearchIndex.Entry(name: $0.name, text: $0.text) } }
+            results.withLock { $0[part] = made }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 }

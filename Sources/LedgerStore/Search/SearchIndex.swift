@@ -15,26 +15,40 @@ struct SearchIndex: Sendable {
     var names: String { "\(table)_names" }
     var nameGrams: String { "\(table)_name_grams" }
 
+    /// A row's name and text as the tables hold them: as written, and as character bigrams (`Bigrams`). Made apart from
+    /// the write, so that many rows' bigrams can be worked out on several cores.
+    struct Entry: Sendable {
+        let name: String
+        let text: String
+        let nameGrams: String
+        let textGrams: String
+
+        init(name: String, text: String) {
+            (self.name, self.text) = (name, text)
+            (nameGrams, textGrams) = (Bigrams.text(name), Bigrams.text(text))
+        }
+    }
+
     /// Indexes a new row.
-    func insert(_ db: Database, id: Int64, name: String, text: String) throws {
-        try insertText(db, id: id, name: name, text: text)
-        try insertName(db, id: id, name: name)
+    func insert(_ db: Database, id: Int64, _ entry: Entry) throws {
+        try insertText(db, id: id, entry)
+        try insertName(db, id: id, name: entry.name, grams: entry.nameGrams)
     }
 
     /// Indexes a row's name and text in the trigram and bigram tables.
     /// (Bound directly, `DirectInsert`: an import indexes every row it wrote under the write lock.)
-    private func insertText(_ db: Database, id: Int64, name: String, text: String) throws {
+    private func insertText(_ db: Database, id: Int64, _ entry: Entry) throws {
         try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(trigrams) (rowid, name, text) VALUES (?, ?, ?)"), in: db)
-            .run([.integer(id), .text(name), .text(text)])
+            .run([.integer(id), .text(entry.name), .text(entry.text)])
         try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(grams) (rowid, name, text) VALUES (?, ?, ?)"), in: db)
-            .run([.integer(id), .text(Bigrams.text(name)), .text(Bigrams.text(text))])
+            .run([.integer(id), .text(entry.nameGrams), .text(entry.textGrams)])
     }
 
-    private func insertName(_ db: Database, id: Int64, name: String) throws {
+    private func insertName(_ db: Database, id: Int64, name: String, grams: String) throws {
         try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(names) (rowid, name) VALUES (?, ?)"), in: db)
             .run([.integer(id), .text(name)])
         try DirectInsert(db.cachedStatement(sql: "INSERT INTO \(nameGrams) (rowid, name) VALUES (?, ?)"), in: db)
-            .run([.integer(id), .text(Bigrams.text(name))])
+            .run([.integer(id), .text(grams)])
     }
 
     /// Forgets a row. A contentless FTS5 table forgets a row given the values it indexed, which the trigram table keeps.
@@ -61,12 +75,12 @@ struct SearchIndex: Sendable {
 
     /// Replaces a row's indexed name and text; the name tables are left alone when the name is unchanged (as when
     /// an import adds a resource's data items).
-    func replace(_ db: Database, id: Int64, name: String, text: String) throws {
+    func replace(_ db: Database, id: Int64, _ entry: Entry) throws {
         let oldName = try removeText(db, id: id)
-        try insertText(db, id: id, name: name, text: text)
-        guard oldName != name else { return }
+        try insertText(db, id: id, entry)
+        guard oldName != entry.name else { return }
         if let oldName { try removeName(db, id: id, name: oldName) }
-        try insertName(db, id: id, name: name)
+        try insertName(db, id: id, name: entry.name, grams: entry.nameGrams)
     }
 
     /// Creates the bigram table and fills it from the trigram table, which gains the name column (migration v6).
@@ -95,7 +109,10 @@ struct SearchIndex: Sendable {
             CREATE VIRTUAL TABLE \(index.nameGrams) USING fts5(name, tokenize = 'ascii', content = '', detail = none);
             """)
         let rows = try Row.fetchCursor(db, sql: "SELECT rowid, name FROM \(index.trigrams)")
-        while let row = try rows.next() { try index.insertName(db, id: row["rowid"], name: row["name"]) }
+        while let row = try rows.next() {
+            let name: String = row["name"]
+            try index.insertName(db, id: row["rowid"], name: name, grams: Bigrams.text(name))
+        }
     }
 }
 
