@@ -106,7 +106,12 @@ public struct PolicyBook: Sendable {
 
     /// Reads every `*.yaml` of `folder` (`catalog/policy/`); two versions with one effective date are refused.
     public static func load(from folder: URL) throws -> PolicyBook {
-        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        let files: [URL]
+        do {
+            files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+        } catch {
+            throw LedgerError(.badRequest, "无法读取策略目录 \(folder.path)（应为 catalog/policy/，内含带生效日期的策略文件 *.yaml）")
+        }
         let policies = try files.filter { $0.pathExtension == "yaml" }.sorted { $0.path < $1.path }.map(Policy.load)
         guard !policies.isEmpty else { throw LedgerError(.badRequest, "策略目录 \(folder.path) 中没有策略文件（*.yaml）") }
         let dates = Dictionary(grouping: policies, by: \.effectiveFrom)

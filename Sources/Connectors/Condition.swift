@@ -227,7 +227,7 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
 enum DurationText {
     /// Milliseconds, or `nil` when `text` is not a duration.
     static func milliseconds(_ text: String) -> Double? {
-        if case .duration(let ms)? = try? Condition.literal(text) { return ms }
+        if case .duration(let ms)? = try? Condition.literal(text) { return ms }  // not a literal: not a duration
         guard text.hasPrefix("P"), text.count > 1 else { return nil }
         var total = 0.0
         var number = ""
@@ -276,7 +276,7 @@ public struct ProbeResponse: Sendable {
         self.elapsedMs = elapsedMs
         self.receivedAt = receivedAt
         self.tlsExpiresAt = tlsExpiresAt
-        json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))  // nil: the answer is not JSON, as conditions say
     }
 }
 
@@ -284,8 +284,9 @@ public struct ProbeResponse: Sendable {
 public enum Timestamp {
     /// The instant of `text`, or `nil`.
     public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: .iso8601) { return date }  // each form tried in turn; none: nil
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        if let date = try? Date(text, strategy: fractional) { return date }  // each form tried in turn; none: nil
         return CivilDate(text)?.start()
     }
 }

@@ -60,6 +60,7 @@ public enum ConnectionInspector {
             facts.tlsMs = clock.now.milliseconds(since: started)
             guard let certificate else { return facts }
             facts.tlsExpiresAt = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
+            // `try?`: a certificate whose names cannot be parsed still has the expiry read above.
             if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {
                 facts.tlsSubject = parsed.subject.description
                 facts.tlsIssuer = parsed.issuer.description
@@ -100,7 +101,7 @@ public enum ConnectionInspector {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
         let context = try NIOSSLContext(configuration: configuration)
-        let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil
+        let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil  // no address: a host name
         let completed = channel.eventLoop.makePromise(of: Void.self)
         try await channel.eventLoop.submit {
             let tls = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverName)

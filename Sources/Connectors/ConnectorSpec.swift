@@ -210,6 +210,7 @@ struct SpecReader {
     /// A duration (`2s`, `500ms`, `1d`) in milliseconds.
     func duration(_ node: Node, _ key: String, default fallback: Double?) throws -> Double? {
         guard let value = node[key] else { return fallback }
+        // `try?`: any text that is no positive duration gets the one message below.
         guard let text = value.string, case .duration(let ms)? = try? Condition.literal(text), ms > 0 else {
             throw error(value, "\(key) 应为时长，如 500ms、2s、1d")
         }

@@ -132,7 +132,7 @@ struct AdminPages {
 
     func policyPage(_ context: LedgerContext) throws -> Response {
         let actor = try context.require(.read)
-        let inForce = try? compliance.policies.policy(on: CivilDate(Date()))
+        let inForce = try? compliance.policies.policy(on: CivilDate(Date()))  // none in force today: none is marked
         var body = "<h1>合规策略</h1>\(Self.nav)"
         body += """
             <p class="note">策略是 <code>catalog/policy/</code> 中带生效日期的版本文件：每次评估按评估基准日选用当时有效的版本，并记录版本与文件的 SHA-256；

@@ -197,7 +197,9 @@ struct CKANRoutes {
             var request = request
             let buffer = try await request.collectBody(upTo: 1 << 20)
             guard buffer.readableBytes > 0 else { return }
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
+            // `try?`: any body that is no JSON object gets CKAN's error below.
+            let body = Data(buffer.readableBytesView)
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
                 throw LedgerError(.badRequest, "请求体应为JSON对象")
             }
             for (name, value) in object {

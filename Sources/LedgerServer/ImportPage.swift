@@ -36,6 +36,7 @@ struct ImportPage {
             let id = try context.parameters.require("id")
             let files = try ownedFiles(id, context)
             let report = try await Importer(ledger: ledger, actor: try context.require(.read)).run(files: files, dryRun: false, unit: unit)
+            // `try?`: an upload left behind is cleared with the stale ones at the next upload.
             if report.committed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
             return page(title: "导入结果", body: result(report, id: id, context), context, status: report.committed ? .ok : .unprocessableContent)
         }
@@ -55,9 +56,11 @@ struct ImportPage {
     func save(_ files: [MultipartForm.Part], owner: String) throws -> String {
         let manager = FileManager.default
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
-            let modified = (try? stale.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? Date()
-            if Date().timeIntervalSince(modified) > Self.keepHours * 3600 { try? manager.removeItem(at: stale) }
+        // Clearing out stale uploads is housekeeping: what cannot be read or removed now is tried again next time.
+        let keys: [URLResourceKey] = [.contentModificationDateKey]
+        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? [] {  // see above
+            let modified = (try? stale.resourceValues(forKeys: Set(keys)))?.contentModificationDate ?? Date()  // see above
+            if Date().timeIntervalSince(modified) > Self.keepHours * 3600 { try? manager.removeItem(at: stale) }  // see above
         }
         let id = Hex.random(bytes: 16)
         let upload = folder.appendingPathComponent(id)
@@ -71,9 +74,10 @@ struct ImportPage {
     }
 
     func uploadedFiles(_ id: String) throws -> [URL] {
+        let place = folder.appendingPathComponent(id).appendingPathComponent("files")
+        // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
         guard id.allSatisfy(\.isHexDigit), id.count == 32,
-              let files = try? FileManager.default.contentsOfDirectory(at: folder.appendingPathComponent(id).appendingPathComponent("files"),
-                                                                       includingPropertiesForKeys: nil) else {
+              let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil) else {
             throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(Self.keepHours)) 小时），请重新上传")
         }
         return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
@@ -83,7 +87,8 @@ struct ImportPage {
     func ownedFiles(_ id: String, _ context: LedgerContext) throws -> [URL] {
         let actor = try context.require(.read)
         let files = try uploadedFiles(id)
-        let owner = (try? String(contentsOf: folder.appendingPathComponent(id).appendingPathComponent("owner"), encoding: .utf8)) ?? ""
+        let ownerFile = folder.appendingPathComponent(id).appendingPathComponent("owner")
+        let owner = (try? String(contentsOf: ownerFile, encoding: .utf8)) ?? ""  // unreadable: nobody's, so refused below
         guard owner == actor.username else { throw LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
         return files
     }

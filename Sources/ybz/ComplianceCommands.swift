@@ -157,7 +157,7 @@ struct Review: AsyncParsableCommand {
             do {
                 outcome = try await userFacing { try await service.run(systemCode: system, asOf: day, trigger: "review") }
             } catch {
-                try? await transport.shutdown()
+                try? await transport.shutdown()  // the probe's own error is the one to report
                 throw error
             }
             try await transport.shutdown()

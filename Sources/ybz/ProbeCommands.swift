@@ -73,7 +73,7 @@ struct Probe: AsyncParsableCommand {
                 bar.show(done: Int64(done), total: Int64(total), label: "\(done)/\(total) 个探测目标")
             }
         } catch let error as LedgerError {
-            try? await transport.shutdown()
+            try? await transport.shutdown()  // the probe's own error is the one to report
             throw ValidationError(error.description)
         }
         bar.finish()

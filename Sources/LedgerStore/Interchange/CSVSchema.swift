@@ -175,6 +175,7 @@ enum CellCodec {
                 .map { Normalize.text(String($0)) }.filter { !$0.isEmpty }.map(JSONValue.string)))
         case .json:
             if cell.isEmpty { return .success(.array([])) }
+            // `try?`: any cell that is no JSON gets the rule below.
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(cell.utf8)) else {
                 return .failure(CellError(rule: "cell.json", message: "不是有效的JSON"))
             }
@@ -189,16 +190,12 @@ enum CellCodec {
         case (.bool(let flag)?, _): return flag ? "是" : "否"
         case (.array(let values)?, .list): return values.map { encode($0, as: .text) }.joined(separator: ";")
         case (.array(let values)?, .json) where values.isEmpty: return ""
-        case (let value?, .json): return String(decoding: sortedJSON(value), as: UTF8.self)
+        case (let value?, .json): return value.canonicalText
         case (.string(let text)?, _): return text
         case (.int(let number)?, _): return String(number)
         case (.double(let number)?, _): return String(number)
-        case (let value?, _): return String(decoding: sortedJSON(value), as: UTF8.self)
+        case (let value?, _): return value.canonicalText
         }
-    }
-
-    private static func sortedJSON(_ value: JSONValue) -> Data {
-        (try? CanonicalJSON.encode(value)) ?? Data()
     }
 }
 

@@ -30,8 +30,13 @@ public struct Exporter: Sendable {
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw LedgerError(.badRequest, "无法写入文件 \(url.path)")
         }
-        defer { try? handle.close() }
-        try await writeJSON(to: handle)
+        do {
+            try await writeJSON(to: handle)
+        } catch {
+            try? handle.close()  // the write's own error is the one to report
+            throw error
+        }
+        try handle.close()
     }
 
     /// The JSON document, written to an open handle (standard output, say).

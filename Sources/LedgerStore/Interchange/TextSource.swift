@@ -31,7 +31,7 @@ final class UTF8ChunkReader {
         totalBytes = (attributes[.size] as? NSNumber)?.int64Value ?? 0
     }
 
-    deinit { try? handle.close() }
+    deinit { try? handle.close() }  // read only: closing cannot lose anything
 
     /// The next chunk of UTF-8 bytes, ending on a character boundary, or `nil` at the end.
     func next() throws -> [UInt8]? {
