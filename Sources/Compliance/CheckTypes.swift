@@ -210,8 +210,10 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     public var asOf: CivilDate
     public var fiscalYear: Int
 
-    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [ResourceFacts],
-                itemCounts: [String: Int], verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
+    public init(
+        system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [ResourceFacts],
+        itemCounts: [String: Int], verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int
+    ) {
         self.system = system
         self.projects = projects
         self.missingProjects = missingProjects
@@ -224,11 +226,14 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     }
 
     /// An input of whole resources, counting the data items they carry.
-    public init(system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
-                verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int) {
-        self.init(system: system, projects: projects, missingProjects: missingProjects, resources: resources.map(ResourceFacts.init),
-                  itemCounts: Self.counts(resources.map { ($0.code, $0.items.count) }), verdicts: verdicts, waivers: waivers,
-                  asOf: asOf, fiscalYear: fiscalYear)
+    public init(
+        system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [CatalogResource],
+        verdicts: [EvidenceVerdict], waivers: [Waiver] = [], asOf: CivilDate, fiscalYear: Int
+    ) {
+        self.init(
+            system: system, projects: projects, missingProjects: missingProjects, resources: resources.map(ResourceFacts.init),
+            itemCounts: Self.counts(resources.map { ($0.code, $0.items.count) }), verdicts: verdicts, waivers: waivers,
+            asOf: asOf, fiscalYear: fiscalYear)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -242,13 +247,15 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
             var items: [JSONValue]?
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let itemCounts = try container.decodeIfPresent([String: Int].self, forKey: .itemCounts)
+        let itemCounts =
+            try container.decodeIfPresent([String: Int].self, forKey: .itemCounts)
             ?? Self.counts(try container.decode([RecordedItems].self, forKey: .resources).map { ($0.code, $0.items?.count ?? 0) })
-        self.init(system: try container.decode(InfoSystem.self, forKey: .system), projects: try container.decode([Project].self, forKey: .projects),
-                  missingProjects: try container.decode([String].self, forKey: .missingProjects),
-                  resources: try container.decode([ResourceFacts].self, forKey: .resources), itemCounts: itemCounts,
-                  verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
-                  asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
+        self.init(
+            system: try container.decode(InfoSystem.self, forKey: .system), projects: try container.decode([Project].self, forKey: .projects),
+            missingProjects: try container.decode([String].self, forKey: .missingProjects),
+            resources: try container.decode([ResourceFacts].self, forKey: .resources), itemCounts: itemCounts,
+            verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
+            asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
     }
 
     private static func counts(_ pairs: [(String, Int)]) -> [String: Int] {

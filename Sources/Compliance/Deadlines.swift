@@ -49,45 +49,67 @@ public struct Deadline: Codable, Sendable, Equatable {
 /// The deadlines of Art. 11, 16, 18(3), 19, 20 and 24, computed from milestones and the working-day calendar.
 public enum Deadlines {
     /// Every deadline started on or before `asOf`, most urgent first.
-    public static func list(projects: [Project], deregistrations: [DeregistrationApplication] = [], calendar: WorkingCalendar,
-                            asOf: CivilDate) -> [Deadline] {
+    public static func list(
+        projects: [Project], deregistrations: [DeregistrationApplication] = [], calendar: WorkingCalendar,
+        asOf: CivilDate
+    ) -> [Deadline] {
         var all: [Deadline] = []
         for project in projects {
             let m = project.milestones
-            func add(_ kind: String, _ title: String, _ article: String, trigger: String, on start: CivilDate?, done: CivilDate?,
-                     due: () throws -> CivilDate, opens: CivilDate? = nil) {
+            func add(
+                _ kind: String, _ title: String, _ article: String, trigger: String, on start: CivilDate?, done: CivilDate?,
+                due: () throws -> CivilDate, opens: CivilDate? = nil
+            ) {
                 guard let start, start <= asOf else { return }
-                all.append(make(kind, title, article, unit: project.unitUSCC, project: project.code, system: nil, trigger: trigger,
-                                start: start, done: done.flatMap { $0 <= asOf ? $0 : nil }, opens: opens, asOf: asOf, due: due))
+                all.append(
+                    make(
+                        kind, title, article, unit: project.unitUSCC, project: project.code, system: nil, trigger: trigger,
+                        start: start, done: done.flatMap { $0 <= asOf ? $0 : nil }, opens: opens, asOf: asOf, due: due))
             }
-            add("procurement-filing", "采购备案（合同签订后7个工作日内）", "Art. 11", trigger: "合同签订", on: m.contractSigned,
-                done: m.procurementFiled) { try calendar.addingWorkingDays(7, to: m.contractSigned!) }
-            add("acceptance-application", "提出竣工验收申请（试运行结束后3个月内）", "Art. 18(3)", trigger: "试运行结束", on: m.trialEnded,
-                done: m.acceptanceApplied) { m.trialEnded!.adding(months: 3) }
-            add("acceptance-filing", "验收备案（竣工验收后10个工作日内）", "Art. 19", trigger: "竣工验收", on: m.completionAccepted,
-                done: m.acceptanceFiled) { try calendar.addingWorkingDays(10, to: m.completionAccepted!) }
-            add("performance-evaluation", "绩效评价（投入使用后12—24个月内）", "Art. 20", trigger: "竣工验收", on: m.completionAccepted,
+            add(
+                "procurement-filing", "采购备案（合同签订后7个工作日内）", "Art. 11", trigger: "合同签订", on: m.contractSigned,
+                done: m.procurementFiled
+            ) { try calendar.addingWorkingDays(7, to: m.contractSigned!) }
+            add(
+                "acceptance-application", "提出竣工验收申请（试运行结束后3个月内）", "Art. 18(3)", trigger: "试运行结束", on: m.trialEnded,
+                done: m.acceptanceApplied
+            ) { m.trialEnded!.adding(months: 3) }
+            add(
+                "acceptance-filing", "验收备案（竣工验收后10个工作日内）", "Art. 19", trigger: "竣工验收", on: m.completionAccepted,
+                done: m.acceptanceFiled
+            ) { try calendar.addingWorkingDays(10, to: m.completionAccepted!) }
+            add(
+                "performance-evaluation", "绩效评价（投入使用后12—24个月内）", "Art. 20", trigger: "竣工验收", on: m.completionAccepted,
                 done: m.performanceEvaluated, due: { m.completionAccepted!.adding(months: 24) },
                 opens: m.completionAccepted?.adding(months: 12))
             for change in project.changes where change.date <= asOf {
                 let needsReview = project.approvedAmount.map { Money.exceeds(change.amountDelta, percent: Project.reReviewPercent, of: $0) } ?? false
                 if !change.filed {
-                    all.append(make("change-filing", "变更备案（\(change.description)）", "Art. 16", unit: project.unitUSCC, project: project.code,
-                                    system: nil, trigger: "项目变更", start: change.date, done: nil, opens: nil, asOf: asOf) { change.date })
+                    all.append(
+                        make(
+                            "change-filing", "变更备案（\(change.description)）", "Art. 16", unit: project.unitUSCC, project: project.code,
+                            system: nil, trigger: "项目变更", start: change.date, done: nil, opens: nil, asOf: asOf
+                        ) { change.date })
                 }
                 if needsReview {
-                    all.append(make("change-re-review", "调整超过15%，重新提报审核（\(change.description)）", "Art. 16", unit: project.unitUSCC,
-                                    project: project.code, system: nil, trigger: "项目变更", start: change.date,
-                                    done: change.reReviewed ? change.date : nil, opens: nil, asOf: asOf) { change.date })
+                    all.append(
+                        make(
+                            "change-re-review", "调整超过15%，重新提报审核（\(change.description)）", "Art. 16", unit: project.unitUSCC,
+                            project: project.code, system: nil, trigger: "项目变更", start: change.date,
+                            done: change.reReviewed ? change.date : nil, opens: nil, asOf: asOf
+                        ) { change.date })
                 }
             }
         }
         for application in deregistrations where application.appliedOn <= asOf {
-            all.append(make("deregistration-review", "注销申请审核（10个工作日内）", "Art. 24", unit: application.unitUSCC, project: nil,
-                            system: application.systemCode, trigger: "提出注销申请", start: application.appliedOn,
-                            done: application.review.flatMap { $0.reviewedOn <= asOf ? $0.reviewedOn : nil }, opens: nil, asOf: asOf) {
-                try calendar.addingWorkingDays(10, to: application.appliedOn)
-            })
+            all.append(
+                make(
+                    "deregistration-review", "注销申请审核（10个工作日内）", "Art. 24", unit: application.unitUSCC, project: nil,
+                    system: application.systemCode, trigger: "提出注销申请", start: application.appliedOn,
+                    done: application.review.flatMap { $0.reviewedOn <= asOf ? $0.reviewedOn : nil }, opens: nil, asOf: asOf
+                ) {
+                    try calendar.addingWorkingDays(10, to: application.appliedOn)
+                })
         }
         let urgency: [DeadlineStatus] = [.overdue, .unknown, .open, .late, .done]
         return all.sorted {
@@ -96,11 +118,14 @@ public enum Deadlines {
         }
     }
 
-    static func make(_ kind: String, _ title: String, _ article: String, unit: String, project: String?, system: String?,
-                     trigger: String, start: CivilDate, done: CivilDate?, opens: CivilDate?, asOf: CivilDate,
-                     due: () throws -> CivilDate) -> Deadline {
-        var deadline = Deadline(kind: kind, title: title, article: article, unitUSCC: unit, projectCode: project, systemCode: system,
-                                trigger: trigger, triggeredOn: start, opensOn: opens, dueOn: nil, doneOn: done, status: .unknown)
+    static func make(
+        _ kind: String, _ title: String, _ article: String, unit: String, project: String?, system: String?,
+        trigger: String, start: CivilDate, done: CivilDate?, opens: CivilDate?, asOf: CivilDate,
+        due: () throws -> CivilDate
+    ) -> Deadline {
+        var deadline = Deadline(
+            kind: kind, title: title, article: article, unitUSCC: unit, projectCode: project, systemCode: system,
+            trigger: trigger, triggeredOn: start, opensOn: opens, dueOn: nil, doneOn: done, status: .unknown)
         do {
             let dueOn = try due()
             deadline.dueOn = dueOn

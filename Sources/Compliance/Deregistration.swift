@@ -47,9 +47,11 @@ public struct DeregistrationPlan: Codable, Sendable, Equatable {
 
     /// Each section with its field name and Chinese title.
     public var sections: [(field: String, title: String, text: String)] {
-        [("plan.suspension", "停用说明", suspension), ("plan.policy", "政策要求", policy), ("plan.steps", "停用实施步骤", steps),
-         ("plan.timeline", "停用时限", timeline), ("plan.resourceRelease", "资源释放", resourceRelease),
-         ("plan.dataMigration", "数据备份迁移", dataMigration)]
+        [
+            ("plan.suspension", "停用说明", suspension), ("plan.policy", "政策要求", policy), ("plan.steps", "停用实施步骤", steps),
+            ("plan.timeline", "停用时限", timeline), ("plan.resourceRelease", "资源释放", resourceRelease),
+            ("plan.dataMigration", "数据备份迁移", dataMigration)
+        ]
     }
 }
 
@@ -88,8 +90,9 @@ public struct DeregistrationApplication: Codable, Sendable, Equatable {
     /// Every empty plan section, as a validation issue citing Art. 23.
     public func validate() -> [ValidationIssue] {
         plan.sections.filter { $0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.map {
-            ValidationIssue(field: $0.field, value: "", rule: "deregistration.plan-section",
-                            message: "注销方案缺少“\($0.title)”", article: "Art. 23")
+            ValidationIssue(
+                field: $0.field, value: "", rule: "deregistration.plan-section",
+                message: "注销方案缺少“\($0.title)”", article: "Art. 23")
         }
     }
 }
@@ -106,7 +109,10 @@ extension DeregistrationPlan {
             return try YAMLDecoder().decode(DeregistrationPlan.self, from: text)
         } catch let error as DecodingError {
             let issue = DecodingProblem.issue(for: error)
-            throw LedgerError(.badRequest, "注销方案文件 \(url.lastPathComponent)：\(issue.field) \(issue.message)（六部分：停用说明 suspension、政策要求 policy、停用实施步骤 steps、停用时限 timeline、资源释放 resourceRelease、数据备份迁移 dataMigration，Art. 23）")
+            throw LedgerError(
+                .badRequest,
+                "注销方案文件 \(url.lastPathComponent)：\(issue.field) \(issue.message)（六部分：停用说明 suspension、政策要求 policy、停用实施步骤 steps、停用时限 timeline、资源释放 resourceRelease、数据备份迁移 dataMigration，Art. 23）"
+            )
         }
     }
 }

@@ -39,13 +39,15 @@ struct ProbeEvidence {
         let failed = conclusive.filter { $0.verdict.outcome == .fail }
         if !failed.isEmpty {
             let named = failed.prefix(3).map { "\($0.verdict.target) \($0.verdict.reason)" }.joined(separator: "；")
-            return CheckResult(check, .fail, "\(what)：\(failed.count)/\(conclusive.count)项未通过（\(named)）", evidence: evidence,
-                               remediation: remediation)
+            return CheckResult(
+                check, .fail, "\(what)：\(failed.count)/\(conclusive.count)项未通过（\(named)）", evidence: evidence,
+                remediation: remediation)
         }
         let errors = conclusive.filter { $0.verdict.outcome == .error }
         if !errors.isEmpty {
-            return CheckResult(check, .inconclusive, "\(what)：\(errors.count)项探测无结论（\(errors[0].verdict.reason)）", evidence: evidence,
-                               remediation: "排除平台或网络问题后重新探测")
+            return CheckResult(
+                check, .inconclusive, "\(what)：\(errors.count)项探测无结论（\(errors[0].verdict.reason)）", evidence: evidence,
+                remediation: "排除平台或网络问题后重新探测")
         }
         return CheckResult(check, .pass, "\(what)：\(conclusive.count)项均通过", evidence: evidence)
     }
@@ -63,7 +65,8 @@ struct DeregistrationSignals {
         } else if system.ledgerUpdatedOn.map({ $0.days(until: input.asOf) > stalledDays }) ?? true {
             found.append(Evidence("停滞", "一本账超过\(stalledDays)天未更新（最后 \(system.ledgerUpdatedOn?.description ?? "无")）"))
         }
-        let resources = Array(ProbeEvidence(input, policy, platform: .countyNode, probe: "resource-mounted").usable.values)
+        let resources =
+            Array(ProbeEvidence(input, policy, platform: .countyNode, probe: "resource-mounted").usable.values)
             + Array(ProbeEvidence(input, policy, platform: .sharingPlatform, probe: "resource-shared").usable.values)
         let conclusive = resources.filter { $0.verdict.outcome == .pass || $0.verdict.outcome == .fail }
         let failed = conclusive.filter { $0.verdict.outcome == .fail }
@@ -72,15 +75,18 @@ struct DeregistrationSignals {
         }
         let app = ProbeEvidence(input, policy, platform: .shandongtong, probe: "app").usable.values.first
         if let app, let users = Self.activeUsers(app.verdict), users < policy.thresholds.lowActivityUsers30d {
-            found.append(Evidence("活跃度低", "山东通30天活跃用户\(users)人，低于\(policy.thresholds.lowActivityUsers30d)人",
-                                  verdictId: app.id, runId: app.runId))
+            found.append(
+                Evidence(
+                    "活跃度低", "山东通30天活跃用户\(users)人，低于\(policy.thresholds.lowActivityUsers30d)人",
+                    verdictId: app.id, runId: app.runId))
         }
     }
 
     /// The 30-day active users a 山东通 verdict resolved (`body.data.activeUsers30d (3) > 0`).
     static func activeUsers(_ verdict: Verdict) -> Int? {
         guard let condition = verdict.conditions.first(where: { $0.expression.hasPrefix("body.data.activeUsers30d") }),
-              let open = condition.resolved.firstIndex(of: "("), let close = condition.resolved.firstIndex(of: ")") else { return nil }
+            let open = condition.resolved.firstIndex(of: "("), let close = condition.resolved.firstIndex(of: ")")
+        else { return nil }
         return Int(condition.resolved[condition.resolved.index(after: open)..<close])
     }
 }
@@ -105,7 +111,8 @@ public enum OMCap {
         let paidDays = max(0, firstPaid.days(until: end) + 1)
         let annual = input.constructionFunds.scaled(by: policy.capPercent, over: 100)
         let amount = annual.scaled(by: Int64(paidDays), over: Int64(yearDays))
-        let basis = "建设资金 \(input.constructionFunds)元 × \(policy.capPercent)% × \(paidDays)/\(yearDays)天（免费运维期至 \(period.lastFreeDay)，\(policy.omCap.article)）"
+        let basis =
+            "建设资金 \(input.constructionFunds)元 × \(policy.capPercent)% × \(paidDays)/\(yearDays)天（免费运维期至 \(period.lastFreeDay)，\(policy.omCap.article)）"
         return (amount, basis)
     }
 

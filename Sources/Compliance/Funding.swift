@@ -14,7 +14,9 @@ public struct Score: Codable, Sendable, Equatable {
     public var applicableWeight: Int
 
     public init(_ results: [CheckResult], policy: Policy) {
-        var passed = 0, conclusive = 0, applicable = 0
+        var passed = 0
+        var conclusive = 0
+        var applicable = 0
         for result in results where result.status != .notApplicable && result.waiver == nil {
             let weight = policy.weight(result.check)
             applicable += weight
@@ -112,8 +114,10 @@ public struct FundingDecision: Codable, Sendable, Equatable {
 
     /// Evaluates every check and decides. Deterministic for (input, policy, calendar, code lists). `inputSha256` is the
     /// input's hash when the caller has already encoded it (to store it), so that it is not encoded twice.
-    public static func evaluate(_ input: ComplianceInput, _ context: ComplianceContext,
-                                inputSha256: String? = nil) throws -> FundingDecision {
+    public static func evaluate(
+        _ input: ComplianceInput, _ context: ComplianceContext,
+        inputSha256: String? = nil
+    ) throws -> FundingDecision {
         let policy = context.policy
         let checks = Checks.run(input, context)
         let score = Score(checks, policy: policy)
@@ -127,11 +131,15 @@ public struct FundingDecision: Codable, Sendable, Equatable {
         }
         let thresholds = policy.thresholds
         if score.coverageTenths < thresholds.minimumCoverage * 10 {
-            operations.append(Blocker(check: "policy.minimum-coverage", article: "Art. 27", status: .inconclusive,
-                                      reason: "评分覆盖率 \(score.coverageText) 低于策略要求 \(thresholds.minimumCoverage)%，证据不足"))
+            operations.append(
+                Blocker(
+                    check: "policy.minimum-coverage", article: "Art. 27", status: .inconclusive,
+                    reason: "评分覆盖率 \(score.coverageText) 低于策略要求 \(thresholds.minimumCoverage)%，证据不足"))
         } else if let tenths = score.tenths, tenths < thresholds.minimumScore * 10 {
-            operations.append(Blocker(check: "policy.minimum-score", article: "Art. 27", status: .fail,
-                                      reason: "共享合规评分 \(score.text) 低于策略要求 \(thresholds.minimumScore)（信息资源共享的范围和程度是运维经费拨付的重要依据）"))
+            operations.append(
+                Blocker(
+                    check: "policy.minimum-score", article: "Art. 27", status: .fail,
+                    reason: "共享合规评分 \(score.text) 低于策略要求 \(thresholds.minimumScore)（信息资源共享的范围和程度是运维经费拨付的重要依据）"))
         }
         let om = Eligibility(operations)
         let cap = OMCap.compute(input, policy)

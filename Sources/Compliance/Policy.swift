@@ -82,7 +82,8 @@ public struct Policy: Codable, Sendable, Equatable {
         }
         let unknown = Set(policy.weights.keys).subtracting(CheckID.allCases.map(\.rawValue))
         if let name = unknown.sorted().first {
-            throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(name) 不是已知的检查项（\(CheckID.allCases.map(\.rawValue).joined(separator: "、"))）")
+            throw LedgerError(
+                .badRequest, "策略文件 \(url.lastPathComponent)：weights.\(name) 不是已知的检查项（\(CheckID.allCases.map(\.rawValue).joined(separator: "、"))）")
         }
         if let negative = policy.weights.first(where: { !(0...1000).contains($0.value) }) {
             throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(negative.key) 应在0至1000之间")

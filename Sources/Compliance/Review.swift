@@ -63,28 +63,41 @@ public struct ReviewReport: Codable, Sendable, Equatable {
             materials,
             item(2, "数据资源汇聚及更新情况", "Art. 18(3), 27, 28", [.dataSharedFresh, .sharingPlatform], result),
             item(3, "云原生技术应用情况", "Art. 18(3), 3", [.cloud], result, advisory: true),
-            item(4, "与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况", "Art. 18(3), 22(7)",
-                 [.platformIntegration], result),
-            item(5, "数字资源“一本账”编目情况", "Art. 18(3), 27", [.ledgerMaintained], result),
+            item(
+                4, "与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况", "Art. 18(3), 22(7)",
+                [.platformIntegration], result),
+            item(5, "数字资源“一本账”编目情况", "Art. 18(3), 27", [.ledgerMaintained], result)
         ]
         let open = items.filter { $0.status == .fail || $0.status == .inconclusive }
         let deciding = open.filter { !$0.advisory }
-        var reason = deciding.isEmpty ? "审查内容均符合要求"
+        var reason =
+            deciding.isEmpty
+            ? "审查内容均符合要求"
             : deciding.map { "（\($0.number)）\($0.title)\($0.status == .fail ? "不符合要求" : "证据不足")" }.joined(separator: "；")
         for item in open where item.advisory { reason += "；建议整改：（\(item.number)）\(item.title)" }
-        return ReviewReport(systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
-                            status: input.system.status, items: items, recommendation: deciding.isEmpty ? .pass : .reject,
-                            recommendationReason: reason, decision: nil, checks: checks, inputs: try EvaluationInputs(input, context))
+        return ReviewReport(
+            systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
+            status: input.system.status, items: items, recommendation: deciding.isEmpty ? .pass : .reject,
+            recommendationReason: reason, decision: nil, checks: checks, inputs: try EvaluationInputs(input, context))
     }
 
-    static func item(_ number: Int, _ title: String, _ article: String, _ ids: [CheckID],
-                     _ result: (CheckID) -> CheckResult, advisory: Bool = false) -> ReviewItem {
+    static func item(
+        _ number: Int, _ title: String, _ article: String, _ ids: [CheckID],
+        _ result: (CheckID) -> CheckResult, advisory: Bool = false
+    ) -> ReviewItem {
         let results = ids.map(result)
-        let findings = results.filter { $0.status != .notApplicable }.map { "\($0.title)：\($0.reason)\($0.waiver.map { "（已豁免至 \($0.expiresOn)：\($0.reason)）" } ?? "")" }
+        let findings = results.filter { $0.status != .notApplicable }.map {
+            "\($0.title)：\($0.reason)\($0.waiver.map { "（已豁免至 \($0.expiresOn)：\($0.reason)）" } ?? "")"
+        }
         let open = results.filter(\.isOpen)
-        let status: CheckStatus = open.contains { $0.status == .fail } ? .fail : !open.isEmpty ? .inconclusive
-            : results.allSatisfy { $0.status == .notApplicable } ? .notApplicable : .pass
-        return ReviewItem(number: number, title: title, article: article, status: status, findings: findings, checks: ids,
-                          advisory: advisory)
+        let status: CheckStatus =
+            open.contains { $0.status == .fail }
+            ? .fail
+            : !open.isEmpty
+                ? .inconclusive
+                : results.allSatisfy { $0.status == .notApplicable } ? .notApplicable : .pass
+        return ReviewItem(
+            number: number, title: title, article: article, status: status, findings: findings, checks: ids,
+            advisory: advisory)
     }
 }

@@ -12,7 +12,12 @@ import LedgerCore
 /// or `* <number>`, so that each feed is judged against its own interval.
 public struct Condition: Sendable, Equatable, CustomStringConvertible {
     public enum Operator: String, Sendable, CaseIterable {
-        case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+        case equal = "=="
+        case notEqual = "!="
+        case lessOrEqual = "<="
+        case greaterOrEqual = ">="
+        case less = "<"
+        case greater = ">"
     }
 
     /// A literal or a resolved subject.
@@ -150,8 +155,9 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         case .literal: shown = expected.description
         case .bodyDuration: shown = "\(expected) (\(target))"
         }
-        return ConditionResult(expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(shown)",
-                               passed: target != .missing && compare(actual, target))
+        return ConditionResult(
+            expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(shown)",
+            passed: target != .missing && compare(actual, target))
     }
 
     /// The expected value; a body duration that is absent or unreadable is `missing`.
@@ -179,7 +185,8 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         }
         if subject.hasPrefix("age.") {
             guard case .string(let text)? = response.json?.value(at: String(subject.dropFirst(4))),
-                  let instant = Timestamp.parse(text) else { return .missing }
+                let instant = Timestamp.parse(text)
+            else { return .missing }
             return .duration(response.receivedAt.timeIntervalSince(instant) * 1000)
         }
         var path = String(subject.dropFirst(5))
@@ -233,17 +240,24 @@ enum DurationText {
         var number = ""
         var inTime = false
         for character in text.dropFirst() {
-            if character == "T" { inTime = true; continue }
-            if character.isNumber || character == "." { number.append(character); continue }
-            guard let amount = Double(number) else { return nil }
-            let unit: Double? = switch (character, inTime) {
-            case ("W", false): 604_800_000
-            case ("D", false): 86_400_000
-            case ("H", true): 3_600_000
-            case ("M", true): 60_000
-            case ("S", true): 1000
-            default: nil
+            if character == "T" {
+                inTime = true
+                continue
             }
+            if character.isNumber || character == "." {
+                number.append(character)
+                continue
+            }
+            guard let amount = Double(number) else { return nil }
+            let unit: Double? =
+                switch (character, inTime) {
+                case ("W", false): 604_800_000
+                case ("D", false): 86_400_000
+                case ("H", true): 3_600_000
+                case ("M", true): 60_000
+                case ("S", true): 1000
+                default: nil
+                }
             guard let unit else { return nil }
             total += amount * unit
             number = ""
@@ -268,8 +282,10 @@ public struct ProbeResponse: Sendable {
     public var receivedAt: Date
     public var tlsExpiresAt: Date?
 
-    public init(status: Int, headers: [String: String], body: [UInt8], elapsedMs: Double, receivedAt: Date,
-                tlsExpiresAt: Date? = nil) {
+    public init(
+        status: Int, headers: [String: String], body: [UInt8], elapsedMs: Double, receivedAt: Date,
+        tlsExpiresAt: Date? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.body = body

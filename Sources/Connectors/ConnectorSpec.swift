@@ -149,13 +149,15 @@ extension ConnectorSpec {
             }
             var freshness: FreshnessRule?
             if let fresh = node["freshness"] {
-                freshness = FreshnessRule(field: try reader.string(fresh, "field").value,
-                                          graceDays: try reader.duration(fresh, "grace", default: 0) .map { Int($0 / 86_400_000) } ?? 0)
+                freshness = FreshnessRule(
+                    field: try reader.string(fresh, "field").value,
+                    graceDays: try reader.duration(fresh, "grace", default: 0).map { Int($0 / 86_400_000) } ?? 0)
             }
-            probes.append(ProbeSpec(
-                id: id, name: try reader.string(node, "name").value, each: iteration,
-                path: try reader.string(node, "path").value, conditions: try reader.conditions(node, "conditions"),
-                notIntegrated: try node["notIntegrated"] == nil ? [] : reader.conditions(node, "notIntegrated"), freshness: freshness))
+            probes.append(
+                ProbeSpec(
+                    id: id, name: try reader.string(node, "name").value, each: iteration,
+                    path: try reader.string(node, "path").value, conditions: try reader.conditions(node, "conditions"),
+                    notIntegrated: try node["notIntegrated"] == nil ? [] : reader.conditions(node, "notIntegrated"), freshness: freshness))
         }
         var windows: [MaintenanceWindow] = []
         for node in root["maintenance"]?.sequence ?? [] {

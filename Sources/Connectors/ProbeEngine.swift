@@ -13,8 +13,10 @@ public struct ProbeInput: Sendable {
     public var platforms: Set<Platform>?
     public var codes: CodeLists
 
-    public init(systems: [InfoSystem], resources: [String: [CatalogResource]], asOf: CivilDate, now: Date = Date(),
-                platforms: Set<Platform>? = nil, codes: CodeLists) {
+    public init(
+        systems: [InfoSystem], resources: [String: [CatalogResource]], asOf: CivilDate, now: Date = Date(),
+        platforms: Set<Platform>? = nil, codes: CodeLists
+    ) {
         self.systems = systems
         self.resources = resources
         self.asOf = asOf
@@ -53,8 +55,10 @@ public struct ProbeEngine: Sendable {
     public var perHostLimit: Int
     public var environment: [String: String]
 
-    public init(specs: [ConnectorSpec], transport: any ProbeTransport, globalLimit: Int = 64, perHostLimit: Int = 16,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        specs: [ConnectorSpec], transport: any ProbeTransport, globalLimit: Int = 64, perHostLimit: Int = 16,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.specs = specs
         self.transport = transport
         self.globalLimit = globalLimit
@@ -106,8 +110,9 @@ public struct ProbeEngine: Sendable {
         let probed = await withTaskGroup(of: Verdict.self) { group in
             for target in targets {
                 if let (reason, text) = unavailable[target.spec.platform] {
-                    var verdict = Verdict(platform: target.spec.platform, probe: target.probe.id, systemCode: target.system.code,
-                                          target: target.id, outcome: .skipped, reason: text, checkedAt: Date(), specHash: target.spec.hash)
+                    var verdict = Verdict(
+                        platform: target.spec.platform, probe: target.probe.id, systemCode: target.system.code,
+                        target: target.id, outcome: .skipped, reason: text, checkedAt: Date(), specHash: target.spec.hash)
                     verdict.skipReason = reason
                     progress(await counter.increment(), total)
                     group.addTask { verdict }
@@ -127,9 +132,10 @@ public struct ProbeEngine: Sendable {
         }
         verdicts += probed
         verdicts.sort { ($0.platform, $0.systemCode, $0.probe, $0.target) < ($1.platform, $1.systemCode, $1.probe, $1.target) }
-        return ProbeRunResult(startedAt: started, finishedAt: Date(), asOf: input.asOf, canaries: canaries, verdicts: verdicts,
-                              specHashes: Dictionary(uniqueKeysWithValues: chosen.map { ($0.platform.rawValue, $0.hash) }),
-                              connections: Dictionary(uniqueKeysWithValues: connections.map { ($0.key.rawValue, $0.value) }))
+        return ProbeRunResult(
+            startedAt: started, finishedAt: Date(), asOf: input.asOf, canaries: canaries, verdicts: verdicts,
+            specHashes: Dictionary(uniqueKeysWithValues: chosen.map { ($0.platform.rawValue, $0.hash) }),
+            connections: Dictionary(uniqueKeysWithValues: connections.map { ($0.key.rawValue, $0.value) }))
     }
 
     /// The targets to probe and the verdicts decided without a request (not applicable, nothing registered).
@@ -138,8 +144,9 @@ public struct ProbeEngine: Sendable {
         var decided: [Verdict] = []
         for system in input.systems {
             func verdict(_ probe: ProbeSpec, _ outcome: VerdictOutcome, _ reason: String) -> Verdict {
-                Verdict(platform: spec.platform, probe: probe.id, systemCode: system.code, target: system.code,
-                        outcome: outcome, reason: reason, checkedAt: input.now, specHash: spec.hash)
+                Verdict(
+                    platform: spec.platform, probe: probe.id, systemCode: system.code, target: system.code,
+                    outcome: outcome, reason: reason, checkedAt: input.now, specHash: spec.hash)
             }
             let inactive = system.status == .building || system.status == .deregistered
             let required = spec.appliesTo.map { !Set($0).isDisjoint(with: system.appCategories) } ?? true
@@ -162,8 +169,10 @@ public struct ProbeEngine: Sendable {
         return (targets, decided)
     }
 
-    static func targets(of iteration: Iteration, system: InfoSystem,
-                        resources: [CatalogResource]) -> [(id: String, resource: CatalogResource?)] {
+    static func targets(
+        of iteration: Iteration, system: InfoSystem,
+        resources: [CatalogResource]
+    ) -> [(id: String, resource: CatalogResource?)] {
         let ids = system.platformIds
         switch iteration {
         case .system: return [(system.code, nil)]
@@ -192,15 +201,18 @@ public struct ProbeEngine: Sendable {
 
     /// The canary: the health path, then a known-good reference, must satisfy their conditions.
     func runCanary(_ spec: ConnectorSpec, limiter: Limiter, connection: ConnectionFacts?) async -> Verdict {
-        let reference = ProbeSpec(id: "canary", name: "金丝雀", each: .system, path: spec.canaryReference,
-                                  conditions: spec.canaryConditions, notIntegrated: [], freshness: nil)
-        let health = ProbeSpec(id: "canary", name: "健康检查", each: .system, path: spec.canaryHealth,
-                               conditions: [try! Condition("status == 200")], notIntegrated: [], freshness: nil)
+        let reference = ProbeSpec(
+            id: "canary", name: "金丝雀", each: .system, path: spec.canaryReference,
+            conditions: spec.canaryConditions, notIntegrated: [], freshness: nil)
+        let health = ProbeSpec(
+            id: "canary", name: "健康检查", each: .system, path: spec.canaryHealth,
+            conditions: [try! Condition("status == 200")], notIntegrated: [], freshness: nil)
         let placeholder = InfoSystem(code: "-", name: "canary", unitUSCC: "-", status: .running)
         func run(_ check: ProbeSpec) async -> Verdict {
             await limiter.withSlot(host: spec.platform.rawValue) {
-                await probe(Target(spec: spec, probe: check, system: placeholder, id: check.path), asOf: CivilDate(Date()), codes: nil,
-                            connection: connection)
+                await probe(
+                    Target(spec: spec, probe: check, system: placeholder, id: check.path), asOf: CivilDate(Date()), codes: nil,
+                    connection: connection)
             }
         }
         let healthVerdict = await run(health)
@@ -211,8 +223,9 @@ public struct ProbeEngine: Sendable {
     /// certificate expiry, from `connection`, goes on every attempt and into `cert.expiresIn`.
     func probe(_ target: Target, asOf: CivilDate, codes: CodeLists?, connection: ConnectionFacts? = nil) async -> Verdict {
         let spec = target.spec
-        var verdict = Verdict(platform: spec.platform, probe: target.probe.id, systemCode: target.system.code, target: target.id,
-                              outcome: .error, reason: "", checkedAt: Date(), specHash: spec.hash)
+        var verdict = Verdict(
+            platform: spec.platform, probe: target.probe.id, systemCode: target.system.code, target: target.id,
+            outcome: .error, reason: "", checkedAt: Date(), specHash: spec.hash)
         guard let secret = environment[spec.secretEnv], !secret.isEmpty else {
             verdict.reason = "未配置\(spec.name)的签名密钥（环境变量 \(spec.secretEnv)）"
             return verdict
@@ -238,8 +251,9 @@ public struct ProbeEngine: Sendable {
                 if answer.status < 500 { break }
                 lastError = "平台返回 \(answer.status)"
             } catch {
-                var attempt = ProbeAttempt(number: number, url: base + path, startedAt: started,
-                                           totalMs: Date().timeIntervalSince(started) * 1000)
+                var attempt = ProbeAttempt(
+                    number: number, url: base + path, startedAt: started,
+                    totalMs: Date().timeIntervalSince(started) * 1000)
                 attempt.error = Self.describe(error)
                 verdict.attempts.append(attempt)
                 response = nil
@@ -279,8 +293,10 @@ public struct ProbeEngine: Sendable {
     }
 
     /// The freshness condition: last update + 更新周期 + grace must not be before the as-of date.
-    func freshness(_ rule: FreshnessRule, resource: CatalogResource, response: ProbeResponse, asOf: CivilDate,
-                   codes: CodeLists?, verdict: inout Verdict) -> ConditionResult {
+    func freshness(
+        _ rule: FreshnessRule, resource: CatalogResource, response: ProbeResponse, asOf: CivilDate,
+        codes: CodeLists?, verdict: inout Verdict
+    ) -> ConditionResult {
         let expression = "fresh(\(rule.field), \(resource.updateCycle), grace \(rule.graceDays)d)"
         guard let days = codes?.entry(resource.updateCycle, in: codes?.updateCycles ?? [])?.days else {
             return ConditionResult(expression: expression, resolved: "更新周期“\(resource.updateCycle)”无固定天数，不判断时效", passed: true)
@@ -291,9 +307,10 @@ public struct ProbeEngine: Sendable {
         verdict.platformUpdatedAt = text
         let last = CivilDate(instant)
         let stale = Freshness.isStale(lastUpdate: last, cycleDays: days, graceDays: rule.graceDays, asOf: asOf)
-        return ConditionResult(expression: expression,
-                               resolved: "\(rule.field) (\(last)) + \(days)d + \(rule.graceDays)d \(stale ? "<" : ">=") \(asOf)",
-                               passed: !stale)
+        return ConditionResult(
+            expression: expression,
+            resolved: "\(rule.field) (\(last)) + \(days)d + \(rule.graceDays)d \(stale ? "<" : ">=") \(asOf)",
+            passed: !stale)
     }
 
     static func describe(_ error: any Error) -> String {

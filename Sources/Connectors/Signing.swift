@@ -20,18 +20,25 @@ public enum RequestSigning {
     }
 
     /// The four headers of a signed GET of `path` (path and query as sent).
-    public static func headers(appKey: String, secret: String, path: String, now: Date = Date(),
-                               nonce: String = UUID().uuidString) -> [(String, String)] {
+    public static func headers(
+        appKey: String, secret: String, path: String, now: Date = Date(),
+        nonce: String = UUID().uuidString
+    ) -> [(String, String)] {
         let timestamp = String(Int(now.timeIntervalSince1970))
-        return [(appKeyHeader, appKey), (timestampHeader, timestamp), (nonceHeader, nonce),
-                (signatureHeader, signature(secret: secret, method: "GET", path: path, timestamp: timestamp, nonce: nonce))]
+        return [
+            (appKeyHeader, appKey), (timestampHeader, timestamp), (nonceHeader, nonce),
+            (signatureHeader, signature(secret: secret, method: "GET", path: path, timestamp: timestamp, nonce: nonce))
+        ]
     }
 
     /// Whether the headers carry a valid, timely signature for `path`; the reason when not.
-    public static func verify(headers: (String) -> String?, method: String, path: String, secret: String,
-                              now: Date = Date()) -> String? {
+    public static func verify(
+        headers: (String) -> String?, method: String, path: String, secret: String,
+        now: Date = Date()
+    ) -> String? {
         guard let timestamp = headers(timestampHeader), let nonce = headers(nonceHeader),
-              let signature = headers(signatureHeader), headers(appKeyHeader) != nil else { return "missing signature headers" }
+            let signature = headers(signatureHeader), headers(appKeyHeader) != nil
+        else { return "missing signature headers" }
         guard let seconds = Int(timestamp), abs(Int(now.timeIntervalSince1970) - seconds) <= maxSkewSeconds else {
             return "timestamp outside ±\(maxSkewSeconds)s"
         }

@@ -55,8 +55,9 @@ public final class AsyncHTTPTransport: ProbeTransport {
         let bytes = Array(body.readableBytesView)
         var headerMap: [String: String] = [:]
         for header in response.headers { headerMap[header.name.lowercased()] = header.value }
-        let probeResponse = ProbeResponse(status: Int(response.status.code), headers: headerMap, body: bytes,
-                                          elapsedMs: total, receivedAt: Date())
+        let probeResponse = ProbeResponse(
+            status: Int(response.status.code), headers: headerMap, body: bytes,
+            elapsedMs: total, receivedAt: Date())
         var attempt = ProbeAttempt(number: 1, url: url, startedAt: started, totalMs: total)
         attempt.firstByteMs = firstByte.milliseconds
         attempt.status = probeResponse.status

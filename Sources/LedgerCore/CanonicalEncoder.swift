@@ -23,8 +23,15 @@ extension CanonicalJSON {
 /// Where one encoded value goes: a scalar, or the object or array its containers fill.
 private final class Slot {
     enum Content {
-        case empty, null, bool(Bool), int(Int64), uint(UInt64), double(Double), float(Float), string(String)
-        case object(ObjectNode), array(ArrayNode)
+        case empty, null
+        case bool(Bool)
+        case int(Int64)
+        case uint(UInt64)
+        case double(Double)
+        case float(Float)
+        case string(String)
+        case object(ObjectNode)
+        case array(ArrayNode)
         /// A value that encoded itself through containers.
         indirect case slot(Slot)
     }
@@ -168,8 +175,10 @@ private struct KeyedSlots<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try slot(key).store(value)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
-                                                        forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
         KeyedEncodingContainer(KeyedSlots<NestedKey>(node: slot(key).object))
     }
 

@@ -52,13 +52,15 @@ public struct CatalogResource: LedgerRecord {
     /// Why the reviewer returned the resource, when it was returned.
     public var returnReason: String?
 
-    public init(code: String, name: String, systemCode: String, summary: String, format: String,
-                formatType: String? = nil, items: [DataItem] = [], shareType: String,
-                shareCondition: String? = nil, shareMethod: String? = nil, openToPublic: Bool = false,
-                openType: String? = nil, openCondition: String? = nil, updateCycle: String,
-                publishedOn: CivilDate? = nil, relatedCodes: [String] = [], storageMB: Int64? = nil,
-                records: Int64? = nil, sharedRecords: Int64? = nil, openedRecords: Int64? = nil,
-                state: CatalogState = .draft, returnReason: String? = nil) {
+    public init(
+        code: String, name: String, systemCode: String, summary: String, format: String,
+        formatType: String? = nil, items: [DataItem] = [], shareType: String,
+        shareCondition: String? = nil, shareMethod: String? = nil, openToPublic: Bool = false,
+        openType: String? = nil, openCondition: String? = nil, updateCycle: String,
+        publishedOn: CivilDate? = nil, relatedCodes: [String] = [], storageMB: Int64? = nil,
+        records: Int64? = nil, sharedRecords: Int64? = nil, openedRecords: Int64? = nil,
+        state: CatalogState = .draft, returnReason: String? = nil
+    ) {
         self.code = code
         self.name = name
         self.systemCode = systemCode
@@ -124,11 +126,13 @@ public struct CatalogResource: LedgerRecord {
         var list = IssueList()
         let guideline = Reference.catalogGuideline
         if !CatalogResource.hasCodeStructure(code) {
-            list.add("code", code, "code.structure",
-                     "信息资源代码应为“6位分类码/6位顺序码”，如 101001/000001", article: guideline)
+            list.add(
+                "code", code, "code.structure",
+                "信息资源代码应为“6位分类码/6位顺序码”，如 101001/000001", article: guideline)
         } else if codes.classificationPath(of: code.prefix(6)) == nil {
-            list.add("code", code, "code.classification",
-                     "分类码\(code.prefix(6))不在资源分类（类·项·目）代码表中", article: guideline)
+            list.add(
+                "code", code, "code.classification",
+                "分类码\(code.prefix(6))不在资源分类（类·项·目）代码表中", article: guideline)
         }
         list.requireText("name", name, label: "信息资源名称", article: guideline)
         list.requireText("systemCode", systemCode, label: "来源系统")
@@ -136,8 +140,9 @@ public struct CatalogResource: LedgerRecord {
         validateFormat(&list, codes: codes)
         validateShare(&list, codes: codes)
         validateOpen(&list, codes: codes)
-        list.requireCode("updateCycle", updateCycle, in: codes.updateCycles, codes: codes, label: "更新周期",
-                         article: "Art. 26")
+        list.requireCode(
+            "updateCycle", updateCycle, in: codes.updateCycles, codes: codes, label: "更新周期",
+            article: "Art. 26")
         for (index, related) in relatedCodes.enumerated() {
             if !CatalogResource.hasCodeStructure(related) {
                 list.add("relatedCodes[\(index)]", related, "code.structure", "关联资源代码格式不正确", article: guideline)
@@ -151,12 +156,15 @@ public struct CatalogResource: LedgerRecord {
     }
 
     private func validateFormat(_ list: inout IssueList, codes: CodeLists) {
-        list.requireCode("format", format, in: codes.formats, codes: codes, label: "信息资源格式",
-                         article: Reference.catalogGuideline)
+        list.requireCode(
+            "format", format, in: codes.formats, codes: codes, label: "信息资源格式",
+            article: Reference.catalogGuideline)
         if let entry = codes.entry(format, in: codes.formats), let type = formatType,
-           let types = entry.types, !types.contains(where: { $0.caseInsensitiveCompare(type) == .orderedSame }) {
-            list.add("formatType", type, "format.type", "格式类型“\(type)”不属于\(format)（允许：\(types.joined(separator: "、"))）",
-                     article: Reference.catalogGuideline, severity: .warning)
+            let types = entry.types, !types.contains(where: { $0.caseInsensitiveCompare(type) == .orderedSame })
+        {
+            list.add(
+                "formatType", type, "format.type", "格式类型“\(type)”不属于\(format)（允许：\(types.joined(separator: "、"))）",
+                article: Reference.catalogGuideline, severity: .warning)
         }
     }
 
@@ -166,8 +174,9 @@ public struct CatalogResource: LedgerRecord {
         let shareEntry = codes.entry(shareType, in: codes.shareTypes)
         if shareEntry?.requiresCondition == true, shareCondition == nil {
             let what = !isShared ? "不予共享的法律、行政法规或政策依据" : "共享条件"
-            list.add("shareCondition", "", "share.condition-required", "共享类型为\(shareType)时须填写\(what)",
-                     article: guideline)
+            list.add(
+                "shareCondition", "", "share.condition-required", "共享类型为\(shareType)时须填写\(what)",
+                article: guideline)
         }
         if !isShared { return }
         guard let method = shareMethod else {
@@ -176,10 +185,12 @@ public struct CatalogResource: LedgerRecord {
         }
         list.requireCode("shareMethod", method, in: codes.shareMethods, codes: codes, label: "共享方式", article: guideline)
         if let methodEntry = codes.entry(method, in: codes.shareMethods), methodEntry.platform == true,
-           let allowed = codes.entry(format, in: codes.formats)?.shareMethods, !allowed.contains(method) {
-            list.add("shareMethod", method, "share.method-matches-format",
-                     "\(format)类资源通过共享平台应以\(allowed.joined(separator: "或"))方式共享，不能以\(method)方式共享",
-                     article: guideline)
+            let allowed = codes.entry(format, in: codes.formats)?.shareMethods, !allowed.contains(method)
+        {
+            list.add(
+                "shareMethod", method, "share.method-matches-format",
+                "\(format)类资源通过共享平台应以\(allowed.joined(separator: "或"))方式共享，不能以\(method)方式共享",
+                article: guideline)
         }
     }
 
@@ -208,8 +219,10 @@ public struct CatalogResource: LedgerRecord {
     }
 
     private func validateCounts(_ list: inout IssueList) {
-        let counts: [(String, Int64?, String)] = [("storageMB", storageMB, "数据存储总量"), ("records", records, "结构化记录总数"),
-                                                  ("sharedRecords", sharedRecords, "已共享记录数"), ("openedRecords", openedRecords, "已开放记录数")]
+        let counts: [(String, Int64?, String)] = [
+            ("storageMB", storageMB, "数据存储总量"), ("records", records, "结构化记录总数"),
+            ("sharedRecords", sharedRecords, "已共享记录数"), ("openedRecords", openedRecords, "已开放记录数")
+        ]
         for (field, value, label) in counts {
             if let value, value < 0 { list.add(field, String(value), "count.non-negative", "\(label)不能为负数") }
         }
@@ -224,15 +237,17 @@ public struct CatalogResource: LedgerRecord {
     public func validateItems(codes: CodeLists) -> [ValidationIssue] {
         var list = IssueList()
         if items.isEmpty, format == "数据库" || format == "电子表格" {
-            list.add("items", "", "items.required", "\(format)类资源应列出信息项（提交审核前须补齐）",
-                     article: Reference.catalogGuideline, severity: .warning)
+            list.add(
+                "items", "", "items.required", "\(format)类资源应列出信息项（提交审核前须补齐）",
+                article: Reference.catalogGuideline, severity: .warning)
         }
         var seen: Set<String> = []
         for (index, item) in items.enumerated() {
             for issue in DataItem.issues(of: item, codes: codes) { list.add(contentsOf: [issue.nested(under: "items[\(index)]")]) }
             if !item.name.isEmpty, !seen.insert(item.name).inserted {
-                list.add("items[\(index)].name", item.name, "items.unique-name", "信息项名称“\(item.name)”重复",
-                         article: Reference.catalogGuideline)
+                list.add(
+                    "items[\(index)].name", item.name, "items.unique-name", "信息项名称“\(item.name)”重复",
+                    article: Reference.catalogGuideline)
             }
         }
         return list.issues
@@ -301,27 +316,33 @@ public enum CatalogTransition: String, CaseIterable, Sendable {
     /// Returning requires a reason; submitting requires the data items a structured resource must list.
     public func apply(to resource: CatalogResource, reason: String?, codes: CodeLists) throws -> CatalogState {
         let state = resource.state
-        let (from, to): ([CatalogState], CatalogState) = switch self {
-        case .submit: ([.draft, .returned], .pendingReview)
-        case .approve: ([.pendingReview], .published)
-        case .return: ([.pendingReview], .returned)
-        case .takeOffline: ([.published], .goingOffline)
-        case .confirmOffline: ([.goingOffline], .offline)
-        }
+        let (from, to): ([CatalogState], CatalogState) =
+            switch self {
+            case .submit: ([.draft, .returned], .pendingReview)
+            case .approve: ([.pendingReview], .published)
+            case .return: ([.pendingReview], .returned)
+            case .takeOffline: ([.published], .goingOffline)
+            case .confirmOffline: ([.goingOffline], .offline)
+            }
         guard from.contains(state) else {
             throw LedgerError(.conflict, "当前状态为\(state.rawValue)，不能\(label)（仅限：\(from.map(\.rawValue).joined(separator: "、"))）")
         }
         if self == .submit, case let missing = resource.validateItems(codes: codes).filter({ $0.rule == "items.required" }),
-           !missing.isEmpty {
-            throw LedgerError.invalid(missing.map { issue in
-                var issue = issue
-                issue.severity = .error
-                return issue
-            })
+            !missing.isEmpty
+        {
+            throw LedgerError.invalid(
+                missing.map { issue in
+                    var issue = issue
+                    issue.severity = .error
+                    return issue
+                })
         }
         if self == .return, Normalize.optional(reason) == nil {
-            throw LedgerError.invalid([ValidationIssue(field: "reason", value: "", rule: "return.reason-required",
-                                                       message: "退回时须填写退回原因")])
+            throw LedgerError.invalid([
+                ValidationIssue(
+                    field: "reason", value: "", rule: "return.reason-required",
+                    message: "退回时须填写退回原因")
+            ])
         }
         return to
     }
@@ -330,23 +351,24 @@ public enum CatalogTransition: String, CaseIterable, Sendable {
 extension CatalogResource {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
-                  systemCode: try c.decode(.systemCode, default: ""), summary: try c.decode(.summary, default: ""),
-                  format: try c.decode(.format, default: ""), formatType: try c.decodeIfPresent(String.self, forKey: .formatType),
-                  items: try c.decode(.items, default: []), shareType: try c.decode(.shareType, default: ""),
-                  shareCondition: try c.decodeIfPresent(String.self, forKey: .shareCondition),
-                  shareMethod: try c.decodeIfPresent(String.self, forKey: .shareMethod),
-                  openToPublic: try c.decode(.openToPublic, default: false),
-                  openType: try c.decodeIfPresent(String.self, forKey: .openType),
-                  openCondition: try c.decodeIfPresent(String.self, forKey: .openCondition),
-                  updateCycle: try c.decode(.updateCycle, default: ""),
-                  publishedOn: try c.decodeIfPresent(CivilDate.self, forKey: .publishedOn),
-                  relatedCodes: try c.decode(.relatedCodes, default: []),
-                  storageMB: try c.decodeIfPresent(Int64.self, forKey: .storageMB),
-                  records: try c.decodeIfPresent(Int64.self, forKey: .records),
-                  sharedRecords: try c.decodeIfPresent(Int64.self, forKey: .sharedRecords),
-                  openedRecords: try c.decodeIfPresent(Int64.self, forKey: .openedRecords),
-                  state: try c.decode(.state, default: .draft),
-                  returnReason: try c.decodeIfPresent(String.self, forKey: .returnReason))
+        self.init(
+            code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+            systemCode: try c.decode(.systemCode, default: ""), summary: try c.decode(.summary, default: ""),
+            format: try c.decode(.format, default: ""), formatType: try c.decodeIfPresent(String.self, forKey: .formatType),
+            items: try c.decode(.items, default: []), shareType: try c.decode(.shareType, default: ""),
+            shareCondition: try c.decodeIfPresent(String.self, forKey: .shareCondition),
+            shareMethod: try c.decodeIfPresent(String.self, forKey: .shareMethod),
+            openToPublic: try c.decode(.openToPublic, default: false),
+            openType: try c.decodeIfPresent(String.self, forKey: .openType),
+            openCondition: try c.decodeIfPresent(String.self, forKey: .openCondition),
+            updateCycle: try c.decode(.updateCycle, default: ""),
+            publishedOn: try c.decodeIfPresent(CivilDate.self, forKey: .publishedOn),
+            relatedCodes: try c.decode(.relatedCodes, default: []),
+            storageMB: try c.decodeIfPresent(Int64.self, forKey: .storageMB),
+            records: try c.decodeIfPresent(Int64.self, forKey: .records),
+            sharedRecords: try c.decodeIfPresent(Int64.self, forKey: .sharedRecords),
+            openedRecords: try c.decodeIfPresent(Int64.self, forKey: .openedRecords),
+            state: try c.decode(.state, default: .draft),
+            returnReason: try c.decodeIfPresent(String.self, forKey: .returnReason))
     }
 }

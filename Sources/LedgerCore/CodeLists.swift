@@ -79,8 +79,8 @@ public struct CodeLists: Codable, Sendable {
         let digits = Array(code)
         guard digits.count == 6 else { return nil }
         guard let category = classification.first(where: { $0.code == String(digits[0]) }),
-              let item = category.items?.first(where: { $0.code == String(digits[1...2]) }),
-              let subject = item.subjects?.first(where: { $0.code == String(digits[3...5]) })
+            let item = category.items?.first(where: { $0.code == String(digits[1...2]) }),
+            let subject = item.subjects?.first(where: { $0.code == String(digits[3...5]) })
         else { return nil }
         return [category.name, item.name, subject.name]
     }

@@ -17,8 +17,9 @@ public enum DecodingProblem {
         case .typeMismatch(let type, let context):
             return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.type", message: "类型应为\(typeName(type))")
         case .dataCorrupted(let context) where context.codingPath.isEmpty && context.underlyingError != nil:
-            return ValidationIssue(field: "", value: "", rule: "json.syntax",
-                                   message: "不是有效的JSON\(place(in: context.underlyingError!).map { "（\($0)）" } ?? "")")
+            return ValidationIssue(
+                field: "", value: "", rule: "json.syntax",
+                message: "不是有效的JSON\(place(in: context.underlyingError!).map { "（\($0)）" } ?? "")")
         case .dataCorrupted(let context):
             return ValidationIssue(field: path(context.codingPath), value: "", rule: "field.value", message: context.debugDescription)
         @unknown default:
@@ -34,7 +35,8 @@ public enum DecodingProblem {
         case is Int.Type, is Int64.Type, is Int32.Type: "整数"
         case is Double.Type, is Float.Type: "数字"
         default:
-            String(describing: type).hasPrefix("Array") ? "列表（JSON数组）"
+            String(describing: type).hasPrefix("Array")
+                ? "列表（JSON数组）"
                 : String(describing: type).hasPrefix("Dictionary") ? "对象（JSON对象）" : "与该字段相符的值"
         }
     }
@@ -47,8 +49,9 @@ public enum DecodingProblem {
             return nil
         } catch {
             guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String,
-                  let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
-                  offset <= data.count else { return place(in: error) }
+                let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }),
+                offset <= data.count
+            else { return place(in: error) }
             let before = data.prefix(offset)
             let line = before.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? before.startIndex

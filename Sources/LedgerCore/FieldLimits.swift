@@ -8,7 +8,7 @@ public enum FieldLimits {
     /// Fields that hold a long text, by their last path component.
     public static let longTextFields: Set<String> = [
         "summary", "description", "shareCondition", "openCondition", "returnReason", "reason", "scope", "basis",
-        "remarks", "note", "address",
+        "remarks", "note", "address"
     ]
     /// Entries of a list (projects of a system, categories, networks, related resources, filed changes).
     public static let maxListCount = 200
@@ -35,8 +35,9 @@ public enum FieldLimits {
         guard text.utf8.count > maxText else { return nil }
         let limit = textLimit(for: field)
         guard text.utf8.count > limit, text.count > limit else { return nil }
-        return ValidationIssue(field: field, value: String(text.prefix(20)) + "…", rule: "field.max-length",
-                               message: "不能超过\(limit)个字符（现有\(text.count)个）")
+        return ValidationIssue(
+            field: field, value: String(text.prefix(20)) + "…", rule: "field.max-length",
+            message: "不能超过\(limit)个字符（现有\(text.count)个）")
     }
 
     private static func visit(_ value: JSONValue, path: String, into found: inout [ValidationIssue]) {
@@ -46,16 +47,20 @@ public enum FieldLimits {
         case .array(let elements):
             let limit = path == "items" ? maxItems : maxListCount
             if elements.count > limit {
-                found.append(ValidationIssue(field: path, value: String(elements.count), rule: "field.max-count",
-                                             message: "最多\(limit)项（现有\(elements.count)项）"))
+                found.append(
+                    ValidationIssue(
+                        field: path, value: String(elements.count), rule: "field.max-count",
+                        message: "最多\(limit)项（现有\(elements.count)项）"))
                 return
             }
             for (index, element) in elements.enumerated() { visit(element, path: "\(path)[\(index)]", into: &found) }
         case .object(let fields):
             for (key, field) in fields {
                 if key.utf8.count > maxText {
-                    found.append(ValidationIssue(field: String(key.prefix(20)) + "…", value: "", rule: "field.max-length",
-                                                 message: "字段名过长"))
+                    found.append(
+                        ValidationIssue(
+                            field: String(key.prefix(20)) + "…", value: "", rule: "field.max-length",
+                            message: "字段名过长"))
                     continue
                 }
                 visit(field, path: path.isEmpty ? key : "\(path).\(key)", into: &found)

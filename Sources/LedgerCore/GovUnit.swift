@@ -14,8 +14,10 @@ public struct GovUnit: LedgerRecord {
     /// The unit's 数据专员 (data officer), free text.
     public var dataOfficer: String?
 
-    public init(uscc: String, name: String, kind: String, region: String,
-                parentUSCC: String? = nil, dataOfficer: String? = nil) {
+    public init(
+        uscc: String, name: String, kind: String, region: String,
+        parentUSCC: String? = nil, dataOfficer: String? = nil
+    ) {
         self.uscc = uscc
         self.name = name
         self.kind = kind

@@ -36,8 +36,10 @@ public struct SecurityProfile: Codable, Sendable, Equatable {
     /// Open 重大安全隐患.
     public var openMajorHazards: Int
 
-    public init(mlpsLevel: Int? = nil, mlpsAssessedOn: CivilDate? = nil, classifiedProtection: Bool = false,
-                cryptoResult: String? = nil, cryptoAssessedOn: CivilDate? = nil, openMajorHazards: Int = 0) {
+    public init(
+        mlpsLevel: Int? = nil, mlpsAssessedOn: CivilDate? = nil, classifiedProtection: Bool = false,
+        cryptoResult: String? = nil, cryptoAssessedOn: CivilDate? = nil, openMajorHazards: Int = 0
+    ) {
         self.mlpsLevel = mlpsLevel
         self.mlpsAssessedOn = mlpsAssessedOn
         self.classifiedProtection = classifiedProtection
@@ -72,8 +74,10 @@ public struct PlatformIds: Codable, Sendable, Equatable {
     /// Organisation code on the 滕州市级数据共享开放平台.
     public var sharingOrgCode: String?
 
-    public init(aishandongItems: [String] = [], shandongtongAppId: String? = nil, citybrainFeeds: [String] = [],
-                countyNodeId: String? = nil, sharingOrgCode: String? = nil) {
+    public init(
+        aishandongItems: [String] = [], shandongtongAppId: String? = nil, citybrainFeeds: [String] = [],
+        countyNodeId: String? = nil, sharingOrgCode: String? = nil
+    ) {
         self.aishandongItems = aishandongItems
         self.shandongtongAppId = shandongtongAppId
         self.citybrainFeeds = citybrainFeeds
@@ -109,12 +113,14 @@ public struct InfoSystem: LedgerRecord {
     /// Last 一本账 maintenance by the unit (Art. 5, 22(4)).
     public var ledgerUpdatedOn: CivilDate?
 
-    public init(code: String, name: String, unitUSCC: String, status: SystemStatus,
-                projectCodes: [String] = [], appCategories: [String] = [], summary: String? = nil,
-                deployment: Deployment = Deployment(), networks: [String] = [],
-                security: SecurityProfile = SecurityProfile(), xinchuang: String? = nil,
-                cloudResources: CloudResources = CloudResources(), platformIds: PlatformIds = PlatformIds(),
-                materials: [String] = [], wentLiveOn: CivilDate? = nil, ledgerUpdatedOn: CivilDate? = nil) {
+    public init(
+        code: String, name: String, unitUSCC: String, status: SystemStatus,
+        projectCodes: [String] = [], appCategories: [String] = [], summary: String? = nil,
+        deployment: Deployment = Deployment(), networks: [String] = [],
+        security: SecurityProfile = SecurityProfile(), xinchuang: String? = nil,
+        cloudResources: CloudResources = CloudResources(), platformIds: PlatformIds = PlatformIds(),
+        materials: [String] = [], wentLiveOn: CivilDate? = nil, ledgerUpdatedOn: CivilDate? = nil
+    ) {
         self.code = code
         self.name = name
         self.unitUSCC = unitUSCC
@@ -158,37 +164,43 @@ public struct InfoSystem: LedgerRecord {
         list.requireText("code", code, label: "系统编号")
         list.requireText("name", name, label: "系统名称")
         if appCategories.isEmpty {
-            list.add("appCategories", "", "appCategories.required",
-                     "应至少填写一个应用类别（决定须接入的统建平台）", article: "Art. 22(7)")
+            list.add(
+                "appCategories", "", "appCategories.required",
+                "应至少填写一个应用类别（决定须接入的统建平台）", article: "Art. 22(7)")
         }
         for (index, category) in appCategories.enumerated() {
-            list.requireCode("appCategories[\(index)]", category, in: codes.appCategories, codes: codes,
-                             label: "应用类别", article: "Art. 22(7)")
+            list.requireCode(
+                "appCategories[\(index)]", category, in: codes.appCategories, codes: codes,
+                label: "应用类别", article: "Art. 22(7)")
         }
         for (index, network) in networks.enumerated() {
             list.requireCode("networks[\(index)]", network, in: codes.networks, codes: codes, label: "部署网络")
         }
         for (index, material) in materials.enumerated() {
-            list.requireCode("materials[\(index)]", material, in: codes.materials, codes: codes,
-                             label: "验收材料", article: "Art. 18")
+            list.requireCode(
+                "materials[\(index)]", material, in: codes.materials, codes: codes,
+                label: "验收材料", article: "Art. 18")
         }
         if let level = security.mlpsLevel, !(1...5).contains(level) {
             list.add("security.mlpsLevel", String(level), "mlps.level", "等保级别应为1—5级", article: "Art. 29")
         }
         if let result = security.cryptoResult {
-            list.requireCode("security.cryptoResult", result, in: codes.cryptoResults, codes: codes,
-                             label: "密评结果", article: "Art. 30")
+            list.requireCode(
+                "security.cryptoResult", result, in: codes.cryptoResults, codes: codes,
+                label: "密评结果", article: "Art. 30")
             if result != "未开展", security.cryptoAssessedOn == nil {
-                list.add("security.cryptoAssessedOn", "", "crypto.date-required",
-                         "已有密评结果“\(result)”，应填写密评日期", article: "Art. 30")
+                list.add(
+                    "security.cryptoAssessedOn", "", "crypto.date-required",
+                    "已有密评结果“\(result)”，应填写密评日期", article: "Art. 30")
             }
         }
         if security.openMajorHazards < 0 {
             list.add("security.openMajorHazards", String(security.openMajorHazards), "count.non-negative", "重大安全隐患数不能为负数")
         }
         if let status = xinchuang {
-            list.requireCode("xinchuang", status, in: codes.xinchuangStatuses, codes: codes,
-                             label: "信创情况", article: "Art. 22(3), 31")
+            list.requireCode(
+                "xinchuang", status, in: codes.xinchuangStatuses, codes: codes,
+                label: "信创情况", article: "Art. 22(3), 31")
         }
         validateCloud(&list)
         validateIntegrations(&list, codes: codes)
@@ -199,7 +211,7 @@ public struct InfoSystem: LedgerRecord {
         let pairs: [(String, Int?, Int?, String)] = [
             ("VCPU", cloudResources.allocatedVCPU, cloudResources.usedVCPU, "vCPU"),
             ("MemoryGB", cloudResources.allocatedMemoryGB, cloudResources.usedMemoryGB, "内存"),
-            ("StorageGB", cloudResources.allocatedStorageGB, cloudResources.usedStorageGB, "存储"),
+            ("StorageGB", cloudResources.allocatedStorageGB, cloudResources.usedStorageGB, "存储")
         ]
         for (suffix, allocated, used, label) in pairs {
             for (kind, value) in [("allocated", allocated), ("used", used)] {
@@ -208,8 +220,9 @@ public struct InfoSystem: LedgerRecord {
                 }
             }
             if let allocated, let used, used > allocated {
-                list.add("cloudResources.used\(suffix)", String(used), "cloud.used-within-allocated",
-                         "已使用\(label)（\(used)）超过已分配（\(allocated)）")
+                list.add(
+                    "cloudResources.used\(suffix)", String(used), "cloud.used-within-allocated",
+                    "已使用\(label)（\(used)）超过已分配（\(allocated)）")
             }
         }
     }
@@ -221,16 +234,18 @@ public struct InfoSystem: LedgerRecord {
         let missing: [(String, String, Bool)] = [
             ("aishandong", "platformIds.aishandongItems", platformIds.aishandongItems.isEmpty),
             ("shandongtong", "platformIds.shandongtongAppId", platformIds.shandongtongAppId == nil),
-            ("citybrain", "platformIds.citybrainFeeds", platformIds.citybrainFeeds.isEmpty),
+            ("citybrain", "platformIds.citybrainFeeds", platformIds.citybrainFeeds.isEmpty)
         ]
         let names = ["aishandong": "爱山东", "shandongtong": "山东通", "citybrain": "城市大脑"]
         for (platform, field, isMissing) in missing where required.contains(platform) && isMissing {
-            list.add(field, "", "integration.id-missing",
-                     "应用类别要求接入\(names[platform]!)，但未登记平台标识", article: "Art. 22(7)", severity: .warning)
+            list.add(
+                field, "", "integration.id-missing",
+                "应用类别要求接入\(names[platform]!)，但未登记平台标识", article: "Art. 22(7)", severity: .warning)
         }
         if platformIds.sharingOrgCode == nil {
-            list.add("platformIds.sharingOrgCode", "", "integration.id-missing",
-                     "未登记滕州市级数据共享开放平台机构编码", article: "Art. 28", severity: .warning)
+            list.add(
+                "platformIds.sharingOrgCode", "", "integration.id-missing",
+                "未登记滕州市级数据共享开放平台机构编码", article: "Art. 28", severity: .warning)
         }
     }
 }
@@ -245,43 +260,46 @@ extension Deployment {
 extension SecurityProfile {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(mlpsLevel: try c.decodeIfPresent(Int.self, forKey: .mlpsLevel),
-                  mlpsAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .mlpsAssessedOn),
-                  classifiedProtection: try c.decode(.classifiedProtection, default: false),
-                  cryptoResult: try c.decodeIfPresent(String.self, forKey: .cryptoResult),
-                  cryptoAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .cryptoAssessedOn),
-                  openMajorHazards: try c.decode(.openMajorHazards, default: 0))
+        self.init(
+            mlpsLevel: try c.decodeIfPresent(Int.self, forKey: .mlpsLevel),
+            mlpsAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .mlpsAssessedOn),
+            classifiedProtection: try c.decode(.classifiedProtection, default: false),
+            cryptoResult: try c.decodeIfPresent(String.self, forKey: .cryptoResult),
+            cryptoAssessedOn: try c.decodeIfPresent(CivilDate.self, forKey: .cryptoAssessedOn),
+            openMajorHazards: try c.decode(.openMajorHazards, default: 0))
     }
 }
 
 extension PlatformIds {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(aishandongItems: try c.decode(.aishandongItems, default: []),
-                  shandongtongAppId: try c.decodeIfPresent(String.self, forKey: .shandongtongAppId),
-                  citybrainFeeds: try c.decode(.citybrainFeeds, default: []),
-                  countyNodeId: try c.decodeIfPresent(String.self, forKey: .countyNodeId),
-                  sharingOrgCode: try c.decodeIfPresent(String.self, forKey: .sharingOrgCode))
+        self.init(
+            aishandongItems: try c.decode(.aishandongItems, default: []),
+            shandongtongAppId: try c.decodeIfPresent(String.self, forKey: .shandongtongAppId),
+            citybrainFeeds: try c.decode(.citybrainFeeds, default: []),
+            countyNodeId: try c.decodeIfPresent(String.self, forKey: .countyNodeId),
+            sharingOrgCode: try c.decodeIfPresent(String.self, forKey: .sharingOrgCode))
     }
 }
 
 extension InfoSystem {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
-                  unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
-                  status: try c.decode(SystemStatus.self, forKey: .status),
-                  projectCodes: try c.decode(.projectCodes, default: []),
-                  appCategories: try c.decode(.appCategories, default: []),
-                  summary: try c.decodeIfPresent(String.self, forKey: .summary),
-                  deployment: try c.decode(.deployment, default: Deployment()),
-                  networks: try c.decode(.networks, default: []),
-                  security: try c.decode(.security, default: SecurityProfile()),
-                  xinchuang: try c.decodeIfPresent(String.self, forKey: .xinchuang),
-                  cloudResources: try c.decode(.cloudResources, default: CloudResources()),
-                  platformIds: try c.decode(.platformIds, default: PlatformIds()),
-                  materials: try c.decode(.materials, default: []),
-                  wentLiveOn: try c.decodeIfPresent(CivilDate.self, forKey: .wentLiveOn),
-                  ledgerUpdatedOn: try c.decodeIfPresent(CivilDate.self, forKey: .ledgerUpdatedOn))
+        self.init(
+            code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+            unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
+            status: try c.decode(SystemStatus.self, forKey: .status),
+            projectCodes: try c.decode(.projectCodes, default: []),
+            appCategories: try c.decode(.appCategories, default: []),
+            summary: try c.decodeIfPresent(String.self, forKey: .summary),
+            deployment: try c.decode(.deployment, default: Deployment()),
+            networks: try c.decode(.networks, default: []),
+            security: try c.decode(.security, default: SecurityProfile()),
+            xinchuang: try c.decodeIfPresent(String.self, forKey: .xinchuang),
+            cloudResources: try c.decode(.cloudResources, default: CloudResources()),
+            platformIds: try c.decode(.platformIds, default: PlatformIds()),
+            materials: try c.decode(.materials, default: []),
+            wentLiveOn: try c.decodeIfPresent(CivilDate.self, forKey: .wentLiveOn),
+            ledgerUpdatedOn: try c.decodeIfPresent(CivilDate.self, forKey: .ledgerUpdatedOn))
     }
 }

@@ -38,9 +38,13 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The client edited an older version than the stored one.
     public static func versionConflict(expected: Int, actual: Int) -> LedgerError {
-        LedgerError(.conflict, "版本冲突：提交的版本为\(expected)，当前版本为\(actual)，请重新读取后再修改",
-                    details: [ValidationIssue(field: "version", value: String(expected), rule: "version.current",
-                                              message: "当前版本为\(actual)")])
+        LedgerError(
+            .conflict, "版本冲突：提交的版本为\(expected)，当前版本为\(actual)，请重新读取后再修改",
+            details: [
+                ValidationIssue(
+                    field: "version", value: String(expected), rule: "version.current",
+                    message: "当前版本为\(actual)")
+            ])
     }
 
     /// Input breaks one or more rules.

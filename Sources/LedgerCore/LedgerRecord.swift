@@ -49,10 +49,14 @@ extension ChineseCode {
 struct IssueList {
     private(set) var issues: [ValidationIssue] = []
 
-    mutating func add(_ field: String, _ value: String, _ rule: String, _ message: String,
-                      article: String? = nil, severity: ValidationIssue.Severity = .error) {
-        issues.append(ValidationIssue(field: field, value: value, rule: rule, message: message,
-                                      article: article, severity: severity))
+    mutating func add(
+        _ field: String, _ value: String, _ rule: String, _ message: String,
+        article: String? = nil, severity: ValidationIssue.Severity = .error
+    ) {
+        issues.append(
+            ValidationIssue(
+                field: field, value: value, rule: rule, message: message,
+                article: article, severity: severity))
     }
 
     mutating func add(contentsOf more: [ValidationIssue]) { issues.append(contentsOf: more) }
@@ -65,8 +69,10 @@ struct IssueList {
     }
 
     /// A value that must be in a code list.
-    mutating func requireCode(_ field: String, _ value: String, in list: [CodeEntry], codes: CodeLists,
-                              label: String, article: String? = nil) {
+    mutating func requireCode(
+        _ field: String, _ value: String, in list: [CodeEntry], codes: CodeLists,
+        label: String, article: String? = nil
+    ) {
         if codes.entry(value, in: list) == nil {
             let allowed = list.map(\.name).joined(separator: "、")
             add(field, value, "\(field).code-list", "\(label)“\(value)”不在代码表中（允许：\(allowed)）", article: article)
@@ -79,7 +85,8 @@ struct IssueList {
         for entry in dates {
             guard let date = entry.date else { continue }
             if let before = previous, date < before.date {
-                add(entry.field, date.description, "dates.order",
+                add(
+                    entry.field, date.description, "dates.order",
                     "\(entry.label)（\(date)）早于\(before.label)（\(before.date)）", article: article)
             }
             previous = (entry.field, entry.label, date)

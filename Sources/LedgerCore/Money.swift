@@ -51,11 +51,15 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         if text.hasSuffix("元") { text = text.dropLast() }
         var negative = false
-        if text.first == "-" { negative = true; text = text.dropFirst() }
+        if text.first == "-" {
+            negative = true
+            text = text.dropFirst()
+        }
         let cleaned = text.filter { $0 != "," && $0 != "，" }
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 15,
-              parts[0].allSatisfy(\.isASCIIDigitCharacter), let whole = Int64(parts[0]) else { return nil }
+            parts[0].allSatisfy(\.isASCIIDigitCharacter), let whole = Int64(parts[0])
+        else { return nil }
         var cents: Int64 = 0
         if parts.count == 2 {
             let fraction = parts[1]

@@ -128,8 +128,10 @@ public struct Verdict: Codable, Sendable, Equatable {
     /// SHA-256 of the spec file that produced the verdict.
     public var specHash: String
 
-    public init(platform: Platform, probe: String, systemCode: String, target: String, outcome: VerdictOutcome,
-                reason: String, checkedAt: Date, specHash: String) {
+    public init(
+        platform: Platform, probe: String, systemCode: String, target: String, outcome: VerdictOutcome,
+        reason: String, checkedAt: Date, specHash: String
+    ) {
         self.platform = platform
         self.probe = probe
         self.systemCode = systemCode

@@ -55,19 +55,21 @@ public struct Milestones: Codable, Sendable, Equatable {
 
     /// The milestones in the order the regulation runs them, with their Chinese names.
     public var ordered: [(field: String, label: String, date: CivilDate?)] {
-        [("milestones.demandFiled", "需求申报", demandFiled),
-         ("milestones.demandReviewed", "需求审核", demandReviewed),
-         ("milestones.projectFiled", "项目申报", projectFiled),
-         ("milestones.jointReviewed", "联合评审", jointReviewed),
-         ("milestones.approved", "批复", approved),
-         ("milestones.contractSigned", "合同签订", contractSigned),
-         ("milestones.initialAccepted", "初步验收", initialAccepted),
-         ("milestones.trialStarted", "试运行开始", trialStarted),
-         ("milestones.trialEnded", "试运行结束", trialEnded),
-         ("milestones.acceptanceApplied", "验收申请", acceptanceApplied),
-         ("milestones.completionAccepted", "竣工验收", completionAccepted),
-         ("milestones.acceptanceFiled", "验收备案", acceptanceFiled),
-         ("milestones.performanceEvaluated", "绩效评价", performanceEvaluated)]
+        [
+            ("milestones.demandFiled", "需求申报", demandFiled),
+            ("milestones.demandReviewed", "需求审核", demandReviewed),
+            ("milestones.projectFiled", "项目申报", projectFiled),
+            ("milestones.jointReviewed", "联合评审", jointReviewed),
+            ("milestones.approved", "批复", approved),
+            ("milestones.contractSigned", "合同签订", contractSigned),
+            ("milestones.initialAccepted", "初步验收", initialAccepted),
+            ("milestones.trialStarted", "试运行开始", trialStarted),
+            ("milestones.trialEnded", "试运行结束", trialEnded),
+            ("milestones.acceptanceApplied", "验收申请", acceptanceApplied),
+            ("milestones.completionAccepted", "竣工验收", completionAccepted),
+            ("milestones.acceptanceFiled", "验收备案", acceptanceFiled),
+            ("milestones.performanceEvaluated", "绩效评价", performanceEvaluated)
+        ]
     }
 }
 
@@ -120,10 +122,12 @@ public struct Project: LedgerRecord {
     /// For an O&M project (运维): the fiscal year whose O&M funds it requests (Art. 21).
     public var fiscalYear: Int?
 
-    public init(code: String, name: String, unitUSCC: String, category: ProjectCategory,
-                fundingSource: FundingSource, approvedAmount: Money? = nil, exemption: Exemption? = nil,
-                preAssessmentReport: Bool = false, milestones: Milestones = Milestones(),
-                changes: [ChangeFiling] = []) {
+    public init(
+        code: String, name: String, unitUSCC: String, category: ProjectCategory,
+        fundingSource: FundingSource, approvedAmount: Money? = nil, exemption: Exemption? = nil,
+        preAssessmentReport: Bool = false, milestones: Milestones = Milestones(),
+        changes: [ChangeFiling] = []
+    ) {
         self.code = code
         self.name = name
         self.unitUSCC = unitUSCC
@@ -156,41 +160,51 @@ public struct Project: LedgerRecord {
         }
         list.requireOrder(milestones.ordered, article: "Art. 9, 18")
         if let contract = milestones.contractSigned, let filed = milestones.procurementFiled, filed < contract {
-            list.add("milestones.procurementFiled", filed.description, "dates.order",
-                     "采购备案（\(filed)）早于合同签订（\(contract)）", article: "Art. 11")
+            list.add(
+                "milestones.procurementFiled", filed.description, "dates.order",
+                "采购备案（\(filed)）早于合同签订（\(contract)）", article: "Art. 11")
         }
         if let start = milestones.trialStarted, let end = milestones.trialEnded, start <= end,
-           end < start.adding(months: 1) {
-            list.add("milestones.trialEnded", end.description, "trial.minimum-length",
-                     "试运行自\(start)至\(end)，不足1个月（试运行原则上不少于1—3个月）", article: "Art. 18(2)")
+            end < start.adding(months: 1)
+        {
+            list.add(
+                "milestones.trialEnded", end.description, "trial.minimum-length",
+                "试运行自\(start)至\(end)，不足1个月（试运行原则上不少于1—3个月）", article: "Art. 18(2)")
         }
         if let amount = approvedAmount, amount > Project.preAssessmentThreshold,
-           milestones.projectFiled != nil, !preAssessmentReport {
-            list.add("preAssessmentReport", "false", "pre-assessment.required",
-                     "申报金额\(amount)元超过100万元，项目申报时须提交事前绩效评估报告", article: "Art. 9(3)")
+            milestones.projectFiled != nil, !preAssessmentReport
+        {
+            list.add(
+                "preAssessmentReport", "false", "pre-assessment.required",
+                "申报金额\(amount)元超过100万元，项目申报时须提交事前绩效评估报告", article: "Art. 9(3)")
         }
         if category == .operations, fiscalYear == nil {
-            list.add("fiscalYear", "", "operations.fiscal-year-missing",
-                     "运维项目应注明申请运维经费的财政年度", article: "Art. 21", severity: .warning)
+            list.add(
+                "fiscalYear", "", "operations.fiscal-year-missing",
+                "运维项目应注明申请运维经费的财政年度", article: "Art. 21", severity: .warning)
         }
         if let year = fiscalYear, !(2000...2100).contains(year) {
             list.add("fiscalYear", String(year), "fiscal-year.range", "财政年度应在2000至2100之间")
         }
         if performanceResult == .failed, performanceRectified == nil {
-            list.add("performanceRectified", "", "performance.rectified-unknown",
-                     "绩效评价不合格，应注明是否整改到位", article: "Art. 22(6)", severity: .warning)
+            list.add(
+                "performanceRectified", "", "performance.rectified-unknown",
+                "绩效评价不合格，应注明是否整改到位", article: "Art. 22(6)", severity: .warning)
         }
         for (index, change) in changes.enumerated() {
             let field = "changes[\(index)]"
             list.requireText("\(field).description", change.description, label: "变更内容")
             if !change.filed {
-                list.add("\(field).filed", "false", "change.unfiled",
-                         "变更未备案：验收申请不予批准", article: "Art. 16", severity: .warning)
+                list.add(
+                    "\(field).filed", "false", "change.unfiled",
+                    "变更未备案：验收申请不予批准", article: "Art. 16", severity: .warning)
             }
             if let approved = approvedAmount,
-               Money.exceeds(change.amountDelta, percent: Project.reReviewPercent, of: approved), !change.reReviewed {
-                list.add("\(field).reReviewed", "false", "change.re-review",
-                         "资金调整\(change.amountDelta)元超过批复金额的15%，应重新提报审核", article: "Art. 16", severity: .warning)
+                Money.exceeds(change.amountDelta, percent: Project.reReviewPercent, of: approved), !change.reReviewed
+            {
+                list.add(
+                    "\(field).reReviewed", "false", "change.re-review",
+                    "资金调整\(change.amountDelta)元超过批复金额的15%，应重新提报审核", article: "Art. 16", severity: .warning)
             }
         }
         return list.issues
@@ -200,15 +214,16 @@ public struct Project: LedgerRecord {
 extension Project {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
-                  unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
-                  category: try c.decode(ProjectCategory.self, forKey: .category),
-                  fundingSource: try c.decode(FundingSource.self, forKey: .fundingSource),
-                  approvedAmount: try c.decodeIfPresent(Money.self, forKey: .approvedAmount),
-                  exemption: try c.decodeIfPresent(Exemption.self, forKey: .exemption),
-                  preAssessmentReport: try c.decode(.preAssessmentReport, default: false),
-                  milestones: try c.decode(.milestones, default: Milestones()),
-                  changes: try c.decode(.changes, default: []))
+        self.init(
+            code: try c.decode(String.self, forKey: .code), name: try c.decode(String.self, forKey: .name),
+            unitUSCC: try c.decode(String.self, forKey: .unitUSCC),
+            category: try c.decode(ProjectCategory.self, forKey: .category),
+            fundingSource: try c.decode(FundingSource.self, forKey: .fundingSource),
+            approvedAmount: try c.decodeIfPresent(Money.self, forKey: .approvedAmount),
+            exemption: try c.decodeIfPresent(Exemption.self, forKey: .exemption),
+            preAssessmentReport: try c.decode(.preAssessmentReport, default: false),
+            milestones: try c.decode(.milestones, default: Milestones()),
+            changes: try c.decode(.changes, default: []))
         demandOpinion = try c.decodeIfPresent(String.self, forKey: .demandOpinion)
         demandPriority = try c.decodeIfPresent(String.self, forKey: .demandPriority)
         performanceResult = try c.decodeIfPresent(PerformanceResult.self, forKey: .performanceResult)

@@ -18,8 +18,10 @@ public struct ValidationIssue: Codable, Hashable, Sendable {
     public var article: String?
     public var severity: Severity
 
-    public init(field: String, value: String, rule: String, message: String,
-                article: String? = nil, severity: Severity = .error) {
+    public init(
+        field: String, value: String, rule: String, message: String,
+        article: String? = nil, severity: Severity = .error
+    ) {
         self.field = field
         self.value = value
         self.rule = rule

@@ -18,7 +18,11 @@ public struct WorkingCalendar: Sendable {
     /// Reads `catalog/calendar/cn-workdays.yaml`.
     public static func load(from url: URL) throws -> WorkingCalendar {
         struct File: Decodable {
-            struct YearEntry: Decodable { var source: String; var off: [String]; var workdays: [String] }
+            struct YearEntry: Decodable {
+                var source: String
+                var off: [String]
+                var workdays: [String]
+            }
             var years: [Int: YearEntry]
         }
         let file: File
@@ -44,7 +48,8 @@ public struct WorkingCalendar: Sendable {
         for entry in entries {
             let bounds = entry.components(separatedBy: "..")
             guard let first = CivilDate(bounds[0]), let last = CivilDate(bounds.last!), first <= last,
-                  first.year == year, last.year == year else {
+                first.year == year, last.year == year
+            else {
                 throw LedgerError(.badRequest, "工作日历 \(file.lastPathComponent) \(year)年：无法识别的日期“\(entry)”")
             }
             for n in first.dayNumber...last.dayNumber { dates.insert(CivilDate(dayNumber: n)) }
@@ -56,8 +61,9 @@ public struct WorkingCalendar: Sendable {
     public func isWorkingDay(_ date: CivilDate) throws -> Bool {
         guard let schedule = years[date.year] else {
             let known = years.keys.sorted().map(String.init).joined(separator: "、")
-            throw LedgerError(.badRequest,
-                              "工作日历没有\(date.year)年的节假日安排（已有：\(known)），请在 catalog/calendar/cn-workdays.yaml 中补充")
+            throw LedgerError(
+                .badRequest,
+                "工作日历没有\(date.year)年的节假日安排（已有：\(known)），请在 catalog/calendar/cn-workdays.yaml 中补充")
         }
         if schedule.workdays.contains(date) { return true }
         if schedule.off.contains(date) { return false }

@@ -53,8 +53,10 @@ struct AuthMiddleware: RouterMiddleware {
     let ledger: Ledger
     static let openPaths: Set<String> = ["/healthz", "/login"]
 
-    func handle(_ request: Request, context: LedgerContext,
-                next: (Request, LedgerContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: LedgerContext,
+        next: (Request, LedgerContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
         var request = request
         let ckanKey = request.headers.first { $0.name.canonicalName == "x-ckan-api-key" }?.value

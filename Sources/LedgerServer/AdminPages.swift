@@ -19,13 +19,15 @@ struct AdminPages {
             let actor = try context.require(.manageUsers)
             let form = try await Form(request)
             guard let role = Role(rawValue: form["role"] ?? "") else {
-                return try await usersPage(issues: [ValidationIssue(field: "role", value: form["role"] ?? "", rule: "account.role", message: "请选择角色")],
-                                           context: context, status: .unprocessableContent)
+                return try await usersPage(
+                    issues: [ValidationIssue(field: "role", value: form["role"] ?? "", rule: "account.role", message: "请选择角色")],
+                    context: context, status: .unprocessableContent)
             }
             let unit = form["unitUSCC"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
             do {
-                _ = try await ledger.accounts.createAccount(username: form["username"] ?? "", displayName: form["displayName"] ?? "", role: role,
-                                                            unitUSCC: unit, password: form["password"] ?? "", by: actor)
+                _ = try await ledger.accounts.createAccount(
+                    username: form["username"] ?? "", displayName: form["displayName"] ?? "", role: role,
+                    unitUSCC: unit, password: form["password"] ?? "", by: actor)
             } catch let error as LedgerError where error.kind == .validation {
                 return try await usersPage(issues: error.details, context: context, status: .unprocessableContent)
             }
@@ -47,7 +49,9 @@ struct AdminPages {
             let form = try await Form(request)
             var issues: [ValidationIssue] = []
             let check = CheckID(rawValue: form["check"] ?? "")
-            if check == nil { issues.append(ValidationIssue(field: "check", value: form["check"] ?? "", rule: "waiver.check", message: "请选择要豁免的检查项")) }
+            if check == nil {
+                issues.append(ValidationIssue(field: "check", value: form["check"] ?? "", rule: "waiver.check", message: "请选择要豁免的检查项"))
+            }
             let expires = CivilDate(form["expiresOn"] ?? "")
             if expires == nil {
                 issues.append(ValidationIssue(field: "expiresOn", value: form["expiresOn"] ?? "", rule: "date.format", message: "截止日期应为 YYYY-MM-DD"))
@@ -55,11 +59,15 @@ struct AdminPages {
             do {
                 guard let check, let expires, issues.isEmpty else { throw LedgerError.invalid(issues) }
                 let approver = (form["approver"] ?? "").isEmpty ? actor.username : form["approver"]!
-                _ = try await ledger.evaluations.addWaiver(Waiver(systemCode: form["systemCode"] ?? "", check: check, reason: form["reason"] ?? "",
-                                                               approver: approver, expiresOn: expires), by: actor)
+                _ = try await ledger.evaluations.addWaiver(
+                    Waiver(
+                        systemCode: form["systemCode"] ?? "", check: check, reason: form["reason"] ?? "",
+                        approver: approver, expiresOn: expires), by: actor)
             } catch let error as LedgerError where error.kind == .validation || error.kind == .notFound {
-                let details = error.details.isEmpty
-                    ? [ValidationIssue(field: "systemCode", value: form["systemCode"] ?? "", rule: "reference.exists", message: error.message)] : error.details
+                let details =
+                    error.details.isEmpty
+                    ? [ValidationIssue(field: "systemCode", value: form["systemCode"] ?? "", rule: "reference.exists", message: error.message)]
+                    : error.details
                 return try await waiversPage(issues: details, context: context, status: .unprocessableContent)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/waivers"])
@@ -79,16 +87,22 @@ struct AdminPages {
         var form = FieldRows(issues: issues)
         let rows = accounts.map { account in
             let toggle = account.disabled ? "enable" : "disable"
-            return [HTML.escape(account.username), HTML.escape(account.displayName), account.role.label, account.unitUSCC ?? "",
-                    String(tokens[account.username]?.count ?? 0), account.disabled ? "<span class=\"fail\">已停用</span>" : "启用",
-                    account.username == actor.username ? "" : """
+            return [
+                HTML.escape(account.username), HTML.escape(account.displayName), account.role.label, account.unitUSCC ?? "",
+                String(tokens[account.username]?.count ?? 0), account.disabled ? "<span class=\"fail\">已停用</span>" : "启用",
+                account.username == actor.username
+                    ? ""
+                    : """
                     <form class="inline" method="post" action="/admin/users/\(HTML.escape(account.username))/\(toggle)">\(WebPage.csrfField(context.csrf))<button>\(account.disabled ? "启用" : "停用")</button></form>
-                    """]
+                    """
+            ]
         }
-        let fields = form.input("username", "用户名", nil, size: 20, hint: "小写字母开头，2-32位")
+        let fields =
+            form.input("username", "用户名", nil, size: 20, hint: "小写字母开头，2-32位")
             + form.input("displayName", "姓名", nil, size: 20)
-            + form.select("role", "角色", Role.allCases.map(\.rawValue), nil,
-                          labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) }))
+            + form.select(
+                "role", "角色", Role.allCases.map(\.rawValue), nil,
+                labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) }))
             + form.input("unitUSCC", "所属建设单位（数据专员必填）", nil, size: 20, hint: "统一社会信用代码")
             + "<tr><th>初始密码</th><td><input name=\"password\" type=\"password\" size=\"20\" autocomplete=\"new-password\"> <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
         let body = """
@@ -106,9 +120,12 @@ struct AdminPages {
         let today = CivilDate(Date())
         let rows = try await ledger.evaluations.waivers().map { stored in
             let waiver = stored.waiver
-            return [WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode), "\(HTML.escape(waiver.check.title))<br><code>\(waiver.check.rawValue)</code>",
-                    waiver.check.article, HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
-                    waiver.applies(on: today) ? "有效" : "<span class=\"note\">已到期</span>"]
+            return [
+                WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode),
+                "\(HTML.escape(waiver.check.title))<br><code>\(waiver.check.rawValue)</code>",
+                waiver.check.article, HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
+                waiver.applies(on: today) ? "有效" : "<span class=\"note\">已到期</span>"
+            ]
         }
         var body = """
             <h1>检查豁免</h1>\(Self.nav)
@@ -117,9 +134,11 @@ struct AdminPages {
             """
         if Permission.manageWaivers.allows(actor) {
             var form = FieldRows(issues: issues)
-            let fields = form.input("systemCode", "系统编号", nil, size: 16)
-                + form.select("check", "检查项", CheckID.allCases.map(\.rawValue), nil,
-                              labels: Dictionary(uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\($0.article)）") }))
+            let fields =
+                form.input("systemCode", "系统编号", nil, size: 16)
+                + form.select(
+                    "check", "检查项", CheckID.allCases.map(\.rawValue), nil,
+                    labels: Dictionary(uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\($0.article)）") }))
                 + form.input("reason", "理由", nil, size: 60) + form.input("approver", "批准人", actor.username, size: 16)
                 + form.input("expiresOn", "截止日期", nil, size: 12, hint: "YYYY-MM-DD，含当日")
             body += """
@@ -149,7 +168,9 @@ struct AdminPages {
                 ["等保测评有效期（月，按级别）", thresholds.mlpsMaxAgeMonths.sorted { $0.key < $1.key }.map { "\($0.key)：\($0.value)" }.joined(separator: "；")],
                 ["山东通30天活跃用户下限", String(thresholds.lowActivityUsers30d)], ["运维经费最低评分", String(thresholds.minimumScore)],
                 ["运维经费最低覆盖率（%）", String(thresholds.minimumCoverage)],
-                ["免费运维期（年）", "\(policy.freeYears)（\(policy.omFreePeriod.article)）"], ["运维经费上限（建设资金的%）", "\(policy.capPercent)（\(policy.omCap.article)）"]]
+                ["免费运维期（年）", "\(policy.freeYears)（\(policy.omFreePeriod.article)）"],
+                ["运维经费上限（建设资金的%）", "\(policy.capPercent)（\(policy.omCap.article)）"]
+            ]
             body += """
                 <h2>版本 \(HTML.escape(policy.version))，自 \(policy.effectiveFrom) 起生效\(policy == inForce ? "（今天有效）" : "")</h2>
                 <p class="note">\(HTML.escape(policy.regulation)) · SHA-256 <code>\(policy.sha256)</code></p>

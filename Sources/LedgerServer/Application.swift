@@ -8,8 +8,10 @@ import Services
 
 /// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
 /// is given, funding, reviews, deadlines and deregistration when `compliance` is.
-public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
-                        secureCookies: Bool = false) -> Router<LedgerContext> {
+public func buildRouter(
+    ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
+    secureCookies: Bool = false
+) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: SecurityHeaders())
     router.add(middleware: JSONErrorMiddleware())
@@ -48,13 +50,16 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         api.post("resources/:id/\(action.rawValue)") { request, context in
             let resource = try await resources.find(context)
             let isReview = action == .approve || action == .return || action == .confirmOffline
-            let actor = try context.require(isReview ? .reviewCatalog
-                                                     : .editLedger(unit: try await ownerUnit(of: resource.record, ledger: ledger)))
+            let actor = try context.require(
+                isReview
+                    ? .reviewCatalog
+                    : .editLedger(unit: try await ownerUnit(of: resource.record, ledger: ledger)))
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = buffer.readableBytes > 0 ? Data(buffer.readableBytesView) : nil
             let reason = try body.map { try JSON.decode(TransitionBody.self, from: $0).reason } ?? nil
-            let stored = try await ledger.records.transition(resourceID: resource.id, action, reason: reason,
-                                                     expectedVersion: try expectedVersion(request, body: body), by: actor)
+            let stored = try await ledger.records.transition(
+                resourceID: resource.id, action, reason: reason,
+                expectedVersion: try expectedVersion(request, body: body), by: actor)
             return try JSON.response(stored)
         }
     }
@@ -63,16 +68,18 @@ public func buildRouter(ledger: Ledger, probes: ProbeService? = nil, compliance:
         let kindText = query.get("kind")
         let kind = try kindText.map { text in
             guard let kind = SearchQuery.Kind(rawValue: text) else {
-                throw LedgerError(.badRequest, "参数kind应为system或resource",
-                                  details: [ValidationIssue(field: "kind", value: text, rule: "query.kind", message: "应为system或resource")])
+                throw LedgerError(
+                    .badRequest, "参数kind应为system或resource",
+                    details: [ValidationIssue(field: "kind", value: text, rule: "query.kind", message: "应为system或resource")])
             }
             return kind
         }
         let search = SearchQuery(
             text: query.get("q") ?? "", kind: kind, unit: query.get("unit"), status: query.get("status"),
             shareType: query.get("shareType"), updateCycle: query.get("updateCycle"), state: query.get("state"),
-            page: PageRequest(limit: try intParameter(request, "limit", default: 50),
-                              offset: try intParameter(request, "offset", default: 0)))
+            page: PageRequest(
+                limit: try intParameter(request, "limit", default: 50),
+                offset: try intParameter(request, "offset", default: 0)))
         return try JSON.response(try await ledger.search.find(search))
     }
     api.get("codelists") { _, _ in try JSON.response(ledger.codes) }

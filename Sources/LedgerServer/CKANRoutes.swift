@@ -29,19 +29,22 @@ struct CKANRoutes {
         do {
             try context.require(.read)
             let parameters = try await Parameters(request)
-            let result: JSONValue = switch action {
-            case "package_list": try await packageList(parameters)
-            case "package_show": try await packageShow(parameters)
-            case "package_search": try await packageSearch(parameters)
-            case "organization_list": try await organizationList(parameters)
-            case "organization_show": try await organizationShow(parameters)
-            default: status(request)
-            }
+            let result: JSONValue =
+                switch action {
+                case "package_list": try await packageList(parameters)
+                case "package_show": try await packageShow(parameters)
+                case "package_search": try await packageSearch(parameters)
+                case "organization_list": try await organizationList(parameters)
+                case "organization_show": try await organizationShow(parameters)
+                default: status(request)
+                }
             return try JSON.response(JSONValue.object(["help": .string(help), "success": .bool(true), "result": result]))
         } catch let error as LedgerError where [.notFound, .badRequest, .validation].contains(error.kind) {
             let type = error.kind == .notFound ? "Not Found Error" : "Validation Error"
-            let body = JSONValue.object(["help": .string(help), "success": .bool(false),
-                                         "error": .object(["__type": .string(type), "message": .string(error.message)])])
+            let body = JSONValue.object([
+                "help": .string(help), "success": .bool(false),
+                "error": .object(["__type": .string(type), "message": .string(error.message)])
+            ])
             return try JSON.response(body, status: error.kind == .notFound ? .notFound : .conflict)
         }
     }
@@ -92,19 +95,24 @@ struct CKANRoutes {
         let count: Int
         if text.isEmpty || text == "*:*" {
             if let unit { filters["unit"] = unit }
-            let page = try await ledger.records.list(CatalogResource.self, filters: filters,
-                                             page: PageRequest(limit: rows, offset: start))
+            let page = try await ledger.records.list(
+                CatalogResource.self, filters: filters,
+                page: PageRequest(limit: rows, offset: start))
             (codes, count) = (page.items.map(\.record.code), page.total)
         } else {
-            let page = try await ledger.search.find(SearchQuery(text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
-                                                           updateCycle: filters["updateCycle"], state: filters["state"],
-                                                           page: PageRequest(limit: rows, offset: start)))
+            let page = try await ledger.search.find(
+                SearchQuery(
+                    text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
+                    updateCycle: filters["updateCycle"], state: filters["state"],
+                    page: PageRequest(limit: rows, offset: start)))
             (codes, count) = (page.items.map(\.code), page.total)
         }
         var results: [JSONValue] = []
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
-        return .object(["count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
-                        "facets": .object([:]), "search_facets": .object([:])])
+        return .object([
+            "count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
+            "facets": .object([:]), "search_facets": .object([:])
+        ])
     }
 
     func organizationList(_ parameters: Parameters) async throws -> JSONValue {
@@ -117,15 +125,19 @@ struct CKANRoutes {
     func organizationShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let unit = try await ledger.records.fetch(GovUnit.self, key: id.uppercased()).record
-        let count = try await ledger.records.list(CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
-                                          page: PageRequest(limit: 1, offset: 0)).total
+        let count = try await ledger.records.list(
+            CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
+            page: PageRequest(limit: 1, offset: 0)
+        ).total
         return Self.organization(unit, count: count)
     }
 
     func status(_ request: Request) -> JSONValue {
-        .object(["ckan_version": .string(Self.version), "site_title": .string("滕州市政务信息资源目录（一本账）"),
-                 "site_url": .string(baseURL(of: request)), "site_description": .string("滕政办发〔2025〕8号 数字资源“一本账”"),
-                 "locale_default": .string("zh_Hans_CN"), "extensions": .array([])])
+        .object([
+            "ckan_version": .string(Self.version), "site_title": .string("滕州市政务信息资源目录（一本账）"),
+            "site_url": .string(baseURL(of: request)), "site_description": .string("滕政办发〔2025〕8号 数字资源“一本账”"),
+            "locale_default": .string("zh_Hans_CN"), "extensions": .array([])
+        ])
     }
 
     // MARK: Dictionaries
@@ -142,7 +154,8 @@ struct CKANRoutes {
         var object: [String: JSONValue] = [
             "id": .string(unit.uscc.lowercased()), "name": .string(unit.uscc.lowercased()), "title": .string(unit.name),
             "display_name": .string(unit.name), "type": .string("organization"), "state": .string("active"), "is_organization": .bool(true),
-            "description": .string("\(unit.kind) · \(unit.region)"), "approval_status": .string("approved"), "image_url": .string("")]
+            "description": .string("\(unit.kind) · \(unit.region)"), "approval_status": .string("approved"), "image_url": .string("")
+        ]
         if let count { object["package_count"] = .int(Int64(count)) }
         return .object(object)
     }
@@ -155,20 +168,28 @@ struct CKANRoutes {
             ("信息资源代码", resource.code), ("来源系统", resource.systemCode), ("共享类型", resource.shareType), ("共享条件", resource.shareCondition),
             ("共享方式", resource.shareMethod), ("更新周期", resource.updateCycle), ("是否向社会开放", resource.openToPublic ? "是" : "否"),
             ("开放类型", resource.openType), ("发布日期", resource.publishedOn?.description),
-            ("信息项", resource.items.map { item in "\(item.name)(\(item.type)\(item.length.map { ",\($0)" } ?? ""))" }.joined(separator: "；"))]
+            ("信息项", resource.items.map { item in "\(item.name)(\(item.type)\(item.length.map { ",\($0)" } ?? ""))" }.joined(separator: "；"))
+        ]
         let distribution: JSONValue = .object([
-            "id": .string("\(name)-\(resource.shareMethod ?? "other")"), "package_id": .string(name), "name": .string(resource.shareMethod ?? resource.format),
-            "format": .string(resource.formatType ?? resource.format), "description": .string("共享方式：\(resource.shareMethod ?? "未登记")；\(resource.shareType)"),
-            "url": .string(""), "state": .string("active"), "position": .int(0)])
+            "id": .string("\(name)-\(resource.shareMethod ?? "other")"), "package_id": .string(name),
+            "name": .string(resource.shareMethod ?? resource.format),
+            "format": .string(resource.formatType ?? resource.format),
+            "description": .string("共享方式：\(resource.shareMethod ?? "未登记")；\(resource.shareType)"),
+            "url": .string(""), "state": .string("active"), "position": .int(0)
+        ])
         return .object([
             "id": .string(name), "name": .string(name), "title": .string(resource.name), "notes": .string(resource.summary),
             "type": .string("dataset"), "state": .string("active"), "private": .bool(false), "version": .string(String(stored.version)),
             "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")),
             "owner_org": .string(unit.uscc.lowercased()), "organization": Self.organization(unit, count: nil),
             "license_id": .string("notspecified"), "license_title": .string(resource.shareType),
-            "tags": .array([resource.updateCycle, resource.format].map { .object(["name": .string($0), "display_name": .string($0), "state": .string("active")]) }),
+            "tags": .array(
+                [resource.updateCycle, resource.format].map {
+                    .object(["name": .string($0), "display_name": .string($0), "state": .string("active")])
+                }),
             "num_tags": .int(2), "resources": .array([distribution]), "num_resources": .int(1),
-            "extras": .array(extras.compactMap { key, value in value.map { .object(["key": .string(key), "value": .string($0)]) } })])
+            "extras": .array(extras.compactMap { key, value in value.map { .object(["key": .string(key), "value": .string($0)]) } })
+        ])
     }
 
     /// The unit of each system, read once per request.

@@ -53,14 +53,17 @@ struct CatalogEditor {
     }
 
     /// Saves, then goes to the system page; a refused record comes back with every problem at its field.
-    func save(_ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext, version: Int? = nil,
-              _ write: () async throws -> Stored<CatalogResource>) async throws -> Response {
+    func save(
+        _ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext, version: Int? = nil,
+        _ write: () async throws -> Stored<CatalogResource>
+    ) async throws -> Response {
         do {
             _ = try await write()
             return Response(status: .seeOther, headers: [.location: "/systems/\(resource.systemCode)"])
         } catch let error as LedgerError where error.kind == .validation {
-            return page(resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
-                        version: version)
+            return page(
+                resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
+                version: version)
         }
     }
 
@@ -72,8 +75,10 @@ struct CatalogEditor {
         var row = 0
         while form["items[\(row)].name"] != nil {
             if let name = text("items[\(row)].name") {
-                items.append(DataItem(name: name, type: text("items[\(row)].type") ?? "", length: text("items[\(row)].length").flatMap { Int($0) },
-                                      description: text("items[\(row)].description")))
+                items.append(
+                    DataItem(
+                        name: name, type: text("items[\(row)].type") ?? "", length: text("items[\(row)].length").flatMap { Int($0) },
+                        description: text("items[\(row)].description")))
             }
             row += 1
         }
@@ -84,13 +89,16 @@ struct CatalogEditor {
             openType: text("openType"), openCondition: text("openCondition"), updateCycle: text("updateCycle") ?? "",
             publishedOn: text("publishedOn").flatMap(CivilDate.init),
             relatedCodes: (text("relatedCodes") ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init),
-            storageMB: number("storageMB"), records: number("records"), sharedRecords: number("sharedRecords"), openedRecords: number("openedRecords"))
+            storageMB: number("storageMB"), records: number("records"), sharedRecords: number("sharedRecords"), openedRecords: number("openedRecords")
+        )
         resource.state = .draft
         return resource
     }
 
-    func page(_ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
-              status: HTTPResponse.Status = .ok, version: Int? = nil) -> Response {
+    func page(
+        _ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
+        status: HTTPResponse.Status = .ok, version: Int? = nil
+    ) -> Response {
         let codes = ledger.codes
         var form = FieldRows(issues: issues)
         let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: Self.blankRows)).enumerated().map { index, item in
@@ -103,19 +111,26 @@ struct CatalogEditor {
                 + "<td><input name=\"items[\(index)].description\" size=\"30\" value=\"\(HTML.escape(item.description ?? ""))\"></td>"
                 + "<td>\(form.problems("items[\(index)]"))</td></tr>"
         }.joined()
-        let action = isNew ? "/systems/\(resource.systemCode)/resources/new" : "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))/edit"
+        let action =
+            isNew ? "/systems/\(resource.systemCode)/resources/new" : "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))/edit"
         var fields = isNew ? form.input("code", "资源代码", resource.code, size: 16) : form.fixed("资源代码", resource.code)
         fields += form.input("name", "资源名称", resource.name) + form.input("summary", "摘要", resource.summary, size: 70)
-        fields += form.select("format", "格式", codes.formats.map(\.name), resource.format) + form.input("formatType", "格式类型", resource.formatType, size: 16)
+        fields +=
+            form.select("format", "格式", codes.formats.map(\.name), resource.format) + form.input("formatType", "格式类型", resource.formatType, size: 16)
         fields += form.select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
         fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
         fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
-        fields += "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(form.problems("openToPublic"))</td></tr>"
-        fields += form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType) + form.input("openCondition", "开放条件", resource.openCondition, size: 70)
+        fields +=
+            "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(form.problems("openToPublic"))</td></tr>"
+        fields +=
+            form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType)
+            + form.input("openCondition", "开放条件", resource.openCondition, size: 70)
         fields += form.select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
         fields += form.input("publishedOn", "发布日期", resource.publishedOn?.description, size: 12)
         fields += form.input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
-        fields += form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12) + form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
+        fields +=
+            form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12)
+            + form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
         fields += form.input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
         fields += form.input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
         let itemTable = "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th></th></tr>\(rows)</table>"

@@ -37,19 +37,25 @@ struct DeregistrationRequest: Decodable {
 }
 
 /// Routes for funding decisions, waivers, pre-acceptance reviews, deadlines and deregistration.
-func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: ComplianceService, probes: ProbeService?,
-                         systems: EntityController<InfoSystem>) {
+func addComplianceRoutes(
+    to api: RouterGroup<LedgerContext>, compliance: ComplianceService, probes: ProbeService?,
+    systems: EntityController<InfoSystem>
+) {
     let ledger = compliance.ledger
     api.post("funding") { request, context in
         let actor = try context.require(.runFunding)
         let body = try JSON.decode(FundingRequest.self, from: try await JSON.body(of: request))
-        let batch = try await compliance.funding(fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system,
-                                                 by: actor)
+        let batch = try await compliance.funding(
+            fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system,
+            by: actor)
         return try JSON.response(batch, status: .created)
     }
     api.get("funding") { request, _ in
-        try JSON.response(try await ledger.evaluations.fundingBatches(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
-                                                                            offset: try intParameter(request, "offset", default: 0))))
+        try JSON.response(
+            try await ledger.evaluations.fundingBatches(
+                page: PageRequest(
+                    limit: try intParameter(request, "limit", default: 20),
+                    offset: try intParameter(request, "offset", default: 0))))
     }
     api.get("funding/:batch") { request, context in
         let batch = try await ledger.evaluations.fundingBatch(id: try id(context, "batch", "资金评估批次"))
@@ -57,8 +63,9 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         switch request.uri.formParameters.get("format") {
         case "csv": return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8", name: "\(name).csv")
         case "xlsx":
-            let sheet = Sheet(name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
-                              numericColumns: FundingReport.amountColumns)
+            let sheet = Sheet(
+                name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
+                numericColumns: FundingReport.amountColumns)
             return download(try XLSXWriter.data(Workbook(sheets: [sheet])), type: XLSXWriter.contentType, name: "\(name).xlsx")
         default: return try JSON.response(batch)
         }
@@ -100,15 +107,19 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     api.post("reviews/:review/decision") { request, context in
         let actor = try context.require(.recordReviews)
         let decision = try JSON.decode(ReviewDecision.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.evaluations.decideReview(id: try id(context, "review", "验收前置审查"), decision: decision,
-                                                                           by: actor))
+        return try JSON.response(
+            try await ledger.evaluations.decideReview(
+                id: try id(context, "review", "验收前置审查"), decision: decision,
+                by: actor))
     }
     api.get("deadlines") { request, _ in
         let query = request.uri.formParameters
         let asOf = try asOfParameter(request)
         var deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: asOf)
         if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
-        if query.get("format") == "csv" { return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv") }
+        if query.get("format") == "csv" {
+            return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv")
+        }
         return try JSON.response(deadlines)
     }
     api.post("systems/:id/deregistrations") { request, context in
@@ -116,10 +127,12 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
         let actor = try context.require(.applyDeregistration(unit: system.unitUSCC))
         let code = system.code
         let body = try JSON.decode(DeregistrationRequest.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.deregistrations.apply(systemCode: code, reason: body.reason,
-                                                                     appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan,
-                                                                     by: actor),
-                                 status: .created)
+        return try JSON.response(
+            try await ledger.deregistrations.apply(
+                systemCode: code, reason: body.reason,
+                appliedOn: body.appliedOn ?? CivilDate(Date()), plan: body.plan,
+                by: actor),
+            status: .created)
     }
     api.get("deregistration-candidates") { request, _ in
         try JSON.response(try await compliance.deregistrationCandidates(asOf: try asOfParameter(request)))
@@ -130,8 +143,10 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
     api.post("deregistrations/:application/review") { request, context in
         let actor = try context.require(.reviewDeregistration)
         let review = try JSON.decode(DeregistrationReview.self, from: try await JSON.body(of: request))
-        return try JSON.response(try await ledger.deregistrations.review(id: try id(context, "application", "注销申请"), review: review,
-                                                                         by: actor))
+        return try JSON.response(
+            try await ledger.deregistrations.review(
+                id: try id(context, "application", "注销申请"), review: review,
+                by: actor))
     }
 }
 
@@ -139,8 +154,9 @@ func addComplianceRoutes(to api: RouterGroup<LedgerContext>, compliance: Complia
 private func asOfParameter(_ request: Request) throws -> CivilDate {
     guard let text = request.uri.formParameters.get("asOf") else { return CivilDate(Date()) }
     guard let day = CivilDate(text) else {
-        throw LedgerError(.badRequest, "参数asOf应为 YYYY-MM-DD",
-                          details: [ValidationIssue(field: "asOf", value: text, rule: "query.date", message: "应为 YYYY-MM-DD")])
+        throw LedgerError(
+            .badRequest, "参数asOf应为 YYYY-MM-DD",
+            details: [ValidationIssue(field: "asOf", value: text, rule: "query.date", message: "应为 YYYY-MM-DD")])
     }
     return day
 }

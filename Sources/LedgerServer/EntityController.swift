@@ -44,8 +44,9 @@ struct EntityController<E: StoredEntity> {
             default: filters[name] = value
             }
         }
-        let page = PageRequest(limit: try intParameter(request, "limit", default: 50),
-                               offset: try intParameter(request, "offset", default: 0))
+        let page = PageRequest(
+            limit: try intParameter(request, "limit", default: 50),
+            offset: try intParameter(request, "offset", default: 0))
         if let code {
             let item = try await ledger.records.fetch(E.self, key: code)
             return try JSON.response(Page(items: [item], total: 1, limit: page.limit, offset: 0))
@@ -76,8 +77,9 @@ struct EntityController<E: StoredEntity> {
         // The record's unit now and after the edit: a data officer can neither edit nor move another unit's records.
         try context.require(.editLedger(unit: try await ownerUnit(of: current.record, ledger: ledger)))
         let actor = try context.require(.editLedger(unit: try await ownerUnit(of: record, ledger: ledger)))
-        let stored = try await ledger.records.update(E.self, id: current.id, with: record,
-                                             expectedVersion: try expectedVersion(request, body: body), by: actor)
+        let stored = try await ledger.records.update(
+            E.self, id: current.id, with: record,
+            expectedVersion: try expectedVersion(request, body: body), by: actor)
         var response = try JSON.response(stored)
         response.headers[.eTag] = "\"\(stored.version)\""
         return response

@@ -13,8 +13,10 @@ struct FieldRows {
     mutating func problems(_ field: String) -> String {
         let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") || $0.field.hasPrefix(field + "[") }
         shown.formUnion(mine.map(\.field))
-        return mine.map { "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>" }
-            .joined(separator: " ")
+        return mine.map {
+            "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>"
+        }
+        .joined(separator: " ")
     }
 
     mutating func input(_ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil) -> String {
@@ -48,8 +50,11 @@ struct FieldRows {
         guard !issues.isEmpty else { return "" }
         let others = issues.filter { !shown.contains($0.field) }
         return "<p class=\"error\">校验未通过：\(issues.filter { $0.severity == .error }.count) 个问题，已在各字段旁标出。</p>"
-            + (others.isEmpty ? "" : "<ul>" + others.map {
-                "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))：\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
-            }.joined() + "</ul>")
+            + (others.isEmpty
+                ? ""
+                : "<ul>"
+                    + others.map {
+                        "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))：\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
+                    }.joined() + "</ul>")
     }
 }

@@ -9,8 +9,10 @@ import Presentation
 /// Adds the security headers to every answer, errors included (it is the outermost middleware): a
 /// Content-Security-Policy that the pages satisfy, no sniffing, no framing, and no full referrer to other sites.
 struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response = try await next(request, context)
         response.headers[.contentSecurityPolicy] = securityPolicy
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
@@ -40,8 +42,10 @@ struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         path == "/import" ? MultipartForm.maxBytes : jsonLimit
     }
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let limit = Self.bodyLimit(for: request.uri.path)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw LedgerError(.tooLarge, "请求内容超过上限（\(limit >> 20) MB）")

@@ -38,15 +38,21 @@ extension LedgerError.Kind {
 /// Turns every error into the JSON error body (API) or an error page (pages); an unexpected error is logged with
 /// the request id and answered 500 without internals.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             let (status, code, message, details) = describe(error)
             if status == .internalServerError {
-                context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))",
-                                                                    "path": "\(request.uri.path)"])
+                context.logger.error(
+                    "unexpected error",
+                    metadata: [
+                        "error": "\(String(reflecting: error))",
+                        "path": "\(request.uri.path)"
+                    ])
             }
             var response: Response
             if request.uri.path.hasPrefix("/api/") || request.uri.path == "/healthz" {
@@ -92,8 +98,9 @@ enum JSON {
     /// A response with `value` as its JSON body.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The request body, at most 16 MiB.
@@ -109,8 +116,9 @@ enum JSON {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             let place = DecodingProblem.syntaxPlace(in: data)
-            throw LedgerError(.badRequest, "请求体不是有效的JSON\(place.map { "（\($0)）" } ?? "")",
-                              details: [ValidationIssue(field: "", value: "", rule: "json.syntax", message: place ?? "JSON格式错误")])
+            throw LedgerError(
+                .badRequest, "请求体不是有效的JSON\(place.map { "（\($0)）" } ?? "")",
+                details: [ValidationIssue(field: "", value: "", rule: "json.syntax", message: place ?? "JSON格式错误")])
         } catch let error as DecodingError {
             throw error
         } catch {
@@ -124,8 +132,9 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
     if let header = request.headers[.ifMatch] {
         let digits = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
         guard let version = Int(digits) else {
-            throw LedgerError(.badRequest, "If-Match 应为版本号，如 \"3\"",
-                              details: [ValidationIssue(field: "If-Match", value: header, rule: "version.format", message: "应为整数版本号")])
+            throw LedgerError(
+                .badRequest, "If-Match 应为版本号，如 \"3\"",
+                details: [ValidationIssue(field: "If-Match", value: header, rule: "version.format", message: "应为整数版本号")])
         }
         return version
     }
@@ -138,9 +147,13 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
     case let other?:
         // A string or fraction must not silently turn the conflict check off.
         let given = other.stringValue.map { "文本“\($0)”" } ?? "该值"
-        throw LedgerError(.badRequest, "version 应为正整数版本号（如 3），不是\(given)",
-                          details: [ValidationIssue(field: "version", value: other.stringValue ?? "", rule: "version.format",
-                                                    message: "应为正整数版本号")])
+        throw LedgerError(
+            .badRequest, "version 应为正整数版本号（如 3），不是\(given)",
+            details: [
+                ValidationIssue(
+                    field: "version", value: other.stringValue ?? "", rule: "version.format",
+                    message: "应为正整数版本号")
+            ])
     }
 }
 
@@ -148,9 +161,13 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
 /// second editor's save in between is a conflict, never a lost update.
 func formVersion(_ form: Form) throws -> Int {
     guard let text = form["_version"], let version = Int(text), version > 0 else {
-        throw LedgerError(.badRequest, "表单缺少版本号，请重新打开编辑页后再保存",
-                          details: [ValidationIssue(field: "_version", value: form["_version"] ?? "", rule: "version.format",
-                                                    message: "应为正整数版本号")])
+        throw LedgerError(
+            .badRequest, "表单缺少版本号，请重新打开编辑页后再保存",
+            details: [
+                ValidationIssue(
+                    field: "_version", value: form["_version"] ?? "", rule: "version.format",
+                    message: "应为正整数版本号")
+            ])
     }
     return version
 }
@@ -164,10 +181,11 @@ extension URI {
             let spaced = text.replacingOccurrences(of: "+", with: " ")
             return Substring(spaced.removingPercentEncoding ?? spaced)
         }
-        return FlatDictionary(query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (key: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
-        })
+        return FlatDictionary(
+            query.split(separator: "&").map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (key: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+            })
     }
 }
 
@@ -185,8 +203,9 @@ func unlessNotFound<T>(_ lookup: () async throws -> T) async throws -> T? {
 func intParameter(_ request: Request, _ name: String, default value: Int) throws -> Int {
     guard let text = request.uri.formParameters.get(name) else { return value }
     guard let number = Int(text) else {
-        throw LedgerError(.badRequest, "参数\(name)应为整数",
-                          details: [ValidationIssue(field: name, value: text, rule: "query.integer", message: "应为整数")])
+        throw LedgerError(
+            .badRequest, "参数\(name)应为整数",
+            details: [ValidationIssue(field: name, value: text, rule: "query.integer", message: "应为整数")])
     }
     return number
 }

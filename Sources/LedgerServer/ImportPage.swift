@@ -77,7 +77,8 @@ struct ImportPage {
         let place = folder.appendingPathComponent(id).appendingPathComponent("files")
         // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
         guard id.allSatisfy(\.isHexDigit), id.count == 32,
-              let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil) else {
+            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)
+        else {
             throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(Self.keepHours)) 小时），请重新上传")
         }
         return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
@@ -109,27 +110,36 @@ struct ImportPage {
 
     func preview(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
         let accepted = report.rejectedRows == 0
-        let action = accepted ? """
+        let action =
+            accepted
+            ? """
             <p class="pass">预检通过：\(report.totalRows) 行均可导入（尚未写入）。</p>
             <form method="post" action="/import/\(id)/commit">\(WebPage.csrfField(context.csrf))<button>确认导入 \(report.totalRows) 行</button></form>
-            """ : """
+            """
+            : """
             <p class="error">预检未通过：\(report.rejectedRows) 行被拒绝，未写入任何数据。请按下表修改文件后重新上传。</p>
             """
         return "<h1>导入预检</h1>" + action + summary(report) + issues(report) + "<p>\(WebPage.link("/import", "重新上传"))</p>"
     }
 
     func result(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
-        let outcome = report.committed
+        let outcome =
+            report.committed
             ? "<p class=\"pass\">已导入 \(report.totalRows) 行（新增 \(report.files.map(\.created).reduce(0, +))，更新 \(report.files.map(\.updated).reduce(0, +))）。每条变更已记入审计日志。</p>"
             : "<p class=\"error\">导入未完成：确认时台账已有变化，\(report.rejectedRows) 行未通过校验，未写入任何数据。</p>"
-        return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report) + "<p>\(WebPage.link("/", "返回首页")) · \(WebPage.link("/import", "继续导入"))</p>"
+        return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report)
+            + "<p>\(WebPage.link("/", "返回首页")) · \(WebPage.link("/import", "继续导入"))</p>"
     }
 
     func summary(_ report: ImportReport) -> String {
-        WebPage.table(["文件 / 工作表", "类型", "编码", "行数", "新增", "更新", "未变", "拒绝"], report.files.map {
-            [HTML.escape($0.file), $0.kindLabel, $0.encoding, String($0.rows), String($0.created), String($0.updated), String($0.unchanged),
-             $0.rejected > 0 ? "<span class=\"fail\">\($0.rejected)</span>" : "0"]
-        })
+        WebPage.table(
+            ["文件 / 工作表", "类型", "编码", "行数", "新增", "更新", "未变", "拒绝"],
+            report.files.map {
+                [
+                    HTML.escape($0.file), $0.kindLabel, $0.encoding, String($0.rows), String($0.created), String($0.updated), String($0.unchanged),
+                    $0.rejected > 0 ? "<span class=\"fail\">\($0.rejected)</span>" : "0"
+                ]
+            })
     }
 
     /// Every problem (errors first), shown up to a limit with the count of the rest.
@@ -138,10 +148,12 @@ struct ImportPage {
         let ordered = report.issues.filter { $0.severity == .error } + report.issues.filter { $0.severity != .error }
         let limit = 1000
         let rows = ordered.prefix(limit).map { issue in
-            ["\(HTML.escape(issue.file)):\(HTML.escape(issue.row))", HTML.escape(issue.column.map { "\($0)（\(issue.field)）" } ?? issue.field),
-             HTML.escape(issue.value.isEmpty ? "（空）" : issue.value),
-             "<span class=\"\(issue.severity == .error ? "error" : "note")\">\(HTML.escape(issue.message))</span>",
-             "<code>\(HTML.escape(issue.rule))</code>", HTML.escape(issue.article ?? ""), issue.severity == .error ? "错误" : "警告"]
+            [
+                "\(HTML.escape(issue.file)):\(HTML.escape(issue.row))", HTML.escape(issue.column.map { "\($0)（\(issue.field)）" } ?? issue.field),
+                HTML.escape(issue.value.isEmpty ? "（空）" : issue.value),
+                "<span class=\"\(issue.severity == .error ? "error" : "note")\">\(HTML.escape(issue.message))</span>",
+                "<code>\(HTML.escape(issue.rule))</code>", HTML.escape(issue.article ?? ""), issue.severity == .error ? "错误" : "警告"
+            ]
         }
         return "<h2>问题（错误 \(ordered.filter { $0.severity == .error }.count)，警告 \(ordered.filter { $0.severity != .error }.count)）</h2>"
             + WebPage.table(["位置", "列", "值", "问题", "规则", "依据", "级别"], Array(rows))

@@ -33,8 +33,9 @@ struct LedgerForms {
             router.get("/\(path)/:code/edit") { _, context in
                 let stored = try await find(E.self, context)
                 try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
-                return try page(E.self, path: path, title: title, cells: try RecordText.cells(of: stored.record), existing: stored,
-                                issues: [], context: context)
+                return try page(
+                    E.self, path: path, title: title, cells: try RecordText.cells(of: stored.record), existing: stored,
+                    issues: [], context: context)
             }
             router.post("/\(path)/:code/edit") { request, context in
                 let stored = try await find(E.self, context)
@@ -71,14 +72,17 @@ struct LedgerForms {
     }
 
     /// Saves, then shows where the record lives; a refused record comes back with every problem at its field.
-    func save<E: StoredEntity>(_ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
-                               context: LedgerContext, _ write: (E) async throws -> Stored<E>) async throws -> Response {
+    func save<E: StoredEntity>(
+        _ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
+        context: LedgerContext, _ write: (E) async throws -> Stored<E>
+    ) async throws -> Response {
         do {
             let stored = try await write(try RecordText.record(E.self, from: cells))
             return Response(status: .seeOther, headers: [.location: Self.home(of: stored.record)])
         } catch let error as LedgerError where error.kind == .validation {
-            return try page(E.self, path: path, title: title, cells: cells, existing: existing, issues: error.details, context: context,
-                            status: .unprocessableContent)
+            return try page(
+                E.self, path: path, title: title, cells: cells, existing: existing, issues: error.details, context: context,
+                status: .unprocessableContent)
         }
     }
 
@@ -91,15 +95,19 @@ struct LedgerForms {
         }
     }
 
-    func page<E: StoredEntity>(_ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
-                               issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) throws -> Response {
+    func page<E: StoredEntity>(
+        _ type: E.Type, path: String, title: String, cells: [String: String], existing: Stored<E>?,
+        issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         let actor = try context.require(.read)
         var form = FieldRows(issues: issues)
         let fixed = existing == nil ? (E.self == GovUnit.self || actor.role != .dataOfficer ? [] : ["unitUSCC"]) : Self.fixedPaths(E.self)
         let options = RecordText.choices(of: E.self, codes: ledger.codes)
         let rows = RecordText.fields(of: E.self).map { field -> String in
             let value = cells[field.path]
-            if fixed.contains(field.path) { return form.fixed(field.label, value ?? "") + "<input type=\"hidden\" name=\"\(field.path)\" value=\"\(HTML.escape(value ?? ""))\">" }
+            if fixed.contains(field.path) {
+                return form.fixed(field.label, value ?? "") + "<input type=\"hidden\" name=\"\(field.path)\" value=\"\(HTML.escape(value ?? ""))\">"
+            }
             if let choices = options[field.path] {
                 return field.isList
                     ? form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔，可选：" + choices.joined(separator: "、"))
@@ -110,7 +118,9 @@ struct LedgerForms {
             let isDate = field.path.hasSuffix("On") || field.path.hasPrefix("milestones.")
             return form.input(field.path, field.label, value, size: isDate ? 12 : 40, hint: isDate ? "YYYY-MM-DD" : nil)
         }.joined()
-        let action = existing.map { "/\(path)/\($0.record.naturalKey.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")/edit" } ?? "/\(path)/new"
+        let action =
+            existing.map { "/\(path)/\($0.record.naturalKey.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")/edit" }
+            ?? "/\(path)/new"
         let heading = existing.map { "编辑\(title) \(HTML.escape($0.record.naturalKey)) \(HTML.escape($0.record.displayName))" } ?? "登记\(title)"
         let body = """
             <h1>\(heading)</h1>\(form.summary())

@@ -43,7 +43,8 @@ struct LoginRoutes {
         router.post("/logout") { request, _ in
             if let secret = request.cookies[Self.cookieName]?.value { try await ledger.accounts.closeSession(secret: secret) }
             var response = Response(status: .seeOther, headers: [.location: "/login?out=1"])
-            response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         }
     }
@@ -61,8 +62,10 @@ struct LoginRoutes {
         await throttle.succeed(username)
         let (secret, _) = try await ledger.accounts.openSession(for: account)
         var response = Response(status: .seeOther, headers: [.location: "/"])
-        response.setCookie(Cookie(name: Self.cookieName, value: secret, maxAge: SignIn.sessionHours * 3600, path: "/",
-                                  secure: secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Self.cookieName, value: secret, maxAge: SignIn.sessionHours * 3600, path: "/",
+                secure: secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 }

@@ -20,14 +20,15 @@ struct MultipartForm {
     /// readers (the route after the CSRF check) see it again.
     static func read(_ request: inout Request) async throws -> MultipartForm? {
         guard let type = request.headers[.contentType], type.hasPrefix("multipart/form-data"),
-              let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+            let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { $0.hasPrefix("boundary=") })?.dropFirst("boundary=".count)
         else { return nil }
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: Self.maxBytes) } catch {
             throw LedgerError(.tooLarge, "上传内容超过 \(Self.maxBytes >> 20) MB，请拆分文件后分批导入")
         }
-        return MultipartForm(body: Array(buffer.readableBytesView), boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        return MultipartForm(
+            body: Array(buffer.readableBytesView), boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
     }
 
     init(body: [UInt8], boundary: String) {
@@ -38,7 +39,8 @@ struct MultipartForm {
             if body[cursor...].starts(with: Array("--".utf8)) { break }  // the closing delimiter
             if body[cursor...].starts(with: [13, 10]) { cursor += 2 }
             guard let headerEnd = Self.find([13, 10, 13, 10], in: body, from: cursor),
-                  let next = Self.find([13, 10] + delimiter, in: body, from: headerEnd + 4) else { break }
+                let next = Self.find([13, 10] + delimiter, in: body, from: headerEnd + 4)
+            else { break }
             let headers = String(decoding: body[cursor..<headerEnd], as: UTF8.self)
             if let part = Self.part(headers: headers, data: Array(body[(headerEnd + 4)..<next])) { parts.append(part) }
             start = next + 2
@@ -54,7 +56,9 @@ struct MultipartForm {
     var files: [Part] { parts.filter { $0.filename?.isEmpty == false } }
 
     static func part(headers: String, data: [UInt8]) -> Part? {
-        guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition:") }) else { return nil }
+        guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition:") }) else {
+            return nil
+        }
         func parameter(_ key: String) -> String? {
             guard let range = disposition.range(of: "\(key)=\"") else { return nil }
             let rest = disposition[range.upperBound...]

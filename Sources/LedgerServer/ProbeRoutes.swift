@@ -20,8 +20,10 @@ struct ProbeRunDetail: Encodable {
 }
 
 /// Routes for probe runs, verdict history and integration status.
-func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: ProbeService?,
-                    systems: EntityController<InfoSystem>) {
+func addProbeRoutes(
+    to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: ProbeService?,
+    systems: EntityController<InfoSystem>
+) {
     api.post("probe-runs") { request, context in
         try context.require(.runProbes)
         guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测（connectors/ 未加载）") }
@@ -32,8 +34,11 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
         return try JSON.response(detail(run, verdicts), status: .created)
     }
     api.get("probe-runs") { request, _ in
-        try JSON.response(try await ledger.probeHistory.runs(page: PageRequest(limit: try intParameter(request, "limit", default: 20),
-                                                                        offset: try intParameter(request, "offset", default: 0))))
+        try JSON.response(
+            try await ledger.probeHistory.runs(
+                page: PageRequest(
+                    limit: try intParameter(request, "limit", default: 20),
+                    offset: try intParameter(request, "offset", default: 0))))
     }
     api.get("probe-runs/:id") { _, context in
         guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "探测批次编号应为整数") }
@@ -49,8 +54,10 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
             }
             return platform
         }
-        return try JSON.response(try await ledger.probeHistory.verdicts(systemCode: code, platform: platform,
-                                                                  limit: try intParameter(request, "limit", default: 200)))
+        return try JSON.response(
+            try await ledger.probeHistory.verdicts(
+                systemCode: code, platform: platform,
+                limit: try intParameter(request, "limit", default: 200)))
     }
     api.get("systems/:id/integrations") { _, context in
         try JSON.response(try await ledger.probeHistory.integrations(systemCode: try await systems.find(context).record.code))
@@ -58,6 +65,7 @@ func addProbeRoutes(to api: RouterGroup<LedgerContext>, ledger: Ledger, probes: 
 }
 
 private func detail(_ run: ProbeRunRecord, _ verdicts: [StoredVerdict]) -> ProbeRunDetail {
-    ProbeRunDetail(run: run, canaries: verdicts.filter { $0.verdict.systemCode == "-" },
-                   verdicts: verdicts.filter { $0.verdict.systemCode != "-" })
+    ProbeRunDetail(
+        run: run, canaries: verdicts.filter { $0.verdict.systemCode == "-" },
+        verdicts: verdicts.filter { $0.verdict.systemCode != "-" })
 }

@@ -32,9 +32,12 @@ enum WebPage {
 
     /// A full page for a signed-in actor; forms inside `body` must carry `csrf`.
     static func shell(title: String, actor: Actor, csrf: String?, body: String) -> String {
-        let logout = csrf.map { """
-            <form class="inline" method="post" action="/logout">\(csrfField($0))<button>退出</button></form>
-            """ } ?? ""
+        let logout =
+            csrf.map {
+                """
+                <form class="inline" method="post" action="/logout">\(csrfField($0))<button>退出</button></form>
+                """
+            } ?? ""
         return """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
             <title>\(HTML.escape(title)) · 一本账</title><style>\(style)</style></head><body>
@@ -58,7 +61,8 @@ enum WebPage {
 
     /// A page for a refused or failed request: the message, every detail with its rule and article, the request id.
     static func error(message: String, details: [ValidationIssue], requestId: String) -> String {
-        let items = details.map { "<li>\(HTML.escape($0.field))：\(HTML.escape($0.message))（\($0.rule)\($0.article.map { "，\($0)" } ?? "")）</li>" }.joined()
+        let items = details.map { "<li>\(HTML.escape($0.field))：\(HTML.escape($0.message))（\($0.rule)\($0.article.map { "，\($0)" } ?? "")）</li>" }
+            .joined()
         return """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法完成 · 一本账</title><style>\(style)</style></head><body>
             <header><a href="/"><strong>滕州市数字资源“一本账”</strong></a></header>
@@ -78,7 +82,8 @@ enum WebPage {
     }
 
     static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 }

@@ -17,12 +17,13 @@ struct WebRoutes {
     func register(on router: Router<LedgerContext>) {
         router.get("/") { _, context in
             let actor = try context.require(.read)
-            let home = switch actor.role {
-            case .dataOfficer: "/unit"
-            case .reviewer: "/review"
-            case .finance: "/funding"
-            case .admin: "/admin"
-            }
+            let home =
+                switch actor.role {
+                case .dataOfficer: "/unit"
+                case .reviewer: "/review"
+                case .finance: "/funding"
+                case .admin: "/admin"
+                }
             return Response(status: .seeOther, headers: [.location: home])
         }
         router.get("/unit") { request, context in try await unitPage(request, context) }
@@ -35,8 +36,9 @@ struct WebRoutes {
         router.get("/resources/:code/history") { _, context in
             let raw = try context.parameters.require("code")
             let resource = try await ledger.records.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw).record
-            return try await historyPage(entity: "resource", key: resource.code, title: "信息资源 \(resource.code) \(resource.name)",
-                                         back: "/systems/\(resource.systemCode)", context)
+            return try await historyPage(
+                entity: "resource", key: resource.code, title: "信息资源 \(resource.code) \(resource.name)",
+                back: "/systems/\(resource.systemCode)", context)
         }
         router.get("/review") { _, context in try await catalogQueue(context) }
         router.post("/review/resources/:id/:action") { request, context in try await decideCatalog(request, context) }
@@ -81,7 +83,9 @@ struct WebRoutes {
             router.get(RouterPath(path)) { request, context in
                 try context.require(.read)
                 let base = baseURL(of: request)
-                let data = path.hasSuffix(".ttl") ? Data(try await DCAT.turtle(ledger: ledger, base: base).utf8)
+                let data =
+                    path.hasSuffix(".ttl")
+                    ? Data(try await DCAT.turtle(ledger: ledger, base: base).utf8)
                     : try await DCAT.jsonLD(ledger: ledger, base: base)
                 return download(data, type: type, name: nil)
             }
@@ -110,23 +114,32 @@ struct WebRoutes {
         let rows = systems.map { system -> [String] in
             let decision = byCode[system.record.code]
             let open = decision?.checks.filter { $0.isOpen && !$0.check.blocks.isEmpty }.count ?? 0
-            return [WebPage.link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
-                    decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
-                    open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"]
+            return [
+                WebPage.link("/systems/\(system.record.code)", system.record.code), HTML.escape(system.record.name), system.record.status.rawValue,
+                decision?.score.text ?? "—", decision?.score.coverageText ?? "—", decision.map { badge($0.operations.status) } ?? "",
+                open == 0 ? "无" : "<strong>\(open)</strong> 项待整改"
+            ]
         }
         let unitName = try await unlessNotFound { try await ledger.records.fetch(GovUnit.self, key: unit) }?.record.name ?? unit
         let canEdit = Permission.editLedger(unit: unit).allows(actor)
         let projects = try await ledger.records.list(Project.self, filters: ["unit": unit], page: PageRequest(limit: 500, offset: 0)).items
         let projectRows = projects.map { stored -> [String] in
             let project = stored.record
-            return [HTML.escape(project.code), HTML.escape(project.name), project.category.rawValue, project.approvedAmount?.description ?? "",
-                    HTML.escape(project.milestones.ordered.last { $0.date != nil }.map { "\($0.label) \($0.date!)" } ?? "—"),
-                    canEdit ? WebPage.link("/projects/\(project.code)/edit", "编辑") : ""]
+            return [
+                HTML.escape(project.code), HTML.escape(project.name), project.category.rawValue, project.approvedAmount?.description ?? "",
+                HTML.escape(project.milestones.ordered.last { $0.date != nil }.map { "\($0.label) \($0.date!)" } ?? "—"),
+                canEdit ? WebPage.link("/projects/\(project.code)/edit", "编辑") : ""
+            ]
         }
         let query = "?unit=\(unit)"
-        let actions = canEdit ? " · " + [WebPage.link("/systems/new\(query)", "登记系统"), WebPage.link("/projects/new\(query)", "登记项目"),
-                                         WebPage.link("/units/\(unit)/edit", "编辑单位信息"), WebPage.link("/import\(query)", "导入（CSV/Excel）")]
-            .joined(separator: " · ") : ""
+        let actions =
+            canEdit
+            ? " · "
+                + [
+                    WebPage.link("/systems/new\(query)", "登记系统"), WebPage.link("/projects/new\(query)", "登记项目"),
+                    WebPage.link("/units/\(unit)/edit", "编辑单位信息"), WebPage.link("/import\(query)", "导入（CSV/Excel）")
+                ]
+                .joined(separator: " · ") : ""
         let body = """
             <h1>\(HTML.escape(unitName)) 的政务信息系统</h1>
             <p class="note">共享合规评分、运维经费资格按今天（\(today)）的台账与探测证据计算；点系统编号查看每项检查的原因、证据与整改要求。\(actions)</p>
@@ -144,13 +157,16 @@ struct WebRoutes {
         let today = CivilDate(Date())
         let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: code).first
         let checks = (decision?.checks ?? []).map { check in
-            [HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", check.article, ReviewPage.label(check.status),
-             HTML.escape(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
-             HTML.escape(check.remediation ?? "")]
+            [
+                HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", check.article, ReviewPage.label(check.status),
+                HTML.escape(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
+                HTML.escape(check.remediation ?? "")
+            ]
         }
         let resources = try await ledger.records.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
         let canEdit = Permission.editLedger(unit: system.unitUSCC).allows(actor)
-        let history = try await ledger.audit.entries(entity: "system", key: code, limit: 20)
+        let history =
+            try await ledger.audit.entries(entity: "system", key: code, limit: 20)
             + (try await resources.asyncFlatMap { try await ledger.audit.entries(entity: "resource", key: $0.record.code, limit: 5) })
         let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60) }
         let body = """
@@ -192,23 +208,29 @@ struct WebRoutes {
             let label = RecordText.label(entity: entry.entity, field: change.field).map { "\($0)（\(change.field)）" } ?? change.field
             return "\(HTML.escape(label))：\(value(change.old)) → \(value(change.new))"
         }
-        return [HTML.escape(entry.at), "\(HTML.escape(entry.actor))（\(Role(rawValue: entry.role)?.label ?? entry.role)）",
-                "\(HTML.escape(entry.action)) \(HTML.escape(entry.entity)) \(HTML.escape(entry.key))", changes.joined(separator: "<br>")]
+        return [
+            HTML.escape(entry.at), "\(HTML.escape(entry.actor))（\(Role(rawValue: entry.role)?.label ?? entry.role)）",
+            "\(HTML.escape(entry.action)) \(HTML.escape(entry.entity)) \(HTML.escape(entry.key))", changes.joined(separator: "<br>")
+        ]
     }
 
     // MARK: Reviewer
 
     func catalogQueue(_ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
-        let pending = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
-                                            page: PageRequest(limit: 200, offset: 0))
+        let pending = try await ledger.records.list(
+            CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
+            page: PageRequest(limit: 200, offset: 0))
         let rows = pending.items.map { item in
-            [HTML.escape(item.record.code), HTML.escape(item.record.name), WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
-             "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
-             """
-             <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>通过</button></form>
-             <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input name="reason" placeholder="退回理由" required><button>退回</button></form>
-             """]
+            [
+                HTML.escape(item.record.code), HTML.escape(item.record.name),
+                WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
+                "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
+                """
+                <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>通过</button></form>
+                <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input name="reason" placeholder="退回理由" required><button>退回</button></form>
+                """
+            ]
         }
         let body = """
             <h1>待审核目录（\(pending.total)）</h1>
@@ -221,7 +243,8 @@ struct WebRoutes {
     func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.reviewCatalog)
         guard let id = Int64(try context.parameters.require("id")),
-              let action = CatalogTransition(rawValue: try context.parameters.require("action")), action == .approve || action == .return else {
+            let action = CatalogTransition(rawValue: try context.parameters.require("action")), action == .approve || action == .return
+        else {
             throw LedgerError(.badRequest, "未知的审核操作")
         }
         let form = try await Form(request)
@@ -237,8 +260,12 @@ struct WebRoutes {
             throw LedgerError.notFound(InfoSystem.label, code)
         }
         let report = try ReviewReport.build(input, try compliance.context(asOf: today))
-        let items = report.items.map { ["\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
-                                        $0.findings.map(HTML.escape).joined(separator: "<br>")] }
+        let items = report.items.map {
+            [
+                "\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
+                $0.findings.map(HTML.escape).joined(separator: "<br>")
+            ]
+        }
         let body = """
             <h1>验收前置审查：\(HTML.escape(report.systemCode)) \(HTML.escape(report.systemName))</h1>
             <form method="post" action="/systems/\(HTML.escape(code))/probe">\(WebPage.csrfField(context.csrf))
@@ -276,12 +303,17 @@ struct WebRoutes {
         let filter = query.get("status").flatMap(EligibilityStatus.init)
         let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
         let rows = shown.map { decision in
-            let details = (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
+            let details =
+                (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
                 + decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }).joined(separator: "<br>")
-            return [WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
-                    badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
-                    decision.score.text, decision.score.coverageText,
-                    details.isEmpty ? "" : "<details><summary>\(Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted().joined(separator: "；"))</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"]
+            return [
+                WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
+                badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
+                decision.score.text, decision.score.coverageText,
+                details.isEmpty
+                    ? ""
+                    : "<details><summary>\(Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted().joined(separator: "；"))</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"
+            ]
         }
         let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
             .map { WebPage.link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")

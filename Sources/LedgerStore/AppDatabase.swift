@@ -26,8 +26,9 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         let sessionsPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("sessions.sqlite").path
-        return try AppDatabase(DatabasePool(path: path, configuration: configuration),
-                               sessions: DatabasePool(path: sessionsPath, configuration: configuration))
+        return try AppDatabase(
+            DatabasePool(path: path, configuration: configuration),
+            sessions: DatabasePool(path: sessionsPath, configuration: configuration))
     }
 
     /// A fresh in-memory database, for tests.
@@ -40,17 +41,18 @@ public struct AppDatabase: Sendable {
     static var sessionMigrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: web sessions") { db in
-            try db.execute(sql: """
-                CREATE TABLE web_session (
-                    id INTEGER PRIMARY KEY,
-                    account_id INTEGER NOT NULL,
-                    secret_hash TEXT NOT NULL UNIQUE,
-                    csrf TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    expires_at TEXT NOT NULL
-                );
-                CREATE INDEX web_session_expiry ON web_session(expires_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_session (
+                        id INTEGER PRIMARY KEY,
+                        account_id INTEGER NOT NULL,
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        csrf TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        expires_at TEXT NOT NULL
+                    );
+                    CREATE INDEX web_session_expiry ON web_session(expires_at);
+                    """)
         }
         return migrator
     }
@@ -58,197 +60,202 @@ public struct AppDatabase: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: ledger") { db in
-            try db.execute(sql: """
-                CREATE TABLE unit (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    name TEXT NOT NULL,
-                    region TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                CREATE TABLE project (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    name TEXT NOT NULL,
-                    unit_key TEXT NOT NULL REFERENCES unit(key),
-                    body TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                CREATE INDEX project_unit ON project(unit_key);
-                CREATE TABLE system (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    name TEXT NOT NULL,
-                    unit_key TEXT NOT NULL REFERENCES unit(key),
-                    status TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                CREATE INDEX system_unit ON system(unit_key);
-                CREATE TABLE resource (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    name TEXT NOT NULL,
-                    system_key TEXT NOT NULL REFERENCES system(key),
-                    unit_key TEXT NOT NULL REFERENCES unit(key),
-                    share_type TEXT NOT NULL,
-                    update_cycle TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                CREATE INDEX resource_system ON resource(system_key);
-                CREATE INDEX resource_unit ON resource(unit_key);
-                CREATE TABLE data_item (
-                    resource_id INTEGER NOT NULL REFERENCES resource(id) ON DELETE CASCADE,
-                    seq INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    length INTEGER,
-                    description TEXT,
-                    PRIMARY KEY (resource_id, seq)
-                ) WITHOUT ROWID;
-                CREATE VIRTUAL TABLE system_fts USING fts5(text, tokenize = 'trigram');
-                CREATE VIRTUAL TABLE resource_fts USING fts5(text, tokenize = 'trigram');
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE unit (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE TABLE project (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        unit_key TEXT NOT NULL REFERENCES unit(key),
+                        body TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX project_unit ON project(unit_key);
+                    CREATE TABLE system (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        unit_key TEXT NOT NULL REFERENCES unit(key),
+                        status TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX system_unit ON system(unit_key);
+                    CREATE TABLE resource (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        system_key TEXT NOT NULL REFERENCES system(key),
+                        unit_key TEXT NOT NULL REFERENCES unit(key),
+                        share_type TEXT NOT NULL,
+                        update_cycle TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX resource_system ON resource(system_key);
+                    CREATE INDEX resource_unit ON resource(unit_key);
+                    CREATE TABLE data_item (
+                        resource_id INTEGER NOT NULL REFERENCES resource(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        length INTEGER,
+                        description TEXT,
+                        PRIMARY KEY (resource_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE VIRTUAL TABLE system_fts USING fts5(text, tokenize = 'trigram');
+                    CREATE VIRTUAL TABLE resource_fts USING fts5(text, tokenize = 'trigram');
+                    """)
         }
         migrator.registerMigration("v2: probes") { db in
-            try db.execute(sql: """
-                CREATE TABLE probe_run (
-                    id INTEGER PRIMARY KEY,
-                    started_at TEXT NOT NULL,
-                    finished_at TEXT NOT NULL,
-                    as_of TEXT NOT NULL,
-                    trigger TEXT NOT NULL,
-                    spec_hashes TEXT NOT NULL,
-                    summary TEXT NOT NULL
-                );
-                CREATE TABLE probe_verdict (
-                    id INTEGER PRIMARY KEY,
-                    run_id INTEGER NOT NULL REFERENCES probe_run(id) ON DELETE CASCADE,
-                    platform TEXT NOT NULL,
-                    system_key TEXT NOT NULL,
-                    probe TEXT NOT NULL,
-                    target TEXT NOT NULL,
-                    outcome TEXT NOT NULL,
-                    checked_at TEXT NOT NULL,
-                    body TEXT NOT NULL
-                );
-                CREATE INDEX probe_verdict_run ON probe_verdict(run_id);
-                CREATE INDEX probe_verdict_history ON probe_verdict(system_key, platform, checked_at);
-                CREATE TABLE probe_attempt (
-                    verdict_id INTEGER NOT NULL REFERENCES probe_verdict(id) ON DELETE CASCADE,
-                    number INTEGER NOT NULL,
-                    body TEXT NOT NULL,
-                    PRIMARY KEY (verdict_id, number)
-                ) WITHOUT ROWID;
-                CREATE TABLE integration_status (
-                    platform TEXT NOT NULL,
-                    system_key TEXT NOT NULL,
-                    probe TEXT NOT NULL,
-                    target TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    candidate TEXT,
-                    streak INTEGER NOT NULL,
-                    changed_at TEXT NOT NULL,
-                    PRIMARY KEY (platform, system_key, probe, target)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE probe_run (
+                        id INTEGER PRIMARY KEY,
+                        started_at TEXT NOT NULL,
+                        finished_at TEXT NOT NULL,
+                        as_of TEXT NOT NULL,
+                        trigger TEXT NOT NULL,
+                        spec_hashes TEXT NOT NULL,
+                        summary TEXT NOT NULL
+                    );
+                    CREATE TABLE probe_verdict (
+                        id INTEGER PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES probe_run(id) ON DELETE CASCADE,
+                        platform TEXT NOT NULL,
+                        system_key TEXT NOT NULL,
+                        probe TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        checked_at TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX probe_verdict_run ON probe_verdict(run_id);
+                    CREATE INDEX probe_verdict_history ON probe_verdict(system_key, platform, checked_at);
+                    CREATE TABLE probe_attempt (
+                        verdict_id INTEGER NOT NULL REFERENCES probe_verdict(id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL,
+                        body TEXT NOT NULL,
+                        PRIMARY KEY (verdict_id, number)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE integration_status (
+                        platform TEXT NOT NULL,
+                        system_key TEXT NOT NULL,
+                        probe TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        candidate TEXT,
+                        streak INTEGER NOT NULL,
+                        changed_at TEXT NOT NULL,
+                        PRIMARY KEY (platform, system_key, probe, target)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("v3: compliance") { db in
-            try db.execute(sql: """
-                CREATE TABLE waiver (
-                    id INTEGER PRIMARY KEY,
-                    system_key TEXT NOT NULL REFERENCES system(key),
-                    check_id TEXT NOT NULL,
-                    expires_on TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    body TEXT NOT NULL
-                );
-                CREATE INDEX waiver_system ON waiver(system_key);
-                CREATE TABLE evaluation_batch (
-                    id INTEGER PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    fiscal_year INTEGER,
-                    as_of TEXT NOT NULL,
-                    policy_version TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    summary TEXT NOT NULL
-                );
-                CREATE TABLE evaluation (
-                    id INTEGER PRIMARY KEY,
-                    batch_id INTEGER NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE,
-                    system_key TEXT NOT NULL,
-                    input TEXT NOT NULL,
-                    result TEXT NOT NULL
-                );
-                CREATE INDEX evaluation_batch_system ON evaluation(batch_id, system_key);
-                CREATE INDEX evaluation_system ON evaluation(system_key);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE waiver (
+                        id INTEGER PRIMARY KEY,
+                        system_key TEXT NOT NULL REFERENCES system(key),
+                        check_id TEXT NOT NULL,
+                        expires_on TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX waiver_system ON waiver(system_key);
+                    CREATE TABLE evaluation_batch (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        fiscal_year INTEGER,
+                        as_of TEXT NOT NULL,
+                        policy_version TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        summary TEXT NOT NULL
+                    );
+                    CREATE TABLE evaluation (
+                        id INTEGER PRIMARY KEY,
+                        batch_id INTEGER NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE,
+                        system_key TEXT NOT NULL,
+                        input TEXT NOT NULL,
+                        result TEXT NOT NULL
+                    );
+                    CREATE INDEX evaluation_batch_system ON evaluation(batch_id, system_key);
+                    CREATE INDEX evaluation_system ON evaluation(system_key);
+                    """)
         }
         migrator.registerMigration("v4: deregistration") { db in
-            try db.execute(sql: """
-                CREATE TABLE deregistration (
-                    id INTEGER PRIMARY KEY,
-                    system_key TEXT NOT NULL REFERENCES system(key),
-                    applied_on TEXT NOT NULL,
-                    body TEXT NOT NULL
-                );
-                CREATE INDEX deregistration_system ON deregistration(system_key);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE deregistration (
+                        id INTEGER PRIMARY KEY,
+                        system_key TEXT NOT NULL REFERENCES system(key),
+                        applied_on TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX deregistration_system ON deregistration(system_key);
+                    """)
         }
         migrator.registerMigration("v5: accounts and audit") { db in
-            try db.execute(sql: """
-                CREATE TABLE account (
-                    id INTEGER PRIMARY KEY,
-                    username TEXT NOT NULL UNIQUE,
-                    display_name TEXT NOT NULL,
-                    role TEXT NOT NULL,
-                    unit_key TEXT REFERENCES unit(key),
-                    password_hash TEXT NOT NULL,
-                    disabled INTEGER NOT NULL DEFAULT 0,
-                    created_at TEXT NOT NULL
-                );
-                CREATE TABLE api_token (
-                    id INTEGER PRIMARY KEY,
-                    account_id INTEGER NOT NULL REFERENCES account(id),
-                    name TEXT NOT NULL,
-                    token_hash TEXT NOT NULL UNIQUE,
-                    created_at TEXT NOT NULL,
-                    revoked_at TEXT
-                );
-                CREATE TABLE audit_entry (
-                    seq INTEGER PRIMARY KEY,
-                    at TEXT NOT NULL,
-                    actor TEXT NOT NULL,
-                    role TEXT NOT NULL,
-                    request_id TEXT,
-                    action TEXT NOT NULL,
-                    entity TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    changes TEXT NOT NULL,
-                    previous_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL
-                );
-                CREATE INDEX audit_entry_record ON audit_entry(entity, key);
-                CREATE TABLE web_session (
-                    id INTEGER PRIMARY KEY,
-                    account_id INTEGER NOT NULL REFERENCES account(id),
-                    secret_hash TEXT NOT NULL UNIQUE,
-                    csrf TEXT NOT NULL,
-                    created_at TEXT NOT NULL,
-                    expires_at TEXT NOT NULL
-                );
-                CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
-                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
-                CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
-                    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE account (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,
+                        display_name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        unit_key TEXT REFERENCES unit(key),
+                        password_hash TEXT NOT NULL,
+                        disabled INTEGER NOT NULL DEFAULT 0,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE api_token (
+                        id INTEGER PRIMARY KEY,
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        name TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    );
+                    CREATE TABLE audit_entry (
+                        seq INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        request_id TEXT,
+                        action TEXT NOT NULL,
+                        entity TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        changes TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_entry_record ON audit_entry(entity, key);
+                    CREATE TABLE web_session (
+                        id INTEGER PRIMARY KEY,
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        csrf TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        expires_at TEXT NOT NULL
+                    );
+                    CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
+                        BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                    CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
+                        BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+                    """)
         }
         migrator.registerMigration("v6: search by bigrams, names first") { db in
             for table in ["system", "resource"] { try SearchIndex.migrate(db, table: table) }

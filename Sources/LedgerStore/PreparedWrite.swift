@@ -56,8 +56,11 @@ struct PreparedWrite: Equatable, Sendable {
                 .execute(arguments: StatementArguments([name] + values + [body, version, now, rowID]))
             id = rowID
         case .replaceItems:
-            guard let found = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM \(table) WHERE key = ?"),
-                                                 arguments: [key]) else {
+            guard
+                let found = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM \(table) WHERE key = ?"),
+                    arguments: [key])
+            else {
                 throw LedgerError.notFound(CatalogResource.label, key)
             }
             try db.cachedStatement(sql: "UPDATE \(table) SET version = version + 1, updated_at = ? WHERE id = ?")
@@ -86,11 +89,14 @@ enum DataItemRows {
     /// interface (`DirectInsert`): an import writes hundreds of thousands of them under the write lock.
     static func replace(_ items: [DataItem], rowID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [rowID])
-        let insert = DirectInsert(try db.cachedStatement(
-            sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"), in: db)
+        let insert = DirectInsert(
+            try db.cachedStatement(
+                sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"), in: db)
         for (index, item) in items.enumerated() {
-            try insert.run([.integer(rowID), .integer(Int64(index + 1)), .text(item.name), .text(item.type),
-                            item.length.map { .integer(Int64($0)) } ?? .null, item.description.map { .text($0) } ?? .null])
+            try insert.run([
+                .integer(rowID), .integer(Int64(index + 1)), .text(item.name), .text(item.type),
+                item.length.map { .integer(Int64($0)) } ?? .null, item.description.map { .text($0) } ?? .null
+            ])
         }
     }
 
@@ -132,11 +138,12 @@ struct DirectInsert {
         sqlite3_reset(handle)  // a failure of the previous run was thrown then; reset reports it again
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let code: Int32 = switch value {
-            case .null: sqlite3_bind_null(handle, index)
-            case .integer(let number): sqlite3_bind_int64(handle, index, number)
-            case .text(let text): text.withCString { sqlite3_bind_text(handle, index, $0, -1, Self.transient) }
-            }
+            let code: Int32 =
+                switch value {
+                case .null: sqlite3_bind_null(handle, index)
+                case .integer(let number): sqlite3_bind_int64(handle, index, number)
+                case .text(let text): text.withCString { sqlite3_bind_text(handle, index, $0, -1, Self.transient) }
+                }
             guard code == SQLITE_OK else { throw failure(code) }
         }
         let code = sqlite3_step(handle)
@@ -145,8 +152,9 @@ struct DirectInsert {
     }
 
     private func failure(_ code: Int32) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                      sql: statement.sql)
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+            sql: statement.sql)
     }
 
     /// SQLite copies the bound text (its `SQLITE_TRANSIENT`).

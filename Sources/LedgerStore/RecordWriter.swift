@@ -45,8 +45,10 @@ struct RecordWriter: Sendable {
     /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
     /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
     /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from.
-    func check<E: StoredEntity>(_ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
-                                limitsChecked: Bool = false) throws -> Checked<E> {
+    func check<E: StoredEntity>(
+        _ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
+        limitsChecked: Bool = false
+    ) throws -> Checked<E> {
         var record = input
         if !limitsChecked {
             let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
@@ -57,12 +59,16 @@ struct RecordWriter: Sendable {
         issues += try record.missingReferences(in: db).filter { !pending.covers($0) }
         let existing = try existingRow(for: record, mode: mode, in: db)
         if let existing, case .update = mode, existing.key != record.naturalKey {
-            issues.append(ValidationIssue(field: "key", value: record.naturalKey, rule: "key.permanent",
-                                          message: "\(E.label)编码“\(existing.key)”登记后不可更改", article: Reference.catalogGuideline))
+            issues.append(
+                ValidationIssue(
+                    field: "key", value: record.naturalKey, rule: "key.permanent",
+                    message: "\(E.label)编码“\(existing.key)”登记后不可更改", article: Reference.catalogGuideline))
         }
         if case .create = mode, existing != nil {
-            issues.append(ValidationIssue(field: "key", value: record.naturalKey, rule: "key.unique",
-                                          message: "\(E.label)编码“\(record.naturalKey)”已存在"))
+            issues.append(
+                ValidationIssue(
+                    field: "key", value: record.naturalKey, rule: "key.unique",
+                    message: "\(E.label)编码“\(record.naturalKey)”已存在"))
         }
         if issues.hasErrors { throw LedgerError.invalid(issues) }
         guard let existing, !isCreate(mode) else {
@@ -74,25 +80,33 @@ struct RecordWriter: Sendable {
         var storedRecord = try Self.decode(E.self, body: existing.body)
         try E.loadChildren(into: &storedRecord, rowID: existing.id, in: db)
         if case .update = mode { record = try record.editing(storedRecord) }
-        return Checked(record: record, existing: existing, stored: storedRecord, warnings: issues,
-                       outcome: storedRecord == record ? .unchanged : .updated)
+        return Checked(
+            record: record, existing: existing, stored: storedRecord, warnings: issues,
+            outcome: storedRecord == record ? .unchanged : .updated)
     }
 
     /// Writes a checked record: the row, its search text, child rows and audit entry, inside the caller's transaction.
     /// With `indexSearch` false the caller indexes the written row's text itself (an import does, once per row, after
     /// its last file: see `SearchBacklog`).
-    func write<E: StoredEntity>(_ checked: Checked<E>, now: String, in db: Database,
-                                indexSearch: Bool = true) throws -> (Stored<E>, WriteOutcome) {
+    func write<E: StoredEntity>(
+        _ checked: Checked<E>, now: String, in db: Database,
+        indexSearch: Bool = true
+    ) throws -> (Stored<E>, WriteOutcome) {
         if checked.outcome == .unchanged, let existing = checked.existing {
-            return (Stored(id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: checked.record,
-                           warnings: checked.warnings), .unchanged)
+            return (
+                Stored(
+                    id: existing.id, version: existing.version, updatedAt: existing.updatedAt, record: checked.record,
+                    warnings: checked.warnings), .unchanged
+            )
         }
         let columns = try checked.record.columnValues { try InfoSystem.unit(ofSystem: $0, in: db) }
         let id = try prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: indexSearch)
             .apply(actor: actor, now: now, in: db)
         let version = checked.existing.map { $0.version + 1 } ?? 1
-        return (Stored(id: id, version: version, updatedAt: now, record: checked.record, warnings: checked.warnings),
-                checked.outcome)
+        return (
+            Stored(id: id, version: version, updatedAt: now, record: checked.record, warnings: checked.warnings),
+            checked.outcome
+        )
     }
 
     /// The write of a created or updated record, worked out without reading or writing the database: its row, given
@@ -136,12 +150,14 @@ struct RecordWriter: Sendable {
         let row: Row?
         switch mode {
         case .update(let id, _):
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE id = ?"),
-                                   arguments: [id])
+            row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE id = ?"),
+                arguments: [id])
             if row == nil { throw LedgerError.notFound(E.label, String(id)) }
         case .create, .upsert:
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE key = ?"),
-                                   arguments: [record.naturalKey])
+            row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE key = ?"),
+                arguments: [record.naturalKey])
         }
         return row.map { ExistingRow(id: $0["id"], key: $0["key"], body: $0["body"], version: $0["version"], updatedAt: $0["updated_at"]) }
     }

@@ -46,8 +46,11 @@ extension StoredEntity {
     public func editing(_ stored: Self) throws -> Self { self }
     public func registeringNew() -> Self { self }
     public static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)? {
-        guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM \(table) WHERE id = ?"),
-                                             arguments: [rowID]) else { return nil }
+        guard
+            let body = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT body FROM \(table) WHERE id = ?"),
+                arguments: [rowID])
+        else { return nil }
         var record = try RecordWriter.decode(Self.self, body: body)
         try loadChildren(into: &record, rowID: rowID, in: db)
         return (record.displayName, record.searchText)
@@ -72,9 +75,12 @@ extension StoredEntity {
         try references.compactMap { reference in
             let exists = try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE key = ?)"), arguments: [reference.key])
-            return exists == true ? nil : ValidationIssue(field: reference.field, value: reference.key, rule: "reference.exists",
-                                                          message: "\(reference.label)“\(reference.key)”不存在，请先登记",
-                                                          severity: reference.severity)
+            return exists == true
+                ? nil
+                : ValidationIssue(
+                    field: reference.field, value: reference.key, rule: "reference.exists",
+                    message: "\(reference.label)“\(reference.key)”不存在，请先登记",
+                    severity: reference.severity)
         }
     }
 }
@@ -159,8 +165,10 @@ extension CatalogResource: StoredEntity {
     public static let table = "resource"
     public static let isSearchable = true
     public static let columnNames = ["system_key", "unit_key", "share_type", "update_cycle", "state"]
-    public static let filterColumns = ["system": "system_key", "unit": "unit_key", "shareType": "share_type",
-                                       "updateCycle": "update_cycle", "state": "state"]
+    public static let filterColumns = [
+        "system": "system_key", "unit": "unit_key", "shareType": "share_type",
+        "updateCycle": "update_cycle", "state": "state"
+    ]
     public var displayName: String { name }
     public var searchText: String {
         Self.searchText(code: code, name: name, summary: summary, itemNames: items.map(\.name))
@@ -195,11 +203,14 @@ extension CatalogResource: StoredEntity {
 
     /// Reads the four parts of the text alone (an import indexes every resource it wrote: decoding each was slower).
     public static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)? {
-        guard let row = try Row.fetchOne(db.cachedStatement(
-            sql: "SELECT key, name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [rowID])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT key, name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [rowID])
         else { return nil }
-        let names = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM data_item WHERE resource_id = ? ORDER BY seq"),
-                                        arguments: [rowID])
+        let names = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT name FROM data_item WHERE resource_id = ? ORDER BY seq"),
+            arguments: [rowID])
         let name: String = row["name"]
         return (name, searchText(code: row["key"], name: name, summary: row["summary"] ?? "", itemNames: names))
     }

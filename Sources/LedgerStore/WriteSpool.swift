@@ -63,7 +63,7 @@ final class WriteSpool: Sendable {
     }
 
     /// Reads every write back in order, once, calling `body` with each and the bytes read so far.
-    func forEach(_ body: (PreparedWrite, Int64) throws -> Void) throws {
+    func replay(_ body: (PreparedWrite, Int64) throws -> Void) throws {
         try state.withLock { try Self.flush(&$0) }
         try Self.read(reader, body)
     }
@@ -162,14 +162,26 @@ private struct SpoolEncoder {
             string(name)
             switch value.storage {
             case .null: bytes.append(0)
-            case .int64(let number): bytes.append(1); integer(number)
-            case .string(let text): bytes.append(2); string(text)
-            case .double(let number): bytes.append(3); integer(Int64(bitPattern: number.bitPattern))
-            case .blob(let data): bytes.append(4); integer(Int64(data.count)); bytes.append(contentsOf: data)
+            case .int64(let number):
+                bytes.append(1)
+                integer(number)
+            case .string(let text):
+                bytes.append(2)
+                string(text)
+            case .double(let number):
+                bytes.append(3)
+                integer(Int64(bitPattern: number.bitPattern))
+            case .blob(let data):
+                bytes.append(4)
+                integer(Int64(data.count))
+                bytes.append(contentsOf: data)
             }
         }
         optional(write.auditAction) { $0.string($1) }
-        optional(write.search) { $0.string($1.name); $0.string($1.text) }
+        optional(write.search) {
+            $0.string($1.name)
+            $0.string($1.text)
+        }
         optional(write.items) { encoder, items in
             encoder.integer(Int64(items.count))
             for item in items {
@@ -191,7 +203,10 @@ private struct SpoolEncoder {
     }
 
     mutating func optional<T>(_ value: T?, _ encode: (inout SpoolEncoder, T) -> Void) {
-        guard let value else { bytes.append(0); return }
+        guard let value else {
+            bytes.append(0)
+            return
+        }
         bytes.append(1)
         encode(&self, value)
     }
@@ -233,8 +248,9 @@ private struct SpoolDecoder {
         write.search = try optional { PreparedWrite.Search(name: try $0.string(), text: try $0.string()) }
         write.items = try optional { decoder in
             try (0..<(try decoder.count())).map { _ in
-                DataItem(name: try decoder.string(), type: try decoder.string(),
-                         length: try decoder.optional { Int(try $0.integer()) }, description: try decoder.optional { try $0.string() })
+                DataItem(
+                    name: try decoder.string(), type: try decoder.string(),
+                    length: try decoder.optional { Int(try $0.integer()) }, description: try decoder.optional { try $0.string() })
             }
         }
         guard position == bytes.count else { throw Self.corrupt }

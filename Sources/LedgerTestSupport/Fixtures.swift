@@ -24,22 +24,27 @@ public enum Fixtures {
     }
 
     public static func project(code: String = "TZXM-2025-001", unit: String = uscc(1)) -> Project {
-        Project(code: code, name: "不动产登记平台建设项目", unitUSCC: unit, category: .construction,
-                fundingSource: .budget, approvedAmount: Money(yuan: 800_000))
+        Project(
+            code: code, name: "不动产登记平台建设项目", unitUSCC: unit, category: .construction,
+            fundingSource: .budget, approvedAmount: Money(yuan: 800_000))
     }
 
     public static func system(code: String = "TZ-SYS-001", unit: String = uscc(1), projects: [String] = []) -> InfoSystem {
-        InfoSystem(code: code, name: "滕州市不动产登记信息管理平台", unitUSCC: unit, status: .running,
-                   projectCodes: projects, appCategories: ["政务服务类"],
-                   platformIds: PlatformIds(aishandongItems: ["370481000001"], sharingOrgCode: "TZGX0001"))
+        InfoSystem(
+            code: code, name: "滕州市不动产登记信息管理平台", unitUSCC: unit, status: .running,
+            projectCodes: projects, appCategories: ["政务服务类"],
+            platformIds: PlatformIds(aishandongItems: ["370481000001"], sharingOrgCode: "TZGX0001"))
     }
 
-    public static func resource(code: String = "103003/000001", system: String = "TZ-SYS-001",
-                                name: String = "不动产登记信息") -> CatalogResource {
-        CatalogResource(code: code, name: name, systemCode: system, summary: "不动产首次登记、转移登记信息",
-                        format: "数据库", formatType: "MySQL",
-                        items: [DataItem(name: "不动产权证号", type: "C", length: 64), DataItem(name: "登记日期", type: "D")],
-                        shareType: "有条件共享", shareCondition: "仅限履职使用", shareMethod: "接口", updateCycle: "每日")
+    public static func resource(
+        code: String = "103003/000001", system: String = "TZ-SYS-001",
+        name: String = "不动产登记信息"
+    ) -> CatalogResource {
+        CatalogResource(
+            code: code, name: name, systemCode: system, summary: "不动产首次登记、转移登记信息",
+            format: "数据库", formatType: "MySQL",
+            items: [DataItem(name: "不动产权证号", type: "C", length: 64), DataItem(name: "登记日期", type: "D")],
+            shareType: "有条件共享", shareCondition: "仅限履职使用", shareMethod: "接口", updateCycle: "每日")
     }
 
     /// An in-memory ledger on the real code lists.
@@ -61,8 +66,9 @@ public enum Fixtures {
     public static func token(_ ledger: Ledger, role: Role = .admin, unit: String? = nil) async throws -> String {
         let username = "\(role.rawValue.replacingOccurrences(of: "-", with: "."))\(unit.map { "." + $0.suffix(4).lowercased() } ?? "")"
         if try await ledger.accounts.accounts().first(where: { $0.username == username }) == nil {
-            _ = try await ledger.accounts.createAccount(username: username, displayName: role.label, role: role, unitUSCC: unit,
-                                                        password: "correct horse battery", cost: 4, by: .commandLine)
+            _ = try await ledger.accounts.createAccount(
+                username: username, displayName: role.label, role: role, unitUSCC: unit,
+                password: "correct horse battery", cost: 4, by: .commandLine)
         }
         return try await ledger.accounts.createToken(username: username, name: "test", by: .commandLine).1
     }

@@ -20,9 +20,11 @@ public struct Mutator {
     public init(random: SeededRandom) { self.random = random }
 
     /// Values that break careless parsers: overflowing numbers, impossible dates, formulas, NUL, a BOM, long text.
-    public static let extremes = ["", "-1", "0", "99999999999999999999", "-9223372036854775809", "1e308", "NaN", "9999-12-31",
-                           "0000-00-00", "=CMD()", "'", "\"", "\u{0}", "\u{FEFF}", String(repeating: "长", count: 3000),
-                           "是", "否", "2026-02-30", "1.999", "¥-0.01", "_x000D_", "<a>", "\r", "\n\n", ",,,"]
+    public static let extremes = [
+        "", "-1", "0", "99999999999999999999", "-9223372036854775809", "1e308", "NaN", "9999-12-31",
+        "0000-00-00", "=CMD()", "'", "\"", "\u{0}", "\u{FEFF}", String(repeating: "长", count: 3000),
+        "是", "否", "2026-02-30", "1.999", "¥-0.01", "_x000D_", "<a>", "\r", "\n\n", ",,,"
+    ]
 
     /// One of `values`.
     public mutating func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
@@ -55,4 +57,3 @@ public struct Mutator {
         return lines.joined(separator: "\r\n")
     }
 }
-

@@ -15,7 +15,10 @@ actor SimulatorState {
     init(scenario: Scenario) { self.scenario = scenario }
 
     func faults(for platform: Platform) -> [Fault] { scenario.faults.filter { $0.platform == platform } }
-    func setFaults(_ faults: [Fault]) { scenario.faults = faults; requests = [:] }
+    func setFaults(_ faults: [Fault]) {
+        scenario.faults = faults
+        requests = [:]
+    }
     func count(_ path: String) -> Int {
         requests[path, default: 0] += 1
         return requests[path]!
@@ -36,7 +39,7 @@ public struct PlatformSimulator: Sendable {
     /// The canary reference ids every platform knows.
     public static let canaryIds: [Platform: String] = [
         .aishandong: "370481-CANARY", .shandongtong: "sdt-CANARY", .citybrain: "cb-CANARY",
-        .countyNode: "000000/CANARY", .sharingPlatform: "000000/CANARY",
+        .countyNode: "000000/CANARY", .sharingPlatform: "000000/CANARY"
     ]
 
     /// The secret a platform accepts: `$YBZ_<PLATFORM>_SECRET`, else the scenario's.
@@ -66,7 +69,9 @@ public struct PlatformSimulator: Sendable {
             return (200, Self.data(["code": .string(id), "online": .bool(item.online)]))
         }
         route(.shandongtong, "apps") { scenario, id, _ in
-            if id == Self.canaryIds[.shandongtong] { return (200, Self.data(["appId": .string(id), "online": .bool(true), "activeUsers30d": .int(1)])) }
+            if id == Self.canaryIds[.shandongtong] {
+                return (200, Self.data(["appId": .string(id), "online": .bool(true), "activeUsers30d": .int(1)]))
+            }
             guard let app = scenario.shandongtongApps[id] else { return Self.unknown(id) }
             return (200, Self.data(["appId": .string(id), "online": .bool(app.online), "activeUsers30d": .int(Int64(app.activeUsers30d))]))
         }
@@ -74,8 +79,13 @@ public struct PlatformSimulator: Sendable {
             let feed = id == Self.canaryIds[.citybrain] ? Scenario.Feed(active: true, hoursSinceLastPush: 1) : scenario.citybrainFeeds[id]
             guard let feed else { return Self.unknown(id) }
             let pushed = Date().addingTimeInterval(-(feed.hoursSinceLastPush + staleDays * 24) * 3600)
-            return (200, Self.data(["feedId": .string(id), "active": .bool(feed.active), "lastPush": .string(pushed.formatted(.iso8601)),
-                                 "interval": .string(feed.interval)]))
+            return (
+                200,
+                Self.data([
+                    "feedId": .string(id), "active": .bool(feed.active), "lastPush": .string(pushed.formatted(.iso8601)),
+                    "interval": .string(feed.interval)
+                ])
+            )
         }
         route(.countyNode, "systems") { scenario, id, _ in
             guard let system = scenario.countyNodeSystems[id] else { return Self.unknown(id) }
@@ -93,8 +103,10 @@ public struct PlatformSimulator: Sendable {
         }
         return router
 
-        func route(_ platform: Platform, _ collection: String,
-                   _ lookup: @escaping @Sendable (Scenario, String, Double) -> (Int, JSONValue)) {
+        func route(
+            _ platform: Platform, _ collection: String,
+            _ lookup: @escaping @Sendable (Scenario, String, Double) -> (Int, JSONValue)
+        ) {
             router.get("\(platform.rawValue)/\(collection)/:id") { request, context in
                 let raw = try context.parameters.require("id")
                 let id = raw.removingPercentEncoding ?? raw
@@ -117,15 +129,19 @@ public struct PlatformSimulator: Sendable {
     static func resource(_ id: String, _ resource: Scenario.Resource?, staleDays: Double) -> (Int, JSONValue) {
         guard let resource else { return unknown(id) }
         let updated = Date().addingTimeInterval(-(Double(resource.daysSinceUpdate) + staleDays) * 86_400)
-        var fields: [String: JSONValue] = ["code": .string(id), "mounted": .bool(resource.mounted),
-                                           "records": .int(Int64(resource.records)), "lastUpdated": .string(updated.formatted(.iso8601))]
+        var fields: [String: JSONValue] = [
+            "code": .string(id), "mounted": .bool(resource.mounted),
+            "records": .int(Int64(resource.records)), "lastUpdated": .string(updated.formatted(.iso8601))
+        ]
         if let calls = resource.calls30d { fields["calls30d"] = .int(Int64(calls)) }
         return (200, data(fields))
     }
 
     /// Checks the signature, applies the platform's faults, and answers with the lookup's status and JSON.
-    func answer(_ platform: Platform, _ request: Request,
-                _ lookup: ([Fault]) async -> (Int, JSONValue)) async throws -> Response {
+    func answer(
+        _ platform: Platform, _ request: Request,
+        _ lookup: ([Fault]) async -> (Int, JSONValue)
+    ) async throws -> Response {
         let faults = await state.faults(for: platform)
         if let latency = faults.first(where: { $0.kind == .latency })?.value {
             try await Task.sleep(nanoseconds: UInt64(latency * 1_000_000))
@@ -138,38 +154,47 @@ public struct PlatformSimulator: Sendable {
         }
         guard let secret = await secret(platform) else { return Self.json(500, .object(["error": .string("no secret configured")])) }
         let header: (String) -> String? = { name in request.headers.first { $0.name.canonicalName == name.lowercased() }?.value }
-        if let problem = RequestSigning.verify(headers: header, method: "GET",
-                                                path: request.uri.path, secret: secret) {
+        if let problem = RequestSigning.verify(
+            headers: header, method: "GET",
+            path: request.uri.path, secret: secret)
+        {
             return Self.json(401, .object(["error": .string(problem)]))
         }
         if let failures = faults.first(where: { $0.kind == .serverError })?.value,
-           await state.count(request.uri.path) <= Int(failures) {
+            await state.count(request.uri.path) <= Int(failures)
+        {
             return Self.json(500, .object(["error": .string("internal error")]))
         }
         if faults.contains(where: { $0.kind == .wrongContentType }) {
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: "<html><body>维护中</body></html>")))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "<html><body>维护中</body></html>")))
         }
         let (status, body) = await lookup(faults)
         if faults.contains(where: { $0.kind == .malformed }) {
             let text = String(decoding: body.data, as: UTF8.self)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: String(text.prefix(text.count / 2)))))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: String(text.prefix(text.count / 2)))))
         }
         return Self.json(status, body)
     }
 
     static func json(_ status: Int, _ body: JSONValue) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.data)))
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.data)))
     }
 
     /// The application on `host:port`: HTTPS when `tls` is given (certificate and key), else plain HTTP.
-    public func buildApplication(host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
-                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        Application(router: buildRouter(), server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
-                    configuration: .init(address: .hostname(host, port: port), serverName: "ybz-simulator"),
-                    onServerRunning: onServerRunning, logger: logger)
+    public func buildApplication(
+        host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(), server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "ybz-simulator"),
+            onServerRunning: onServerRunning, logger: logger)
     }
 
     /// A server TLS configuration from PEM files; the error names the file that cannot be read.

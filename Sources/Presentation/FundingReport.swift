@@ -3,9 +3,11 @@ import LedgerCore
 
 /// The funding table finance reads: one row per system, as CSV (UTF-8 with BOM, opens cleanly in Excel) or text.
 public enum FundingReport {
-    static let header = ["批次", "财政年度", "评估基准日", "系统编码", "系统名称", "建设单位统一社会信用代码", "建设资金（元）",
-                         "建设资金", "运维经费", "运维经费上限（元）", "上限计算", "共享合规评分", "评分覆盖率", "阻断项及条款",
-                         "策略版本", "策略SHA-256", "探测批次"]
+    static let header = [
+        "批次", "财政年度", "评估基准日", "系统编码", "系统名称", "建设单位统一社会信用代码", "建设资金（元）",
+        "建设资金", "运维经费", "运维经费上限（元）", "上限计算", "共享合规评分", "评分覆盖率", "阻断项及条款",
+        "策略版本", "策略SHA-256", "探测批次"
+    ]
 
     /// The CSV document of a batch.
     public static func csv(batch: Int64, _ decisions: [FundingDecision]) -> String {
@@ -14,16 +16,17 @@ public enum FundingReport {
 
     /// The header and one row per system, for CSV and Excel.
     public static func rows(batch: Int64, _ decisions: [FundingDecision]) -> [[String]] {
-        [header] + decisions.map { decision in
-            let inputs = decision.inputs
-            return [
-                String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
-                decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
-                decision.operations.status.label, decision.omCap.description, decision.omCapBasis, decision.score.text,
-                decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
-                inputs.probeRunIds.map(String.init).joined(separator: " "),
-            ]
-        }
+        [header]
+            + decisions.map { decision in
+                let inputs = decision.inputs
+                return [
+                    String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
+                    decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
+                    decision.operations.status.label, decision.omCap.description, decision.omCapBasis, decision.score.text,
+                    decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
+                    inputs.probeRunIds.map(String.init).joined(separator: " ")
+                ]
+            }
     }
 
     /// The columns holding amounts in yuan (numbers in Excel, so they can be summed).

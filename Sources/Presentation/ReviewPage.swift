@@ -1,5 +1,5 @@
-import Foundation
 import Compliance
+import Foundation
 import LedgerCore
 
 /// The review report as a printable page: Chinese, A4, self-contained (no external fonts, scripts or styles).
@@ -28,17 +28,18 @@ public enum ReviewPage {
     public static func html(_ report: ReviewReport, id: Int64) -> String {
         let inputs = report.inputs
         var body = """
-        <h1>政务信息化项目验收前置审查报告</h1>
-        <p class="meta">审查编号 \(id) · 评估基准日 \(inputs.asOf) · 依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）第十八条第三项</p>
-        <table class="facts">
-        <tr><th>系统编号</th><td>\(HTML.escape(report.systemCode))</td><th>系统名称</th><td>\(HTML.escape(report.systemName))</td></tr>
-        <tr><th>建设单位代码</th><td>\(HTML.escape(report.unitUSCC))</td><th>系统状态</th><td>\(report.status.rawValue)</td></tr>
-        </table>
-        <h2>一、审查内容与结论</h2>
-        <table class="items"><thead><tr><th>序号</th><th>审查内容</th><th>依据</th><th>结论</th><th>审查发现</th></tr></thead><tbody>
-        """
+            <h1>政务信息化项目验收前置审查报告</h1>
+            <p class="meta">审查编号 \(id) · 评估基准日 \(inputs.asOf) · 依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）第十八条第三项</p>
+            <table class="facts">
+            <tr><th>系统编号</th><td>\(HTML.escape(report.systemCode))</td><th>系统名称</th><td>\(HTML.escape(report.systemName))</td></tr>
+            <tr><th>建设单位代码</th><td>\(HTML.escape(report.unitUSCC))</td><th>系统状态</th><td>\(report.status.rawValue)</td></tr>
+            </table>
+            <h2>一、审查内容与结论</h2>
+            <table class="items"><thead><tr><th>序号</th><th>审查内容</th><th>依据</th><th>结论</th><th>审查发现</th></tr></thead><tbody>
+            """
         for item in report.items {
-            body += "<tr><td>\(item.number)</td><td>\(HTML.escape(item.title))</td><td>\(item.article)</td>"
+            body +=
+                "<tr><td>\(item.number)</td><td>\(HTML.escape(item.title))</td><td>\(item.article)</td>"
                 + "<td class=\"\(item.status.rawValue)\">\(label(item.status))</td>"
                 + "<td>\(item.findings.map { "<p>\(HTML.escape($0))</p>" }.joined())</td></tr>\n"
         }
@@ -46,11 +47,11 @@ public enum ReviewPage {
         body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(HTML.escape(report.recommendationReason))。</p>\n"
         if let decision = report.decision {
             body += """
-            <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td>\
-            <th>审查日期</th><td>\(decision.decidedOn)</td></tr>
-            <tr><th>审查意见</th><td colspan="3">\(HTML.escape(decision.opinion))</td></tr>
-            <tr><th>审查人</th><td colspan="3">\(HTML.escape(decision.reviewer))</td></tr></table>
-            """
+                <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td>\
+                <th>审查日期</th><td>\(decision.decidedOn)</td></tr>
+                <tr><th>审查意见</th><td colspan="3">\(HTML.escape(decision.opinion))</td></tr>
+                <tr><th>审查人</th><td colspan="3">\(HTML.escape(decision.reviewer))</td></tr></table>
+                """
         } else {
             body += "<p class=\"pending\">审查结论：待审查人决定（ybz review \(HTML.escape(report.systemCode)) --decide 通过|不通过 --opinion … --reviewer …）</p>\n"
             body += "<p class=\"sign\">审查人（签字）：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日</p>\n"
@@ -61,24 +62,27 @@ public enum ReviewPage {
                 "<li>\(HTML.escape(item.label))：\(HTML.escape(item.value))\(item.verdictId.map { "（探测结果 #\($0)，批次 #\(item.runId ?? 0)）" } ?? "")</li>"
             }.joined()
             let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(HTML.escape($0))</p>" } ?? ""
-            let waiver = check.waiver.map {
-                "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>"
-            } ?? ""
-            body += "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
+            let waiver =
+                check.waiver.map {
+                    "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>"
+                } ?? ""
+            body +=
+                "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
                 + "<td class=\"\(check.status.rawValue)\">\(label(check.status))</td>"
                 + "<td><p>\(HTML.escape(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
         }
         body += "</tbody></table>\n"
-        body += "<p class=\"inputs\">评估输入：策略 \(HTML.escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）"
+        body +=
+            "<p class=\"inputs\">评估输入：策略 \(HTML.escape(inputs.policyVersion))（SHA-256 \(inputs.policySha256.prefix(16))…）"
             + "· 代码表 \(HTML.escape(inputs.codeListsVersion))"
             + " · 探测批次 \(inputs.probeRunIds.isEmpty ? "无" : inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))"
             + " · 账本与证据 SHA-256 \(inputs.inputSha256.prefix(16))…</p>\n"
         return """
-        <!DOCTYPE html>
-        <html lang="zh-CN"><head><meta charset="utf-8"><title>验收前置审查报告 \(HTML.escape(report.systemCode))</title>
-        <style>\(style)</style></head><body>
-        \(body)</body></html>
-        """
+            <!DOCTYPE html>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>验收前置审查报告 \(HTML.escape(report.systemCode))</title>
+            <style>\(style)</style></head><body>
+            \(body)</body></html>
+            """
     }
 
     /// The Chinese word for a status in a review: 符合, 不符合, 证据不足, 不适用.

@@ -27,8 +27,10 @@ public struct ComplianceService: Sendable {
     }
 
     /// The decisions of every system (or one, or one unit's) without storing them, for pages that show the current state.
-    public func decisions(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
-                          unitUSCC: String? = nil) async throws -> [FundingDecision] {
+    public func decisions(
+        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
+        unitUSCC: String? = nil
+    ) async throws -> [FundingDecision] {
         let context = try context(asOf: asOf)
         return try await ledger.evaluations.inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
             .map { try FundingDecision.evaluate($0, context) }
@@ -43,8 +45,9 @@ public struct ComplianceService: Sendable {
         let context = try context(asOf: asOf)
         let inputs = try await ledger.evaluations.storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil)
         let evaluations = try await inputs.concurrentMap { try EncodedEvaluation($0, context) }
-        return try await ledger.evaluations.recordFunding(evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version,
-                                                        by: actor)
+        return try await ledger.evaluations.recordFunding(
+            evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version,
+            by: actor)
     }
 
     /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored for `actor`, with the reviewer's decision when given.
@@ -64,8 +67,9 @@ public struct ComplianceService: Sendable {
         return try await ledger.evaluations.inputs(fiscalYear: asOf.year, asOf: asOf).compactMap { input in
             let result = Checks.run(input, context).first { $0.check == .deregistrationCandidate }!
             guard result.status == .fail else { return nil }
-            return DeregistrationCandidate(systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
-                                           result: result)
+            return DeregistrationCandidate(
+                systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
+                result: result)
         }
     }
 
@@ -79,8 +83,10 @@ public struct ComplianceService: Sendable {
             throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(recorded.policyVersion) 已不在 catalog/policy/ 中，无法重放")
         }
         guard policy.sha256 == recorded.policySha256 else {
-            throw LedgerError(.conflict, "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ "
-                                  + "记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
+            throw LedgerError(
+                .conflict,
+                "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ "
+                    + "记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
         }
         let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
         var differing: [String] = []

@@ -14,8 +14,10 @@ public struct ProbeService: Sendable {
     public let globalLimit: Int
     public let perHostLimit: Int
 
-    public init(ledger: Ledger, specs: [ConnectorSpec], transport: any ProbeTransport,
-                environment: [String: String] = ProcessInfo.processInfo.environment, globalLimit: Int = 64, perHostLimit: Int = 16) {
+    public init(
+        ledger: Ledger, specs: [ConnectorSpec], transport: any ProbeTransport,
+        environment: [String: String] = ProcessInfo.processInfo.environment, globalLimit: Int = 64, perHostLimit: Int = 16
+    ) {
         self.ledger = ledger
         self.specs = specs
         self.transport = transport
@@ -26,18 +28,23 @@ public struct ProbeService: Sendable {
 
     /// Probes one system or all, for some platforms or all, as of a date (today in China by default); stores the
     /// run, prunes old history, and returns the run id with the result.
-    public func run(systemCode: String? = nil, platforms: Set<Platform>? = nil, asOf: CivilDate? = nil, trigger: String,
-                    progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (Int64, ProbeRunResult) {
+    public func run(
+        systemCode: String? = nil, platforms: Set<Platform>? = nil, asOf: CivilDate? = nil, trigger: String,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> (Int64, ProbeRunResult) {
         let (systems, resources) = try await ledger.probeHistory.targets(systemCode: systemCode)
-        let engine = ProbeEngine(specs: specs, transport: transport, globalLimit: globalLimit, perHostLimit: perHostLimit,
-                                 environment: environment)
-        let input = ProbeInput(systems: systems, resources: resources, asOf: asOf ?? CivilDate(Date()), platforms: platforms,
-                               codes: ledger.codes)
+        let engine = ProbeEngine(
+            specs: specs, transport: transport, globalLimit: globalLimit, perHostLimit: perHostLimit,
+            environment: environment)
+        let input = ProbeInput(
+            systems: systems, resources: resources, asOf: asOf ?? CivilDate(Date()), platforms: platforms,
+            codes: ledger.codes)
         let result = await engine.run(input, progress: progress)
         let thresholds = Dictionary(uniqueKeysWithValues: specs.map { ($0.platform, $0.flipAfter) })
-        let id = try await ledger.probeHistory.recordRun(startedAt: result.startedAt, finishedAt: result.finishedAt, asOf: result.asOf,
-                                                 trigger: trigger, specHashes: result.specHashes, canaries: result.canaries,
-                                                 verdicts: result.verdicts, flipThresholds: thresholds)
+        let id = try await ledger.probeHistory.recordRun(
+            startedAt: result.startedAt, finishedAt: result.finishedAt, asOf: result.asOf,
+            trigger: trigger, specHashes: result.specHashes, canaries: result.canaries,
+            verdicts: result.verdicts, flipThresholds: thresholds)
         try await ledger.probeHistory.prune()
         return (id, result)
     }

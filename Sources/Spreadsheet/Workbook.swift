@@ -95,7 +95,8 @@ enum XString {
         var index = 0
         while index < scalars.count {
             if isEscape(scalars, at: index), let value = UInt32(String(String.UnicodeScalarView(scalars[(index + 2)..<(index + 6)])), radix: 16),
-               let scalar = Unicode.Scalar(value) {
+                let scalar = Unicode.Scalar(value)
+            {
                 out.append(scalar)
                 index += 7
             } else {

@@ -54,14 +54,17 @@ public enum XLSXReader {
                     // A header may state any size (ZIP64 writes a placeholder): a part is never larger than the file.
                     let compressed = max(min(Int64(entry.compressedSize), Int64(data.count)), 1)
                     if written > limits.partBytes || inflated > limits.totalBytes
-                        || (written > limits.ratioFloor && written / compressed > limits.ratio) {
+                        || (written > limits.ratioFloor && written / compressed > limits.ratio)
+                    {
                         throw InflationLimit()
                     }
                     try handle.write(contentsOf: chunk)
                 }
             } catch is InflationLimit {
-                throw LedgerError(.tooLarge, "\(file)：\(path) 解压后过大（单个部件不超过\(limits.partBytes >> 20) MB、合计不超过"
-                                  + "\(limits.totalBytes >> 20) MB、压缩比不超过\(limits.ratio)倍），疑似压缩炸弹，已拒绝")
+                throw LedgerError(
+                    .tooLarge,
+                    "\(file)：\(path) 解压后过大（单个部件不超过\(limits.partBytes >> 20) MB、合计不超过"
+                        + "\(limits.totalBytes >> 20) MB、压缩比不超过\(limits.ratio)倍），疑似压缩炸弹，已拒绝")
             } catch {
                 throw LedgerError(.badRequest, "\(file)：\(path) 无法解压（文件损坏或不是 Excel 工作簿）")
             }
@@ -97,8 +100,10 @@ public enum XLSXReader {
 /// write — elements, attributes, character and the five predefined entity references, CDATA, comments, processing
 /// instructions — and refuses a DTD (no entity of a document is ever expanded). The part is mapped, not read in.
 enum XMLEvents {
-    static func parse(_ url: URL, file: String, part: String, start: (String, [String: String]) -> Void = { _, _ in },
-                      end: (String, String) -> Void = { _, _ in }) throws {
+    static func parse(
+        _ url: URL, file: String, part: String, start: (String, [String: String]) -> Void = { _, _ in },
+        end: (String, String) -> Void = { _, _ in }
+    ) throws {
         let data = try Data(contentsOf: url, options: .alwaysMapped)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -168,8 +173,9 @@ enum XMLEvents {
                 if let scalar = Self.namedEntities[entity] {
                     out.append(scalar)
                 } else if entity.hasPrefix("#"),
-                          let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : UInt32(entity.dropFirst()),
-                          let scalar = Unicode.Scalar(value) {
+                    let value = entity.hasPrefix("#x") ? UInt32(entity.dropFirst(2), radix: 16) : UInt32(entity.dropFirst()),
+                    let scalar = Unicode.Scalar(value)
+                {
                     out.append(scalar)
                 } else {
                     throw Problem(offset: offset, message: "不认识的实体引用“&\(entity);”")
@@ -216,8 +222,15 @@ enum XMLEvents {
                     while true {
                         skipSpace()
                         guard index < bytes.count else { throw Problem(offset: index, message: "标签没有结束") }
-                        if bytes[index] == UInt8(ascii: ">") { index += 1; break }
-                        if starts("/>", at: index) { index += 2; attributes["/"] = ""; break }
+                        if bytes[index] == UInt8(ascii: ">") {
+                            index += 1
+                            break
+                        }
+                        if starts("/>", at: index) {
+                            index += 2
+                            attributes["/"] = ""
+                            break
+                        }
                         let attribute = try name()
                         skipSpace()
                         guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
@@ -255,13 +268,16 @@ struct WorkbookPart {
 
     static func parse(_ data: URL, file: String) throws -> WorkbookPart {
         var book = WorkbookPart()
-        try XMLEvents.parse(data, file: file, part: "xl/workbook.xml", start: { name, attributes in
-            if name == "sheet", let sheetName = attributes["name"],
-               let id = attributes.first(where: { $0.key == "r:id" || $0.key.hasSuffix(":id") })?.value {
-                book.sheets.append((sheetName, id, attributes["state"] == "hidden" || attributes["state"] == "veryHidden"))
-            }
-            if name == "workbookPr", let flag = attributes["date1904"] { book.date1904 = flag == "1" || flag == "true" }
-        })
+        try XMLEvents.parse(
+            data, file: file, part: "xl/workbook.xml",
+            start: { name, attributes in
+                if name == "sheet", let sheetName = attributes["name"],
+                    let id = attributes.first(where: { $0.key == "r:id" || $0.key.hasSuffix(":id") })?.value
+                {
+                    book.sheets.append((sheetName, id, attributes["state"] == "hidden" || attributes["state"] == "veryHidden"))
+                }
+                if name == "workbookPr", let flag = attributes["date1904"] { book.date1904 = flag == "1" || flag == "true" }
+            })
         return book
     }
 }
@@ -269,9 +285,11 @@ struct WorkbookPart {
 enum Relationships {
     static func parse(_ data: URL, file: String) throws -> [String: String] {
         var targets: [String: String] = [:]
-        try XMLEvents.parse(data, file: file, part: "xl/_rels/workbook.xml.rels", start: { name, attributes in
-            if name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
-        })
+        try XMLEvents.parse(
+            data, file: file, part: "xl/_rels/workbook.xml.rels",
+            start: { name, attributes in
+                if name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
+            })
         return targets
     }
 }
@@ -282,17 +300,20 @@ enum SharedStringsPart {
         var strings: [String] = []
         var current = ""
         var phonetic = false
-        try XMLEvents.parse(data, file: file, part: "xl/sharedStrings.xml", start: { name, _ in
-            if name == "si" { current = "" }
-            if name == "rPh" { phonetic = true }
-        }, end: { name, text in
-            switch name {
-            case "t" where !phonetic: current += text
-            case "rPh": phonetic = false
-            case "si": strings.append(XString.decode(current))
-            default: break
-            }
-        })
+        try XMLEvents.parse(
+            data, file: file, part: "xl/sharedStrings.xml",
+            start: { name, _ in
+                if name == "si" { current = "" }
+                if name == "rPh" { phonetic = true }
+            },
+            end: { name, text in
+                switch name {
+                case "t" where !phonetic: current += text
+                case "rPh": phonetic = false
+                case "si": strings.append(XString.decode(current))
+                default: break
+                }
+            })
         return strings
     }
 }
@@ -308,17 +329,21 @@ struct StylesPart {
         var custom: [Int: String] = [:]
         var formats: [Int] = []
         var inCellFormats = false
-        try XMLEvents.parse(data, file: file, part: "xl/styles.xml", start: { name, attributes in
-            if name == "numFmt", let id = attributes["numFmtId"].flatMap(Int.init) { custom[id] = attributes["formatCode"] ?? "" }
-            if name == "cellXfs" { inCellFormats = true }
-            if name == "xf", inCellFormats { formats.append(attributes["numFmtId"].flatMap(Int.init) ?? 0) }
-        }, end: { name, _ in
-            if name == "cellXfs" { inCellFormats = false }
-        })
-        return StylesPart(dateFormats: formats.map { id in
-            if let code = custom[id] { return isDateFormat(code) }
-            return builtInDates.contains(id)
-        })
+        try XMLEvents.parse(
+            data, file: file, part: "xl/styles.xml",
+            start: { name, attributes in
+                if name == "numFmt", let id = attributes["numFmtId"].flatMap(Int.init) { custom[id] = attributes["formatCode"] ?? "" }
+                if name == "cellXfs" { inCellFormats = true }
+                if name == "xf", inCellFormats { formats.append(attributes["numFmtId"].flatMap(Int.init) ?? 0) }
+            },
+            end: { name, _ in
+                if name == "cellXfs" { inCellFormats = false }
+            })
+        return StylesPart(
+            dateFormats: formats.map { id in
+                if let code = custom[id] { return isDateFormat(code) }
+                return builtInDates.contains(id)
+            })
     }
 
     /// A format code shows a date when, outside quoted text and [brackets], it has a year, month-day or day part.
@@ -353,60 +378,63 @@ enum SheetPart {
         var value = ""
         var inline = ""
         var problem: String?
-        try XMLEvents.parse(data, file: file, part: "工作表“\(sheet)”", start: { name, attributes in
-            switch name {
-            case "row":
-                row = attributes["r"].flatMap(Int.init) ?? nextRow
-                if !(1...Sheet.maxRows).contains(row) {
-                    problem = problem ?? "的行号 \(attributes["r"] ?? "")超出 Excel 的范围（1—\(Sheet.maxRows)）"
-                    row = min(max(row, 1), Sheet.maxRows)
-                }
-                nextRow = row + 1
-                nextColumn = 0
-            case "c":
-                var column = attributes["r"].flatMap { Sheet.columnIndex(of: $0) } ?? nextColumn
-                if !(0..<Sheet.maxColumns).contains(column) {
-                    problem = problem ?? "的单元格 \(attributes["r"] ?? "")超出 Excel 的列范围（A—XFD）"
-                    column = 0
-                }
-                nextColumn = column + 1
-                cell = (column, attributes["t"] ?? "n", attributes["s"].flatMap(Int.init) ?? 0)
-                value = ""
-                inline = ""
-            case "mergeCell":
-                if let reference = attributes["ref"] { merges.append(reference) }
-            default: break
-            }
-        }, end: { name, text in
-            switch name {
-            case "v": value = text
-            case "t": inline += text
-            case "c":
-                guard let current = cell else { return }
-                let reference = "\(Sheet.columnName(current.column))\(row)"
-                switch current.type {
-                case "s":
-                    guard let index = Int(value), index < strings.count else {
-                        problem = problem ?? "单元格 \(reference) 引用的共享字符串 \(value) 不存在"
-                        return
+        try XMLEvents.parse(
+            data, file: file, part: "工作表“\(sheet)”",
+            start: { name, attributes in
+                switch name {
+                case "row":
+                    row = attributes["r"].flatMap(Int.init) ?? nextRow
+                    if !(1...Sheet.maxRows).contains(row) {
+                        problem = problem ?? "的行号 \(attributes["r"] ?? "")超出 Excel 的范围（1—\(Sheet.maxRows)）"
+                        row = min(max(row, 1), Sheet.maxRows)
                     }
-                    cells[row, default: [:]][current.column] = strings[index]
-                case "inlineStr": cells[row, default: [:]][current.column] = XString.decode(inline)
-                case "b": cells[row, default: [:]][current.column] = value == "1" ? "TRUE" : "FALSE"
-                case "d": cells[row, default: [:]][current.column] = String(value.prefix(10))
-                case "n" where styles.isDate(style: current.style) && !value.isEmpty:
-                    guard let serial = Double(value), (0...2_958_465).contains(serial) else {  // up to 9999-12-31
-                        problem = problem ?? "单元格 \(reference) 的日期值“\(value)”不是有效的日期序号"
-                        return
+                    nextRow = row + 1
+                    nextColumn = 0
+                case "c":
+                    var column = attributes["r"].flatMap { Sheet.columnIndex(of: $0) } ?? nextColumn
+                    if !(0..<Sheet.maxColumns).contains(column) {
+                        problem = problem ?? "的单元格 \(attributes["r"] ?? "")超出 Excel 的列范围（A—XFD）"
+                        column = 0
                     }
-                    cells[row, default: [:]][current.column] = date(serial: Int(serial.rounded(.down)), date1904: date1904).description
-                case "n": cells[row, default: [:]][current.column] = number(value)
-                default: cells[row, default: [:]][current.column] = value  // str (formula text), e (an error such as #N/A)
+                    nextColumn = column + 1
+                    cell = (column, attributes["t"] ?? "n", attributes["s"].flatMap(Int.init) ?? 0)
+                    value = ""
+                    inline = ""
+                case "mergeCell":
+                    if let reference = attributes["ref"] { merges.append(reference) }
+                default: break
                 }
-                cell = nil
-            default: break
-            }
-        })
+            },
+            end: { name, text in
+                switch name {
+                case "v": value = text
+                case "t": inline += text
+                case "c":
+                    guard let current = cell else { return }
+                    let reference = "\(Sheet.columnName(current.column))\(row)"
+                    switch current.type {
+                    case "s":
+                        guard let index = Int(value), index < strings.count else {
+                            problem = problem ?? "单元格 \(reference) 引用的共享字符串 \(value) 不存在"
+                            return
+                        }
+                        cells[row, default: [:]][current.column] = strings[index]
+                    case "inlineStr": cells[row, default: [:]][current.column] = XString.decode(inline)
+                    case "b": cells[row, default: [:]][current.column] = value == "1" ? "TRUE" : "FALSE"
+                    case "d": cells[row, default: [:]][current.column] = String(value.prefix(10))
+                    case "n" where styles.isDate(style: current.style) && !value.isEmpty:
+                        guard let serial = Double(value), (0...2_958_465).contains(serial) else {  // up to 9999-12-31
+                            problem = problem ?? "单元格 \(reference) 的日期值“\(value)”不是有效的日期序号"
+                            return
+                        }
+                        cells[row, default: [:]][current.column] = date(serial: Int(serial.rounded(.down)), date1904: date1904).description
+                    case "n": cells[row, default: [:]][current.column] = number(value)
+                    default: cells[row, default: [:]][current.column] = value  // str (formula text), e (an error such as #N/A)
+                    }
+                    cell = nil
+                default: break
+                }
+            })
         if let problem { throw LedgerError(.badRequest, "\(file)：工作表“\(sheet)”\(problem)") }
         for range in merges { fill(range, in: &cells) }
         guard let last = cells.keys.max() else { return [] }
@@ -422,9 +450,10 @@ enum SheetPart {
     static func fill(_ range: String, in cells: inout [Int: [Int: String]]) {
         let ends = range.split(separator: ":")
         guard ends.count == 2, let left = Sheet.columnIndex(of: ends[0]), let top = Sheet.rowNumber(of: ends[0]),
-              let right = Sheet.columnIndex(of: ends[1]), let bottom = Sheet.rowNumber(of: ends[1]),
-              left <= right, top <= bottom, bottom - top <= 1000, right - left <= 1000,
-              let value = cells[top]?[left] else { return }
+            let right = Sheet.columnIndex(of: ends[1]), let bottom = Sheet.rowNumber(of: ends[1]),
+            left <= right, top <= bottom, bottom - top <= 1000, right - left <= 1000,
+            let value = cells[top]?[left]
+        else { return }
         for row in top...bottom {
             for column in left...right where cells[row]?[column] == nil { cells[row, default: [:]][column] = value }
         }

@@ -14,15 +14,18 @@ public enum XLSXWriter {
         let archive = try Archive(accessMode: .create)
         var parts: [(String, String)] = [
             ("[Content_Types].xml", contentTypes(sheetCount: sheets.count)),
-            ("_rels/.rels", """
+            (
+                "_rels/.rels",
+                """
                 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
                 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
                 </Relationships>
-                """),
+                """
+            ),
             ("xl/workbook.xml", workbookXML(workbook)),
             ("xl/_rels/workbook.xml.rels", workbookRels(sheetCount: sheets.count)),
             ("xl/styles.xml", styles),
-            ("xl/sharedStrings.xml", strings.xml),
+            ("xl/sharedStrings.xml", strings.xml)
         ]
         parts += sheets.enumerated().map { ("xl/worksheets/sheet\($0.offset + 1).xml", $0.element) }
         for (path, text) in parts {
@@ -65,7 +68,8 @@ public enum XLSXWriter {
     static func sheetXML(_ sheet: Sheet, strings: inout SharedStrings) -> String {
         var xml = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
         if !sheet.hidden, !sheet.rows.isEmpty {
-            xml += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
+            xml +=
+                "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
         }
         let widest = sheet.rows.map(\.count).max() ?? 0
         if widest > 0 { xml += "<cols><col min=\"1\" max=\"\(widest)\" width=\"18\" customWidth=\"1\"/></cols>" }
@@ -88,7 +92,8 @@ public enum XLSXWriter {
             xml += "<dataValidations count=\"\(sheet.listValidations.count)\">"
             for (column, range) in sheet.listValidations.sorted(by: { $0.key < $1.key }) {
                 let letter = Sheet.columnName(column)
-                xml += "<dataValidation type=\"list\" allowBlank=\"1\" showErrorMessage=\"1\" errorTitle=\"不在代码表中\" "
+                xml +=
+                    "<dataValidation type=\"list\" allowBlank=\"1\" showErrorMessage=\"1\" errorTitle=\"不在代码表中\" "
                     + "error=\"请从下拉列表中选择\" sqref=\"\(letter)2:\(letter)1048576\"><formula1>\(escape(range))</formula1></dataValidation>"
             }
             xml += "</dataValidations>"

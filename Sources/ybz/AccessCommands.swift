@@ -23,8 +23,9 @@ struct User: AsyncParsableCommand {
             if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("密码（至少10个字符）：".utf8)) }
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("请从标准输入提供密码") }
             let account = try await userFacing {
-                try await ledger.accounts.createAccount(username: username, displayName: name ?? username, role: role, unitUSCC: unit,
-                                                        password: password, by: .commandLine)
+                try await ledger.accounts.createAccount(
+                    username: username, displayName: name ?? username, role: role, unitUSCC: unit,
+                    password: password, by: .commandLine)
             }
             print("已创建账号 \(account.username)（\(account.role.label)\(account.unitUSCC.map { "，单位 \($0)" } ?? "")）")
         }
@@ -37,8 +38,9 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             for account in try await ledger.accounts.accounts() {
-                print(TextTable.pad(account.username, 22) + TextTable.pad(account.role.rawValue, 14) + TextTable.pad(account.unitUSCC ?? "-", 20)
-                      + (account.disabled ? "已停用" : "启用") + "  \(account.displayName)")
+                print(
+                    TextTable.pad(account.username, 22) + TextTable.pad(account.role.rawValue, 14) + TextTable.pad(account.unitUSCC ?? "-", 20)
+                        + (account.disabled ? "已停用" : "启用") + "  \(account.displayName)")
             }
         }
     }
@@ -105,7 +107,9 @@ struct Token: AsyncParsableCommand {
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             for token in try await ledger.accounts.tokens(username: username) {
-                print("#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(token.revokedAt.map { "已撤销 \($0)" } ?? "有效")")
+                print(
+                    "#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(token.revokedAt.map { "已撤销 \($0)" } ?? "有效")"
+                )
             }
         }
     }
@@ -124,8 +128,10 @@ struct Audit: AsyncParsableCommand {
             let (ledger, _) = try data.openLedger()
             let result = try await ledger.audit.verify()
             for problem in result.problems { print("✘ \(problem)") }
-            print(result.isIntact ? "审计记录完整：\(result.entries) 条，链首哈希 \(result.headHash)"
-                  : "审计记录已被篡改：\(result.problems.count) 处问题（共 \(result.entries) 条）")
+            print(
+                result.isIntact
+                    ? "审计记录完整：\(result.entries) 条，链首哈希 \(result.headHash)"
+                    : "审计记录已被篡改：\(result.problems.count) 处问题（共 \(result.entries) 条）")
             if !result.isIntact { throw ExitCode.failure }
         }
     }
@@ -140,7 +146,9 @@ struct Audit: AsyncParsableCommand {
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             for entry in try await ledger.audit.entries(entity: entity, key: key, limit: limit) {
-                print("#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(entry.requestId.map { " 请求 \($0)" } ?? "")")
+                print(
+                    "#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(entry.requestId.map { " 请求 \($0)" } ?? "")"
+                )
                 for change in entry.changes.prefix(20) {
                     print("    \(change.field)：\(change.old ?? "（无）") → \(change.new ?? "（无）")")
                 }

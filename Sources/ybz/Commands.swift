@@ -44,8 +44,9 @@ func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions, dca
     let bar = ProgressBar()
     let report: ImportReport
     do {
-        report = try await Importer(ledger: ledger, actor: .commandLine).run(files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun,
-                                                                             dcat: dcat, progress: bar.update)
+        report = try await Importer(ledger: ledger, actor: .commandLine).run(
+            files: files.map { URL(fileURLWithPath: $0) }, dryRun: dryRun,
+            dcat: dcat, progress: bar.update)
     } catch {
         bar.finish()
         throw error  // printed in Chinese by `YBZ.main`, without the usage text a wrong argument gets

@@ -34,14 +34,16 @@ struct Funding: AsyncParsableCommand {
         let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         if let replay {
             let report = try await userFacing { try await service.replay(batch: replay) }
-            print(report.differing.isEmpty
-                  ? "批次 #\(replay)：\(report.matching) 个系统的决定按记录的输入和策略重算，结果完全一致"
-                  : "批次 #\(replay)：\(report.differing.count) 个系统的决定与记录不同：\(report.differing.joined(separator: "、"))")
+            print(
+                report.differing.isEmpty
+                    ? "批次 #\(replay)：\(report.matching) 个系统的决定按记录的输入和策略重算，结果完全一致"
+                    : "批次 #\(replay)：\(report.differing.count) 个系统的决定与记录不同：\(report.differing.joined(separator: "、"))")
             if !report.differing.isEmpty { throw ExitCode.failure }
             return
         }
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
-        let batch = try await userFacing { try await service.funding(fiscalYear: year!, asOf: day, systemCode: system, by: .commandLine)
+        let batch = try await userFacing {
+            try await service.funding(fiscalYear: year!, asOf: day, systemCode: system, by: .commandLine)
         }
         let text: String
         switch format {
@@ -53,21 +55,25 @@ struct Funding: AsyncParsableCommand {
     }
 
     static func table(_ batch: FundingBatch) -> String {
-        var lines = ["资金评估批次 #\(batch.id)  财政年度 \(batch.fiscalYear)  评估基准日 \(batch.asOf)  策略 \(batch.policyVersion)",
-                     TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
-                         + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款"]
+        var lines = [
+            "资金评估批次 #\(batch.id)  财政年度 \(batch.fiscalYear)  评估基准日 \(batch.asOf)  策略 \(batch.policyVersion)",
+            TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
+                + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款"
+        ]
         for decision in batch.decisions {
             let articles = Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted()
-            lines.append(TextTable.pad(decision.systemCode, 14) + TextTable.pad(String(decision.systemName.prefix(14)), 30)
-                         + TextTable.pad(decision.construction.status.label, 10) + TextTable.pad(decision.operations.status.label, 10)
-                         + TextTable.pad(decision.omCap.description, 16) + TextTable.pad(decision.score.text, 7)
-                         + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；"))
+            lines.append(
+                TextTable.pad(decision.systemCode, 14) + TextTable.pad(String(decision.systemName.prefix(14)), 30)
+                    + TextTable.pad(decision.construction.status.label, 10) + TextTable.pad(decision.operations.status.label, 10)
+                    + TextTable.pad(decision.omCap.description, 16) + TextTable.pad(decision.score.text, 7)
+                    + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；"))
         }
         if batch.decisions.count == 1, let decision = batch.decisions.first {
             lines.append("")
             for check in decision.checks {
                 let waived = check.waiver.map { "（已豁免至 \($0.expiresOn)）" } ?? ""
-                lines.append(TextTable.pad(ReviewPage.label(check.status), 10) + "\(check.check.rawValue) [\(check.article)]：\(check.reason)\(waived)")
+                lines.append(
+                    TextTable.pad(ReviewPage.label(check.status), 10) + "\(check.check.rawValue) [\(check.article)]：\(check.reason)\(waived)")
                 if let remedy = check.remediation, check.waiver == nil { lines.append(String(repeating: " ", count: 10) + "整改：\(remedy)") }
             }
         }
@@ -166,7 +172,8 @@ struct Review: AsyncParsableCommand {
         }
         let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let decision = decide.map { ReviewDecision(outcome: $0, opinion: opinion!, reviewer: reviewer!, decidedOn: day) }
-        let stored = try await userFacing { try await service.review(systemCode: system, asOf: day, decision: decision, by: .commandLine)
+        let stored = try await userFacing {
+            try await service.review(systemCode: system, asOf: day, decision: decision, by: .commandLine)
         }
         switch format {
         case .json: try emit(try prettyJSON(stored), to: out)
@@ -222,9 +229,10 @@ struct DeadlinesCommand: AsyncParsableCommand {
             print("截至 \(day)：\(shown.count) 项（已逾期 \(listed.filter { $0.status == .overdue }.count)，待办 \(listed.filter { $0.status == .open }.count)）")
             for deadline in shown {
                 let days = deadline.daysLeft.map { $0 < 0 ? "逾期\(-$0)天" : "剩\($0)天" } ?? ""
-                print(TextTable.pad(deadline.status.label, 10) + TextTable.pad(deadline.projectCode ?? deadline.systemCode ?? "", 16)
-                      + TextTable.pad(deadline.dueOn?.description ?? "-", 12) + TextTable.pad(days, 12)
-                      + "\(deadline.title) [\(deadline.article)]\(deadline.note.map { "：\($0)" } ?? "")")
+                print(
+                    TextTable.pad(deadline.status.label, 10) + TextTable.pad(deadline.projectCode ?? deadline.systemCode ?? "", 16)
+                        + TextTable.pad(deadline.dueOn?.description ?? "-", 12) + TextTable.pad(days, 12)
+                        + "\(deadline.title) [\(deadline.article)]\(deadline.note.map { "：\($0)" } ?? "")")
             }
         }
     }
@@ -234,9 +242,9 @@ struct Deregister: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply to deregister a system with its six-section plan (Art. 23), or record the review (Art. 24).",
         discussion: """
-        Apply:  ybz deregister TZ-SYS-009 --reason 3 --plan plan.yaml   (plan keys: suspension, policy, steps, timeline, resourceRelease, dataMigration)
-        Review: ybz deregister --review 1 --approve --opinion "同意注销" --reviewer 张某
-        """)
+            Apply:  ybz deregister TZ-SYS-009 --reason 3 --plan plan.yaml   (plan keys: suspension, policy, steps, timeline, resourceRelease, dataMigration)
+            Review: ybz deregister --review 1 --approve --opinion "同意注销" --reviewer 张某
+            """)
 
     @OptionGroup var data: DataOptions
     @Argument(help: "System code (to apply).") var system: String?
@@ -272,7 +280,9 @@ struct Deregister: AsyncParsableCommand {
             let found = try await userFacing { try await service.deregistrationCandidates(asOf: asOf.flatMap(CivilDate.init) ?? today) }
             print("符合第二十三条第三项情形的系统：\(found.count) 个")
             for candidate in found {
-                print("  \(candidate.systemCode) \(candidate.systemName)：" + candidate.result.evidence.map { "\($0.label)（\($0.value)）" }.joined(separator: "；"))
+                print(
+                    "  \(candidate.systemCode) \(candidate.systemName)："
+                        + candidate.result.evidence.map { "\($0.label)（\($0.value)）" }.joined(separator: "；"))
             }
             return
         }
@@ -284,10 +294,13 @@ struct Deregister: AsyncParsableCommand {
         }
         let sections = try await userFacing { try DeregistrationPlan.load(from: URL(fileURLWithPath: plan!)) }
         let stored = try await userFacing {
-            try await ledger.deregistrations.apply(systemCode: system!, reason: DeregistrationReason(rawValue: reason!)!,
-                                                 appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections,
-                                                   by: .commandLine)
+            try await ledger.deregistrations.apply(
+                systemCode: system!, reason: DeregistrationReason(rawValue: reason!)!,
+                appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections,
+                by: .commandLine)
         }
-        print("已记录注销申请 #\(stored.id)：\(system!)，理由 \(stored.application.reason.article) \(stored.application.reason.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines")
+        print(
+            "已记录注销申请 #\(stored.id)：\(system!)，理由 \(stored.application.reason.article) \(stored.application.reason.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines"
+        )
     }
 }

@@ -38,8 +38,11 @@ struct ProbeOptions: ParsableArguments {
             throw ValidationError("--ca-file（或 YBZ_CA_FILE）\(trusted) 不存在或不可读")
         }
         let transport = AsyncHTTPTransport(maxConnectionsPerHost: concurrency, caFile: trusted)
-        return (ProbeService(ledger: ledger, specs: specs, transport: transport, environment: environment,
-                             globalLimit: concurrency * 4, perHostLimit: concurrency), transport)
+        return (
+            ProbeService(
+                ledger: ledger, specs: specs, transport: transport, environment: environment,
+                globalLimit: concurrency * 4, perHostLimit: concurrency), transport
+        )
     }
 }
 
@@ -68,8 +71,10 @@ struct Probe: AsyncParsableCommand {
         let bar = ProgressBar()
         let outcome: (Int64, ProbeRunResult)
         do {
-            outcome = try await service.run(systemCode: system, platforms: platform.isEmpty ? nil : Set(platform),
-                                            asOf: asOf.flatMap(CivilDate.init), trigger: "cli") { done, total in
+            outcome = try await service.run(
+                systemCode: system, platforms: platform.isEmpty ? nil : Set(platform),
+                asOf: asOf.flatMap(CivilDate.init), trigger: "cli"
+            ) { done, total in
                 bar.show(done: Int64(done), total: Int64(total), label: "\(done)/\(total) 个探测目标")
             }
         } catch let error as LedgerError {
@@ -105,7 +110,9 @@ enum ProbeReport {
         let problems = result.verdicts.filter { $0.outcome == .fail || $0.outcome == .error }
         if !problems.isEmpty { lines.append("\n未通过（\(problems.count)）：") }
         for verdict in problems.prefix(40) {
-            lines.append("  \(verdict.outcome.rawValue) \(verdict.systemCode) \(verdict.platform.rawValue)/\(verdict.probe) \(verdict.target)：\(verdict.reason)")
+            lines.append(
+                "  \(verdict.outcome.rawValue) \(verdict.systemCode) \(verdict.platform.rawValue)/\(verdict.probe) \(verdict.target)：\(verdict.reason)"
+            )
         }
         if problems.count > 40 { lines.append("  …另有 \(problems.count - 40) 条，见 --format json 或 /api/v1/probe-runs/\(runID)") }
         return lines.joined(separator: "\n")
@@ -152,8 +159,10 @@ struct Simulate: AsyncParsableCommand {
         let host = self.host
         let scheme = tlsCert == nil ? "http" : "https"
         let tls = try tlsCert.map { try PlatformSimulator.tlsConfiguration(certificateFile: $0, keyFile: tlsKey!) }
-        let app = try PlatformSimulator(scenario: loaded).buildApplication(host: host, port: port, tls: tls,
-                                                                           logger: Logger(label: "ybz-simulate")) { channel in
+        let app = try PlatformSimulator(scenario: loaded).buildApplication(
+            host: host, port: port, tls: tls,
+            logger: Logger(label: "ybz-simulate")
+        ) { channel in
             say("平台模拟器已启动：\(scheme)://\(host):\(channel.localAddress?.port ?? 0)/{aishandong,shandongtong,citybrain,county-node,sharing-platform}")
         }
         try await app.runService()

@@ -4,8 +4,8 @@ import LedgerCore
 import LedgerServer
 import LedgerStore
 import Logging
-import Services
 import ServiceLifecycle
+import Services
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start the ledger server (JSON API under /api/v1).")
@@ -37,13 +37,16 @@ struct Serve: AsyncParsableCommand {
     static func demoAccounts(_ ledger: Ledger) async throws {
         let existing = Set(try await ledger.accounts.accounts().map(\.username))
         let officerUnit = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.unitUSCC
-        let demo: [(String, Role, String?)] = [("officer", .dataOfficer, officerUnit), ("reviewer", .reviewer, nil),
-                                               ("finance", .finance, nil), ("admin", .admin, nil)]
+        let demo: [(String, Role, String?)] = [
+            ("officer", .dataOfficer, officerUnit), ("reviewer", .reviewer, nil),
+            ("finance", .finance, nil), ("admin", .admin, nil)
+        ]
         say("演示账号（密码均为 yibenzhang-demo；API 令牌每次启动重新签发）：")
         for (username, role, unit) in demo {
             if !existing.contains(username) {
-                _ = try await ledger.accounts.createAccount(username: username, displayName: "演示\(role.label)", role: role, unitUSCC: unit,
-                                                            password: "yibenzhang-demo", by: .commandLine)
+                _ = try await ledger.accounts.createAccount(
+                    username: username, displayName: "演示\(role.label)", role: role, unitUSCC: unit,
+                    password: "yibenzhang-demo", by: .commandLine)
             }
             let (_, token) = try await ledger.accounts.createToken(username: username, name: "demo", by: .commandLine)
             say("  \(TextTable.pad(username, 10))\(TextTable.pad(role.label, 10))\(unit.map { "单位 \($0)  " } ?? "")令牌 \(token)")
@@ -69,8 +72,10 @@ struct Serve: AsyncParsableCommand {
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let host = self.host
-        let app = buildApplication(ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies,
-                                   host: host, port: port, logger: logger) { channel in
+        let app = buildApplication(
+            ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies,
+            host: host, port: port, logger: logger
+        ) { channel in
             let port = channel.localAddress?.port ?? 0
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }
@@ -79,9 +84,10 @@ struct Serve: AsyncParsableCommand {
         // the others the same way, so the client is closed whatever happens.
         let schedule = probeEvery.flatMap(Self.seconds).map { ProbeSchedule(service: probes, interval: $0, logger: logger) }
         let services: [any Service] = [ProbeTransportService(transport: transport)] + (schedule.map { [$0] } ?? []) + [app]
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -10,7 +10,10 @@ struct YBZ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ybz",
         abstract: "一本账 Yibenzhang: digital resource ledger and data resource catalogs (滕政办发〔2025〕8号).",
-        subcommands: [Serve.self, Import.self, Validate.self, Export.self, Probe.self, Simulate.self, Funding.self, Waive.self, Review.self, DeadlinesCommand.self, Deregister.self, User.self, Token.self, Audit.self]
+        subcommands: [
+            Serve.self, Import.self, Validate.self, Export.self, Probe.self, Simulate.self, Funding.self, Waive.self, Review.self,
+            DeadlinesCommand.self, Deregister.self, User.self, Token.self, Audit.self
+        ]
     )
 
     /// Runs the command; an error of the product, the file system, the database or the network is printed in Chinese.
@@ -24,8 +27,10 @@ struct YBZ: AsyncParsableCommand {
                 var command = command
                 try command.run()
             }
-        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError
-                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch let error
+            where error is ExitCode || error is CleanExit || error is ValidationError
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+        {
             // `--help` of a command surfaces here as the argument parser's own error: it prints the help.
             exit(withError: error)
         } catch {

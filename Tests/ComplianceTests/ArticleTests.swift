@@ -21,10 +21,10 @@ struct ArticleTests {
     /// Art. 21: the free period runs three years from acceptance; the cap is 10 % a year, by the day in the year the
     /// free period ends. Construction funds 1,000,000 yuan.
     @Test(arguments: [
-        ("2023-01-01", 2026, "100000.00", EligibilityStatus.eligible),   // free through 2025-12-31
-        ("2023-12-31", 2026, "273.97", .eligible),                      // free through 2026-12-30: 1 of 365 days
-        ("2024-01-01", 2026, "0.00", .ineligible),                      // free through 2026-12-31: the whole year
-        ("2021-03-01", 2024, "83606.55", .eligible),                    // free through 2024-02-29: 306 of 366 days
+        ("2023-01-01", 2026, "100000.00", EligibilityStatus.eligible),  // free through 2025-12-31
+        ("2023-12-31", 2026, "273.97", .eligible),  // free through 2026-12-30: 1 of 365 days
+        ("2024-01-01", 2026, "0.00", .ineligible),  // free through 2026-12-31: the whole year
+        ("2021-03-01", 2024, "83606.55", .eligible)  // free through 2024-02-29: 306 of 366 days
     ])
     func theFreePeriodAndTheCap(accepted: String, year: Int, cap: String, status: EligibilityStatus) throws {
         var fixture = ComplianceFixture()
@@ -43,8 +43,9 @@ struct ArticleTests {
 
     @Test func anOMRequestAboveTheCapFailsButDoesNotBlock() throws {
         var fixture = ComplianceFixture()
-        var request = Project(code: "TZYW-2027-001", name: "运维", unitUSCC: Fixtures.uscc(1), category: .operations,
-                              fundingSource: .budget, approvedAmount: Money(yuan: 120_000))
+        var request = Project(
+            code: "TZYW-2027-001", name: "运维", unitUSCC: Fixtures.uscc(1), category: .operations,
+            fundingSource: .budget, approvedAmount: Money(yuan: 120_000))
         request.fiscalYear = 2027
         fixture.operations = request
         let result = try fixture.result(.omCap)
@@ -94,12 +95,17 @@ struct ArticleTests {
     }
 
     /// Art. 16: unfiled changes, and changes above 15 % without a new review, stop acceptance.
-    @Test(arguments: [(Int64(100_000), true, false, CheckStatus.pass), (100_000, false, false, .fail),
-                      (200_000, true, false, .fail), (200_000, true, true, .pass)])
+    @Test(arguments: [
+        (Int64(100_000), true, false, CheckStatus.pass), (100_000, false, false, .fail),
+        (200_000, true, false, .fail), (200_000, true, true, .pass)
+    ])
     func changes(delta: Int64, filed: Bool, reReviewed: Bool, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
-        fixture.construction.changes = [ChangeFiling(date: CivilDate("2021-08-01")!, description: "增加接口", amountDelta: Money(yuan: delta),
-                                                     filed: filed, reReviewed: reReviewed)]
+        fixture.construction.changes = [
+            ChangeFiling(
+                date: CivilDate("2021-08-01")!, description: "增加接口", amountDelta: Money(yuan: delta),
+                filed: filed, reReviewed: reReviewed)
+        ]
         #expect(try fixture.result(.changesFiled).status == expected)
     }
 
@@ -109,7 +115,7 @@ struct ArticleTests {
         ("2026-07-01", nil, nil, .fail),
         ("2026-07-01", .failed, false, .fail),
         ("2026-07-01", .failed, true, .pass),
-        ("2026-07-01", .passed, nil, .pass),
+        ("2026-07-01", .passed, nil, .pass)
     ])
     func performanceEvaluation(asOf: String, result: PerformanceResult?, rectified: Bool?, expected: CheckStatus) throws {
         var fixture = ComplianceFixture()
@@ -151,8 +157,9 @@ struct ArticleTests {
         fixture.system.xinchuang = "未适配"
         #expect(try fixture.decision.operations.status == .ineligible)
         #expect(try fixture.decision.operations.blockers.map(\.article) == ["Art. 22(3), 31"])
-        let waiver = Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "国产化替代产品尚未上市", approver: "市大数据局 李某",
-                            expiresOn: CivilDate("2026-06-30")!)
+        let waiver = Waiver(
+            systemCode: "TZ-SYS-001", check: .xinchuang, reason: "国产化替代产品尚未上市", approver: "市大数据局 李某",
+            expiresOn: CivilDate("2026-06-30")!)
         fixture.waivers = [waiver]
         #expect(try fixture.decision.operations.status == .eligible)
         #expect(try fixture.result(.xinchuang).status == .fail)
@@ -188,11 +195,13 @@ struct ArticleTests {
     }
 
     /// Art. 22(7): a failed, an unanswered and an old probe.
-    @Test(arguments: [(VerdictOutcome.fail, "2026-06-20", CheckStatus.fail, EligibilityStatus.ineligible),
-                      (.error, "2026-06-20", .inconclusive, .pendingEvidence),
-                      (.pass, "2026-05-30", .inconclusive, .pendingEvidence),   // older than 30 days
-                      (.pass, "2026-05-31", .pass, .eligible),
-                      (.skipped, "2026-06-20", .inconclusive, .pendingEvidence)])
+    @Test(arguments: [
+        (VerdictOutcome.fail, "2026-06-20", CheckStatus.fail, EligibilityStatus.ineligible),
+        (.error, "2026-06-20", .inconclusive, .pendingEvidence),
+        (.pass, "2026-05-30", .inconclusive, .pendingEvidence),  // older than 30 days
+        (.pass, "2026-05-31", .pass, .eligible),
+        (.skipped, "2026-06-20", .inconclusive, .pendingEvidence)
+    ])
     func platformIntegration(outcome: VerdictOutcome, day: String, expected: CheckStatus, status: EligibilityStatus) throws {
         var fixture = ComplianceFixture()
         fixture.set(.aishandong, "service-item", outcome, day: day)
@@ -235,11 +244,13 @@ struct ArticleTests {
         fixture.set(.countyNode, "resource-mounted", .fail)  // 9 of 10 = 90 %
         #expect(try fixture.result(.dataSharedFresh).status == .pass)
         fixture.verdicts.removeAll { $0.verdict.target == "103003/000002" && $0.verdict.probe == "resource-shared" }
-        #expect(try fixture.result(.dataSharedFresh).status == .inconclusive)   // 8 pass, 1 unknown: could still reach 90 %
-        fixture.resources[1].shareType = CatalogResource.notShared            // not carried by the sharing platform
+        #expect(try fixture.result(.dataSharedFresh).status == .inconclusive)  // 8 pass, 1 unknown: could still reach 90 %
+        fixture.resources[1].shareType = CatalogResource.notShared  // not carried by the sharing platform
         #expect(try fixture.result(.dataSharedFresh).status == .pass)
-        fixture.verdicts = fixture.verdicts.map { $0.verdict.target == "103003/000003" && $0.verdict.probe == "resource-mounted"
-            ? ComplianceFixture.verdict(.countyNode, "resource-mounted", "103003/000003", .fail) : $0 }
+        fixture.verdicts = fixture.verdicts.map {
+            $0.verdict.target == "103003/000003" && $0.verdict.probe == "resource-mounted"
+                ? ComplianceFixture.verdict(.countyNode, "resource-mounted", "103003/000003", .fail) : $0
+        }
         let result = try fixture.result(.dataSharedFresh)
         #expect(result.status == .fail)
         #expect(result.reason.contains("仅80%"))
@@ -253,7 +264,9 @@ struct ArticleTests {
         #expect(try fixture.result(.deregistrationCandidate).status == .pass)
         fixture.system.appCategories = ["数字机关类"]
         var app = ComplianceFixture.verdict(.shandongtong, "app", "A1", .fail)
-        app.verdict.conditions = [ConditionResult(expression: "body.data.activeUsers30d > 0", resolved: "body.data.activeUsers30d (2) > 0", passed: true)]
+        app.verdict.conditions = [
+            ConditionResult(expression: "body.data.activeUsers30d > 0", resolved: "body.data.activeUsers30d (2) > 0", passed: true)
+        ]
         fixture.verdicts.append(app)
         let result = try fixture.result(.deregistrationCandidate)
         #expect(result.status == .fail)
@@ -263,13 +276,13 @@ struct ArticleTests {
 
     @Test func theScoreLeavesInconclusiveChecksOutAndReportsCoverage() throws {
         var fixture = ComplianceFixture()
-        fixture.system.security.cryptoResult = nil          // inconclusive, weight 8
-        fixture.system.xinchuang = "未适配"                  // fail, weight 5
+        fixture.system.security.cryptoResult = nil  // inconclusive, weight 8
+        fixture.system.xinchuang = "未适配"  // fail, weight 5
         let score = try fixture.decision.score
         #expect(score.applicableWeight == 100)
         #expect(score.conclusiveWeight == 92)
         #expect(score.passedWeight == 87)
-        #expect(score.text == "94.6")                        // 87 / 92
+        #expect(score.text == "94.6")  // 87 / 92
         #expect(score.coverageText == "92.0%")
     }
 

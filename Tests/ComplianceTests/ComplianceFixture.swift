@@ -35,8 +35,9 @@ struct ComplianceFixture {
         system.summary = "不动产登记业务办理与共享"
         system.networks = ["政务外网"]
         system.deployment = Deployment(govCloud: true, cloudNative: true)
-        system.security = SecurityProfile(mlpsLevel: 3, mlpsAssessedOn: CivilDate("2026-03-01"), cryptoResult: "通过",
-                                          cryptoAssessedOn: CivilDate("2026-02-01"))
+        system.security = SecurityProfile(
+            mlpsLevel: 3, mlpsAssessedOn: CivilDate("2026-03-01"), cryptoResult: "通过",
+            cryptoAssessedOn: CivilDate("2026-02-01"))
         system.xinchuang = "已适配"
         system.platformIds = PlatformIds(aishandongItems: ["370481000001"], countyNodeId: "N1", sharingOrgCode: "TZGX0001")
         system.wentLiveOn = CivilDate("2022-06-30")
@@ -48,17 +49,22 @@ struct ComplianceFixture {
         verdicts = [
             Self.verdict(.aishandong, "service-item", "370481000001"), Self.verdict(.countyNode, "system-registered", "N1"),
             Self.verdict(.sharingPlatform, "org-connected", "TZGX0001"),
-            Self.verdict(.countyNode, "resource-mounted", published.code), Self.verdict(.sharingPlatform, "resource-shared", published.code),
+            Self.verdict(.countyNode, "resource-mounted", published.code), Self.verdict(.sharingPlatform, "resource-shared", published.code)
         ]
     }
 
     /// A stored verdict checked on `day` (noon, China time).
-    static func verdict(_ platform: Platform, _ probe: String, _ target: String, _ outcome: VerdictOutcome = .pass,
-                        day: String = "2026-06-20", id: Int64 = 7, run: Int64 = 3) -> EvidenceVerdict {
+    static func verdict(
+        _ platform: Platform, _ probe: String, _ target: String, _ outcome: VerdictOutcome = .pass,
+        day: String = "2026-06-20", id: Int64 = 7, run: Int64 = 3
+    ) -> EvidenceVerdict {
         let instant = try! Date("\(day)T12:00:00+08:00", strategy: .iso8601)
-        return EvidenceVerdict(id: id, runId: run, verdict: Verdict(platform: platform, probe: probe, systemCode: "TZ-SYS-001",
-                                                                    target: target, outcome: outcome, reason: "探测\(outcome.rawValue)",
-                                                                    checkedAt: instant, specHash: "h"))
+        return EvidenceVerdict(
+            id: id, runId: run,
+            verdict: Verdict(
+                platform: platform, probe: probe, systemCode: "TZ-SYS-001",
+                target: target, outcome: outcome, reason: "探测\(outcome.rawValue)",
+                checkedAt: instant, specHash: "h"))
     }
 
     /// Replaces the verdict of one probe.
@@ -68,8 +74,9 @@ struct ComplianceFixture {
     }
 
     var input: ComplianceInput {
-        ComplianceInput(system: system, projects: [construction] + (operations.map { [$0] } ?? []), resources: resources,
-                        verdicts: verdicts, waivers: waivers, asOf: asOf, fiscalYear: fiscalYear)
+        ComplianceInput(
+            system: system, projects: [construction] + (operations.map { [$0] } ?? []), resources: resources,
+            verdicts: verdicts, waivers: waivers, asOf: asOf, fiscalYear: fiscalYear)
     }
 
     var decision: FundingDecision { get throws { try FundingDecision.evaluate(input, Self.context) } }

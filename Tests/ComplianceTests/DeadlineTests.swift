@@ -15,8 +15,9 @@ struct DeadlineTests {
     /// 2-14 and 2-28 working and 2-15..2-23 off, is Saturday 2026-02-28.
     @Test(arguments: [("2026-02-27", DeadlineStatus.open, 1), ("2026-02-28", .open, 0), ("2026-03-02", .overdue, -2)])
     func procurementFilingAcrossSpringFestival(asOf: String, status: DeadlineStatus, daysLeft: Int) throws {
-        let list = Deadlines.list(projects: [project { $0.contractSigned = CivilDate("2026-02-12") }],
-                                  calendar: ComplianceFixture.calendar, asOf: CivilDate(asOf)!)
+        let list = Deadlines.list(
+            projects: [project { $0.contractSigned = CivilDate("2026-02-12") }],
+            calendar: ComplianceFixture.calendar, asOf: CivilDate(asOf)!)
         let filing = try #require(list.first { $0.kind == "procurement-filing" })
         #expect(filing.dueOn == CivilDate("2026-02-28"))
         #expect(filing.status == status)
@@ -36,19 +37,20 @@ struct DeadlineTests {
         let list = Deadlines.list(projects: [accepted], calendar: ComplianceFixture.calendar, asOf: CivilDate("2026-11-27")!)
         func status(_ kind: String) -> Deadline? { list.first { $0.kind == kind } }
         #expect(status("procurement-filing")?.status == .late)
-        #expect(status("acceptance-application")?.status == .done)       // due 2024-12-30
+        #expect(status("acceptance-application")?.status == .done)  // due 2024-12-30
         #expect(status("acceptance-filing")?.dueOn == CivilDate("2025-01-24"))
         #expect(status("acceptance-filing")?.status == .done)
         let evaluation = try #require(status("performance-evaluation"))
         #expect(evaluation.opensOn == CivilDate("2026-01-10"))
         #expect(evaluation.dueOn == CivilDate("2027-01-10"))
         #expect(evaluation.status == .open)
-        #expect(list.first?.kind == "performance-evaluation")            // open items before done ones
+        #expect(list.first?.kind == "performance-evaluation")  // open items before done ones
     }
 
     @Test func aYearWithoutACalendarIsSaidNotGuessed() throws {
-        let list = Deadlines.list(projects: [project { $0.contractSigned = CivilDate("2018-05-10") }],
-                                  calendar: ComplianceFixture.calendar, asOf: CivilDate("2026-11-27")!)
+        let list = Deadlines.list(
+            projects: [project { $0.contractSigned = CivilDate("2018-05-10") }],
+            calendar: ComplianceFixture.calendar, asOf: CivilDate("2026-11-27")!)
         let filing = try #require(list.first)
         #expect(filing.status == .unknown)
         #expect(filing.note?.contains("2018") == true)

@@ -1,12 +1,14 @@
-@testable import Connectors
 import Foundation
 import LedgerCore
 import LedgerTestSupport
 import Testing
 
+@testable import Connectors
+
 func response(_ status: Int, _ body: String, elapsedMs: Double = 12) -> ProbeResponse {
-    ProbeResponse(status: status, headers: ["content-type": "application/json"], body: Array(body.utf8),
-                  elapsedMs: elapsedMs, receivedAt: Date())
+    ProbeResponse(
+        status: status, headers: ["content-type": "application/json"], body: Array(body.utf8),
+        elapsedMs: elapsedMs, receivedAt: Date())
 }
 
 @Suite("Conditions")
@@ -63,9 +65,11 @@ struct ConditionTests {
         #expect(DurationText.milliseconds(text) == ms)
     }
 
-    @Test(arguments: ["status = 200", "speed < 3", "status < true", "status == maybe", "body. == 1",
-                      "age.data.lastPush < body.data.interval + fast", "age.data.lastPush < body.data.interval * 2h",
-                      "age.data.lastPush < body.data.interval +"])
+    @Test(arguments: [
+        "status = 200", "speed < 3", "status < true", "status == maybe", "body. == 1",
+        "age.data.lastPush < body.data.interval + fast", "age.data.lastPush < body.data.interval * 2h",
+        "age.data.lastPush < body.data.interval +"
+    ])
     func refusesMalformedConditions(_ text: String) {
         #expect(throws: ConditionError.self) { try Condition(text) }
     }
@@ -97,7 +101,8 @@ struct SpecTests {
     var valid: String { try! String(contentsOf: Self.folder.appendingPathComponent("aishandong.yaml"), encoding: .utf8) }
 
     @Test func aBadConditionIsRefusedWithItsLine() throws {
-        let broken = valid.replacingOccurrences(of: "      - body.data.online == true\n      - elapsed < 2s", with: "      - body.data.online == true\n      - elapsed <= fast")
+        let broken = valid.replacingOccurrences(
+            of: "      - body.data.online == true\n      - elapsed < 2s", with: "      - body.data.online == true\n      - elapsed <= fast")
         let line = broken.components(separatedBy: "\n").firstIndex { $0.contains("elapsed <= fast") }! + 1
         let error = #expect(throws: SpecError.self) { try load(broken) }
         #expect(error?.file == "bad.yaml")
@@ -106,7 +111,8 @@ struct SpecTests {
     }
 
     @Test func aSecretInTheFileIsRefused() throws {
-        let broken = valid.replacingOccurrences(of: "  secretEnv: YBZ_AISHANDONG_SECRET", with: "  secretEnv: YBZ_AISHANDONG_SECRET\n  secret: abc123")
+        let broken = valid.replacingOccurrences(
+            of: "  secretEnv: YBZ_AISHANDONG_SECRET", with: "  secretEnv: YBZ_AISHANDONG_SECRET\n  secret: abc123")
         let error = #expect(throws: SpecError.self) { try load(broken) }
         #expect(error?.reason.contains("密钥不得写入文件") == true)
     }
@@ -131,8 +137,10 @@ struct StatusTests {
         #expect(status.status == .fail)
     }
 
-    @Test(arguments: [("每日", 1, "2026-11-24", false), ("每日", 1, "2026-11-23", true), ("每周", 7, "2026-11-18", false),
-                      ("每周", 7, "2026-11-17", true), ("每月", 31, "2026-10-25", false), ("每季度", 92, "2026-08-25", false), ("每季度", 92, "2026-08-24", true)])
+    @Test(arguments: [
+        ("每日", 1, "2026-11-24", false), ("每日", 1, "2026-11-23", true), ("每周", 7, "2026-11-18", false),
+        ("每周", 7, "2026-11-17", true), ("每月", 31, "2026-10-25", false), ("每季度", 92, "2026-08-25", false), ("每季度", 92, "2026-08-24", true)
+    ])
     func freshnessPerCycle(cycle: String, days: Int, lastUpdate: String, stale: Bool) {
         #expect(Fixtures.codes.entry(cycle, in: Fixtures.codes.updateCycles)?.days == days)
         #expect(Freshness.isStale(lastUpdate: CivilDate(lastUpdate)!, cycleDays: days, graceDays: 1, asOf: CivilDate("2026-11-26")!) == stale)

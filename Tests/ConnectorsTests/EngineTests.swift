@@ -1,4 +1,3 @@
-@testable import Connectors
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -7,6 +6,8 @@ import LedgerTestSupport
 import Logging
 import PlatformSimulator
 import Testing
+
+@testable import Connectors
 
 /// A small ledger and a scenario that covers every verdict.
 enum ProbeFixture {
@@ -36,17 +37,23 @@ enum ProbeFixture {
             r.updateCycle = cycle
             return r
         }
-        return ["S1": [resource("101001/000001"), resource("101001/000002"), resource("101001/000003"),
-                       resource("101001/000004"), resource("101001/000005", cycle: "其他")]]
+        return [
+            "S1": [
+                resource("101001/000001"), resource("101001/000002"), resource("101001/000003"),
+                resource("101001/000004"), resource("101001/000005", cycle: "其他")
+            ]
+        ]
     }
 
     static var scenario: Scenario {
         var scenario = Scenario(secrets: secrets)
         scenario.aishandongItems = ["I-OK": .init(online: true), "I-OFF": .init(online: false)]
         scenario.shandongtongApps = ["A1": .init(online: true, activeUsers30d: 5)]
-        scenario.citybrainFeeds = ["F-FRESH": .init(active: true, hoursSinceLastPush: 1), "F-OLD": .init(active: true, hoursSinceLastPush: 48),
-                                   "F-WEEKLY": .init(active: true, hoursSinceLastPush: 100, interval: "P7D"),
-                                   "F-HOURLY-LATE": .init(active: true, hoursSinceLastPush: 5, interval: "PT1H")]
+        scenario.citybrainFeeds = [
+            "F-FRESH": .init(active: true, hoursSinceLastPush: 1), "F-OLD": .init(active: true, hoursSinceLastPush: 48),
+            "F-WEEKLY": .init(active: true, hoursSinceLastPush: 100, interval: "P7D"),
+            "F-HOURLY-LATE": .init(active: true, hoursSinceLastPush: 5, interval: "PT1H")
+        ]
         scenario.countyNodeSystems = ["N1": .init(registered: true), "N2": .init(registered: true)]
         let fresh = Scenario.Resource(mounted: true, records: 100, daysSinceUpdate: 2, calls30d: 9)
         let resources: [String: Scenario.Resource] = [
@@ -54,7 +61,7 @@ enum ProbeFixture {
             "101001/000002": .init(mounted: true, records: 100, daysSinceUpdate: 40, calls30d: 0),
             "101001/000003": .init(mounted: false, records: 0, daysSinceUpdate: 0, calls30d: 0),
             "101001/000004": .init(mounted: true, records: 0, daysSinceUpdate: 1, calls30d: 0),
-            "101001/000005": .init(mounted: true, records: 5, daysSinceUpdate: 400, calls30d: 1),
+            "101001/000005": .init(mounted: true, records: 5, daysSinceUpdate: 400, calls30d: 1)
         ]
         scenario.countyNodeResources = resources
         scenario.sharingResources = resources
@@ -68,14 +75,17 @@ enum ProbeFixture {
     }
 
     static var environment: [String: String] {
-        Dictionary(uniqueKeysWithValues: Platform.allCases.map { platform in
-            ("YBZ_\(platform.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_SECRET", "secret-\(platform.rawValue)")
-        })
+        Dictionary(
+            uniqueKeysWithValues: Platform.allCases.map { platform in
+                ("YBZ_\(platform.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_SECRET", "secret-\(platform.rawValue)")
+            })
     }
 
     /// Runs `body` with the simulator listening on a loopback port and a transport to reach it.
-    static func withSimulator(_ scenario: Scenario = scenario,
-                              _ body: @escaping @Sendable (Int, AsyncHTTPTransport, TestClientProtocol) async throws -> Void) async throws {
+    static func withSimulator(
+        _ scenario: Scenario = scenario,
+        _ body: @escaping @Sendable (Int, AsyncHTTPTransport, TestClientProtocol) async throws -> Void
+    ) async throws {
         let simulator = PlatformSimulator(scenario: scenario, environment: [:])
         let app = try simulator.buildApplication(host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
         let transport = AsyncHTTPTransport()
@@ -90,8 +100,10 @@ enum ProbeFixture {
         try await transport.shutdown()
     }
 
-    static func run(port: Int, transport: AsyncHTTPTransport, specs: [ConnectorSpec]? = nil,
-                    environment: [String: String] = environment) async throws -> ProbeRunResult {
+    static func run(
+        port: Int, transport: AsyncHTTPTransport, specs: [ConnectorSpec]? = nil,
+        environment: [String: String] = environment
+    ) async throws -> ProbeRunResult {
         let engine = ProbeEngine(specs: try specs ?? Self.specs(port: port), transport: transport, environment: environment)
         return await engine.run(ProbeInput(systems: systems, resources: resources, asOf: asOf, codes: Fixtures.codes))
     }
@@ -105,8 +117,10 @@ enum ProbeFixture {
 
 extension ProbeRunResult {
     func verdict(_ platform: Platform, _ system: String, _ target: String? = nil, probe: String? = nil) -> Verdict? {
-        verdicts.first { $0.platform == platform && $0.systemCode == system && (target == nil || $0.target == target)
-            && (probe == nil || $0.probe == probe) }
+        verdicts.first {
+            $0.platform == platform && $0.systemCode == system && (target == nil || $0.target == target)
+                && (probe == nil || $0.probe == probe)
+        }
     }
 }
 

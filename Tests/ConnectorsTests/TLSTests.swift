@@ -1,4 +1,3 @@
-@testable import Connectors
 import Crypto
 import Foundation
 import Hummingbird
@@ -9,6 +8,8 @@ import Logging
 import PlatformSimulator
 import Testing
 import X509
+
+@testable import Connectors
 
 /// A self-signed certificate for `localhost`, written as PEM files, valid for `days` from now.
 struct TestCertificate {

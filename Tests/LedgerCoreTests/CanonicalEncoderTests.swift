@@ -23,7 +23,7 @@ struct CanonicalEncoderTests {
         var url = URL(string: "https://example.org/a/b?c=1")!
         var data = Data([1, 2, 3])
         var absent: String?
-        var explicitNull: String??  = .some(nil)
+        var explicitNull: String?? = .some(nil)
         var byNumber: [Int: String] = [10: "b", 2: "a"]
         var keys: [String: Int] = ["shareMethod": 1, "sharedRecords": 2, "item10": 3, "item2": 4, "B": 5, "a": 6, "ａ": 7, "中": 8, "_x": 9]
         var empty: [String: [Int]] = [:]

@@ -94,7 +94,8 @@ struct WorkingCalendarTests {
     }
 
     @Test func countsWorkingDaysBetweenDates() throws {
-        #expect(try calendar.workingDays(after: CivilDate("2026-09-30")!, through: CivilDate("2026-10-12")!) == 4)  // 10/8, 10/9, Sat 10/10 (调休), 10/12
+        // 10/8, 10/9, Sat 10/10 (调休), 10/12
+        #expect(try calendar.workingDays(after: CivilDate("2026-09-30")!, through: CivilDate("2026-10-12")!) == 4)
     }
 
     @Test func aYearWithoutDataIsAnError() {

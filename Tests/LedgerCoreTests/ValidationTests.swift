@@ -36,16 +36,22 @@ struct ResourceValidationTests {
         case "shareType.code-list": r.shareType = "部分共享"
         case "share.condition-required": r.shareCondition = nil
         case "shareMethod.required": r.shareMethod = nil
-        case "share.method-matches-format": r.format = "电子表格"; r.formatType = "XLSX"
+        case "share.method-matches-format":
+            r.format = "电子表格"
+            r.formatType = "XLSX"
         case "updateCycle.code-list": r.updateCycle = "不定期"
         case "openType.required": r.openToPublic = true
-        case "open.condition-required": r.openToPublic = true; r.openType = "有条件开放"
+        case "open.condition-required":
+            r.openToPublic = true
+            r.openType = "有条件开放"
         case "open.flag-mismatch": r.openType = "无条件开放"
         case "item.type": r.items[0].type = "字符串"
         case "item.length-required": r.items[0].length = nil
         case "item.length-positive": r.items[0].length = 0
         case "items.unique-name": r.items[1].name = r.items[0].name
-        case "count.within-total": r.records = 10; r.sharedRecords = 11
+        case "count.within-total":
+            r.records = 10
+            r.sharedRecords = 11
         case "count.non-negative": r.storageMB = -1
         case "related.self": r.relatedCodes = [r.code]
         default: Issue.record("no case for \(rule)")
@@ -54,7 +60,12 @@ struct ResourceValidationTests {
     }
 
     /// Each case breaks one rule; the sample shows the passing case.
-    @Test(arguments: ["code.structure", "code.classification", "name.required", "summary.required", "format.code-list", "shareType.code-list", "share.condition-required", "shareMethod.required", "share.method-matches-format", "updateCycle.code-list", "openType.required", "open.condition-required", "open.flag-mismatch", "item.type", "item.length-required", "item.length-positive", "items.unique-name", "count.within-total", "count.non-negative", "related.self"])
+    @Test(arguments: [
+        "code.structure", "code.classification", "name.required", "summary.required", "format.code-list", "shareType.code-list",
+        "share.condition-required", "shareMethod.required", "share.method-matches-format", "updateCycle.code-list", "openType.required",
+        "open.condition-required", "open.flag-mismatch", "item.type", "item.length-required", "item.length-positive", "items.unique-name",
+        "count.within-total", "count.non-negative", "related.self"
+    ])
     func eachRuleHasAFailingCase(rule: String) {
         #expect(rules(Self.broken(rule)).contains(rule), "expected \(rule), got \(rules(Self.broken(rule)))")
     }
@@ -147,8 +158,11 @@ struct ProjectValidationTests {
 
     @Test func changesAboveFifteenPercentNeedReReview() {
         var project = Fixtures.project()
-        project.changes = [ChangeFiling(date: CivilDate("2025-06-01")!, description: "增加接口", amountDelta: Money(yuan: 120_000),
-                                        filed: true, reReviewed: false)]
+        project.changes = [
+            ChangeFiling(
+                date: CivilDate("2025-06-01")!, description: "增加接口", amountDelta: Money(yuan: 120_000),
+                filed: true, reReviewed: false)
+        ]
         #expect(warnings(project).isEmpty)
         project.changes[0].amountDelta = Money(yuan: 120_001)
         #expect(warnings(project) == ["change.re-review"])
@@ -178,14 +192,19 @@ struct SystemValidationTests {
         case "appCategories[0].code-list": s.appCategories = ["娱乐类"]
         case "mlps.level": s.security.mlpsLevel = 6
         case "crypto.date-required": s.security.cryptoResult = "通过"
-        case "cloud.used-within-allocated": s.cloudResources.allocatedVCPU = 8; s.cloudResources.usedVCPU = 9
+        case "cloud.used-within-allocated":
+            s.cloudResources.allocatedVCPU = 8
+            s.cloudResources.usedVCPU = 9
         case "materials[0].code-list": s.materials = ["会议纪要"]
         default: Issue.record("no case for \(rule)")
         }
         return s
     }
 
-    @Test(arguments: ["appCategories.required", "appCategories[0].code-list", "mlps.level", "crypto.date-required", "cloud.used-within-allocated", "materials[0].code-list"])
+    @Test(arguments: [
+        "appCategories.required", "appCategories[0].code-list", "mlps.level", "crypto.date-required", "cloud.used-within-allocated",
+        "materials[0].code-list"
+    ])
     func systemRules(rule: String) {
         #expect(rules(Self.broken(rule)).contains(rule), "expected \(rule), got \(rules(Self.broken(rule)))")
     }
@@ -205,8 +224,10 @@ struct WorkflowTests {
 
     @Test func runsTheWholeWorkflow() throws {
         var resource = Fixtures.resource()
-        for (action, expected): (CatalogTransition, CatalogState) in [(.submit, .pendingReview), (.approve, .published),
-                                   (.takeOffline, .goingOffline), (.confirmOffline, .offline)] {
+        for (action, expected): (CatalogTransition, CatalogState) in [
+            (.submit, .pendingReview), (.approve, .published),
+            (.takeOffline, .goingOffline), (.confirmOffline, .offline)
+        ] {
             resource.state = try action.apply(to: resource, reason: nil, codes: codes)
             #expect(resource.state == expected)
         }

@@ -15,20 +15,31 @@ struct APIFuzzTests {
 
     static let routes: [(method: HTTPRequest.Method, uri: String, body: String)] = [
         (.post, "/api/v1/units", #"{"uscc":"\#(Fixtures.uscc(3))","name":"滕州市统计局","kind":"行政机关","region":"市直"}"#),
-        (.put, "/api/v1/units/\(Fixtures.uscc(1))", #"{"uscc":"\#(Fixtures.uscc(1))","name":"滕州市自然资源局","kind":"行政机关","# +
-            #""region":"市直","version":1}"#),
-        (.post, "/api/v1/projects", #"{"code":"TZXM-2025-050","name":"项目","unitUSCC":"\#(Fixtures.uscc(1))","# +
-            #""category":"建设类","fundingSource":"财政预算","approvedAmount":"1200000.00","# +
-            #""milestones":{"accepted":"2025-03-01"},"changes":[{"date":"2025-05-01","# +
-            #""description":"追加","amountDelta":"100000.00","filed":true,"reReviewed":false}]}"#),
-        (.post, "/api/v1/systems", #"{"code":"TZ-SYS-050","name":"系统","unitUSCC":"\#(Fixtures.uscc(1))","status":"运行","# +
-            #""appCategories":["辅助决策类"],"platformIds":{"sharingOrgCode":"TZGX0050","# +
-            #""citybrainFeeds":["cb-1"]},"security":{"mlpsLevel":3},"projectCodes":["TZXM-2025-001"]}"#),
-        (.post, "/api/v1/systems/TZ-SYS-001/resources", #"{"code":"103003/000050","name":"资源","summary":"摘要","format":"数据库","# +
-            #""formatType":"达梦","shareType":"有条件共享","shareCondition":"仅限履职使用","# +
-            #""shareMethod":"接口","updateCycle":"每日","records":100,"items":[{"name":"证号","# +
-            #""type":"C","length":28},{"name":"日期","type":"D"}]}"#),
-        (.post, "/api/v1/resources/103003%2F000001/submit", #"{"reason":"提交"}"#),
+        (
+            .put, "/api/v1/units/\(Fixtures.uscc(1))",
+            #"{"uscc":"\#(Fixtures.uscc(1))","name":"滕州市自然资源局","kind":"行政机关","# + #""region":"市直","version":1}"#
+        ),
+        (
+            .post, "/api/v1/projects",
+            #"{"code":"TZXM-2025-050","name":"项目","unitUSCC":"\#(Fixtures.uscc(1))","#
+                + #""category":"建设类","fundingSource":"财政预算","approvedAmount":"1200000.00","#
+                + #""milestones":{"accepted":"2025-03-01"},"changes":[{"date":"2025-05-01","#
+                + #""description":"追加","amountDelta":"100000.00","filed":true,"reReviewed":false}]}"#
+        ),
+        (
+            .post, "/api/v1/systems",
+            #"{"code":"TZ-SYS-050","name":"系统","unitUSCC":"\#(Fixtures.uscc(1))","status":"运行","#
+                + #""appCategories":["辅助决策类"],"platformIds":{"sharingOrgCode":"TZGX0050","#
+                + #""citybrainFeeds":["cb-1"]},"security":{"mlpsLevel":3},"projectCodes":["TZXM-2025-001"]}"#
+        ),
+        (
+            .post, "/api/v1/systems/TZ-SYS-001/resources",
+            #"{"code":"103003/000050","name":"资源","summary":"摘要","format":"数据库","#
+                + #""formatType":"达梦","shareType":"有条件共享","shareCondition":"仅限履职使用","#
+                + #""shareMethod":"接口","updateCycle":"每日","records":100,"items":[{"name":"证号","#
+                + #""type":"C","length":28},{"name":"日期","type":"D"}]}"#
+        ),
+        (.post, "/api/v1/resources/103003%2F000001/submit", #"{"reason":"提交"}"#)
     ]
 
     @Test func mutatedBodiesNeverGetAServerError() async throws {
@@ -40,8 +51,9 @@ struct APIFuzzTests {
             for number in 0..<Self.cases {
                 let route = Self.routes[number % Self.routes.count]
                 let body = number % 3 == 0 ? Array(route.body.utf8) : mutator.bytes(Array(route.body.utf8))
-                let response = try await client.execute(uri: route.uri, method: route.method, headers: headers,
-                                                        body: ByteBuffer(bytes: body))
+                let response = try await client.execute(
+                    uri: route.uri, method: route.method, headers: headers,
+                    body: ByteBuffer(bytes: body))
                 #expect(response.status.code < 500, "case \(number) \(route.uri): \(String(decoding: body, as: UTF8.self).prefix(200))")
                 if response.status.code >= 400 {
                     #expect((try? json(ErrorEnvelope.self, response.body))?.error.message.isEmpty == false, "case \(number)")

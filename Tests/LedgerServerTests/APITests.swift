@@ -55,8 +55,10 @@ struct APITests {
             #expect(String(buffer: health.body) == #"{"status":"ok"}"#)
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .seeOther && page.headers[.location] == "/login")
-            for uri in ["/api/v1/stats", "/api/v1/systems", "/api/v1/resources/103003%2F000001", "/api/v1/search?q=abc",
-                        "/api/v1/codelists", "/api/v1/probe-runs", "/api/v1/me"] {
+            for uri in [
+                "/api/v1/stats", "/api/v1/systems", "/api/v1/resources/103003%2F000001", "/api/v1/search?q=abc",
+                "/api/v1/codelists", "/api/v1/probe-runs", "/api/v1/me"
+            ] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == .unauthorized, "\(uri)")
                 #expect(!String(buffer: response.body).contains("TZ-SYS-001"), "\(uri)")
@@ -106,8 +108,9 @@ struct APITests {
                 #expect(try json(ErrorEnvelope.self, response.body).error.code == "bad_request")
             }
             do {
-                let response = try await client.execute(uri: "/api/v1/systems", method: .post,
-                                     body: ByteBuffer(string: #"{"code":"X","name":"Y","unitUSCC":"Z","status":"运营"}"#))
+                let response = try await client.execute(
+                    uri: "/api/v1/systems", method: .post,
+                    body: ByteBuffer(string: #"{"code":"X","name":"Y","unitUSCC":"Z","status":"运营"}"#))
                 #expect(response.status == .badRequest)
                 #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.field == "status")
             }
@@ -138,14 +141,16 @@ struct APITests {
         let stale = system
         try await signedIn(ledger, app, .router) { client in
             do {
-                let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
-                                     body: try body(first))
+                let response = try await client.execute(
+                    uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
+                    body: try body(first))
                 #expect(response.status == .ok)
                 #expect(try json(StoredSystem.self, response.body).version == 2)
             }
             do {
-                let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
-                                     body: try body(stale))
+                let response = try await client.execute(
+                    uri: "/api/v1/systems/TZ-SYS-001", method: .put, headers: [.ifMatch: "\"1\""],
+                    body: try body(stale))
                 #expect(response.status == .conflict)
                 #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.current")
             }
@@ -163,8 +168,9 @@ struct APITests {
         draft.state = .published
         let resource = draft
         try await signedIn(ledger, app, .router) { client in
-            let response = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/resources", method: .post,
-                                              body: try body(resource))
+            let response = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/resources", method: .post,
+                body: try body(resource))
             #expect(response.status == .created)
             let created = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
             #expect(created["state"] as? String == "待提交")
@@ -190,8 +196,9 @@ struct APITests {
                 #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "return.reason-required")
             }
             do {
-                let response = try await client.execute(uri: "/api/v1/resources/\(id)/return", method: .post,
-                                     body: ByteBuffer(string: #"{"reason":"缺少共享条件依据"}"#))
+                let response = try await client.execute(
+                    uri: "/api/v1/resources/\(id)/return", method: .post,
+                    body: ByteBuffer(string: #"{"reason":"缺少共享条件依据"}"#))
                 let returned = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as! [String: Any]
                 #expect(returned["state"] as? String == "已退回")
                 #expect(returned["returnReason"] as? String == "缺少共享条件依据")
@@ -284,8 +291,10 @@ struct SignedInClient {
 }
 
 /// Runs `body` against `app` signed in as a new account of `role` on `ledger`.
-func signedIn(_ ledger: Ledger, _ app: some ApplicationProtocol, _ setup: TestingSetup, role: Role = .admin, unit: String? = nil,
-              _ body: @escaping @Sendable (SignedInClient) async throws -> Void) async throws {
+func signedIn(
+    _ ledger: Ledger, _ app: some ApplicationProtocol, _ setup: TestingSetup, role: Role = .admin, unit: String? = nil,
+    _ body: @escaping @Sendable (SignedInClient) async throws -> Void
+) async throws {
     let token = try await Fixtures.token(ledger, role: role, unit: unit)
     try await app.test(setup) { client in try await body(SignedInClient(client: client, token: token)) }
 }

@@ -40,15 +40,17 @@ struct CKANTests {
             #expect(package["title"] == .string("不动产登记信息"))
             #expect(package["organization"]?["title"] == .string("滕州市自然资源局"))
             #expect(package["extras"]?.arrayValue?.contains(.object(["key": .string("共享类型"), "value": .string("有条件共享")])) == true)
-            let search = try await client.execute(uri: "/api/3/action/package_search", method: .post, headers: headers,
-                                                  body: ByteBuffer(string: #"{"q": "不动产", "rows": 5, "fq": "organization:\#(Fixtures.uscc(1).lowercased())"}"#))
+            let search = try await client.execute(
+                uri: "/api/3/action/package_search", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"q": "不动产", "rows": 5, "fq": "organization:\#(Fixtures.uscc(1).lowercased())"}"#))
             let found = try Self.result(search.body)
             #expect(found["count"] == .int(1) && found["results"]?[0]?["name"] == .string("103003-000001"))
             let draft = try await client.execute(uri: "/api/3/action/package_search?q=%E5%AE%97%E5%9C%B0", method: .get, headers: headers)
             #expect(try Self.result(draft.body)["count"] == .int(0))  // drafts are not in the public catalog
             let orgs = try await client.execute(uri: "/api/3/action/organization_list?all_fields=true", method: .get, headers: headers)
             #expect(try Self.result(orgs.body)[0]?["title"] == .string("滕州市自然资源局"))
-            let org = try await client.execute(uri: "/api/3/action/organization_show?id=\(Fixtures.uscc(1).lowercased())", method: .get, headers: headers)
+            let org = try await client.execute(
+                uri: "/api/3/action/organization_show?id=\(Fixtures.uscc(1).lowercased())", method: .get, headers: headers)
             #expect(try Self.result(org.body)["package_count"] == .int(1))
             let status = try await client.execute(uri: "/api/3/action/status_show", method: .get, headers: headers)
             #expect(try Self.result(status.body)["ckan_version"] != nil)

@@ -33,8 +33,9 @@ struct ComplianceAPITests {
     @Test func fundingIsDecidedStoredExportedAndReplayed() async throws {
         let ledger = try await Self.ledger()
         try await signedIn(ledger, try Self.app(ledger), .live) { client in
-            let created = try await client.execute(uri: "/api/v1/funding", method: .post,
-                                                   body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
+            let created = try await client.execute(
+                uri: "/api/v1/funding", method: .post,
+                body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
             #expect(created.status == .created)
             let batch = try CanonicalJSON.decoder.decode(FundingBatch.self, from: Data(created.body.readableBytesView))
             let decision = try #require(batch.decisions.first)
@@ -62,25 +63,30 @@ struct ComplianceAPITests {
     @Test func waiversReviewsAndDeregistration() async throws {
         let ledger = try await Self.ledger()
         try await signedIn(ledger, try Self.app(ledger), .live) { client in
-            let badWaiver = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
-                                                     body: ByteBuffer(string: #"{"check": "xinchuang", "reason": " ", "approver": "李某", "expiresOn": "2027-06-30"}"#))
+            let badWaiver = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
+                body: ByteBuffer(string: #"{"check": "xinchuang", "reason": " ", "approver": "李某", "expiresOn": "2027-06-30"}"#))
             #expect(badWaiver.status == .unprocessableContent)
-            let waiver = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
-                                                  body: ByteBuffer(string: #"{"check": "xinchuang", "reason": "替代产品未上市", "approver": "李某", "expiresOn": "2027-06-30"}"#))
+            let waiver = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
+                body: ByteBuffer(string: #"{"check": "xinchuang", "reason": "替代产品未上市", "approver": "李某", "expiresOn": "2027-06-30"}"#))
             #expect(waiver.status == .created)
 
-            let review = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/reviews", method: .post,
-                                                  body: ByteBuffer(string: #"{"asOf": "2026-10-31"}"#))
+            let review = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/reviews", method: .post,
+                body: ByteBuffer(string: #"{"asOf": "2026-10-31"}"#))
             #expect(review.status == .created)
             let stored = try CanonicalJSON.decoder.decode(StoredReview.self, from: Data(review.body.readableBytesView))
             #expect(stored.report.items.count == 5)
             #expect(stored.report.recommendation == .reject)
             #expect(stored.report.checks.first { $0.check == .xinchuang }?.waiver?.approver == "李某")
-            let decided = try await client.execute(uri: "/api/v1/reviews/\(stored.id)/decision", method: .post,
-                                                   body: ByteBuffer(string: #"{"outcome": "不通过", "opinion": "材料不全", "reviewer": "王某", "decidedOn": "2026-11-02"}"#))
+            let decided = try await client.execute(
+                uri: "/api/v1/reviews/\(stored.id)/decision", method: .post,
+                body: ByteBuffer(string: #"{"outcome": "不通过", "opinion": "材料不全", "reviewer": "王某", "decidedOn": "2026-11-02"}"#))
             #expect(decided.status == .ok)
-            let again = try await client.execute(uri: "/api/v1/reviews/\(stored.id)/decision", method: .post,
-                                                 body: ByteBuffer(string: #"{"outcome": "通过", "opinion": "改判", "reviewer": "赵某", "decidedOn": "2026-11-03"}"#))
+            let again = try await client.execute(
+                uri: "/api/v1/reviews/\(stored.id)/decision", method: .post,
+                body: ByteBuffer(string: #"{"outcome": "通过", "opinion": "改判", "reviewer": "赵某", "decidedOn": "2026-11-03"}"#))
             #expect(again.status == .conflict)
             let page = try await client.execute(uri: "/api/v1/reviews/\(stored.id)?format=html", method: .get)
             let html = String(decoding: page.body.readableBytesView, as: UTF8.self)
@@ -89,21 +95,26 @@ struct ComplianceAPITests {
             #expect(html.contains("审查结论</th><td><strong>不通过</strong>"))
             #expect(!html.contains("http://") && !html.contains("https://"))
 
-            let plan = #"{"suspension": "业务并入一网通办", "policy": "Art. 23(2)", "steps": "停止受理、迁移", "timeline": "2026年12月", "resourceRelease": "释放政务云资源", "dataMigration": "全量备份并迁移"}"#
-            let incomplete = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
-                                                      body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan.replacingOccurrences(of: "全量备份并迁移", with: ""))}"#))
+            let plan =
+                #"{"suspension": "业务并入一网通办", "policy": "Art. 23(2)", "steps": "停止受理、迁移", "timeline": "2026年12月", "resourceRelease": "释放政务云资源", "dataMigration": "全量备份并迁移"}"#
+            let incomplete = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
+                body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan.replacingOccurrences(of: "全量备份并迁移", with: ""))}"#)
+            )
             #expect(incomplete.status == .unprocessableContent)
             #expect(String(decoding: incomplete.body.readableBytesView, as: UTF8.self).contains("plan.dataMigration"))
-            let applied = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
-                                                   body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan)}"#))
+            let applied = try await client.execute(
+                uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
+                body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan)}"#))
             #expect(applied.status == .created)
             let deadlines = try await client.execute(uri: "/api/v1/deadlines?asOf=2026-11-20&overdue=true", method: .get)
             let overdue = try CanonicalJSON.decoder.decode([Deadline].self, from: Data(deadlines.body.readableBytesView))
             // 10 working days from Monday 2026-11-02 is Monday 2026-11-16.
             #expect(overdue.contains { $0.kind == "deregistration-review" && $0.dueOn == CivilDate("2026-11-16") && $0.daysLeft == -4 })
             #expect(overdue.contains { $0.kind == "acceptance-filing" && $0.article == "Art. 19" })
-            let reviewed = try await client.execute(uri: "/api/v1/deregistrations/1/review", method: .post,
-                                                    body: ByteBuffer(string: #"{"approved": true, "opinion": "同意注销", "reviewer": "张某", "reviewedOn": "2026-11-12"}"#))
+            let reviewed = try await client.execute(
+                uri: "/api/v1/deregistrations/1/review", method: .post,
+                body: ByteBuffer(string: #"{"approved": true, "opinion": "同意注销", "reviewer": "张某", "reviewedOn": "2026-11-12"}"#))
             #expect(reviewed.status == .ok)
         }
         #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .deregistered)

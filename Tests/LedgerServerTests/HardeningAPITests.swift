@@ -13,10 +13,11 @@ import Testing
 @Suite("Hardening: HTTP")
 struct HardeningAPITests {
     static func project(_ amount: String) -> ByteBuffer {
-        ByteBuffer(string: """
-            {"code":"TZXM-2025-077","name":"超大项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
-             "approvedAmount":\(amount)}
-            """)
+        ByteBuffer(
+            string: """
+                {"code":"TZXM-2025-077","name":"超大项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
+                 "approvedAmount":\(amount)}
+                """)
     }
 
     @Test func anAmountPastInt64OrTheLimitIsRefusedAndTheServerStaysUp() async throws {
@@ -30,10 +31,11 @@ struct HardeningAPITests {
                 let error = try json(ErrorEnvelope.self, response.body)
                 #expect(error.error.details.first?.field == "approvedAmount", "\(amount)")
             }
-            let change = ByteBuffer(string: """
-                {"code":"TZXM-2025-078","name":"变更项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
-                 "changes":[{"date":"2025-05-01","description":"追加","amountDelta":100000000000000000,"filed":true,"reReviewed":false}]}
-                """)
+            let change = ByteBuffer(
+                string: """
+                    {"code":"TZXM-2025-078","name":"变更项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
+                     "changes":[{"date":"2025-05-01","description":"追加","amountDelta":100000000000000000,"filed":true,"reReviewed":false}]}
+                    """)
             let refused = try await client.execute(uri: "/api/v1/projects", method: .post, headers: headers, body: change)
             let refusedError = try json(ErrorEnvelope.self, refused.body)
             #expect(refused.status == .badRequest && refusedError.error.details.first?.field == "changes[0].amountDelta")
@@ -63,8 +65,7 @@ struct HardeningAPITests {
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-            let body = ByteBuffer(string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","# +
-                                           #""version":"1"}"#)
+            let body = ByteBuffer(string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","# + #""version":"1"}"#)
             let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put, headers: headers, body: body)
             #expect(response.status == .badRequest)
             #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.format")
@@ -77,8 +78,9 @@ struct HardeningAPITests {
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-            let response = try await client.execute(uri: "/api/v1/units", method: .post, headers: headers,
-                                                    body: ByteBuffer(string: "{\n  \"uscc\": \"x\",\n  \"name\": oops\n}"))
+            let response = try await client.execute(
+                uri: "/api/v1/units", method: .post, headers: headers,
+                body: ByteBuffer(string: "{\n  \"uscc\": \"x\",\n  \"name\": oops\n}"))
             #expect(response.status == .badRequest)
             let error = try json(ErrorEnvelope.self, response.body).error
             #expect(error.message.contains("不是有效的JSON") && error.message.contains("第3行"), "\(error.message)")
@@ -90,8 +92,10 @@ struct HardeningAPITests {
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
-            for uri in ["/api/v1/search?q=%00", "/api/v1/search?q=%E4%B8%8D%E5%8A%A8%00%E4%BA%A7", "/api/action/package_search?q=%00abc",
-                        "/api/v1/search?q=abc&offset=9223372036854775807&limit=9223372036854775807"] {
+            for uri in [
+                "/api/v1/search?q=%00", "/api/v1/search?q=%E4%B8%8D%E5%8A%A8%00%E4%BA%A7", "/api/action/package_search?q=%00abc",
+                "/api/v1/search?q=abc&offset=9223372036854775807&limit=9223372036854775807"
+            ] {
                 let response = try await client.execute(uri: uri, method: .get, headers: headers)
                 #expect(response.status.code < 500, "\(uri)")
             }

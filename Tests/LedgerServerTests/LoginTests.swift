@@ -15,8 +15,9 @@ struct LoginTests {
 
     @Test func aSessionNeedsItsCSRFTokenForEveryWrite() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.accounts.createAccount(username: "officer", displayName: "王敏", role: .dataOfficer, unitUSCC: Fixtures.uscc(1),
-                                           password: "correct horse battery", cost: 4, by: .commandLine)
+        _ = try await ledger.accounts.createAccount(
+            username: "officer", displayName: "王敏", role: .dataOfficer, unitUSCC: Fixtures.uscc(1),
+            password: "correct horse battery", cost: 4, by: .commandLine)
         try await testApp(ledger).test(.live) { client in
             let anonymous = try await client.execute(uri: "/", method: .get)
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/login")
@@ -40,8 +41,9 @@ struct LoginTests {
             var unit = Fixtures.unit(1)
             unit.dataOfficer = "王敏"
             let body = ByteBuffer(bytes: try JSONEncoder().encode(unit))
-            let forged = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put,
-                                                  headers: [.cookie: session, .contentType: "application/json"], body: body)
+            let forged = try await client.execute(
+                uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put,
+                headers: [.cookie: session, .contentType: "application/json"], body: body)
             #expect(forged.status == .forbidden)
             var withToken: HTTPFields = [.cookie: session, .contentType: "application/json"]
             withToken[.init("X-CSRF-Token")!] = String(csrf)
@@ -59,8 +61,9 @@ struct LoginTests {
 
     @Test func repeatedFailuresAreThrottled() async throws {
         let ledger = try await Fixtures.seededLedger()
-        _ = try await ledger.accounts.createAccount(username: "finance", displayName: "财政", role: .finance, unitUSCC: nil,
-                                           password: "correct horse battery", cost: 4, by: .commandLine)
+        _ = try await ledger.accounts.createAccount(
+            username: "finance", displayName: "财政", role: .finance, unitUSCC: nil,
+            password: "correct horse battery", cost: 4, by: .commandLine)
         try await testApp(ledger).test(.router) { client in
             let (headers, wrong) = form("username=finance&password=guess")
             for _ in 1...5 { #expect(try await client.execute(uri: "/login", method: .post, headers: headers, body: wrong).status == .unauthorized) }

@@ -31,8 +31,9 @@ struct OpenAPITests {
         let ledger = try await Fixtures.seededLedger()
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let router = buildRouter(ledger: ledger, compliance: compliance)
-        let served = Set(router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/v1/") }
-            .map { $0.replacingOccurrences(of: " /api/v1", with: " ") })
+        let served = Set(
+            router.routes.map { "\($0.method) \($0.path)" }.filter { $0.contains(" /api/v1/") }
+                .map { $0.replacingOccurrences(of: " /api/v1", with: " ") })
         let documented = try Self.documented()
         #expect(served.subtracting(documented).sorted() == [], "served but not in docs/openapi.yaml")
         #expect(documented.subtracting(served).sorted() == [], "in docs/openapi.yaml but not served")

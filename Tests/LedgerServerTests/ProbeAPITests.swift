@@ -27,20 +27,27 @@ struct ProbeAPITests {
             let folder = Fixtures.catalog.connectorsURL(environment: [:])
             let specs = try ConnectorSpec.loadAll(from: folder).filter { [.aishandong, .sharingPlatform].contains($0.platform) }
                 .map { $0.forTests(port: port) }
-            let service = ProbeService(ledger: ledger, specs: specs, transport: transport,
-                                       environment: ["YBZ_AISHANDONG_SECRET": "s-a", "YBZ_SHARING_PLATFORM_SECRET": "s-s"])
+            let service = ProbeService(
+                ledger: ledger, specs: specs, transport: transport,
+                environment: ["YBZ_AISHANDONG_SECRET": "s-a", "YBZ_SHARING_PLATFORM_SECRET": "s-s"])
             let app = Application(router: buildRouter(ledger: ledger, probes: service))
             try await signedIn(ledger, app, .router) { client in
-                let created = try await client.execute(uri: "/api/v1/probe-runs", method: .post,
-                                                       body: ByteBuffer(string: #"{"system":"TZ-SYS-001","asOf":"2026-11-26"}"#))
+                let created = try await client.execute(
+                    uri: "/api/v1/probe-runs", method: .post,
+                    body: ByteBuffer(string: #"{"system":"TZ-SYS-001","asOf":"2026-11-26"}"#))
                 #expect(created.status == .created)
                 let detail = try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as! [String: Any]
                 let verdicts = detail["verdicts"] as! [[String: Any]]
                 // Instants are ISO 8601, as stored (not Foundation's default seconds since 2001).
                 let checkedAt = (verdicts.first?["verdict"] as? [String: Any])?["checkedAt"] as? String
                 #expect(checkedAt.flatMap { try? Date($0, strategy: .iso8601) } != nil)
-                let outcomes = Dictionary(verdicts.map { (($0["verdict"] as! [String: Any])["probe"] as! String,
-                                                          ($0["verdict"] as! [String: Any])["outcome"] as! String) }, uniquingKeysWith: { $1 })
+                let outcomes = Dictionary(
+                    verdicts.map {
+                        (
+                            ($0["verdict"] as! [String: Any])["probe"] as! String,
+                            ($0["verdict"] as! [String: Any])["outcome"] as! String
+                        )
+                    }, uniquingKeysWith: { $1 })
                 #expect(outcomes == ["service-item": "pass", "org-connected": "pass", "resource-shared": "pass"])
                 #expect((detail["canaries"] as! [Any]).count == 2)
                 let history = try await client.execute(uri: "/api/v1/systems/TZ-SYS-001/verdicts?platform=aishandong", method: .get)

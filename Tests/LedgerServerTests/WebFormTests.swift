@@ -28,9 +28,10 @@ struct WebFormTests {
             fields["security.mlpsLevel"] = "三级"
             fields["deployment.govCloud"] = "也许"
             let body = fields.map { "\(Self.encoded($0.key))=\(Self.encoded($0.value))" }.joined(separator: "&")
-            let refused = try await client.execute(uri: "/systems/S-OWN/edit", method: .post,
-                                                   headers: [.cookie: officer.cookie, .contentType: "application/x-www-form-urlencoded"],
-                                                   body: ByteBuffer(string: "_csrf=\(officer.csrf)&\(body)"))
+            let refused = try await client.execute(
+                uri: "/systems/S-OWN/edit", method: .post,
+                headers: [.cookie: officer.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(officer.csrf)&\(body)"))
             let html = String(buffer: refused.body)
             #expect(refused.status == .unprocessableContent)
             #expect(html.contains("value=\"三级\"> <span class=\"error\">等保级别：“三级”不是整数</span>"))
@@ -39,12 +40,16 @@ struct WebFormTests {
             fields["deployment.govCloud"] = "是"
             fields["summary"] = "不动产登记、查询与共享"
             fields["unitUSCC"] = TwoUnits.other  // not editable here: ignored
-            let (saved, location) = try await officer.post("/systems/S-OWN/edit",
-                                                           fields.map { "\(Self.encoded($0.key))=\(Self.encoded($0.value))" }.joined(separator: "&"))
+            let (saved, location) = try await officer.post(
+                "/systems/S-OWN/edit",
+                fields.map { "\(Self.encoded($0.key))=\(Self.encoded($0.value))" }.joined(separator: "&"))
             #expect(saved == .seeOther && location == "/systems/S-OWN")
             let (missing, _) = try await officer.post("/systems/new", "code=S-NEW&name=x&unitUSCC=\(TwoUnits.own)")
             #expect(missing == .unprocessableContent)  // 应用类别 is required
-            let (created, _) = try await officer.post("/systems/new", "code=S-NEW&name=%E6%96%B0%E7%B3%BB%E7%BB%9F&unitUSCC=\(TwoUnits.own)&status=%E5%BB%BA%E8%AE%BE%E4%B8%AD&appCategories=\(Self.encoded("政务服务类"))")
+            let (created, _) = try await officer.post(
+                "/systems/new",
+                "code=S-NEW&name=%E6%96%B0%E7%B3%BB%E7%BB%9F&unitUSCC=\(TwoUnits.own)&status=%E5%BB%BA%E8%AE%BE%E4%B8%AD&appCategories=\(Self.encoded("政务服务类"))"
+            )
             #expect(created == .seeOther)
             let (forbidden, _) = try await officer.post("/systems/new", "code=S-NEW2&name=x&unitUSCC=\(TwoUnits.other)")
             #expect(forbidden == .forbidden)
@@ -80,9 +85,12 @@ struct WebFormTests {
         let (ledger, app) = try await WebTests.app()
         try await app.test(.router) { client in
             let admin = try await BrowserSession.open(client, "admin")
-            let (short, _) = try await admin.post("/admin/users", "username=clerk&displayName=x&role=data-officer&unitUSCC=\(TwoUnits.own)&password=short")
+            let (short, _) = try await admin.post(
+                "/admin/users", "username=clerk&displayName=x&role=data-officer&unitUSCC=\(TwoUnits.own)&password=short")
             #expect(short == .unprocessableContent)
-            let (created, _) = try await admin.post("/admin/users", "username=clerk&displayName=%E5%BC%A0%E4%B8%89&role=data-officer&unitUSCC=\(TwoUnits.own)&password=correct+horse+battery")
+            let (created, _) = try await admin.post(
+                "/admin/users",
+                "username=clerk&displayName=%E5%BC%A0%E4%B8%89&role=data-officer&unitUSCC=\(TwoUnits.own)&password=correct+horse+battery")
             #expect(created == .seeOther)
             let (disabled, _) = try await admin.post("/admin/users/clerk/disable", "")
             #expect(disabled == .seeOther)
@@ -90,11 +98,13 @@ struct WebFormTests {
             #expect(own == .conflict)
             let (_, users, _) = try await admin.get("/admin/users")
             #expect(users.contains("clerk") && users.contains("张三") && users.contains("已停用"))
-            let (badDate, _) = try await admin.post("/admin/waivers", "systemCode=S-OWN&check=cloud&reason=%E5%BE%85%E8%BF%81%E7%A7%BB&approver=a&expiresOn=2027-13-01")
+            let (badDate, _) = try await admin.post(
+                "/admin/waivers", "systemCode=S-OWN&check=cloud&reason=%E5%BE%85%E8%BF%81%E7%A7%BB&approver=a&expiresOn=2027-13-01")
             #expect(badDate == .unprocessableContent)
             let (noSystem, _) = try await admin.post("/admin/waivers", "systemCode=S-NONE&check=cloud&reason=r&approver=a&expiresOn=2027-06-30")
             #expect(noSystem == .unprocessableContent)
-            let (granted, _) = try await admin.post("/admin/waivers", "systemCode=S-OWN&check=cloud&reason=%E5%BE%85%E8%BF%81%E7%A7%BB&approver=%E5%B1%80%E9%95%BF&expiresOn=2027-06-30")
+            let (granted, _) = try await admin.post(
+                "/admin/waivers", "systemCode=S-OWN&check=cloud&reason=%E5%BE%85%E8%BF%81%E7%A7%BB&approver=%E5%B1%80%E9%95%BF&expiresOn=2027-06-30")
             #expect(granted == .seeOther)
             let (_, waivers, _) = try await admin.get("/admin/waivers")
             #expect(waivers.contains("待迁移") && waivers.contains("2027-06-30"))
@@ -110,7 +120,8 @@ struct WebFormTests {
     @Test func anImportIsPreviewedRowByRowAndWrittenOnlyWhenConfirmed() async throws {
         let (ledger, app) = try await WebTests.app()
         let header = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期\r\n"
-        let bad = header + "103003/000005,宗地信息,S-OWN,宗地,数据库,有条件共享,,接口,每日\r\n"
+        let bad =
+            header + "103003/000005,宗地信息,S-OWN,宗地,数据库,有条件共享,,接口,每日\r\n"
             + "103003/000006,他人的资源,S-OTHER,他人,数据库,无条件共享,,接口,每日\r\n"
         try await app.test(.router) { client in
             let officer = try await BrowserSession.open(client, "officer")
@@ -121,14 +132,17 @@ struct WebFormTests {
             #expect(!preview.contains("确认导入"))
 
             // The same rows fixed, as an Excel workbook with a title row above the header.
-            let rows = [["信息资源目录（滕州市自然资源局）"], header.trimmingCharacters(in: .newlines).components(separatedBy: ","),
-                        ["103003/000005", "宗地信息", "S-OWN", "宗地", "数据库", "有条件共享", "仅限履职使用", "接口", "每日"]]
+            let rows = [
+                ["信息资源目录（滕州市自然资源局）"], header.trimmingCharacters(in: .newlines).components(separatedBy: ","),
+                ["103003/000005", "宗地信息", "S-OWN", "宗地", "数据库", "有条件共享", "仅限履职使用", "接口", "每日"]
+            ]
             let workbook = try XLSXWriter.data(Workbook(sheets: [Sheet(name: "信息资源", rows: rows)]))
             let (checked, good) = try await officer.upload("/import", files: [("目录.xlsx", workbook)])
             #expect(checked == .ok && good.contains("预检通过") && good.contains("目录.xlsx#信息资源"))
             #expect(try await ledger.records.list(CatalogResource.self, filters: ["system": "S-OWN"]).total == 1)  // nothing written yet
-            let commit = try #require(good.components(separatedBy: "action=\"").dropFirst().first { $0.hasPrefix("/import/") }?
-                .components(separatedBy: "\"").first)
+            let commit = try #require(
+                good.components(separatedBy: "action=\"").dropFirst().first { $0.hasPrefix("/import/") }?
+                    .components(separatedBy: "\"").first)
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (notYours, _) = try await reviewer.post(commit, "")
             #expect(notYours == .forbidden)

@@ -15,8 +15,9 @@ struct BrowserSession {
     let csrf: String
 
     static func open(_ client: any TestClientProtocol, _ username: String) async throws -> BrowserSession {
-        let login = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                             body: ByteBuffer(string: "username=\(username)&password=correct+horse+battery"))
+        let login = try await client.execute(
+            uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "username=\(username)&password=correct+horse+battery"))
         let cookie = String(try #require(login.headers[.setCookie]).split(separator: ";")[0])
         let home = try await client.execute(uri: "/funding", method: .get, headers: [.cookie: cookie])
         let html = String(buffer: home.body)
@@ -30,8 +31,9 @@ struct BrowserSession {
     }
 
     func post(_ uri: String, _ fields: String) async throws -> (HTTPResponse.Status, String?) {
-        let response = try await client.execute(uri: uri, method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
-                                                body: ByteBuffer(string: "_csrf=\(csrf)&\(fields)"))
+        let response = try await client.execute(
+            uri: uri, method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "_csrf=\(csrf)&\(fields)"))
         return (response.status, response.headers[.location])
     }
 }
@@ -41,8 +43,9 @@ struct WebTests {
     static func app() async throws -> (Ledger, some ApplicationProtocol) {
         let ledger = try await TwoUnits.ledger()
         for (name, role, unit) in PermissionTests.roles {
-            _ = try await ledger.accounts.createAccount(username: name, displayName: role.label, role: role, unitUSCC: unit,
-                                               password: "correct horse battery", cost: 4, by: .commandLine)
+            _ = try await ledger.accounts.createAccount(
+                username: name, displayName: role.label, role: role, unitUSCC: unit,
+                password: "correct horse battery", cost: 4, by: .commandLine)
         }
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         return (ledger, Application(router: buildRouter(ledger: ledger, compliance: compliance)))
@@ -51,8 +54,10 @@ struct WebTests {
     @Test func eachRoleLandsOnItsOwnPage() async throws {
         let (_, app) = try await Self.app()
         try await app.test(.router) { client in
-            for (name, home, heading) in [("officer", "/unit", "滕州市自然资源局 的政务信息系统"), ("reviewer", "/review", "待审核目录"),
-                                          ("finance", "/funding", "运维及建设资金评估"), ("admin", "/admin", "全市概览")] {
+            for (name, home, heading) in [
+                ("officer", "/unit", "滕州市自然资源局 的政务信息系统"), ("reviewer", "/review", "待审核目录"),
+                ("finance", "/funding", "运维及建设资金评估"), ("admin", "/admin", "全市概览")
+            ] {
                 let session = try await BrowserSession.open(client, name)
                 let (status, _, location) = try await session.get("/")
                 #expect(status == .seeOther && location == home, "\(name)")
@@ -87,13 +92,15 @@ struct WebTests {
             #expect(queue.contains("103003/000001") && queue.contains("/review/resources/\(pending.id)/approve"))
             let (status, location) = try await reviewer.post("/review/resources/\(pending.id)/approve", "")
             #expect(status == .seeOther && location == "/review")
-            let forged = try await client.execute(uri: "/review/resources/\(pending.id)/return", method: .post,
-                                                  headers: [.cookie: reviewer.cookie, .contentType: "application/x-www-form-urlencoded"],
-                                                  body: ByteBuffer(string: "reason=x"))
+            let forged = try await client.execute(
+                uri: "/review/resources/\(pending.id)/return", method: .post,
+                headers: [.cookie: reviewer.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "reason=x"))
             #expect(forged.status == .forbidden)  // no CSRF token
             let (_, page, _) = try await reviewer.get("/systems/S-OWN/review")
             #expect(page.contains("（4）") || page.contains("统建平台"))
-            let (decided, report) = try await reviewer.post("/systems/S-OWN/review", "outcome=%E4%B8%8D%E9%80%9A%E8%BF%87&opinion=%E6%9D%90%E6%96%99%E4%B8%8D%E5%85%A8")
+            let (decided, report) = try await reviewer.post(
+                "/systems/S-OWN/review", "outcome=%E4%B8%8D%E9%80%9A%E8%BF%87&opinion=%E6%9D%90%E6%96%99%E4%B8%8D%E5%85%A8")
             #expect(decided == .seeOther)
             let (_, printable, _) = try await reviewer.get(try #require(report))
             #expect(printable.contains("审查结论</th><td><strong>不通过</strong>") && printable.contains("材料不全"))
@@ -123,28 +130,33 @@ struct WebTests {
             let (_, form, _) = try await officer.get("/resources/103003%2F000001/edit")
             #expect(form.contains("name=\"items[1].name\" value=\"登记日期\"") && form.contains("name=\"items[2].name\" value=\"\""))
             #expect(form.contains("name=\"_version\" value=\"1\""))
-            let fields = "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93"
+            let fields =
+                "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93"
                 + "&shareType=%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB"
                 + "&shareMethod=%E6%8E%A5%E5%8F%A3&updateCycle=%E6%AF%8F%E6%97%A5&items[0].name=%E8%AF%81%E5%8F%B7&items[0].type=C&items[0].length=&items[1].name="
             let (refused, _) = try await officer.post("/resources/103003%2F000001/edit", fields)
             #expect(refused == .unprocessableContent)
-            let page = try await client.execute(uri: "/resources/103003%2F000001/edit", method: .post,
-                                                headers: [.cookie: officer.cookie, .contentType: "application/x-www-form-urlencoded"],
-                                                body: ByteBuffer(string: "_csrf=\(officer.csrf)&\(fields)"))
+            let page = try await client.execute(
+                uri: "/resources/103003%2F000001/edit", method: .post,
+                headers: [.cookie: officer.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=\(officer.csrf)&\(fields)"))
             let html = String(buffer: page.body)
             #expect(html.contains("name=\"shareCondition\" size=\"70\" value=\"\"> <span class=\"error\">"))
             #expect(html.contains("<td><span class=\"error\">"))  // the item row without its length
-            let (saved, location) = try await officer.post("/resources/103003%2F000001/edit",
-                                                           fields.replacingOccurrences(of: "items[0].length=", with: "items[0].length=20")
-                                                               + "&shareCondition=%E4%BB%85%E9%99%90%E5%B1%A5%E8%81%8C")
+            let (saved, location) = try await officer.post(
+                "/resources/103003%2F000001/edit",
+                fields.replacingOccurrences(of: "items[0].length=", with: "items[0].length=20")
+                    + "&shareCondition=%E4%BB%85%E9%99%90%E5%B1%A5%E8%81%8C")
             #expect(saved == .seeOther && location == "/systems/S-OWN")
             // A second editor who opened the form at version 1 is told of the conflict; the first edit stays.
-            let (stale, _) = try await officer.post("/resources/103003%2F000001/edit",
-                                                    fields.replacingOccurrences(of: "items[0].length=", with: "items[0].length=30")
-                                                        + "&shareCondition=%E4%BB%85%E9%99%90%E5%B1%A5%E8%81%8C")
+            let (stale, _) = try await officer.post(
+                "/resources/103003%2F000001/edit",
+                fields.replacingOccurrences(of: "items[0].length=", with: "items[0].length=30")
+                    + "&shareCondition=%E4%BB%85%E9%99%90%E5%B1%A5%E8%81%8C")
             #expect(stale == .conflict)
-            let (unversioned, _) = try await officer.post("/resources/103003%2F000001/edit",
-                                                          fields.replacingOccurrences(of: "_version=1&", with: ""))
+            let (unversioned, _) = try await officer.post(
+                "/resources/103003%2F000001/edit",
+                fields.replacingOccurrences(of: "_version=1&", with: ""))
             #expect(unversioned == .badRequest)
             let (submitted, _) = try await officer.post("/resources/103003%2F000001/submit", "")
             #expect(submitted == .seeOther)
@@ -172,7 +184,9 @@ enum Multipart {
             body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for (name, content) in files {
-            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
             body += content + Data("\r\n".utf8)
         }
         return body + Data("--\(boundary)--\r\n".utf8)
@@ -182,8 +196,9 @@ enum Multipart {
 extension BrowserSession {
     /// Uploads files with the session's CSRF token, as the import form does.
     func upload(_ uri: String, files: [(String, Data)]) async throws -> (HTTPResponse.Status, String) {
-        let response = try await client.execute(uri: uri, method: .post, headers: [.cookie: cookie, .contentType: Multipart.contentType],
-                                                body: ByteBuffer(bytes: Array(Multipart.data(fields: [("_csrf", csrf)], files: files))))
+        let response = try await client.execute(
+            uri: uri, method: .post, headers: [.cookie: cookie, .contentType: Multipart.contentType],
+            body: ByteBuffer(bytes: Array(Multipart.data(fields: [("_csrf", csrf)], files: files))))
         return (response.status, String(buffer: response.body))
     }
 }

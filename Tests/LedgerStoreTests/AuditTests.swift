@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerStore
 
 @Suite("Audit trail")
 struct AuditTests {
@@ -40,7 +41,8 @@ struct AuditTests {
         #expect(entry.actor == "wangmin" && entry.role == "data-officer" && entry.requestId == "req-1" && entry.action == "update")
         #expect(entry.changes.contains(FieldChange(field: "shareType", old: "有条件共享", new: "不予共享")))
         #expect(entry.changes.contains(FieldChange(field: "shareMethod", old: "接口", new: nil)))
-        #expect(entry.changes.contains { $0.field == "items" && $0.old?.contains("\"length\":64") == true && $0.new?.contains("\"length\":80") == true })
+        #expect(
+            entry.changes.contains { $0.field == "items" && $0.old?.contains("\"length\":64") == true && $0.new?.contains("\"length\":80") == true })
         #expect(!entry.changes.contains { $0.field == "name" })
         let created = try await ledger.audit.entries(entity: "resource", key: "103003/000001").last
         #expect(created?.action == "create" && created?.actor == "cli")
@@ -92,7 +94,8 @@ struct AuditTests {
     }
 
     @Test func reorderedEntriesAreNamed() async throws {
-        let result = try await tampered("""
+        let result = try await tampered(
+            """
             UPDATE audit_entry SET seq = 100 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3; UPDATE audit_entry SET seq = 3 WHERE seq = 100;
             """)
         #expect(!result.isIntact)

@@ -37,8 +37,9 @@ struct ComplianceStoreTests {
 
         let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "minimumScore: 60", with: "minimumScore: 70")
         try edited.write(to: file, atomically: true, encoding: .utf8)
-        let changed = ComplianceService(ledger: ledger, policies: try PolicyBook.load(from: file.deletingLastPathComponent()),
-                                        calendar: service.calendar)
+        let changed = ComplianceService(
+            ledger: ledger, policies: try PolicyBook.load(from: file.deletingLastPathComponent()),
+            calendar: service.calendar)
         let error = await #expect(throws: LedgerError.self) { try await changed.replay(batch: batch.id) }
         #expect(error?.kind == .conflict)
         #expect(error?.message.contains("文件内容已改变") == true)
@@ -59,9 +60,12 @@ struct ComplianceStoreTests {
             let legacy = try CanonicalJSON.encoder.encode(input)
             var decision = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data((row["result"] as String).utf8))
             decision.inputs.inputSha256 = ComplianceInput.sha256(of: legacy)
-            try db.execute(sql: "UPDATE evaluation SET input = ?, result = ? WHERE batch_id = ?",
-                           arguments: [String(decoding: legacy, as: UTF8.self),
-                                       String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self), batch.id])
+            try db.execute(
+                sql: "UPDATE evaluation SET input = ?, result = ? WHERE batch_id = ?",
+                arguments: [
+                    String(decoding: legacy, as: UTF8.self),
+                    String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self), batch.id
+                ])
         }
         let replayed = try await ledger.evaluations.fundingInputs(batch: batch.id)
         #expect(replayed.first?.input.itemCount(of: try #require(replayed.first?.input.resources.first)) == 2)
@@ -92,22 +96,29 @@ struct ComplianceStoreTests {
 
     @Test func oneOpenDeregistrationAtATimeAndARejectionKeepsTheSystem() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let plan = DeregistrationPlan(suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月",
-                                      resourceRelease: "释放资源", dataMigration: "备份")
-        let applied = try await ledger.deregistrations.apply(systemCode: "TZ-SYS-001", reason: .noLongerNeeded,
-                                                           appliedOn: CivilDate("2026-11-02")!, plan: plan, by: .commandLine)
+        let plan = DeregistrationPlan(
+            suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月",
+            resourceRelease: "释放资源", dataMigration: "备份")
+        let applied = try await ledger.deregistrations.apply(
+            systemCode: "TZ-SYS-001", reason: .noLongerNeeded,
+            appliedOn: CivilDate("2026-11-02")!, plan: plan, by: .commandLine)
         let twice = await #expect(throws: LedgerError.self) {
-            try await ledger.deregistrations.apply(systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-03")!, plan: plan,
-                                                 by: .commandLine)
+            try await ledger.deregistrations.apply(
+                systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-03")!, plan: plan,
+                by: .commandLine)
         }
         #expect(twice?.kind == .conflict)
         let early = await #expect(throws: LedgerError.self) {
-            try await ledger.deregistrations.review(id: applied.id, review: DeregistrationReview(
-                approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-01")!), by: .commandLine)
+            try await ledger.deregistrations.review(
+                id: applied.id,
+                review: DeregistrationReview(
+                    approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-01")!), by: .commandLine)
         }
         #expect(early?.details.first?.rule == "dates.order")
-        _ = try await ledger.deregistrations.review(id: applied.id, review: DeregistrationReview(
-            approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!), by: .commandLine)
+        _ = try await ledger.deregistrations.review(
+            id: applied.id,
+            review: DeregistrationReview(
+                approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!), by: .commandLine)
         #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
         #expect(try await ledger.deregistrations.applications(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
     }

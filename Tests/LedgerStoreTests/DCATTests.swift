@@ -1,8 +1,9 @@
 import Foundation
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerStore
 
 @Suite("DCAT export and import")
 struct DCATTests {
@@ -54,12 +55,14 @@ struct DCATTests {
     @Test func aDCATUSCatalogIsMappedWithAReportOfWhatHadNoPlace() async throws {
         let ledger = try await Fixtures.seededLedger()
         let url = folder.appendingPathComponent("data.json")
-        try Data("""
+        try Data(
+            """
             {"conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": [
              {"title": "公共自行车站点", "description": "站点位置与车位数", "identifier": "https://data.example.gov/bike", "accessLevel": "public",
               "accrualPeriodicity": "R/P1W", "issued": "2024-05-01T00:00:00Z", "keyword": ["交通"], "landingPage": "https://data.example.gov/b",
               "distribution": [{"mediaType": "text/csv", "downloadURL": "https://data.example.gov/bike.csv"}]}]}
-            """.utf8).write(to: url)
+            """.utf8
+        ).write(to: url)
         let refused = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false, dcat: DCATImport())
         #expect(!refused.committed)
         #expect(Set(refused.issues.filter { $0.severity == .error }.map(\.rule)) == ["dcat.code-missing", "dcat.system-missing"])

@@ -15,13 +15,16 @@ struct HardeningTests {
 
     func write(_ name: String, _ text: String) throws -> URL { try Fixtures.write(name, text, in: folder) }
 
-    static let resourceHeader = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,"
+    static let resourceHeader =
+        "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,"
         + "信息资源格式,共享类型,共享条件,共享方式,更新周期"
 
     @Test func amountsBeyondTheLimitAreRefusedNotTrapped() async throws {
         let ledger = try await Fixtures.seededLedger()
         for amount in ["100000000000000000", "-100000000000000000", "999999999999999999", "100000000000.01"] {
-            let csv = try write("projects.csv", """
+            let csv = try write(
+                "projects.csv",
+                """
                 项目编号,项目名称,建设单位代码,项目类别,资金来源,批复金额（元）
                 TZXM-2025-009,超大金额项目,\(Fixtures.uscc(1)),建设类,财政预算,\(amount)
                 """)
@@ -57,7 +60,9 @@ struct HardeningTests {
     @Test func theSameKeyTwiceInOneImportIsRefusedNamingBothRows() async throws {
         let ledger = try await Fixtures.seededLedger()
         let before = try await ledger.records.counts()
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             \(Self.resourceHeader)
             101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日
             101001/000001,人口基本信息（第二次）,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日
@@ -71,7 +76,9 @@ struct HardeningTests {
 
     @Test func rowsWithMoreOrFewerCellsThanTheHeaderAreRefused() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             \(Self.resourceHeader)
             101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日,多出来的
             101001/000002,婚姻登记信息,TZ-SYS-001,婚姻,数据库,无条件共享
@@ -121,8 +128,9 @@ struct HardeningTests {
     @Test func loggingInDoesNotWaitForALedgerWrite() async throws {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path, busyTimeout: 1), codes: Fixtures.codes)
-        let account = try await ledger.accounts.createAccount(username: "reviewer", displayName: "审核员", role: .reviewer, unitUSCC: nil,
-                                                     password: "a-long-password", cost: 4, by: .commandLine)
+        let account = try await ledger.accounts.createAccount(
+            username: "reviewer", displayName: "审核员", role: .reviewer, unitUSCC: nil,
+            password: "a-long-password", cost: 4, by: .commandLine)
         // Another process holds the ledger's write lock, as a long import's write pass does; with a one-second busy
         // timeout, a session written to the ledger's file would fail.
         let other = try AppDatabase.open(path: path)
@@ -138,7 +146,9 @@ struct HardeningTests {
 
     @Test func aDCATCatalogWithoutDataItemsDeletesNone() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let catalog = try write("catalog.jsonld", """
+        let catalog = try write(
+            "catalog.jsonld",
+            """
             {"@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "ybz": "urn:yibenzhang:"},
              "@graph": [
                {"@id": "https://x.invalid/dataset/1", "@type": "dcat:Dataset", "dct:identifier": "103003/000001",
@@ -154,7 +164,9 @@ struct HardeningTests {
 
     @Test func dataItemsStandingAsTheirOwnGraphNodesAreRead() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let catalog = try write("catalog.jsonld", """
+        let catalog = try write(
+            "catalog.jsonld",
+            """
             [{"@id": "https://x.invalid/dataset/1", "@type": ["http://www.w3.org/ns/dcat#Dataset"],
               "http://purl.org/dc/terms/identifier": [{"@value": "103003/000001"}], "urn:yibenzhang:system": [{"@value": "TZ-SYS-001"}],
               "urn:yibenzhang:dataItem": [{"@id": "_:b1"}, {"@id": "_:b0"}]},
@@ -170,7 +182,9 @@ struct HardeningTests {
 
     @Test func aCSVFileWithoutAColumnKeepsThatFieldOfStoredRecords() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享方式,更新周期
             103003/000001,不动产登记信息,TZ-SYS-001,新摘要,数据库,有条件共享,接口,每日
             """)
@@ -245,8 +259,11 @@ struct WorkbookHardeningTests {
         let parts = [
             ("xl/workbook.xml", #"<workbook><sheets><sheet name="a" r:id="rId1" xmlns:r="r"/></sheets></workbook>"#),
             ("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#),
-            ("xl/worksheets/sheet1.xml", #"<worksheet><sheetData><row r="2000000000">"#
-                + #"<c r="ZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#),
+            (
+                "xl/worksheets/sheet1.xml",
+                #"<worksheet><sheetData><row r="2000000000">"#
+                    + #"<c r="ZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
+            )
         ]
         for (path, text) in parts {
             let bytes = Data(text.utf8)

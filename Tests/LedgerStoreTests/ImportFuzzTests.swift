@@ -32,19 +32,22 @@ struct ImportFuzzTests {
         var mutator = Mutator(random: SeededRandom(state: name.utf8.reduce(UInt64(1)) { $0 &* 31 &+ UInt64($1) }))
         var refused = 0
         for number in 0..<Self.cases {
-            let mutated: [UInt8] = name.hasSuffix(".csv") && number % 2 == 0
+            let mutated: [UInt8] =
+                name.hasSuffix(".csv") && number % 2 == 0
                 ? Array(mutator.csv(String(decoding: seed, as: UTF8.self)).utf8) : mutator.bytes(seed)
             let url = folder.appendingPathComponent("case-\(number)-\(name)")
             try Data(mutated).write(to: url)
             let before = try await ledger.records.counts()
             let generation = try await ledger.audit.entries(limit: 1).first?.seq
             do {
-                let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false,
-                                                                     dcat: name.hasSuffix(".jsonld") ? DCATImport() : nil)
+                let report = try await Importer(ledger: ledger, actor: .commandLine).run(
+                    files: [url], dryRun: false,
+                    dcat: name.hasSuffix(".jsonld") ? DCATImport() : nil)
                 if !report.committed {
                     refused += 1
-                    #expect(report.issues.contains { $0.severity == .error && !$0.file.isEmpty && !$0.row.isEmpty && !$0.message.isEmpty },
-                             "case \(number) of \(name): a refusal names file, row and reason")
+                    #expect(
+                        report.issues.contains { $0.severity == .error && !$0.file.isEmpty && !$0.row.isEmpty && !$0.message.isEmpty },
+                        "case \(number) of \(name): a refusal names file, row and reason")
                 }
                 if !report.committed || report.files.allSatisfy({ $0.created + $0.updated == 0 }) {
                     #expect(try await ledger.records.counts() == before, "case \(number) of \(name): nothing written")

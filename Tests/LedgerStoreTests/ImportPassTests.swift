@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Synchronization
 import Testing
+
+@testable import LedgerStore
 
 /// An import's two passes: the check pass prepares every write into a spool on a read snapshot, and the write pass
 /// applies the spool under the lock, or checks everything again when the ledger changed in between (issue 13).
@@ -20,8 +21,10 @@ struct ImportPassTests {
         var insert = PreparedWrite(operation: .insert, table: "resource", key: "101001/000001")
         insert.name = "人口基本信息\r\n第二行"
         insert.columnNames = ["system_key", "unit_key", "share_type", "weight", "blob"]
-        insert.values = ["TZ-SYS-001".databaseValue, .null, Int64.min.databaseValue, (-0.5).databaseValue,
-                         Data([0, 255, 7]).databaseValue]
+        insert.values = [
+            "TZ-SYS-001".databaseValue, .null, Int64.min.databaseValue, (-0.5).databaseValue,
+            Data([0, 255, 7]).databaseValue
+        ]
         insert.body = #"{"name":"人口"}"#
         insert.items = [DataItem(name: "姓名", type: "C", length: 50, description: "全名"), DataItem(name: "年龄", type: "N")]
         (insert.auditAction, insert.auditChanges) = ("create", "[]")
@@ -41,7 +44,7 @@ struct ImportPassTests {
         for write in written { try spool.append(write) }
         var read: [PreparedWrite] = []
         var lastOffset: Int64 = 0
-        try spool.forEach { write, offset in
+        try spool.replay { write, offset in
             #expect(offset > lastOffset)
             lastOffset = offset
             read.append(write)
@@ -73,7 +76,8 @@ struct ImportPassTests {
     /// resource of that system during whose check pass, once it has checked the row on its snapshot, the other user
     /// does `meanwhile`. (Were the progress never reported so, `meanwhile` would not run and the tests below fail.)
     func importWhile(_ meanwhile: @escaping @Sendable (Ledger, Stored<InfoSystem>) async throws -> Void)
-        async throws -> (Ledger, ImportReport) {
+        async throws -> (Ledger, ImportReport)
+    {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
@@ -83,7 +87,12 @@ struct ImportPassTests {
         let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
         let done = Mutex(false)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
-            guard progress.rows == 1, done.withLock({ ran in defer { ran = true }; return !ran }) else { return }
+            guard progress.rows == 1,
+                done.withLock({ ran in
+                    defer { ran = true }
+                    return !ran
+                })
+            else { return }
             let finished = DispatchSemaphore(value: 0)
             Task {
                 try await meanwhile(other, system)
@@ -121,7 +130,9 @@ struct ImportPassTests {
 
     @Test func dataItemsAreStoredInTheOrderOfTheirNumbers() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let items = try write("data-items.csv", """
+        let items = try write(
+            "data-items.csv",
+            """
             信息资源代码,序号,信息项名称,数据类型,数据长度
             103003/000001,3,证号,C,20
             103003/000001,1,权利人,C,50
@@ -153,11 +164,15 @@ struct ImportPassTests {
     /// with one audit entry for the creation and one for the items, and found by search.
     @Test func aSpooledImportWritesWhatTheAPIWould() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let resources = try write("resources.csv", """
+        let resources = try write(
+            "resources.csv",
+            """
             \(Self.resourceHeader)
             101001/000009,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,有条件共享,仅限民政业务,接口,每月
             """)
-        let items = try write("data-items.csv", """
+        let items = try write(
+            "data-items.csv",
+            """
             信息资源代码,信息项名称,数据类型,数据长度
             101001/000009,登记日期,D,
             101001/000009,男方姓名,C,50

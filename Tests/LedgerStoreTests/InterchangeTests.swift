@@ -6,7 +6,7 @@ import Spreadsheet
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `text` encoded as GB18030, the way Excel on Chinese Windows saves CSV.
@@ -72,7 +72,9 @@ struct InterchangeTests {
     @Test func badRowsRefuseTheWholeImportAndNameFileRowFieldRule() async throws {
         let ledger = try await Fixtures.seededLedger()
         let before = try await ledger.records.counts()
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期,结构化记录总数
             101001/000001,人口基本信息,TZ-SYS-001,户籍人口基本信息,数据库,无条件共享,,接口,每日,100
             101001/000002,婚姻登记信息,TZ-SYS-001,婚姻登记,数据库,有条件共享,,接口,每日,100
@@ -92,7 +94,9 @@ struct InterchangeTests {
 
     @Test func quotedCellsMayHoldCommasQuotesAndLineBreaks() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
             101001/000001,人口基本信息,TZ-SYS-001,"户籍人口,含""流动人口""
             第二行",数据库,无条件共享,,接口,每日
@@ -110,7 +114,9 @@ struct InterchangeTests {
         let ledger = try await Fixtures.seededLedger()
         let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id
         _ = try await ledger.records.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
-        let csv = try write("resources.csv", """
+        let csv = try write(
+            "resources.csv",
+            """
             信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期
             103003/000001,不动产登记信息,TZ-SYS-001,更新后的摘要,数据库,有条件共享,仅限履职使用,接口,每周
 
@@ -170,9 +176,14 @@ struct InterchangeTests {
         let data = try await Exporter(ledger: ledger).xlsxData(template: true)
         let book = try XLSXReader.read(data, file: "模板.xlsx")
         #expect(book.sheets.map(\.name) == ["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "代码表"])
-        #expect(book["信息资源"]?.rows == [["信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "格式类型",
-                                            "共享类型", "共享条件", "共享方式", "是否向社会开放", "开放类型", "开放条件", "更新周期", "发布日期",
-                                            "关联资源代码", "数据存储总量MB", "结构化记录总数", "已共享记录数", "已开放记录数", "目录状态", "退回原因"]])
+        #expect(
+            book["信息资源"]?.rows == [
+                [
+                    "信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "格式类型",
+                    "共享类型", "共享条件", "共享方式", "是否向社会开放", "开放类型", "开放条件", "更新周期", "发布日期",
+                    "关联资源代码", "数据存储总量MB", "结构化记录总数", "已共享记录数", "已开放记录数", "目录状态", "退回原因"
+                ]
+            ])
         let codes = try #require(book["代码表"])
         let shareTypes = try #require(codes.rows[0].firstIndex(of: "共享类型"))
         #expect(codes.rows.dropFirst().map { $0.count > shareTypes ? $0[shareTypes] : "" }.filter { !$0.isEmpty } == ["无条件共享", "有条件共享", "不予共享"])
@@ -186,7 +197,9 @@ struct InterchangeTests {
         let ledger = try await Fixtures.seededLedger()
         _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)), by: .commandLine)
-        let systems = try write("systems.csv", """
+        let systems = try write(
+            "systems.csv",
+            """
             系统编号,系统名称,建设单位代码,系统状态,应用类别
             TZ-SYS-001,改名的平台,\(Fixtures.uscc(1)),运行,政务服务类
             TZ-SYS-002,别人的平台,\(Fixtures.uscc(1)),运行,政务服务类
@@ -215,14 +228,19 @@ struct InterchangeTests {
 
     @Test func jsonRowsAreNamedByIndexAndKey() async throws {
         let ledger = try await Fixtures.seededLedger()
-        let url = try write("catalog.json", """
+        let url = try write(
+            "catalog.json",
+            """
             {"resources": [{"code": "101001/000001", "name": "人口基本信息", "systemCode": "TZ-SYS-001", "summary": "户籍人口",
               "format": "数据库", "shareType": "不予共享", "updateCycle": "每日", "items": [{"name": "姓名", "type": "C"}]}]}
             """)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
         let rows = report.issues.filter { $0.severity == .error }.map { "\($0.row) \($0.field) \($0.rule)" }
-        #expect(rows == ["resources[0] 101001/000001 shareCondition share.condition-required",
-                         "resources[0] 101001/000001 items[0].length item.length-required"])
+        #expect(
+            rows == [
+                "resources[0] 101001/000001 shareCondition share.condition-required",
+                "resources[0] 101001/000001 items[0].length item.length-required"
+            ])
     }
 
     @Test func utf16FilesAreRefusedWithAdvice() async throws {

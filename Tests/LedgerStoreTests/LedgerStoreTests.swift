@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerStore
 
 @Suite("Store: CRUD, references, concurrency")
 struct LedgerStoreTests {
@@ -67,8 +68,9 @@ struct LedgerStoreTests {
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record.state == .draft)
         let submitted = try await ledger.records.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1, by: .commandLine)
-        let returned = try await ledger.records.transition(resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil,
-                                                           by: .commandLine)
+        let returned = try await ledger.records.transition(
+            resourceID: resource.id, .return, reason: "共享条件不明确", expectedVersion: nil,
+            by: .commandLine)
         #expect(submitted.record.state == .pendingReview)
         #expect(returned.record.state == .returned)
         #expect(returned.record.returnReason == "共享条件不明确")
@@ -99,8 +101,9 @@ struct LedgerStoreTests {
         for n in 2...5 {
             _ = try await ledger.records.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"), by: .commandLine)
         }
-        let page = try await ledger.records.list(CatalogResource.self, filters: ["shareType": "有条件共享"],
-                                                 page: PageRequest(limit: 2, offset: 2))
+        let page = try await ledger.records.list(
+            CatalogResource.self, filters: ["shareType": "有条件共享"],
+            page: PageRequest(limit: 2, offset: 2))
         #expect(page.total == 5)
         #expect(page.items.map(\.record.code) == ["103003/000003", "103003/000004"])
         let named = try await ledger.records.list(CatalogResource.self, nameContains: "抵押")
@@ -185,16 +188,16 @@ struct SearchTests {
         func codes(_ text: String) async throws -> [String] {
             try await ledger.search.find(SearchQuery(text: text, kind: .resource)).items.map(\.code)
         }
-        #expect(try await codes("押") == ["103003/000002"])          // one character, inside a word
+        #expect(try await codes("押") == ["103003/000002"])  // one character, inside a word
         #expect(try await codes("息") == ["103003/000001", "103003/000002"])  // one character ending a word
         #expect(try await codes("权信") == ["103003/000002"])
-        #expect(try await codes("号") == ["103003/000001"])           // in a data item name
-        #expect(try await codes("mo") == ["103003/000002"])           // ASCII folds case
+        #expect(try await codes("号") == ["103003/000001"])  // in a data item name
+        #expect(try await codes("mo") == ["103003/000002"])  // ASCII folds case
         #expect(try await codes("GA") == ["103003/000002"])
-        #expect(try await codes("）登") == ["103003/000002"])          // punctuation: scanned
+        #expect(try await codes("）登") == ["103003/000002"])  // punctuation: scanned
         #expect(try await codes("-2") == ["103003/000002"])
-        #expect(try await codes("押登") == [])                        // not across punctuation
-        #expect(try await codes("登记 抵押") == ["103003/000002"])     // two short words, both required
+        #expect(try await codes("押登") == [])  // not across punctuation
+        #expect(try await codes("登记 抵押") == ["103003/000002"])  // two short words, both required
         #expect(try await codes("登记 权证") == ["103003/000001"])
     }
 
@@ -216,16 +219,19 @@ struct SearchTests {
         }
         let threeCharacters = try await ledger.search.find(SearchQuery(text: "不动产", kind: .resource))
         #expect(threeCharacters.items.map(\.code) == ["103003/000001", "103003/000002", "103003/000003", "103003/000004"])
-        let filtered = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, shareType: "有条件共享",
-                                                           page: PageRequest(limit: 2, offset: 1)))
+        let filtered = try await ledger.search.find(
+            SearchQuery(
+                text: "登记", kind: .resource, shareType: "有条件共享",
+                page: PageRequest(limit: 2, offset: 1)))
         #expect(filtered.total == 4 && filtered.items.map(\.code) == ["103003/000003", "103003/000002"])
         #expect(all.totalCapped == nil)
         // Counting stops at the cap; pages past it are still found, in the same order.
         let capped = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource), countingUpTo: 2)
         #expect(capped.total == 2 && capped.totalCapped == true && capped.items.count == 4)
         for offset in 0..<4 {
-            let page = try await ledger.search.find(SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)),
-                                               countingUpTo: 1)
+            let page = try await ledger.search.find(
+                SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: offset)),
+                countingUpTo: 1)
             #expect(page.items.map(\.code) == [all.items[offset].code])
         }
         let query = SearchQuery(text: "登记", kind: .resource, page: PageRequest(limit: 1, offset: 4))
@@ -245,15 +251,16 @@ struct SearchTests {
         let queue = try DatabaseQueue()
         try AppDatabase.migrator.migrate(queue, upTo: "v5: accounts and audit")
         try await queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO unit (id, key, name, region, body, version, updated_at) VALUES (1, 'U', '单位', '市直', '{}', 1, 'now');
-                INSERT INTO system (id, key, name, unit_key, status, body, version, updated_at)
-                    VALUES (7, 'T', '综合服务平台', 'U', '运行', '{}', 1, 'now');
-                INSERT INTO system_fts (rowid, text) VALUES (7, 'T 综合服务平台 办理登记业务');
-                INSERT INTO system (id, key, name, unit_key, status, body, version, updated_at)
-                    VALUES (9, 'S', '不动产登记平台', 'U', '运行', '{}', 1, 'now');
-                INSERT INTO system_fts (rowid, text) VALUES (9, 'S 不动产登记平台 支撑登记业务');
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO unit (id, key, name, region, body, version, updated_at) VALUES (1, 'U', '单位', '市直', '{}', 1, 'now');
+                    INSERT INTO system (id, key, name, unit_key, status, body, version, updated_at)
+                        VALUES (7, 'T', '综合服务平台', 'U', '运行', '{}', 1, 'now');
+                    INSERT INTO system_fts (rowid, text) VALUES (7, 'T 综合服务平台 办理登记业务');
+                    INSERT INTO system (id, key, name, unit_key, status, body, version, updated_at)
+                        VALUES (9, 'S', '不动产登记平台', 'U', '运行', '{}', 1, 'now');
+                    INSERT INTO system_fts (rowid, text) VALUES (9, 'S 不动产登记平台 支撑登记业务');
+                    """)
         }
         let ledger = Ledger(database: try AppDatabase(queue), codes: Fixtures.codes)
         // v6 adds the bigram index, v7 the name index: the name match comes first though registered later.

@@ -8,8 +8,9 @@ import Testing
 @Suite("Store: probe history")
 struct ProbeHistoryTests {
     func verdict(_ outcome: VerdictOutcome, at date: Date, target: String = "I-1") -> Verdict {
-        var verdict = Verdict(platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-001", target: target,
-                              outcome: outcome, reason: outcome.rawValue, checkedAt: date, specHash: String(repeating: "a", count: 64))
+        var verdict = Verdict(
+            platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-001", target: target,
+            outcome: outcome, reason: outcome.rawValue, checkedAt: date, specHash: String(repeating: "a", count: 64))
         var attempt = ProbeAttempt(number: 1, url: "http://127.0.0.1/aishandong/items/\(target)", startedAt: date, totalMs: 12)
         attempt.status = outcome == .pass ? 200 : 404
         verdict.attempts = [attempt]
@@ -17,9 +18,10 @@ struct ProbeHistoryTests {
     }
 
     func record(_ ledger: Ledger, _ verdicts: [Verdict], threshold: Int = 2) async throws -> Int64 {
-        try await ledger.probeHistory.recordRun(startedAt: verdicts[0].checkedAt, finishedAt: verdicts[0].checkedAt, asOf: CivilDate("2026-11-26")!,
-                                        trigger: "test", specHashes: ["aishandong": String(repeating: "a", count: 64)], canaries: [],
-                                        verdicts: verdicts, flipThresholds: [.aishandong: threshold])
+        try await ledger.probeHistory.recordRun(
+            startedAt: verdicts[0].checkedAt, finishedAt: verdicts[0].checkedAt, asOf: CivilDate("2026-11-26")!,
+            trigger: "test", specHashes: ["aishandong": String(repeating: "a", count: 64)], canaries: [],
+            verdicts: verdicts, flipThresholds: [.aishandong: threshold])
     }
 
     @Test func runsKeepVerdictsWithAttemptsAndSpecHashes() async throws {

@@ -1,15 +1,18 @@
 import Foundation
 import LedgerCore
-@testable import Spreadsheet
 import Testing
 import ZIPFoundation
 
+@testable import Spreadsheet
+
 @Suite struct XLSXTests {
     @Test func writtenWorkbookReadsBackCellForCell() throws {
-        let rows = [["信息资源代码", "名称", "记录数", "说明"],
-                    ["101001/000004", "企业登记信息 & <法人>", "1200", "含\"引号\"与\n换行"],
-                    ["000123", "", "7"],
-                    ["", "仅第二列"]]
+        let rows = [
+            ["信息资源代码", "名称", "记录数", "说明"],
+            ["101001/000004", "企业登记信息 & <法人>", "1200", "含\"引号\"与\n换行"],
+            ["000123", "", "7"],
+            ["", "仅第二列"]
+        ]
         let codes = Sheet(name: "代码表", rows: [["共享类型"], ["无条件共享"], ["有条件共享"], ["不予共享"]], hidden: true)
         let book = Workbook(sheets: [Sheet(name: "信息资源", rows: rows, numericColumns: [2], listValidations: [1: "代码表!$A$2:$A$4"]), codes])
         let data = try XLSXWriter.data(book)
@@ -70,8 +73,9 @@ import ZIPFoundation
         } catch let error as LedgerError {
             #expect(error.message.contains("目录.xlsx") && error.message.contains(".xls"))
         }
-        let broken = try Self.workbook(sheet: "<worksheet><sheetData><row><c t=\"s\"><v>3</v></c></row></sheetData></worksheet>", strings: nil,
-                                       styles: nil, date1904: false)
+        let broken = try Self.workbook(
+            sheet: "<worksheet><sheetData><row><c t=\"s\"><v>3</v></c></row></sheetData></worksheet>", strings: nil,
+            styles: nil, date1904: false)
         do {
             _ = try XLSXReader.read(broken, file: "坏.xlsx")
             Issue.record("a reference to a missing shared string was accepted")
@@ -94,14 +98,21 @@ import ZIPFoundation
     static func workbook(sheet: String, strings: String?, styles: String?, date1904: Bool) throws -> Data {
         let archive = try Archive(accessMode: .create)
         var parts = [
-            ("xl/workbook.xml", """
+            (
+                "xl/workbook.xml",
+                """
                 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
                 <workbookPr date1904="\(date1904 ? 1 : 0)"/><sheets><sheet name="Sheet1" sheetId="1" r:id="rId7"/></sheets></workbook>
-                """),
-            ("xl/_rels/workbook.xml.rels", """
+                """
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                """
                 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Target="/xl/worksheets/data.xml" Type="worksheet"/></Relationships>
-                """),
-            ("xl/worksheets/data.xml", sheet)]
+                """
+            ),
+            ("xl/worksheets/data.xml", sheet)
+        ]
         if let strings { parts.append(("xl/sharedStrings.xml", strings)) }
         if let styles { parts.append(("xl/styles.xml", styles)) }
         for (path, text) in parts {

@@ -6,8 +6,10 @@ import LedgerCore
 public protocol AccountRepository: Sendable {
     /// Creates an account. A data officer must be bound to an existing unit; other roles must not be. `cost` is the
     /// bcrypt work factor (tests lower it).
-    func createAccount(username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
-                       cost: UInt8, by actor: Actor) async throws -> Account
+    func createAccount(
+        username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
+        cost: UInt8, by actor: Actor
+    ) async throws -> Account
     /// Every account, by username.
     func accounts() async throws -> [Account]
     /// Disables or re-enables an account; a disabled account's tokens and sessions stop working at once.
@@ -32,10 +34,13 @@ public protocol AccountRepository: Sendable {
 
 extension AccountRepository {
     /// Creates an account with the product's bcrypt cost.
-    public func createAccount(username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
-                              by actor: Actor) async throws -> Account {
-        try await createAccount(username: username, displayName: displayName, role: role, unitUSCC: unitUSCC, password: password,
-                                cost: SignIn.bcryptCost, by: actor)
+    public func createAccount(
+        username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
+        by actor: Actor
+    ) async throws -> Account {
+        try await createAccount(
+            username: username, displayName: displayName, role: role, unitUSCC: unitUSCC, password: password,
+            cost: SignIn.bcryptCost, by: actor)
     }
 
     /// Every token.

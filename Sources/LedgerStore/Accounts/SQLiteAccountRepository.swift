@@ -12,12 +12,16 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     /// The repository of `database`.
     public init(database: AppDatabase) { self.database = database }
-    public func createAccount(username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
-                              cost: UInt8, by actor: Actor) async throws -> Account {
+    public func createAccount(
+        username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
+        cost: UInt8, by actor: Actor
+    ) async throws -> Account {
         var issues: [ValidationIssue] = []
         if username.range(of: "^[a-z][a-z0-9._-]{1,31}$", options: .regularExpression) == nil {
-            issues.append(ValidationIssue(field: "username", value: username, rule: "account.username",
-                                          message: "用户名应为2-32位小写字母、数字或 . _ -，以字母开头"))
+            issues.append(
+                ValidationIssue(
+                    field: "username", value: username, rule: "account.username",
+                    message: "用户名应为2-32位小写字母、数字或 . _ -，以字母开头"))
         }
         if password.count < 10 {
             issues.append(ValidationIssue(field: "password", value: "", rule: "account.password-length", message: "密码至少10个字符"))
@@ -37,9 +41,10 @@ public struct SQLiteAccountRepository: AccountRepository {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE username = ?", arguments: [username]) != nil {
                 throw LedgerError.invalid([ValidationIssue(field: "username", value: username, rule: "key.unique", message: "用户名已存在")])
             }
-            try db.execute(sql: """
-                INSERT INTO account (username, display_name, role, unit_key, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
-                """, arguments: [username, displayName, role.rawValue, unitUSCC, hash, Date().formatted(.iso8601)])
+            try db.execute(
+                sql: """
+                    INSERT INTO account (username, display_name, role, unit_key, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
+                    """, arguments: [username, displayName, role.rawValue, unitUSCC, hash, Date().formatted(.iso8601)])
             let account = try Self.account(username: username, in: db)!
             try AuditLog.record(db, actor: actor, action: "create", entity: "account", key: username, old: nil as Account?, new: account)
             return account
@@ -77,8 +82,9 @@ public struct SQLiteAccountRepository: AccountRepository {
         let created = Date().formatted(.iso8601)
         let token = try await database.writer.write { db in
             guard let account = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
-            try db.execute(sql: "INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [account.id, name, Self.tokenHash(secret), created])
+            try db.execute(
+                sql: "INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [account.id, name, Self.tokenHash(secret), created])
             let token = APIToken(id: db.lastInsertedRowID, username: username, name: name, createdAt: created, revokedAt: nil)
             try AuditLog.record(db, actor: actor, action: "create", entity: "api_token", key: String(token.id), old: nil as APIToken?, new: token)
             return token
@@ -105,10 +111,13 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     public func account(forToken secret: String) async throws -> Account? {
         try await database.writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT a.* FROM api_token t JOIN account a ON a.id = t.account_id
-                WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled = 0
-                """, arguments: [Self.tokenHash(secret)]).map(Self.account)
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT a.* FROM api_token t JOIN account a ON a.id = t.account_id
+                    WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled = 0
+                    """, arguments: [Self.tokenHash(secret)]
+            ).map(Self.account)
         }
     }
 
@@ -122,15 +131,19 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     static func account(_ row: Row) throws -> Account {
         guard let role = Role(rawValue: row["role"]) else { throw LedgerError(.badRequest, "账号 \(row["username"] as String) 的角色无效") }
-        return Account(id: row["id"], username: row["username"], displayName: row["display_name"], role: role,
-                       unitUSCC: row["unit_key"], disabled: row["disabled"], createdAt: row["created_at"])
+        return Account(
+            id: row["id"], username: row["username"], displayName: row["display_name"], role: role,
+            unitUSCC: row["unit_key"], disabled: row["disabled"], createdAt: row["created_at"])
     }
 
     static func tokens(where condition: String, _ arguments: [any DatabaseValueConvertible], in db: Database) throws -> [APIToken] {
-        try Row.fetchAll(db, sql: """
-            SELECT t.id, a.username, t.name, t.created_at, t.revoked_at FROM api_token t JOIN account a ON a.id = t.account_id
-            WHERE \(condition) ORDER BY t.id
-            """, arguments: StatementArguments(arguments)).map {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.id, a.username, t.name, t.created_at, t.revoked_at FROM api_token t JOIN account a ON a.id = t.account_id
+                WHERE \(condition) ORDER BY t.id
+                """, arguments: StatementArguments(arguments)
+        ).map {
             APIToken(id: $0["id"], username: $0["username"], name: $0["name"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
         }
     }
@@ -141,17 +154,21 @@ public struct SQLiteAccountRepository: AccountRepository {
         let now = Date()
         try await database.sessions.write { db in
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [now.formatted(.iso8601)])
-            try db.execute(sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
-                                       now.addingTimeInterval(Double(SignIn.sessionHours) * 3600).formatted(.iso8601)])
+            try db.execute(
+                sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
+                    now.addingTimeInterval(Double(SignIn.sessionHours) * 3600).formatted(.iso8601)
+                ])
         }
         return (secret, WebSession(account: account, csrf: csrf))
     }
 
     public func session(secret: String) async throws -> WebSession? {
         let found = try await database.sessions.read { db in
-            try Row.fetchOne(db, sql: "SELECT account_id, csrf FROM web_session WHERE secret_hash = ? AND expires_at > ?",
-                             arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)])
+            try Row.fetchOne(
+                db, sql: "SELECT account_id, csrf FROM web_session WHERE secret_hash = ? AND expires_at > ?",
+                arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)])
         }
         guard let found else { return nil }
         let (accountID, csrf): (Int64, String) = (found["account_id"], found["csrf"])

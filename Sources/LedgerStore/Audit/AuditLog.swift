@@ -15,17 +15,23 @@ enum AuditLog {
     /// Appends an entry whose changes are already encoded as canonical JSON (a write prepared before the lock).
     static func append(_ db: Database, actor: Actor, action: String, entity: String, key: String, changesJSON: String) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
-        var entry = AuditEntry(seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
-                               role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
-                               changes: [], previousHash: last?["hash"] ?? genesis, hash: "")
+        var entry = AuditEntry(
+            seq: (last?["seq"] as Int64? ?? 0) + 1, at: Date().formatted(.iso8601), actor: actor.username,
+            role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
+            changes: [], previousHash: last?["hash"] ?? genesis, hash: "")
         entry.hash = entry.hash(changesJSON: changesJSON)
         // Bound directly: an import appends tens of thousands of entries under the write lock.
-        try DirectInsert(db.cachedStatement(sql: """
-            INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """), in: db).run([.integer(entry.seq), .text(entry.at), .text(entry.actor), .text(entry.role),
-                               entry.requestId.map { .text($0) } ?? .null, .text(entry.action), .text(entry.entity),
-                               .text(entry.key), .text(changesJSON), .text(entry.previousHash), .text(entry.hash)])
+        try DirectInsert(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """), in: db
+        ).run([
+            .integer(entry.seq), .text(entry.at), .text(entry.actor), .text(entry.role),
+            entry.requestId.map { .text($0) } ?? .null, .text(entry.action), .text(entry.entity),
+            .text(entry.key), .text(changesJSON), .text(entry.previousHash), .text(entry.hash)
+        ])
     }
 
     /// The sequence number of the last entry: every ledger write appends one, so an unchanged number means the
@@ -41,8 +47,10 @@ enum AuditLog {
     }
 
     /// Appends an entry for a record change: the changed fields of `old` → `new` (whole values for nested lists).
-    static func record(_ db: Database, actor: Actor, action: String, entity: String, key: String,
-                       old: (some Encodable)?, new: (some Encodable)?) throws {
+    static func record(
+        _ db: Database, actor: Actor, action: String, entity: String, key: String,
+        old: (some Encodable)?, new: (some Encodable)?
+    ) throws {
         let changes = try changes(old: old, new: new)
         guard !changes.isEmpty || action != "update" else { return }
         try append(db, actor: actor, action: action, entity: entity, key: key, changes: changes)

@@ -13,11 +13,19 @@ public struct SQLiteAuditTrail: AuditTrail {
         try await database.writer.read { db in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
-            if let entity { conditions.append("entity = ?"); arguments.append(entity) }
-            if let key { conditions.append("key = ?"); arguments.append(key) }
+            if let entity {
+                conditions.append("entity = ?")
+                arguments.append(entity)
+            }
+            if let key {
+                conditions.append("key = ?")
+                arguments.append(key)
+            }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM audit_entry \(filter) ORDER BY seq DESC LIMIT ?",
-                                    arguments: StatementArguments(arguments + [limit])).map(Self.auditEntry)
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM audit_entry \(filter) ORDER BY seq DESC LIMIT ?",
+                arguments: StatementArguments(arguments + [limit])
+            ).map(Self.auditEntry)
         }
     }
 
@@ -59,10 +67,12 @@ public struct SQLiteAuditTrail: AuditTrail {
         func value(_ column: String) -> DatabaseValue { row[column] ?? .null }
         func text(_ column: String) -> String? { String.fromDatabaseValue(value(column)) }
         guard let seq = Int64.fromDatabaseValue(value("seq")), let at = text("at"), let actor = text("actor"),
-              let role = text("role"), let action = text("action"), let entity = text("entity"), let key = text("key"),
-              text("changes") != nil, let previousHash = text("previous_hash"), let hash = text("hash") else { return nil }
-        return AuditEntry(seq: seq, at: at, actor: actor, role: role, requestId: text("request_id"), action: action, entity: entity,
-                          key: key, changes: [], previousHash: previousHash, hash: hash)
+            let role = text("role"), let action = text("action"), let entity = text("entity"), let key = text("key"),
+            text("changes") != nil, let previousHash = text("previous_hash"), let hash = text("hash")
+        else { return nil }
+        return AuditEntry(
+            seq: seq, at: at, actor: actor, role: role, requestId: text("request_id"), action: action, entity: entity,
+            key: key, changes: [], previousHash: previousHash, hash: hash)
     }
 
     /// The entry of a row with its changes decoded, for the history pages and the API.

@@ -12,8 +12,10 @@ public struct StoredDeregistration: Codable, Sendable {
 public protocol DeregistrationRepository: Sendable {
     /// Records an application (Art. 23): the system must exist, not be deregistered, and have no open application;
     /// every plan section must be written.
-    func apply(systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate, plan: DeregistrationPlan,
-               by actor: Actor) async throws -> StoredDeregistration
+    func apply(
+        systemCode: String, reason: DeregistrationReason, appliedOn: CivilDate, plan: DeregistrationPlan,
+        by actor: Actor
+    ) async throws -> StoredDeregistration
     /// Records the review (Art. 24); an approval sets the system to 已注销 in the same transaction.
     func review(id: Int64, review: DeregistrationReview, by actor: Actor) async throws -> StoredDeregistration
     /// Applications of one system, or all, newest first.

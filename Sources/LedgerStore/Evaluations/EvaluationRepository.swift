@@ -14,8 +14,10 @@ public protocol EvaluationRepository: Sendable {
     /// Waivers of one system, or all, newest first.
     func waivers(systemCode: String?) async throws -> [StoredWaiver]
     /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction.
-    func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
-                       by actor: Actor) async throws -> FundingBatch
+    func recordFunding(
+        _ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
+        by actor: Actor
+    ) async throws -> FundingBatch
     /// One stored batch with its decisions.
     func fundingBatch(id: Int64) async throws -> FundingBatch
     /// The stored inputs of a batch, by system, for replay.

@@ -37,12 +37,14 @@ public struct StoredInput: Sendable {
     /// decoded records again (the costliest part of recording a province's batch); it decodes to `input`.
     func text() throws -> Data {
         // In key order, as sorted JSON has them.
-        let parts = [("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
-                     ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
-                     ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
-                     ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
-                     ("system", systemBody), ("verdicts", try CanonicalJSON.text(input.verdicts)),
-                     ("waivers", try CanonicalJSON.text(input.waivers))]
+        let parts = [
+            ("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
+            ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
+            ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
+            ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
+            ("system", systemBody), ("verdicts", try CanonicalJSON.text(input.verdicts)),
+            ("waivers", try CanonicalJSON.text(input.waivers))
+        ]
         let text = "{" + parts.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
         return Data(text.utf8)
     }
@@ -94,26 +96,32 @@ extension SQLiteEvaluations {
             // Every system: the item counts of all resources in one pass over data_item (a province: 3 s, where a
             // count per resource seeks a million times: 13 s). One system or unit: a count per resource.
             let allCounts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
-            let resources = try db.cachedStatement(sql: allCounts != nil ? """
-                SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key
-                """ : """
-                SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
-                FROM resource r WHERE system_key = ? ORDER BY key
-                """)
-            return (try systems.map { system in
-                let code: String = system["key"]
-                var facts: [ResourceFacts] = []
-                var itemCounts: [String: Int] = [:]
-                let cursor = try Row.fetchCursor(resources, arguments: [code])
-                while let row = try cursor.next() {
-                    let state = CatalogState(rawValue: row["state"]) ?? .draft
-                    facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
-                    itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
-                }
-                return StoredSystemRows(body: system["body"], resources: facts, itemCounts: itemCounts,
-                                        verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
-                                        waivers: waivers[code] ?? [])
-            }, projects)
+            let resources = try db.cachedStatement(
+                sql: allCounts != nil
+                    ? """
+                    SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key
+                    """
+                    : """
+                    SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
+                    FROM resource r WHERE system_key = ? ORDER BY key
+                    """)
+            return (
+                try systems.map { system in
+                    let code: String = system["key"]
+                    var facts: [ResourceFacts] = []
+                    var itemCounts: [String: Int] = [:]
+                    let cursor = try Row.fetchCursor(resources, arguments: [code])
+                    while let row = try cursor.next() {
+                        let state = CatalogState(rawValue: row["state"]) ?? .draft
+                        facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
+                        itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
+                    }
+                    return StoredSystemRows(
+                        body: system["body"], resources: facts, itemCounts: itemCounts,
+                        verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
+                        waivers: waivers[code] ?? [])
+                }, projects
+            )
         }
         return try await rows.concurrentMap { stored in
             let system = try CanonicalJSON.decoder.decode(InfoSystem.self, from: Data(stored.body.utf8))
@@ -138,10 +146,12 @@ extension SQLiteEvaluations {
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.
     static func latestVerdicts(systemCode: String, before cutoff: String, in db: Database) throws -> [EvidenceVerdict] {
         let decoder = CanonicalJSON.decoder
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, run_id, platform, probe, target, outcome, body FROM probe_verdict
-            WHERE system_key = ? AND checked_at < ? ORDER BY id DESC
-            """), arguments: [systemCode, cutoff])
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT id, run_id, platform, probe, target, outcome, body FROM probe_verdict
+                    WHERE system_key = ? AND checked_at < ? ORDER BY id DESC
+                    """), arguments: [systemCode, cutoff])
         var chosen: [String: EvidenceVerdict] = [:]
         var order: [String] = []
         while let row = try rows.next() {
@@ -149,8 +159,9 @@ extension SQLiteEvaluations {
             let skipped = (row["outcome"] as String) == VerdictOutcome.skipped.rawValue
             if let existing = chosen[key], existing.verdict.outcome != .skipped || skipped { continue }
             if chosen[key] == nil { order.append(key) }
-            chosen[key] = EvidenceVerdict(id: row["id"], runId: row["run_id"],
-                                          verdict: try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8)))
+            chosen[key] = EvidenceVerdict(
+                id: row["id"], runId: row["run_id"],
+                verdict: try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8)))
         }
         return order.sorted().compactMap { chosen[$0] }
     }
@@ -178,11 +189,13 @@ extension SQLiteEvaluations {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM system WHERE key = ?", arguments: [waiver.systemCode]) != nil else {
                 throw LedgerError.notFound(InfoSystem.label, waiver.systemCode)
             }
-            try db.execute(sql: "INSERT INTO waiver (system_key, check_id, expires_on, created_at, body) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [waiver.systemCode, waiver.check.rawValue, waiver.expiresOn.description, created, body])
+            try db.execute(
+                sql: "INSERT INTO waiver (system_key, check_id, expires_on, created_at, body) VALUES (?, ?, ?, ?, ?)",
+                arguments: [waiver.systemCode, waiver.check.rawValue, waiver.expiresOn.description, created, body])
             let id = db.lastInsertedRowID
-            try AuditLog.record(db, actor: actor, action: "grant", entity: "waiver", key: "\(waiver.systemCode)/\(waiver.check.rawValue)/\(id)",
-                                old: nil as Waiver?, new: waiver)
+            try AuditLog.record(
+                db, actor: actor, action: "grant", entity: "waiver", key: "\(waiver.systemCode)/\(waiver.check.rawValue)/\(id)",
+                old: nil as Waiver?, new: waiver)
             return StoredWaiver(id: id, createdAt: created, waiver: waiver)
         }
     }
@@ -194,11 +207,13 @@ extension SQLiteEvaluations {
 
     static func waivers(systemCode: String?, in db: Database) throws -> [StoredWaiver] {
         let filter = systemCode == nil ? "" : "WHERE system_key = ?"
-        let rows = try Row.fetchAll(db, sql: "SELECT id, created_at, body FROM waiver \(filter) ORDER BY id DESC",
-                                    arguments: systemCode.map { [$0] } ?? [])
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, created_at, body FROM waiver \(filter) ORDER BY id DESC",
+            arguments: systemCode.map { [$0] } ?? [])
         return try rows.map { row in
-            StoredWaiver(id: row["id"], createdAt: row["created_at"],
-                         waiver: try CanonicalJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
+            StoredWaiver(
+                id: row["id"], createdAt: row["created_at"],
+                waiver: try CanonicalJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
         }
     }
 
@@ -206,8 +221,10 @@ extension SQLiteEvaluations {
 
     /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction;
     /// returns the batch.
-    public func recordFunding(_ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
-                              by actor: Actor) async throws -> FundingBatch {
+    public func recordFunding(
+        _ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
+        by actor: Actor
+    ) async throws -> FundingBatch {
         let decisions = evaluations.map(\.decision)
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
         for decision in decisions {
@@ -217,23 +234,29 @@ extension SQLiteEvaluations {
         let summaryJSON = try CanonicalJSON.text(summary)
         let createdAt = Date().formatted(.iso8601)
         return try await database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
-                """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON])
+            try db.execute(
+                sql: """
+                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
+                    """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON])
             let batch = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
             for evaluation in evaluations {
-                try insert.execute(arguments: [batch, evaluation.decision.systemCode, String(decoding: evaluation.input, as: UTF8.self),
-                                                String(decoding: evaluation.result, as: UTF8.self)])
+                try insert.execute(arguments: [
+                    batch, evaluation.decision.systemCode, String(decoding: evaluation.input, as: UTF8.self),
+                    String(decoding: evaluation.result, as: UTF8.self)
+                ])
             }
-            let decided = Dictionary(uniqueKeysWithValues: decisions.map {
-                ($0.systemCode, "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限 \($0.omCap)")
-            })
-            try AuditLog.record(db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
-                                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion]
-                                    .merging(decided) { first, _ in first })
-            return FundingBatch(id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
-                                decisions: decisions)
+            let decided = Dictionary(
+                uniqueKeysWithValues: decisions.map {
+                    ($0.systemCode, "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限 \($0.omCap)")
+                })
+            try AuditLog.record(
+                db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
+                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion]
+                    .merging(decided) { first, _ in first })
+            return FundingBatch(
+                id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
+                decisions: decisions)
         }
     }
 
@@ -246,8 +269,9 @@ extension SQLiteEvaluations {
             let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
                 try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
             }
-            return FundingBatch(id: id, createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
-                                asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: decisions)
+            return FundingBatch(
+                id: id, createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
+                asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: decisions)
         }
     }
 
@@ -265,11 +289,13 @@ extension SQLiteEvaluations {
     public func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch> {
         try await database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding'") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
-                                        arguments: [page.limit, page.offset])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: [page.limit, page.offset])
             let items = rows.map { row in
-                FundingBatch(id: row["id"], createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
-                             asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: [])
+                FundingBatch(
+                    id: row["id"], createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
+                    asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: [])
             }
             return Page(items: items, total: total, limit: page.limit, offset: page.offset)
         }
@@ -290,15 +316,20 @@ extension SQLiteEvaluations {
         let reportJSON = try CanonicalJSON.text(report)
         let created = Date().formatted(.iso8601)
         return try await database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('review', NULL, ?, ?, ?, ?)
-                """, arguments: [report.inputs.asOf.description, report.inputs.policyVersion, created, report.recommendation.rawValue])
+            try db.execute(
+                sql: """
+                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('review', NULL, ?, ?, ?, ?)
+                    """, arguments: [report.inputs.asOf.description, report.inputs.policyVersion, created, report.recommendation.rawValue])
             let batch = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)",
-                           arguments: [batch, report.systemCode, inputJSON, reportJSON])
-            try AuditLog.record(db, actor: actor, action: "review", entity: "review", key: String(batch), old: nil as [String: String]?,
-                                new: ["system": report.systemCode, "asOf": report.inputs.asOf.description,
-                                      "recommendation": report.recommendation.rawValue])
+            try db.execute(
+                sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)",
+                arguments: [batch, report.systemCode, inputJSON, reportJSON])
+            try AuditLog.record(
+                db, actor: actor, action: "review", entity: "review", key: String(batch), old: nil as [String: String]?,
+                new: [
+                    "system": report.systemCode, "asOf": report.inputs.asOf.description,
+                    "recommendation": report.recommendation.rawValue
+                ])
             return StoredReview(id: batch, createdAt: created, report: report)
         }
     }
@@ -334,18 +365,26 @@ extension SQLiteEvaluations {
     /// The reviews of a system, newest first.
     public func reviews(systemCode: String) async throws -> [StoredReview] {
         try await database.writer.read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT b.id FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id
-                WHERE b.kind = 'review' AND e.system_key = ? ORDER BY b.id DESC
-                """, arguments: [systemCode]).map { try Self.review(id: $0, in: db) }
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT b.id FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id
+                    WHERE b.kind = 'review' AND e.system_key = ? ORDER BY b.id DESC
+                    """, arguments: [systemCode]
+            ).map { try Self.review(id: $0, in: db) }
         }
     }
 
     static func review(id: Int64, in db: Database) throws -> StoredReview {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT b.created_at, e.result FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id WHERE b.id = ? AND b.kind = 'review'
-            """, arguments: [id]) else { throw LedgerError.notFound("验收前置审查", String(id)) }
-        return StoredReview(id: id, createdAt: row["created_at"],
-                            report: try CanonicalJSON.decoder.decode(ReviewReport.self, from: Data((row["result"] as String).utf8)))
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT b.created_at, e.result FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id WHERE b.id = ? AND b.kind = 'review'
+                    """, arguments: [id])
+        else { throw LedgerError.notFound("验收前置审查", String(id)) }
+        return StoredReview(
+            id: id, createdAt: row["created_at"],
+            report: try CanonicalJSON.decoder.decode(ReviewReport.self, from: Data((row["result"] as String).utf8)))
     }
 }

@@ -12,8 +12,10 @@ struct CSVReader: Sendable {
     static let maxCellBytes = 256 << 10
 
     /// Calls `body` with each row's cells and its row number; `progress` gets the bytes read so far.
-    func forEachRow(progress: (Int64, Int64) -> Void = { _, _ in },
-                    _ body: ([String], Int) throws -> Void) throws -> TextEncoding {
+    func forEachRow(
+        progress: (Int64, Int64) -> Void = { _, _ in },
+        _ body: ([String], Int) throws -> Void
+    ) throws -> TextEncoding {
         let reader = try UTF8ChunkReader(url: url)
         var field: [UInt8] = []
         var row: [String] = []

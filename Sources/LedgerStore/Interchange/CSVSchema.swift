@@ -35,7 +35,8 @@ struct CSVColumn: Sendable {
 
 /// The kinds of import file, in the order they are applied.
 enum RecordKind: String, CaseIterable, Sendable, Comparable {
-    case units, projects, systems, resources, dataItems = "data-items"
+    case units, projects, systems, resources
+    case dataItems = "data-items"
 
     static func < (lhs: RecordKind, rhs: RecordKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -44,55 +45,67 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
     /// The columns of the kind's CSV file.
     var columns: [CSVColumn] {
         switch self {
-        case .units: [
-            CSVColumn("uscc", "统一社会信用代码"), CSVColumn("name", "单位名称"), CSVColumn("kind", "单位类型"),
-            CSVColumn("region", "所属区域"), CSVColumn("parentUSCC", "上级单位代码", .optional),
-            CSVColumn("dataOfficer", "数据专员", .optional)]
-        case .projects: [
-            CSVColumn("code", "项目编号"), CSVColumn("name", "项目名称"), CSVColumn("unitUSCC", "建设单位代码"),
-            CSVColumn("category", "项目类别", .optional), CSVColumn("fundingSource", "资金来源", .optional),
-            CSVColumn("approvedAmount", "批复金额（元）", .optional), CSVColumn("exemption", "备案类型", .optional),
-            CSVColumn("preAssessmentReport", "事前绩效评估报告", .bool),
-            CSVColumn("demandOpinion", "需求审核意见", .optional), CSVColumn("demandPriority", "需求优先级", .optional)]
-            + Milestones().ordered.map { CSVColumn($0.field, "\($0.label)日期", .optional) }
-            + [CSVColumn("milestones.procurementFiled", "采购备案日期", .optional),
-               CSVColumn("performanceResult", "绩效评价结果", .optional),
-               CSVColumn("performanceRectified", "绩效整改到位", .optionalBool),
-               CSVColumn("changes", "变更记录", .json), CSVColumn("fiscalYear", "运维财政年度", .int)]
-        case .systems: [
-            CSVColumn("code", "系统编号"), CSVColumn("name", "系统名称"), CSVColumn("unitUSCC", "建设单位代码"),
-            CSVColumn("projectCodes", "项目编号", .list), CSVColumn("status", "系统状态", .optional),
-            CSVColumn("appCategories", "应用类别", .list), CSVColumn("summary", "系统简介", .optional),
-            CSVColumn("deployment.govCloud", "部署于政务云", .bool), CSVColumn("deployment.cloudNative", "云原生", .bool),
-            CSVColumn("networks", "部署网络", .list), CSVColumn("security.mlpsLevel", "等保级别", .int),
-            CSVColumn("security.mlpsAssessedOn", "等保测评日期", .optional),
-            CSVColumn("security.classifiedProtection", "分级保护", .bool),
-            CSVColumn("security.cryptoResult", "密评结果", .optional), CSVColumn("security.cryptoAssessedOn", "密评日期", .optional),
-            CSVColumn("security.openMajorHazards", "重大安全隐患数", .int), CSVColumn("xinchuang", "信创情况", .optional),
-            CSVColumn("cloudResources.allocatedVCPU", "分配vCPU", .int), CSVColumn("cloudResources.usedVCPU", "使用vCPU", .int),
-            CSVColumn("cloudResources.allocatedMemoryGB", "分配内存GB", .int), CSVColumn("cloudResources.usedMemoryGB", "使用内存GB", .int),
-            CSVColumn("cloudResources.allocatedStorageGB", "分配存储GB", .int), CSVColumn("cloudResources.usedStorageGB", "使用存储GB", .int),
-            CSVColumn("platformIds.aishandongItems", "爱山东事项编码", .list),
-            CSVColumn("platformIds.shandongtongAppId", "山东通应用ID", .optional),
-            CSVColumn("platformIds.citybrainFeeds", "城市大脑数据源", .list),
-            CSVColumn("platformIds.countyNodeId", "县级节点标识", .optional),
-            CSVColumn("platformIds.sharingOrgCode", "共享平台机构编码", .optional),
-            CSVColumn("materials", "验收材料", .list), CSVColumn("wentLiveOn", "上线日期", .optional),
-            CSVColumn("ledgerUpdatedOn", "一本账维护日期", .optional)]
-        case .resources: [
-            CSVColumn("code", "信息资源代码"), CSVColumn("name", "信息资源名称"), CSVColumn("systemCode", "来源系统编号"),
-            CSVColumn("summary", "信息资源摘要"), CSVColumn("format", "信息资源格式"), CSVColumn("formatType", "格式类型", .optional),
-            CSVColumn("shareType", "共享类型"), CSVColumn("shareCondition", "共享条件", .optional),
-            CSVColumn("shareMethod", "共享方式", .optional), CSVColumn("openToPublic", "是否向社会开放", .bool),
-            CSVColumn("openType", "开放类型", .optional), CSVColumn("openCondition", "开放条件", .optional),
-            CSVColumn("updateCycle", "更新周期"), CSVColumn("publishedOn", "发布日期", .optional),
-            CSVColumn("relatedCodes", "关联资源代码", .list), CSVColumn("storageMB", "数据存储总量MB", .int),
-            CSVColumn("records", "结构化记录总数", .int), CSVColumn("sharedRecords", "已共享记录数", .int),
-            CSVColumn("openedRecords", "已开放记录数", .int), CSVColumn("state", "目录状态", .optional),
-            CSVColumn("returnReason", "退回原因", .optional)]
-        case .dataItems: [
-            CSVColumn("resourceCode", "信息资源代码"), CSVColumn("seq", "序号", .int), CSVColumn("name", "信息项名称"),
-            CSVColumn("type", "数据类型"), CSVColumn("length", "数据长度", .int), CSVColumn("description", "信息项描述", .optional)]
+        case .units:
+            [
+                CSVColumn("uscc", "统一社会信用代码"), CSVColumn("name", "单位名称"), CSVColumn("kind", "单位类型"),
+                CSVColumn("region", "所属区域"), CSVColumn("parentUSCC", "上级单位代码", .optional),
+                CSVColumn("dataOfficer", "数据专员", .optional)
+            ]
+        case .projects:
+            [
+                CSVColumn("code", "项目编号"), CSVColumn("name", "项目名称"), CSVColumn("unitUSCC", "建设单位代码"),
+                CSVColumn("category", "项目类别", .optional), CSVColumn("fundingSource", "资金来源", .optional),
+                CSVColumn("approvedAmount", "批复金额（元）", .optional), CSVColumn("exemption", "备案类型", .optional),
+                CSVColumn("preAssessmentReport", "事前绩效评估报告", .bool),
+                CSVColumn("demandOpinion", "需求审核意见", .optional), CSVColumn("demandPriority", "需求优先级", .optional)
+            ]
+                + Milestones().ordered.map { CSVColumn($0.field, "\($0.label)日期", .optional) }
+                + [
+                    CSVColumn("milestones.procurementFiled", "采购备案日期", .optional),
+                    CSVColumn("performanceResult", "绩效评价结果", .optional),
+                    CSVColumn("performanceRectified", "绩效整改到位", .optionalBool),
+                    CSVColumn("changes", "变更记录", .json), CSVColumn("fiscalYear", "运维财政年度", .int)
+                ]
+        case .systems:
+            [
+                CSVColumn("code", "系统编号"), CSVColumn("name", "系统名称"), CSVColumn("unitUSCC", "建设单位代码"),
+                CSVColumn("projectCodes", "项目编号", .list), CSVColumn("status", "系统状态", .optional),
+                CSVColumn("appCategories", "应用类别", .list), CSVColumn("summary", "系统简介", .optional),
+                CSVColumn("deployment.govCloud", "部署于政务云", .bool), CSVColumn("deployment.cloudNative", "云原生", .bool),
+                CSVColumn("networks", "部署网络", .list), CSVColumn("security.mlpsLevel", "等保级别", .int),
+                CSVColumn("security.mlpsAssessedOn", "等保测评日期", .optional),
+                CSVColumn("security.classifiedProtection", "分级保护", .bool),
+                CSVColumn("security.cryptoResult", "密评结果", .optional), CSVColumn("security.cryptoAssessedOn", "密评日期", .optional),
+                CSVColumn("security.openMajorHazards", "重大安全隐患数", .int), CSVColumn("xinchuang", "信创情况", .optional),
+                CSVColumn("cloudResources.allocatedVCPU", "分配vCPU", .int), CSVColumn("cloudResources.usedVCPU", "使用vCPU", .int),
+                CSVColumn("cloudResources.allocatedMemoryGB", "分配内存GB", .int), CSVColumn("cloudResources.usedMemoryGB", "使用内存GB", .int),
+                CSVColumn("cloudResources.allocatedStorageGB", "分配存储GB", .int), CSVColumn("cloudResources.usedStorageGB", "使用存储GB", .int),
+                CSVColumn("platformIds.aishandongItems", "爱山东事项编码", .list),
+                CSVColumn("platformIds.shandongtongAppId", "山东通应用ID", .optional),
+                CSVColumn("platformIds.citybrainFeeds", "城市大脑数据源", .list),
+                CSVColumn("platformIds.countyNodeId", "县级节点标识", .optional),
+                CSVColumn("platformIds.sharingOrgCode", "共享平台机构编码", .optional),
+                CSVColumn("materials", "验收材料", .list), CSVColumn("wentLiveOn", "上线日期", .optional),
+                CSVColumn("ledgerUpdatedOn", "一本账维护日期", .optional)
+            ]
+        case .resources:
+            [
+                CSVColumn("code", "信息资源代码"), CSVColumn("name", "信息资源名称"), CSVColumn("systemCode", "来源系统编号"),
+                CSVColumn("summary", "信息资源摘要"), CSVColumn("format", "信息资源格式"), CSVColumn("formatType", "格式类型", .optional),
+                CSVColumn("shareType", "共享类型"), CSVColumn("shareCondition", "共享条件", .optional),
+                CSVColumn("shareMethod", "共享方式", .optional), CSVColumn("openToPublic", "是否向社会开放", .bool),
+                CSVColumn("openType", "开放类型", .optional), CSVColumn("openCondition", "开放条件", .optional),
+                CSVColumn("updateCycle", "更新周期"), CSVColumn("publishedOn", "发布日期", .optional),
+                CSVColumn("relatedCodes", "关联资源代码", .list), CSVColumn("storageMB", "数据存储总量MB", .int),
+                CSVColumn("records", "结构化记录总数", .int), CSVColumn("sharedRecords", "已共享记录数", .int),
+                CSVColumn("openedRecords", "已开放记录数", .int), CSVColumn("state", "目录状态", .optional),
+                CSVColumn("returnReason", "退回原因", .optional)
+            ]
+        case .dataItems:
+            [
+                CSVColumn("resourceCode", "信息资源代码"), CSVColumn("seq", "序号", .int), CSVColumn("name", "信息项名称"),
+                CSVColumn("type", "数据类型"), CSVColumn("length", "数据长度", .int), CSVColumn("description", "信息项描述", .optional)
+            ]
         }
     }
 
@@ -113,25 +126,38 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
     /// The allowed values of each column that takes a code (drop-downs in forms and workbooks), by field path;
     /// 是/否 columns offer both words.
     func choices(codes: CodeLists) -> [String: [String]] {
-        var lists: [String: [String]] = switch self {
-        case .units: ["kind": codes.unitKinds.map(\.name), "region": codes.regions.map(\.name)]
-        case .projects: ["category": ProjectCategory.allCases.map(\.rawValue), "fundingSource": FundingSource.allCases.map(\.rawValue),
-                         "exemption": Exemption.allCases.map(\.rawValue), "performanceResult": PerformanceResult.allCases.map(\.rawValue)]
-        case .systems: ["status": SystemStatus.allCases.map(\.rawValue), "xinchuang": codes.xinchuangStatuses.map(\.name),
-                        "security.cryptoResult": codes.cryptoResults.map(\.name)]
-        case .resources: ["format": codes.formats.map(\.name), "shareType": codes.shareTypes.map(\.name),
-                          "shareMethod": codes.shareMethods.map(\.name), "openType": codes.openTypes.map(\.name),
-                          "updateCycle": codes.updateCycles.map(\.name), "state": CatalogState.allCases.map(\.rawValue)]
-        case .dataItems: ["type": codes.dataTypes.map(\.code)]
-        }
+        var lists: [String: [String]] =
+            switch self {
+            case .units: ["kind": codes.unitKinds.map(\.name), "region": codes.regions.map(\.name)]
+            case .projects:
+                [
+                    "category": ProjectCategory.allCases.map(\.rawValue), "fundingSource": FundingSource.allCases.map(\.rawValue),
+                    "exemption": Exemption.allCases.map(\.rawValue), "performanceResult": PerformanceResult.allCases.map(\.rawValue)
+                ]
+            case .systems:
+                [
+                    "status": SystemStatus.allCases.map(\.rawValue), "xinchuang": codes.xinchuangStatuses.map(\.name),
+                    "security.cryptoResult": codes.cryptoResults.map(\.name)
+                ]
+            case .resources:
+                [
+                    "format": codes.formats.map(\.name), "shareType": codes.shareTypes.map(\.name),
+                    "shareMethod": codes.shareMethods.map(\.name), "openType": codes.openTypes.map(\.name),
+                    "updateCycle": codes.updateCycles.map(\.name), "state": CatalogState.allCases.map(\.rawValue)
+                ]
+            case .dataItems: ["type": codes.dataTypes.map(\.code)]
+            }
         for column in columns where column.kind == .bool || column.kind == .optionalBool { lists[column.path] = ["是", "否"] }
         return lists
     }
 
     /// Code lists a multi-value column draws from (values separated by “;”), for hints; not enforced by a drop-down.
     func listChoices(codes: CodeLists) -> [String: [String]] {
-        self == .systems ? ["appCategories": codes.appCategories.map(\.name), "networks": codes.networks.map(\.name),
-                            "materials": codes.materials.map(\.name)] : [:]
+        self == .systems
+            ? [
+                "appCategories": codes.appCategories.map(\.name), "networks": codes.networks.map(\.name),
+                "materials": codes.materials.map(\.name)
+            ] : [:]
     }
 
     /// The kind whose distinctive headers a CSV header row carries.
@@ -171,8 +197,10 @@ enum CellCodec {
             if falseWords.contains(cell) { return .success(.bool(false)) }
             return .failure(CellError(rule: "cell.boolean", message: "“\(cell)”应为“是”或“否”"))
         case .list:
-            return .success(.array(cell.split(whereSeparator: { $0 == ";" || $0 == "；" })
-                .map { Normalize.text(String($0)) }.filter { !$0.isEmpty }.map(JSONValue.string)))
+            return .success(
+                .array(
+                    cell.split(whereSeparator: { $0 == ";" || $0 == "；" })
+                        .map { Normalize.text(String($0)) }.filter { !$0.isEmpty }.map(JSONValue.string)))
         case .json:
             if cell.isEmpty { return .success(.array([])) }
             // `try?`: any cell that is no JSON gets the rule below.

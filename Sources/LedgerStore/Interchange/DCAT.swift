@@ -12,10 +12,12 @@ public enum DCAT {
     /// 更新周期 → EU frequency, and DCAT-US's ISO 8601 repeating durations.
     static let cycles: [(cycle: String, eu: String, iso: String)] = [
         ("实时", "CONT", "R/PT1S"), ("每日", "DAILY", "R/P1D"), ("每周", "WEEKLY", "R/P1W"), ("每月", "MONTHLY", "R/P1M"),
-        ("每季度", "QUARTERLY", "R/P3M"), ("每半年", "BIANNUAL", "R/P6M"), ("每年", "ANNUAL", "R/P1Y"), ("其他", "OTHER", "irregular")]
+        ("每季度", "QUARTERLY", "R/P3M"), ("每半年", "BIANNUAL", "R/P6M"), ("每年", "ANNUAL", "R/P1Y"), ("其他", "OTHER", "irregular")
+    ]
     /// 共享类型 → EU access right, and DCAT-US's accessLevel.
     static let access: [(shareType: String, eu: String, us: String)] = [
-        ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")]
+        ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")
+    ]
 
     /// The datasets of `scope` (every state: the catalog's register) as one graph under `base` (an http(s) URL).
     static func graph(ledger: Ledger, scope: ExportScope, base: String) async throws -> RDFNode {
@@ -63,11 +65,14 @@ public enum DCAT {
             ("ybz:system", resource.systemCode), ("ybz:format", resource.format), ("ybz:formatType", resource.formatType),
             ("ybz:shareType", resource.shareType), ("ybz:shareCondition", resource.shareCondition), ("ybz:shareMethod", resource.shareMethod),
             ("ybz:openType", resource.openType), ("ybz:openCondition", resource.openCondition), ("ybz:updateCycle", resource.updateCycle),
-            ("ybz:state", resource.state.rawValue), ("ybz:returnReason", resource.returnReason)]
+            ("ybz:state", resource.state.rawValue), ("ybz:returnReason", resource.returnReason)
+        ]
         for (predicate, value) in texts { node.add(predicate, .text(value)) }
         node.add("ybz:openToPublic", .literal(resource.openToPublic ? "true" : "false", datatype: "xsd:boolean"))
-        let counts: [(String, Int64?)] = [("ybz:storageMB", resource.storageMB), ("ybz:records", resource.records),
-                                          ("ybz:sharedRecords", resource.sharedRecords), ("ybz:openedRecords", resource.openedRecords)]
+        let counts: [(String, Int64?)] = [
+            ("ybz:storageMB", resource.storageMB), ("ybz:records", resource.records),
+            ("ybz:sharedRecords", resource.sharedRecords), ("ybz:openedRecords", resource.openedRecords)
+        ]
         for (predicate, value) in counts { node.add(predicate, .integer(value)) }
         for (index, item) in resource.items.enumerated() {
             var element = RDFNode(types: ["ybz:DataItem"])

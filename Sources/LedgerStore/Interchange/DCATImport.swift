@@ -35,7 +35,8 @@ public struct DCATImport: Sendable {
     static let known: [String: String] = [
         "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "dcterms": "http://purl.org/dc/terms/",
         "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#", "ybz": "urn:yibenzhang:",
-        "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/"]
+        "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/"
+    ]
     /// Bare terms of the DCAT-AP and DCAT-US contexts.
     static let terms: [String: String] = [
         "title": "dct:title", "description": "dct:description", "identifier": "dct:identifier", "publisher": "dct:publisher",
@@ -44,7 +45,8 @@ public struct DCATImport: Sendable {
         "format": "dct:format", "mediaType": "dcat:mediaType", "downloadURL": "dcat:downloadURL", "accessURL": "dcat:accessURL",
         "name": "foaf:name", "landingPage": "dcat:landingPage", "contactPoint": "dcat:contactPoint", "license": "dct:license",
         "spatial": "dct:spatial", "temporal": "dct:temporal", "theme": "dcat:theme", "language": "dct:language", "bureauCode": "pod:bureauCode",
-        "programCode": "pod:programCode", "rights": "dct:rights", "references": "dct:references"]
+        "programCode": "pod:programCode", "rights": "dct:rights", "references": "dct:references"
+    ]
 
     /// The datasets of a document, each as the JSON form of a catalog resource, with the issues of the mapping.
     func resources(from data: Data, file: String, ledger: Ledger) async throws -> ([JSONValue], [RowIssue]) {
@@ -104,15 +106,20 @@ public struct DCATImport: Sendable {
         case .array(let values): return values.flatMap { expand($0, context: context, index: &index) }
         case .object(let fields):
             if let literal = fields["@value"] {
-                return [.text(literal.stringValue ?? expand(literal, context: context, index: &index).first?.text ?? "",
-                              language: fields["@language"]?.stringValue)]
+                return [
+                    .text(
+                        literal.stringValue ?? expand(literal, context: context, index: &index).first?.text ?? "",
+                        language: fields["@language"]?.stringValue)
+                ]
             }
             if let id = fields["@id"]?.stringValue, fields.count == 1 { return [.iri(expandKey(id, context: context))] }
             var node: [String: [Value]] = [:]
             for (key, field) in fields where key != "@context" {
                 let name = expandKey(key, context: context)
                 if key == "@type" {
-                    node["@type"] = expand(field, context: context, index: &index).compactMap { $0.text.map { .iri(expandKey($0, context: context)) } }
+                    node["@type"] = expand(field, context: context, index: &index).compactMap {
+                        $0.text.map { .iri(expandKey($0, context: context)) }
+                    }
                 } else {
                     node[name, default: []] += expand(field, context: context, index: &index)
                 }
@@ -179,20 +186,26 @@ public struct DCATImport: Sendable {
         } else if let classification, numbers[classification] != nil {
             numbers[classification]! += 1
             object["code"] = .string("\(classification)/\(String(format: "%06d", numbers[classification]!))")
-            issues.append(ValidationIssue(field: "dct:identifier", value: identifier, rule: "dcat.code-assigned",
-                                          message: "原标识不是信息资源代码，已编为 \(object["code"]!.stringValue!)", severity: .warning))
+            issues.append(
+                ValidationIssue(
+                    field: "dct:identifier", value: identifier, rule: "dcat.code-assigned",
+                    message: "原标识不是信息资源代码，已编为 \(object["code"]!.stringValue!)", severity: .warning))
         } else {
-            issues.append(ValidationIssue(field: "dct:identifier", value: identifier, rule: "dcat.code-missing",
-                                          message: "标识不是信息资源代码（类·项·目/六位顺序号）；请指定 --classification 以自动编码",
-                                          article: Reference.catalogGuideline))
+            issues.append(
+                ValidationIssue(
+                    field: "dct:identifier", value: identifier, rule: "dcat.code-missing",
+                    message: "标识不是信息资源代码（类·项·目/六位顺序号）；请指定 --classification 以自动编码",
+                    article: Reference.catalogGuideline))
         }
         set("name", take("dct:title"))
         // Only what the dataset states is set: an absent property leaves a stored resource's value as it is.
         set("summary", take("dct:description"))
         set("systemCode", take("ybz:system") ?? system)
         if object["systemCode"] == nil {
-            issues.append(ValidationIssue(field: "systemCode", value: "", rule: "dcat.system-missing",
-                                          message: "数据集未说明来源系统；请指定 --system", article: "Art. 5"))
+            issues.append(
+                ValidationIssue(
+                    field: "systemCode", value: "", rule: "dcat.system-missing",
+                    message: "数据集未说明来源系统；请指定 --system", article: "Art. 5"))
         }
         // 共享类型: ours, else the access rights (EU vocabulary or DCAT-US accessLevel).
         let rights = take("dct:accessRights").map { $0.components(separatedBy: "/").last ?? $0 } ?? ""
@@ -200,7 +213,9 @@ public struct DCATImport: Sendable {
         set("shareType", take("ybz:shareType") ?? derived(DCAT.access.first { $0.eu == rights || $0.us == level }?.shareType))
         set("shareCondition", take("ybz:shareCondition") ?? derived(take("dct:rights")))
         let period = take("dct:accrualPeriodicity").map { $0.components(separatedBy: "/").last ?? $0 } ?? ""
-        set("updateCycle", take("ybz:updateCycle") ?? derived(DCAT.cycles.first { $0.eu == period || $0.iso.hasSuffix(period) && !period.isEmpty }?.cycle))
+        set(
+            "updateCycle",
+            take("ybz:updateCycle") ?? derived(DCAT.cycles.first { $0.eu == period || $0.iso.hasSuffix(period) && !period.isEmpty }?.cycle))
         set("publishedOn", take("dct:issued").map { String($0.prefix(10)) })
         // Format and share method: ours, else from the first distribution.
         used.insert(Self.full("dcat:distribution"))
@@ -228,7 +243,9 @@ public struct DCATImport: Sendable {
         // writes the same graph), named by their `@id`.
         let items = Self.values(dataset, "ybz:dataItem").compactMap { value -> (Int, JSONValue)? in
             guard let item = Self.node(value, index: index) else { return nil }
-            var fields: [String: JSONValue] = ["name": .string(Self.first(item, "ybz:name") ?? ""), "type": .string(Self.first(item, "ybz:dataType") ?? "")]
+            var fields: [String: JSONValue] = [
+                "name": .string(Self.first(item, "ybz:name") ?? ""), "type": .string(Self.first(item, "ybz:dataType") ?? "")
+            ]
             if let length = Self.first(item, "ybz:length").flatMap(Int64.init) { fields["length"] = .int(length) }
             if let description = Self.first(item, "ybz:description") { fields["description"] = .string(description) }
             return (Int(Self.first(item, "ybz:seq") ?? "") ?? 0, .object(fields))
@@ -236,8 +253,10 @@ public struct DCATImport: Sendable {
         if !items.isEmpty { object["items"] = .array(items) }
         used.insert(Self.full("dct:publisher"))
         for (property, values) in dataset where !used.contains(property) && !property.hasPrefix("@") {
-            issues.append(ValidationIssue(field: Self.compact(property), value: String(values.compactMap(\.text).joined(separator: "；").prefix(80)),
-                                          rule: "dcat.unmapped", message: "目录中没有对应的元素，未导入", severity: .warning))
+            issues.append(
+                ValidationIssue(
+                    field: Self.compact(property), value: String(values.compactMap(\.text).joined(separator: "；").prefix(80)),
+                    rule: "dcat.unmapped", message: "目录中没有对应的元素，未导入", severity: .warning))
         }
         let refused = issues.contains { $0.severity == .error }
         return (refused ? nil : .object(object), issues)

@@ -53,7 +53,10 @@ public struct Exporter: Sendable {
                     output.append(contentsOf: Array((first ? "\n" : ",\n").utf8))
                     first = false
                     output.append(try encoder.encode(record))
-                    if output.count > 1 << 20 { try handle.write(contentsOf: output); output.removeAll(keepingCapacity: true) }
+                    if output.count > 1 << 20 {
+                        try handle.write(contentsOf: output)
+                        output.removeAll(keepingCapacity: true)
+                    }
                 }
                 output.append(contentsOf: Array((first ? "]" : "\n  ]").utf8))
             }
@@ -97,11 +100,13 @@ public struct Exporter: Sendable {
                 }
                 let choices = kind.choices(codes: codes)
                 let columns = kind.columns
-                return Sheet(name: kind.sheetName, rows: rows,
-                             numericColumns: Set(columns.indices.filter { columns[$0].kind == .int }),
-                             listValidations: Dictionary(uniqueKeysWithValues: columns.indices.compactMap { index in
-                                 choices[columns[index].path].map { (index, lists.range(for: $0, named: columns[index].header)) }
-                             }))
+                return Sheet(
+                    name: kind.sheetName, rows: rows,
+                    numericColumns: Set(columns.indices.filter { columns[$0].kind == .int }),
+                    listValidations: Dictionary(
+                        uniqueKeysWithValues: columns.indices.compactMap { index in
+                            choices[columns[index].path].map { (index, lists.range(for: $0, named: columns[index].header)) }
+                        }))
             }
             return Workbook(sheets: sheets + [lists.sheet])
         }
@@ -136,11 +141,13 @@ public struct Exporter: Sendable {
             case .resources: try table(CatalogResource.self)
             case .dataItems:
                 let filter = filters[.resources]!
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT r.key, d.seq, d.name, d.type, d.length, d.description
-                    FROM data_item d JOIN resource r ON r.id = d.resource_id
-                    \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
-                    """, arguments: filter.arguments)
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT r.key, d.seq, d.name, d.type, d.length, d.description
+                        FROM data_item d JOIN resource r ON r.id = d.resource_id
+                        \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
+                        """, arguments: filter.arguments)
                 while let row = try rows.next() {
                     let length: Int? = row[4]
                     let description: String? = row[5]
@@ -165,25 +172,33 @@ public struct Exporter: Sendable {
         case .unit(let uscc):
             _ = try await ledger.records.fetch(GovUnit.self, key: uscc)
             let byUnit = Filter(sql: "WHERE unit_key = ?", arguments: [uscc])
-            return [.units: Filter(sql: "WHERE key = ?", arguments: [uscc]), .projects: byUnit, .systems: byUnit,
-                    .resources: byUnit, .dataItems: byUnit]
+            return [
+                .units: Filter(sql: "WHERE key = ?", arguments: [uscc]), .projects: byUnit, .systems: byUnit,
+                .resources: byUnit, .dataItems: byUnit
+            ]
         case .system(let code):
             let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
-            let projects = system.projectCodes.isEmpty ? "WHERE 0" :
-                "WHERE key IN (\(Array(repeating: "?", count: system.projectCodes.count).joined(separator: ", ")))"
-            return [.units: Filter(sql: "WHERE key = ?", arguments: [system.unitUSCC]),
-                    .projects: Filter(sql: projects, arguments: StatementArguments(system.projectCodes)),
-                    .systems: Filter(sql: "WHERE key = ?", arguments: [code]),
-                    .resources: Filter(sql: "WHERE system_key = ?", arguments: [code]),
-                    .dataItems: Filter(sql: "WHERE system_key = ?", arguments: [code])]
+            let projects =
+                system.projectCodes.isEmpty
+                ? "WHERE 0" : "WHERE key IN (\(Array(repeating: "?", count: system.projectCodes.count).joined(separator: ", ")))"
+            return [
+                .units: Filter(sql: "WHERE key = ?", arguments: [system.unitUSCC]),
+                .projects: Filter(sql: projects, arguments: StatementArguments(system.projectCodes)),
+                .systems: Filter(sql: "WHERE key = ?", arguments: [code]),
+                .resources: Filter(sql: "WHERE system_key = ?", arguments: [code]),
+                .dataItems: Filter(sql: "WHERE system_key = ?", arguments: [code])
+            ]
         }
     }
 
-    private func forEach<E: StoredEntity>(_ type: E.Type, filter: Filter, withItems: Bool = true, in db: Database,
-                                          _ body: (E) throws -> Void) throws {
+    private func forEach<E: StoredEntity>(
+        _ type: E.Type, filter: Filter, withItems: Bool = true, in db: Database,
+        _ body: (E) throws -> Void
+    ) throws {
         let decoder = JSONDecoder()
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, body FROM \(E.table) \(filter.sql) ORDER BY key",
-                                       arguments: filter.arguments)
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, body FROM \(E.table) \(filter.sql) ORDER BY key",
+            arguments: filter.arguments)
         while let row = try rows.next() {
             var record = try decoder.decode(E.self, from: Data((row["body"] as String).utf8))
             if withItems { try E.loadChildren(into: &record, rowID: row["id"], in: db) }

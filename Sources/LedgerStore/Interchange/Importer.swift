@@ -20,8 +20,10 @@ public struct Importer: Sendable {
     /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
     /// catalogs); with `dryRun` (the `validate` command, the web preview) everything is checked and nothing is kept.
     /// With `unit`, every record must belong to that unit (a data officer's import); other rows are refused.
-    public func run(files: [URL], dryRun: Bool, unit: String? = nil, dcat: DCATImport? = nil,
-                    progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) async throws -> ImportReport {
+    public func run(
+        files: [URL], dryRun: Bool, unit: String? = nil, dcat: DCATImport? = nil,
+        progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
+    ) async throws -> ImportReport {
         var documents: [JSONDocument] = []
         var tables: [ImportTable] = []
         var skipped: [RowIssue] = []
@@ -52,8 +54,11 @@ public struct Importer: Sendable {
                         tables.append(table)
                         found += 1
                     } else if !sheet.hidden && !sheet.rows.isEmpty {
-                        skipped.append(RowIssue(file: "\(file)#\(sheet.name)", row: "1", issue: ValidationIssue(
-                            field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过", severity: .warning)))
+                        skipped.append(
+                            RowIssue(
+                                file: "\(file)#\(sheet.name)", row: "1",
+                                issue: ValidationIssue(
+                                    field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过", severity: .warning)))
                     }
                 }
                 guard found > 0 else { throw Self.unrecognised(file) }
@@ -116,12 +121,14 @@ public struct Importer: Sendable {
 
     /// The write pass when no row the import depends on changed since its snapshot: applies the spooled writes in
     /// order, then indexes the rows written.
-    private static func apply(_ spool: WriteSpool, actor: Actor, now: String,
-                              progress: @Sendable (ImportProgress) -> Void, in db: Database) throws {
+    private static func apply(
+        _ spool: WriteSpool, actor: Actor, now: String,
+        progress: @Sendable (ImportProgress) -> Void, in db: Database
+    ) throws {
         var search = SearchBacklog()
         let (total, label) = (spool.size, "写入账本")
         var applied = 0
-        try spool.forEach { write, read in
+        try spool.replay { write, read in
             search.note(write, id: try write.apply(actor: actor, now: now, in: db))
             applied += 1
             if applied % 1000 == 0 { progress(ImportProgress(file: label, bytesRead: read, totalBytes: total, rows: applied)) }
@@ -182,8 +189,10 @@ struct ImportRun {
     private var columnHeaders: [String: String] = [:]
     private let decoder = JSONDecoder()
 
-    init(writer: RecordWriter, db: Database, now: String, unit: String?, sink: ImportSink,
-         progress: @escaping @Sendable (ImportProgress) -> Void) {
+    init(
+        writer: RecordWriter, db: Database, now: String, unit: String?, sink: ImportSink,
+        progress: @escaping @Sendable (ImportProgress) -> Void
+    ) {
         self.writer = writer
         self.db = db
         self.now = now
@@ -244,9 +253,10 @@ struct ImportRun {
         var csvPaths = Set<String>()
         var items = ItemImport()
         var headerCount = 0
-        let encoding = try table.source.forEachRow(progress: { read, total in
+        func report(read: Int64, total: Int64) {
             progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
-        }) { cells, row in
+        }
+        let encoding = try table.source.forEachRow(progress: report) { cells, row in
             if row <= table.headerRow {
                 if row == table.headerRow {
                     columns = mapHeaders(cells, kind: kind, file: file, row: row).sorted { $0.key < $1.key }
@@ -284,14 +294,16 @@ struct ImportRun {
     /// with fewer cells than the header (a missing separator or a quote left open shifts every later column).
     static func columnCountProblem(_ cells: [String], headerCount: Int, complete: Bool) -> ValidationIssue? {
         if cells.count > headerCount, cells[headerCount...].contains(where: { !$0.isEmpty }) {
-            return ValidationIssue(field: "", value: "", rule: "row.extra-columns",
-                                   message: "本行有\(cells.count)列，多于表头的\(headerCount)列；"
-                                       + "多出的单元格无处存放（可能缺少引号或多了分隔符）")
+            return ValidationIssue(
+                field: "", value: "", rule: "row.extra-columns",
+                message: "本行有\(cells.count)列，多于表头的\(headerCount)列；"
+                    + "多出的单元格无处存放（可能缺少引号或多了分隔符）")
         }
         if complete, cells.count < headerCount {
-            return ValidationIssue(field: "", value: "", rule: "row.missing-columns",
-                                   message: "本行只有\(cells.count)列，少于表头的\(headerCount)列"
-                                       + "（可能少了分隔符，或上一行的引号未闭合）")
+            return ValidationIssue(
+                field: "", value: "", rule: "row.missing-columns",
+                message: "本行只有\(cells.count)列，少于表头的\(headerCount)列"
+                    + "（可能少了分隔符，或上一行的引号未闭合）")
         }
         return nil
     }
@@ -303,16 +315,22 @@ struct ImportRun {
             if let column = kind.columns.first(where: { $0.header == key || $0.path == key }) {
                 mapped[index] = column
             } else if !key.isEmpty {
-                record([ValidationIssue(field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略",
-                                        severity: .warning)], file: file, row: String(row))
+                record(
+                    [
+                        ValidationIssue(
+                            field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略",
+                            severity: .warning)
+                    ], file: file, row: String(row))
             }
         }
         return mapped
     }
 
     /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
-    mutating func decodeRow(_ cells: [String], columns: [(Int, CSVColumn)], kind: RecordKind,
-                            file: String, row: String) -> JSONValue? {
+    mutating func decodeRow(
+        _ cells: [String], columns: [(Int, CSVColumn)], kind: RecordKind,
+        file: String, row: String
+    ) -> JSONValue? {
         var object = JSONValue.object([:])
         var failed = false
         for (index, column) in columns {
@@ -322,8 +340,9 @@ struct ImportRun {
             case .success(nil): continue
             case .failure(let error):
                 failed = true
-                record([ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message)],
-                       file: file, row: row)
+                record(
+                    [ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message)],
+                    file: file, row: row)
             }
         }
         return failed ? nil : object
@@ -357,8 +376,10 @@ struct ImportRun {
     /// Saves one record. `given` names the fields the source speaks about (a CSV file's columns, a JSON object's
     /// keys); a stored record keeps every other field, its data items unless `items` is given, and so nothing is
     /// lost to a source that cannot express it (a DCAT catalog without data items, a CSV file without a column).
-    private mutating func save(_ object: JSONValue, kind: RecordKind, given: Set<String>, file: String, row: String,
-                               summary: inout FileSummary) throws {
+    private mutating func save(
+        _ object: JSONValue, kind: RecordKind, given: Set<String>, file: String, row: String,
+        summary: inout FileSummary
+    ) throws {
         switch kind {
         case .units: try save(GovUnit.self, object, given: given, file: file, row: row, summary: &summary)
         case .projects: try save(Project.self, object, given: given, file: file, row: row, summary: &summary)
@@ -368,8 +389,10 @@ struct ImportRun {
         }
     }
 
-    private mutating func save<E: StoredEntity>(_ type: E.Type, _ object: JSONValue, given: Set<String>, file: String, row: String,
-                                                summary: inout FileSummary) throws {
+    private mutating func save<E: StoredEntity>(
+        _ type: E.Type, _ object: JSONValue, given: Set<String>, file: String, row: String,
+        summary: inout FileSummary
+    ) throws {
         var candidate: E
         let keyField = E.self == GovUnit.self ? "uscc" : "code"
         let stored = try object.value(at: keyField)?.stringValue.flatMap { key in
@@ -399,9 +422,13 @@ struct ImportRun {
         let seenKey = "\(E.table)\u{1F}\(candidate.naturalKey)"
         if let first = firstRows[seenKey] {
             summary.rejected += 1
-            record([ValidationIssue(field: keyField, value: candidate.naturalKey, rule: "import.duplicate-key",
-                                    message: "与\(first)的\(E.label)重复：同一次导入中每个\(E.label)只能出现一次")],
-                   file: file, row: row)
+            record(
+                [
+                    ValidationIssue(
+                        field: keyField, value: candidate.naturalKey, rule: "import.duplicate-key",
+                        message: "与\(first)的\(E.label)重复：同一次导入中每个\(E.label)只能出现一次")
+                ],
+                file: file, row: row)
             return
         }
         firstRows[seenKey] = row.first?.isNumber == true ? "\(file)第\(row)行" : "\(file) \(row)"
@@ -431,7 +458,8 @@ struct ImportRun {
             record(checked.warnings.filter { !(itemsFollow && $0.rule == "items.required") }, file: file, row: row)
         } catch let error as LedgerError {
             summary.rejected += 1
-            let details = error.details.isEmpty
+            let details =
+                error.details.isEmpty
                 ? [ValidationIssue(field: "", value: "", rule: error.kind.rawValue, message: error.message)] : error.details
             record(details, file: file, row: row)
         }
@@ -444,21 +472,24 @@ extension ImportRun {
     func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {
         guard let unit else { return nil }
         func unitKey(_ table: String, _ key: String) throws -> String? {
-            try String.fetchOne(db.cachedStatement(sql: "SELECT \(table == "unit" ? "key" : "unit_key") FROM \(table) WHERE key = ?"), arguments: [key])
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT \(table == "unit" ? "key" : "unit_key") FROM \(table) WHERE key = ?"), arguments: [key])
         }
-        let (field, owner): (String, String?) = switch record {
-        case let found as GovUnit: ("uscc", found.uscc)
-        case let project as Project: ("unitUSCC", project.unitUSCC)
-        case let system as InfoSystem: ("unitUSCC", system.unitUSCC)
-        case let resource as CatalogResource:
-            ("systemCode", try unitKey("system", resource.systemCode) ?? pendingSystemUnits[resource.systemCode])
-        default: ("", nil)
-        }
+        let (field, owner): (String, String?) =
+            switch record {
+            case let found as GovUnit: ("uscc", found.uscc)
+            case let project as Project: ("unitUSCC", project.unitUSCC)
+            case let system as InfoSystem: ("unitUSCC", system.unitUSCC)
+            case let resource as CatalogResource:
+                ("systemCode", try unitKey("system", resource.systemCode) ?? pendingSystemUnits[resource.systemCode])
+            default: ("", nil)
+            }
         let existing = try unitKey(E.table, record.naturalKey)
         guard owner != unit || (existing != nil && existing != unit) else { return nil }
-        return ValidationIssue(field: field, value: owner ?? "", rule: "import.own-unit",
-                               message: "数据专员只能导入本单位（\(unit)）的\(E.label)；“\(record.naturalKey)”属于\(existing ?? owner ?? "未登记的单位")",
-                               article: "Art. 5")
+        return ValidationIssue(
+            field: field, value: owner ?? "", rule: "import.own-unit",
+            message: "数据专员只能导入本单位（\(unit)）的\(E.label)；“\(record.naturalKey)”属于\(existing ?? owner ?? "未登记的单位")",
+            article: "Art. 5")
     }
 }
 
@@ -483,9 +514,13 @@ struct ItemImport {
                 // The length's range is a rule of the item (`DataItem.issues`); the sequence number's is checked here,
                 // before the next row's number is counted from it.
                 if path == "seq", !(1...FieldLimits.maxItems).contains(Int(value)) {
-                    run.record([ValidationIssue(field: path, value: cell(path), rule: "seq.range",
-                                                message: "序号应在1至\(FieldLimits.maxItems)之间", article: Reference.catalogGuideline)],
-                               file: file, row: row)
+                    run.record(
+                        [
+                            ValidationIssue(
+                                field: path, value: cell(path), rule: "seq.range",
+                                message: "序号应在1至\(FieldLimits.maxItems)之间", article: Reference.catalogGuideline)
+                        ],
+                        file: file, row: row)
                     return false
                 }
                 numbers[path] = Int(value)
@@ -504,8 +539,9 @@ struct ItemImport {
             try finish(run: &run)
             run.dependencies.insert(table: CatalogResource.table, key: key)
             if !run.itemsGiven.insert(key).inserted {
-                return reject("resourceCode", key, "items.contiguous",
-                              "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
+                return reject(
+                    "resourceCode", key, "items.contiguous",
+                    "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
             }
             let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"), arguments: [key])
             if found == nil, run.isPending(resource: key) {
@@ -515,24 +551,30 @@ struct ItemImport {
                     return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
                 }
                 if let unit = run.unit, found["unit_key"] != unit {
-                    return reject("resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项",
-                                  article: "Art. 5")
+                    return reject(
+                        "resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项",
+                        article: "Art. 5")
                 }
                 current = (key, found["id"], [], [], 0)
             }
         }
         let description = Normalize.text(cell("description"))
-        var item = DataItem(name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
-                            description: description.isEmpty ? nil : description)
+        var item = DataItem(
+            name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
+            description: description.isEmpty ? nil : description)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
         var problems = DataItem.issues(of: item, codes: run.writer.codes)
         if current!.seen.contains(item.name) {
-            problems.append(ValidationIssue(field: "name", value: item.name, rule: "items.unique-name",
-                                            message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
+            problems.append(
+                ValidationIssue(
+                    field: "name", value: item.name, rule: "items.unique-name",
+                    message: "信息项名称“\(item.name)”重复", article: Reference.catalogGuideline))
         }
         if current!.items.count >= FieldLimits.maxItems {
-            problems.append(ValidationIssue(field: "resourceCode", value: key, rule: "field.max-count",
-                                            message: "一个信息资源最多\(FieldLimits.maxItems)个信息项"))
+            problems.append(
+                ValidationIssue(
+                    field: "resourceCode", value: key, rule: "field.max-count",
+                    message: "一个信息资源最多\(FieldLimits.maxItems)个信息项"))
         }
         run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }

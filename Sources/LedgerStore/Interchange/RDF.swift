@@ -35,7 +35,8 @@ indirect enum RDFTerm: Sendable {
 enum RDFWriter {
     static let prefixes: [(String, String)] = [
         ("dcat", "http://www.w3.org/ns/dcat#"), ("dct", "http://purl.org/dc/terms/"), ("foaf", "http://xmlns.com/foaf/0.1/"),
-        ("xsd", "http://www.w3.org/2001/XMLSchema#"), ("ybz", "urn:yibenzhang:")]
+        ("xsd", "http://www.w3.org/2001/XMLSchema#"), ("ybz", "urn:yibenzhang:")
+    ]
 
     /// JSON-LD with the prefixes as its context.
     static func jsonLD(_ root: RDFNode) throws -> Data {

@@ -53,7 +53,8 @@ struct ImportTable: Sendable {
     static func detect(_ source: any RowSource) throws -> ImportTable? {
         var found: ImportTable?
         do {
-            _ = try source.forEachRow(progress: { _, _ in }) { row, number in
+            func quiet(_: Int64, _: Int64) {}
+            _ = try source.forEachRow(progress: quiet) { row, number in
                 if let kind = RecordKind.detect(headers: row.map(ImportRun.headerKey)) {
                     found = ImportTable(source: source, kind: kind, headerRow: number)
                 }

@@ -49,8 +49,10 @@ public protocol ProbeHistoryRepository: Sendable {
     func targets(systemCode: String?) async throws -> ([InfoSystem], [String: [CatalogResource]])
     /// Stores a run with its canaries, verdicts and attempts, and moves each integration's status by the flip
     /// thresholds (per platform). Returns the run id.
-    func recordRun(startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
-                   canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]) async throws -> Int64
+    func recordRun(
+        startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
+        canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]
+    ) async throws -> Int64
     /// Runs, newest first.
     func runs(page: PageRequest) async throws -> Page<ProbeRunRecord>
     /// One run with its verdicts (attempts included).

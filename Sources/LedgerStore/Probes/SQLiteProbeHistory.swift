@@ -12,14 +12,16 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
     public func targets(systemCode: String?) async throws -> ([InfoSystem], [String: [CatalogResource]]) {
         try await database.writer.read { db in
             let decoder = JSONDecoder()
-            let systemRows = try Row.fetchAll(db, sql: "SELECT body FROM system \(systemCode == nil ? "" : "WHERE key = ?") ORDER BY key",
-                                              arguments: systemCode.map { [$0] } ?? [])
+            let systemRows = try Row.fetchAll(
+                db, sql: "SELECT body FROM system \(systemCode == nil ? "" : "WHERE key = ?") ORDER BY key",
+                arguments: systemCode.map { [$0] } ?? [])
             let systems = try systemRows.map { try decoder.decode(InfoSystem.self, from: Data(($0["body"] as String).utf8)) }
             if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             var resources: [String: [CatalogResource]] = [:]
             let filter = systemCode == nil ? "" : "WHERE system_key = ?"
-            let rows = try Row.fetchCursor(db, sql: "SELECT system_key, body FROM resource \(filter) ORDER BY key",
-                                           arguments: systemCode.map { [$0] } ?? [])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT system_key, body FROM resource \(filter) ORDER BY key",
+                arguments: systemCode.map { [$0] } ?? [])
             while let row = try rows.next() {
                 resources[row["system_key"], default: []].append(try decoder.decode(CatalogResource.self, from: Data((row["body"] as String).utf8)))
             }
@@ -27,27 +29,35 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         }
     }
 
-    public func recordRun(startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
-                          canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]) async throws -> Int64 {
+    public func recordRun(
+        startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
+        canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]
+    ) async throws -> Int64 {
         var summary: [String: [String: Int]] = [:]
         for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
         let summaryJSON = try CanonicalJSON.text(summary)
         let hashesJSON = try CanonicalJSON.text(specHashes)
         return try await database.writer.write { db in
-            try db.execute(sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger,
-                                       hashesJSON, summaryJSON])
+            try db.execute(
+                sql: "INSERT INTO probe_run (started_at, finished_at, as_of, trigger, spec_hashes, summary) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    startedAt.formatted(.iso8601), finishedAt.formatted(.iso8601), asOf.description, trigger,
+                    hashesJSON, summaryJSON
+                ])
             let runID = db.lastInsertedRowID
-            let insertVerdict = try db.cachedStatement(sql: """
-                INSERT INTO probe_verdict (run_id, platform, system_key, probe, target, outcome, checked_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insertVerdict = try db.cachedStatement(
+                sql: """
+                    INSERT INTO probe_verdict (run_id, platform, system_key, probe, target, outcome, checked_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             let insertAttempt = try db.cachedStatement(sql: "INSERT INTO probe_attempt (verdict_id, number, body) VALUES (?, ?, ?)")
             for verdict in canaries + verdicts {
                 var body = verdict
                 body.attempts = []
-                try insertVerdict.execute(arguments: [runID, verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target,
-                                                      verdict.outcome.rawValue, verdict.checkedAt.formatted(.iso8601),
-                                                      try CanonicalJSON.text(body)])
+                try insertVerdict.execute(arguments: [
+                    runID, verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target,
+                    verdict.outcome.rawValue, verdict.checkedAt.formatted(.iso8601),
+                    try CanonicalJSON.text(body)
+                ])
                 let verdictID = db.lastInsertedRowID
                 for attempt in verdict.attempts {
                     try insertAttempt.execute(arguments: [verdictID, attempt.number, try CanonicalJSON.text(attempt)])
@@ -62,23 +72,32 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
 
     private func updateStatus(_ verdict: Verdict, threshold: Int, in db: Database) throws {
         let key: [any DatabaseValueConvertible] = [verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target]
-        let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT status, candidate, streak FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
-            """), arguments: StatementArguments(key))
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT status, candidate, streak FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
+                    """), arguments: StatementArguments(key))
         let current = row.map {
-            IntegrationStatus(status: VerdictOutcome(rawValue: $0["status"])!, candidate: ($0["candidate"] as String?).flatMap(VerdictOutcome.init),
-                              streak: $0["streak"])
+            IntegrationStatus(
+                status: VerdictOutcome(rawValue: $0["status"])!, candidate: ($0["candidate"] as String?).flatMap(VerdictOutcome.init),
+                streak: $0["streak"])
         }
         let next = current?.next(verdict.outcome, threshold: threshold) ?? IntegrationStatus(status: verdict.outcome)
         guard next != current else { return }
-        let changedAt = next.status != current?.status ? verdict.checkedAt.formatted(.iso8601)
-            : (try String.fetchOne(db, sql: """
-                SELECT changed_at FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
-                """, arguments: StatementArguments(key)) ?? verdict.checkedAt.formatted(.iso8601))
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO integration_status (platform, system_key, probe, target, status, candidate, streak, changed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments(key + [next.status.rawValue, next.candidate?.rawValue, next.streak, changedAt]))
+        let changedAt =
+            next.status != current?.status
+            ? verdict.checkedAt.formatted(.iso8601)
+            : (try String.fetchOne(
+                db,
+                sql: """
+                    SELECT changed_at FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
+                    """, arguments: StatementArguments(key)) ?? verdict.checkedAt.formatted(.iso8601))
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO integration_status (platform, system_key, probe, target, status, candidate, streak, changed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: StatementArguments(key + [next.status.rawValue, next.candidate?.rawValue, next.streak, changedAt]))
     }
 
     public func runs(page: PageRequest) async throws -> Page<ProbeRunRecord> {
@@ -109,13 +128,17 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
 
     public func integrations(systemCode: String) async throws -> [IntegrationRecord] {
         try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
-                             arguments: [systemCode]).map { row in
-                IntegrationRecord(platform: row["platform"], systemCode: row["system_key"], probe: row["probe"], target: row["target"],
-                                  status: IntegrationStatus(status: VerdictOutcome(rawValue: row["status"])!,
-                                                            candidate: (row["candidate"] as String?).flatMap(VerdictOutcome.init),
-                                                            streak: row["streak"]),
-                                  changedAt: row["changed_at"])
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
+                arguments: [systemCode]
+            ).map { row in
+                IntegrationRecord(
+                    platform: row["platform"], systemCode: row["system_key"], probe: row["probe"], target: row["target"],
+                    status: IntegrationStatus(
+                        status: VerdictOutcome(rawValue: row["status"])!,
+                        candidate: (row["candidate"] as String?).flatMap(VerdictOutcome.init),
+                        streak: row["streak"]),
+                    changedAt: row["changed_at"])
             }
         }
     }
@@ -125,23 +148,29 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         let passCutoff = now.addingTimeInterval(-Double(policy.passDays) * 86_400).formatted(.iso8601)
         let otherCutoff = now.addingTimeInterval(-Double(policy.otherDays) * 86_400).formatted(.iso8601)
         return try await database.writer.write { db in
-            try db.execute(sql: "DELETE FROM probe_verdict WHERE (outcome = 'pass' AND checked_at < ?) OR checked_at < ?",
-                           arguments: [passCutoff, otherCutoff])
+            try db.execute(
+                sql: "DELETE FROM probe_verdict WHERE (outcome = 'pass' AND checked_at < ?) OR checked_at < ?",
+                arguments: [passCutoff, otherCutoff])
             let removed = db.changesCount
             try db.execute(sql: "DELETE FROM probe_run WHERE id NOT IN (SELECT DISTINCT run_id FROM probe_verdict)")
             return removed
         }
     }
 
-    private func verdicts(where condition: String, _ arguments: [any DatabaseValueConvertible], limit: Int,
-                          in db: Database) throws -> [StoredVerdict] {
+    private func verdicts(
+        where condition: String, _ arguments: [any DatabaseValueConvertible], limit: Int,
+        in db: Database
+    ) throws -> [StoredVerdict] {
         let decoder = CanonicalJSON.decoder
-        let rows = try Row.fetchAll(db, sql: "SELECT id, run_id, body FROM probe_verdict WHERE \(condition) ORDER BY id DESC LIMIT ?",
-                                    arguments: StatementArguments(arguments + [limit]))
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, run_id, body FROM probe_verdict WHERE \(condition) ORDER BY id DESC LIMIT ?",
+            arguments: StatementArguments(arguments + [limit]))
         return try rows.map { row in
             var verdict = try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8))
-            verdict.attempts = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM probe_attempt WHERE verdict_id = ? ORDER BY number"),
-                                                arguments: [row["id"] as Int64]).map {
+            verdict.attempts = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT body FROM probe_attempt WHERE verdict_id = ? ORDER BY number"),
+                arguments: [row["id"] as Int64]
+            ).map {
                 try decoder.decode(ProbeAttempt.self, from: Data(($0["body"] as String).utf8))
             }
             return StoredVerdict(id: row["id"], runId: row["run_id"], verdict: verdict)
@@ -150,9 +179,10 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
 
     private static func runRecord(_ row: Row) throws -> ProbeRunRecord {
         let decoder = JSONDecoder()
-        return ProbeRunRecord(id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], asOf: row["as_of"],
-                              trigger: row["trigger"],
-                              specHashes: try decoder.decode([String: String].self, from: Data((row["spec_hashes"] as String).utf8)),
-                              summary: try decoder.decode([String: [String: Int]].self, from: Data((row["summary"] as String).utf8)))
+        return ProbeRunRecord(
+            id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], asOf: row["as_of"],
+            trigger: row["trigger"],
+            specHashes: try decoder.decode([String: String].self, from: Data((row["spec_hashes"] as String).utf8)),
+            summary: try decoder.decode([String: [String: Int]].self, from: Data((row["summary"] as String).utf8)))
     }
 }

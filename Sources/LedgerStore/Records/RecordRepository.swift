@@ -7,8 +7,10 @@ public protocol RecordRepository: Sendable {
     func create<E: StoredEntity>(_ record: E, by actor: Actor) async throws -> Stored<E>
     /// Replaces row `id` with `record` for `actor`; `expectedVersion` (from `If-Match` or the body) guards against lost
     /// updates.
-    func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
-                                 by actor: Actor) async throws -> Stored<E>
+    func update<E: StoredEntity>(
+        _ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
+        by actor: Actor
+    ) async throws -> Stored<E>
     /// Deletes row `id` for `actor`, refusing while other rows name it.
     func delete<E: StoredEntity>(_ type: E.Type, id: Int64, expectedVersion: Int?, by actor: Actor) async throws
     /// The row with `id`.
@@ -16,19 +18,25 @@ public protocol RecordRepository: Sendable {
     /// The row with natural key `key` (USCC or code).
     func fetch<E: StoredEntity>(_ type: E.Type, key: String) async throws -> Stored<E>
     /// A page of rows ordered by natural key, filtered by the entity's `filterColumns` and by `nameContains`.
-    func list<E: StoredEntity>(_ type: E.Type, filters: [String: String], nameContains: String?,
-                               page: PageRequest) async throws -> Page<Stored<E>>
+    func list<E: StoredEntity>(
+        _ type: E.Type, filters: [String: String], nameContains: String?,
+        page: PageRequest
+    ) async throws -> Page<Stored<E>>
     /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
-    func transition(resourceID id: Int64, _ action: CatalogTransition, reason: String?, expectedVersion: Int?,
-                    by actor: Actor) async throws -> Stored<CatalogResource>
+    func transition(
+        resourceID id: Int64, _ action: CatalogTransition, reason: String?, expectedVersion: Int?,
+        by actor: Actor
+    ) async throws -> Stored<CatalogResource>
     /// Row counts per table, for health and summaries.
     func counts() async throws -> [String: Int]
 }
 
 extension RecordRepository {
     /// A page of rows, optionally filtered.
-    public func list<E: StoredEntity>(_ type: E.Type, filters: [String: String] = [:], nameContains: String? = nil,
-                                      page: PageRequest = PageRequest()) async throws -> Page<Stored<E>> {
+    public func list<E: StoredEntity>(
+        _ type: E.Type, filters: [String: String] = [:], nameContains: String? = nil,
+        page: PageRequest = PageRequest()
+    ) async throws -> Page<Stored<E>> {
         try await list(type, filters: filters, nameContains: nameContains, page: page)
     }
 }

@@ -27,8 +27,10 @@ public struct SQLiteRecords: RecordRepository {
 
     /// Replaces row `id` with `record` for `actor`; `expectedVersion` (from `If-Match` or the body) guards against lost
     /// updates.
-    public func update<E: StoredEntity>(_ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
-                                        by actor: Actor) async throws -> Stored<E> {
+    public func update<E: StoredEntity>(
+        _ type: E.Type, id: Int64, with record: E, expectedVersion: Int?,
+        by actor: Actor
+    ) async throws -> Stored<E> {
         let writer = writer(actor)
         return try await database.writer.write { db in
             try writer.save(record, mode: .update(id: id, expectedVersion: expectedVersion), now: Ledger.timestamp(), in: db).0
@@ -71,8 +73,10 @@ public struct SQLiteRecords: RecordRepository {
         }
     }
 
-    func fetchOne<E: StoredEntity>(_ type: E.Type, where condition: String, argument: some DatabaseValueConvertible,
-                                   in db: Database) throws -> Stored<E>? {
+    func fetchOne<E: StoredEntity>(
+        _ type: E.Type, where condition: String, argument: some DatabaseValueConvertible,
+        in db: Database
+    ) throws -> Stored<E>? {
         let sql = "SELECT id, body, version, updated_at FROM \(E.table) WHERE \(condition)"
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [argument]) else { return nil }
         return try stored(E.self, row: row, in: db)
@@ -85,8 +89,10 @@ public struct SQLiteRecords: RecordRepository {
     }
 
     /// A page of rows ordered by natural key, filtered by the entity's `filterColumns` and by `nameContains`.
-    public func list<E: StoredEntity>(_ type: E.Type, filters: [String: String], nameContains: String?,
-                                      page: PageRequest) async throws -> Page<Stored<E>> {
+    public func list<E: StoredEntity>(
+        _ type: E.Type, filters: [String: String], nameContains: String?,
+        page: PageRequest
+    ) async throws -> Page<Stored<E>> {
         var conditions: [String] = []
         var arguments: [String] = []
         for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
@@ -106,18 +112,23 @@ public struct SQLiteRecords: RecordRepository {
         var pageArguments = filterArguments
         pageArguments += [page.limit, page.offset]
         return try await database.writer.read { [pageArguments] db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(E.table) \(whereClause)",
-                                         arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT id, body, version, updated_at FROM \(E.table) \(whereClause) ORDER BY key LIMIT ? OFFSET ?",
-                                        arguments: pageArguments)
+            let total =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM \(E.table) \(whereClause)",
+                    arguments: filterArguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, body, version, updated_at FROM \(E.table) \(whereClause) ORDER BY key LIMIT ? OFFSET ?",
+                arguments: pageArguments)
             let items = try rows.map { try stored(E.self, row: $0, in: db) }
             return Page(items: items, total: total, limit: page.limit, offset: page.offset)
         }
     }
 
     /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
-    public func transition(resourceID id: Int64, _ action: CatalogTransition, reason: String?,
-                           expectedVersion: Int?, by actor: Actor) async throws -> Stored<CatalogResource> {
+    public func transition(
+        resourceID id: Int64, _ action: CatalogTransition, reason: String?,
+        expectedVersion: Int?, by actor: Actor
+    ) async throws -> Stored<CatalogResource> {
         let writer = writer(actor)
         return try await database.writer.write { db in
             guard var current = try fetchOne(CatalogResource.self, where: "id = ?", argument: id, in: db) else {

@@ -15,9 +15,13 @@ public struct SQLiteSearch: SearchRepository {
             .map(String.init)
         guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
         guard query.text.count <= 200, words.count <= 10 else {
-            throw LedgerError(.badRequest, "检索词过长：最多200个字符、10个词",
-                              details: [ValidationIssue(field: "q", value: String(query.text.prefix(20)) + "…", rule: "query.max-length",
-                                                        message: "最多200个字符、10个词")])
+            throw LedgerError(
+                .badRequest, "检索词过长：最多200个字符、10个词",
+                details: [
+                    ValidationIssue(
+                        field: "q", value: String(query.text.prefix(20)) + "…", rule: "query.max-length",
+                        message: "最多200个字符、10个词")
+                ])
         }
         let kinds = query.kind.map { [$0] } ?? query.impliedKinds
         return try await database.writer.read { db in
@@ -30,7 +34,10 @@ public struct SQLiteSearch: SearchRepository {
                 let (count, exceeds) = try plan.count(db, nameFirst: nil, cap: cap)
                 total += count
                 capped = capped || exceeds
-                if !exceeds, skip >= count { skip -= count; continue }
+                if !exceeds, skip >= count {
+                    skip -= count
+                    continue
+                }
                 for nameFirst in [true, false] {
                     let wanted = query.page.limit - hits.count
                     guard wanted > 0 else { break }
@@ -99,11 +106,12 @@ private struct SearchPlan {
         if let (driverTable, terms) = driver {
             let all = terms.joined(separator: " AND ")
             // Name matches come from the name-only tables: a word common in other text has few of them there.
-            let (table, expression) = switch nameFirst {
-            case nil: (driverTable, all)
-            case true?: (driverTable == index.trigrams ? index.names : index.nameGrams, all)
-            case false?: (driverTable, "(\(all)) NOT {name} : (\(all))")
-            }
+            let (table, expression) =
+                switch nameFirst {
+                case nil: (driverTable, all)
+                case true?: (driverTable == index.trigrams ? index.names : index.nameGrams, all)
+                case false?: (driverTable, "(\(all)) NOT {name} : (\(all))")
+                }
             from = joined ? "\(table) JOIN \(index.table) e ON e.id = \(table).rowid" : table
             rowID = "\(table).rowid"
             conditions.append("\(table) MATCH ?")
@@ -122,8 +130,10 @@ private struct SearchPlan {
                 arguments += scanned
             }
         }
-        let text = rowID == "\(index.trigrams).rowid" ? "\(index.trigrams).text"
-                                                    : "(SELECT text FROM \(index.trigrams) WHERE rowid = \(rowID))"
+        let text =
+            rowID == "\(index.trigrams).rowid"
+            ? "\(index.trigrams).text"
+            : "(SELECT text FROM \(index.trigrams) WHERE rowid = \(rowID))"
         for word in scanned {
             conditions.append("instr(\(text), ?) > 0")
             arguments.append(word)
@@ -149,12 +159,15 @@ private struct SearchPlan {
     func page(_ db: Database, nameFirst: Bool, limit: Int, offset: Int) throws -> [SearchHit] {
         let (sql, rowID, arguments) = filter(nameFirst: nameFirst, joined: true)
         let system = kind == .system ? "NULL" : "e.system_key"
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT e.id, e.key, e.name, e.unit_key, \(system) AS system_key \(sql) ORDER BY \(rowID) LIMIT ? OFFSET ?
-            """, arguments: StatementArguments(arguments + [limit, offset]))
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.id, e.key, e.name, e.unit_key, \(system) AS system_key \(sql) ORDER BY \(rowID) LIMIT ? OFFSET ?
+                """, arguments: StatementArguments(arguments + [limit, offset]))
         return rows.map {
-            SearchHit(kind: kind.rawValue, id: $0["id"], code: $0["key"], name: $0["name"], unitUSCC: $0["unit_key"],
-                      systemCode: $0["system_key"])
+            SearchHit(
+                kind: kind.rawValue, id: $0["id"], code: $0["key"], name: $0["name"], unitUSCC: $0["unit_key"],
+                systemCode: $0["system_key"])
         }
     }
 }

@@ -59,8 +59,11 @@ struct SearchIndex: Sendable {
 
     /// Forgets a row's text (both columns of the trigram and bigram tables); returns the name it had.
     private func removeText(_ db: Database, id: Int64) throws -> String? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, text FROM \(trigrams) WHERE rowid = ?"),
-                                         arguments: [id]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT name, text FROM \(trigrams) WHERE rowid = ?"),
+                arguments: [id])
+        else { return nil }
         try db.cachedStatement(sql: "INSERT INTO \(grams) (\(grams), rowid, name, text) VALUES ('delete', ?, ?, ?)")
             .execute(arguments: [id, Bigrams.text(row["name"]), Bigrams.text(row["text"])])
         try db.cachedStatement(sql: "DELETE FROM \(trigrams) WHERE rowid = ?").execute(arguments: [id])
@@ -86,14 +89,15 @@ struct SearchIndex: Sendable {
     /// Creates the bigram table and fills it from the trigram table, which gains the name column (migration v6).
     static func migrate(_ db: Database, table: String) throws {
         let index = SearchIndex(table: table)
-        try db.execute(sql: """
-            CREATE VIRTUAL TABLE \(table)_fts_v6 USING fts5(name, text, tokenize = 'trigram');
-            INSERT INTO \(table)_fts_v6 (rowid, name, text)
-                SELECT f.rowid, e.name, f.text FROM \(index.trigrams) f JOIN \(table) e ON e.id = f.rowid;
-            DROP TABLE \(index.trigrams);
-            ALTER TABLE \(table)_fts_v6 RENAME TO \(index.trigrams);
-            CREATE VIRTUAL TABLE \(index.grams) USING fts5(name, text, tokenize = 'ascii', content = '', detail = column);
-            """)
+        try db.execute(
+            sql: """
+                CREATE VIRTUAL TABLE \(table)_fts_v6 USING fts5(name, text, tokenize = 'trigram');
+                INSERT INTO \(table)_fts_v6 (rowid, name, text)
+                    SELECT f.rowid, e.name, f.text FROM \(index.trigrams) f JOIN \(table) e ON e.id = f.rowid;
+                DROP TABLE \(index.trigrams);
+                ALTER TABLE \(table)_fts_v6 RENAME TO \(index.trigrams);
+                CREATE VIRTUAL TABLE \(index.grams) USING fts5(name, text, tokenize = 'ascii', content = '', detail = column);
+                """)
         let rows = try Row.fetchCursor(db, sql: "SELECT rowid, name, text FROM \(index.trigrams)")
         while let row = try rows.next() {
             try db.cachedStatement(sql: "INSERT INTO \(index.grams) (rowid, name, text) VALUES (?, ?, ?)")
@@ -104,10 +108,11 @@ struct SearchIndex: Sendable {
     /// Creates the name tables and fills them from the trigram table (migration v7).
     static func migrateNames(_ db: Database, table: String) throws {
         let index = SearchIndex(table: table)
-        try db.execute(sql: """
-            CREATE VIRTUAL TABLE \(index.names) USING fts5(name, tokenize = 'trigram');
-            CREATE VIRTUAL TABLE \(index.nameGrams) USING fts5(name, tokenize = 'ascii', content = '', detail = none);
-            """)
+        try db.execute(
+            sql: """
+                CREATE VIRTUAL TABLE \(index.names) USING fts5(name, tokenize = 'trigram');
+                CREATE VIRTUAL TABLE \(index.nameGrams) USING fts5(name, tokenize = 'ascii', content = '', detail = none);
+                """)
         let rows = try Row.fetchCursor(db, sql: "SELECT rowid, name FROM \(index.trigrams)")
         while let row = try rows.next() {
             let name: String = row["name"]
@@ -132,7 +137,10 @@ enum Bigrams {
             previous = nil
         }
         for scalar in text.unicodeScalars {
-            guard isWordCharacter(scalar) else { endRun(); continue }
+            guard isWordCharacter(scalar) else {
+                endRun()
+                continue
+            }
             if let last = previous {
                 if !out.isEmpty { out.append(" ") }
                 out.append(last)
@@ -159,8 +167,8 @@ enum Bigrams {
         if ("\u{4E00}"..."\u{9FFF}").contains(scalar) { return true }  // CJK ideographs, most of the text: no table lookup
         switch scalar.properties.generalCategory {
         case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format,
-             .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return false
         default:
             return true

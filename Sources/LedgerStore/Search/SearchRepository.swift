@@ -21,8 +21,10 @@ public struct SearchQuery: Sendable {
     public var state: String?
     public var page: PageRequest
 
-    public init(text: String, kind: Kind? = nil, unit: String? = nil, status: String? = nil, shareType: String? = nil,
-                updateCycle: String? = nil, state: String? = nil, page: PageRequest = PageRequest()) {
+    public init(
+        text: String, kind: Kind? = nil, unit: String? = nil, status: String? = nil, shareType: String? = nil,
+        updateCycle: String? = nil, state: String? = nil, page: PageRequest = PageRequest()
+    ) {
         self.text = text
         self.kind = kind
         self.unit = unit
