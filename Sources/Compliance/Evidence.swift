@@ -112,7 +112,8 @@ public enum OMCap {
         let annual = input.constructionFunds.scaled(by: policy.capPercent, over: 100)
         let amount = annual.scaled(by: Int64(paidDays), over: Int64(yearDays))
         let basis =
-            "建设资金 \(input.constructionFunds)元 × \(policy.capPercent)% × \(paidDays)/\(yearDays)天（免费运维期至 \(period.lastFreeDay)，\(policy.omCap.article)）"
+            "建设资金 \(input.constructionFunds)元 × \(policy.capPercent)% × \(paidDays)/\(yearDays)天"
+            + "（免费运维期至 \(period.lastFreeDay)，\(policy.omCap.article)）"
         return (amount, basis)
     }
 

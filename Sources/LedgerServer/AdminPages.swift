@@ -93,7 +93,8 @@ struct AdminPages {
                 account.username == actor.username
                     ? ""
                     : """
-                    <form class="inline" method="post" action="/admin/users/\(HTML.escape(account.username))/\(toggle)">\(WebPage.csrfField(context.csrf))<button>\(account.disabled ? "启用" : "停用")</button></form>
+                    <form class="inline" method="post" action="/admin/users/\(HTML.escape(account.username))/\(toggle)">\
+                    \(WebPage.csrfField(context.csrf))<button>\(account.disabled ? "启用" : "停用")</button></form>
                     """
             ]
         }
@@ -104,13 +105,15 @@ struct AdminPages {
                 "role", "角色", Role.allCases.map(\.rawValue), nil,
                 labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) }))
             + form.input("unitUSCC", "所属建设单位（数据专员必填）", nil, size: 20, hint: "统一社会信用代码")
-            + "<tr><th>初始密码</th><td><input name=\"password\" type=\"password\" size=\"20\" autocomplete=\"new-password\"> <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
+            + "<tr><th>初始密码</th><td><input name=\"password\" type=\"password\" size=\"20\" autocomplete=\"new-password\">"
+            + " <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
         let body = """
             <h1>账号</h1>\(Self.nav)
             \(WebPage.table(["用户名", "姓名", "角色", "单位", "有效令牌", "状态", ""], rows))
             <p class="note">停用账号立即使其会话和API令牌失效；账号不删除，审计记录始终可追溯到人。API令牌用命令行 <code>ybz token create</code> 签发。</p>
             <h2>新增账号</h2>\(form.summary())
-            <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button></form>
+            <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button>\
+            </form>
             """
         return WebPage.response(WebPage.shell(title: "账号", actor: actor, csrf: context.csrf, body: body), status: status)
     }
@@ -143,7 +146,8 @@ struct AdminPages {
                 + form.input("expiresOn", "截止日期", nil, size: 12, hint: "YYYY-MM-DD，含当日")
             body += """
                 <h2>批准豁免</h2>\(form.summary())
-                <form method="post" action="/admin/waivers">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>批准</button></form>
+                <form method="post" action="/admin/waivers">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>\
+                批准</button></form>
                 """
         }
         return WebPage.response(WebPage.shell(title: "检查豁免", actor: actor, csrf: context.csrf, body: body), status: status)

@@ -121,7 +121,8 @@ struct CatalogEditor {
         fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
         fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
         fields +=
-            "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> \(form.problems("openToPublic"))</td></tr>"
+            "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> "
+            + "\(form.problems("openToPublic"))</td></tr>"
         fields +=
             form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType)
             + form.input("openCondition", "开放条件", resource.openCondition, size: 70)

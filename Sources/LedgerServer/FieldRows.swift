@@ -42,7 +42,8 @@ struct FieldRows {
     }
 
     private mutating func row(_ label: String, _ control: String, _ name: String, hint: String? = nil) -> String {
-        "<tr><th>\(HTML.escape(label))</th><td>\(control)\(hint.map { " <span class=\"note\">\(HTML.escape($0))</span>" } ?? "") \(problems(name))</td></tr>"
+        let note = hint.map { " <span class=\"note\">\(HTML.escape($0))</span>" } ?? ""
+        return "<tr><th>\(HTML.escape(label))</th><td>\(control)\(note) \(problems(name))</td></tr>"
     }
 
     /// The count of errors and the problems no row showed; empty without issues. Call after every row.
@@ -54,7 +55,8 @@ struct FieldRows {
                 ? ""
                 : "<ul>"
                     + others.map {
-                        "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))：\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
+                        "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))："
+                            + "\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
                     }.joined() + "</ul>")
     }
 }

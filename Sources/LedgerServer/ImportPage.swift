@@ -102,7 +102,8 @@ struct ImportPage {
         <p class="note">可一次上传多个文件：建设单位、项目、政务信息系统、信息资源、信息项，按表头自动识别（Excel 工作簿的每个工作表各为一张表，表头上方可有标题行）。
         CSV 支持 UTF-8（含或不含 BOM）与 GB18030（Excel 中文版“另存为 CSV”）。先预检、列出每一行的问题，确认后才写入；全部通过才会写入，任何一行被拒绝则一行也不写。
         \(unit.map { "数据专员只能导入本单位（\(HTML.escape($0))）的记录。" } ?? "")</p>
-        <p>\(WebPage.link("/export.xlsx?template=1", "下载 Excel 导入模板（含下拉代码表）")) · \(WebPage.link("/export.xlsx" + (unit.map { "?unit=\($0)" } ?? ""), "导出现有台账为 Excel"))</p>
+        <p>\(WebPage.link("/export.xlsx?template=1", "下载 Excel 导入模板（含下拉代码表）")) ·\
+         \(WebPage.link("/export.xlsx" + (unit.map { "?unit=\($0)" } ?? ""), "导出现有台账为 Excel"))</p>
         <form method="post" action="/import" enctype="multipart/form-data">\(WebPage.csrfField(context.csrf))
         <input type="file" name="file" multiple accept=".csv,.xlsx,.json,.txt" required> <button>预检（不写入）</button></form>
         """
@@ -125,7 +126,8 @@ struct ImportPage {
     func result(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
         let outcome =
             report.committed
-            ? "<p class=\"pass\">已导入 \(report.totalRows) 行（新增 \(report.files.map(\.created).reduce(0, +))，更新 \(report.files.map(\.updated).reduce(0, +))）。每条变更已记入审计日志。</p>"
+            ? "<p class=\"pass\">已导入 \(report.totalRows) 行（新增 \(report.files.map(\.created).reduce(0, +))，"
+                + "更新 \(report.files.map(\.updated).reduce(0, +))）。每条变更已记入审计日志。</p>"
             : "<p class=\"error\">导入未完成：确认时台账已有变化，\(report.rejectedRows) 行未通过校验，未写入任何数据。</p>"
         return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report)
             + "<p>\(WebPage.link("/", "返回首页")) · \(WebPage.link("/import", "继续导入"))</p>"

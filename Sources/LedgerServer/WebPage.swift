@@ -14,7 +14,8 @@ enum WebPage {
         th{background:#eef2f6} .note{color:#555} .error{color:#a40000}
         form.inline{display:inline} button{padding:.3rem .9rem;cursor:pointer}
         input{padding:.3rem;font-size:1rem} .login{max-width:22rem;margin:4rem auto} .login input{width:100%;margin:.2rem 0 .8rem}
-        .eligible,.pass{color:#065f2c;font-weight:bold}.ineligible,.fail{color:#a40000;font-weight:bold}.pending-evidence{color:#8a5a00;font-weight:bold}
+        .eligible,.pass{color:#065f2c;font-weight:bold}.ineligible,.fail{color:#a40000;font-weight:bold}\
+        .pending-evidence{color:#8a5a00;font-weight:bold}
         details summary{cursor:pointer} textarea{font-size:1rem} table.form th{width:12em;white-space:nowrap}
         @media print{header,form{display:none}}
         """

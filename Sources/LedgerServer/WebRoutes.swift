@@ -171,13 +171,15 @@ struct WebRoutes {
         let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60) }
         let body = """
             <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
-            <p>\(canEdit ? WebPage.link("/systems/\(code)/edit", "编辑系统台账") + " · " : "")状态：\(system.status.rawValue) · 应用类别：\(HTML.escape(system.appCategories.joined(separator: "、"))) · 建设单位：\(HTML.escape(system.unitUSCC))
+            <p>\(canEdit ? WebPage.link("/systems/\(code)/edit", "编辑系统台账") + " · " : "")状态：\(system.status.rawValue) ·\
+             应用类别：\(HTML.escape(system.appCategories.joined(separator: "、"))) · 建设单位：\(HTML.escape(system.unitUSCC))
             \(Permission.recordReviews.allows(actor) ? " · \(WebPage.link("/systems/\(code)/review", "验收前置审查"))" : "")</p>
             <h2>合规检查（评分 \(decision?.score.text ?? "—")，覆盖率 \(decision?.score.coverageText ?? "—")）</h2>
             \(WebPage.table(["检查项", "依据", "结果", "原因", "整改"], checks))
             <h2>信息资源目录（\(resources.count)）\(canEdit ? " · " + WebPage.link("/systems/\(code)/resources/new", "新增信息资源") : "")</h2>
             \(WebPage.table(["资源代码", "名称", "共享类型", "更新周期", "状态", ""], resources.map { item in
-                [WebPage.link("/resources/\(item.record.code.replacingOccurrences(of: "/", with: "%2F"))/history", item.record.code), HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
+                [WebPage.link("/resources/\(item.record.code.replacingOccurrences(of: "/", with: "%2F"))/history", item.record.code),
+                 HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
                  item.record.state.rawValue + (item.record.returnReason.map { "：\(HTML.escape($0))" } ?? ""),
                  canEdit && item.record.state.isEditable ? resourceActions(item.record, csrf: context.csrf) : ""] }))
             <h2>变更记录（最近30条） · \(WebPage.link("/systems/\(code)/history", "系统的全部变更记录"))</h2>
@@ -227,8 +229,10 @@ struct WebRoutes {
                 WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
                 "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
                 """
-                <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>通过</button></form>
-                <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input name="reason" placeholder="退回理由" required><button>退回</button></form>
+                <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>\
+                通过</button></form>
+                <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input\
+                 name="reason" placeholder="退回理由" required><button>退回</button></form>
                 """
             ]
         }
@@ -293,7 +297,8 @@ struct WebRoutes {
         if Permission.runFunding.allows(actor) {
             body += """
                 <form method="post" action="/funding">\(WebPage.csrfField(context.csrf))
-                财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required> 评估基准日 <input name="asOf" size="10" value="\(CivilDate(Date()))">
+                财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required> 评估基准日 <input name="asOf" size="10"\
+                 value="\(CivilDate(Date()))">
                 <button>评估</button></form>
                 """
         }
@@ -306,20 +311,23 @@ struct WebRoutes {
             let details =
                 (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
                 + decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }).joined(separator: "<br>")
+            let blockers = decision.construction.blockers + decision.operations.blockers
             return [
                 WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
                 badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
                 decision.score.text, decision.score.coverageText,
                 details.isEmpty
                     ? ""
-                    : "<details><summary>\(Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted().joined(separator: "；"))</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"
+                    : "<details><summary>\(Set(blockers.map(\.article)).sorted().joined(separator: "；"))"
+                        + "</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"
             ]
         }
         let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
             .map { WebPage.link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")
         body += """
             <p>批次 #\(batch.id) · 财政年度 \(batch.fiscalYear) · 评估基准日 \(batch.asOf) · 策略 \(HTML.escape(batch.policyVersion)) ·
-            \(WebPage.link("/api/v1/funding/\(batch.id)?format=xlsx", "导出 Excel")) · \(WebPage.link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV")) · 筛选：\(filters)</p>
+            \(WebPage.link("/api/v1/funding/\(batch.id)?format=xlsx", "导出 Excel")) ·\
+             \(WebPage.link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV")) · 筛选：\(filters)</p>
             <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
             \(WebPage.table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
             """
@@ -352,10 +360,12 @@ struct WebRoutes {
             <h2>共享合规评分分布\(latest.map { "（资金评估批次 #\($0.id)）" } ?? "（尚无评估）")</h2>
             \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
             <h2>平台健康（最近一次探测）</h2>
-            \(WebPage.table(["平台", "金丝雀", "说明"], canaries.map { [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
+            \(WebPage.table(["平台", "金丝雀", "说明"], canaries.map {
+                [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
             <h2>逾期事项（前20项）</h2>
             \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
-                [HTML.escape($0.title), $0.article, HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
+                [HTML.escape($0.title), $0.article, HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "",
+                 String(-($0.daysLeft ?? 0))] }))
             <h2>建设单位（\(units.count)）</h2>
             \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {
                 [WebPage.link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region),

@@ -18,7 +18,8 @@ public enum XLSXWriter {
                 "_rels/.rels",
                 """
                 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"\
+                 Target="xl/workbook.xml"/>\
                 </Relationships>
                 """
             ),
@@ -69,7 +70,8 @@ public enum XLSXWriter {
         var xml = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
         if !sheet.hidden, !sheet.rows.isEmpty {
             xml +=
-                "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
+                "<sheetViews><sheetView workbookViewId=\"0\">"
+                + "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
         }
         let widest = sheet.rows.map(\.count).max() ?? 0
         if widest > 0 { xml += "<cols><col min=\"1\" max=\"\(widest)\" width=\"18\" customWidth=\"1\"/></cols>" }
@@ -112,10 +114,10 @@ public enum XLSXWriter {
     }
 
     static func workbookRels(sheetCount: Int) -> String {
-        let sheets = (0..<sheetCount).map { $0 + 1 }.map {
-            "<Relationship Id=\"rId\($0)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0).xml\"/>"
-        }.joined()
         let base = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        let sheets = (0..<sheetCount).map { $0 + 1 }.map {
+            "<Relationship Id=\"rId\($0)\" Type=\"\(base)/worksheet\" Target=\"worksheets/sheet\($0).xml\"/>"
+        }.joined()
         return """
             <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(sheets)\
             <Relationship Id="rId\(sheetCount + 1)" Type="\(base)/styles" Target="styles.xml"/>\

@@ -107,9 +107,8 @@ struct Token: AsyncParsableCommand {
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             for token in try await ledger.accounts.tokens(username: username) {
-                print(
-                    "#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(token.revokedAt.map { "已撤销 \($0)" } ?? "有效")"
-                )
+                let state = token.revokedAt.map { "已撤销 \($0)" } ?? "有效"
+                print("#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(state)")
             }
         }
     }
@@ -146,9 +145,8 @@ struct Audit: AsyncParsableCommand {
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             for entry in try await ledger.audit.entries(entity: entity, key: key, limit: limit) {
-                print(
-                    "#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(entry.requestId.map { " 请求 \($0)" } ?? "")"
-                )
+                let request = entry.requestId.map { " 请求 \($0)" } ?? ""
+                print("#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(request)")
                 for change in entry.changes.prefix(20) {
                     print("    \(change.field)：\(change.old ?? "（无）") → \(change.new ?? "（无）")")
                 }

@@ -242,7 +242,8 @@ struct Deregister: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply to deregister a system with its six-section plan (Art. 23), or record the review (Art. 24).",
         discussion: """
-            Apply:  ybz deregister TZ-SYS-009 --reason 3 --plan plan.yaml   (plan keys: suspension, policy, steps, timeline, resourceRelease, dataMigration)
+            Apply:  ybz deregister TZ-SYS-009 --reason 3 --plan plan.yaml
+                    (plan keys: suspension, policy, steps, timeline, resourceRelease, dataMigration)
             Review: ybz deregister --review 1 --approve --opinion "同意注销" --reviewer 张某
             """)
 
@@ -299,8 +300,7 @@ struct Deregister: AsyncParsableCommand {
                 appliedOn: appliedOn.flatMap(CivilDate.init) ?? today, plan: sections,
                 by: .commandLine)
         }
-        print(
-            "已记录注销申请 #\(stored.id)：\(system!)，理由 \(stored.application.reason.article) \(stored.application.reason.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines"
-        )
+        let grounds = stored.application.reason
+        print("已记录注销申请 #\(stored.id)：\(system!)，理由 \(grounds.article) \(grounds.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines")
     }
 }

@@ -44,9 +44,8 @@ func printReport(_ report: ImportReport, json: Bool) throws {
     if json { return print(try prettyJSON(report)) }
     let outcome = report.committed ? "" : "（未写入）"
     for file in report.files {
-        print(
-            "\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)\(outcome)"
-        )
+        let counts = "新增 \(file.created)，更新 \(file.updated)，未变 \(file.unchanged)，拒绝 \(file.rejected)"
+        print("\(file.file) [\(file.kind), \(file.encoding)]: \(file.rows) 行，\(counts)\(outcome)")
     }
     for issue in report.issues {
         print((issue.severity == .error ? "错误 " : "警告 ") + issue.line)

@@ -110,9 +110,8 @@ enum ProbeReport {
         let problems = result.verdicts.filter { $0.outcome == .fail || $0.outcome == .error }
         if !problems.isEmpty { lines.append("\n未通过（\(problems.count)）：") }
         for verdict in problems.prefix(40) {
-            lines.append(
-                "  \(verdict.outcome.rawValue) \(verdict.systemCode) \(verdict.platform.rawValue)/\(verdict.probe) \(verdict.target)：\(verdict.reason)"
-            )
+            let probe = "\(verdict.platform.rawValue)/\(verdict.probe)"
+            lines.append("  \(verdict.outcome.rawValue) \(verdict.systemCode) \(probe) \(verdict.target)：\(verdict.reason)")
         }
         if problems.count > 40 { lines.append("  …另有 \(problems.count - 40) 条，见 --format json 或 /api/v1/probe-runs/\(runID)") }
         return lines.joined(separator: "\n")

@@ -96,7 +96,8 @@ struct ComplianceAPITests {
             #expect(!html.contains("http://") && !html.contains("https://"))
 
             let plan =
-                #"{"suspension": "业务并入一网通办", "policy": "Art. 23(2)", "steps": "停止受理、迁移", "timeline": "2026年12月", "resourceRelease": "释放政务云资源", "dataMigration": "全量备份并迁移"}"#
+                #"{"suspension": "业务并入一网通办", "policy": "Art. 23(2)", "steps": "停止受理、迁移", "timeline": "2026年12月", "#
+                + #""resourceRelease": "释放政务云资源", "dataMigration": "全量备份并迁移"}"#
             let incomplete = try await client.execute(
                 uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
                 body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan.replacingOccurrences(of: "全量备份并迁移", with: ""))}"#)

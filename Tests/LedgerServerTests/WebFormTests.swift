@@ -48,7 +48,8 @@ struct WebFormTests {
             #expect(missing == .unprocessableContent)  // 应用类别 is required
             let (created, _) = try await officer.post(
                 "/systems/new",
-                "code=S-NEW&name=%E6%96%B0%E7%B3%BB%E7%BB%9F&unitUSCC=\(TwoUnits.own)&status=%E5%BB%BA%E8%AE%BE%E4%B8%AD&appCategories=\(Self.encoded("政务服务类"))"
+                "code=S-NEW&name=%E6%96%B0%E7%B3%BB%E7%BB%9F&unitUSCC=\(TwoUnits.own)&status=%E5%BB%BA%E8%AE%BE%E4%B8%AD"
+                    + "&appCategories=\(Self.encoded("政务服务类"))"
             )
             #expect(created == .seeOther)
             let (forbidden, _) = try await officer.post("/systems/new", "code=S-NEW2&name=x&unitUSCC=\(TwoUnits.other)")

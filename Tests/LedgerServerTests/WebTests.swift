@@ -133,7 +133,8 @@ struct WebTests {
             let fields =
                 "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93"
                 + "&shareType=%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB"
-                + "&shareMethod=%E6%8E%A5%E5%8F%A3&updateCycle=%E6%AF%8F%E6%97%A5&items[0].name=%E8%AF%81%E5%8F%B7&items[0].type=C&items[0].length=&items[1].name="
+                + "&shareMethod=%E6%8E%A5%E5%8F%A3&updateCycle=%E6%AF%8F%E6%97%A5"
+                + "&items[0].name=%E8%AF%81%E5%8F%B7&items[0].type=C&items[0].length=&items[1].name="
             let (refused, _) = try await officer.post("/resources/103003%2F000001/edit", fields)
             #expect(refused == .unprocessableContent)
             let page = try await client.execute(
@@ -184,9 +185,8 @@ enum Multipart {
             body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for (name, content) in files {
-            body += Data(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                    .utf8)
+            let head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
+            body += Data((head + "Content-Type: application/octet-stream\r\n\r\n").utf8)
             body += content + Data("\r\n".utf8)
         }
         return body + Data("--\(boundary)--\r\n".utf8)

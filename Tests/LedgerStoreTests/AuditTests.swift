@@ -96,7 +96,8 @@ struct AuditTests {
     @Test func reorderedEntriesAreNamed() async throws {
         let result = try await tampered(
             """
-            UPDATE audit_entry SET seq = 100 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3; UPDATE audit_entry SET seq = 3 WHERE seq = 100;
+            UPDATE audit_entry SET seq = 100 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3; UPDATE audit_entry SET seq = 3 WHERE seq\
+             = 100;
             """)
         #expect(!result.isIntact)
         #expect(result.problems.contains { $0.hasPrefix("记录 #2") })

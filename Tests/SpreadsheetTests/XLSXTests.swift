@@ -38,15 +38,19 @@ import ZIPFoundation
             <?xml version="1.0" encoding="UTF-8"?>
             <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
             <x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>基本信息</x:t></x:is></x:c><x:c r="C1" t="s"><x:v>0</x:v></x:c></x:row>
-            <x:row r="2"><x:c t="s"><x:v>1</x:v></x:c><x:c t="inlineStr"><x:is><x:t>名称</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>发布日期</x:t></x:is></x:c></x:row>
-            <x:row r="4"><x:c r="A4"><x:v>1500000.0</x:v></x:c><x:c r="B4" t="b"><x:v>1</x:v></x:c><x:c r="C4" s="1"><x:v>45658</x:v></x:c><x:c r="D4" s="2"><x:v>61</x:v></x:c><x:c r="E4" t="str"><x:v>#N/A</x:v></x:c></x:row>
+            <x:row r="2"><x:c t="s"><x:v>1</x:v></x:c><x:c t="inlineStr"><x:is><x:t>名称</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>发布日期</x:t>\
+            </x:is></x:c></x:row>
+            <x:row r="4"><x:c r="A4"><x:v>1500000.0</x:v></x:c><x:c r="B4" t="b"><x:v>1</x:v></x:c><x:c r="C4" s="1"><x:v>45658</x:v></x:c><x:c\
+             r="D4" s="2"><x:v>61</x:v></x:c><x:c r="E4" t="str"><x:v>#N/A</x:v></x:c></x:row>
             </x:sheetData><x:mergeCells count="1"><x:mergeCell ref="A1:B1"/></x:mergeCells></x:worksheet>
             """
         let strings = """
-            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><r><t>数据</t></r><r><rPr><b/></rPr><t>时间</t></r><rPh sb="0" eb="2"><t>シ</t></rPh></si><si><t>代码</t></si></sst>
+            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><r><t>数据</t></r><r><rPr><b/></rPr><t>时间</t></r><rPh sb="0"\
+             eb="2"><t>シ</t></rPh></si><si><t>代码</t></si></sst>
             """
         let styles = """
-            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="176"\
+             formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>
             <cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="176"/><xf numFmtId="14"/></cellXfs></styleSheet>
             """
         let data = try Self.workbook(sheet: sheet, strings: strings, styles: styles, date1904: false)
@@ -59,7 +63,8 @@ import ZIPFoundation
 
     @Test func the1904DateSystemShiftsSerials() throws {
         let sheet = """
-            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" s="1"><v>0</v></c><c r="B1" s="1"><v>44196</v></c></row></sheetData></worksheet>
+            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" s="1"><v>0</v></c><c\
+             r="B1" s="1"><v>44196</v></c></row></sheetData></worksheet>
             """
         let styles = "<styleSheet><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/></cellXfs></styleSheet>"
         let data = try Self.workbook(sheet: sheet, strings: nil, styles: styles, date1904: true)
@@ -101,14 +106,16 @@ import ZIPFoundation
             (
                 "xl/workbook.xml",
                 """
-                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"\
+                 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
                 <workbookPr date1904="\(date1904 ? 1 : 0)"/><sheets><sheet name="Sheet1" sheetId="1" r:id="rId7"/></sheets></workbook>
                 """
             ),
             (
                 "xl/_rels/workbook.xml.rels",
                 """
-                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Target="/xl/worksheets/data.xml" Type="worksheet"/></Relationships>
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7"\
+                 Target="/xl/worksheets/data.xml" Type="worksheet"/></Relationships>
                 """
             ),
             ("xl/worksheets/data.xml", sheet)
