@@ -45,8 +45,6 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 "Compliance",
-                "Spreadsheet",
-                "Presentation",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -54,6 +52,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio")
             ]
         ),
+        .target(name: "Interchange", dependencies: ["LedgerCore", "LedgerStore", "Presentation", "Spreadsheet"]),
         .target(
             name: "Services",
             dependencies: [
@@ -99,6 +98,7 @@ let package = Package(
                 "Compliance",
                 "Presentation",
                 "LedgerStore",
+                "Interchange",
                 "Services",
                 "Connectors",
                 "Spreadsheet",
@@ -115,6 +115,7 @@ let package = Package(
                 "Compliance",
                 "Presentation",
                 "LedgerStore",
+                "Interchange",
                 "Services",
                 "LedgerServer",
                 "Connectors",
@@ -130,7 +131,9 @@ let package = Package(
         .testTarget(name: "ComplianceTests", dependencies: ["Compliance", "LedgerCore", "LedgerTestSupport", "Presentation"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerCore", "LedgerStore", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"]
+            dependencies: [
+                "LedgerCore", "LedgerStore", "Interchange", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"
+            ]
         ),
         .testTarget(
             name: "SpreadsheetTests",
@@ -150,7 +153,7 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator", "Compliance",
-                "Spreadsheet", "Services",
+                "Spreadsheet", "Services", "Interchange",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

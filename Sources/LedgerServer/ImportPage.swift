@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Interchange
 import LedgerCore
 import LedgerStore
 import Presentation

@@ -1,6 +1,7 @@
 import Compliance
 import Foundation
 import Hummingbird
+import Interchange
 import LedgerCore
 import LedgerStore
 import Presentation

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Interchange
 import LedgerCore
 import LedgerServer
 import LedgerStore

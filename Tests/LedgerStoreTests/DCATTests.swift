@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import LedgerCore
 import LedgerTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Interchange
 import LedgerCore
 import LedgerTestSupport
 import Synchronization

@@ -29,6 +29,10 @@ public protocol RecordRepository: Sendable {
     ) async throws -> Stored<CatalogResource>
     /// Row counts per table, for health and summaries.
     func counts() async throws -> [String: Int]
+    /// Runs `body` on one consistent read of the records in `scope` (an export).
+    func scan<T: Sendable>(_ scope: ExportScope, _ body: @escaping @Sendable (any RecordScan) throws -> T) async throws -> T
+    /// The greatest key of `type` that starts with `prefix` (to number new records after it), or `nil`.
+    func highestKey<E: StoredEntity>(_ type: E.Type, prefix: String) async throws -> String?
 }
 
 extension RecordRepository {

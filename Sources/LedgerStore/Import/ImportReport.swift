@@ -14,7 +14,7 @@ public struct RowIssue: Encodable, Sendable, Equatable {
     public var article: String?
     public var severity: ValidationIssue.Severity
 
-    init(file: String, row: String, issue: ValidationIssue, column: String? = nil) {
+    public init(file: String, row: String, issue: ValidationIssue, column: String? = nil) {
         self.file = file
         self.row = row
         field = issue.field
@@ -45,6 +45,11 @@ public struct FileSummary: Encodable, Sendable {
     public var unchanged = 0
     public var rejected = 0
 
+    /// A file of `kind` (a `RecordKind` raw value) read as `encoding`, nothing counted yet.
+    public init(file: String, kind: String, encoding: String) {
+        (self.file, self.kind, self.encoding) = (file, kind, encoding)
+    }
+
     /// The kind in Chinese (信息资源 …).
     public var kindLabel: String { RecordKind(rawValue: kind)?.sheetName ?? kind }
 }
@@ -69,4 +74,8 @@ public struct ImportProgress: Sendable {
     public var bytesRead: Int64
     public var totalBytes: Int64
     public var rows: Int
+
+    public init(file: String, bytesRead: Int64, totalBytes: Int64, rows: Int) {
+        (self.file, self.bytesRead, self.totalBytes, self.rows) = (file, bytesRead, totalBytes, rows)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// How one CSV column maps to a field of a record's JSON form.
 struct CSVColumn: Sendable {
@@ -33,15 +34,7 @@ struct CSVColumn: Sendable {
     }
 }
 
-/// The kinds of import file, in the order they are applied.
-enum RecordKind: String, CaseIterable, Sendable, Comparable {
-    case units, projects, systems, resources
-    case dataItems = "data-items"
-
-    static func < (lhs: RecordKind, rhs: RecordKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-
+extension RecordKind {
     /// The columns of the kind's CSV file.
     var columns: [CSVColumn] {
         switch self {
@@ -111,17 +104,6 @@ enum RecordKind: String, CaseIterable, Sendable, Comparable {
 
     /// The file name used on export.
     var fileName: String { "\(rawValue).csv" }
-
-    /// The sheet name in an Excel workbook.
-    var sheetName: String {
-        switch self {
-        case .units: "建设单位"
-        case .projects: "项目"
-        case .systems: "政务信息系统"
-        case .resources: "信息资源"
-        case .dataItems: "信息项"
-        }
-    }
 
     /// The allowed values of each column that takes a code (drop-downs in forms and workbooks), by field path;
     /// 是/否 columns offer both words.

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// A record's fields as text, the way its CSV columns show them: the web forms of units, projects and systems are
 /// built from the same columns as the import files, so a form accepts exactly what a spreadsheet row does.

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// The text encodings an import file may use.
 public enum TextEncoding: String, Sendable {

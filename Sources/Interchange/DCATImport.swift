@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import LedgerCore
+import LedgerStore
 
 /// Reads DCAT JSON-LD (this product's export, DCAT-AP as other catalogs write it: compact or expanded, `@graph` or
 /// nested) and DCAT-US `data.json`, and turns each dataset into a catalog resource for the importer, reporting each
@@ -296,9 +296,7 @@ public struct DCATImport: Sendable {
     /// The highest sequence number in use under the classification, to number new datasets after it.
     func nextNumbers(ledger: Ledger) async throws -> [String: Int] {
         guard let classification else { return [:] }
-        let highest = try await ledger.database.writer.read { db in
-            try String.fetchOne(db, sql: "SELECT max(key) FROM resource WHERE key LIKE ?", arguments: ["\(classification)/%"])
-        }
+        let highest = try await ledger.records.highestKey(CatalogResource.self, prefix: "\(classification)/")
         return [classification: highest.flatMap { Int($0.suffix(6)) } ?? 0]
     }
 }

@@ -1,85 +1,40 @@
 import Foundation
 import GRDB
 import LedgerCore
-import Spreadsheet
 
-/// Imports JSON documents and CSV files of units, projects, systems, resources and data items in one
-/// transaction: all or nothing. Every row is checked by the same write path as the API, and every
-/// rejected row is reported with its file, row, field and rule. CSV is streamed, whatever its size.
-public struct Importer: Sendable {
+/// The store's side of an import: the records that a reader of files (`Interchange`) hands over, checked by the same
+/// write path as the API and written in one transaction, all or nothing. `feed` hands the records of every file to an
+/// `ImportSession`; it is called once for the check pass, on a read snapshot without the write lock (a dry run and a
+/// refused import end there), and once more under the lock only when a row the import depends on changed meanwhile.
+public struct LedgerImport: Sendable {
     public let ledger: Ledger
     /// Who imports: every row written is recorded for this actor in the audit trail.
     public let actor: Actor
 
-    /// An importer into `ledger` for `actor`.
+    /// An import into `ledger` for `actor`.
     public init(ledger: Ledger, actor: Actor) {
         self.ledger = ledger
         self.actor = actor
     }
 
-    /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
-    /// catalogs); with `dryRun` (the `validate` command, the web preview) everything is checked and nothing is kept.
-    /// With `unit`, every record must belong to that unit (a data officer's import); other rows are refused.
+    /// Runs the import that `feed` describes; with `dryRun` everything is checked and nothing is kept. With `unit`, every
+    /// record must belong to that unit (a data officer's import); other rows are refused. `issues` are problems found
+    /// before any record (an unreadable sheet); `itemsFollow` says a data-items file is part of the import.
     public func run(
-        files: [URL], dryRun: Bool, unit: String? = nil, dcat: DCATImport? = nil,
-        progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
+        dryRun: Bool, unit: String?, issues: [RowIssue] = [], itemsFollow: Bool = false,
+        progress: @escaping @Sendable (ImportProgress) -> Void = { _ in },
+        feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
     ) async throws -> ImportReport {
-        var documents: [JSONDocument] = []
-        var tables: [ImportTable] = []
-        var skipped: [RowIssue] = []
-        for url in files {
-            let file = url.lastPathComponent
-            switch url.pathExtension.lowercased() {
-            case "json" where dcat == nil:
-                let data = try Data(contentsOf: url)
-                // `try?`: any failure is described below, with the place of a syntax error.
-                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-                    let place = DecodingProblem.syntaxPlace(in: data).map { "不是有效的JSON（\($0)）" }
-                    throw LedgerError(.badRequest, "\(file)：\(place ?? "不是JSON对象")（应为 {\"units\": [...], \"systems\": [...], ...}）")
-                }
-                documents.append(JSONDocument(file: file, fields: document, refused: 0))
-            case "json", "jsonld":
-                let (resources, issues) = try await (dcat ?? DCATImport()).resources(from: try Data(contentsOf: url), file: file, ledger: ledger)
-                skipped += issues
-                let refused = Set(issues.filter { $0.severity == .error }.map(\.row)).count
-                documents.append(JSONDocument(file: file, fields: ["resources": .array(resources)], refused: refused))
-            case "csv", "txt":
-                guard let table = try ImportTable.detect(CSVReader(url: url)) else { throw Self.unrecognised(url.lastPathComponent) }
-                tables.append(table)
-            case "xlsx":
-                let workbook = try XLSXReader.read(try Data(contentsOf: url), file: file)
-                var found = 0
-                for sheet in workbook.sheets {
-                    if let table = try ImportTable.detect(SheetSource(file: file, sheet: sheet)) {
-                        tables.append(table)
-                        found += 1
-                    } else if !sheet.hidden && !sheet.rows.isEmpty {
-                        skipped.append(
-                            RowIssue(
-                                file: "\(file)#\(sheet.name)", row: "1",
-                                issue: ValidationIssue(
-                                    field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过", severity: .warning)))
-                    }
-                }
-                guard found > 0 else { throw Self.unrecognised(file) }
-            default:
-                throw LedgerError(.badRequest, "\(url.lastPathComponent)：只支持 .json、.csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")
-            }
-        }
-        // JSON documents first, then tables in dependency order (units before the systems naming them).
-        tables.sort { $0.kind < $1.kind }
-        let (writer, ordered, jsonFiles, unreadSheets) = (RecordWriter(codes: ledger.codes, actor: actor), tables, documents, skipped)
-        let now = Ledger.timestamp()
+        let (writer, now) = (RecordWriter(codes: ledger.codes, actor: actor), Ledger.timestamp())
         @Sendable func pass(_ db: Database, sink: ImportSink) throws -> (ImportReport, RowKeys) {
             var report = ImportReport(dryRun: dryRun)
-            var run = ImportRun(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
-            run.issues = unreadSheets
-            run.itemsFollow = ordered.contains { $0.kind == .dataItems }
-            for document in jsonFiles { report.files += try run.importJSON(document) }
-            for table in ordered { report.files.append(try run.importTable(table)) }
-            if case .write = sink { try run.search.flush(db) }
-            report.issues = run.issues
-            return (report, run.dependencies)
+            var session = ImportSession(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
+            session.issues = issues
+            session.itemsFollow = itemsFollow
+            report.files = try feed(&session)
+            if case .write = sink { try session.search.flush(db) }
+            report.issues = session.issues
+            return (report, session.dependencies)
         }
         // The check pass reads a snapshot and takes no write lock: a dry run, and a refused import, end here while
         // the server goes on writing. It also prepares every write (bodies, audit changes, data items) into a spool,
@@ -135,18 +90,6 @@ public struct Importer: Sendable {
         }
         try search.flush(db)
     }
-
-    static func unrecognised(_ file: String) -> LedgerError {
-        LedgerError(.badRequest, "\(file)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
-    }
-}
-
-/// A JSON document read before the import's transaction: the ledger's own format, or a DCAT catalog mapped to
-/// resources (`refused` datasets could not be mapped and count as refused rows).
-struct JSONDocument: Sendable {
-    var file: String
-    var fields: [String: JSONValue]
-    var refused: Int
 }
 
 /// Where an import's accepted rows go.
@@ -159,14 +102,15 @@ enum ImportSink {
     case write
 }
 
-/// The state of one import inside its transaction.
-struct ImportRun {
+/// One pass of an import inside its snapshot or transaction: what a reader of files hands each record to.
+public struct ImportSession {
     let writer: RecordWriter
     let db: Database
     let now: String
     /// The only unit whose records this import may write (a data officer's), or `nil` for any.
     let unit: String?
-    let progress: @Sendable (ImportProgress) -> Void
+    /// Reports how far the reading has come.
+    public let progress: @Sendable (ImportProgress) -> Void
     let sink: ImportSink
     /// Records accepted so far, for references between rows before they are written, each system's unit, and the
     /// data items of resources accepted with items (what a data-items file in the same import replaces).
@@ -176,7 +120,8 @@ struct ImportRun {
     /// The rows this import's checks read or its writes replace: its write pass applies the spooled writes unless a
     /// write by someone else since the snapshot touched one of them.
     var dependencies = RowKeys()
-    var issues: [RowIssue] = []
+    /// Every problem found so far, with its file and row.
+    public internal(set) var issues: [RowIssue] = []
     /// The rows written to searchable tables, indexed once at the end of the write pass.
     var search = SearchBacklog()
     /// A data-items file is part of this import, so resources without items are not yet incomplete.
@@ -185,8 +130,10 @@ struct ImportRun {
     var itemsGiven: Set<String> = []
     /// Where each record key was first met in this import (`resources.csv第3行`), to refuse a second row with it.
     private var firstRows: [String: String] = [:]
-    /// The Chinese headers of the CSV file being read, by field path, to name columns in issues.
-    private var columnHeaders: [String: String] = [:]
+    /// The Chinese headers of the file being read, by field path, to name columns in issues (set by the reader).
+    public var columnHeaders: [String: String] = [:]
+    /// The data items of the resource being read from a data-items file.
+    private var items = ItemImport()
     private let decoder = JSONDecoder()
 
     init(
@@ -235,140 +182,9 @@ struct ImportRun {
     /// Whether a resource of this import not yet written (check pass) has `key`.
     func isPending(resource key: String) -> Bool { pending.contains(table: CatalogResource.table, key: key) }
 
-    /// Adds issues of one row, naming the CSV column where the field has one.
-    mutating func record(_ found: [ValidationIssue], file: String, row: String) {
+    /// Adds issues of one row, naming the file's column where the field has one.
+    public mutating func record(_ found: [ValidationIssue], file: String, row: String) {
         issues += found.map { RowIssue(file: file, row: row, issue: $0, column: columnHeaders[$0.field]) }
-    }
-
-    static func headerKey(_ cell: String) -> String {
-        Normalize.text(cell).trimmingCharacters(in: CharacterSet(charactersIn: "*＊"))
-    }
-
-    // MARK: Tables (CSV files, workbook sheets)
-
-    mutating func importTable(_ table: ImportTable) throws -> FileSummary {
-        let (file, kind) = (table.source.name, table.kind)
-        var summary = FileSummary(file: file, kind: kind.rawValue, encoding: "")
-        var columns: [(Int, CSVColumn)] = []
-        var csvPaths = Set<String>()
-        var items = ItemImport()
-        var headerCount = 0
-        func report(read: Int64, total: Int64) {
-            progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
-        }
-        let encoding = try table.source.forEachRow(progress: report) { cells, row in
-            if row <= table.headerRow {
-                if row == table.headerRow {
-                    columns = mapHeaders(cells, kind: kind, file: file, row: row).sorted { $0.key < $1.key }
-                    csvPaths = Set(columns.map(\.1.path))
-                    headerCount = cells.count
-                }
-                columnHeaders = Dictionary(columns.map { ($0.1.path, $0.1.header) }, uniquingKeysWith: { first, _ in first })
-                return
-            }
-            summary.rows += 1
-            let location = String(row)
-            if let problem = Self.columnCountProblem(cells, headerCount: headerCount, complete: table.source.rowsAreComplete) {
-                summary.rejected += 1
-                record([problem], file: file, row: location)
-                return
-            }
-            if kind == .dataItems {
-                let accepted = try items.add(cells: cells, columns: columns, run: &self, file: file, row: location)
-                if accepted { summary.created += 1 } else { summary.rejected += 1 }
-                return
-            }
-            switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
-            case nil: summary.rejected += 1
-            case let object?:
-                try save(object, kind: kind, given: csvPaths, file: file, row: location, summary: &summary)
-            }
-        }
-        try items.finish(run: &self)
-        columnHeaders = [:]
-        summary.encoding = encoding
-        return summary
-    }
-
-    /// An issue for a row with cells past the header's last column (they would be dropped unread) or, in a CSV file,
-    /// with fewer cells than the header (a missing separator or a quote left open shifts every later column).
-    static func columnCountProblem(_ cells: [String], headerCount: Int, complete: Bool) -> ValidationIssue? {
-        if cells.count > headerCount, cells[headerCount...].contains(where: { !$0.isEmpty }) {
-            return ValidationIssue(
-                field: "", value: "", rule: "row.extra-columns",
-                message: "本行有\(cells.count)列，多于表头的\(headerCount)列；"
-                    + "多出的单元格无处存放（可能缺少引号或多了分隔符）")
-        }
-        if complete, cells.count < headerCount {
-            return ValidationIssue(
-                field: "", value: "", rule: "row.missing-columns",
-                message: "本行只有\(cells.count)列，少于表头的\(headerCount)列"
-                    + "（可能少了分隔符，或上一行的引号未闭合）")
-        }
-        return nil
-    }
-
-    private mutating func mapHeaders(_ cells: [String], kind: RecordKind, file: String, row: Int) -> [Int: CSVColumn] {
-        var mapped: [Int: CSVColumn] = [:]
-        for (index, cell) in cells.enumerated() {
-            let key = Self.headerKey(cell)
-            if let column = kind.columns.first(where: { $0.header == key || $0.path == key }) {
-                mapped[index] = column
-            } else if !key.isEmpty {
-                record(
-                    [
-                        ValidationIssue(
-                            field: key, value: "", rule: "header.unknown", message: "未识别的列，已忽略",
-                            severity: .warning)
-                    ], file: file, row: String(row))
-            }
-        }
-        return mapped
-    }
-
-    /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
-    mutating func decodeRow(
-        _ cells: [String], columns: [(Int, CSVColumn)], kind: RecordKind,
-        file: String, row: String
-    ) -> JSONValue? {
-        var object = JSONValue.object([:])
-        var failed = false
-        for (index, column) in columns {
-            let cell = index < cells.count ? cells[index] : ""
-            switch CellCodec.decode(cell, as: column.kind) {
-            case .success(let value?): object.set(value, at: Substring(column.path))
-            case .success(nil): continue
-            case .failure(let error):
-                failed = true
-                record(
-                    [ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message)],
-                    file: file, row: row)
-            }
-        }
-        return failed ? nil : object
-    }
-
-    // MARK: JSON
-
-    mutating func importJSON(_ document: JSONDocument) throws -> [FileSummary] {
-        let file = document.file
-        var summaries: [FileSummary] = []
-        for kind in RecordKind.allCases where kind != .dataItems {
-            guard case .array(let records)? = document.fields[kind.rawValue] else { continue }
-            var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
-            if kind == .resources { (summary.rows, summary.rejected) = (document.refused, document.refused) }
-            for (index, object) in records.enumerated() {
-                summary.rows += 1
-                let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
-                let given = Set(object.objectValue?.keys.map { $0 } ?? [])
-                try save(object, kind: kind, given: given, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
-                if index % 1000 == 0 {
-                    progress(ImportProgress(file: file, bytesRead: Int64(index), totalBytes: Int64(records.count), rows: index))
-                }
-            }
-            summaries.append(summary)
-        }
-        return summaries
     }
 
     // MARK: Records
@@ -376,7 +192,7 @@ struct ImportRun {
     /// Saves one record. `given` names the fields the source speaks about (a CSV file's columns, a JSON object's
     /// keys); a stored record keeps every other field, its data items unless `items` is given, and so nothing is
     /// lost to a source that cannot express it (a DCAT catalog without data items, a CSV file without a column).
-    private mutating func save(
+    public mutating func save(
         _ object: JSONValue, kind: RecordKind, given: Set<String>, file: String, row: String,
         summary: inout FileSummary
     ) throws {
@@ -464,9 +280,33 @@ struct ImportRun {
             record(details, file: file, row: row)
         }
     }
+
+    // MARK: Data items
+
+    /// Adds one data item of a data-items file; `false` when the row is refused (its issues are recorded).
+    public mutating func addItem(_ row: ItemRow, file: String, row location: String) throws -> Bool {
+        var items = takeItems()
+        defer { self.items = items }
+        return try items.add(row, run: &self, file: file, row: location)
+    }
+
+    /// Ends the data items of a file: the resource read last gets its items.
+    public mutating func finishItems() throws {
+        var items = takeItems()
+        defer { self.items = items }
+        try items.finish(run: &self)
+    }
+
+    /// The item reader, moved out (not copied: its lists stay uniquely referenced, so adding to them copies nothing)
+    /// while it works on this session.
+    private mutating func takeItems() -> ItemImport {
+        var taken = ItemImport()
+        swap(&taken, &items)
+        return taken
+    }
 }
 
-extension ImportRun {
+extension ImportSession {
     /// When the import is limited to one unit: an issue for a record of another unit, or one that would take over
     /// another unit's record with the same key.
     func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {
@@ -493,7 +333,23 @@ extension ImportRun {
     }
 }
 
-/// Data items from a CSV file: rows of one resource must be contiguous; the file replaces the items of
+/// One row of a data-items file, its numbers already read.
+public struct ItemRow: Sendable {
+    public var resourceCode: String
+    /// The sequence number, `nil` when the cell is empty (the next after the last).
+    public var seq: Int?
+    public var name: String
+    public var type: String
+    public var length: Int?
+    public var description: String
+
+    public init(resourceCode: String, seq: Int?, name: String, type: String, length: Int?, description: String) {
+        (self.resourceCode, self.seq, self.name, self.type, self.length, self.description) =
+            (resourceCode, seq, name, type, length, description)
+    }
+}
+
+/// Data items from a data-items file: rows of one resource must be contiguous; the file replaces the items of
 /// each resource it names, in the order of their sequence numbers. A resource whose items change gets a new version
 /// and an audit entry with the old and new item lists.
 struct ItemImport {
@@ -501,36 +357,20 @@ struct ItemImport {
     /// its items with their sequence numbers, and their names so far.
     private var current: (key: String, id: Int64?, items: [(seq: Int, item: DataItem)], seen: Set<String>, seq: Int)?
 
-    mutating func add(cells: [String], columns: [(Int, CSVColumn)], run: inout ImportRun, file: String, row: String) throws -> Bool {
-        // The cells are read directly (no JSON object per row): this file is the bulk of a large import.
-        func cell(_ path: String) -> String {
-            guard let index = columns.first(where: { $0.1.path == path })?.0, index < cells.count else { return "" }
-            return cells[index]
+    mutating func add(_ given: ItemRow, run: inout ImportSession, file: String, row: String) throws -> Bool {
+        // The sequence number's range is checked here, before the next row's number is counted from it; the length's is
+        // a rule of the item (`DataItem.issues`).
+        if let seq = given.seq, !(1...FieldLimits.maxItems).contains(seq) {
+            run.record(
+                [
+                    ValidationIssue(
+                        field: "seq", value: String(seq), rule: "seq.range",
+                        message: "序号应在1至\(FieldLimits.maxItems)之间", article: Reference.catalogGuideline)
+                ],
+                file: file, row: row)
+            return false
         }
-        var numbers: [String: Int] = [:]
-        for path in ["seq", "length"] {
-            switch CellCodec.decode(cell(path), as: .int) {
-            case .success(.int(let value)?):
-                // The length's range is a rule of the item (`DataItem.issues`); the sequence number's is checked here,
-                // before the next row's number is counted from it.
-                if path == "seq", !(1...FieldLimits.maxItems).contains(Int(value)) {
-                    run.record(
-                        [
-                            ValidationIssue(
-                                field: path, value: cell(path), rule: "seq.range",
-                                message: "序号应在1至\(FieldLimits.maxItems)之间", article: Reference.catalogGuideline)
-                        ],
-                        file: file, row: row)
-                    return false
-                }
-                numbers[path] = Int(value)
-            case .success: continue
-            case .failure(let error):
-                run.record([ValidationIssue(field: path, value: cell(path), rule: error.rule, message: error.message)], file: file, row: row)
-                return false
-            }
-        }
-        let key = Normalize.text(cell("resourceCode"))
+        let key = Normalize.text(given.resourceCode)
         func reject(_ field: String, _ value: String, _ rule: String, _ message: String, article: String = Reference.catalogGuideline) -> Bool {
             run.record([ValidationIssue(field: field, value: value, rule: rule, message: message, article: article)], file: file, row: row)
             return false
@@ -558,9 +398,9 @@ struct ItemImport {
                 current = (key, found["id"], [], [], 0)
             }
         }
-        let description = Normalize.text(cell("description"))
+        let description = Normalize.text(given.description)
         var item = DataItem(
-            name: Normalize.text(cell("name")), type: cell("type"), length: numbers["length"],
+            name: Normalize.text(given.name), type: given.type, length: given.length,
             description: description.isEmpty ? nil : description)
         item.type = run.writer.codes.dataType(item.type)?.code ?? Normalize.text(item.type)
         var problems = DataItem.issues(of: item, codes: run.writer.codes)
@@ -578,7 +418,7 @@ struct ItemImport {
         }
         run.record(problems, file: file, row: row)
         if problems.hasErrors { return false }
-        let seq = numbers["seq"] ?? current!.seq + 1
+        let seq = given.seq ?? current!.seq + 1
         current!.seq = max(current!.seq, seq)
         current!.items.append((seq, item))
         current!.seen.insert(item.name)
@@ -587,7 +427,7 @@ struct ItemImport {
 
     /// Replaces the items of the resource just read, in the order of their sequence numbers (rows with the same number
     /// in file order), when they differ from what it has.
-    mutating func finish(run: inout ImportRun) throws {
+    mutating func finish(run: inout ImportSession) throws {
         guard let done = current else { return }
         current = nil
         guard !run.isCheckOnly else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// A small RDF graph model for the catalog's linked-data exports: a tree of nodes (IRIs or blank nodes) whose
 /// predicates and types are prefixed names. It is written as JSON-LD (with a prefix context) and as Turtle.

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 import Presentation
 
 /// A streaming RFC 4180 CSV parser over UTF-8 bytes: quoted fields, doubled quotes, CRLF or LF, and line

@@ -1,16 +1,7 @@
 import Foundation
-import GRDB
 import LedgerCore
+import LedgerStore
 import Spreadsheet
-
-/// Which part of the ledger an export covers.
-public enum ExportScope: Sendable {
-    case all
-    /// One unit with its projects, systems and resources.
-    case unit(String)
-    /// One system with its unit, projects and resources.
-    case system(String)
-}
 
 /// Writes the ledger losslessly as one JSON document or as a folder of CSV files (UTF-8 with BOM):
 /// importing an export into an empty database and exporting again gives identical output.
@@ -41,15 +32,14 @@ public struct Exporter: Sendable {
 
     /// The JSON document, written to an open handle (standard output, say).
     public func writeJSON(to handle: FileHandle) async throws {
-        let filters = try await resolveScope()
-        try await ledger.database.writer.read { db in
+        try await ledger.records.scan(scope) { scan in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             var output = Data("{\n  \"format\" : \"ybz-ledger/1\"".utf8)
             func section<E: StoredEntity>(_ type: E.Type, _ kind: RecordKind) throws {
                 output.append(contentsOf: Array(",\n  \"\(kind.rawValue)\" : [".utf8))
                 var first = true
-                try forEach(E.self, filter: filters[kind]!, in: db) { record in
+                try scan.forEach(E.self, withItems: true) { record in
                     output.append(contentsOf: Array((first ? "\n" : ",\n").utf8))
                     first = false
                     output.append(try encoder.encode(record))
@@ -73,12 +63,11 @@ public struct Exporter: Sendable {
     @discardableResult
     public func writeCSV(to directory: URL) async throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let filters = try await resolveScope()
-        return try await ledger.database.writer.read { db in
+        return try await ledger.records.scan(scope) { scan in
             try RecordKind.allCases.map { kind in
                 let url = directory.appendingPathComponent(kind.fileName)
                 var csv = try CSVWriter(url: url)
-                try forEachRow(kind, filters: filters, in: db) { try csv.write($0) }
+                try Self.forEachRow(kind, in: scan) { try csv.write($0) }
                 try csv.close()
                 return url
             }
@@ -88,13 +77,12 @@ public struct Exporter: Sendable {
     /// One Excel workbook: a sheet per kind (建设单位 … 信息项) with Chinese headers, drop-down lists of the code
     /// lists (kept on a hidden 代码表 sheet), integers as numbers. With `template`, the sheets hold headers only.
     public func xlsxData(template: Bool = false) async throws -> Data {
-        let filters = try await resolveScope()
         let codes = ledger.codes
-        let book = try await ledger.database.writer.read { db in
+        let book = try await ledger.records.scan(scope) { scan in
             var lists = CodeSheet()
             let sheets = try RecordKind.allCases.map { kind in
                 var rows: [[String]] = []
-                try forEachRow(kind, filters: filters, in: db) { row in
+                try Self.forEachRow(kind, in: scan) { row in
                     rows.append(row)
                     if template { throw CancellationError() }
                 }
@@ -115,19 +103,17 @@ public struct Exporter: Sendable {
 
     /// Every record of one kind in the scope (resources with their data items), in natural-key order.
     func records<E: StoredEntity>(_ type: E.Type) async throws -> [E] {
-        let filters = try await resolveScope()
-        let kind = RecordText.kind(of: E.self) ?? .resources
-        return try await ledger.database.writer.read { db in
+        try await ledger.records.scan(scope) { scan in
             var all: [E] = []
-            try forEach(E.self, filter: filters[kind]!, in: db) { all.append($0) }
+            try scan.forEach(E.self, withItems: true) { all.append($0) }
             return all
         }
     }
 
     /// The header row and then each row of `kind` in the scope, as cells.
-    private func forEachRow(_ kind: RecordKind, filters: [RecordKind: Filter], in db: Database, _ emit: ([String]) throws -> Void) throws {
+    private static func forEachRow(_ kind: RecordKind, in scan: any RecordScan, _ emit: ([String]) throws -> Void) throws {
         func table<E: StoredEntity>(_ type: E.Type) throws {
-            try forEach(E.self, filter: filters[kind]!, withItems: false, in: db) { record in
+            try scan.forEach(E.self, withItems: false) { record in
                 let object = try CanonicalJSON.decoder.decode(JSONValue.self, from: try CanonicalJSON.encode(record))
                 try emit(kind.columns.map { CellCodec.encode(object.value(at: $0.path), as: $0.kind) })
             }
@@ -140,70 +126,11 @@ public struct Exporter: Sendable {
             case .systems: try table(InfoSystem.self)
             case .resources: try table(CatalogResource.self)
             case .dataItems:
-                let filter = filters[.resources]!
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT r.key, d.seq, d.name, d.type, d.length, d.description
-                        FROM data_item d JOIN resource r ON r.id = d.resource_id
-                        \(filter.sql.replacingOccurrences(of: "WHERE ", with: "WHERE r.")) ORDER BY r.key, d.seq
-                        """, arguments: filter.arguments)
-                while let row = try rows.next() {
-                    let length: Int? = row[4]
-                    let description: String? = row[5]
-                    try emit([row[0], String(row[1] as Int), row[2], row[3], length.map(String.init) ?? "", description ?? ""])
+                try scan.forEachDataItem { code, seq, item in
+                    try emit([code, String(seq), item.name, item.type, item.length.map(String.init) ?? "", item.description ?? ""])
                 }
             }
         } catch is CancellationError {}  // a template wants the header only
-    }
-
-    /// A `WHERE` clause on one table.
-    struct Filter: Sendable {
-        var sql: String
-        var arguments: StatementArguments
-    }
-
-    /// The rows of each kind the scope covers.
-    private func resolveScope() async throws -> [RecordKind: Filter] {
-        let all = Filter(sql: "", arguments: [])
-        switch scope {
-        case .all:
-            return Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, all) })
-        case .unit(let uscc):
-            _ = try await ledger.records.fetch(GovUnit.self, key: uscc)
-            let byUnit = Filter(sql: "WHERE unit_key = ?", arguments: [uscc])
-            return [
-                .units: Filter(sql: "WHERE key = ?", arguments: [uscc]), .projects: byUnit, .systems: byUnit,
-                .resources: byUnit, .dataItems: byUnit
-            ]
-        case .system(let code):
-            let system = try await ledger.records.fetch(InfoSystem.self, key: code).record
-            let projects =
-                system.projectCodes.isEmpty
-                ? "WHERE 0" : "WHERE key IN (\(Array(repeating: "?", count: system.projectCodes.count).joined(separator: ", ")))"
-            return [
-                .units: Filter(sql: "WHERE key = ?", arguments: [system.unitUSCC]),
-                .projects: Filter(sql: projects, arguments: StatementArguments(system.projectCodes)),
-                .systems: Filter(sql: "WHERE key = ?", arguments: [code]),
-                .resources: Filter(sql: "WHERE system_key = ?", arguments: [code]),
-                .dataItems: Filter(sql: "WHERE system_key = ?", arguments: [code])
-            ]
-        }
-    }
-
-    private func forEach<E: StoredEntity>(
-        _ type: E.Type, filter: Filter, withItems: Bool = true, in db: Database,
-        _ body: (E) throws -> Void
-    ) throws {
-        let decoder = JSONDecoder()
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT id, body FROM \(E.table) \(filter.sql) ORDER BY key",
-            arguments: filter.arguments)
-        while let row = try rows.next() {
-            var record = try decoder.decode(E.self, from: Data((row["body"] as String).utf8))
-            if withItems { try E.loadChildren(into: &record, rowID: row["id"], in: db) }
-            try body(record)
-        }
     }
 }
 

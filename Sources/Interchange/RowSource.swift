@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 import Spreadsheet
 
 /// The rows of one table to import: a CSV file, or one sheet of an Excel workbook. Row numbers are the ones a
@@ -55,7 +56,7 @@ struct ImportTable: Sendable {
         do {
             func quiet(_: Int64, _: Int64) {}
             _ = try source.forEachRow(progress: quiet) { row, number in
-                if let kind = RecordKind.detect(headers: row.map(ImportRun.headerKey)) {
+                if let kind = RecordKind.detect(headers: row.map(ImportSession.headerKey)) {
                     found = ImportTable(source: source, kind: kind, headerRow: number)
                 }
                 if found != nil || number >= headerSearchRows { throw CancellationError() }  // the header is all that is needed

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import LedgerCore
+import LedgerStore
 
 /// The catalog as DCAT 3 / DCAT-AP linked data: a `dcat:Catalog` with one `dcat:Dataset` per catalog resource,
 /// its publisher (the unit, `foaf:Organization`), `dct:accessRights` from 共享类型, `dct:accrualPeriodicity` from
