@@ -7,14 +7,12 @@ import Spreadsheet
 /// DCAT catalogs, in one transaction: all or nothing (`LedgerImport`). Every row is checked by the same write path as
 /// the API, and every rejected row is reported with its file, row, field and rule. CSV is streamed, whatever its size.
 public struct Importer: Sendable {
-    public let ledger: Ledger
-    /// Who imports: every row written is recorded for this actor in the audit trail.
-    public let actor: Actor
+    /// The store's side: the ledger and who imports (every row written is recorded for this actor in the audit trail).
+    public let target: LedgerImport
 
     /// An importer into `ledger` for `actor`.
     public init(ledger: Ledger, actor: Actor) {
-        self.ledger = ledger
-        self.actor = actor
+        target = LedgerImport(ledger: ledger, actor: actor)
     }
 
     /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
@@ -39,7 +37,8 @@ public struct Importer: Sendable {
                 }
                 documents.append(JSONDocument(file: file, fields: document, refused: 0))
             case "json", "jsonld":
-                let (resources, issues) = try await (dcat ?? DCATImport()).resources(from: try Data(contentsOf: url), file: file, ledger: ledger)
+                let (resources, issues) = try await (dcat ?? DCATImport()).resources(
+                    from: try Data(contentsOf: url), file: file, ledger: target.ledger)
                 skipped += issues
                 let refused = Set(issues.filter { $0.severity == .error }.map(\.row)).count
                 documents.append(JSONDocument(file: file, fields: ["resources": .array(resources)], refused: refused))
@@ -69,7 +68,7 @@ public struct Importer: Sendable {
         // JSON documents first, then tables in dependency order (units before the systems naming them).
         tables.sort { $0.kind < $1.kind }
         let (ordered, jsonFiles) = (tables, documents)
-        return try await LedgerImport(ledger: ledger, actor: actor).run(
+        return try await target.run(
             dryRun: dryRun, unit: unit, issues: skipped, itemsFollow: tables.contains { $0.kind == .dataItems }, progress: progress
         ) { session in
             var files: [FileSummary] = []
