@@ -5,7 +5,8 @@ import GRDB
 /// All schema changes are the migrations registered here; a shipped migration is never edited.
 public struct AppDatabase: Sendable {
     /// The connection pool or queue.
-    public let writer: any DatabaseWriter
+    /// Only the repositories in this library write through it.
+    let writer: any DatabaseWriter
     /// Browser sessions, in a database of their own (`sessions.sqlite` beside the ledger's file): logging in writes only
     /// there, so it never waits for a long write to the ledger, such as an import's write pass.
     let sessions: any DatabaseWriter

@@ -2,7 +2,7 @@ import Compliance
 import Foundation
 import GRDB
 import LedgerCore
-import LedgerStore
+@testable import LedgerStore
 import LedgerTestSupport
 import Services
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import Interchange
 import LedgerCore
-import LedgerStore
+@testable import LedgerStore
 import LedgerTestSupport
 import Presentation
 import Spreadsheet

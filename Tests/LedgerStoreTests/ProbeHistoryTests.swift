@@ -1,7 +1,7 @@
 import Compliance
 import Foundation
 import LedgerCore
-import LedgerStore
+@testable import LedgerStore
 import LedgerTestSupport
 import Testing
 
@@ -47,6 +47,16 @@ struct ProbeHistoryTests {
         #expect(status?.status.status == .fail)
         #expect(status?.changedAt == now.addingTimeInterval(180).formatted(.iso8601))
         #expect(try await ledger.probeHistory.verdicts(systemCode: "TZ-SYS-001").map(\.verdict.outcome) == [.fail, .error, .fail, .pass])
+    }
+
+    /// A stored state that is no outcome (a damaged or hand-edited database) is a decoding error, not a trap that takes
+    /// the server down with it.
+    @Test func aDamagedIntegrationStatusIsAnErrorNotACrash() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        _ = try await record(ledger, [verdict(.pass, at: Date())])
+        try await ledger.database.writer.write { try $0.execute(sql: "UPDATE integration_status SET status = 'bogus'") }
+        await #expect(throws: DecodingError.self) { try await ledger.probeHistory.integrations(systemCode: "TZ-SYS-001") }
+        await #expect(throws: DecodingError.self) { try await record(ledger, [verdict(.fail, at: Date())]) }
     }
 
     @Test func failuresAreKeptLongerThanPasses() async throws {

@@ -263,15 +263,16 @@ extension SQLiteEvaluations {
     /// One stored batch with its decisions.
     public func fundingBatch(id: Int64) async throws -> FundingBatch {
         try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id]) else {
+            guard
+                let row = try FundingBatchRow.fetchOne(
+                    db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id])
+            else {
                 throw LedgerError.notFound("资金评估批次", String(id))
             }
             let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
                 try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
             }
-            return FundingBatch(
-                id: id, createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
-                asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: decisions)
+            return try row.batch(decisions: decisions)
         }
     }
 
@@ -289,14 +290,10 @@ extension SQLiteEvaluations {
     public func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch> {
         try await database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding'") ?? 0
-            let rows = try Row.fetchAll(
+            let items = try FundingBatchRow.fetchAll(
                 db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: [page.limit, page.offset])
-            let items = rows.map { row in
-                FundingBatch(
-                    id: row["id"], createdAt: row["created_at"], fiscalYear: row["fiscal_year"],
-                    asOf: CivilDate(row["as_of"] as String)!, policyVersion: row["policy_version"], decisions: [])
-            }
+                arguments: [page.limit, page.offset]
+            ).map { try $0.batch() }
             return Page(items: items, total: total, limit: page.limit, offset: page.offset)
         }
     }

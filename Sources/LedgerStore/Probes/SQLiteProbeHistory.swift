@@ -72,16 +72,10 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
 
     private func updateStatus(_ verdict: Verdict, threshold: Int, in db: Database) throws {
         let key: [any DatabaseValueConvertible] = [verdict.platform.rawValue, verdict.systemCode, verdict.probe, verdict.target]
-        let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT status, candidate, streak FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?
-                    """), arguments: StatementArguments(key))
-        let current = row.map {
-            IntegrationStatus(
-                status: VerdictOutcome(rawValue: $0["status"])!, candidate: ($0["candidate"] as String?).flatMap(VerdictOutcome.init),
-                streak: $0["streak"])
-        }
+        let current = try IntegrationStatusRow.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM integration_status WHERE platform = ? AND system_key = ? AND probe = ? AND target = ?"),
+            arguments: StatementArguments(key)
+        )?.state
         let next = current?.next(verdict.outcome, threshold: threshold) ?? IntegrationStatus(status: verdict.outcome)
         guard next != current else { return }
         let changedAt =
@@ -103,17 +97,18 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
     public func runs(page: PageRequest) async throws -> Page<ProbeRunRecord> {
         try await database.writer.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM probe_run") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM probe_run ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [page.limit, page.offset])
-            return Page(items: try rows.map(Self.runRecord), total: total, limit: page.limit, offset: page.offset)
+            let runs = try ProbeRunRecord.fetchAll(
+                db, sql: "SELECT * FROM probe_run ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [page.limit, page.offset])
+            return Page(items: runs, total: total, limit: page.limit, offset: page.offset)
         }
     }
 
     public func run(id: Int64) async throws -> (ProbeRunRecord, [StoredVerdict]) {
         try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM probe_run WHERE id = ?", arguments: [id]) else {
+            guard let run = try ProbeRunRecord.fetchOne(db, sql: "SELECT * FROM probe_run WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("探测批次", String(id))
             }
-            return (try Self.runRecord(row), try verdicts(where: "run_id = ?", [id], limit: 1_000_000, in: db))
+            return (run, try verdicts(where: "run_id = ?", [id], limit: 1_000_000, in: db))
         }
     }
 
@@ -128,18 +123,10 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
 
     public func integrations(systemCode: String) async throws -> [IntegrationRecord] {
         try await database.writer.read { db in
-            try Row.fetchAll(
+            try IntegrationStatusRow.fetchAll(
                 db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
                 arguments: [systemCode]
-            ).map { row in
-                IntegrationRecord(
-                    platform: row["platform"], systemCode: row["system_key"], probe: row["probe"], target: row["target"],
-                    status: IntegrationStatus(
-                        status: VerdictOutcome(rawValue: row["status"])!,
-                        candidate: (row["candidate"] as String?).flatMap(VerdictOutcome.init),
-                        streak: row["streak"]),
-                    changedAt: row["changed_at"])
-            }
+            ).map(\.record)
         }
     }
 
@@ -175,14 +162,5 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
             }
             return StoredVerdict(id: row["id"], runId: row["run_id"], verdict: verdict)
         }
-    }
-
-    private static func runRecord(_ row: Row) throws -> ProbeRunRecord {
-        let decoder = JSONDecoder()
-        return ProbeRunRecord(
-            id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], asOf: row["as_of"],
-            trigger: row["trigger"],
-            specHashes: try decoder.decode([String: String].self, from: Data((row["spec_hashes"] as String).utf8)),
-            summary: try decoder.decode([String: [String: Int]].self, from: Data((row["summary"] as String).utf8)))
     }
 }

@@ -1,0 +1,26 @@
+import Compliance
+import Foundation
+import GRDB
+import LedgerCore
+
+/// A row of `evaluation_batch` of kind `funding`, without its decisions. An as-of date that does not read back is a
+/// decoding error naming the batch (logged, and answered as a server error), not a trap.
+struct FundingBatchRow: FetchableRecord, Decodable {
+    var id: Int64
+    var createdAt: String
+    var fiscalYear: Int
+    var asOf: String
+    var policyVersion: String
+
+    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+
+    /// The batch with `decisions`.
+    func batch(decisions: [FundingDecision] = []) throws -> FundingBatch {
+        guard let day = CivilDate(asOf) else {
+            let context = DecodingError.Context(codingPath: [], debugDescription: "evaluation_batch \(id): as_of '\(asOf)' is no date")
+            throw DecodingError.dataCorrupted(context)
+        }
+        return FundingBatch(
+            id: id, createdAt: createdAt, fiscalYear: fiscalYear, asOf: day, policyVersion: policyVersion, decisions: decisions)
+    }
+}
