@@ -2,10 +2,11 @@ import Compliance
 import Foundation
 import GRDB
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Services
 import Testing
+
+@testable import LedgerStore
 
 @Suite("Store: funding batches, waivers, deregistration")
 struct ComplianceStoreTests {

@@ -1,12 +1,13 @@
 import Foundation
 import Interchange
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Presentation
 import Spreadsheet
 import Testing
 import ZIPFoundation
+
+@testable import LedgerStore
 
 /// Hostile and large input to the store and its importers: every refusal names its place, nothing traps, nothing is
 /// half-written, nothing the source did not state is deleted (issue 13).

@@ -1,9 +1,10 @@
 import Compliance
 import Foundation
 import LedgerCore
-@testable import LedgerStore
 import LedgerTestSupport
 import Testing
+
+@testable import LedgerStore
 
 @Suite("Store: probe history")
 struct ProbeHistoryTests {
