@@ -130,6 +130,43 @@ struct InterchangeTests {
         #expect(stored.record.items.count == 2)
     }
 
+    /// Art. 27: an import moves no resource through the workflow unless its actor may approve. A data officer's row
+    /// saying 已发布 registers a new resource as 待提交 and leaves a stored one's state as it is, and the preview says
+    /// so; the administrator's import (a migration) keeps the state it gives; a resource already offline is refused.
+    @Test func anOfficersImportCannotPublishOrMoveAResourceThroughTheWorkflow() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let officer = Actor(username: "wangmin", role: .dataOfficer, unitUSCC: Fixtures.uscc(1))
+        let header = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期,目录状态"
+        let csv = try write(
+            "resources.csv",
+            """
+            \(header)
+            103003/000001,不动产登记信息,TZ-SYS-001,改过的摘要,数据库,有条件共享,仅限履职使用,接口,每日,已发布
+            103003/000009,新登记的资源,TZ-SYS-001,摘要,数据库,无条件共享,,接口,每日,已发布
+
+            """)
+        let preview = try await Importer(ledger: ledger, actor: officer).run(files: [csv], dryRun: true, unit: Fixtures.uscc(1))
+        let held = preview.issues.filter { $0.rule == "state.workflow" }
+        #expect(held.map(\.row) == ["2", "3"])
+        #expect(held.allSatisfy { $0.severity == .warning && $0.message.contains("本行导入后为“待提交”") })
+        #expect(preview.rejectedRows == 0)
+        let report = try await Importer(ledger: ledger, actor: officer).run(files: [csv], dryRun: false, unit: Fixtures.uscc(1))
+        #expect(report.committed)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000009").record.state == .draft)
+        let existing = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
+        #expect(existing.state == .draft && existing.summary == "改过的摘要")
+
+        let admin = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false)
+        #expect(admin.committed && admin.issues.filter { $0.rule == "state.workflow" }.isEmpty)
+        #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000009").record.state == .published)
+
+        let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000009").id
+        _ = try await ledger.records.transition(resourceID: id, .takeOffline, reason: nil, expectedVersion: nil, by: .commandLine)
+        let refused = try await Importer(ledger: ledger, actor: officer).run(files: [csv], dryRun: false, unit: Fixtures.uscc(1))
+        #expect(!refused.committed)
+        #expect(refused.issues.contains { $0.rule == "state.editable" && $0.row == "3" })
+    }
+
     @Test func dryRunWritesNothing() async throws {
         let ledger = try Fixtures.ledger()
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [try write("units.csv", unitsCSV)], dryRun: true)

@@ -235,6 +235,13 @@ public struct ImportSession {
             return
         }
         candidate.normalize(codes: writer.codes)
+        do {
+            if let held = try heldToWorkflow(&candidate, storedBody: stored?["body"]) { record([held], file: file, row: row) }
+        } catch let error as LedgerError {
+            summary.rejected += 1
+            record([ValidationIssue(field: "state", value: "", rule: "state.editable", message: error.message, article: "Art. 27")], file: file, row: row)
+            return
+        }
         let seenKey = "\(E.table)\u{1F}\(candidate.naturalKey)"
         if let first = firstRows[seenKey] {
             summary.rejected += 1
@@ -307,6 +314,25 @@ public struct ImportSession {
 }
 
 extension ImportSession {
+    /// Art. 27: a resource's catalog state changes only through the review workflow. Unless the importer may approve
+    /// (a reviewer, the administrator), a new record is registered as the API registers it (a resource as 待提交) and a
+    /// stored one keeps the state it has, as an edit through the API would (`StoredEntity.registeringNew`, `editing`);
+    /// a record that may not be edited any more is refused. Returns a warning when the file asked for another state.
+    func heldToWorkflow<E: StoredEntity>(_ record: inout E, storedBody: String?) throws -> ValidationIssue? {
+        guard !Permission.reviewCatalog.allows(writer.actor) else { return nil }
+        let wanted = (record as? CatalogResource)?.state
+        if let storedBody {
+            record = try record.editing(try RecordWriter.decode(E.self, body: storedBody))
+        } else {
+            record = record.registeringNew()
+        }
+        guard let wanted, let kept = (record as? CatalogResource)?.state, wanted != kept else { return nil }
+        return ValidationIssue(
+            field: "state", value: wanted.rawValue, rule: "state.workflow",
+            message: "目录状态“\(wanted.rawValue)”未采用：信息资源的状态只能经提交、审核改变，本行导入后为“\(kept.rawValue)”",
+            article: "Art. 27", severity: .warning)
+    }
+
     /// When the import is limited to one unit: an issue for a record of another unit, or one that would take over
     /// another unit's record with the same key.
     func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {
