@@ -239,7 +239,9 @@ public struct ImportSession {
             if let held = try heldToWorkflow(&candidate, storedBody: stored?["body"]) { record([held], file: file, row: row) }
         } catch let error as LedgerError {
             summary.rejected += 1
-            record([ValidationIssue(field: "state", value: "", rule: "state.editable", message: error.message, article: "Art. 27")], file: file, row: row)
+            record(
+                [ValidationIssue(field: "state", value: "", rule: "state.editable", message: error.message, article: "Art. 27")], file: file, row: row
+            )
             return
         }
         let seenKey = "\(E.table)\u{1F}\(candidate.naturalKey)"
