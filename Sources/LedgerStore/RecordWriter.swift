@@ -56,7 +56,7 @@ struct RecordWriter: Sendable {
         }
         record.normalize(codes: codes)
         var issues = record.validate(codes: codes)
-        issues += try record.missingReferences(in: db).filter { !pending.covers($0) }
+        issues += try SQLiteRows.missingReferences(record, in: db).filter { !pending.covers($0) }
         let existing = try existingRow(for: record, mode: mode, in: db)
         if let existing, case .update = mode, existing.key != record.naturalKey {
             issues.append(
@@ -77,8 +77,7 @@ struct RecordWriter: Sendable {
         if case .update(_, let expected?) = mode, expected != existing.version {
             throw LedgerError.versionConflict(expected: expected, actual: existing.version)
         }
-        var storedRecord = try Self.decode(E.self, body: existing.body)
-        try E.loadChildren(into: &storedRecord, rowID: existing.id, in: db)
+        let storedRecord = try SQLiteRows.loadChildren(try Self.decode(E.self, body: existing.body), rowID: existing.id, in: db)
         if case .update = mode { record = try record.editing(storedRecord) }
         return Checked(
             record: record, existing: existing, stored: storedRecord, warnings: issues,
@@ -99,7 +98,7 @@ struct RecordWriter: Sendable {
                     warnings: checked.warnings), .unchanged
             )
         }
-        let columns = try checked.record.columnValues { try InfoSystem.unit(ofSystem: $0, in: db) }
+        let columns = try checked.record.columnValues { try SQLiteRows.unit(ofSystem: $0, in: db) }
         let id = try prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: indexSearch)
             .apply(actor: actor, now: now, in: db)
         let version = checked.existing.map { $0.version + 1 } ?? 1
@@ -202,19 +201,10 @@ struct SearchBacklog {
     private var tables: [String: Table] = [:]
     private var tableOrder: [String] = []
 
-    /// How a searchable table reads a row's text back (`nil` for a table without a search index).
-    private static func reader(of table: String) -> ((Int64, Database) throws -> (name: String, text: String)?)? {
-        switch table {
-        case InfoSystem.table: InfoSystem.indexedText
-        case CatalogResource.table: CatalogResource.indexedText
-        default: nil
-        }
-    }
-
     /// Notes the row `id` that `write` wrote; a row noted earlier keeps its first note (new rows stay new).
     mutating func note(_ write: PreparedWrite, id: Int64) {
         let (name, isNew) = (write.table, write.operation == .insert)
-        guard let read = Self.reader(of: name) else { return }
+        guard let read = SQLiteRows.indexedText(of: name) else { return }
         if tables[name] == nil {
             tables[name] = Table(index: SearchIndex(table: name), read: read)
             tableOrder.append(name)

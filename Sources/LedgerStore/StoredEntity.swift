@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
 import LedgerCore
 
 /// How a ledger entity maps to its table: the natural key and name columns, indexed columns for
-/// filters, a JSON body holding the whole record, and the references it must find in the database.
+/// filters, a JSON body holding the whole record, and the references it must find in the database. Nothing here names
+/// a database engine: how rows are read and what blocks a deletion is the SQLite implementation's (`SQLiteRows`).
 public protocol StoredEntity: LedgerRecord {
     /// The table name.
     static var table: String { get }
@@ -18,19 +18,17 @@ public protocol StoredEntity: LedgerRecord {
     /// The text full-text search looks in.
     var searchText: String { get }
     /// Values for `columnNames`, read from the record and, where derived, from the unit of a system.
-    func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?]
+    func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?]
     /// The rows of other tables the record names.
     var references: [RowReference] { get }
-    /// What still names the row with `key` and so blocks its deletion, in words, or `nil`.
-    static func dependents(of key: String, in db: Database) throws -> String?
     /// The record as stored in `body` (a resource's items live in their own table).
     var storedBody: Self { get }
     /// The data items stored in their own rows (`DataItemRows`), or `nil` for a record without any.
     var childItems: [DataItem]? { get }
-    /// Reads them back into a decoded body.
-    static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws
-    /// The name and search text of the stored row `rowID` (`nil` when there is none), as the search index holds them.
-    static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)?
+    /// Whether the record has data items in their own rows, to read back into a decoded body (`withChildItems`).
+    static var hasChildItems: Bool { get }
+    /// The record with its data items replaced by `items` (as read back from their rows).
+    func withChildItems(_ items: [DataItem]) -> Self
     /// The record as registered through the API (a new catalog resource starts as 待提交).
     func registeringNew() -> Self
     /// The record to store when an edit replaces `stored`: keeps what edits may not change (workflow state),
@@ -42,19 +40,10 @@ extension StoredEntity {
     public static var isSearchable: Bool { false }
     public var storedBody: Self { self }
     public var childItems: [DataItem]? { nil }
-    public static func loadChildren(into record: inout Self, rowID: Int64, in db: Database) throws {}
+    public static var hasChildItems: Bool { false }
+    public func withChildItems(_ items: [DataItem]) -> Self { self }
     public func editing(_ stored: Self) throws -> Self { self }
     public func registeringNew() -> Self { self }
-    public static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)? {
-        guard
-            let body = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT body FROM \(table) WHERE id = ?"),
-                arguments: [rowID])
-        else { return nil }
-        var record = try RecordWriter.decode(Self.self, body: body)
-        try loadChildren(into: &record, rowID: rowID, in: db)
-        return (record.displayName, record.searchText)
-    }
     public var searchText: String { "\(naturalKey) \(displayName)" }
 }
 
@@ -69,26 +58,7 @@ public struct RowReference: Sendable {
     public var severity: ValidationIssue.Severity = .error
 }
 
-extension StoredEntity {
-    /// Issues for the rows the record names that do not exist.
-    func missingReferences(in db: Database) throws -> [ValidationIssue] {
-        try references.compactMap { reference in
-            let exists = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE key = ?)"), arguments: [reference.key])
-            return exists == true
-                ? nil
-                : ValidationIssue(
-                    field: reference.field, value: reference.key, rule: "reference.exists",
-                    message: "\(reference.label)“\(reference.key)”不存在，请先登记",
-                    severity: reference.severity)
-        }
-    }
-}
-
 /// A count of rows naming `key`, for deletion checks.
-func referencingCount(_ sql: String, key: String, in db: Database) throws -> Int {
-    try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [key]) ?? 0
-}
 
 extension GovUnit: StoredEntity {
     public static let table = "unit"
@@ -96,18 +66,12 @@ extension GovUnit: StoredEntity {
     public static let filterColumns = ["region": "region"]
     public var displayName: String { name }
 
-    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [region] }
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?] { [region] }
 
     public var references: [RowReference] {
         parentUSCC.map { [RowReference(field: "parentUSCC", table: "unit", key: $0, label: "上级单位", severity: .warning)] } ?? []
     }
 
-    public static func dependents(of key: String, in db: Database) throws -> String? {
-        let projects = try referencingCount("SELECT count(*) FROM project WHERE unit_key = ?", key: key, in: db)
-        let systems = try referencingCount("SELECT count(*) FROM system WHERE unit_key = ?", key: key, in: db)
-        let accounts = try referencingCount("SELECT count(*) FROM account WHERE unit_key = ?", key: key, in: db)
-        return projects + systems + accounts == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专员账号"
-    }
 }
 
 extension Project: StoredEntity {
@@ -116,18 +80,12 @@ extension Project: StoredEntity {
     public static let filterColumns = ["unit": "unit_key"]
     public var displayName: String { name }
 
-    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] { [unitUSCC] }
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?] { [unitUSCC] }
 
     public var references: [RowReference] {
         [RowReference(field: "unitUSCC", table: "unit", key: unitUSCC, label: "建设单位")]
     }
 
-    public static func dependents(of key: String, in db: Database) throws -> String? {
-        let systems = try referencingCount(
-            "SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?",
-            key: key, in: db)
-        return systems == 0 ? nil : "仍有\(systems)个系统关联该项目"
-    }
 }
 
 extension InfoSystem: StoredEntity {
@@ -138,7 +96,7 @@ extension InfoSystem: StoredEntity {
     public var displayName: String { name }
     public var searchText: String { [code, name, summary ?? ""].joined(separator: " ") }
 
-    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] {
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?] {
         [unitUSCC, status.rawValue]
     }
 
@@ -147,18 +105,6 @@ extension InfoSystem: StoredEntity {
             + projectCodes.enumerated().map { RowReference(field: "projectCodes[\($0)]", table: "project", key: $1, label: "项目") }
     }
 
-    /// The unit of the stored system `code` (a resource's `unit_key`), or `nil` when there is none.
-    static func unit(ofSystem code: String, in db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [code])
-    }
-
-    public static func dependents(of key: String, in db: Database) throws -> String? {
-        let resources = try referencingCount("SELECT count(*) FROM resource WHERE system_key = ?", key: key, in: db)
-        let waivers = try referencingCount("SELECT count(*) FROM waiver WHERE system_key = ?", key: key, in: db)
-        let applications = try referencingCount("SELECT count(*) FROM deregistration WHERE system_key = ?", key: key, in: db)
-        guard resources + waivers + applications > 0 else { return nil }
-        return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统应保留记录）"
-    }
 }
 
 extension CatalogResource: StoredEntity {
@@ -179,15 +125,13 @@ extension CatalogResource: StoredEntity {
         ([code, name, summary] + itemNames).joined(separator: " ")
     }
 
-    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [(any DatabaseValueConvertible)?] {
+    public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?] {
         [systemCode, try unitOfSystem(systemCode) ?? "", shareType, updateCycle, state.rawValue]
     }
 
     public var references: [RowReference] {
         [RowReference(field: "systemCode", table: "system", key: systemCode, label: "来源系统")]
     }
-
-    public static func dependents(of key: String, in db: Database) throws -> String? { nil }
 
     public var storedBody: CatalogResource {
         var body = self
@@ -197,22 +141,12 @@ extension CatalogResource: StoredEntity {
 
     public var childItems: [DataItem]? { items }
 
-    public static func loadChildren(into record: inout CatalogResource, rowID: Int64, in db: Database) throws {
-        record.items = try DataItemRows.read(rowID: rowID, in: db)
-    }
+    public static let hasChildItems = true
 
-    /// Reads the four parts of the text alone (an import indexes every resource it wrote: decoding each was slower).
-    public static func indexedText(rowID: Int64, in db: Database) throws -> (name: String, text: String)? {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT key, name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"), arguments: [rowID])
-        else { return nil }
-        let names = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT name FROM data_item WHERE resource_id = ? ORDER BY seq"),
-            arguments: [rowID])
-        let name: String = row["name"]
-        return (name, searchText(code: row["key"], name: name, summary: row["summary"] ?? "", itemNames: names))
+    public func withChildItems(_ items: [DataItem]) -> CatalogResource {
+        var record = self
+        record.items = items
+        return record
     }
 
     public func registeringNew() -> CatalogResource {

@@ -157,7 +157,7 @@ public struct ImportSession {
     /// The unit of a system: as accepted by this import, or as stored.
     func unit(ofSystem code: String) throws -> String? {
         if let unit = pendingSystemUnits[code] { return unit }
-        return try InfoSystem.unit(ofSystem: code, in: db)
+        return try SQLiteRows.unit(ofSystem: code, in: db)
     }
 
     /// The data items a resource has when this import replaces them: those stored, or those given by this import.
@@ -262,7 +262,7 @@ public struct ImportSession {
             record([refused], file: file, row: row)
             return
         }
-        if let stored, !given.contains("items") { try E.loadChildren(into: &candidate, rowID: stored["id"], in: db) }
+        if let stored, !given.contains("items") { candidate = try SQLiteRows.loadChildren(candidate, rowID: stored["id"], in: db) }
         do {
             let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true)
             pending.insert(table: E.table, key: checked.record.naturalKey)

@@ -70,7 +70,7 @@ struct SQLiteRecordScan: RecordScan {
         let decoder = JSONDecoder()
         while let row = try rows.next() {
             var record = try decoder.decode(E.self, from: Data((row["body"] as String).utf8))
-            if withItems { try E.loadChildren(into: &record, rowID: row["id"], in: db) }
+            if withItems { record = try SQLiteRows.loadChildren(record, rowID: row["id"], in: db) }
             try body(record)
         }
     }

@@ -48,11 +48,10 @@ public struct SQLiteRecords: RecordRepository {
             if let expectedVersion, expectedVersion != version {
                 throw LedgerError.versionConflict(expected: expectedVersion, actual: version)
             }
-            if let blocking = try E.dependents(of: row["key"], in: db) {
+            if let blocking = try SQLiteRows.dependents(E.self, key: row["key"], in: db) {
                 throw LedgerError(.conflict, "不能删除\(E.label)“\(row["key"] as String)”：\(blocking)")
             }
-            var old = try RecordWriter.decode(E.self, body: row["body"])
-            try E.loadChildren(into: &old, rowID: id, in: db)
+            let old = try SQLiteRows.loadChildren(try RecordWriter.decode(E.self, body: row["body"]), rowID: id, in: db)
             try db.execute(sql: "DELETE FROM \(E.table) WHERE id = ?", arguments: [id])
             try AuditLog.record(db, actor: writer.actor, action: "delete", entity: E.table, key: row["key"], old: old, new: nil as E?)
             if E.isSearchable { try SearchIndex(table: E.table).remove(db, id: id) }
@@ -83,8 +82,7 @@ public struct SQLiteRecords: RecordRepository {
     }
 
     func stored<E: StoredEntity>(_ type: E.Type, row: Row, in db: Database) throws -> Stored<E> {
-        var record = try RecordWriter.decode(E.self, body: row["body"])
-        try E.loadChildren(into: &record, rowID: row["id"], in: db)
+        let record = try SQLiteRows.loadChildren(try RecordWriter.decode(E.self, body: row["body"]), rowID: row["id"], in: db)
         return Stored(id: row["id"], version: row["version"], updatedAt: row["updated_at"], record: record)
     }
 

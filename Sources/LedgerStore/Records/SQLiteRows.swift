@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// What the SQLite store reads beside a record's own row, for what `StoredEntity` describes without naming an
+/// engine: a resource's data items, the text a row is indexed by, what blocks a deletion, the references a record
+/// names that are missing, and a system's unit.
+enum SQLiteRows {
+    /// `record` (row `rowID`) with its data items read back from their rows, when it has any.
+    static func loadChildren<E: StoredEntity>(_ record: E, rowID: Int64, in db: Database) throws -> E {
+        E.hasChildItems ? record.withChildItems(try DataItemRows.read(rowID: rowID, in: db)) : record
+    }
+
+    /// What still names the row of `type` with `key` and so blocks its deletion, in words, or `nil`.
+    static func dependents<E: StoredEntity>(_ type: E.Type, key: String, in db: Database) throws -> String? {
+        func count(_ sql: String) throws -> Int { try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [key]) ?? 0 }
+        switch E.table {
+        case GovUnit.table:
+            let (projects, systems) = (
+                try count("SELECT count(*) FROM project WHERE unit_key = ?"), try count("SELECT count(*) FROM system WHERE unit_key = ?")
+            )
+            let accounts = try count("SELECT count(*) FROM account WHERE unit_key = ?")
+            return projects + systems + accounts == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专员账号"
+        case Project.table:
+            let systems = try count("SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?")
+            return systems == 0 ? nil : "仍有\(systems)个系统关联该项目"
+        case InfoSystem.table:
+            let resources = try count("SELECT count(*) FROM resource WHERE system_key = ?")
+            let waivers = try count("SELECT count(*) FROM waiver WHERE system_key = ?")
+            let applications = try count("SELECT count(*) FROM deregistration WHERE system_key = ?")
+            guard resources + waivers + applications > 0 else { return nil }
+            return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统应保留记录）"
+        default:
+            return nil
+        }
+    }
+
+    /// Issues for the rows `record` names that do not exist.
+    static func missingReferences<E: StoredEntity>(_ record: E, in db: Database) throws -> [ValidationIssue] {
+        try record.references.compactMap { reference in
+            let exists = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE key = ?)"), arguments: [reference.key])
+            return exists == true
+                ? nil
+                : ValidationIssue(
+                    field: reference.field, value: reference.key, rule: "reference.exists",
+                    message: "\(reference.label)“\(reference.key)”不存在，请先登记", severity: reference.severity)
+        }
+    }
+
+    /// The unit of the stored system `code` (a resource's `unit_key`), or `nil` when there is none.
+    static func unit(ofSystem code: String, in db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT unit_key FROM system WHERE key = ?"), arguments: [code])
+    }
+
+    /// How the rows of a searchable table are read back for the index (`nil` for a table without one).
+    static func indexedText(of table: String) -> ((Int64, Database) throws -> (name: String, text: String)?)? {
+        switch table {
+        case InfoSystem.table:
+            { id, db in
+                guard let body = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM system WHERE id = ?"), arguments: [id])
+                else { return nil }
+                let system = try RecordWriter.decode(InfoSystem.self, body: body)
+                return (system.displayName, system.searchText)
+            }
+        case CatalogResource.table: resourceText
+        default: nil
+        }
+    }
+
+    /// A resource's text from the four parts alone (an import indexes every resource it wrote: decoding each was slower).
+    private static func resourceText(id: Int64, in db: Database) throws -> (name: String, text: String)? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT key, name, json_extract(body, '$.summary') AS summary FROM resource WHERE id = ?"),
+                arguments: [id])
+        else { return nil }
+        let names = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT name FROM data_item WHERE resource_id = ? ORDER BY seq"), arguments: [id])
+        let name: String = row["name"]
+        return (name, CatalogResource.searchText(code: row["key"], name: name, summary: row["summary"] ?? "", itemNames: names))
+    }
+}
