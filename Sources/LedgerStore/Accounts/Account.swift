@@ -1,3 +1,4 @@
+import GRDB
 import LedgerCore
 
 /// A user account (the password hash never leaves the store).
@@ -37,4 +38,28 @@ public enum SignIn {
     public static let bcryptCost: UInt8 = 11
     /// How long a browser session lasts.
     public static let sessionHours = 12
+}
+
+/// A row of `account` as stored: the account and its password hash. A role that is no `Role` is a decoding error
+/// naming the column.
+struct AccountRow: FetchableRecord, Decodable {
+    var id: Int64
+    var username: String
+    var displayName: String
+    var role: Role
+    var unitKey: String?
+    var disabled: Bool
+    var createdAt: String
+    var passwordHash: String
+
+    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+
+    var account: Account {
+        Account(id: id, username: username, displayName: displayName, role: role, unitUSCC: unitKey, disabled: disabled, createdAt: createdAt)
+    }
+}
+
+/// A token row joined with its account's name, read as the token it describes.
+extension APIToken: FetchableRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
 }

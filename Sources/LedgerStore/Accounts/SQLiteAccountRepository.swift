@@ -53,7 +53,7 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     public func accounts() async throws -> [Account] {
         try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY username").map(Self.account)
+            try AccountRow.fetchAll(db, sql: "SELECT * FROM account ORDER BY username").map(\.account)
         }
     }
 
@@ -69,12 +69,11 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     public func authenticate(username: String, password: String) async throws -> Account? {
         let row = try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])
+            try AccountRow.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])
         }
-        guard let row, !(row["disabled"] as Bool) else { return nil }
-        let hash: String = row["password_hash"]
-        guard try await NIOThreadPool.singleton.runIfActive({ Bcrypt.verify(password, hash: hash) }) else { return nil }
-        return try Self.account(row)
+        guard let row, !row.disabled else { return nil }
+        guard try await NIOThreadPool.singleton.runIfActive({ Bcrypt.verify(password, hash: row.passwordHash) }) else { return nil }
+        return row.account
     }
 
     public func createToken(username: String, name: String, by actor: Actor) async throws -> (APIToken, String) {
@@ -111,13 +110,13 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     public func account(forToken secret: String) async throws -> Account? {
         try await database.writer.read { db in
-            try Row.fetchOne(
+            try AccountRow.fetchOne(
                 db,
                 sql: """
                     SELECT a.* FROM api_token t JOIN account a ON a.id = t.account_id
                     WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled = 0
                     """, arguments: [Self.tokenHash(secret)]
-            ).map(Self.account)
+            )?.account
         }
     }
 
@@ -126,26 +125,16 @@ public struct SQLiteAccountRepository: AccountRepository {
     }
 
     static func account(username: String, in db: Database) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username]).map(account)
-    }
-
-    static func account(_ row: Row) throws -> Account {
-        guard let role = Role(rawValue: row["role"]) else { throw LedgerError(.badRequest, "账号 \(row["username"] as String) 的角色无效") }
-        return Account(
-            id: row["id"], username: row["username"], displayName: row["display_name"], role: role,
-            unitUSCC: row["unit_key"], disabled: row["disabled"], createdAt: row["created_at"])
+        try AccountRow.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])?.account
     }
 
     static func tokens(where condition: String, _ arguments: [any DatabaseValueConvertible], in db: Database) throws -> [APIToken] {
-        try Row.fetchAll(
+        try APIToken.fetchAll(
             db,
             sql: """
                 SELECT t.id, a.username, t.name, t.created_at, t.revoked_at FROM api_token t JOIN account a ON a.id = t.account_id
                 WHERE \(condition) ORDER BY t.id
-                """, arguments: StatementArguments(arguments)
-        ).map {
-            APIToken(id: $0["id"], username: $0["username"], name: $0["name"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
-        }
+                """, arguments: StatementArguments(arguments))
     }
 
     public func openSession(for account: Account) async throws -> (String, WebSession) {
@@ -173,8 +162,8 @@ public struct SQLiteAccountRepository: AccountRepository {
         guard let found else { return nil }
         let (accountID, csrf): (Int64, String) = (found["account_id"], found["csrf"])
         return try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ? AND disabled = 0", arguments: [accountID])
-                .map { WebSession(account: try Self.account($0), csrf: csrf) }
+            try AccountRow.fetchOne(db, sql: "SELECT * FROM account WHERE id = ? AND disabled = 0", arguments: [accountID])
+                .map { WebSession(account: $0.account, csrf: csrf) }
         }
     }
 
