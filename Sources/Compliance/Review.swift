@@ -30,13 +30,12 @@ public struct ReviewItem: Codable, Sendable, Equatable {
     public var status: CheckStatus
     public var findings: [String]
     public var checks: [CheckID]
-    /// An advisory item (云原生, Art. 3) is reported and recommended for rectification but does not decide the
-    /// recommendation on its own.
-    public var advisory: Bool
 }
 
 /// The 验收前置审查 report of one system (Art. 18(3)): the five items, the recommendation the evidence supports, the
-/// reviewer's decision once recorded, every check with its evidence, and the inputs.
+/// reviewer's decision once recorded, every check with its evidence, and the inputs. The recommendation follows the
+/// items: 通过 only when none of the five is 不符合 or 证据不足 (each is review content of Art. 18(3); a waiver is
+/// how an exception is granted).
 public struct ReviewReport: Codable, Sendable, Equatable {
     public var systemCode: String
     public var systemName: String
@@ -62,28 +61,26 @@ public struct ReviewReport: Codable, Sendable, Equatable {
         let items = [
             materials,
             item(2, "数据资源汇聚及更新情况", "Art. 18(3), 27, 28", [.dataSharedFresh, .sharingPlatform], result),
-            item(3, "云原生技术应用情况", "Art. 18(3), 3", [.cloud], result, advisory: true),
+            item(3, "云原生技术应用情况", "Art. 18(3), 3", [.cloud], result),
             item(
                 4, "与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况", "Art. 18(3), 22(7)",
                 [.platformIntegration], result),
             item(5, "数字资源“一本账”编目情况", "Art. 18(3), 27", [.ledgerMaintained], result)
         ]
         let open = items.filter { $0.status == .fail || $0.status == .inconclusive }
-        let deciding = open.filter { !$0.advisory }
-        var reason =
-            deciding.isEmpty
+        let reason =
+            open.isEmpty
             ? "审查内容均符合要求"
-            : deciding.map { "（\($0.number)）\($0.title)\($0.status == .fail ? "不符合要求" : "证据不足")" }.joined(separator: "；")
-        for item in open where item.advisory { reason += "；建议整改：（\(item.number)）\(item.title)" }
+            : open.map { "（\($0.number)）\($0.title)\($0.status == .fail ? "不符合要求" : "证据不足")" }.joined(separator: "；")
         return ReviewReport(
             systemCode: input.system.code, systemName: input.system.name, unitUSCC: input.system.unitUSCC,
-            status: input.system.status, items: items, recommendation: deciding.isEmpty ? .pass : .reject,
+            status: input.system.status, items: items, recommendation: open.isEmpty ? .pass : .reject,
             recommendationReason: reason, decision: nil, checks: checks, inputs: try EvaluationInputs(input, context))
     }
 
     static func item(
         _ number: Int, _ title: String, _ article: String, _ ids: [CheckID],
-        _ result: (CheckID) -> CheckResult, advisory: Bool = false
+        _ result: (CheckID) -> CheckResult
     ) -> ReviewItem {
         let results = ids.map(result)
         let findings = results.filter { $0.status != .notApplicable }.map {
@@ -96,8 +93,6 @@ public struct ReviewReport: Codable, Sendable, Equatable {
             : !open.isEmpty
                 ? .inconclusive
                 : results.allSatisfy { $0.status == .notApplicable } ? .notApplicable : .pass
-        return ReviewItem(
-            number: number, title: title, article: article, status: status, findings: findings, checks: ids,
-            advisory: advisory)
+        return ReviewItem(number: number, title: title, article: article, status: status, findings: findings, checks: ids)
     }
 }

@@ -20,11 +20,17 @@ struct ReviewTests {
         #expect(missing.items[0].findings[0] == "缺少验收材料：试运行报告")
         #expect(missing.items[2].status == .fail)
         #expect(missing.recommendation == .reject)
-        #expect(missing.recommendationReason == "（1）验收材料完整性不符合要求；建议整改：（3）云原生技术应用情况")
+        #expect(missing.recommendationReason == "（1）验收材料完整性不符合要求；（3）云原生技术应用情况不符合要求")
 
+        // The recommendation follows the items: one item 不符合 (云原生 alone) is no 通过.
         fixture.system.materials.append("试运行报告")
-        let advisoryOnly = try ReviewReport.build(fixture.input, ComplianceFixture.context)
-        #expect(advisoryOnly.recommendation == .pass)  // cloud-native alone does not decide
+        let cloudOnly = try ReviewReport.build(fixture.input, ComplianceFixture.context)
+        #expect(cloudOnly.items[2].status == .fail)
+        #expect(cloudOnly.recommendation == .reject)
+        #expect(cloudOnly.recommendationReason == "（3）云原生技术应用情况不符合要求")
+        fixture.system.deployment.cloudNative = true
+        let allMet = try ReviewReport.build(fixture.input, ComplianceFixture.context)
+        #expect(allMet.items.allSatisfy { $0.status == .pass || $0.status == .notApplicable } == (allMet.recommendation == .pass))
     }
 
     @Test func missingProbeEvidenceIsNotARejectionOfIntegration() throws {
