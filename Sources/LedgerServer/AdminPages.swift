@@ -126,7 +126,7 @@ struct AdminPages {
             return [
                 WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode),
                 "\(HTML.escape(waiver.check.title))<br><code>\(waiver.check.rawValue)</code>",
-                waiver.check.article, HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
+                ArticleText.chinese(waiver.check.article), HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
                 waiver.applies(on: today) ? "有效" : "<span class=\"note\">已到期</span>"
             ]
         }
@@ -141,7 +141,8 @@ struct AdminPages {
                 form.input("systemCode", "系统编号", nil, size: 16)
                 + form.select(
                     "check", "检查项", CheckID.allCases.map(\.rawValue), nil,
-                    labels: Dictionary(uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\($0.article)）") }))
+                    labels: Dictionary(
+                        uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\(ArticleText.chinese($0.article))）") }))
                 + form.input("reason", "理由", nil, size: 60) + form.input("approver", "批准人", actor.username, size: 16)
                 + form.input("expiresOn", "截止日期", nil, size: 12, hint: "YYYY-MM-DD，含当日")
             body += """
@@ -163,7 +164,7 @@ struct AdminPages {
             """
         for policy in compliance.policies.versions.reversed() {
             let weights = CheckID.allCases.map { check in
-                [HTML.escape(check.title) + "<br><code>\(check.rawValue)</code>", check.article, String(policy.weight(check))]
+                [HTML.escape(check.title) + "<br><code>\(check.rawValue)</code>", ArticleText.chinese(check.article), String(policy.weight(check))]
             }
             let thresholds = policy.thresholds
             let limits: [[String]] = [
@@ -172,8 +173,8 @@ struct AdminPages {
                 ["等保测评有效期（月，按级别）", thresholds.mlpsMaxAgeMonths.sorted { $0.key < $1.key }.map { "\($0.key)：\($0.value)" }.joined(separator: "；")],
                 ["山东通30天活跃用户下限", String(thresholds.lowActivityUsers30d)], ["运维经费最低评分", String(thresholds.minimumScore)],
                 ["运维经费最低覆盖率（%）", String(thresholds.minimumCoverage)],
-                ["免费运维期（年）", "\(policy.freeYears)（\(policy.omFreePeriod.article)）"],
-                ["运维经费上限（建设资金的%）", "\(policy.capPercent)（\(policy.omCap.article)）"]
+                ["免费运维期（年）", "\(policy.freeYears)（\(ArticleText.chinese(policy.omFreePeriod.article))）"],
+                ["运维经费上限（建设资金的%）", "\(policy.capPercent)（\(ArticleText.chinese(policy.omCap.article))）"]
             ]
             body += """
                 <h2>版本 \(HTML.escape(policy.version))，自 \(policy.effectiveFrom) 起生效\(policy == inForce ? "（今天有效）" : "")</h2>

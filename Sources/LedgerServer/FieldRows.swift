@@ -14,7 +14,7 @@ struct FieldRows {
         let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") || $0.field.hasPrefix(field + "[") }
         shown.formUnion(mine.map(\.field))
         return mine.map {
-            "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</span>"
+            "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.prose($0.message))\($0.article.map { "（\(ArticleText.chinese($0))）" } ?? "")</span>"
         }
         .joined(separator: " ")
     }
@@ -56,7 +56,7 @@ struct FieldRows {
                 : "<ul>"
                     + others.map {
                         "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))："
-                            + "\(HTML.escape($0.message))\($0.article.map { "（\($0)）" } ?? "")</li>"
+                            + "\(HTML.prose($0.message))\($0.article.map { "（\(ArticleText.chinese($0))）" } ?? "")</li>"
                     }.joined() + "</ul>")
     }
 }

@@ -154,8 +154,9 @@ struct ImportPage {
             [
                 "\(HTML.escape(issue.file)):\(HTML.escape(issue.row))", HTML.escape(issue.column.map { "\($0)（\(issue.field)）" } ?? issue.field),
                 HTML.escape(issue.value.isEmpty ? "（空）" : issue.value),
-                "<span class=\"\(issue.severity == .error ? "error" : "note")\">\(HTML.escape(issue.message))</span>",
-                "<code>\(HTML.escape(issue.rule))</code>", HTML.escape(issue.article ?? ""), issue.severity == .error ? "错误" : "警告"
+                "<span class=\"\(issue.severity == .error ? "error" : "note")\">\(HTML.prose(issue.message))</span>",
+                "<code>\(HTML.escape(issue.rule))</code>", HTML.escape(issue.article.map(ArticleText.chinese) ?? ""),
+                issue.severity == .error ? "错误" : "警告"
             ]
         }
         return "<h2>问题（错误 \(ordered.filter { $0.severity == .error }.count)，警告 \(ordered.filter { $0.severity != .error }.count)）</h2>"

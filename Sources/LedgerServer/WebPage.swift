@@ -62,8 +62,10 @@ enum WebPage {
 
     /// A page for a refused or failed request: the message, every detail with its rule and article, the request id.
     static func error(message: String, details: [ValidationIssue], requestId: String) -> String {
-        let items = details.map { "<li>\(HTML.escape($0.field))：\(HTML.escape($0.message))（\($0.rule)\($0.article.map { "，\($0)" } ?? "")）</li>" }
-            .joined()
+        let items = details.map {
+            "<li>\(HTML.escape($0.field))：\(HTML.prose($0.message))（\($0.rule)\($0.article.map { "，\(ArticleText.chinese($0))" } ?? "")）</li>"
+        }
+        .joined()
         return """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法完成 · 一本账</title><style>\(style)</style></head><body>
             <header><a href="/"><strong>滕州市数字资源“一本账”</strong></a></header>

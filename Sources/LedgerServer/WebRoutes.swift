@@ -159,9 +159,10 @@ struct WebRoutes {
         let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: code).first
         let checks = (decision?.checks ?? []).map { check in
             [
-                HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", check.article, ReviewPage.label(check.status),
-                HTML.escape(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
-                HTML.escape(check.remediation ?? "")
+                HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", ArticleText.chinese(check.article),
+                ReviewPage.label(check.status),
+                HTML.prose(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
+                HTML.prose(check.remediation ?? "")
             ]
         }
         let resources = try await ledger.records.list(CatalogResource.self, filters: ["system": code], page: PageRequest(limit: 500, offset: 0)).items
@@ -267,8 +268,8 @@ struct WebRoutes {
         let report = try ReviewReport.build(input, try compliance.context(asOf: today))
         let items = report.items.map {
             [
-                "\($0.number)", HTML.escape($0.title), $0.article, ReviewPage.label($0.status),
-                $0.findings.map(HTML.escape).joined(separator: "<br>")
+                "\($0.number)", HTML.escape($0.title), ArticleText.chinese($0.article), ReviewPage.label($0.status),
+                $0.findings.map(HTML.prose).joined(separator: "<br>")
             ]
         }
         let body = """
@@ -276,7 +277,7 @@ struct WebRoutes {
             <form method="post" action="/systems/\(HTML.escape(code))/probe">\(WebPage.csrfField(context.csrf))
             <button>重新探测平台对接（约数秒）</button> <span class="note">探测证据：\(report.inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))</span></form>
             \(WebPage.table(["序号", "审查内容", "依据", "结论", "审查发现"], items))
-            <p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>（\(HTML.escape(report.recommendationReason))）</p>
+            <p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>（\(HTML.prose(report.recommendationReason))）</p>
             <h2>审查结论</h2>
             <form method="post" action="/systems/\(HTML.escape(code))/review">\(WebPage.csrfField(context.csrf))
             <label><input type="radio" name="outcome" value="通过" required> 通过</label>
@@ -310,8 +311,9 @@ struct WebRoutes {
         let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
         let rows = shown.map { decision in
             let details =
-                (decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }
-                + decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\(HTML.escape($0.reason))" }).joined(separator: "<br>")
+                (decision.construction.blockers.map { "建设：\($0.check)（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))" }
+                + decision.operations.blockers.map { "运维：\($0.check)（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))" }).joined(
+                    separator: "<br>")
             let blockers = decision.construction.blockers + decision.operations.blockers
             return [
                 WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
@@ -319,8 +321,8 @@ struct WebRoutes {
                 decision.score.text, decision.score.coverageText,
                 details.isEmpty
                     ? ""
-                    : "<details><summary>\(Set(blockers.map(\.article)).sorted().joined(separator: "；"))"
-                        + "</summary>\(details)<br><span class=\"note\">\(HTML.escape(decision.omCapBasis))</span></details>"
+                    : "<details><summary>\(Set(blockers.map(\.article)).sorted().map(ArticleText.chinese).joined(separator: "；"))"
+                        + "</summary>\(details)<br><span class=\"note\">\(HTML.prose(decision.omCapBasis))</span></details>"
             ]
         }
         let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
@@ -362,10 +364,10 @@ struct WebRoutes {
             \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
             <h2>平台健康（最近一次探测）</h2>
             \(WebPage.table(["平台", "金丝雀", "说明"], canaries.map {
-                [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.escape($0.verdict.reason)] }))
+                [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.prose($0.verdict.reason)] }))
             <h2>逾期事项（前20项）</h2>
             \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
-                [HTML.escape($0.title), $0.article, HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "",
+                [HTML.escape($0.title), ArticleText.chinese($0.article), HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "",
                  String(-($0.daysLeft ?? 0))] }))
             <h2>建设单位（\(units.count)）</h2>
             \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {

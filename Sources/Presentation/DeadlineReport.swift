@@ -13,7 +13,7 @@ public enum DeadlineReport {
             ]
                 + deadlines.map { d in
                     [
-                        d.status.label, d.title, d.article, d.unitUSCC, d.projectCode ?? "", d.systemCode ?? "", d.trigger,
+                        d.status.label, d.title, ArticleText.chinese(d.article), d.unitUSCC, d.projectCode ?? "", d.systemCode ?? "", d.trigger,
                         d.triggeredOn.description, d.opensOn?.description ?? "", d.dueOn?.description ?? "",
                         d.doneOn?.description ?? "", d.daysLeft.map(String.init) ?? "", d.note ?? ""
                     ]

@@ -22,7 +22,7 @@ public enum FundingReport {
                 return [
                     String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
                     decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
-                    decision.operations.status.label, decision.omCap.description, decision.omCapBasis, decision.score.text,
+                    decision.operations.status.label, decision.omCap.description, ArticleText.inText(decision.omCapBasis), decision.score.text,
                     decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
                     inputs.probeRunIds.map(String.init).joined(separator: " ")
                 ]
@@ -34,8 +34,8 @@ public enum FundingReport {
 
     /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.
     public static func blockers(_ decision: FundingDecision) -> String {
-        let construction = decision.construction.blockers.map { "建设：\($0.check)（\($0.article)）\($0.reason)" }
-        let operations = decision.operations.blockers.map { "运维：\($0.check)（\($0.article)）\($0.reason)" }
+        let construction = decision.construction.blockers.map { "建设：\($0.check)（\(ArticleText.chinese($0.article))）\(ArticleText.inText($0.reason))" }
+        let operations = decision.operations.blockers.map { "运维：\($0.check)（\(ArticleText.chinese($0.article))）\(ArticleText.inText($0.reason))" }
         return (construction + operations).joined(separator: "\n")
     }
 

@@ -16,4 +16,10 @@ public enum HTML {
         }
         return out
     }
+
+    /// Text the product wrote (a check's reason, a remedy, a message) made safe for HTML, its citations of the
+    /// regulation written as people write them (`ArticleText.inText`). Not for what users typed, which is shown as given.
+    public static func prose(_ text: String) -> String {
+        escape(ArticleText.inText(text))
+    }
 }

@@ -39,12 +39,12 @@ public enum ReviewPage {
             """
         for item in report.items {
             body +=
-                "<tr><td>\(item.number)</td><td>\(HTML.escape(item.title))</td><td>\(item.article)</td>"
+                "<tr><td>\(item.number)</td><td>\(HTML.escape(item.title))</td><td>\(ArticleText.chinese(item.article))</td>"
                 + "<td class=\"\(item.status.rawValue)\">\(label(item.status))</td>"
-                + "<td>\(item.findings.map { "<p>\(HTML.escape($0))</p>" }.joined())</td></tr>\n"
+                + "<td>\(item.findings.map { "<p>\(HTML.prose($0))</p>" }.joined())</td></tr>\n"
         }
         body += "</tbody></table>\n<h2>二、审查意见</h2>\n"
-        body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(HTML.escape(report.recommendationReason))。</p>\n"
+        body += "<p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>。\(HTML.prose(report.recommendationReason))。</p>\n"
         if let decision = report.decision {
             body += """
                 <table class="facts"><tr><th>审查结论</th><td><strong>\(decision.outcome.rawValue)</strong></td>\
@@ -61,15 +61,15 @@ public enum ReviewPage {
             let evidence = check.evidence.map { item in
                 "<li>\(HTML.escape(item.label))：\(HTML.escape(item.value))\(item.verdictId.map { "（探测结果 #\($0)，批次 #\(item.runId ?? 0)）" } ?? "")</li>"
             }.joined()
-            let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(HTML.escape($0))</p>" } ?? ""
+            let remedy = check.remediation.map { "<p class=\"remedy\">整改：\(HTML.prose($0))</p>" } ?? ""
             let waiver =
                 check.waiver.map {
                     "<p class=\"remedy\">已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))（批准人 \(HTML.escape($0.approver))）</p>"
                 } ?? ""
             body +=
-                "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(check.article)</td>"
+                "<tr><td>\(HTML.escape(check.title))<br><code>\(check.check.rawValue)</code></td><td>\(ArticleText.chinese(check.article))</td>"
                 + "<td class=\"\(check.status.rawValue)\">\(label(check.status))</td>"
-                + "<td><p>\(HTML.escape(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
+                + "<td><p>\(HTML.prose(check.reason))</p>\(evidence.isEmpty ? "" : "<ul>\(evidence)</ul>")\(remedy)\(waiver)</td></tr>\n"
         }
         body += "</tbody></table>\n"
         body +=
