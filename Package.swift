@@ -153,7 +153,7 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "LedgerServer", "LedgerStore", "LedgerCore", "LedgerTestSupport", "Connectors", "PlatformSimulator", "Compliance",
-                "Spreadsheet", "Services", "Interchange",
+                "Spreadsheet", "Services", "Interchange", "Presentation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -170,7 +170,8 @@ struct WebRoutes {
         let history =
             try await ledger.audit.entries(entity: "system", key: code, limit: 20)
             + (try await resources.asyncFlatMap { try await ledger.audit.entries(entity: "resource", key: $0.record.code, limit: 5) })
-        let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60) }
+        let names = try await displayNames()
+        let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60, names: names) }
         let body = """
             <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
             <p>\(canEdit ? WebPage.link("/systems/\(code)/edit", "编辑系统台账") + " · " : "")状态：\(system.status.rawValue) ·\
@@ -194,27 +195,45 @@ struct WebRoutes {
     func historyPage(entity: String, key: String, title: String, back: String, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.read)
         let entries = try await ledger.audit.entries(entity: entity, key: key, limit: 1000)
+        let names = try await displayNames()
         let body = """
             <h1>变更记录：\(HTML.escape(title))</h1>
-            <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 每条记录带哈希链，可用 <code>ybz audit verify</code> 校验未被篡改。</p>
-            \(WebPage.table(["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil) }))
+            <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 时间为北京时间；每条记录带哈希链，改动任何一条都会被校验发现。</p>
+            \(WebPage.table(["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil, names: names) }))
             """
         return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, csrf: context.csrf, body: body))
     }
 
-    /// One audit entry as a table row; `limit` shortens long values (the system page), `nil` shows them whole.
-    static func historyRow(_ entry: AuditEntry, limit: Int?) -> [String] {
+    /// Each account's display name by login name, for the people named in the audit trail.
+    func displayNames() async throws -> [String: String] {
+        Dictionary(try await ledger.accounts.accounts().map { ($0.username, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// One audit entry as a table row, in Beijing time, with the person's name, the action in words and each field by
+    /// its label; `limit` shortens long values (the system page), `nil` shows them whole. A record's registration lists
+    /// its fields rather than its stored JSON.
+    static func historyRow(_ entry: AuditEntry, limit: Int?, names: [String: String]) -> [String] {
         func value(_ text: String?) -> String {
             guard let text else { return "（无）" }
             return HTML.escape(limit.map { String(text.prefix($0)) + (text.count > $0 ? "…" : "") } ?? text)
         }
+        func label(_ field: String) -> String { RecordText.label(entity: entry.entity, field: field) ?? field }
         let changes = entry.changes.prefix(limit == nil ? .max : 6).map { change -> String in
-            let label = RecordText.label(entity: entry.entity, field: change.field).map { "\($0)（\(change.field)）" } ?? change.field
-            return "\(HTML.escape(label))：\(value(change.old)) → \(value(change.new))"
+            guard change.field == "*" else { return "\(HTML.escape(label(change.field)))：\(value(change.old)) → \(value(change.new))" }
+            guard limit == nil, case .object(let fields)? = change.new.flatMap({ try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
+            else {  // no object: as stored
+                return change.new == nil ? "删除整条记录" : "登记整条记录"
+            }
+            return fields.keys.sorted().compactMap { key in
+                guard let field = fields[key], field != .null, field != .array([]) else { return nil }
+                return "\(HTML.escape(label(key)))：\(value(field.stringValue ?? field.canonicalText))"
+            }.joined(separator: "<br>")
         }
+        let person = entry.actor == Actor.commandLine.username ? "命令行" : names[entry.actor] ?? entry.actor
         return [
-            HTML.escape(entry.at), "\(HTML.escape(entry.actor))（\(Role(rawValue: entry.role)?.label ?? entry.role)）",
-            "\(HTML.escape(entry.action)) \(HTML.escape(entry.entity)) \(HTML.escape(entry.key))", changes.joined(separator: "<br>")
+            BeijingTime.text(entry.at), "\(HTML.escape(person))（\(Role(rawValue: entry.role)?.label ?? entry.role)）",
+            "\(AuditWords.action(entry.action))\(AuditWords.entity(entry.entity)) \(HTML.escape(entry.key))",
+            changes.joined(separator: "<br>")
         ]
     }
 

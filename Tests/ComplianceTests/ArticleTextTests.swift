@@ -21,4 +21,11 @@ struct ArticleTextTests {
         #expect(ArticleText.inText("无引用") == "无引用")
         #expect(HTML.prose("<b>（Art. 5）</b>") == "&lt;b&gt;（第五条）&lt;/b&gt;")
     }
+
+    @Test func instantsAreShownInBeijingTime() {
+        #expect(BeijingTime.text("2026-12-01T19:52:44Z") == "2026-12-02 03:52:44")
+        #expect(BeijingTime.text("2026-12-01T00:00:00.250Z") == "2026-12-01 08:00:00")
+        #expect(BeijingTime.text("不是时间") == "不是时间")
+        #expect(AuditWords.action("create") + AuditWords.entity("resource") == "登记信息资源")
+    }
 }

@@ -6,6 +6,7 @@ import LedgerCore
 import LedgerServer
 import LedgerStore
 import LedgerTestSupport
+import Presentation
 import Spreadsheet
 import Testing
 
@@ -76,8 +77,11 @@ struct WebFormTests {
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (status, html, _) = try await reviewer.get("/resources/103003%2F000001/history")
             #expect(status == .ok)
-            #expect(html.contains("共享类型（shareType）：有条件共享 → 不予共享"))
-            #expect(html.contains("officer（数据专员）") && html.contains("共 2 条"))
+            #expect(html.contains("共享类型：有条件共享 → 不予共享") && !html.contains("shareType"))
+            // The person by name, the time in Beijing time (no UTC `Z`), the action in words.
+            #expect(html.contains("\(officer.displayName)（数据专员）") && html.contains("共 2 条") && html.contains("修改信息资源"))
+            #expect(html.contains(BeijingTime.text(try await ledger.audit.entries(entity: "resource", key: "103003/000001", limit: 1)[0].at)))
+            #expect(html.range(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d"#, options: .regularExpression) == nil)
             let (_, system, _) = try await reviewer.get("/systems/S-OWN")
             #expect(system.contains("/resources/103003%2F000001/history") && system.contains("/systems/S-OWN/history"))
         }
