@@ -50,6 +50,19 @@ public struct CodeLists: Codable, Sendable {
     public var materials: [CodeEntry]
     public var cryptoResults: [CodeEntry]
     public var xinchuangStatuses: [CodeEntry]
+    /// Abbreviations and the words the ledger uses for them (社保 → 社会保障, 社会保险), for the search box.
+    public var searchSynonyms: [String: [String]]?
+
+    /// `text` and the same text with one abbreviation replaced by each of its words, at most `limit` in all.
+    public func searchVariants(of text: String, limit: Int = 6) -> [String] {
+        var variants = [text]
+        for (abbreviation, words) in (searchSynonyms ?? [:]).sorted(by: { $0.key < $1.key }) where text.contains(abbreviation) {
+            for word in words where variants.count < limit && !text.contains(word) {
+                variants.append(text.replacingOccurrences(of: abbreviation, with: word))
+            }
+        }
+        return variants
+    }
 
     /// Reads and checks a code list file.
     public static func load(from url: URL) throws -> CodeLists {

@@ -28,6 +28,7 @@ struct WebRoutes {
             return Response(status: .seeOther, headers: [.location: home])
         }
         router.get("/unit") { request, context in try await unitPage(request, context) }
+        router.get("/search") { request, context in try await searchPage(request, context) }
         router.get("/systems/:code") { _, context in try await systemPage(context) }
         router.get("/systems/:code/history") { _, context in
             let code = try context.parameters.require("code")

@@ -68,6 +68,26 @@ struct WebTests {
         }
     }
 
+    /// The search box is on every page; 社保 finds what the ledger calls 社会保障 (the synonyms in catalog/codelists.yaml),
+    /// each kind is a facet with its count, and a system links to its page.
+    @Test func theSearchBoxFindsAbbreviationsWithFacets() async throws {
+        let (ledger, app) = try await Self.app()
+        var system = Fixtures.system(code: "S-SB", unit: TwoUnits.own)
+        system.name = "社会保障卡一卡通服务系统"
+        _ = try await ledger.records.create(system, by: .commandLine)
+        try await app.test(.router) { client in
+            let officer = try await BrowserSession.open(client, "officer")
+            let (_, unit, _) = try await officer.get("/unit")
+            #expect(unit.contains("action=\"/search\"") && unit.contains("name=\"q\""))
+            let (status, found, _) = try await officer.get("/search?q=%E7%A4%BE%E4%BF%9D")  // 社保
+            #expect(status == .ok)
+            #expect(found.contains("href=\"/systems/S-SB\"") && found.contains("社会保障卡一卡通服务系统"))
+            #expect(found.contains("同时检索：社会保障") && found.contains("政务信息系统（1）"))
+            let (_, none, _) = try await officer.get("/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA")  // 没有这个
+            #expect(none.contains("全部（0）") && none.contains("（无）"))
+        }
+    }
+
     @Test func theOfficerSeesItsUnitAndWhatToFix() async throws {
         let (_, app) = try await Self.app()
         try await app.test(.router) { client in
