@@ -14,7 +14,8 @@ struct FieldRows {
         let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") || $0.field.hasPrefix(field + "[") }
         shown.formUnion(mine.map(\.field))
         return mine.map {
-            "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.prose($0.message))\($0.article.map { "（\(ArticleText.chinese($0))）" } ?? "")</span>"
+            let article = $0.article.map { "（\(ArticleText.chinese($0))）" } ?? ""
+            return "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.prose($0.message))\(article)</span>"
         }
         .joined(separator: " ")
     }

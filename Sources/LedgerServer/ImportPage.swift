@@ -10,10 +10,6 @@ import Presentation
 /// import runs again, all or nothing, in one transaction. A data officer may import only the own unit's records.
 struct ImportPage {
     let ledger: Ledger
-    /// Where uploads wait for confirmation, one folder per upload.
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-uploads")
-    /// Uploads older than this are removed.
-    static let keepHours = 24.0
 
     func register(on router: Router<LedgerContext>) {
         router.get("/import") { _, context in
@@ -27,18 +23,18 @@ struct ImportPage {
                 throw LedgerError(.badRequest, "请选择要导入的文件（.csv、.xlsx 或 .json）")
             }
             let actor = try context.require(.read)
-            let id = try save(form.files, owner: actor.username)
-            let files = try uploadedFiles(id)
+            let id = try ledger.uploads.save(form.files.map { ($0.filename ?? "", $0.data) }, owner: actor.username)
+            let files = try ledger.uploads.files(id, owner: nil)
             let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
             return page(title: "导入预检", body: preview(report, id: id, context), context, status: report.rejectedRows > 0 ? .unprocessableContent : .ok)
         }
         router.post("/import/:id/commit") { _, context in
             let unit = try allowedUnit(context)
             let id = try context.parameters.require("id")
-            let files = try ownedFiles(id, context)
-            let report = try await Importer(ledger: ledger, actor: try context.require(.read)).run(files: files, dryRun: false, unit: unit)
-            // `try?`: an upload left behind is cleared with the stale ones at the next upload.
-            if report.committed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
+            let actor = try context.require(.read)
+            let files = try ledger.uploads.files(id, owner: actor.username)
+            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: false, unit: unit)
+            if report.committed { ledger.uploads.remove(id) }
             return page(title: "导入结果", body: result(report, id: id, context), context, status: report.committed ? .ok : .unprocessableContent)
         }
     }
@@ -49,50 +45,6 @@ struct ImportPage {
         if Permission.manageUnits.allows(actor) { return nil }
         try context.require(.editLedger(unit: actor.unitUSCC ?? ""))
         return actor.unitUSCC
-    }
-
-    // MARK: Uploads
-
-    /// Keeps the files under a new random id with the owner's name; clears out stale uploads.
-    func save(_ files: [MultipartForm.Part], owner: String) throws -> String {
-        let manager = FileManager.default
-        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        // Clearing out stale uploads is housekeeping: what cannot be read or removed now is tried again next time.
-        let keys: [URLResourceKey] = [.contentModificationDateKey]
-        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? [] {  // see above
-            let modified = (try? stale.resourceValues(forKeys: Set(keys)))?.contentModificationDate ?? Date()  // see above
-            if Date().timeIntervalSince(modified) > Self.keepHours * 3600 { try? manager.removeItem(at: stale) }  // see above
-        }
-        let id = Hex.random(bytes: 16)
-        let upload = folder.appendingPathComponent(id)
-        try manager.createDirectory(at: upload.appendingPathComponent("files"), withIntermediateDirectories: true)
-        try Data(owner.utf8).write(to: upload.appendingPathComponent("owner"))
-        for (index, file) in files.enumerated() {
-            let name = file.filename.flatMap { $0.isEmpty ? nil : $0 } ?? "upload-\(index)"
-            try Data(file.data).write(to: upload.appendingPathComponent("files").appendingPathComponent(name))
-        }
-        return id
-    }
-
-    func uploadedFiles(_ id: String) throws -> [URL] {
-        let place = folder.appendingPathComponent(id).appendingPathComponent("files")
-        // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
-        guard id.allSatisfy(\.isHexDigit), id.count == 32,
-            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)
-        else {
-            throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(Self.keepHours)) 小时），请重新上传")
-        }
-        return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
-    }
-
-    /// The files of upload `id`; only the user who uploaded may confirm the import.
-    func ownedFiles(_ id: String, _ context: LedgerContext) throws -> [URL] {
-        let actor = try context.require(.read)
-        let files = try uploadedFiles(id)
-        let ownerFile = folder.appendingPathComponent(id).appendingPathComponent("owner")
-        let owner = (try? String(contentsOf: ownerFile, encoding: .utf8)) ?? ""  // unreadable: nobody's, so refused below
-        guard owner == actor.username else { throw LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
-        return files
     }
 
     // MARK: Pages

@@ -387,8 +387,8 @@ struct WebRoutes {
                 [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.prose($0.verdict.reason)] }))
             <h2>逾期事项（前20项）</h2>
             \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
-                [HTML.escape($0.title), ArticleText.chinese($0.article), HTML.escape($0.projectCode ?? $0.systemCode ?? ""), $0.dueOn?.description ?? "",
-                 String(-($0.daysLeft ?? 0))] }))
+                [HTML.escape($0.title), ArticleText.chinese($0.article), HTML.escape($0.projectCode ?? $0.systemCode ?? ""),
+                 $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
             <h2>建设单位（\(units.count)）</h2>
             \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {
                 [WebPage.link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region),

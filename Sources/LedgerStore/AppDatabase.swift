@@ -4,17 +4,21 @@ import GRDB
 /// The ledger's SQLite database: a `DatabasePool` in WAL mode on a file, or an in-memory queue in tests.
 /// All schema changes are the migrations registered here; a shipped migration is never edited.
 public struct AppDatabase: Sendable {
-    /// The connection pool or queue.
-    /// Only the repositories in this library write through it.
+    /// The connection pool or queue; only the repositories in this library write through it.
     let writer: any DatabaseWriter
     /// Browser sessions, in a database of their own (`sessions.sqlite` beside the ledger's file): logging in writes only
     /// there, so it never waits for a long write to the ledger, such as an import's write pass.
     let sessions: any DatabaseWriter
+    /// Where uploads wait for their import to be confirmed (`uploads/` beside the ledger's file, so every server on
+    /// the data folder sees them; a folder of its own in the temporary folder for a database in memory).
+    let uploadsFolder: URL
 
-    /// Wraps a writer and brings its schema up to date; sessions are kept in memory unless `sessions` is given.
-    public init(_ writer: any DatabaseWriter, sessions: (any DatabaseWriter)? = nil) throws {
+    /// Wraps a writer and brings its schema up to date; sessions are kept in memory unless `sessions` is given, uploads
+    /// in a new temporary folder unless `uploads` is.
+    public init(_ writer: any DatabaseWriter, sessions: (any DatabaseWriter)? = nil, uploads: URL? = nil) throws {
         self.writer = writer
         self.sessions = try sessions ?? DatabaseQueue()
+        uploadsFolder = uploads ?? FileManager.default.temporaryDirectory.appendingPathComponent("ybz-uploads-\(UUID().uuidString)")
         try Self.migrator.migrate(writer)
         try Self.sessionMigrator.migrate(self.sessions)
     }
@@ -26,10 +30,11 @@ public struct AppDatabase: Sendable {
     public static func open(path: String, busyTimeout: TimeInterval = 60) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
-        let sessionsPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("sessions.sqlite").path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         return try AppDatabase(
             DatabasePool(path: path, configuration: configuration),
-            sessions: DatabasePool(path: sessionsPath, configuration: configuration))
+            sessions: DatabasePool(path: folder.appendingPathComponent("sessions.sqlite").path, configuration: configuration),
+            uploads: folder.appendingPathComponent("uploads"))
     }
 
     /// A fresh in-memory database, for tests.

@@ -25,6 +25,8 @@ public struct Ledger: Sendable {
     public var evaluations: any EvaluationRepository { SQLiteEvaluations(database: database) }
     /// Chinese full-text search over systems and resources.
     public var search: any SearchRepository { SQLiteSearch(database: database) }
+    /// Files uploaded for an import, waiting for their owner to confirm it.
+    public var uploads: any UploadRepository { FolderUploads(folder: database.uploadsFolder) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 
