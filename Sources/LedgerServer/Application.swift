@@ -14,7 +14,7 @@ public func buildRouter(
 ) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: SecurityHeaders())
-    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: BodyLimit())
     router.add(middleware: AuthMiddleware(ledger: ledger))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }

@@ -31,7 +31,7 @@ private let securityPolicy: String = {
 }()
 
 /// Refuses a request whose declared body is over the route's limit with 413 before any of it is read (rendered by
-/// `JSONErrorMiddleware` like every other error). A body without a declared length is bounded where it is collected
+/// `ErrorMiddleware` like every other error). A body without a declared length is bounded where it is collected
 /// (each `collect(upTo:)`), and going past that bound is answered 413 too.
 struct BodyLimit<Context: RequestContext>: RouterMiddleware {
     /// The largest body of a JSON API request or a plain form (16 MiB).

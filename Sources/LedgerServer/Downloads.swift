@@ -1,0 +1,21 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import LedgerCore
+import LedgerStore
+import Logging
+import NIOCore
+
+/// A file to save (text such as CSV or HTML, or bytes such as a workbook); with a name it downloads as an attachment.
+func download(_ text: String, type: String, name: String?) -> Response {
+    download(Data(text.utf8), type: type, name: name)
+}
+
+func download(_ bytes: Data, type: String, name: String?) -> Response {
+    var headers: HTTPFields = [.contentType: type]
+    if let name { headers[.contentDisposition] = "attachment; filename=\"\(name)\"" }
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+}
+
+/// The address the client reached the server at (`http://host:port`), for links and IRIs in answers.
+func baseURL(of request: Request) -> String { "http://\(request.head.authority ?? "localhost")" }

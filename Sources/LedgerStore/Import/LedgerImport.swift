@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// The store's side of an import: the records that a reader of files (`Interchange`) hands over, checked by the same
+/// write path as the API and written in one transaction, all or nothing. `feed` hands the records of every file to an
+/// `ImportSession`; it is called once for the check pass, on a read snapshot without the write lock (a dry run and a
+/// refused import end there), and once more under the lock only when a row the import depends on changed meanwhile.
+public struct LedgerImport: Sendable {
+    public let ledger: Ledger
+    /// Who imports: every row written is recorded for this actor in the audit trail.
+    public let actor: Actor
+
+    /// An import into `ledger` for `actor`.
+    public init(ledger: Ledger, actor: Actor) {
+        self.ledger = ledger
+        self.actor = actor
+    }
+
+    /// Runs the import that `feed` describes; with `dryRun` everything is checked and nothing is kept. With `unit`, every
+    /// record must belong to that unit (a data officer's import); other rows are refused. `issues` are problems found
+    /// before any record (an unreadable sheet); `itemsFollow` says a data-items file is part of the import.
+    public func run(
+        dryRun: Bool, unit: String?, issues: [RowIssue] = [], itemsFollow: Bool = false,
+        progress: @escaping @Sendable (ImportProgress) -> Void = { _ in },
+        feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
+    ) async throws -> ImportReport {
+        let (writer, now) = (RecordWriter(codes: ledger.codes, actor: actor), Ledger.timestamp())
+        @Sendable func pass(_ db: Database, sink: ImportSink) throws -> (ImportReport, RowKeys) {
+            var report = ImportReport(dryRun: dryRun)
+            var session = ImportSession(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
+            session.issues = issues
+            session.itemsFollow = itemsFollow
+            report.files = try feed(&session)
+            if case .write = sink { try session.search.flush(db) }
+            report.issues = session.issues
+            return (report, session.dependencies)
+        }
+        // The check pass reads a snapshot and takes no write lock: a dry run, and a refused import, end here while
+        // the server goes on writing. It also prepares every write (bodies, audit changes, data items) into a spool,
+        // so that the write pass, the only part holding the lock, applies them and computes nothing but the audit
+        // chain's hashes.
+        let spool = dryRun ? nil : try WriteSpool()
+        let (checked, dependencies, generation) = try await ledger.database.writer.read { db in
+            guard let spool else {
+                let (report, dependencies) = try pass(db, sink: .check)
+                return (report, dependencies, try AuditLog.generation(db))
+            }
+            let pipeline = SpoolPipeline(spool: spool)
+            let (report, dependencies) = try pipeline.draining { try pass(db, sink: .spool(pipeline)) }
+            return (report, dependencies, try AuditLog.generation(db))
+        }
+        guard let spool, checked.rejectedRows == 0 else { return checked }
+        let actor = actor
+        return try await ledger.database.writer.writeWithoutTransaction { db in
+            var report = checked
+            // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.inTransaction {
+                // Every ledger write since the snapshot left an audit entry naming its record.
+                let changed = try AuditLog.records(changedAfter: generation, in: db)
+                if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
+                    // None touched a row this import read or replaces: every check made on the snapshot still holds.
+                    try Self.apply(spool, actor: actor, now: now, progress: progress, in: db)
+                } else {
+                    // Someone changed a row this import depends on: everything is checked again against the ledger as
+                    // it now is, and all is refused if a row now fails.
+                    report = try pass(db, sink: .write).0
+                }
+                report.committed = report.rejectedRows == 0
+                return report.committed ? .commit : .rollback
+            }
+            return report
+        }
+    }
+
+    /// The write pass when no row the import depends on changed since its snapshot: applies the spooled writes in
+    /// order, then indexes the rows written.
+    private static func apply(
+        _ spool: WriteSpool, actor: Actor, now: String,
+        progress: @Sendable (ImportProgress) -> Void, in db: Database
+    ) throws {
+        var search = SearchBacklog()
+        let (total, label) = (spool.size, "写入账本")
+        var applied = 0
+        try spool.replay { write, read in
+            search.note(write, id: try write.apply(actor: actor, now: now, in: db))
+            applied += 1
+            if applied % 1000 == 0 { progress(ImportProgress(file: label, bytesRead: read, totalBytes: total, rows: applied)) }
+        }
+        try search.flush(db)
+    }
+}
+
+/// Where an import's accepted rows go.
+enum ImportSink {
+    /// Nowhere: they are only checked (a dry run).
+    case check
+    /// Prepared, on the second core, into the spool that the write pass applies (the check pass of an import).
+    case spool(SpoolPipeline)
+    /// Written at once (the write pass when the ledger changed after the check pass, which checks everything again).
+    case write
+}
