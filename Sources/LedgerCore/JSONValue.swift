@@ -16,15 +16,15 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         // `try?`: each JSON type is tried in turn; a value of none of them is an object, decoded below.
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
+        } else if let value = try? container.decode(Bool.self) {  // see the comment above
             self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
+        } else if let value = try? container.decode(Int64.self) {  // see the comment above
             self = .int(value)
-        } else if let value = try? container.decode(Double.self) {
+        } else if let value = try? container.decode(Double.self) {  // see the comment above
             self = .double(value)
-        } else if let value = try? container.decode(String.self) {
+        } else if let value = try? container.decode(String.self) {  // see the comment above
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([JSONValue].self) {  // see the comment above
             self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))

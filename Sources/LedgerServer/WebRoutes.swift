@@ -221,8 +221,8 @@ struct WebRoutes {
         func label(_ field: String) -> String { RecordText.label(entity: entry.entity, field: field) ?? field }
         let changes = entry.changes.prefix(limit == nil ? .max : 6).map { change -> String in
             guard change.field == "*" else { return "\(HTML.escape(label(change.field)))：\(value(change.old)) → \(value(change.new))" }
-            guard limit == nil, case .object(let fields)? = change.new.flatMap({ try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
-            else {  // no object: as stored
+            let created = change.new.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }  // no JSON: as stored
+            guard limit == nil, case .object(let fields)? = created else {
                 return change.new == nil ? "删除整条记录" : "登记整条记录"
             }
             return fields.keys.sorted().compactMap { key in

@@ -47,7 +47,7 @@ struct FolderUploads: UploadRepository {
         let place = folder.appendingPathComponent(id).appendingPathComponent("files")
         // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
         guard id.allSatisfy(\.isHexDigit), id.count == 32,
-            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)
+            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)  // see the comment above
         else {
             throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(UploadLimits.keepHours)) 小时），请重新上传")
         }
@@ -62,6 +62,6 @@ struct FolderUploads: UploadRepository {
     func remove(_ id: String) {
         guard id.allSatisfy(\.isHexDigit), id.count == 32 else { return }
         // `try?`: an upload left behind is cleared with the stale ones at the next upload.
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent(id))
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(id))  // see the comment above
     }
 }
