@@ -44,7 +44,9 @@ public enum Checks {
         guard gaps.isEmpty else {
             return CheckResult(
                 .accepted, .fail, gaps.joined(separator: "；") + "：未经验收的项目不得拨付后续建设资金和运行维护经费",
-                evidence: evidence, remediation: "完成竣工验收，并在验收后10个工作日内向市大数据工作主管部门办理验收备案（Art. 19）")
+                evidence: evidence,
+                remediation: "完成竣工验收，并在验收后10个工作日内向市大数据工作主管部门办理验"
+                    + "收备案（Art. 19）")
         }
         return CheckResult(.accepted, .pass, "全部建设类项目已竣工验收并备案", evidence: evidence)
     }
@@ -70,7 +72,9 @@ public enum Checks {
         }
         if period.lastFreeDay >= yearStart {
             return CheckResult(
-                .omFreePeriod, .pass, "免费运维期至 \(period.lastFreeDay)，\(input.fiscalYear)年其后的天数可安排运维经费（按天折算）",
+                .omFreePeriod, .pass,
+                "免费运维期至 \(period.lastFreeDay)，\(input.fiscalYear)年其后的天数可安排运维经费（按"
+                    + "天折算）",
                 evidence: evidence)
         }
         return CheckResult(.omFreePeriod, .pass, "免费运维期已于 \(period.lastFreeDay) 届满", evidence: evidence)
@@ -152,7 +156,9 @@ public enum Checks {
         if (passed + open) * 100 < minimum * total {
             return CheckResult(
                 .dataSharedFresh, .fail, "仅\(percent)的目录资源已挂接、有数据并按期更新（要求≥\(minimum)%）",
-                evidence: evidence, remediation: "将未挂接、无数据或过期的资源挂接到县级节点和共享平台并按更新周期更新（Art. 22(1), 27）")
+                evidence: evidence,
+                remediation: "将未挂接、无数据或过期的资源挂接到县级节点和共享平台并按更新周期"
+                    + "更新（Art. 22(1), 27）")
         }
         return CheckResult(
             .dataSharedFresh, .inconclusive, "\(open)项资源缺少有效探测结果，无法确定是否达到\(minimum)%",
@@ -263,7 +269,9 @@ public enum Checks {
         if !unapproved.isEmpty { gaps.append("项目 \(unapproved.map(\.code).joined(separator: "、")) 未经批复即签订合同，逃避监督管理") }
         let evidence = input.projects.map {
             Evidence(
-                $0.code, "\($0.category.rawValue) 批复 \($0.milestones.approved?.description ?? "无")\($0.exemption.map { " 豁免：\($0.rawValue)" } ?? "")")
+                $0.code,
+                "\($0.category.rawValue) 批复"
+                    + " \($0.milestones.approved?.description ?? "无")\($0.exemption.map { " 豁免：\($0.rawValue)" } ?? "")")
         }
         guard gaps.isEmpty else {
             return CheckResult(
@@ -403,7 +411,10 @@ public enum Checks {
         for project in input.projects {
             for change in project.changes where change.date <= input.asOf {
                 evidence.append(
-                    Evidence("\(project.code) \(change.date)", "\(change.description) \(change.amountDelta)元 备案：\(change.filed ? "是" : "否")"))
+                    Evidence(
+                        "\(project.code) \(change.date)",
+                        "\(change.description) \(change.amountDelta)元 备案"
+                            + "：\(change.filed ? "是" : "否")"))
                 if !change.filed { gaps.append("\(project.code) \(change.date) 的变更未备案") }
                 if let approved = project.approvedAmount, Money.exceeds(change.amountDelta, percent: Project.reReviewPercent, of: approved),
                     !change.reReviewed

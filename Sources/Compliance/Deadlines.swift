@@ -71,15 +71,18 @@ public enum Deadlines {
                 done: m.procurementFiled
             ) { try calendar.addingWorkingDays(7, to: m.contractSigned!) }
             add(
-                "acceptance-application", "提出竣工验收申请（试运行结束后3个月内）", "Art. 18(3)", trigger: "试运行结束", on: m.trialEnded,
+                "acceptance-application", "提出竣工验收申请（试运行结束后3个月内）", "Art. 18(3)",
+                trigger: "试运行结束", on: m.trialEnded,
                 done: m.acceptanceApplied
             ) { m.trialEnded!.adding(months: 3) }
             add(
-                "acceptance-filing", "验收备案（竣工验收后10个工作日内）", "Art. 19", trigger: "竣工验收", on: m.completionAccepted,
+                "acceptance-filing", "验收备案（竣工验收后10个工作日内）", "Art. 19",
+                trigger: "竣工验收", on: m.completionAccepted,
                 done: m.acceptanceFiled
             ) { try calendar.addingWorkingDays(10, to: m.completionAccepted!) }
             add(
-                "performance-evaluation", "绩效评价（投入使用后12—24个月内）", "Art. 20", trigger: "竣工验收", on: m.completionAccepted,
+                "performance-evaluation", "绩效评价（投入使用后12—24个月内）", "Art. 20",
+                trigger: "竣工验收", on: m.completionAccepted,
                 done: m.performanceEvaluated, due: { m.completionAccepted!.adding(months: 24) },
                 opens: m.completionAccepted?.adding(months: 12))
             for change in project.changes where change.date <= asOf {

@@ -111,8 +111,10 @@ extension DeregistrationPlan {
             let issue = DecodingProblem.issue(for: error)
             throw LedgerError(
                 .badRequest,
-                "注销方案文件 \(url.lastPathComponent)：\(issue.field) \(issue.message)（六部分：停用说明 suspension、政策要求 policy、"
-                    + "停用实施步骤 steps、停用时限 timeline、资源释放 resourceRelease、数据备份迁移 dataMigration，Art. 23）"
+                "注销方案文件 \(url.lastPathComponent)：\(issue.field) \(issue.message)（六部分：停用说明 suspension、政策要"
+                    + "求 policy、"
+                    + "停用实施步骤 steps、停用时限 timeline、资源释放 resourceRelease、数据备份迁移 dataMigration，Art. 2"
+                    + "3）"
             )
         }
     }

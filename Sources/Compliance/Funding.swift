@@ -139,7 +139,8 @@ public struct FundingDecision: Codable, Sendable, Equatable {
             operations.append(
                 Blocker(
                     check: "policy.minimum-score", article: "Art. 27", status: .fail,
-                    reason: "共享合规评分 \(score.text) 低于策略要求 \(thresholds.minimumScore)（信息资源共享的范围和程度是运维经费拨付的重要依据）"))
+                    reason: "共享合规评分 \(score.text) 低于策略要求 \(thresholds.minimumScore)（信息资源共享的范围和程度"
+                        + "是运维经费拨付的重要依据）"))
         }
         let om = Eligibility(operations)
         let cap = OMCap.compute(input, policy)

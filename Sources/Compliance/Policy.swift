@@ -83,7 +83,9 @@ public struct Policy: Codable, Sendable, Equatable {
         let unknown = Set(policy.weights.keys).subtracting(CheckID.allCases.map(\.rawValue))
         if let name = unknown.sorted().first {
             throw LedgerError(
-                .badRequest, "策略文件 \(url.lastPathComponent)：weights.\(name) 不是已知的检查项（\(CheckID.allCases.map(\.rawValue).joined(separator: "、"))）")
+                .badRequest,
+                "策略文件 \(url.lastPathComponent)：weights.\(name) 不是已知的检查项"
+                    + "（\(CheckID.allCases.map(\.rawValue).joined(separator: "、"))）")
         }
         if let negative = policy.weights.first(where: { !(0...1000).contains($0.value) }) {
             throw LedgerError(.badRequest, "策略文件 \(url.lastPathComponent)：weights.\(negative.key) 应在0至1000之间")
@@ -111,7 +113,10 @@ public struct PolicyBook: Sendable {
         do {
             files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
         } catch {
-            throw LedgerError(.badRequest, "无法读取策略目录 \(folder.path)（应为 catalog/policy/，内含带生效日期的策略文件 *.yaml）")
+            throw LedgerError(
+                .badRequest,
+                "无法读取策略目录 \(folder.path)（应为 catalog/policy/，内含带生效日期的策略文"
+                    + "件 *.yaml）")
         }
         let policies = try files.filter { $0.pathExtension == "yaml" }.sorted { $0.path < $1.path }.map(Policy.load)
         guard !policies.isEmpty else { throw LedgerError(.badRequest, "策略目录 \(folder.path) 中没有策略文件（*.yaml）") }

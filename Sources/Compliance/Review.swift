@@ -63,7 +63,8 @@ public struct ReviewReport: Codable, Sendable, Equatable {
             item(2, "数据资源汇聚及更新情况", "Art. 18(3), 27, 28", [.dataSharedFresh, .sharingPlatform], result),
             item(3, "云原生技术应用情况", "Art. 18(3), 3", [.cloud], result),
             item(
-                4, "与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况", "Art. 18(3), 22(7)",
+                4, "与城市大脑、爱山东、山东通、一体化大数据平台县级节点等统建平台的协同对接情况",
+                "Art. 18(3), 22(7)",
                 [.platformIntegration], result),
             item(5, "数字资源“一本账”编目情况", "Art. 18(3), 27", [.ledgerMaintained], result)
         ]

@@ -71,8 +71,10 @@ extension RecordKind {
                 CSVColumn("security.cryptoResult", "密评结果", .optional), CSVColumn("security.cryptoAssessedOn", "密评日期", .optional),
                 CSVColumn("security.openMajorHazards", "重大安全隐患数", .int), CSVColumn("xinchuang", "信创情况", .optional),
                 CSVColumn("cloudResources.allocatedVCPU", "分配vCPU", .int), CSVColumn("cloudResources.usedVCPU", "使用vCPU", .int),
-                CSVColumn("cloudResources.allocatedMemoryGB", "分配内存GB", .int), CSVColumn("cloudResources.usedMemoryGB", "使用内存GB", .int),
-                CSVColumn("cloudResources.allocatedStorageGB", "分配存储GB", .int), CSVColumn("cloudResources.usedStorageGB", "使用存储GB", .int),
+                CSVColumn("cloudResources.allocatedMemoryGB", "分配内存GB", .int),
+                CSVColumn("cloudResources.usedMemoryGB", "使用内存GB", .int),
+                CSVColumn("cloudResources.allocatedStorageGB", "分配存储GB", .int),
+                CSVColumn("cloudResources.usedStorageGB", "使用存储GB", .int),
                 CSVColumn("platformIds.aishandongItems", "爱山东事项编码", .list),
                 CSVColumn("platformIds.shandongtongAppId", "山东通应用ID", .optional),
                 CSVColumn("platformIds.citybrainFeeds", "城市大脑数据源", .list),
@@ -84,7 +86,8 @@ extension RecordKind {
         case .resources:
             [
                 CSVColumn("code", "信息资源代码"), CSVColumn("name", "信息资源名称"), CSVColumn("systemCode", "来源系统编号"),
-                CSVColumn("summary", "信息资源摘要"), CSVColumn("format", "信息资源格式"), CSVColumn("formatType", "格式类型", .optional),
+                CSVColumn("summary", "信息资源摘要"), CSVColumn("format", "信息资源格式"),
+                CSVColumn("formatType", "格式类型", .optional),
                 CSVColumn("shareType", "共享类型"), CSVColumn("shareCondition", "共享条件", .optional),
                 CSVColumn("shareMethod", "共享方式", .optional), CSVColumn("openToPublic", "是否向社会开放", .bool),
                 CSVColumn("openType", "开放类型", .optional), CSVColumn("openCondition", "开放条件", .optional),

@@ -57,12 +57,16 @@ public struct Importer: Sendable {
                             RowIssue(
                                 file: "\(file)#\(sheet.name)", row: "1",
                                 issue: ValidationIssue(
-                                    field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过", severity: .warning)))
+                                    field: "", value: "", rule: "sheet.unrecognised", message: "工作表无可识别的表头，已跳过",
+                                    severity: .warning)))
                     }
                 }
                 guard found > 0 else { throw Self.unrecognised(file) }
             default:
-                throw LedgerError(.badRequest, "\(url.lastPathComponent)：只支持 .json、.csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")
+                throw LedgerError(
+                    .badRequest,
+                    "\(url.lastPathComponent)：只支持 .json、.csv 和 .xlsx 文件（.xls 请在 Excel 中另存"
+                        + "为 .xlsx）")
             }
         }
         // JSON documents first, then tables in dependency order (units before the systems naming them).
@@ -79,7 +83,10 @@ public struct Importer: Sendable {
     }
 
     static func unrecognised(_ file: String) -> LedgerError {
-        LedgerError(.badRequest, "\(file)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编号”“信息资源代码”或“信息项名称”列）")
+        LedgerError(
+            .badRequest,
+            "\(file)：无法从表头识别文件类型（应含“统一社会信用代码”“项目编号”“系统编"
+                + "号”“信息资源代码”或“信息项名称”列）")
     }
 }
 

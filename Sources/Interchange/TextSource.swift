@@ -55,7 +55,8 @@ final class UTF8ChunkReader {
         guard String(validating: chunk, as: UTF8.self) != nil else {
             throw LedgerError(
                 .badRequest,
-                "文件 \(url.lastPathComponent) 在第\(bytesRead - Int64(bytes.count))字节附近不是有效的UTF-8文本（文件开头按\(encoding.rawValue)识别），请另存为UTF-8或GB18030")
+                "文件 \(url.lastPathComponent) 在第\(bytesRead - Int64(bytes.count))字节附近不是有效的UTF-8文本（文件开头"
+                    + "按\(encoding.rawValue)识别），请另存为UTF-8或GB18030")
         }
         return chunk.isEmpty && !atEnd ? try next() : chunk
     }

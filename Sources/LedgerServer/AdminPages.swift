@@ -50,7 +50,8 @@ struct AdminPages {
             var issues: [ValidationIssue] = []
             let check = CheckID(rawValue: form["check"] ?? "")
             if check == nil {
-                issues.append(ValidationIssue(field: "check", value: form["check"] ?? "", rule: "waiver.check", message: "请选择要豁免的检查项"))
+                issues.append(
+                    ValidationIssue(field: "check", value: form["check"] ?? "", rule: "waiver.check", message: "请选择要豁免的检查项"))
             }
             let expires = CivilDate(form["expiresOn"] ?? "")
             if expires == nil {

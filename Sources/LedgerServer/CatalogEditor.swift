@@ -116,7 +116,8 @@ struct CatalogEditor {
         var fields = isNew ? form.input("code", "资源代码", resource.code, size: 16) : form.fixed("资源代码", resource.code)
         fields += form.input("name", "资源名称", resource.name) + form.input("summary", "摘要", resource.summary, size: 70)
         fields +=
-            form.select("format", "格式", codes.formats.map(\.name), resource.format) + form.input("formatType", "格式类型", resource.formatType, size: 16)
+            form.select("format", "格式", codes.formats.map(\.name), resource.format)
+            + form.input("formatType", "格式类型", resource.formatType, size: 16)
         fields += form.select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
         fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
         fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)

@@ -44,7 +44,8 @@ enum WebPage {
             <title>\(HTML.escape(title)) · 一本账</title><style>\(style)</style></head><body>
             <header><a href="/"><strong>滕州市数字资源“一本账”</strong></a>
             <form class="inline search" method="get" action="/search" role="search"><input type="search" name="q" \
-            aria-label="搜索系统、信息资源、单位、项目" placeholder="搜索系统、信息资源、单位、项目"><button>搜索</button></form>
+            aria-label="搜索系统、信息资源、单位、项目" placeholder="搜索系统、信息资源、单位、项目"><button>\
+            搜索</button></form>
             <span class="who">\(HTML.escape(actor.username))（\(actor.role.label)）</span>\(logout)</header>
             <main>\(body)</main></body></html>
             """

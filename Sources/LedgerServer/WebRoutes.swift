@@ -199,8 +199,10 @@ struct WebRoutes {
         let names = try await displayNames()
         let body = """
             <h1>变更记录：\(HTML.escape(title))</h1>
-            <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 时间为北京时间；每条记录带哈希链，改动任何一条都会被校验发现。</p>
-            \(WebPage.table(["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil, names: names) }))
+            <p>\(WebPage.link(back, "返回")) · 共 \(entries.count) 条 · 时间为北京时间；每条记录带哈希链，\
+            改动任何一条都会被校验发现。</p>
+            \(WebPage.table(
+                ["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil, names: names) }))
             """
         return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, csrf: context.csrf, body: body))
     }

@@ -34,8 +34,11 @@ public enum FundingReport {
 
     /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.
     public static func blockers(_ decision: FundingDecision) -> String {
-        let construction = decision.construction.blockers.map { "建设：\($0.check)（\(ArticleText.chinese($0.article))）\(ArticleText.inText($0.reason))" }
-        let operations = decision.operations.blockers.map { "运维：\($0.check)（\(ArticleText.chinese($0.article))）\(ArticleText.inText($0.reason))" }
+        func line(_ fund: String, _ blocker: Blocker) -> String {
+            "\(fund)：\(blocker.check)（\(ArticleText.chinese(blocker.article))）\(ArticleText.inText(blocker.reason))"
+        }
+        let construction = decision.construction.blockers.map { line("建设", $0) }
+        let operations = decision.operations.blockers.map { line("运维", $0) }
         return (construction + operations).joined(separator: "\n")
     }
 

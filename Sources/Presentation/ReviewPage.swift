@@ -29,13 +29,15 @@ public enum ReviewPage {
         let inputs = report.inputs
         var body = """
             <h1>政务信息化项目验收前置审查报告</h1>
-            <p class="meta">审查编号 \(id) · 评估基准日 \(inputs.asOf) · 依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）第十八条第三项</p>
+            <p class="meta">审查编号 \(id) · 评估基准日 \(inputs.asOf) ·\
+             依据《滕州市政务信息化项目建设管理细则》（滕政办发〔2025〕8号）第十八条第三项</p>
             <table class="facts">
             <tr><th>系统编号</th><td>\(HTML.escape(report.systemCode))</td><th>系统名称</th><td>\(HTML.escape(report.systemName))</td></tr>
             <tr><th>建设单位代码</th><td>\(HTML.escape(report.unitUSCC))</td><th>系统状态</th><td>\(report.status.rawValue)</td></tr>
             </table>
             <h2>一、审查内容与结论</h2>
-            <table class="items"><thead><tr><th>序号</th><th>审查内容</th><th>依据</th><th>结论</th><th>审查发现</th></tr></thead><tbody>
+            <table class="items"><thead><tr><th>序号</th><th>审查内容</th><th>依据</th><th>结论</th><th>审查发现</th></tr></thead>\
+            <tbody>
             """
         for item in report.items {
             body +=

@@ -37,7 +37,8 @@ struct Funding: AsyncParsableCommand {
             print(
                 report.differing.isEmpty
                     ? "批次 #\(replay)：\(report.matching) 个系统的决定按记录的输入和策略重算，结果完全一致"
-                    : "批次 #\(replay)：\(report.differing.count) 个系统的决定与记录不同：\(report.differing.joined(separator: "、"))")
+                    : "批次 #\(replay)：\(report.differing.count) 个系统的决定与记录不同"
+                        + "：\(report.differing.joined(separator: "、"))")
             if !report.differing.isEmpty { throw ExitCode.failure }
             return
         }
@@ -301,6 +302,8 @@ struct Deregister: AsyncParsableCommand {
                 by: .commandLine)
         }
         let grounds = stored.application.reason
-        print("已记录注销申请 #\(stored.id)：\(system!)，理由 \(grounds.article) \(grounds.label)；审核期限为10个工作日（Art. 24），见 ybz deadlines")
+        print(
+            "已记录注销申请 #\(stored.id)：\(system!)，理由 \(grounds.article) \(grounds.label)；审核期限为10个工作日（Art"
+                + ". 24），见 ybz deadlines")
     }
 }

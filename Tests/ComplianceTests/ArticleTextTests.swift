@@ -17,7 +17,9 @@ struct ArticleTextTests {
     }
 
     @Test func citationsInTextAreWrittenInChinese() {
-        #expect(ArticleText.inText("接入共享平台（Art. 22(1), 27）；见 Art. 19。") == "接入共享平台（第二十二条第（一）项、第二十七条）；见 第十九条。")
+        #expect(
+            ArticleText.inText("接入共享平台（Art. 22(1), 27）；见 Art. 19。") == "接入共享平台（第二十二条第（一）"
+                + "项、第二十七条）；见 第十九条。")
         #expect(ArticleText.inText("无引用") == "无引用")
         #expect(HTML.prose("<b>（Art. 5）</b>") == "&lt;b&gt;（第五条）&lt;/b&gt;")
     }

@@ -139,7 +139,8 @@ struct StatusTests {
 
     @Test(arguments: [
         ("每日", 1, "2026-11-24", false), ("每日", 1, "2026-11-23", true), ("每周", 7, "2026-11-18", false),
-        ("每周", 7, "2026-11-17", true), ("每月", 31, "2026-10-25", false), ("每季度", 92, "2026-08-25", false), ("每季度", 92, "2026-08-24", true)
+        ("每周", 7, "2026-11-17", true), ("每月", 31, "2026-10-25", false), ("每季度", 92, "2026-08-25", false),
+        ("每季度", 92, "2026-08-24", true)
     ])
     func freshnessPerCycle(cycle: String, days: Int, lastUpdate: String, stale: Bool) {
         #expect(Fixtures.codes.entry(cycle, in: Fixtures.codes.updateCycles)?.days == days)

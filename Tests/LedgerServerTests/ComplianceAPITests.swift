@@ -69,7 +69,9 @@ struct ComplianceAPITests {
             #expect(badWaiver.status == .unprocessableContent)
             let waiver = try await client.execute(
                 uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,
-                body: ByteBuffer(string: #"{"check": "xinchuang", "reason": "替代产品未上市", "approver": "李某", "expiresOn": "2027-06-30"}"#))
+                body: ByteBuffer(
+                    string: #"{"check": "xinchuang", "reason": "替代产品未上市", "approver": "李某", "expiresOn": "2027-06-3"#
+                        + #"0"}"#))
             #expect(waiver.status == .created)
 
             let review = try await client.execute(
@@ -100,7 +102,9 @@ struct ComplianceAPITests {
                 + #""resourceRelease": "释放政务云资源", "dataMigration": "全量备份并迁移"}"#
             let incomplete = try await client.execute(
                 uri: "/api/v1/systems/TZ-SYS-001/deregistrations", method: .post,
-                body: ByteBuffer(string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan.replacingOccurrences(of: "全量备份并迁移", with: ""))}"#)
+                body: ByteBuffer(
+                    string: #"{"reason": 2, "appliedOn": "2026-11-02", "plan": \#(plan.replacingOccurrences(of: "全量备份并迁移", with: ""))"#
+                        + "}")
             )
             #expect(incomplete.status == .unprocessableContent)
             #expect(String(decoding: incomplete.body.readableBytesView, as: UTF8.self).contains("plan.dataMigration"))

@@ -15,7 +15,8 @@ struct HardeningAPITests {
     static func project(_ amount: String) -> ByteBuffer {
         ByteBuffer(
             string: """
-                {"code":"TZXM-2025-077","name":"超大项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
+                {"code":"TZXM-2025-077","name":"超大项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类",\
+                "fundingSource":"财政预算",
                  "approvedAmount":\(amount)}
                 """)
     }
@@ -33,7 +34,8 @@ struct HardeningAPITests {
             }
             let change = ByteBuffer(
                 string: """
-                    {"code":"TZXM-2025-078","name":"变更项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类","fundingSource":"财政预算",
+                    {"code":"TZXM-2025-078","name":"变更项目","unitUSCC":"\(Fixtures.uscc(1))","category":"建设类",\
+                    "fundingSource":"财政预算",
                      "changes":[{"date":"2025-05-01","description":"追加","amountDelta":100000000000000000,"filed":true,"reReviewed":false}]}
                     """)
             let refused = try await client.execute(uri: "/api/v1/projects", method: .post, headers: headers, body: change)
@@ -65,7 +67,8 @@ struct HardeningAPITests {
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-            let body = ByteBuffer(string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","# + #""version":"1"}"#)
+            let body = ByteBuffer(
+                string: #"{"uscc":"\#(Fixtures.uscc(1))","name":"新名称","kind":"行政机关","region":"市直","# + #""version":"1"}"#)
             let response = try await client.execute(uri: "/api/v1/units/\(Fixtures.uscc(1))", method: .put, headers: headers, body: body)
             #expect(response.status == .badRequest)
             #expect(try json(ErrorEnvelope.self, response.body).error.details.first?.rule == "version.format")

@@ -136,7 +136,9 @@ struct InterchangeTests {
     @Test func anOfficersImportCannotPublishOrMoveAResourceThroughTheWorkflow() async throws {
         let ledger = try await Fixtures.seededLedger()
         let officer = Actor(username: "wangmin", role: .dataOfficer, unitUSCC: Fixtures.uscc(1))
-        let header = "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共享方式,更新周期,目录状态"
+        let header =
+            "信息资源代码,信息资源名称,来源系统编号,信息资源摘要,信息资源格式,共享类型,共享条件,共"
+            + "享方式,更新周期,目录状态"
         let csv = try write(
             "resources.csv",
             """
@@ -218,8 +220,9 @@ struct InterchangeTests {
             book["信息资源"]?.rows == [
                 [
                     "信息资源代码", "信息资源名称", "来源系统编号", "信息资源摘要", "信息资源格式", "格式类型",
-                    "共享类型", "共享条件", "共享方式", "是否向社会开放", "开放类型", "开放条件", "更新周期", "发布日期",
-                    "关联资源代码", "数据存储总量MB", "结构化记录总数", "已共享记录数", "已开放记录数", "目录状态", "退回原因"
+                    "共享类型", "共享条件", "共享方式", "是否向社会开放", "开放类型", "开放条件", "更新周期",
+                    "发布日期", "关联资源代码", "数据存储总量MB", "结构化记录总数", "已共享记录数", "已开放记录数",
+                    "目录状态", "退回原因"
                 ]
             ])
         let codes = try #require(book["代码表"])

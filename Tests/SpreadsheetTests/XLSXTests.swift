@@ -38,14 +38,16 @@ import ZIPFoundation
             <?xml version="1.0" encoding="UTF-8"?>
             <x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>
             <x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>基本信息</x:t></x:is></x:c><x:c r="C1" t="s"><x:v>0</x:v></x:c></x:row>
-            <x:row r="2"><x:c t="s"><x:v>1</x:v></x:c><x:c t="inlineStr"><x:is><x:t>名称</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>发布日期</x:t>\
+            <x:row r="2"><x:c t="s"><x:v>1</x:v></x:c><x:c t="inlineStr"><x:is><x:t>名称</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:t>\
+            发布日期</x:t>\
             </x:is></x:c></x:row>
             <x:row r="4"><x:c r="A4"><x:v>1500000.0</x:v></x:c><x:c r="B4" t="b"><x:v>1</x:v></x:c><x:c r="C4" s="1"><x:v>45658</x:v></x:c><x:c\
              r="D4" s="2"><x:v>61</x:v></x:c><x:c r="E4" t="str"><x:v>#N/A</x:v></x:c></x:row>
             </x:sheetData><x:mergeCells count="1"><x:mergeCell ref="A1:B1"/></x:mergeCells></x:worksheet>
             """
         let strings = """
-            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><r><t>数据</t></r><r><rPr><b/></rPr><t>时间</t></r><rPh sb="0"\
+            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><r><t>数据</t></r><r><rPr><b/></rPr><t>时间</t></r><rPh\
+             sb="0"\
              eb="2"><t>シ</t></rPh></si><si><t>代码</t></si></sst>
             """
         let styles = """

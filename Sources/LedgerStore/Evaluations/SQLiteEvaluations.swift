@@ -248,7 +248,11 @@ extension SQLiteEvaluations {
             }
             let decided = Dictionary(
                 uniqueKeysWithValues: decisions.map {
-                    ($0.systemCode, "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限 \($0.omCap)")
+                    (
+                        $0.systemCode,
+                        "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限"
+                            + " \($0.omCap)"
+                    )
                 })
             try AuditLog.record(
                 db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,

@@ -231,7 +231,8 @@ extension ImportSession {
         guard let wanted, let kept = (record as? CatalogResource)?.state, wanted != kept else { return nil }
         return ValidationIssue(
             field: "state", value: wanted.rawValue, rule: "state.workflow",
-            message: "目录状态“\(wanted.rawValue)”未采用：信息资源的状态只能经提交、审核改变，本行导入后为“\(kept.rawValue)”",
+            message: "目录状态“\(wanted.rawValue)”未采用：信息资源的状态只能经提交、审核改变，本行导入后为"
+                + "“\(kept.rawValue)”",
             article: "Art. 27", severity: .warning)
     }
 
@@ -256,7 +257,8 @@ extension ImportSession {
         guard owner != unit || (existing != nil && existing != unit) else { return nil }
         return ValidationIssue(
             field: field, value: owner ?? "", rule: "import.own-unit",
-            message: "数据专员只能导入本单位（\(unit)）的\(E.label)；“\(record.naturalKey)”属于\(existing ?? owner ?? "未登记的单位")",
+            message: "数据专员只能导入本单位（\(unit)）的\(E.label)；“\(record.naturalKey)”属"
+                + "于\(existing ?? owner ?? "未登记的单位")",
             article: "Art. 5")
     }
 }

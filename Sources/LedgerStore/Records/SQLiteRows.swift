@@ -20,7 +20,10 @@ enum SQLiteRows {
                 try count("SELECT count(*) FROM project WHERE unit_key = ?"), try count("SELECT count(*) FROM system WHERE unit_key = ?")
             )
             let accounts = try count("SELECT count(*) FROM account WHERE unit_key = ?")
-            return projects + systems + accounts == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专员账号"
+            return projects + systems + accounts == 0
+                ? nil
+                : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专"
+                    + "员账号"
         case Project.table:
             let systems = try count("SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?")
             return systems == 0 ? nil : "仍有\(systems)个系统关联该项目"
@@ -29,7 +32,8 @@ enum SQLiteRows {
             let waivers = try count("SELECT count(*) FROM waiver WHERE system_key = ?")
             let applications = try count("SELECT count(*) FROM deregistration WHERE system_key = ?")
             guard resources + waivers + applications > 0 else { return nil }
-            return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统应保留记录）"
+            return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统"
+                + "应保留记录）"
         default:
             return nil
         }
