@@ -61,7 +61,7 @@ public enum ConnectionInspector {
             guard let certificate else { return facts }
             facts.tlsExpiresAt = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
             // `try?`: a certificate whose names cannot be parsed still has the expiry read above.
-            if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {  // see the comment above
+            if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {  // expiry was read
                 facts.tlsSubject = parsed.subject.description
                 facts.tlsIssuer = parsed.issuer.description
             }

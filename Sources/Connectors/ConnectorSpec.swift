@@ -213,7 +213,7 @@ struct SpecReader {
     func duration(_ node: Node, _ key: String, default fallback: Double?) throws -> Double? {
         guard let value = node[key] else { return fallback }
         // `try?`: any text that is no positive duration gets the one message below.
-        guard let text = value.string, case .duration(let ms)? = try? Condition.literal(text), ms > 0 else {  // see the comment above
+        guard let text = value.string, case .duration(let ms)? = try? Condition.literal(text), ms > 0 else {  // no duration: the error below
             throw error(value, "\(key) 应为时长，如 500ms、2s、1d")
         }
         return ms

@@ -238,7 +238,7 @@ public struct ProbeEngine: Sendable {
         var lastError = ""
         for number in 1...(spec.retries + 1) {
             // `try?`: a cancelled wait ends early; the next attempt sees the cancellation.
-            if number > 1 { try? await Task.sleep(nanoseconds: UInt64(50_000_000 << (number - 2))) }  // see the comment above
+            if number > 1 { try? await Task.sleep(nanoseconds: UInt64(50_000_000 << (number - 2))) }  // cancelled: next attempt sees it
             let headers = RequestSigning.headers(appKey: spec.appKey, secret: secret, path: signedPath)
             let started = Date()
             do {

@@ -189,7 +189,7 @@ enum CellCodec {
         case .json:
             if cell.isEmpty { return .success(.array([])) }
             // `try?`: any cell that is no JSON gets the rule below.
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(cell.utf8)) else {  // see the comment above
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(cell.utf8)) else {  // rule below
                 return .failure(CellError(rule: "cell.json", message: "不是有效的JSON"))
             }
             return .success(value)

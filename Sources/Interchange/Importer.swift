@@ -31,7 +31,7 @@ public struct Importer: Sendable {
             case "json" where dcat == nil:
                 let data = try Data(contentsOf: url)
                 // `try?`: any failure is described below, with the place of a syntax error.
-                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {  // see the comment above
+                guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {  // described below
                     let place = DecodingProblem.syntaxPlace(in: data).map { "不是有效的JSON（\($0)）" }
                     throw LedgerError(.badRequest, "\(file)：\(place ?? "不是JSON对象")（应为 {\"units\": [...], \"systems\": [...], ...}）")
                 }

@@ -16,15 +16,15 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         // `try?`: each JSON type is tried in turn; a value of none of them is an object, decoded below.
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {  // see the comment above
+        } else if let value = try? container.decode(Bool.self) {  // each type in turn
             self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {  // see the comment above
+        } else if let value = try? container.decode(Int64.self) {  // each type in turn
             self = .int(value)
-        } else if let value = try? container.decode(Double.self) {  // see the comment above
+        } else if let value = try? container.decode(Double.self) {  // each type in turn
             self = .double(value)
-        } else if let value = try? container.decode(String.self) {  // see the comment above
+        } else if let value = try? container.decode(String.self) {  // each type in turn
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {  // see the comment above
+        } else if let value = try? container.decode([JSONValue].self) {  // each type in turn
             self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))

@@ -91,7 +91,7 @@ extension Money: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // A JSON number that is not a whole Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
-        if let whole = try? container.decode(Int64.self) {  // see the comment above
+        if let whole = try? container.decode(Int64.self) {  // else the text decode refuses it
             guard let money = Money(checkedYuan: whole) else { throw Self.outOfRange(container, String(whole)) }
             self = money
             return

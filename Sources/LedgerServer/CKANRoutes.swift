@@ -220,7 +220,7 @@ struct CKANRoutes {
             guard buffer.readableBytes > 0 else { return }
             // `try?`: any body that is no JSON object gets CKAN's error below.
             let body = Data(buffer.readableBytesView)
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {  // see the comment above
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {  // CKAN error below
                 throw LedgerError(.badRequest, "请求体应为JSON对象")
             }
             for (name, value) in object {

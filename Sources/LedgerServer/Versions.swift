@@ -19,7 +19,7 @@ func expectedVersion(_ request: Request, body: Data?) throws -> Int? {
     }
     // `try?`: a body that is no JSON object has no version field; the handler's own decoding refuses it, naming the
     // place of the error.
-    guard let body, case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }  // see the comment above
+    guard let body, case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return nil }  // handler refuses bad JSON
     switch fields["version"] {
     case nil, .null?: return nil
     case .int(let version)? where (1...Int64(Int32.max)).contains(version): return Int(version)

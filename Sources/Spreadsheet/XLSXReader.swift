@@ -23,7 +23,7 @@ public enum XLSXReader {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ybz-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // `try?`: removing our own temporary folder; if it cannot be removed there is nothing for the user to act on.
-        defer { try? FileManager.default.removeItem(at: folder) }  // see the comment above
+        defer { try? FileManager.default.removeItem(at: folder) }  // our temp folder
         // Read from a file: ZIPFoundation's in-memory archive traps on some corrupt archives (found by fuzzing).
         let zip = folder.appendingPathComponent("workbook.zip")
         try data.write(to: zip)
@@ -45,7 +45,7 @@ public enum XLSXReader {
                 throw LedgerError(.badRequest, "\(file)：无法写入临时目录以读取 \(path)")
             }
             // `try?`: closing a file that was only written to; a failed write was already thrown as an error.
-            defer { try? handle.close() }  // see the comment above
+            defer { try? handle.close() }  // written file; writes were checked
             var written: Int64 = 0
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in

@@ -27,9 +27,9 @@ struct FolderUploads: UploadRepository {
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
         // Clearing out stale uploads is housekeeping: what cannot be read or removed now is tried again next time.
         let keys: [URLResourceKey] = [.contentModificationDateKey]
-        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? [] {  // see above
-            let modified = (try? stale.resourceValues(forKeys: Set(keys)))?.contentModificationDate ?? Date()  // see above
-            if Date().timeIntervalSince(modified) > UploadLimits.keepHours * 3600 { try? manager.removeItem(at: stale) }  // see above
+        for stale in (try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? [] {  // housekeeping
+            let modified = (try? stale.resourceValues(forKeys: Set(keys)))?.contentModificationDate ?? Date()  // housekeeping
+            if Date().timeIntervalSince(modified) > UploadLimits.keepHours * 3600 { try? manager.removeItem(at: stale) }  // housekeeping
         }
         let id = Hex.random(bytes: 16)
         let upload = folder.appendingPathComponent(id)
@@ -47,7 +47,7 @@ struct FolderUploads: UploadRepository {
         let place = folder.appendingPathComponent(id).appendingPathComponent("files")
         // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
         guard id.allSatisfy(\.isHexDigit), id.count == 32,
-            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)  // see the comment above
+            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)  // gone: message below
         else {
             throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(UploadLimits.keepHours)) 小时），请重新上传")
         }
@@ -62,6 +62,6 @@ struct FolderUploads: UploadRepository {
     func remove(_ id: String) {
         guard id.allSatisfy(\.isHexDigit), id.count == 32 else { return }
         // `try?`: an upload left behind is cleared with the stale ones at the next upload.
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent(id))  // see the comment above
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(id))  // cleared with stale ones
     }
 }
