@@ -110,6 +110,73 @@ def sqlite_reference_product_tables(folder, work):
     return time.perf_counter() - start
 
 
+def bigrams(text):
+    """The product's bigram index text (`Bigrams.text` in Sources/LedgerStore/Search/SearchIndex.swift)."""
+    import unicodedata
+    def word(ch):
+        if ch.isascii():
+            return ch.isalnum()
+        if "\u4e00" <= ch <= "\u9fff":
+            return True
+        return unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cc", "Cf", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po")
+    out, previous = [], None
+    for ch in text or "":
+        if not word(ch):
+            if previous is not None:
+                out.append(previous)
+                previous = None
+            continue
+        if previous is not None:
+            out.append(previous + ch)
+        previous = ch
+    if previous is not None:
+        out.append(previous)
+    return " ".join(out)
+
+
+def sqlite_reference_same_rows(source, work):
+    """The sqlite3 shell writing exactly the rows a product import stored (`source`: that import's ledger.sqlite) into
+    an empty ledger of the same schema: every record table, the data items, the audit entries and all four full-text
+    tables per searchable table, in one transaction with the product's page cache. The rows are dumped to CSV
+    beforehand (untimed, with the bigram text worked out in Python); the timed part is `.import` of those CSV files
+    into staging tables and INSERT … SELECT into the product's tables: the same write work without any checking."""
+    import sqlite3
+    stage = os.path.join(work, "same-rows")
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
+    target = os.path.join(stage, "ledger")
+    subprocess.run([YBZ, "audit", "verify", "--data", target], cwd=ROOT, check=True, capture_output=True)  # empty schema
+    con = sqlite3.connect(source)
+    script = ["PRAGMA cache_size = -131072;", ".mode csv"]
+    inserts = []
+    def dump(name, columns, rows, into, nullable):
+        path = os.path.join(stage, f"{name}.csv")
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+        script.append(f"CREATE TEMP TABLE s_{name}({', '.join(columns)});")
+        script.append(f".import {path} s_{name}")
+        values = ", ".join(f"nullif({c}, '')" if c in nullable else c for c in columns)
+        inserts.append(f"INSERT INTO {into} ({', '.join(columns)}) SELECT {values} FROM s_{name};")
+    for table in ("unit", "project", "system", "resource", "data_item", "audit_entry"):
+        info = con.execute(f"PRAGMA table_info({table})").fetchall()
+        columns = [row[1] for row in info]
+        nullable = {row[1] for row in info if not row[3] and not row[5]}
+        dump(table, columns, con.execute(f"SELECT {', '.join(columns)} FROM {table}"), table, nullable)
+    for table in ("system", "resource"):
+        rows = con.execute(f"SELECT rowid, name, text FROM {table}_fts").fetchall()
+        dump(f"{table}_fts", ["rowid", "name", "text"], rows, f"{table}_fts", set())
+        dump(f"{table}_names", ["rowid", "name"], ((r, n) for r, n, _ in rows), f"{table}_names", set())
+        grams = [(r, bigrams(n), bigrams(t)) for r, n, t in rows]
+        dump(f"{table}_grams", ["rowid", "name", "text"], grams, f"{table}_grams", set())
+        dump(f"{table}_name_grams", ["rowid", "name"], ((r, n) for r, n, _ in grams), f"{table}_name_grams", set())
+    con.close()
+    script += ["BEGIN;"] + inserts + ["COMMIT;"]
+    start = time.perf_counter()
+    subprocess.run(["sqlite3", os.path.join(target, "ledger.sqlite")], input="\n".join(script), text=True, check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
 def rss_mb(pid, field="VmRSS"):
     """Resident (or, with VmHWM, peak resident) memory of a process in MB."""
     for line in open(f"/proc/{pid}/status"):

@@ -77,7 +77,7 @@ struct PreparedWrite: Equatable, Sendable {
             }
         }
         if let auditAction {
-            try AuditLog.append(db, actor: actor, action: auditAction, entity: table, key: key, changesJSON: auditChanges)
+            try AuditLog.append(db, actor: actor, action: auditAction, entity: table, key: key, changesJSON: auditChanges, at: now)
         }
         return id
     }

@@ -29,8 +29,16 @@ public struct AuditEntry: Codable, Sendable, Equatable {
 
     /// The hash of the entry whose changes are stored as `changesJSON`.
     func hash(changesJSON: String) -> String {
-        let content = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
-        return Hex.string(SHA256.hash(data: Data(content.joined(separator: "\u{1F}").utf8)))
+        // The parts joined by U+001F, fed to the hash one by one (an import hashes tens of thousands of entries, some
+        // with a resource's whole item list: joining them into one string first was half the cost).
+        var hasher = SHA256()
+        let parts = [String(seq), at, actor, role, requestId ?? "", action, entity, key, changesJSON, previousHash]
+        for (index, part) in parts.enumerated() {
+            var part = part
+            if index > 0 { hasher.update(data: [0x1F]) }
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        return Hex.string(hasher.finalize())
     }
 }
 

@@ -128,7 +128,7 @@ public struct ImportSession {
                 record(tooLong, file: file, row: row)
                 return
             }
-            candidate = try decoder.decode(E.self, from: source.data)
+            candidate = try JSONValueDecoder().decode(E.self, from: source)
         } catch let error as DecodingError {
             summary.rejected += 1
             record([DecodingProblem.issue(for: error)], file: file, row: row)

@@ -25,8 +25,8 @@ public struct LedgerImport: Sendable {
         progress: @escaping @Sendable (ImportProgress) -> Void = { _ in },
         feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
     ) async throws -> ImportReport {
-        let (writer, now) = (RecordWriter(codes: ledger.codes, actor: actor), Ledger.timestamp())
-        @Sendable func pass(_ db: Database, sink: ImportSink) throws -> (ImportReport, RowKeys) {
+        let writer = RecordWriter(codes: ledger.codes, actor: actor)
+        @Sendable func pass(_ db: Database, sink: ImportSink, now: String = Ledger.timestamp()) throws -> (ImportReport, RowKeys) {
             var report = ImportReport(dryRun: dryRun)
             var session = ImportSession(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
             session.issues = issues
@@ -54,9 +54,12 @@ public struct LedgerImport: Sendable {
         let actor = actor
         return try await ledger.database.writer.writeWithoutTransaction { db in
             var report = checked
-            // A large transaction spills the page cache to the WAL early; 64 MB keeps a county's import in memory.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // A large transaction spills the page cache to the WAL early, and pages spilled then changed again are
+            // written twice; 128 MB keeps a county's import in memory.
+            try db.execute(sql: "PRAGMA cache_size = -131072")
             try db.inTransaction {
+                // The rows and audit entries bear the time they are written at, under the lock.
+                let now = Ledger.timestamp()
                 // Every ledger write since the snapshot left an audit entry naming its record.
                 let changed = try AuditLog.records(changedAfter: generation, in: db)
                 if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
@@ -65,7 +68,7 @@ public struct LedgerImport: Sendable {
                 } else {
                     // Someone changed a row this import depends on: everything is checked again against the ledger as
                     // it now is, and all is refused if a row now fails.
-                    report = try pass(db, sink: .write).0
+                    report = try pass(db, sink: .write, now: now).0
                 }
                 report.committed = report.rejectedRows == 0
                 return report.committed ? .commit : .rollback
