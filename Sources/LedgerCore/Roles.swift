@@ -27,12 +27,15 @@ public struct Actor: Codable, Sendable, Equatable {
     public var unitUSCC: String?
     /// The HTTP request id, when the action came through the API.
     public var requestId: String?
+    /// The person's name as pages show it (the account's display name), when known.
+    public var displayName: String?
 
-    public init(username: String, role: Role, unitUSCC: String? = nil, requestId: String? = nil) {
+    public init(username: String, role: Role, unitUSCC: String? = nil, requestId: String? = nil, displayName: String? = nil) {
         self.username = username
         self.role = role
         self.unitUSCC = unitUSCC
         self.requestId = requestId
+        self.displayName = displayName
     }
 
     /// The command line run by the operator of the machine (imports, CLI decisions).

@@ -116,7 +116,7 @@ struct AdminPages {
             <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button>\
             </form>
             """
-        return WebPage.response(WebPage.shell(title: "账号", actor: actor, csrf: context.csrf, body: body), status: status)
+        return WebPage.response(WebPage.shell(title: "账号", actor: actor, csrf: context.csrf, body: body, path: "/admin/users"), status: status)
     }
 
     func waiversPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -152,7 +152,8 @@ struct AdminPages {
                 批准</button></form>
                 """
         }
-        return WebPage.response(WebPage.shell(title: "检查豁免", actor: actor, csrf: context.csrf, body: body), status: status)
+        let page = WebPage.shell(title: "检查豁免", actor: actor, csrf: context.csrf, body: body, path: "/admin/waivers")
+        return WebPage.response(page, status: status)
     }
 
     func policyPage(_ context: LedgerContext) throws -> Response {
@@ -184,6 +185,6 @@ struct AdminPages {
                 \(WebPage.table(["检查项", "依据", "评分权重"], weights))
                 """
         }
-        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, csrf: context.csrf, body: body, path: "/admin/policy"))
     }
 }

@@ -18,6 +18,11 @@ public func buildRouter(
     router.add(middleware: BodyLimit())
     router.add(middleware: AuthMiddleware(ledger: ledger))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
+    router.get("/assets/app.css") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+            body: ResponseBody(byteBuffer: try PageTemplates.styleSheet.get()))
+    }
     LoginRoutes(ledger: ledger, throttle: LoginThrottle(), secureCookies: secureCookies).register(on: router)
     if let compliance {
         WebRoutes(ledger: ledger, compliance: compliance, probes: probes).register(on: router)
@@ -121,3 +126,7 @@ public func buildApplication(
         logger: logger
     )
 }
+
+/// Fails, naming what is missing, when the page templates or the style sheet were not installed with the program (the
+/// server would answer every page blank).
+public func checkWebResources() throws { try PageTemplates.check() }

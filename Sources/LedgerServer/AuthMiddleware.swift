@@ -46,12 +46,12 @@ extension Permission: CustomStringConvertible {
 
 /// Authenticates every request — by bearer token (API, CLI) or session cookie (browser) — and runs the handler as
 /// that actor (for the audit trail). A state-changing request of a browser session must carry the session's CSRF
-/// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz` and `/login` answer without credentials,
-/// and they answer no data; other pages redirect to the login form, other API routes answer 401.
+/// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz`, `/login` and the style sheet answer without
+/// credentials, and they answer no data; other pages redirect to the login form, other API routes answer 401.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = LedgerContext
     let ledger: Ledger
-    static let openPaths: Set<String> = ["/healthz", "/login"]
+    static let openPaths: Set<String> = ["/healthz", "/login", "/assets/app.css"]
 
     func handle(
         _ request: Request, context: LedgerContext,

@@ -23,10 +23,11 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
 }
 
 /// The Content-Security-Policy, computed once (a static stored property cannot live in the generic middleware): the
-/// pages carry no script and no external asset; their only styles are the two inline sheets, allowed by hash.
+/// pages carry no script and no external asset; their styles are the server's own sheet and the printed review's
+/// inline sheet, allowed by its hash.
 private let securityPolicy: String = {
-    let hashes = [WebPage.style, ReviewPage.style].map { "'sha256-\(Data(SHA256.hash(data: Data($0.utf8))).base64EncodedString())'" }
-    return "default-src 'none'; style-src \(hashes.joined(separator: " ")); img-src 'self' data:; form-action 'self'; "
+    let review = "'sha256-\(Data(SHA256.hash(data: Data(ReviewPage.style.utf8))).base64EncodedString())'"
+    return "default-src 'none'; style-src 'self' \(review); img-src 'self' data:; form-action 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'"
 }()
 

@@ -118,6 +118,6 @@ struct ImportPage {
 
     func page(title: String, body: String, _ context: LedgerContext, status: HTTPResponse.Status = .ok) -> Response {
         guard let actor = context.actor else { return Response(status: .unauthorized) }
-        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)
+        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body, path: "/import"), status: status)
     }
 }

@@ -17,7 +17,7 @@ enum ScoreChart {
                 """
         }.joined()
         return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="580" height="200" role="img" aria-label="共享合规评分分布">\
+            <svg xmlns="http://www.w3.org/2000/svg" width="580" height="200" viewBox="0 0 580 200" role="img" aria-label="共享合规评分分布">\
             <line x1="36" y1="170" x2="560" y2="170" stroke="#555"/>\(bars)</svg>
             """
     }

@@ -81,6 +81,7 @@ struct WebRoutes {
         LedgerForms(ledger: ledger).register(on: router)
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
+        SystemListPage(ledger: ledger).register(on: router)
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
             router.get(RouterPath(path)) { request, context in
                 try context.require(.read)
@@ -149,7 +150,7 @@ struct WebRoutes {
             <h2 id="projects">政务信息化项目（\(projects.count)）</h2>
             \(WebPage.table(["项目编号", "项目名称", "类别", "批复金额（元）", "最近节点", ""], projectRows))
             """
-        return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, csrf: context.csrf, body: body, path: "/unit"))
     }
 
     func systemPage(_ context: LedgerContext) async throws -> Response {
@@ -189,7 +190,8 @@ struct WebRoutes {
             <h2>变更记录（最近30条） · \(WebPage.link("/systems/\(code)/history", "系统的全部变更记录"))</h2>
             \(WebPage.table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
             """
-        return WebPage.response(WebPage.shell(title: system.name, actor: actor, csrf: context.csrf, body: body))
+        let crumbs = [Crumb("信息系统", "/systems")]
+        return WebPage.response(WebPage.shell(title: system.name, actor: actor, csrf: context.csrf, body: body, crumbs: crumbs))
     }
 
     /// Every audit entry of one record, newest first, with each field's label and whole old and new values.
@@ -265,7 +267,7 @@ struct WebRoutes {
             \(WebPage.table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
             <p class="note">验收前置审查：打开系统页面，点“验收前置审查”。</p>
             """
-        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, csrf: context.csrf, body: body, path: "/review"))
     }
 
     func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
@@ -327,7 +329,8 @@ struct WebRoutes {
                 """
         }
         guard let batchID, let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatch(id: batchID) }) else {
-            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body + "<p>尚无评估批次。</p>"))
+            let empty = body + "<p>尚无评估批次。</p>"
+            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: empty, path: "/funding"))
         }
         let filter = query.get("status").flatMap(EligibilityStatus.init)
         let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
@@ -356,7 +359,7 @@ struct WebRoutes {
             <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
             \(WebPage.table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
             """
-        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body, path: "/funding"))
     }
 
     // MARK: Admin
@@ -399,7 +402,7 @@ struct WebRoutes {
             \(WebPage.table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
                 [HTML.escape($0.username), HTML.escape($0.displayName), $0.role.label, $0.unitUSCC ?? "", $0.disabled ? "已停用" : "启用"] }))
             """
-        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, csrf: context.csrf, body: body, path: "/admin"))
     }
 
     // MARK: Helpers

@@ -42,13 +42,33 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-/// Limit and offset of a listing; the limit is capped at 500.
+/// Limit, offset and order of a listing; the limit is capped at 500.
 public struct PageRequest: Sendable {
     public var limit: Int
     public var offset: Int
+    public var sort: ListSort
 
-    public init(limit: Int = 50, offset: Int = 0) {
+    public init(limit: Int = 50, offset: Int = 0, sort: ListSort = .key) {
         self.limit = max(1, min(limit, 500))
         self.offset = max(0, min(offset, 100_000_000))  // past any ledger's end, and far from overflowing offset + limit
+        self.sort = sort
+    }
+}
+
+/// The order of a listing: by natural key (code, USCC) or by name, either way; ties by key.
+public enum ListSort: String, Sendable, CaseIterable {
+    case key
+    case keyDescending = "-key"
+    case name
+    case nameDescending = "-name"
+
+    /// The ORDER BY clause.
+    var sql: String {
+        switch self {
+        case .key: "key"
+        case .keyDescending: "key DESC"
+        case .name: "name, key"
+        case .nameDescending: "name DESC, key"
+        }
     }
 }

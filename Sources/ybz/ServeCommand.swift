@@ -69,6 +69,7 @@ struct Serve: AsyncParsableCommand {
             }
             try await Self.demoAccounts(ledger)
         }
+        do { try checkWebResources() } catch { throw ValidationError("\(error)") }
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }

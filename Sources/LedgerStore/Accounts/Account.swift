@@ -13,7 +13,7 @@ public struct Account: Codable, Sendable, Equatable {
 
     /// The actor this account acts as.
     public func actor(requestId: String? = nil) -> Actor {
-        Actor(username: username, role: role, unitUSCC: unitUSCC, requestId: requestId)
+        Actor(username: username, role: role, unitUSCC: unitUSCC, requestId: requestId, displayName: displayName)
     }
 }
 

@@ -115,7 +115,7 @@ public struct SQLiteRecords: RecordRepository {
                     db, sql: "SELECT count(*) FROM \(E.table) \(whereClause)",
                     arguments: filterArguments) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT id, body, version, updated_at FROM \(E.table) \(whereClause) ORDER BY key LIMIT ? OFFSET ?",
+                db, sql: "SELECT id, body, version, updated_at FROM \(E.table) \(whereClause) ORDER BY \(page.sort.sql) LIMIT ? OFFSET ?",
                 arguments: pageArguments)
             let items = try rows.map { try stored(E.self, row: $0, in: db) }
             return Page(items: items, total: total, limit: page.limit, offset: page.offset)
