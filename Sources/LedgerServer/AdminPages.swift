@@ -43,6 +43,30 @@ struct AdminPages {
             _ = try await ledger.accounts.setDisabled(name, action == "disable", by: actor)
             return Response(status: .seeOther, headers: [.location: "/admin/users"])
         }
+        router.post("/admin/tokens") { request, context in
+            let actor = try context.require(.manageUsers)
+            let form = try await Form(request)
+            let (username, name) = (form["tokenAccount"] ?? "", (form["tokenName"] ?? "").trimmingCharacters(in: .whitespaces))
+            guard !name.isEmpty, name.count <= FieldLimits.maxText else {
+                let issue = ValidationIssue(
+                    field: "tokenName", value: name, rule: "token.name", message: "请填写令牌用途（1至\(FieldLimits.maxText)个字）")
+                return try await usersPage(issues: [issue], context: context, status: .unprocessableContent)
+            }
+            do {
+                let (token, secret) = try await ledger.accounts.createToken(username: username, name: name, by: actor)
+                // The secret is shown on this answer only (never put in an address): it is stored as its hash.
+                return try await usersPage(issues: [], context: context, issued: (token, secret))
+            } catch let error as LedgerError where error.kind == .notFound || error.kind == .validation {
+                let issue = ValidationIssue(field: "tokenAccount", value: username, rule: "token.account", message: error.message)
+                return try await usersPage(issues: [issue], context: context, status: .unprocessableContent)
+            }
+        }
+        router.post("/admin/tokens/:id/revoke") { _, context in
+            let actor = try context.require(.manageUsers)
+            guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "令牌编号应为整数") }
+            _ = try await ledger.accounts.revokeToken(id: id, by: actor)
+            return Response(status: .seeOther, headers: [.location: "/admin/users#tokens"])
+        }
         router.get("/admin/waivers") { _, context in try await waiversPage(issues: [], context: context) }
         router.post("/admin/waivers") { request, context in
             let actor = try context.require(.manageWaivers)
@@ -59,7 +83,7 @@ struct AdminPages {
             }
             do {
                 guard let check, let expires, issues.isEmpty else { throw LedgerError.invalid(issues) }
-                let approver = (form["approver"] ?? "").isEmpty ? actor.username : form["approver"]!
+                let approver = (form["approver"] ?? "").isEmpty ? (actor.displayName ?? actor.username) : form["approver"]!
                 _ = try await ledger.evaluations.addWaiver(
                     Waiver(
                         systemCode: form["systemCode"] ?? "", check: check, reason: form["reason"] ?? "",
@@ -81,10 +105,39 @@ struct AdminPages {
         \(WebPage.link("/admin/waivers", "检查豁免")) · \(WebPage.link("/admin/policy", "合规策略")) · \(WebPage.link("/import", "导入台账"))</p>
         """
 
-    func usersPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// The accounts and their API tokens; `issued` is a token just created, whose secret is shown this once.
+    func usersPage(
+        issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok, issued: (APIToken, String)? = nil
+    ) async throws -> Response {
         let actor = try context.require(.manageUsers)
         let accounts = try await ledger.accounts.accounts()
-        let tokens = Dictionary(grouping: try await ledger.accounts.tokens().filter { $0.revokedAt == nil }, by: \.username)
+        let active = try await ledger.accounts.tokens().filter { $0.revokedAt == nil }
+        let tokens = Dictionary(grouping: active, by: \.username)
+        let names = Dictionary(accounts.map { ($0.username, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+        let tokenRows = active.map { token in
+            [
+                HTML.escape(names[token.username] ?? token.username), HTML.escape(token.name), BeijingTime.text(token.createdAt),
+                """
+                <form class="inline" method="post" action="/admin/tokens/\(token.id)/revoke">\(WebPage.csrfField(context.csrf))\
+                <button class="secondary">吊销</button></form>
+                """
+            ]
+        }
+        let issuedNote =
+            issued.map { token, secret in
+                """
+                <p class="flash" role="status">\
+                已为\(HTML.escape(names[token.username] ?? token.username))签发令牌“\(HTML.escape(token.name))”：\
+                <code>\(HTML.escape(secret))</code>。请立即复制并交给使用者：令牌只保存其摘要，\
+                离开本页后无法再次查看。</p>
+                """
+            } ?? ""
+        var tokenForm = FieldRows(issues: issues)
+        let tokenFields =
+            tokenForm.select(
+                "tokenAccount", "账号", accounts.filter { !$0.disabled }.map(\.username), nil,
+                labels: Dictionary(accounts.map { ($0.username, "\($0.displayName)（\($0.username)）") }, uniquingKeysWith: { first, _ in first }))
+            + tokenForm.input("tokenName", "用途", nil, size: 30, hint: "如：共享平台对接脚本")
         var form = FieldRows(issues: issues)
         let rows = accounts.map { account in
             let toggle = account.disabled ? "enable" : "disable"
@@ -106,12 +159,18 @@ struct AdminPages {
                 "role", "角色", Role.allCases.map(\.rawValue), nil,
                 labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) }))
             + form.input("unitUSCC", "所属建设单位（数据专员必填）", nil, size: 20, hint: "统一社会信用代码")
-            + "<tr><th>初始密码</th><td><input name=\"password\" type=\"password\" size=\"20\" autocomplete=\"new-password\">"
+            + "<tr><th><label for=\"f-password\">初始密码</label></th><td><input id=\"f-password\" name=\"password\" type=\"password\""
+            + " size=\"20\" autocomplete=\"new-password\">"
             + " <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
         let body = """
             <h1>账号</h1>\(Self.nav)
             \(WebPage.table(["用户名", "姓名", "角色", "单位", "有效令牌", "状态", ""], rows))
-            <p class="note">停用账号立即使其会话和API令牌失效；账号不删除，审计记录始终可追溯到人。API令牌用命令行 <code>ybz token create</code> 签发。</p>
+            <p class="note">停用账号立即使其会话和API令牌失效；账号不删除，审计记录始终可追溯到人。</p>
+            <h2 id="tokens">API令牌（\(active.count)）</h2>\(issuedNote)
+            \(WebPage.table(["账号", "用途", "签发时间", ""], tokenRows))
+            <h3>签发令牌</h3>
+            <form method="post" action="/admin/tokens">\(WebPage.csrfField(context.csrf))<table class="form">\(tokenFields)</table>\
+            <button>签发</button></form>
             <h2>新增账号</h2>\(form.summary())
             <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button>\
             </form>
@@ -144,7 +203,7 @@ struct AdminPages {
                     "check", "检查项", CheckID.allCases.map(\.rawValue), nil,
                     labels: Dictionary(
                         uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\(ArticleText.chinese($0.article))）") }))
-                + form.input("reason", "理由", nil, size: 60) + form.input("approver", "批准人", actor.username, size: 16)
+                + form.input("reason", "理由", nil, size: 60) + form.input("approver", "批准人", actor.displayName ?? actor.username, size: 16)
                 + form.input("expiresOn", "截止日期", nil, size: 12, hint: "YYYY-MM-DD，含当日")
             body += """
                 <h2>批准豁免</h2>\(form.summary())

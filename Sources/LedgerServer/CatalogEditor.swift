@@ -105,10 +105,14 @@ struct CatalogEditor {
             let types = ([""] + codes.dataTypes.map(\.code)).map {
                 "<option value=\"\($0)\"\($0 == item.type ? " selected" : "")>\($0.isEmpty ? "" : "\($0) \(codes.dataType($0)?.name ?? "")")</option>"
             }.joined()
-            return "<tr><td>\(index + 1)</td><td><input name=\"items[\(index)].name\" value=\"\(HTML.escape(item.name))\"></td>"
-                + "<td><select name=\"items[\(index)].type\">\(types)</select></td>"
-                + "<td><input name=\"items[\(index)].length\" size=\"5\" value=\"\(item.length.map(String.init) ?? "")\"></td>"
-                + "<td><input name=\"items[\(index)].description\" size=\"30\" value=\"\(HTML.escape(item.description ?? ""))\"></td>"
+            let row = "第\(index + 1)项"
+            return "<tr><td>\(index + 1)</td>"
+                + "<td><input name=\"items[\(index)].name\" aria-label=\"\(row)名称\" value=\"\(HTML.escape(item.name))\"></td>"
+                + "<td><select name=\"items[\(index)].type\" aria-label=\"\(row)数据类型\">\(types)</select></td>"
+                + "<td><input name=\"items[\(index)].length\" aria-label=\"\(row)长度\" size=\"5\""
+                + " value=\"\(item.length.map(String.init) ?? "")\"></td>"
+                + "<td><input name=\"items[\(index)].description\" aria-label=\"\(row)说明\" size=\"30\""
+                + " value=\"\(HTML.escape(item.description ?? ""))\"></td>"
                 + "<td>\(form.problems("items[\(index)]"))</td></tr>"
         }.joined()
         let action =
@@ -122,7 +126,8 @@ struct CatalogEditor {
         fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
         fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
         fields +=
-            "<tr><th>向社会开放</th><td><input type=\"checkbox\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> "
+            "<tr><th><label for=\"f-openToPublic\">向社会开放</label></th>"
+            + "<td><input type=\"checkbox\" id=\"f-openToPublic\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> "
             + "\(form.problems("openToPublic"))</td></tr>"
         fields +=
             form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType)

@@ -21,7 +21,7 @@ struct FieldRows {
     }
 
     mutating func input(_ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil) -> String {
-        row(label, "<input name=\"\(HTML.escape(name))\" size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\">", name, hint: hint)
+        row(label, "<input \(Self.attributes(name)) size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\">", name, hint: hint)
     }
 
     /// A choice among `options` (shown by `labels` where given); the empty choice stands for "not stated".
@@ -30,11 +30,11 @@ struct FieldRows {
         let choices = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current])).map {
             "<option value=\"\(HTML.escape($0))\"\($0 == current ? " selected" : "")>\(HTML.escape(labels[$0] ?? $0))</option>"
         }.joined()
-        return row(label, "<select name=\"\(HTML.escape(name))\">\(choices)</select>", name)
+        return row(label, "<select \(Self.attributes(name))>\(choices)</select>", name)
     }
 
     mutating func textarea(_ name: String, _ label: String, _ value: String?, hint: String? = nil) -> String {
-        row(label, "<textarea name=\"\(HTML.escape(name))\" rows=\"3\" cols=\"70\">\(HTML.escape(value ?? ""))</textarea>", name, hint: hint)
+        row(label, "<textarea \(Self.attributes(name)) rows=\"3\" cols=\"70\">\(HTML.escape(value ?? ""))</textarea>", name, hint: hint)
     }
 
     /// A row showing a value that this form does not change.
@@ -42,9 +42,16 @@ struct FieldRows {
         "<tr><th>\(label)</th><td>\(HTML.escape(value))</td></tr>"
     }
 
+    /// The control's name and the id its label points at.
+    static func attributes(_ name: String) -> String { "name=\"\(HTML.escape(name))\" id=\"\(HTML.escape(id(name)))\"" }
+
+    /// The id of the control for field `name`.
+    static func id(_ name: String) -> String { "f-" + name }
+
     private mutating func row(_ label: String, _ control: String, _ name: String, hint: String? = nil) -> String {
         let note = hint.map { " <span class=\"note\">\(HTML.escape($0))</span>" } ?? ""
-        return "<tr><th>\(HTML.escape(label))</th><td>\(control)\(note) \(problems(name))</td></tr>"
+        let heading = "<label for=\"\(HTML.escape(Self.id(name)))\">\(HTML.escape(label))</label>"
+        return "<tr><th scope=\"row\">\(heading)</th><td>\(control)\(note) \(problems(name))</td></tr>"
     }
 
     /// The count of errors and the problems no row showed; empty without issues. Call after every row.

@@ -28,6 +28,20 @@ struct ImportPage {
             let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
             return page(title: "导入预检", body: preview(report, id: id, context), context, status: report.rejectedRows > 0 ? .unprocessableContent : .ok)
         }
+        router.get("/import/:id/issues.csv") { _, context in
+            let unit = try allowedUnit(context)
+            let actor = try context.require(.read)
+            let files = try ledger.uploads.files(try context.parameters.require("id"), owner: actor.username)
+            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
+            let rows = Self.ordered(report).map { issue in
+                [
+                    issue.file, issue.row, issue.column ?? "", issue.field, issue.value, ArticleText.inText(issue.message), issue.rule,
+                    issue.article.map(ArticleText.chinese) ?? "", issue.severity == .error ? "错误" : "警告"
+                ]
+            }
+            let header = ["文件", "行", "列", "字段", "值", "问题", "规则", "依据", "级别"]
+            return download(CSVLine.document([header] + rows), type: "text/csv; charset=utf-8", name: "import-issues.csv")
+        }
         router.post("/import/:id/commit") { _, context in
             let unit = try allowedUnit(context)
             let id = try context.parameters.require("id")
@@ -58,7 +72,8 @@ struct ImportPage {
         <p>\(WebPage.link("/export.xlsx?template=1", "下载 Excel 导入模板（含下拉代码表）")) ·\
          \(WebPage.link("/export.xlsx" + (unit.map { "?unit=\($0)" } ?? ""), "导出现有台账为 Excel"))</p>
         <form method="post" action="/import" enctype="multipart/form-data">\(WebPage.csrfField(context.csrf))
-        <input type="file" name="file" multiple accept=".csv,.xlsx,.json,.txt" required> <button>预检（不写入）</button></form>
+        <label>选择文件 <input type="file" name="file" multiple accept=".csv,.xlsx,.json,.txt" required></label> <button>\
+        预检（不写入）</button></form>
         """
     }
 
@@ -73,7 +88,7 @@ struct ImportPage {
             : """
             <p class="error">预检未通过：\(report.rejectedRows) 行被拒绝，未写入任何数据。请按下表修改文件后重新上传。</p>
             """
-        return "<h1>导入预检</h1>" + action + summary(report) + issues(report) + "<p>\(WebPage.link("/import", "重新上传"))</p>"
+        return "<h1>导入预检</h1>" + action + summary(report) + issues(report, upload: id) + "<p>\(WebPage.link("/import", "重新上传"))</p>"
     }
 
     func result(_ report: ImportReport, id: String, _ context: LedgerContext) -> String {
@@ -82,7 +97,7 @@ struct ImportPage {
             ? "<p class=\"pass\">已导入 \(report.totalRows) 行（新增 \(report.files.map(\.created).reduce(0, +))，"
                 + "更新 \(report.files.map(\.updated).reduce(0, +))）。每条变更已记入审计日志。</p>"
             : "<p class=\"error\">导入未完成：确认时台账已有变化，\(report.rejectedRows) 行未通过校验，未写入任何数据。</p>"
-        return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report)
+        return "<h1>导入结果</h1>" + outcome + summary(report) + issues(report, upload: report.committed ? nil : id)
             + "<p>\(WebPage.link("/", "返回首页")) · \(WebPage.link("/import", "继续导入"))</p>"
     }
 
@@ -97,10 +112,16 @@ struct ImportPage {
             })
     }
 
-    /// Every problem (errors first), shown up to a limit with the count of the rest.
-    func issues(_ report: ImportReport) -> String {
+    /// Every problem, errors first.
+    static func ordered(_ report: ImportReport) -> [RowIssue] {
+        report.issues.filter { $0.severity == .error } + report.issues.filter { $0.severity != .error }
+    }
+
+    /// Every problem (errors first), shown up to a limit with the count of the rest, which the checked upload's
+    /// `issues.csv` lists in full.
+    func issues(_ report: ImportReport, upload: String? = nil) -> String {
         guard !report.issues.isEmpty else { return "" }
-        let ordered = report.issues.filter { $0.severity == .error } + report.issues.filter { $0.severity != .error }
+        let ordered = Self.ordered(report)
         let limit = 1000
         let rows = ordered.prefix(limit).map { issue in
             [
@@ -113,7 +134,10 @@ struct ImportPage {
         }
         return "<h2>问题（错误 \(ordered.filter { $0.severity == .error }.count)，警告 \(ordered.filter { $0.severity != .error }.count)）</h2>"
             + WebPage.table(["位置", "列", "值", "问题", "规则", "依据", "级别"], Array(rows))
-            + (ordered.count > limit ? "<p class=\"note\">另有 \(ordered.count - limit) 条未显示；命令行 <code>ybz validate</code> 可列出全部。</p>" : "")
+            + (ordered.count > limit
+                ? "<p class=\"note\">另有 \(ordered.count - limit) 条未显示"
+                    + (upload.map { "；" + WebPage.link("/import/\($0)/issues.csv", "下载全部问题（CSV）") } ?? "") + "。</p>"
+                : "")
     }
 
     func page(title: String, body: String, _ context: LedgerContext, status: HTTPResponse.Status = .ok) -> Response {

@@ -73,7 +73,10 @@ struct SystemListPage {
             name: asked.name, sort: asked.sort, filtered: !asked.name.isEmpty || asked.unit != nil || asked.status != nil,
             units: units.map { .init(value: $0.uscc, label: $0.name, selected: $0.uscc == asked.unit) },
             statuses: SystemStatus.allCases.map { .init(value: $0.rawValue, label: $0.rawValue, selected: $0 == asked.status) },
-            summary: found.total == 0 ? "共 0 个信息系统" : "共 \(found.total) 个信息系统，本页第 \(found.offset + 1)–\(found.offset + found.items.count) 个",
+            summary: found.total == 0
+                ? "共 0 个信息系统"
+                : "共 \(found.total) 个信息系统，本页第 \(found.offset + 1)"
+                    + "–\(found.offset + found.items.count) 个",
             columns: columns + [.init(label: "建设单位"), .init(label: "状态")],
             rows: found.items.map {
                 let system = $0.record

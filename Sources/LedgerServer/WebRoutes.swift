@@ -82,6 +82,7 @@ struct WebRoutes {
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
         SystemListPage(ledger: ledger).register(on: router)
+        ProbeRunPage(ledger: ledger).register(on: router)
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
             router.get(RouterPath(path)) { request, context in
                 try context.require(.read)
@@ -174,6 +175,14 @@ struct WebRoutes {
             + (try await resources.asyncFlatMap { try await ledger.audit.entries(entity: "resource", key: $0.record.code, limit: 5) })
         let names = try await displayNames()
         let historyRows = history.sorted { $0.seq > $1.seq }.prefix(30).map { Self.historyRow($0, limit: 60, names: names) }
+        let reviews = try await ledger.evaluations.reviews(systemCode: code).map { stored -> [String] in
+            let decision = stored.report.decision
+            return [
+                WebPage.link("/reviews/\(stored.id)", decision.map { "\($0.decidedOn)" } ?? BeijingTime.text(stored.createdAt)),
+                decision.map { HTML.escape($0.outcome.rawValue) } ?? "未记录结论",
+                decision.map { HTML.escape(names[$0.reviewer] ?? $0.reviewer) } ?? "", HTML.escape(decision?.opinion ?? "")
+            ]
+        }
         let body = """
             <h1>\(HTML.escape(system.code)) \(HTML.escape(system.name))</h1>
             <p>\(canEdit ? WebPage.link("/systems/\(code)/edit", "编辑系统台账") + " · " : "")状态：\(system.status.rawValue) ·\
@@ -187,6 +196,8 @@ struct WebRoutes {
                  HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
                  item.record.state.rawValue + (item.record.returnReason.map { "：\(HTML.escape($0))" } ?? ""),
                  canEdit && item.record.state.isEditable ? resourceActions(item.record, csrf: context.csrf) : ""] }))
+            <h2>验收前置审查记录（\(reviews.count)）</h2>
+            \(WebPage.table(["审查日期", "结论", "审查人", "审查意见"], reviews))
             <h2>变更记录（最近30条） · \(WebPage.link("/systems/\(code)/history", "系统的全部变更记录"))</h2>
             \(WebPage.table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
             """
@@ -258,7 +269,8 @@ struct WebRoutes {
                 <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>\
                 通过</button></form>
                 <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input\
-                 name="reason" placeholder="退回理由" required><button>退回</button></form>
+                 name="reason" placeholder="退回理由" aria-label="退回 \(HTML.escape(item.record.code)) 的理由" required><button>\
+                 退回</button></form>
                 """
             ]
         }
@@ -296,17 +308,22 @@ struct WebRoutes {
                 $0.findings.map(HTML.prose).joined(separator: "<br>")
             ]
         }
+        let system = code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? code
+        let evidence = report.inputs.probeRunIds.map { WebPage.link("/probe-runs/\($0)?system=\(system)", "#\($0)") }.joined(separator: " ")
         let body = """
             <h1>验收前置审查：\(HTML.escape(report.systemCode)) \(HTML.escape(report.systemName))</h1>
             <form method="post" action="/systems/\(HTML.escape(code))/probe">\(WebPage.csrfField(context.csrf))
-            <button>重新探测平台对接（约数秒）</button> <span class="note">探测证据：\(report.inputs.probeRunIds.map { "#\($0)" }.joined(separator: " "))</span></form>
+            <button>重新探测平台对接（约数秒）</button> <span class="note">\
+            探测证据：\(evidence.isEmpty ? "尚无" : evidence)</span></form>
             \(WebPage.table(["序号", "审查内容", "依据", "结论", "审查发现"], items))
             <p>依据证据的建议：<strong>\(report.recommendation.rawValue)</strong>（\(HTML.prose(report.recommendationReason))）</p>
             <h2>审查结论</h2>
             <form method="post" action="/systems/\(HTML.escape(code))/review">\(WebPage.csrfField(context.csrf))
+            <fieldset><legend>审查结论</legend>
             <label><input type="radio" name="outcome" value="通过" required> 通过</label>
-            <label><input type="radio" name="outcome" value="不通过"> 不通过</label><br>
-            <textarea name="opinion" rows="4" cols="80" required placeholder="审查意见"></textarea><br>
+            <label><input type="radio" name="outcome" value="不通过"> 不通过</label></fieldset>
+            <label for="opinion">审查意见</label><br>
+            <textarea id="opinion" name="opinion" rows="4" cols="80" required placeholder="审查意见"></textarea><br>
             <button>记录结论并生成审查报告</button></form>
             """
         return WebPage.response(WebPage.shell(title: "验收前置审查", actor: actor, csrf: context.csrf, body: body))
@@ -323,8 +340,8 @@ struct WebRoutes {
         if Permission.runFunding.allows(actor) {
             body += """
                 <form method="post" action="/funding">\(WebPage.csrfField(context.csrf))
-                财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required> 评估基准日 <input name="asOf" size="10"\
-                 value="\(CivilDate(Date()))">
+                <label>财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required></label>\
+                 <label>评估基准日 <input name="asOf" type="date" value="\(CivilDate(Date()))"></label>
                 <button>评估</button></form>
                 """
         }

@@ -55,7 +55,9 @@ public enum ReviewPage {
                 <tr><th>审查人</th><td colspan="3">\(HTML.escape(decision.reviewer))</td></tr></table>
                 """
         } else {
-            body += "<p class=\"pending\">审查结论：待审查人决定（ybz review \(HTML.escape(report.systemCode)) --decide 通过|不通过 --opinion … --reviewer …）</p>\n"
+            body +=
+                "<p class=\"pending\">审查结论：待审查人在“验收前置审查”页面记录（通过或不通过，并填写审"
+                + "查意见）</p>\n"
             body += "<p class=\"sign\">审查人（签字）：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日</p>\n"
         }
         body += "<h2>三、检查明细与证据</h2>\n<table class=\"checks\"><thead><tr><th>检查项</th><th>依据</th><th>结果</th><th>说明与证据</th></tr></thead><tbody>\n"

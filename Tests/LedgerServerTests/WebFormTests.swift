@@ -22,7 +22,7 @@ struct WebFormTests {
         try await app.test(.router) { client in
             let officer = try await BrowserSession.open(client, "officer")
             let (status, form, _) = try await officer.get("/systems/S-OWN/edit")
-            #expect(status == .ok && form.contains("<th>等保级别</th>") && form.contains("value=\"政务服务类\""))
+            #expect(status == .ok && form.contains(">等保级别</label></th>") && form.contains("value=\"政务服务类\""))
             // Every field the form shows, as the browser posts it back.
             var fields = try RecordText.cells(of: try await ledger.records.fetch(InfoSystem.self, key: "S-OWN").record)
             #expect(form.contains("name=\"_version\" value=\"1\""))

@@ -124,6 +124,11 @@ struct WebTests {
             #expect(decided == .seeOther)
             let (_, printable, _) = try await reviewer.get(try #require(report))
             #expect(printable.contains("审查结论</th><td><strong>不通过</strong>") && printable.contains("材料不全"))
+            // The recorded review is found again from the system's page.
+            let (_, systemPage, _) = try await reviewer.get("/systems/S-OWN")
+            let link = try #require(report)
+            #expect(systemPage.contains("验收前置审查记录（1）") && systemPage.contains("href=\"\(link)\""))
+            #expect(systemPage.contains("材料不全"))
         }
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.state == .published)
         #expect(try await ledger.audit.entries(entity: "resource", key: "103003/000001").first?.actor == "reviewer")
@@ -148,7 +153,7 @@ struct WebTests {
         try await app.test(.router) { client in
             let officer = try await BrowserSession.open(client, "officer")
             let (_, form, _) = try await officer.get("/resources/103003%2F000001/edit")
-            #expect(form.contains("name=\"items[1].name\" value=\"登记日期\"") && form.contains("name=\"items[2].name\" value=\"\""))
+            #expect(form.contains("aria-label=\"第2项名称\" value=\"登记日期\"") && form.contains("aria-label=\"第3项名称\" value=\"\""))
             #expect(form.contains("name=\"_version\" value=\"1\""))
             let fields =
                 "_version=1&name=%E4%B8%8D%E5%8A%A8%E4%BA%A7&summary=s&format=%E6%95%B0%E6%8D%AE%E5%BA%93"
@@ -162,7 +167,7 @@ struct WebTests {
                 headers: [.cookie: officer.cookie, .contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "_csrf=\(officer.csrf)&\(fields)"))
             let html = String(buffer: page.body)
-            #expect(html.contains("name=\"shareCondition\" size=\"70\" value=\"\"> <span class=\"error\">"))
+            #expect(html.contains("id=\"f-shareCondition\" size=\"70\" value=\"\"> <span class=\"error\">"))
             #expect(html.contains("<td><span class=\"error\">"))  // the item row without its length
             let (saved, location) = try await officer.post(
                 "/resources/103003%2F000001/edit",

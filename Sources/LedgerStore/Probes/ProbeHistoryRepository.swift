@@ -7,7 +7,7 @@ public struct ProbeRunRecord: Codable, Sendable {
     public var startedAt: String
     public var finishedAt: String
     public var asOf: String
-    /// `cli`, `api` or `schedule`.
+    /// `cli`, `api`, `web`, `review` or `schedule`.
     public var trigger: String
     public var specHashes: [String: String]
     /// Verdict counts per platform and outcome.
