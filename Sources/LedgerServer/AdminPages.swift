@@ -31,7 +31,7 @@ struct AdminPages {
             } catch let error as LedgerError where error.kind == .validation {
                 return try await usersPage(issues: error.details, context: context, status: .unprocessableContent)
             }
-            return Response(status: .seeOther, headers: [.location: "/admin/users"])
+            return Flash.accountCreated.redirect("/admin/users", code: form["username"])
         }
         router.post("/admin/users/:name/:action") { _, context in
             let actor = try context.require(.manageUsers)
@@ -41,7 +41,7 @@ struct AdminPages {
             // An administrator who disabled the own account could not sign in again to undo it.
             guard !(action == "disable" && name == actor.username) else { throw LedgerError(.conflict, "不能停用自己正在使用的账号") }
             _ = try await ledger.accounts.setDisabled(name, action == "disable", by: actor)
-            return Response(status: .seeOther, headers: [.location: "/admin/users"])
+            return Flash.accountChanged.redirect("/admin/users", code: name)
         }
         router.post("/admin/tokens") { request, context in
             let actor = try context.require(.manageUsers)
@@ -65,7 +65,7 @@ struct AdminPages {
             let actor = try context.require(.manageUsers)
             guard let id = Int64(try context.parameters.require("id")) else { throw LedgerError(.badRequest, "令牌编号应为整数") }
             _ = try await ledger.accounts.revokeToken(id: id, by: actor)
-            return Response(status: .seeOther, headers: [.location: "/admin/users#tokens"])
+            return Flash.tokenRevoked.redirect("/admin/users#tokens")
         }
         router.get("/admin/waivers") { _, context in try await waiversPage(issues: [], context: context) }
         router.post("/admin/waivers") { request, context in
@@ -95,7 +95,7 @@ struct AdminPages {
                     : error.details
                 return try await waiversPage(issues: details, context: context, status: .unprocessableContent)
             }
-            return Response(status: .seeOther, headers: [.location: "/admin/waivers"])
+            return Flash.waiverAdded.redirect("/admin/waivers", code: form["systemCode"])
         }
         router.get("/admin/policy") { _, context in try policyPage(context) }
     }
@@ -175,7 +175,7 @@ struct AdminPages {
             <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button>\
             </form>
             """
-        return WebPage.response(WebPage.shell(title: "账号", actor: actor, csrf: context.csrf, body: body, path: "/admin/users"), status: status)
+        return WebPage.response(WebPage.shell(title: "账号", actor: actor, context: context, body: body, path: "/admin/users"), status: status)
     }
 
     func waiversPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -211,7 +211,7 @@ struct AdminPages {
                 批准</button></form>
                 """
         }
-        let page = WebPage.shell(title: "检查豁免", actor: actor, csrf: context.csrf, body: body, path: "/admin/waivers")
+        let page = WebPage.shell(title: "检查豁免", actor: actor, context: context, body: body, path: "/admin/waivers")
         return WebPage.response(page, status: status)
     }
 
@@ -244,6 +244,6 @@ struct AdminPages {
                 \(WebPage.table(["检查项", "依据", "评分权重"], weights))
                 """
         }
-        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, csrf: context.csrf, body: body, path: "/admin/policy"))
+        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, context: context, body: body, path: "/admin/policy"))
     }
 }

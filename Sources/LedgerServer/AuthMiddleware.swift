@@ -10,6 +10,8 @@ public struct LedgerContext: RequestContext {
     public var actor: Actor?
     /// The CSRF token of the browser session, for the forms of a page.
     public var csrf: String?
+    /// What the browser's last action did, to say once on this page (`Flash`).
+    var flash: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -70,6 +72,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else if let secret = request.cookies[LoginRoutes.cookieName]?.value, let session = try await ledger.accounts.session(secret: secret) {
             context.actor = session.account.actor(requestId: context.id)
             context.csrf = session.csrf
+            context.flash = Flash.message(request.uri.queryParameters)
             if ![.get, .head, .options].contains(request.method) {
                 var presented = request.headers.first { $0.name.canonicalName == "x-csrf-token" }?.value
                 if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {

@@ -43,7 +43,7 @@ struct CatalogEditor {
             let stored = try await find(context)
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
             _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: actor)
-            return Response(status: .seeOther, headers: [.location: "/systems/\(stored.record.systemCode)"])
+            return Flash.submitted.redirect("/systems/\(stored.record.systemCode)", code: stored.record.code)
         }
     }
 
@@ -58,8 +58,8 @@ struct CatalogEditor {
         _ write: () async throws -> Stored<CatalogResource>
     ) async throws -> Response {
         do {
-            _ = try await write()
-            return Response(status: .seeOther, headers: [.location: "/systems/\(resource.systemCode)"])
+            let saved = try await write()
+            return Flash.saved.redirect("/systems/\(resource.systemCode)", code: saved.record.code)
         } catch let error as LedgerError where error.kind == .validation {
             return page(
                 resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
@@ -147,6 +147,6 @@ struct CatalogEditor {
             <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))\(WebPage.versionField(version))
             <table class="form">\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
             """
-        return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, csrf: context.csrf, body: body), status: status)
+        return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, context: context, body: body), status: status)
     }
 }

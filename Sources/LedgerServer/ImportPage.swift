@@ -142,6 +142,6 @@ struct ImportPage {
 
     func page(title: String, body: String, _ context: LedgerContext, status: HTTPResponse.Status = .ok) -> Response {
         guard let actor = context.actor else { return Response(status: .unauthorized) }
-        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body, path: "/import"), status: status)
+        return WebPage.response(WebPage.shell(title: title, actor: actor, context: context, body: body, path: "/import"), status: status)
     }
 }

@@ -24,6 +24,6 @@ enum LandingPage {
             <h2>检索</h2><form action="/api/v1/search"><input name="q" placeholder="如：不动产"> <button>检索</button></form>
             <p><a href="/api/v1/codelists">代码表</a> · <a href="/api/v1/deadlines">期限</a> · <a href="/api/v1/funding">资金评估</a></p>
             """
-        return WebPage.response(WebPage.shell(title: "首页", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "首页", actor: actor, context: context, body: body))
     }
 }

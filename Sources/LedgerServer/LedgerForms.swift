@@ -79,7 +79,7 @@ struct LedgerForms {
     ) async throws -> Response {
         do {
             let stored = try await write(try RecordText.record(E.self, from: cells))
-            return Response(status: .seeOther, headers: [.location: Self.home(of: stored.record)])
+            return Flash.saved.redirect(Self.home(of: stored.record), code: stored.record.naturalKey)
         } catch let error as LedgerError where error.kind == .validation {
             return try page(
                 E.self, path: path, title: title, cells: cells, existing: existing, issues: error.details, context: context,
@@ -130,6 +130,6 @@ struct LedgerForms {
             \(WebPage.versionField(existing?.version))
             <table class="form">\(rows)</table><button>保存</button></form>
             """
-        return WebPage.response(WebPage.shell(title: title, actor: actor, csrf: context.csrf, body: body), status: status)
+        return WebPage.response(WebPage.shell(title: title, actor: actor, context: context, body: body), status: status)
     }
 }

@@ -20,7 +20,7 @@ struct ProbeRunPage {
             let view = try await view(run: id, system: system)
             let crumbs = system.map { [Crumb("信息系统", "/systems"), Crumb($0, "/systems/\(Self.path($0))")] } ?? []
             let html = PageTemplates.render(view, "probe-run")
-            return WebPage.response(WebPage.shell(title: "探测证据 #\(id)", actor: actor, csrf: context.csrf, body: html, crumbs: crumbs))
+            return WebPage.response(WebPage.shell(title: "探测证据 #\(id)", actor: actor, context: context, body: html, crumbs: crumbs))
         }
     }
 
@@ -37,11 +37,16 @@ struct ProbeRunPage {
         }
         return ProbeRunView(
             id: id, startedAt: BeijingTime.text(run.startedAt), finishedAt: BeijingTime.text(run.finishedAt), asOf: run.asOf,
-            trigger: ["cli": "命令行", "api": "接口", "web": "页面", "review": "验收前置审查", "schedule": "定时任务"][run.trigger] ?? "其他",
+            trigger: Self.triggers[run.trigger] ?? "其他",
             platforms: platforms, system: system,
-            summary: shown.isEmpty ? "本次探测没有\(system.map { "信息系统 \($0) 的" } ?? "")结果。" : "共 \(shown.count) 项结果。",
+            summary: shown.isEmpty
+                ? "本次探测没有\(system.map { "信息系统 \($0) 的" } ?? "")结果。"
+                : "共 \(shown.count) 项结果。",
             verdicts: shown.map { Self.verdict($0) })
     }
+
+    /// Who started a run, in words.
+    static let triggers = ["cli": "命令行", "api": "接口", "web": "页面", "review": "验收前置审查", "schedule": "定时任务"]
 
     static func outcomeLabel(_ outcome: VerdictOutcome?) -> String {
         switch outcome {
@@ -64,7 +69,9 @@ struct ProbeRunPage {
             checkedAt: BeijingTime.text(verdict.checkedAt.formatted(.iso8601)),
             platformUpdatedAt: verdict.platformUpdatedAt.map(BeijingTime.text), reason: ArticleText.inText(verdict.reason),
             conditions: verdict.conditions.map {
-                .init(expression: $0.expression, resolved: $0.resolved, result: $0.passed ? "满足" : "不满足", resultClass: $0.passed ? "pass" : "fail")
+                .init(
+                    expression: $0.expression, resolved: $0.resolved, result: $0.passed ? "满足" : "不满足",
+                    resultClass: $0.passed ? "pass" : "fail")
             },
             attempts: verdict.attempts.enumerated().map { index, attempt in
                 attemptView(attempt, open: failedFirst && index == verdict.attempts.count - 1)

@@ -20,7 +20,7 @@ extension WebRoutes {
         var body = "<h1>搜索</h1>"
         guard !text.isEmpty else {
             body += "<p class=\"note\">在页面顶部的搜索框输入系统、信息资源、单位或项目的名称或编号。</p>"
-            return WebPage.response(WebPage.shell(title: "搜索", actor: actor, csrf: context.csrf, body: body))
+            return WebPage.response(WebPage.shell(title: "搜索", actor: actor, context: context, body: body))
         }
         let variants = ledger.codes.searchVariants(of: text)
         let found = try await results(for: variants)
@@ -45,7 +45,7 @@ extension WebRoutes {
         if found.values.contains(where: { $0.count >= Self.searchDepth }) {
             body += "<p class=\"note\">每类最多列出前\(Self.searchDepth)条，请加词缩小范围。</p>"
         }
-        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, context: context, body: body))
     }
 
     /// The hits of every spelling by kind, each once, in the order found (names that hold the words first).

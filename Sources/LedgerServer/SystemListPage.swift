@@ -18,7 +18,7 @@ struct SystemListPage {
             let actor = try context.require(.read)
             let view = try await view(RequestedList(request.uri.queryParameters))
             let html = PageTemplates.render(view, "systems")
-            return WebPage.response(WebPage.shell(title: "信息系统", actor: actor, csrf: context.csrf, body: html, path: "/systems"))
+            return WebPage.response(WebPage.shell(title: "信息系统", actor: actor, context: context, body: html, path: "/systems"))
         }
     }
 

@@ -17,17 +17,17 @@ enum WebPage {
         version.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0)\">" } ?? ""
     }
 
-    /// A full page for a signed-in actor; forms inside `body` (HTML) must carry `csrf`. `path` is the page's own
+    /// A full page for a signed-in actor; forms inside `body` (HTML) must carry the context's CSRF token. `path` is the page's own
     /// address (its menu entry is marked current); `crumbs` lead from the home page to this one, which ends them.
     static func shell(
-        title: String, actor: Actor, csrf: String?, body: String, path: String? = nil, crumbs: [Crumb] = [],
-        flash: String? = nil, query: String = ""
+        title: String, actor: Actor, context: LedgerContext, body: String, path: String? = nil, crumbs: [Crumb] = [],
+        query: String = ""
     ) -> String {
         let user = LayoutView.User(
-            name: actor.displayName ?? actor.username, role: actor.role.label, csrf: csrf ?? "", query: query,
+            name: actor.displayName ?? actor.username, role: actor.role.label, csrf: context.csrf ?? "", query: query,
             menu: Menu.items(for: actor.role, current: path))
         let trail = crumbs.isEmpty ? [] : [Crumb("首页", "/")] + crumbs + [Crumb(title)]
-        return PageTemplates.page(LayoutView(title: title, user: user, crumbs: trail, flash: flash, body: body))
+        return PageTemplates.page(LayoutView(title: title, user: user, crumbs: trail, flash: context.flash, body: body))
     }
 
     static func login(message: String?) -> String {

@@ -50,7 +50,7 @@ struct WebRoutes {
             try context.require(.runProbes)
             guard let probes else { throw LedgerError(.conflict, "本服务未配置平台探测") }
             _ = try await probes.run(systemCode: code, trigger: "web")
-            return Response(status: .seeOther, headers: [.location: "/systems/\(code)/review"])
+            return Flash.probed.redirect("/systems/\(code)/review")
         }
         router.post("/systems/:code/review") { request, context in
             let code = try context.parameters.require("code")
@@ -151,7 +151,7 @@ struct WebRoutes {
             <h2 id="projects">政务信息化项目（\(projects.count)）</h2>
             \(WebPage.table(["项目编号", "项目名称", "类别", "批复金额（元）", "最近节点", ""], projectRows))
             """
-        return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, csrf: context.csrf, body: body, path: "/unit"))
+        return WebPage.response(WebPage.shell(title: "我的单位", actor: actor, context: context, body: body, path: "/unit"))
     }
 
     func systemPage(_ context: LedgerContext) async throws -> Response {
@@ -202,7 +202,7 @@ struct WebRoutes {
             \(WebPage.table(["时间", "操作人", "操作", "字段：原值→新值"], Array(historyRows)))
             """
         let crumbs = [Crumb("信息系统", "/systems")]
-        return WebPage.response(WebPage.shell(title: system.name, actor: actor, csrf: context.csrf, body: body, crumbs: crumbs))
+        return WebPage.response(WebPage.shell(title: system.name, actor: actor, context: context, body: body, crumbs: crumbs))
     }
 
     /// Every audit entry of one record, newest first, with each field's label and whole old and new values.
@@ -217,7 +217,7 @@ struct WebRoutes {
             \(WebPage.table(
                 ["时间", "操作人", "操作", "字段：原值 → 新值"], entries.map { Self.historyRow($0, limit: nil, names: names) }))
             """
-        return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, context: context, body: body))
     }
 
     /// Each account's display name by login name, for the people named in the audit trail.
@@ -279,7 +279,7 @@ struct WebRoutes {
             \(WebPage.table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
             <p class="note">验收前置审查：打开系统页面，点“验收前置审查”。</p>
             """
-        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, csrf: context.csrf, body: body, path: "/review"))
+        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, context: context, body: body, path: "/review"))
     }
 
     func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
@@ -290,8 +290,8 @@ struct WebRoutes {
             throw LedgerError(.badRequest, "未知的审核操作")
         }
         let form = try await Form(request)
-        _ = try await ledger.records.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
-        return Response(status: .seeOther, headers: [.location: "/review"])
+        let decided = try await ledger.records.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
+        return (action == .approve ? Flash.approved : Flash.returned).redirect("/review", code: decided.record.code)
     }
 
     func reviewPage(_ context: LedgerContext) async throws -> Response {
@@ -326,7 +326,7 @@ struct WebRoutes {
             <textarea id="opinion" name="opinion" rows="4" cols="80" required placeholder="审查意见"></textarea><br>
             <button>记录结论并生成审查报告</button></form>
             """
-        return WebPage.response(WebPage.shell(title: "验收前置审查", actor: actor, csrf: context.csrf, body: body))
+        return WebPage.response(WebPage.shell(title: "验收前置审查", actor: actor, context: context, body: body))
     }
 
     // MARK: Finance
@@ -347,7 +347,7 @@ struct WebRoutes {
         }
         guard let batchID, let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatch(id: batchID) }) else {
             let empty = body + "<p>尚无评估批次。</p>"
-            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: empty, path: "/funding"))
+            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, context: context, body: empty, path: "/funding"))
         }
         let filter = query.get("status").flatMap(EligibilityStatus.init)
         let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
@@ -376,7 +376,7 @@ struct WebRoutes {
             <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
             \(WebPage.table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
             """
-        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, csrf: context.csrf, body: body, path: "/funding"))
+        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, context: context, body: body, path: "/funding"))
     }
 
     // MARK: Admin
@@ -419,7 +419,7 @@ struct WebRoutes {
             \(WebPage.table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
                 [HTML.escape($0.username), HTML.escape($0.displayName), $0.role.label, $0.unitUSCC ?? "", $0.disabled ? "已停用" : "启用"] }))
             """
-        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, csrf: context.csrf, body: body, path: "/admin"))
+        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, context: context, body: body, path: "/admin"))
     }
 
     // MARK: Helpers

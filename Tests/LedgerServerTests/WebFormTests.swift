@@ -45,7 +45,7 @@ struct WebFormTests {
             let (saved, location) = try await officer.post(
                 "/systems/S-OWN/edit",
                 fields.map { "\(Self.encoded($0.key))=\(Self.encoded($0.value))" }.joined(separator: "&"))
-            #expect(saved == .seeOther && location == "/systems/S-OWN")
+            #expect(saved == .seeOther && location == "/systems/S-OWN?done=saved&code=S%2DOWN")
             let (missing, _) = try await officer.post("/systems/new", "code=S-NEW&name=x&unitUSCC=\(TwoUnits.own)")
             #expect(missing == .unprocessableContent)  // 应用类别 is required
             let (created, _) = try await officer.post(

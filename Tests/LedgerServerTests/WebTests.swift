@@ -111,7 +111,14 @@ struct WebTests {
             let (_, queue, _) = try await reviewer.get("/review")
             #expect(queue.contains("103003/000001") && queue.contains("/review/resources/\(pending.id)/approve"))
             let (status, location) = try await reviewer.post("/review/resources/\(pending.id)/approve", "")
-            #expect(status == .seeOther && location == "/review")
+            #expect(status == .seeOther && location == "/review?done=approved&code=103003%2F000001")
+            let (_, afterApproval, _) = try await reviewer.get(try #require(location))
+            #expect(afterApproval.contains("<p class=\"flash\" role=\"status\">已通过“103003/000001”的审核，目录已发布。</p>"))
+            // Only the fixed sentences are shown: an address cannot put its own words on the page.
+            let (_, forgedFlash, _) = try await reviewer.get("/review?done=%3Cb%3Ehi&code=%3Cscript%3E")
+            #expect(!forgedFlash.contains("class=\"flash\"") && !forgedFlash.contains("<script>"))
+            let (_, escaped, _) = try await reviewer.get("/review?done=saved&code=%3Cscript%3E")
+            #expect(escaped.contains("已保存“&lt;script&gt;”") && !escaped.contains("<script>"))
             let forged = try await client.execute(
                 uri: "/review/resources/\(pending.id)/return", method: .post,
                 headers: [.cookie: reviewer.cookie, .contentType: "application/x-www-form-urlencoded"],
@@ -173,7 +180,7 @@ struct WebTests {
                 "/resources/103003%2F000001/edit",
                 fields.replacingOccurrences(of: "items[0].length=", with: "items[0].length=20")
                     + "&shareCondition=%E4%BB%85%E9%99%90%E5%B1%A5%E8%81%8C")
-            #expect(saved == .seeOther && location == "/systems/S-OWN")
+            #expect(saved == .seeOther && location?.hasPrefix("/systems/S-OWN?done=saved") == true)
             // A second editor who opened the form at version 1 is told of the conflict; the first edit stays.
             let (stale, _) = try await officer.post(
                 "/resources/103003%2F000001/edit",
