@@ -390,9 +390,20 @@ struct WebRoutes {
         let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
         var decisions: [FundingDecision] = []
         if let latest { decisions = try await ledger.evaluations.fundingBatch(id: latest.id).decisions }
-        var canaries: [StoredVerdict] = []
+        var health: [[String]] = []
         if let run = try await ledger.probeHistory.runs(page: PageRequest(limit: 1, offset: 0)).items.first {
-            canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }
+            let canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }
+            let platforms = Set(canaries.map(\.verdict.platform.rawValue)).union(run.summary.keys).sorted()
+            health = platforms.map { key in
+                let canary = canaries.first { $0.verdict.platform.rawValue == key }?.verdict
+                let counts = run.summary[key, default: [:]].sorted { $0.key < $1.key }
+                    .map { "\(ProbeRunPage.outcomeLabel(VerdictOutcome(rawValue: $0.key))) \($0.value)" }.joined(separator: "，")
+                return [
+                    HTML.escape(Platform(rawValue: key)?.label ?? key),
+                    canary.map { ProbeRunPage.outcomeLabel($0.outcome) } ?? "未探测", counts.isEmpty ? "—" : counts,
+                    HTML.prose(canary?.reason ?? ""), WebPage.link("/probe-runs/\(run.id)", "探测证据 #\(run.id)")
+                ]
+            }
         }
         let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
         let units = try await ledger.records.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
@@ -400,18 +411,19 @@ struct WebRoutes {
         let body = """
             <h1>全市概览</h1>\(AdminPages.nav)
             \(WebPage.table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],
-                    [[String(counts["unit"] ?? 0), String(counts["project"] ?? 0), String(counts["system"] ?? 0), String(counts["resource"] ?? 0),
-                      String(counts["data_item"] ?? 0), String(overdue.count), String(stale)]]))
+                    [[WebPage.link("#units", String(counts["unit"] ?? 0)), String(counts["project"] ?? 0),
+                      WebPage.link("/systems", String(counts["system"] ?? 0)), String(counts["resource"] ?? 0),
+                      String(counts["data_item"] ?? 0), WebPage.link("#overdue", String(overdue.count)),
+                      latest.map { WebPage.link("/funding?batch=\($0.id)", String(stale)) } ?? String(stale)]]))
             <h2>共享合规评分分布\(latest.map { "（资金评估批次 #\($0.id)）" } ?? "（尚无评估）")</h2>
             \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
             <h2>平台健康（最近一次探测）</h2>
-            \(WebPage.table(["平台", "金丝雀", "说明"], canaries.map {
-                [$0.verdict.platform.label, $0.verdict.outcome.rawValue, HTML.prose($0.verdict.reason)] }))
-            <h2>逾期事项（前20项）</h2>
+            \(WebPage.table(["平台", "金丝雀", "本次探测结果", "说明", "证据"], health))
+            <h2 id="overdue">逾期事项（前20项）</h2>
             \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
                 [HTML.escape($0.title), ArticleText.chinese($0.article), HTML.escape($0.projectCode ?? $0.systemCode ?? ""),
                  $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
-            <h2>建设单位（\(units.count)）</h2>
+            <h2 id="units">建设单位（\(units.count)）</h2>
             \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {
                 [WebPage.link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region),
                  WebPage.link("/units/\($0.record.uscc)/edit", "编辑")] }))

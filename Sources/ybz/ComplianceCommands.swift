@@ -196,7 +196,8 @@ struct Review: AsyncParsableCommand {
         } else {
             lines.append("结论：待审查人决定（--decide 通过|不通过 --opinion … --reviewer …）")
         }
-        lines.append("打印版：ybz review \(report.systemCode) --format html --out 审查报告.html，或 GET /api/v1/reviews/\(stored.id).html")
+        lines.append(
+            "打印版：ybz review \(report.systemCode) --format html --out 审查报告.html，或在网页中打开 /reviews/\(stored.id)")
         return lines.joined(separator: "\n")
     }
 }

@@ -91,9 +91,12 @@ struct ProbeEvidencePageTests {
         let other = Verdict(
             platform: .citybrain, probe: "feed-active", systemCode: "S-OTHER", target: "FEED-9", outcome: .pass,
             reason: "数据按期推送", checkedAt: checked, specHash: "abc")
+        let canary = Verdict(
+            platform: .aishandong, probe: "canary", systemCode: "-", target: "-", outcome: .pass, reason: "平台可用",
+            checkedAt: checked, specHash: "abc")
         let run = try await ledger.probeHistory.recordRun(
             startedAt: checked, finishedAt: checked.addingTimeInterval(2), asOf: CivilDate("2026-05-28")!, trigger: "api",
-            specHashes: [:], canaries: [], verdicts: [failing, other], flipThresholds: [:])
+            specHashes: [:], canaries: [canary], verdicts: [failing, other], flipThresholds: [:])
         try await app.test(.router) { client in
             let reviewer = try await BrowserSession.open(client, "reviewer")
             let (status, html, _) = try await reviewer.get("/probe-runs/\(run)?system=S-OWN")
@@ -114,6 +117,12 @@ struct ProbeEvidencePageTests {
             #expect(missing == .notFound)
             let (bad, _, _) = try await reviewer.get("/probe-runs/-1")
             #expect(bad == .badRequest)
+            // The admin's dashboard shows the last run per platform in Chinese, with its evidence.
+            let admin = try await BrowserSession.open(client, "admin")
+            let (_, dashboard, _) = try await admin.get("/admin")
+            #expect(dashboard.contains("<td>爱山东</td><td>通过</td><td>不通过 1</td>"))
+            #expect(dashboard.contains("<a href=\"/probe-runs/\(run)\">探测证据 #\(run)</a>") && !dashboard.contains(">pass<"))
+            #expect(dashboard.contains("<a href=\"/systems\">"))
         }
     }
 }
