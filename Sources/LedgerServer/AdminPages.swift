@@ -185,7 +185,7 @@ struct AdminPages {
             let waiver = stored.waiver
             return [
                 WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode),
-                "\(HTML.escape(waiver.check.title))<br><code>\(waiver.check.rawValue)</code>",
+                "<span title=\"\(waiver.check.rawValue)\">\(HTML.escape(waiver.check.title))</span>",
                 ArticleText.chinese(waiver.check.article), HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
                 waiver.applies(on: today) ? "有效" : "<span class=\"note\">已到期</span>"
             ]
@@ -225,7 +225,10 @@ struct AdminPages {
             """
         for policy in compliance.policies.versions.reversed() {
             let weights = CheckID.allCases.map { check in
-                [HTML.escape(check.title) + "<br><code>\(check.rawValue)</code>", ArticleText.chinese(check.article), String(policy.weight(check))]
+                [
+                    "<span title=\"\(check.rawValue)\">\(HTML.escape(check.title))</span>", ArticleText.chinese(check.article),
+                    String(policy.weight(check))
+                ]
             }
             let thresholds = policy.thresholds
             let limits: [[String]] = [

@@ -9,6 +9,8 @@ import Presentation
 /// reviewer can open what "探测证据：#3" refers to. `?system=` keeps one system's verdicts.
 struct ProbeRunPage {
     let ledger: Ledger
+    /// Each probe's name in its connector spec, by `platform/probe` (`aishandong/service-item` → 服务事项在线).
+    var probeNames: [String: String] = [:]
 
     func register(on router: Router<LedgerContext>) {
         router.get("/probe-runs/:id") { request, context in
@@ -42,7 +44,7 @@ struct ProbeRunPage {
             summary: shown.isEmpty
                 ? "本次探测没有\(system.map { "信息系统 \($0) 的" } ?? "")结果。"
                 : "共 \(shown.count) 项结果。",
-            verdicts: shown.map { Self.verdict($0) })
+            verdicts: shown.map { Self.verdict($0, names: probeNames) })
     }
 
     /// Who started a run, in words.
@@ -59,11 +61,12 @@ struct ProbeRunPage {
         }
     }
 
-    static func verdict(_ stored: StoredVerdict) -> ProbeRunView.VerdictView {
+    static func verdict(_ stored: StoredVerdict, names: [String: String]) -> ProbeRunView.VerdictView {
         let verdict = stored.verdict
+        let name = names["\(verdict.platform.rawValue)/\(verdict.probe)"] ?? "探测项"
         let failedFirst = verdict.outcome != .pass
         return ProbeRunView.VerdictView(
-            verdictId: stored.id, platform: verdict.platform.label, probeName: verdict.probe, target: verdict.target,
+            verdictId: stored.id, platform: verdict.platform.label, probeName: name, target: verdict.target,
             system: verdict.systemCode, outcome: outcomeLabel(verdict.outcome),
             outcomeClass: verdict.outcome == .pass ? "pass" : verdict.outcome == .fail ? "fail" : "pending-evidence",
             checkedAt: BeijingTime.text(verdict.checkedAt.formatted(.iso8601)),

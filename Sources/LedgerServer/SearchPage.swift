@@ -45,7 +45,7 @@ extension WebRoutes {
         if found.values.contains(where: { $0.count >= Self.searchDepth }) {
             body += "<p class=\"note\">每类最多列出前\(Self.searchDepth)条，请加词缩小范围。</p>"
         }
-        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, context: context, body: body))
+        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, context: context, body: body, query: text))
     }
 
     /// The hits of every spelling by kind, each once, in the order found (names that hold the words first).

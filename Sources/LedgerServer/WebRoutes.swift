@@ -82,7 +82,8 @@ struct WebRoutes {
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
         SystemListPage(ledger: ledger).register(on: router)
-        ProbeRunPage(ledger: ledger).register(on: router)
+        let probeNames = (probes?.specs ?? []).flatMap { spec in spec.probes.map { ("\(spec.platform.rawValue)/\($0.id)", $0.name) } }
+        ProbeRunPage(ledger: ledger, probeNames: Dictionary(probeNames, uniquingKeysWith: { first, _ in first })).register(on: router)
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
             router.get(RouterPath(path)) { request, context in
                 try context.require(.read)
@@ -162,7 +163,7 @@ struct WebRoutes {
         let decision = try await compliance.decisions(fiscalYear: today.year + 1, asOf: today, systemCode: code).first
         let checks = (decision?.checks ?? []).map { check in
             [
-                HTML.escape(check.title) + "<br><code>\(check.check.rawValue)</code>", ArticleText.chinese(check.article),
+                "<span title=\"\(check.check.rawValue)\">\(HTML.escape(check.title))</span>", ArticleText.chinese(check.article),
                 ReviewPage.label(check.status),
                 HTML.prose(check.reason) + (check.waiver.map { "<br><em>已豁免至 \($0.expiresOn)：\(HTML.escape($0.reason))</em>" } ?? ""),
                 HTML.prose(check.remediation ?? "")
@@ -353,8 +354,12 @@ struct WebRoutes {
         let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
         let rows = shown.map { decision in
             let details =
-                (decision.construction.blockers.map { "建设：\($0.check)（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))" }
-                + decision.operations.blockers.map { "运维：\($0.check)（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))" }).joined(
+                (decision.construction.blockers.map {
+                    "建设：\(HTML.escape(FundingReport.checkTitle($0.check)))（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))"
+                }
+                + decision.operations.blockers.map {
+                    "运维：\(HTML.escape(FundingReport.checkTitle($0.check)))（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))"
+                }).joined(
                     separator: "<br>")
             let blockers = decision.construction.blockers + decision.operations.blockers
             return [

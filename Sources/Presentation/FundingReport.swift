@@ -32,10 +32,13 @@ public enum FundingReport {
     /// The columns holding amounts in yuan (numbers in Excel, so they can be summed).
     public static let amountColumns: Set<Int> = [6, 9]
 
-    /// Every blocker of both funds: `运维：data-shared-fresh（Art. 22(1), 26, 27）…`.
+    /// A check's name as people read it (`data-shared-fresh` → its Chinese title); another id as it is.
+    public static func checkTitle(_ id: String) -> String { CheckID(rawValue: id)?.title ?? id }
+
+    /// Every blocker of both funds: `运维：共享数据按期更新（第二十二条第（一）项…）…`.
     public static func blockers(_ decision: FundingDecision) -> String {
         func line(_ fund: String, _ blocker: Blocker) -> String {
-            "\(fund)：\(blocker.check)（\(ArticleText.chinese(blocker.article))）\(ArticleText.inText(blocker.reason))"
+            "\(fund)：\(checkTitle(blocker.check))（\(ArticleText.chinese(blocker.article))）\(ArticleText.inText(blocker.reason))"
         }
         let construction = decision.construction.blockers.map { line("建设", $0) }
         let operations = decision.operations.blockers.map { line("运维", $0) }

@@ -95,7 +95,7 @@ struct WebTests {
             let (_, unit, _) = try await officer.get("/unit")
             #expect(unit.contains("S-OWN") && !unit.contains("S-OTHER"))
             let (_, system, _) = try await officer.get("/systems/S-OWN")
-            #expect(system.contains("<code>xinchuang</code>") && system.contains("在一本账登记信创情况"))
+            #expect(system.contains("<span title=\"xinchuang\">") && system.contains("在一本账登记信创情况"))
             #expect(system.contains("变更记录") && system.contains("登记政务信息系统 S-OWN") && !system.contains("create system"))
             let (refused, _) = try await officer.post("/funding", "year=2027")
             #expect(refused == .forbidden)
