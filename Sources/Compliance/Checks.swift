@@ -162,7 +162,7 @@ public enum Checks {
         }
         return CheckResult(
             .dataSharedFresh, .inconclusive, "\(open)项资源缺少有效探测结果，无法确定是否达到\(minimum)%",
-            evidence: evidence, remediation: "对该系统重新探测平台对接（信息系统 \(input.system.code)）")
+            evidence: evidence, remediation: "对该系统重新探测（ybz probe --system \(input.system.code)）")
     }
 
     // MARK: Art. 22(2), 29, 30
@@ -350,7 +350,7 @@ public enum Checks {
         if !unknown.isEmpty {
             return CheckResult(
                 .platformIntegration, .inconclusive, unknown.map(\.reason).joined(separator: "；"), evidence: evidence,
-                remediation: "对该系统重新探测平台对接（信息系统 \(input.system.code)）")
+                remediation: "对该系统重新探测（ybz probe --system \(input.system.code)）")
         }
         return CheckResult(.platformIntegration, .pass, "已接入\(names)并正常工作", evidence: evidence)
     }

@@ -32,7 +32,7 @@ struct ProbeEvidence {
         }
         guard !items.isEmpty else {
             let note = unusable.isEmpty ? "没有探测结果" : "近\(maxAgeDays)天没有有效探测结果（\(unusable.count)条过期或跳过）"
-            return CheckResult(check, .inconclusive, "\(what)：\(note)", remediation: "重新探测平台对接后重新评估")
+            return CheckResult(check, .inconclusive, "\(what)：\(note)", remediation: "运行探测（ybz probe）后重新评估")
         }
         let conclusive = items.filter { $0.verdict.outcome != .notApplicable }
         if conclusive.isEmpty { return CheckResult(check, .notApplicable, "\(what)：\(items[0].verdict.reason)", evidence: evidence) }

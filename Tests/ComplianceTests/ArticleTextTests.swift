@@ -24,6 +24,12 @@ struct ArticleTextTests {
         #expect(HTML.prose("<b>（Art. 5）</b>") == "&lt;b&gt;（第五条）&lt;/b&gt;")
     }
 
+    @Test func pagesLeaveOutCommandLineHints() {
+        #expect(HTML.prose("对该系统重新探测（ybz probe --system TZ-SYS-001）") == "对该系统重新探测")
+        #expect(HTML.prose("运行探测（ybz probe）后重新评估") == "运行探测后重新评估")
+        #expect(HTML.prose("共享条件（仅限履职）") == "共享条件（仅限履职）")
+    }
+
     @Test func instantsAreShownInBeijingTime() {
         #expect(BeijingTime.text("2026-12-01T19:52:44Z") == "2026-12-02 03:52:44")
         #expect(BeijingTime.text("2026-12-01T00:00:00.250Z") == "2026-12-01 08:00:00")
