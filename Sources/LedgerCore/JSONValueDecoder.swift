@@ -70,9 +70,7 @@ private struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try T(from: TreeDecoder(value: try value(key), codingPath: codingPath + [key]))
-    }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decode(type, at: key) }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decode(type, at: key) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try decode(type, at: key) }
@@ -143,7 +141,7 @@ private struct UnkeyedTree: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: try next(type)) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try element(type) }
 
     mutating func decode(_ type: Bool.Type) throws -> Bool { try element(type) }
     mutating func decode(_ type: String.Type) throws -> String { try element(type) }

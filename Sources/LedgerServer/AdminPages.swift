@@ -113,7 +113,7 @@ struct AdminPages {
         let accounts = try await ledger.accounts.accounts()
         let active = try await ledger.accounts.tokens().filter { $0.revokedAt == nil }
         let tokens = Dictionary(grouping: active, by: \.username)
-        let names = Dictionary(accounts.map { ($0.username, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+        let names = WebRoutes.displayNames(of: accounts)
         let tokenRows = active.map { token in
             [
                 HTML.escape(names[token.username] ?? token.username), HTML.escape(token.name), BeijingTime.text(token.createdAt),

@@ -17,5 +17,11 @@ func download(_ bytes: Data, type: String, name: String?) -> Response {
     return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
+/// `text` as one segment of a page's path (a system code, a resource code's `/` kept as the routes expect).
+func pathSegment(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? text }
+
+/// `text` as the value of a query parameter (everything but letters and digits escaped).
+func queryValue(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+
 /// The address the client reached the server at (`http://host:port`), for links and IRIs in answers.
 func baseURL(of request: Request) -> String { "http://\(request.head.authority ?? "localhost")" }

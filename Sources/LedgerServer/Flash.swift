@@ -33,7 +33,7 @@ enum Flash: String {
         let (base, fragment) =
             path.firstIndex(of: "#").map { (String(path[..<$0]), String(path[$0...])) } ?? (path, "")
         var query = "done=\(rawValue)"
-        if let code { query += "&code=" + (code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+        if let code { query += "&code=" + queryValue(code) }
         return base + (base.contains("?") ? "&" : "?") + query + fragment
     }
 

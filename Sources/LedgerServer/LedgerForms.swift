@@ -120,7 +120,7 @@ struct LedgerForms {
             return form.input(field.path, field.label, value, size: isDate ? 12 : 40, hint: isDate ? "YYYY-MM-DD" : nil)
         }.joined()
         let action =
-            existing.map { "/\(path)/\($0.record.naturalKey.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")/edit" }
+            existing.map { "/\(path)/\(pathSegment($0.record.naturalKey))/edit" }
             ?? "/\(path)/new"
         let heading = existing.map { "编辑\(title) \(HTML.escape($0.record.naturalKey)) \(HTML.escape($0.record.displayName))" } ?? "登记\(title)"
         let body = """

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import Mustache
+import Presentation
 
 /// The page templates (`Web/templates/*.mustache`, escaping what they are given unless a triple brace says the value
 /// is HTML already) and the style sheet, read once from the server's resources.
@@ -33,11 +34,15 @@ enum PageTemplates {
         _ = try styleSheet.get()
     }
 
-    /// `view` rendered with template `name`; a template that is missing renders as nothing (`check` has refused to
-    /// start without the templates).
+    /// `view` rendered with template `name`. `ybz serve` does not start without the templates (`check`); should they
+    /// still be missing, the page says so rather than coming out blank.
     static func render(_ view: Any, _ name: String) -> String {
-        // `try?`: `check` ran at start-up, so the library is there; a test without it gets an empty page.
-        (try? library.get())?.render(view, withTemplate: name) ?? ""  // checked at start-up
+        switch library {
+        case .success(let templates):
+            return templates.render(view, withTemplate: name) ?? "<p class=\"error\">页面模板“\(HTML.escape(name))”缺失</p>"
+        case .failure(let error):
+            return "<p class=\"error\">页面模板无法读取，程序安装不完整：\(HTML.escape("\(error)"))</p>"
+        }
     }
 
     /// A whole page: `view` in the layout.

@@ -20,22 +20,18 @@ struct ProbeRunPage {
             }
             let system = request.uri.queryParameters.get("system").map { String($0.prefix(64)) }
             let view = try await view(run: id, system: system)
-            let crumbs = system.map { [Crumb("信息系统", "/systems"), Crumb($0, "/systems/\(Self.path($0))")] } ?? []
+            let crumbs = system.map { [Crumb("信息系统", "/systems"), Crumb($0, "/systems/\(pathSegment($0))")] } ?? []
             let html = PageTemplates.render(view, "probe-run")
             return WebPage.response(WebPage.shell(title: "探测证据 #\(id)", actor: actor, context: context, body: html, crumbs: crumbs))
         }
     }
-
-    static func path(_ code: String) -> String { code.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? code }
 
     /// The page's view model; builds no HTML.
     func view(run id: Int64, system: String?) async throws -> ProbeRunView {
         let (run, stored) = try await ledger.probeHistory.run(id: id)
         let shown = stored.filter { system == nil || $0.verdict.systemCode == system }
         let platforms = run.summary.keys.sorted().map { key in
-            let counts = run.summary[key, default: [:]].sorted { $0.key < $1.key }
-                .map { "\(Self.outcomeLabel(VerdictOutcome(rawValue: $0.key))) \($0.value)" }
-            return ProbeRunView.PlatformLine(name: Platform(rawValue: key)?.label ?? key, counts: counts.joined(separator: "，"))
+            ProbeRunView.PlatformLine(name: Platform(rawValue: key)?.label ?? key, counts: Self.countsText(run.summary[key, default: [:]]))
         }
         return ProbeRunView(
             id: id, startedAt: BeijingTime.text(run.startedAt), finishedAt: BeijingTime.text(run.finishedAt), asOf: run.asOf,
@@ -49,6 +45,11 @@ struct ProbeRunPage {
 
     /// Who started a run, in words.
     static let triggers = ["cli": "命令行", "api": "接口", "web": "页面", "review": "验收前置审查", "schedule": "定时任务"]
+
+    /// One platform's verdict counts of a run in words (`通过 3，不适用 1`), outcomes in a fixed order.
+    static func countsText(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\(outcomeLabel(VerdictOutcome(rawValue: $0.key))) \($0.value)" }.joined(separator: "，")
+    }
 
     static func outcomeLabel(_ outcome: VerdictOutcome?) -> String {
         switch outcome {

@@ -46,7 +46,7 @@ struct SystemListPage {
             if let status { parts.append(("status", status.rawValue)) }
             parts.append(("sort", sort ?? self.sort))
             if let page, page > 1 { parts.append(("page", String(page))) }
-            let query = parts.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            let query = parts.map { "\($0.0)=\(queryValue($0.1))" }
             return "/systems?" + query.joined(separator: "&")
         }
     }
@@ -83,7 +83,7 @@ struct SystemListPage {
                 return .init(
                     code: system.code, name: system.name, unit: unitNames[system.unitUSCC] ?? system.unitUSCC,
                     status: system.status.rawValue,
-                    href: "/systems/\(system.code.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? system.code)")
+                    href: "/systems/\(pathSegment(system.code))")
             },
             page: page, pages: pages,
             previous: page > 1 ? asked.href(page: page - 1) : nil, next: page < pages ? asked.href(page: page + 1) : nil)

@@ -222,8 +222,11 @@ struct WebRoutes {
     }
 
     /// Each account's display name by login name, for the people named in the audit trail.
-    func displayNames() async throws -> [String: String] {
-        Dictionary(try await ledger.accounts.accounts().map { ($0.username, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+    func displayNames() async throws -> [String: String] { Self.displayNames(of: try await ledger.accounts.accounts()) }
+
+    /// The display names of `accounts` by login name.
+    static func displayNames(of accounts: [Account]) -> [String: String] {
+        Dictionary(accounts.map { ($0.username, $0.displayName) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// One audit entry as a table row, in Beijing time, with the person's name, the action in words and each field by
@@ -309,7 +312,7 @@ struct WebRoutes {
                 $0.findings.map(HTML.prose).joined(separator: "<br>")
             ]
         }
-        let system = code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? code
+        let system = queryValue(code)
         let evidence = report.inputs.probeRunIds.map { WebPage.link("/probe-runs/\($0)?system=\(system)", "#\($0)") }.joined(separator: " ")
         let body = """
             <h1>验收前置审查：\(HTML.escape(report.systemCode)) \(HTML.escape(report.systemName))</h1>
@@ -401,8 +404,7 @@ struct WebRoutes {
             let platforms = Set(canaries.map(\.verdict.platform.rawValue)).union(run.summary.keys).sorted()
             health = platforms.map { key in
                 let canary = canaries.first { $0.verdict.platform.rawValue == key }?.verdict
-                let counts = run.summary[key, default: [:]].sorted { $0.key < $1.key }
-                    .map { "\(ProbeRunPage.outcomeLabel(VerdictOutcome(rawValue: $0.key))) \($0.value)" }.joined(separator: "，")
+                let counts = ProbeRunPage.countsText(run.summary[key, default: [:]])
                 return [
                     HTML.escape(Platform(rawValue: key)?.label ?? key),
                     canary.map { ProbeRunPage.outcomeLabel($0.outcome) } ?? "未探测", counts.isEmpty ? "—" : counts,
