@@ -321,7 +321,7 @@ public enum Checks {
     ]
 
     /// The platforms a system must use: by its app categories (code list), and the county node for all.
-    static func requiredPlatforms(_ system: InfoSystem, _ codes: CodeLists) -> [Platform] {
+    public static func requiredPlatforms(_ system: InfoSystem, _ codes: CodeLists) -> [Platform] {
         var required: Set<Platform> = [.countyNode]
         for category in system.appCategories {
             for name in codes.entry(category, in: codes.appCategories)?.platforms ?? [] {

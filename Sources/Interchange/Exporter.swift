@@ -75,7 +75,9 @@ public struct Exporter: Sendable {
     }
 
     /// One Excel workbook: a sheet per kind (建设单位 … 信息项) with Chinese headers, drop-down lists of the code
-    /// lists (kept on a hidden 代码表 sheet), integers as numbers. With `template`, the sheets hold headers only.
+    /// lists, integers as numbers, and the 代码表 sheet listing every allowed code (the drop-downs' lists, the resource
+    /// classification, data types with their names, the multi-value lists). With `template`, the sheets hold headers
+    /// only.
     public func xlsxData(template: Bool = false) async throws -> Data {
         let codes = ledger.codes
         let book = try await ledger.records.scan(scope) { scan in
@@ -96,6 +98,7 @@ public struct Exporter: Sendable {
                             choices[columns[index].path].map { (index, lists.range(for: $0, named: columns[index].header)) }
                         }))
             }
+            lists.addReference(codes)
             return Workbook(sheets: sheets + [lists.sheet])
         }
         return try XLSXWriter.data(book)
@@ -134,10 +137,22 @@ public struct Exporter: Sendable {
     }
 }
 
-/// The hidden 代码表 sheet: one column per code list, which the drop-downs of the other sheets point to.
-struct CodeSheet {
-    static let name = "代码表"
+/// The 代码表 sheet: one column per code list — those the drop-downs of the other sheets point to, then the codes to
+/// look up (classification, data types, the lists a cell may name several of). The import passes over it.
+public struct CodeSheet {
+    /// The sheet's name, which the import recognises and skips.
+    public static let name = "代码表"
     private var columns: [[String]] = []
+
+    /// Adds the codes people look up rather than pick: every classification code with its names (the first six digits
+    /// of a resource code), every data type with its name, and the multi-value lists (several values separated by “;”).
+    mutating func addReference(_ codes: CodeLists) {
+        columns.append(["信息资源分类（资源代码前6位）"] + codes.classificationSubjects.map { "\($0.code) \($0.path)" })
+        columns.append(["数据类型（代码 名称）"] + codes.dataTypes.map { "\($0.code) \($0.name)" })
+        for (header, list) in [("应用类别", codes.appCategories), ("网络类型", codes.networks), ("验收材料", codes.materials)] {
+            columns.append(["\(header)（可填多个，用“;”分隔）"] + list.map(\.name))
+        }
+    }
 
     /// The absolute range of `values` on this sheet, adding them as a new column headed `title`.
     mutating func range(for values: [String], named title: String) -> String {
@@ -148,6 +163,6 @@ struct CodeSheet {
 
     var sheet: Sheet {
         let height = columns.map(\.count).max() ?? 0
-        return Sheet(name: Self.name, rows: (0..<height).map { row in columns.map { row < $0.count ? $0[row] : "" } }, hidden: true)
+        return Sheet(name: Self.name, rows: (0..<height).map { row in columns.map { row < $0.count ? $0[row] : "" } })
     }
 }

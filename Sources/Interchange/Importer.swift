@@ -48,7 +48,7 @@ public struct Importer: Sendable {
             case "xlsx":
                 let workbook = try XLSXReader.read(try Data(contentsOf: url), file: file)
                 var found = 0
-                for sheet in workbook.sheets {
+                for sheet in workbook.sheets where sheet.name != CodeSheet.name {
                     if let table = try ImportTable.detect(SheetSource(file: file, sheet: sheet)) {
                         tables.append(table)
                         found += 1

@@ -87,6 +87,18 @@ public struct CodeLists: Codable, Sendable {
         return dataTypes.first { $0.code == key || $0.name == key || "\($0.name)\($0.code)" == key }
     }
 
+    /// Every six-digit classification code (类, 项, 目) with its path of names (`基础信息资源/人口/人口基本信息`), in
+    /// code order: the codes a resource code may start with.
+    public var classificationSubjects: [(code: String, path: String)] {
+        classification.flatMap { category in
+            (category.items ?? []).flatMap { item in
+                (item.subjects ?? []).map { subject in
+                    (category.code + item.code + subject.code, "\(category.name)/\(item.name)/\(subject.name)")
+                }
+            }
+        }
+    }
+
     /// The names of `classification` path (类, 项, 目) for a six-digit classification code, or `nil`.
     public func classificationPath(of code: some StringProtocol) -> [String]? {
         let digits = Array(code)

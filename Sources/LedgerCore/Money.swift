@@ -77,6 +77,20 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
     }
 
+    /// The amount with thousands separated, as finance reads it on a page: `1,234,567.80`.
+    public var grouped: String {
+        let text = description
+        let sign = text.hasPrefix("-") ? "-" : ""
+        let whole = Array(text.dropFirst(sign.count).prefix { $0 != "." })
+        var groups: [String] = []
+        var end = whole.count
+        while end > 0 {
+            groups.insert(String(whole[max(0, end - 3)..<end]), at: 0)
+            end -= 3
+        }
+        return sign + groups.joined(separator: ",") + text.suffix(3)
+    }
+
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.fen < rhs.fen }
 
     /// `part / whole` exceeds `percent` %, computed exactly in integers.

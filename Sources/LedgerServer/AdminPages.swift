@@ -100,11 +100,6 @@ struct AdminPages {
         router.get("/admin/policy") { _, context in try policyPage(context) }
     }
 
-    static let nav = """
-        <p>\(WebPage.link("/admin", "概览")) · \(WebPage.link("/units/new", "登记建设单位")) · \(WebPage.link("/admin/users", "账号")) · \
-        \(WebPage.link("/admin/waivers", "检查豁免")) · \(WebPage.link("/admin/policy", "合规策略")) · \(WebPage.link("/import", "导入台账"))</p>
-        """
-
     /// The accounts and their API tokens; `issued` is a token just created, whose secret is shown this once.
     func usersPage(
         issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok, issued: (APIToken, String)? = nil
@@ -163,7 +158,7 @@ struct AdminPages {
             + " size=\"20\" autocomplete=\"new-password\">"
             + " <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
         let body = """
-            <h1>账号</h1>\(Self.nav)
+            <h1>账号</h1>
             \(WebPage.table(["用户名", "姓名", "角色", "单位", "有效令牌", "状态", ""], rows))
             <p class="note">停用账号立即使其会话和API令牌失效；账号不删除，审计记录始终可追溯到人。</p>
             <h2 id="tokens">API令牌（\(active.count)）</h2>\(issuedNote)
@@ -191,7 +186,7 @@ struct AdminPages {
             ]
         }
         var body = """
-            <h1>检查豁免</h1>\(Self.nav)
+            <h1>检查豁免</h1>
             <p class="note">豁免使某系统的某项检查在截止日前不阻断资金、不计入评分，结果中注明“已豁免”及理由；豁免到期自动失效，记录不可删除。</p>
             \(WebPage.table(["系统", "检查项", "依据", "理由", "批准人", "截止日期", "状态"], rows))
             """
@@ -218,7 +213,7 @@ struct AdminPages {
     func policyPage(_ context: LedgerContext) throws -> Response {
         let actor = try context.require(.read)
         let inForce = try? compliance.policies.policy(on: CivilDate(Date()))  // none in force today: none is marked
-        var body = "<h1>合规策略</h1>\(Self.nav)"
+        var body = "<h1>合规策略</h1>"
         body += """
             <p class="note">策略是 <code>catalog/policy/</code> 中带生效日期的版本文件：每次评估按评估基准日选用当时有效的版本，并记录版本与文件的 SHA-256；
             复核（replay）发现文件被改动即拒绝。因此策略不在网页上修改——新规则以新版本文件（新的生效日期）提交，旧版本保留。</p>

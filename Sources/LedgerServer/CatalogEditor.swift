@@ -21,8 +21,14 @@ struct CatalogEditor {
         router.post("/systems/:code/resources/new") { request, context in
             let system = try await ledger.records.fetch(InfoSystem.self, key: try context.parameters.require("code")).record
             let actor = try context.require(.editLedger(unit: system.unitUSCC))
-            let resource = Self.resource(from: try await Form(request), systemCode: system.code)
-            return try await save(resource, isNew: true, actor: actor, context: context) { try await ledger.records.create(resource, by: actor) }
+            let form = try await Form(request)
+            var posted = Self.resource(from: form, systemCode: system.code)
+            if posted.resource.code.isEmpty, let classification = posted.classification, posted.issues.isEmpty {
+                posted.resource.code = try await nextCode(classification)
+            }
+            return try await save(posted, isNew: true, more: form["_more"] != nil, actor: actor, context: context) { resource in
+                try await ledger.records.create(resource, by: actor)
+            }
         }
         router.get("/resources/:code/edit") { _, context in
             let stored = try await find(context)
@@ -33,10 +39,10 @@ struct CatalogEditor {
             let stored = try await find(context)
             let actor = try context.require(.editLedger(unit: try await ownerUnit(of: stored.record, ledger: ledger)))
             let form = try await Form(request)
-            let resource = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
+            let posted = Self.resource(from: form, systemCode: stored.record.systemCode, code: stored.record.code)
             let version = try formVersion(form)
-            return try await save(resource, isNew: false, actor: actor, context: context, version: version) {
-                try await ledger.records.update(CatalogResource.self, id: stored.id, with: resource, expectedVersion: version, by: actor)
+            return try await save(posted, isNew: false, more: form["_more"] != nil, actor: actor, context: context, version: version) {
+                try await ledger.records.update(CatalogResource.self, id: stored.id, with: $0, expectedVersion: version, by: actor)
             }
         }
         router.post("/resources/:code/submit") { _, context in
@@ -52,56 +58,120 @@ struct CatalogEditor {
         return try await ledger.records.fetch(CatalogResource.self, key: raw.removingPercentEncoding ?? raw)
     }
 
-    /// Saves, then goes to the system page; a refused record comes back with every problem at its field.
+    /// The next free code under a classification: its highest sequence number in use plus one.
+    func nextCode(_ classification: String) async throws -> String {
+        let highest = try await ledger.records.highestKey(CatalogResource.self, prefix: classification + "/")
+        let next = (highest.flatMap { Int($0.suffix(6)) } ?? 0) + 1
+        guard next <= 999_999 else { throw LedgerError(.conflict, "分类 \(classification) 下的顺序号已用完（最多 999999）") }
+        return classification + "/" + String(format: "%06d", next)
+    }
+
+    /// Saves, then goes to the system page. A form with problems of its own (a length that is no number), a refused
+    /// record, or a request for another data item row comes back with what was typed and every problem at its field.
     func save(
-        _ resource: CatalogResource, isNew: Bool, actor: Actor, context: LedgerContext, version: Int? = nil,
-        _ write: () async throws -> Stored<CatalogResource>
+        _ posted: PostedResource, isNew: Bool, more: Bool, actor: Actor, context: LedgerContext, version: Int? = nil,
+        _ write: (CatalogResource) async throws -> Stored<CatalogResource>
     ) async throws -> Response {
+        let resource = posted.resource
+        if more || !posted.issues.isEmpty {
+            let status: HTTPResponse.Status = posted.issues.isEmpty ? .ok : .unprocessableContent
+            return page(
+                resource, isNew: isNew, issues: posted.issues, actor: actor, context: context, status: status, version: version,
+                blankRows: more ? posted.blankRows + 1 : Self.blankRows, classification: posted.classification)
+        }
         do {
-            let saved = try await write()
+            let saved = try await write(resource)
             return Flash.saved.redirect("/systems/\(resource.systemCode)", code: saved.record.code)
         } catch let error as LedgerError where error.kind == .validation {
             return page(
                 resource, isNew: isNew, issues: error.details, actor: actor, context: context, status: .unprocessableContent,
-                version: version)
+                version: version, classification: posted.classification)
         }
     }
 
-    /// The resource a submitted form describes (empty item rows are left out).
-    static func resource(from form: Form, systemCode: String, code: String? = nil) -> CatalogResource {
+    /// What a submitted form says: the resource, the problems found before any rule is applied (a number or date that
+    /// is none), the classification picked for a new code, and how many blank item rows the form had.
+    struct PostedResource {
+        var resource: CatalogResource
+        var issues: [ValidationIssue]
+        var classification: String?
+        var blankRows: Int
+    }
+
+    /// The resource a submitted form describes: rows marked 删除 and empty rows are left out; a new resource's code
+    /// is its classification and sequence number (the sequence left for `nextCode` when blank).
+    static func resource(from form: Form, systemCode: String, code: String? = nil) -> PostedResource {
+        var issues: [ValidationIssue] = []
         func text(_ name: String) -> String? { form[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } }
-        func number(_ name: String) -> Int64? { text(name).flatMap { Int64($0) } }
+        func number<T: FixedWidthInteger>(_ name: String, _ label: String) -> T? {
+            guard let typed = text(name) else { return nil }
+            guard let value = T(typed.replacingOccurrences(of: ",", with: "")), value >= 0 else {
+                issues.append(
+                    ValidationIssue(
+                        field: name, value: typed, rule: "field.number",
+                        message: "\(label)“\(typed)”不是数字，请填写阿"
+                            + "拉伯数字（如 20）"))
+                return nil
+            }
+            return value
+        }
         var items: [DataItem] = []
         var row = 0
-        while form["items[\(row)].name"] != nil {
-            if let name = text("items[\(row)].name") {
+        var blank = 0
+        while form["items[\(row)].name"] != nil, row < FieldLimits.maxItems {
+            let prefix = "items[\(row)]"
+            if let name = text("\(prefix).name"), form["\(prefix).remove"] == nil {
                 items.append(
                     DataItem(
-                        name: name, type: text("items[\(row)].type") ?? "", length: text("items[\(row)].length").flatMap { Int($0) },
-                        description: text("items[\(row)].description")))
+                        name: name, type: text("\(prefix).type") ?? "", length: number("\(prefix).length", "第\(row + 1)项的长度"),
+                        description: text("\(prefix).description")))
+            } else if text("\(prefix).name") == nil {
+                blank += 1
             }
             row += 1
         }
+        let publishedOn = text("publishedOn").flatMap { typed -> CivilDate? in
+            guard let day = CivilDate(typed) else {
+                issues.append(
+                    ValidationIssue(
+                        field: "publishedOn", value: typed, rule: "field.date",
+                        message: "发布日期“\(typed)”不是"
+                            + "有效日期"))
+                return nil
+            }
+            return day
+        }
+        let classification = text("classification").flatMap { $0.count == 6 && $0.allSatisfy { $0.isASCII && $0.isNumber } ? $0 : nil }
+        var newCode = code ?? text("code") ?? ""
+        if code == nil, newCode.isEmpty, let classification, let sequence = text("sequence") {
+            if let value: Int = number("sequence", "顺序号"), (1...999_999).contains(value) {
+                newCode = classification + "/" + String(format: "%06d", value)
+            } else if issues.last?.field != "sequence" {
+                issues.append(ValidationIssue(field: "sequence", value: sequence, rule: "field.range", message: "顺序号应在1至999999之间"))
+            }
+        }
         var resource = CatalogResource(
-            code: code ?? text("code") ?? "", name: text("name") ?? "", systemCode: systemCode, summary: text("summary") ?? "",
+            code: newCode, name: text("name") ?? "", systemCode: systemCode, summary: text("summary") ?? "",
             format: text("format") ?? "", formatType: text("formatType"), items: items, shareType: text("shareType") ?? "",
             shareCondition: text("shareCondition"), shareMethod: text("shareMethod"), openToPublic: form["openToPublic"] == "on",
             openType: text("openType"), openCondition: text("openCondition"), updateCycle: text("updateCycle") ?? "",
-            publishedOn: text("publishedOn").flatMap(CivilDate.init),
+            publishedOn: publishedOn,
             relatedCodes: (text("relatedCodes") ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init),
-            storageMB: number("storageMB"), records: number("records"), sharedRecords: number("sharedRecords"), openedRecords: number("openedRecords")
+            storageMB: number("storageMB", "存储量"), records: number("records", "结构化记录总数"),
+            sharedRecords: number("sharedRecords", "已共享记录数"), openedRecords: number("openedRecords", "已开放记录数")
         )
         resource.state = .draft
-        return resource
+        return PostedResource(resource: resource, issues: issues, classification: classification, blankRows: blank)
     }
 
     func page(
         _ resource: CatalogResource, isNew: Bool, issues: [ValidationIssue], actor: Actor, context: LedgerContext,
-        status: HTTPResponse.Status = .ok, version: Int? = nil
+        status: HTTPResponse.Status = .ok, version: Int? = nil, blankRows: Int = Self.blankRows, classification: String? = nil
     ) -> Response {
         let codes = ledger.codes
         var form = FieldRows(issues: issues)
-        let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: Self.blankRows)).enumerated().map { index, item in
+        let blanks = min(max(blankRows, 1), 200)
+        let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: blanks)).enumerated().map { index, item in
             let types = ([""] + codes.dataTypes.map(\.code)).map {
                 "<option value=\"\($0)\"\($0 == item.type ? " selected" : "")>\($0.isEmpty ? "" : "\($0) \(codes.dataType($0)?.name ?? "")")</option>"
             }.joined()
@@ -113,11 +183,26 @@ struct CatalogEditor {
                 + " value=\"\(item.length.map(String.init) ?? "")\"></td>"
                 + "<td><input name=\"items[\(index)].description\" aria-label=\"\(row)说明\" size=\"30\""
                 + " value=\"\(HTML.escape(item.description ?? ""))\"></td>"
+                + "<td>\(index < resource.items.count ? removeBox(index) : "")</td>"
                 + "<td>\(form.problems("items[\(index)]"))</td></tr>"
         }.joined()
+        func removeBox(_ index: Int) -> String {
+            "<label><input type=\"checkbox\" name=\"items[\(index)].remove\" value=\"1\"> 删除</label>"
+        }
         let action =
-            isNew ? "/systems/\(resource.systemCode)/resources/new" : "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))/edit"
-        var fields = isNew ? form.input("code", "资源代码", resource.code, size: 16) : form.fixed("资源代码", resource.code)
+            isNew ? "/systems/\(resource.systemCode)/resources/new" : resourcePath(resource.code) + "/edit"
+        let picked = classification ?? (resource.code.count == 13 ? String(resource.code.prefix(6)) : nil)
+        var fields =
+            isNew
+            ? form.select(
+                "classification", "信息资源分类", codes.classificationSubjects.map(\.code), picked,
+                labels: Dictionary(codes.classificationSubjects.map { ($0.code, "\($0.code) \($0.path)") }, uniquingKeysWith: { a, _ in a }))
+                + form.input(
+                    "sequence", "顺序号", resource.code.count == 13 ? String(resource.code.suffix(6)) : nil, size: 8,
+                    hint: "留空则"
+                        + "自动编号")
+                + form.fixed("资源代码", resource.code.isEmpty ? "保存时由分类和顺序号生成，如 101001/000001" : resource.code)
+            : form.fixed("资源代码", resource.code)
         fields += form.input("name", "资源名称", resource.name) + form.input("summary", "摘要", resource.summary, size: 70)
         fields +=
             form.select("format", "格式", codes.formats.map(\.name), resource.format)
@@ -133,14 +218,18 @@ struct CatalogEditor {
             form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType)
             + form.input("openCondition", "开放条件", resource.openCondition, size: 70)
         fields += form.select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
-        fields += form.input("publishedOn", "发布日期", resource.publishedOn?.description, size: 12)
+        fields += form.date("publishedOn", "发布日期", resource.publishedOn?.description)
         fields += form.input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
         fields +=
             form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12)
             + form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
         fields += form.input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
         fields += form.input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
-        let itemTable = "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th></th></tr>\(rows)</table>"
+        let itemTable =
+            "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th>删除</th><th></th></tr>\(rows)<"
+            + "/table>"
+            + "<p><button class=\"secondary\" name=\"_more\" value=\"1\" formnovalidate>再加一行信息项</button>"
+            + " <span class=\"note\">勾选“删除”的信息项、空行在保存时略去。</span></p>"
         let summary = form.summary()
         let body = """
             <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)

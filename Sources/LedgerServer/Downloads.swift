@@ -20,6 +20,9 @@ func download(_ bytes: Data, type: String, name: String?) -> Response {
 /// `text` as one segment of a page's path (a system code, a resource code's `/` kept as the routes expect).
 func pathSegment(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? text }
 
+/// The page of a catalog resource: its code's `/` sent as `%2F`, as the `/resources/:code` routes read it.
+func resourcePath(_ code: String) -> String { "/resources/" + (pathSegment(code).replacingOccurrences(of: "/", with: "%2F")) }
+
 /// `text` as the value of a query parameter (everything but letters and digits escaped).
 func queryValue(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 

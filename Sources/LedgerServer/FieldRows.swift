@@ -33,6 +33,27 @@ struct FieldRows {
         return row(label, "<select \(Self.attributes(name))>\(choices)</select>", name)
     }
 
+    /// A date, picked from a calendar; a value that is no date is shown as typed so that its message makes sense.
+    mutating func date(_ name: String, _ label: String, _ value: String?) -> String {
+        let isDate = value.flatMap(CivilDate.init) != nil || (value ?? "").isEmpty
+        return isDate
+            ? row(label, "<input type=\"date\" \(Self.attributes(name)) value=\"\(HTML.escape(value ?? ""))\">", name)
+            : input(name, label, value, size: 12, hint: "日期，如 2026-03-01")
+    }
+
+    /// A multiple choice: a box per allowed value, `ticked` ones checked; values not in `options` stay offered.
+    mutating func checkboxes(_ name: String, _ label: String, _ options: [String], ticked: [String]) -> String {
+        let all = options + ticked.filter { !options.contains($0) }
+        let boxes = all.enumerated().map { index, option in
+            let checked = ticked.contains(option) ? " checked" : ""
+            return "<label class=\"choice\"><input type=\"checkbox\" name=\"\(HTML.escape(name))\" id=\"\(HTML.escape(Self.id(name)))-\(index)\""
+                + " value=\"\(HTML.escape(option))\"\(checked)> \(HTML.escape(option))</label>"
+        }.joined(separator: " ")
+        let legend = "<legend class=\"hidden\">\(HTML.escape(label))</legend>"
+        return
+            "<tr><th scope=\"row\">\(HTML.escape(label))</th><td><fieldset class=\"choices\">\(legend)\(boxes)</fieldset> \(problems(name))</td></tr>"
+    }
+
     mutating func textarea(_ name: String, _ label: String, _ value: String?, hint: String? = nil) -> String {
         row(label, "<textarea \(Self.attributes(name)) rows=\"3\" cols=\"70\">\(HTML.escape(value ?? ""))</textarea>", name, hint: hint)
     }

@@ -65,10 +65,13 @@ struct LedgerForms {
         return E.self == GovUnit.self ? [key] : [key, "unitUSCC"]
     }
 
-    /// The posted texts by field path.
+    /// The posted texts by field path: a multiple choice's ticked values joined by “;” as the import writes them, the
+    /// change filings' rows as the JSON array the import reads (rows marked 删除 and empty rows left out).
     static func cells<E: StoredEntity>(_ type: E.Type, from form: Form) -> [String: String] {
         var cells: [String: String] = [:]
-        for field in RecordText.fields(of: E.self) { cells[field.path] = form[field.path] ?? "" }
+        for field in RecordText.fields(of: E.self) {
+            cells[field.path] = field.isJSON ? ChangeRows.json(from: form, field.path) : form.all(field.path).joined(separator: ";")
+        }
         return cells
     }
 
@@ -111,13 +114,13 @@ struct LedgerForms {
             }
             if let choices = options[field.path] {
                 return field.isList
-                    ? form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔，可选：" + choices.joined(separator: "、"))
+                    ? form.checkboxes(field.path, field.label, choices, ticked: (value ?? "").split(separator: ";").map(String.init))
                     : form.select(field.path, field.label, choices, value)
             }
-            if field.isJSON { return form.textarea(field.path, field.label, value, hint: "JSON 数组") }
+            if field.isJSON { return ChangeRows.row(field.path, field.label, value, form: &form) }
             if field.isList { return form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔") }
             let isDate = field.path.hasSuffix("On") || field.path.hasPrefix("milestones.")
-            return form.input(field.path, field.label, value, size: isDate ? 12 : 40, hint: isDate ? "YYYY-MM-DD" : nil)
+            return isDate ? form.date(field.path, field.label, value) : form.input(field.path, field.label, value)
         }.joined()
         let action =
             existing.map { "/\(path)/\(pathSegment($0.record.naturalKey))/edit" }
@@ -131,5 +134,62 @@ struct LedgerForms {
             <table class="form">\(rows)</table><button>保存</button></form>
             """
         return WebPage.response(WebPage.shell(title: title, actor: actor, context: context, body: body), status: status)
+    }
+}
+
+/// A project's change filings (变更记录, Art. 16) as rows of a form — date, what changed, the amount, 备案 and 重新审核
+/// — with blank rows to add one and a 删除 box on each, read back into the JSON array the import takes.
+enum ChangeRows {
+    /// Blank rows offered below the filed ones.
+    static let blankRows = 2
+
+    static func row(_ path: String, _ label: String, _ value: String?, form: inout FieldRows) -> String {
+        // A value that is not yet a valid array (none, or one typed into an import) starts the rows empty.
+        let filed = (try? JSONDecoder().decode([JSONValue].self, from: Data((value ?? "").utf8))) ?? []  // empty or not yet valid
+        let entries = filed.map { entry -> [String: String] in
+            guard case .object(let fields) = entry else { return [:] }
+            return fields.mapValues { $0.stringValue ?? $0.canonicalText }
+        }
+        let rows = (entries + Array(repeating: [:], count: blankRows)).enumerated().map { index, entry in
+            let name = "\(path)[\(index)]"
+            let number = "第\(index + 1)条"
+            func box(_ key: String, _ text: String) -> String {
+                let checked = entry[key] == "true" ? " checked" : ""
+                return "<label><input type=\"checkbox\" name=\"\(name).\(key)\" value=\"true\"\(checked)> \(text)</label>"
+            }
+            return "<tr><td><input type=\"date\" name=\"\(name).date\" aria-label=\"\(number)日期\" value"
+                + "=\"\(HTML.escape(entry["date"] ?? ""))\"></td>"
+                + "<td><input name=\"\(name).description\" aria-label=\"\(number)变更内容\" value"
+                + "=\"\(HTML.escape(entry["description"] ?? ""))\"></td>"
+                + "<td><input name=\"\(name).amountDelta\" aria-label=\"\(number)金额变化（元）\" inputmode=\"decimal\" size=\"12\""
+                + " value=\"\(HTML.escape(entry["amountDelta"] ?? ""))\"></td>"
+                + "<td>\(box("filed", "已备案")) \(box("reReviewed", "已重新审核"))</td>"
+                + "<td>\(index < entries.count ? box("remove", "删除") : "")</td></tr>"
+        }.joined()
+        let table =
+            "<table><tr><th>日期</th><th>变更内容</th><th>金额变化（元，减少写负数）</th><th>备案与审核</th><th></"
+            + "th></tr>\(rows)</table>"
+        return "<tr><th scope=\"row\">\(HTML.escape(label))</th><td>\(table) \(form.problems(path))</td></tr>"
+    }
+
+    /// The filings the rows describe, as a JSON array (`[]` when none); a row without date and content is left out,
+    /// and so is a row marked 删除. Values are passed on as typed, for the write path to check.
+    static func json(from form: Form, _ path: String) -> String {
+        var filings: [JSONValue] = []
+        var index = 0
+        while form["\(path)[\(index)].date"] != nil, index < 1_000 {
+            let name = "\(path)[\(index)]"
+            index += 1
+            let date = form["\(name).date"] ?? ""
+            let description = form["\(name).description"] ?? ""
+            if form["\(name).remove"] == "true" || (date.isEmpty && description.isEmpty) { continue }
+            let amount = (form["\(name).amountDelta"] ?? "").replacingOccurrences(of: ",", with: "")
+            filings.append(
+                .object([
+                    "date": .string(date), "description": .string(description), "amountDelta": .string(amount.isEmpty ? "0" : amount),
+                    "filed": .bool(form["\(name).filed"] == "true"), "reReviewed": .bool(form["\(name).reReviewed"] == "true")
+                ]))
+        }
+        return filings.isEmpty ? "" : JSONValue.array(filings).canonicalText
     }
 }

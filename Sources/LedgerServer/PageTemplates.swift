@@ -96,13 +96,14 @@ enum Menu {
     static func items(for role: Role, current: String?) -> [Item] {
         let entries: [(String, String)] =
             switch role {
-            case .dataOfficer: [("本单位", "/unit"), ("导入", "/import")]
-            case .reviewer: [("审核队列", "/review"), ("信息系统", "/systems")]
-            case .finance: [("运维经费", "/funding"), ("信息系统", "/systems")]
+            case .dataOfficer: [("本单位", "/unit"), ("信息系统", "/systems"), ("信息资源", "/resources"), ("导入", "/import")]
+            case .reviewer: [("审核队列", "/review"), ("审查记录", "/reviews"), ("信息系统", "/systems"), ("信息资源", "/resources")]
+            case .finance: [("运维经费", "/funding"), ("评估批次", "/funding/batches"), ("信息系统", "/systems"), ("项目", "/projects")]
             case .admin:
                 [
-                    ("概览", "/admin"), ("信息系统", "/systems"), ("审核队列", "/review"), ("运维经费", "/funding"),
-                    ("导入", "/import"), ("账户", "/admin/users"), ("豁免", "/admin/waivers"), ("规则", "/admin/policy")
+                    ("概览", "/admin"), ("单位", "/units"), ("信息系统", "/systems"), ("信息资源", "/resources"), ("项目", "/projects"),
+                    ("审核队列", "/review"), ("运维经费", "/funding"), ("导入", "/import"), ("账号", "/admin/users"),
+                    ("豁免", "/admin/waivers"), ("规则", "/admin/policy")
                 ]
             }
         return entries.map { Item(label: $0.0, href: $0.1, current: $0.1 == current) }

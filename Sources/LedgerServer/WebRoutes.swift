@@ -42,7 +42,6 @@ struct WebRoutes {
                 entity: "resource", key: resource.code, title: "信息资源 \(resource.code) \(resource.name)",
                 back: "/systems/\(resource.systemCode)", context)
         }
-        router.get("/review") { _, context in try await catalogQueue(context) }
         router.post("/review/resources/:id/:action") { request, context in try await decideCatalog(request, context) }
         router.get("/systems/:code/review") { _, context in try await reviewPage(context) }
         router.post("/systems/:code/probe") { _, context in
@@ -67,21 +66,15 @@ struct WebRoutes {
             let stored = try await ledger.evaluations.review(id: id)
             return WebPage.response(ReviewPage.html(stored.report, id: stored.id))
         }
-        router.get("/funding") { request, context in try await fundingPage(request, context) }
-        router.post("/funding") { request, context in
-            let actor = try context.require(.runFunding)
-            let form = try await Form(request)
-            guard let year = Int(form["year"] ?? "") else { throw LedgerError(.badRequest, "请填写财政年度") }
-            let asOf = (form["asOf"]).flatMap(CivilDate.init) ?? CivilDate(Date())
-            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf, by: actor)
-            return Response(status: .seeOther, headers: [.location: "/funding?batch=\(batch.id)"])
-        }
-        router.get("/admin") { _, context in try await adminPage(context) }
         CatalogEditor(ledger: ledger).register(on: router)
         LedgerForms(ledger: ledger).register(on: router)
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
-        SystemListPage(ledger: ledger).register(on: router)
+        ListPages(ledger: ledger).register(on: router)
+        ResourcePage(ledger: ledger).register(on: router)
+        FundingPage(ledger: ledger, compliance: compliance).register(on: router)
+        AdminDashboard(ledger: ledger, compliance: compliance).register(on: router)
+        IntegrationsPage(ledger: ledger).register(on: router)
         let probeNames = (probes?.specs ?? []).flatMap { spec in spec.probes.map { ("\(spec.platform.rawValue)/\($0.id)", $0.name) } }
         ProbeRunPage(ledger: ledger, probeNames: Dictionary(probeNames, uniquingKeysWith: { first, _ in first })).register(on: router)
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
@@ -193,7 +186,7 @@ struct WebRoutes {
             \(WebPage.table(["检查项", "依据", "结果", "原因", "整改"], checks))
             <h2>信息资源目录（\(resources.count)）\(canEdit ? " · " + WebPage.link("/systems/\(code)/resources/new", "新增信息资源") : "")</h2>
             \(WebPage.table(["资源代码", "名称", "共享类型", "更新周期", "状态", ""], resources.map { item in
-                [WebPage.link("/resources/\(item.record.code.replacingOccurrences(of: "/", with: "%2F"))/history", item.record.code),
+                [WebPage.link(resourcePath(item.record.code) + "/history", item.record.code),
                  HTML.escape(item.record.name), item.record.shareType, item.record.updateCycle,
                  item.record.state.rawValue + (item.record.returnReason.map { "：\(HTML.escape($0))" } ?? ""),
                  canEdit && item.record.state.isEditable ? resourceActions(item.record, csrf: context.csrf) : ""] }))
@@ -259,33 +252,6 @@ struct WebRoutes {
 
     // MARK: Reviewer
 
-    func catalogQueue(_ context: LedgerContext) async throws -> Response {
-        let actor = try context.require(.read)
-        let pending = try await ledger.records.list(
-            CatalogResource.self, filters: ["state": CatalogState.pendingReview.rawValue],
-            page: PageRequest(limit: 200, offset: 0))
-        let rows = pending.items.map { item in
-            [
-                HTML.escape(item.record.code), HTML.escape(item.record.name),
-                WebPage.link("/systems/\(item.record.systemCode)", item.record.systemCode),
-                "\(item.record.shareType)\(item.record.shareCondition.map { "（\(HTML.escape($0))）" } ?? "")", item.record.updateCycle,
-                """
-                <form class="inline" method="post" action="/review/resources/\(item.id)/approve">\(WebPage.csrfField(context.csrf))<button>\
-                通过</button></form>
-                <form class="inline" method="post" action="/review/resources/\(item.id)/return">\(WebPage.csrfField(context.csrf))<input\
-                 name="reason" placeholder="退回理由" aria-label="退回 \(HTML.escape(item.record.code)) 的理由" required><button>\
-                 退回</button></form>
-                """
-            ]
-        }
-        let body = """
-            <h1>待审核目录（\(pending.total)）</h1>
-            \(WebPage.table(["资源代码", "名称", "来源系统", "共享类型", "更新周期", "审核"], rows))
-            <p class="note">验收前置审查：打开系统页面，点“验收前置审查”。</p>
-            """
-        return WebPage.response(WebPage.shell(title: "目录审核", actor: actor, context: context, body: body, path: "/review"))
-    }
-
     func decideCatalog(_ request: Request, _ context: LedgerContext) async throws -> Response {
         let actor = try context.require(.reviewCatalog)
         guard let id = Int64(try context.parameters.require("id")),
@@ -294,7 +260,18 @@ struct WebRoutes {
             throw LedgerError(.badRequest, "未知的审核操作")
         }
         let form = try await Form(request)
-        let decided = try await ledger.records.transition(resourceID: id, action, reason: form["reason"], expectedVersion: nil, by: actor)
+        if action == .approve, form["confirmed"] != "1" {
+            throw LedgerError(
+                .badRequest, "请先核对信息资源的内容，勾选“我已核对以上内容”后再通过",
+                details: [
+                    ValidationIssue(
+                        field: "confirmed", value: form["confirmed"] ?? "", rule: "review.confirm",
+                        message: "须确认已核对"
+                            + "内容")
+                ])
+        }
+        let decided = try await ledger.records.transition(
+            resourceID: id, action, reason: form["reason"], expectedVersion: try formVersion(form), by: actor)
         return (action == .approve ? Flash.approved : Flash.returned).redirect("/review", code: decided.record.code)
     }
 
@@ -333,119 +310,11 @@ struct WebRoutes {
         return WebPage.response(WebPage.shell(title: "验收前置审查", actor: actor, context: context, body: body))
     }
 
-    // MARK: Finance
-
-    func fundingPage(_ request: Request, _ context: LedgerContext) async throws -> Response {
-        let actor = try context.require(.read)
-        let query = request.uri.formParameters
-        let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
-        let batchID = query.get("batch").flatMap(Int64.init) ?? latest?.id
-        var body = "<h1>运维及建设资金评估</h1>"
-        if Permission.runFunding.allows(actor) {
-            body += """
-                <form method="post" action="/funding">\(WebPage.csrfField(context.csrf))
-                <label>财政年度 <input name="year" size="5" value="\(CivilDate(Date()).year + 1)" required></label>\
-                 <label>评估基准日 <input name="asOf" type="date" value="\(CivilDate(Date()))"></label>
-                <button>评估</button></form>
-                """
-        }
-        guard let batchID, let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatch(id: batchID) }) else {
-            let empty = body + "<p>尚无评估批次。</p>"
-            return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, context: context, body: empty, path: "/funding"))
-        }
-        let filter = query.get("status").flatMap(EligibilityStatus.init)
-        let shown = batch.decisions.filter { filter == nil || $0.operations.status == filter }
-        let rows = shown.map { decision in
-            let details =
-                (decision.construction.blockers.map {
-                    "建设：\(HTML.escape(FundingReport.checkTitle($0.check)))（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))"
-                }
-                + decision.operations.blockers.map {
-                    "运维：\(HTML.escape(FundingReport.checkTitle($0.check)))（\(ArticleText.chinese($0.article))）\(HTML.prose($0.reason))"
-                }).joined(
-                    separator: "<br>")
-            let blockers = decision.construction.blockers + decision.operations.blockers
-            return [
-                WebPage.link("/systems/\(decision.systemCode)", decision.systemCode), HTML.escape(decision.systemName),
-                badge(decision.construction.status), badge(decision.operations.status), decision.omCap.description,
-                decision.score.text, decision.score.coverageText,
-                details.isEmpty
-                    ? ""
-                    : "<details><summary>\(Set(blockers.map(\.article)).sorted().map(ArticleText.chinese).joined(separator: "；"))"
-                        + "</summary>\(details)<br><span class=\"note\">\(HTML.prose(decision.omCapBasis))</span></details>"
-            ]
-        }
-        let filters = ([("全部", "")] + EligibilityStatus.allCases.map { ($0.label, $0.rawValue) })
-            .map { WebPage.link("/funding?batch=\(batch.id)\($0.1.isEmpty ? "" : "&status=\($0.1)")", $0.0) }.joined(separator: " · ")
-        body += """
-            <p>批次 #\(batch.id) · 财政年度 \(batch.fiscalYear) · 评估基准日 \(batch.asOf) · 策略 \(HTML.escape(batch.policyVersion)) ·
-            \(WebPage.link("/api/v1/funding/\(batch.id)?format=xlsx", "导出 Excel")) ·\
-             \(WebPage.link("/api/v1/funding/\(batch.id)?format=csv", "导出 CSV")) · 筛选：\(filters)</p>
-            <p class="note">\(HTML.escape(FundingReport.summary(batch.decisions)).replacingOccurrences(of: "\n", with: "<br>"))</p>
-            \(WebPage.table(["系统", "名称", "建设资金", "运维经费", "运维上限（元）", "评分", "覆盖率", "阻断条款与证据"], rows))
-            """
-        return WebPage.response(WebPage.shell(title: "资金评估", actor: actor, context: context, body: body, path: "/funding"))
-    }
-
-    // MARK: Admin
-
-    func adminPage(_ context: LedgerContext) async throws -> Response {
-        let actor = try context.require(.read)
-        let counts = try await ledger.records.counts()
-        let today = CivilDate(Date())
-        let deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today)
-        let overdue = deadlines.filter { $0.status == .overdue }
-        let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1, offset: 0)).items.first
-        var decisions: [FundingDecision] = []
-        if let latest { decisions = try await ledger.evaluations.fundingBatch(id: latest.id).decisions }
-        var health: [[String]] = []
-        if let run = try await ledger.probeHistory.runs(page: PageRequest(limit: 1, offset: 0)).items.first {
-            let canaries = try await ledger.probeHistory.run(id: run.id).1.filter { $0.verdict.systemCode == "-" }
-            let platforms = Set(canaries.map(\.verdict.platform.rawValue)).union(run.summary.keys).sorted()
-            health = platforms.map { key in
-                let canary = canaries.first { $0.verdict.platform.rawValue == key }?.verdict
-                let counts = ProbeRunPage.countsText(run.summary[key, default: [:]])
-                return [
-                    HTML.escape(Platform(rawValue: key)?.label ?? key),
-                    canary.map { ProbeRunPage.outcomeLabel($0.outcome) } ?? "未探测", counts.isEmpty ? "—" : counts,
-                    HTML.prose(canary?.reason ?? ""), WebPage.link("/probe-runs/\(run.id)", "探测证据 #\(run.id)")
-                ]
-            }
-        }
-        let stale = decisions.compactMap { $0.checks.first { $0.check == .dataSharedFresh && $0.status == .fail } }.count
-        let units = try await ledger.records.list(GovUnit.self, page: PageRequest(limit: 500, offset: 0)).items
-        let accounts = try await ledger.accounts.accounts()
-        let body = """
-            <h1>全市概览</h1>\(AdminPages.nav)
-            \(WebPage.table(["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "逾期事项", "数据未按期更新的系统"],
-                    [[WebPage.link("#units", String(counts["unit"] ?? 0)), String(counts["project"] ?? 0),
-                      WebPage.link("/systems", String(counts["system"] ?? 0)), String(counts["resource"] ?? 0),
-                      String(counts["data_item"] ?? 0), WebPage.link("#overdue", String(overdue.count)),
-                      latest.map { WebPage.link("/funding?batch=\($0.id)", String(stale)) } ?? String(stale)]]))
-            <h2>共享合规评分分布\(latest.map { "（资金评估批次 #\($0.id)）" } ?? "（尚无评估）")</h2>
-            \(ScoreChart.svg(decisions.compactMap(\.score.tenths)))
-            <h2>平台健康（最近一次探测）</h2>
-            \(WebPage.table(["平台", "金丝雀", "本次探测结果", "说明", "证据"], health))
-            <h2 id="overdue">逾期事项（前20项）</h2>
-            \(WebPage.table(["事项", "依据", "项目/系统", "截止", "逾期天数"], overdue.prefix(20).map {
-                [HTML.escape($0.title), ArticleText.chinese($0.article), HTML.escape($0.projectCode ?? $0.systemCode ?? ""),
-                 $0.dueOn?.description ?? "", String(-($0.daysLeft ?? 0))] }))
-            <h2 id="units">建设单位（\(units.count)）</h2>
-            \(WebPage.table(["统一社会信用代码", "名称", "区域", ""], units.prefix(100).map {
-                [WebPage.link("/unit?unit=\($0.record.uscc)", $0.record.uscc), HTML.escape($0.record.name), HTML.escape($0.record.region),
-                 WebPage.link("/units/\($0.record.uscc)/edit", "编辑")] }))
-            <h2>账号（\(accounts.count)）</h2>
-            \(WebPage.table(["用户名", "姓名", "角色", "单位", "状态"], accounts.map {
-                [HTML.escape($0.username), HTML.escape($0.displayName), $0.role.label, $0.unitUSCC ?? "", $0.disabled ? "已停用" : "启用"] }))
-            """
-        return WebPage.response(WebPage.shell(title: "全市概览", actor: actor, context: context, body: body, path: "/admin"))
-    }
-
     // MARK: Helpers
 
     /// Edit, and submit for review while a draft or returned.
     func resourceActions(_ resource: CatalogResource, csrf: String?) -> String {
-        let path = "/resources/\(resource.code.replacingOccurrences(of: "/", with: "%2F"))"
+        let path = resourcePath(resource.code)
         var html = WebPage.link("\(path)/edit", "编辑")
         if resource.state == .draft || resource.state == .returned {
             html += """

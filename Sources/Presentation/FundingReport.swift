@@ -33,7 +33,13 @@ public enum FundingReport {
     public static let amountColumns: Set<Int> = [6, 9]
 
     /// A check's name as people read it (`data-shared-fresh` → its Chinese title); another id as it is.
-    public static func checkTitle(_ id: String) -> String { CheckID(rawValue: id)?.title ?? id }
+    public static func checkTitle(_ id: String) -> String {
+        switch id {
+        case "policy.minimum-coverage": "评分覆盖率达到规则要求"
+        case "policy.minimum-score": "共享合规评分达到规则要求"
+        default: CheckID(rawValue: id)?.title ?? id
+        }
+    }
 
     /// Every blocker of both funds: `运维：共享数据按期更新（第二十二条第（一）项…）…`.
     public static func blockers(_ decision: FundingDecision) -> String {

@@ -176,7 +176,7 @@ struct WebFormTests {
             let template = try await client.execute(uri: "/export.xlsx?template=1", method: .get, headers: [.cookie: finance.cookie])
             let book = try XLSXReader.read(Data(buffer: template.body), file: "template.xlsx")
             #expect(book.sheets.map(\.name) == ["建设单位", "项目", "政务信息系统", "信息资源", "信息项", "代码表"])
-            #expect(book["信息资源"]?.rows.count == 1 && book["代码表"]?.hidden == true)
+            #expect(book["信息资源"]?.rows.count == 1 && book["代码表"]?.hidden == false)
             #expect(book["代码表"]?.rows.first?.contains("共享类型") == true)
         }
     }

@@ -228,10 +228,22 @@ struct InterchangeTests {
         let codes = try #require(book["代码表"])
         let shareTypes = try #require(codes.rows[0].firstIndex(of: "共享类型"))
         #expect(codes.rows.dropFirst().map { $0.count > shareTypes ? $0[shareTypes] : "" }.filter { !$0.isEmpty } == ["无条件共享", "有条件共享", "不予共享"])
+        // Every allowed code is there to look up: each classification with its names, each data type with its name.
+        func column(_ header: String) -> [String] {
+            guard let index = codes.rows[0].firstIndex(where: { $0.hasPrefix(header) }) else { return [] }
+            return codes.rows.dropFirst().map { $0.count > index ? $0[index] : "" }.filter { !$0.isEmpty }
+        }
+        #expect(
+            column("信息资源分类").count == ledger.codes.classificationSubjects.count
+                && column("信息资源分类").contains(
+                    "101001 "
+                        + "基础信息资源/人口/人口基本信息")
+        )
+        #expect(column("数据类型（代码 名称）").contains("C 字符型") && column("应用类别").count == ledger.codes.appCategories.count)
         let url = folder.appendingPathComponent("模板.xlsx")
         try data.write(to: url)
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [url], dryRun: false)
-        #expect(report.committed && report.totalRows == 0 && report.files.count == 5)
+        #expect(report.committed && report.totalRows == 0 && report.files.count == 5 && report.issues.isEmpty)
     }
 
     @Test func anImportLimitedToOneUnitRefusesOtherUnitsRecords() async throws {

@@ -30,8 +30,8 @@ public protocol EvaluationRepository: Sendable {
     func decideReview(id: Int64, decision: ReviewDecision, by actor: Actor) async throws -> StoredReview
     /// One stored review.
     func review(id: Int64) async throws -> StoredReview
-    /// The reviews of a system, newest first.
-    func reviews(systemCode: String) async throws -> [StoredReview]
+    /// A page of reviews, of one system or of all, newest first.
+    func reviews(systemCode: String?, page: PageRequest) async throws -> Page<StoredReview>
 }
 
 extension EvaluationRepository {
@@ -41,6 +41,10 @@ extension EvaluationRepository {
     }
     /// Every waiver.
     public func waivers() async throws -> [StoredWaiver] { try await waivers(systemCode: nil) }
+    /// The reviews of a system, newest first (the last 500).
+    public func reviews(systemCode: String) async throws -> [StoredReview] {
+        try await reviews(systemCode: systemCode, page: PageRequest(limit: 500)).items
+    }
     /// The first page of batches.
     public func fundingBatches() async throws -> Page<FundingBatch> { try await fundingBatches(page: PageRequest()) }
 }

@@ -11,6 +11,8 @@ struct FundingBatchRow: FetchableRecord, Decodable {
     var fiscalYear: Int
     var asOf: String
     var policyVersion: String
+    /// The counts per fund and status, as JSON.
+    var summary: String?
 
     static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
 
@@ -20,7 +22,9 @@ struct FundingBatchRow: FetchableRecord, Decodable {
             let context = DecodingError.Context(codingPath: [], debugDescription: "evaluation_batch \(id): as_of '\(asOf)' is no date")
             throw DecodingError.dataCorrupted(context)
         }
+        let counts = try summary.map { try CanonicalJSON.decoder.decode([String: [String: Int]].self, from: Data($0.utf8)) }
         return FundingBatch(
-            id: id, createdAt: createdAt, fiscalYear: fiscalYear, asOf: day, policyVersion: policyVersion, decisions: decisions)
+            id: id, createdAt: createdAt, fiscalYear: fiscalYear, asOf: day, policyVersion: policyVersion, counts: counts ?? [:],
+            decisions: decisions)
     }
 }

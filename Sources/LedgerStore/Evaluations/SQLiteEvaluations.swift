@@ -10,6 +10,8 @@ public struct FundingBatch: Codable, Sendable {
     public var fiscalYear: Int
     public var asOf: CivilDate
     public var policyVersion: String
+    /// How many systems got each status, per fund (`construction`, `operations` → status → count).
+    public var counts: [String: [String: Int]]
     public var decisions: [FundingDecision]
 }
 
@@ -233,7 +235,7 @@ extension SQLiteEvaluations {
         }
         let summaryJSON = try CanonicalJSON.text(summary)
         let createdAt = Date().formatted(.iso8601)
-        return try await database.writer.write { db in
+        return try await database.writer.write { [summary] db in
             try db.execute(
                 sql: """
                     INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
@@ -260,7 +262,7 @@ extension SQLiteEvaluations {
                     .merging(decided) { first, _ in first })
             return FundingBatch(
                 id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
-                decisions: decisions)
+                counts: summary, decisions: decisions)
         }
     }
 
@@ -363,16 +365,16 @@ extension SQLiteEvaluations {
         try await database.writer.read { db in try Self.review(id: id, in: db) }
     }
 
-    /// The reviews of a system, newest first.
-    public func reviews(systemCode: String) async throws -> [StoredReview] {
-        try await database.writer.read { db in
-            try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT b.id FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id
-                    WHERE b.kind = 'review' AND e.system_key = ? ORDER BY b.id DESC
-                    """, arguments: [systemCode]
-            ).map { try Self.review(id: $0, in: db) }
+    /// A page of reviews, of one system or of all, newest first.
+    public func reviews(systemCode: String?, page: PageRequest) async throws -> Page<StoredReview> {
+        let condition = systemCode == nil ? "" : "AND e.system_key = ?"
+        let filter = StatementArguments(systemCode.map { [$0] } ?? [])
+        return try await database.writer.read { db in
+            let from = "FROM evaluation_batch b JOIN evaluation e ON e.batch_id = b.id WHERE b.kind = 'review' \(condition)"
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) \(from)", arguments: filter) ?? 0
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT b.id \(from) ORDER BY b.id DESC LIMIT ? OFFSET ?", arguments: filter + [page.limit, page.offset])
+            return Page(items: try ids.map { try Self.review(id: $0, in: db) }, total: total, limit: page.limit, offset: page.offset)
         }
     }
 

@@ -57,10 +57,14 @@ public protocol ProbeHistoryRepository: Sendable {
     func runs(page: PageRequest) async throws -> Page<ProbeRunRecord>
     /// One run with its verdicts (attempts included).
     func run(id: Int64) async throws -> (ProbeRunRecord, [StoredVerdict])
+    /// The canaries of a run (one per platform probed), without its other verdicts.
+    func canaries(runId: Int64) async throws -> [StoredVerdict]
     /// The verdict history of a system, newest first, optionally for one platform.
     func verdicts(systemCode: String, platform: Platform?, limit: Int) async throws -> [StoredVerdict]
     /// The current integration status of each probe target of a system.
     func integrations(systemCode: String) async throws -> [IntegrationRecord]
+    /// For each of `systemCodes`, per platform, how many probe targets are in each current status.
+    func integrationCounts(systemCodes: [String]) async throws -> [String: [Platform: [VerdictOutcome: Int]]]
     /// Deletes verdicts past their retention (passes sooner than failures and errors) and runs left empty; returns how
     /// many verdicts went.
     @discardableResult

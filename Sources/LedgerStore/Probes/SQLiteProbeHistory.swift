@@ -112,6 +112,10 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         }
     }
 
+    public func canaries(runId: Int64) async throws -> [StoredVerdict] {
+        try await database.writer.read { db in try verdicts(where: "run_id = ? AND system_key = '-'", [runId], limit: 100, in: db) }
+    }
+
     public func verdicts(systemCode: String, platform: Platform?, limit: Int) async throws -> [StoredVerdict] {
         try await database.writer.read { db in
             if let platform {
@@ -127,6 +131,26 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
                 db, sql: "SELECT * FROM integration_status WHERE system_key = ? ORDER BY platform, probe, target",
                 arguments: [systemCode]
             ).map(\.record)
+        }
+    }
+
+    public func integrationCounts(systemCodes: [String]) async throws -> [String: [Platform: [VerdictOutcome: Int]]] {
+        guard !systemCodes.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: systemCodes.count).joined(separator: ",")
+        return try await database.writer.read { db in
+            var counts: [String: [Platform: [VerdictOutcome: Int]]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT system_key, platform, status, count(*) AS n FROM integration_status
+                    WHERE system_key IN (\(marks)) GROUP BY system_key, platform, status
+                    """, arguments: StatementArguments(systemCodes))
+            for row in rows {
+                // A platform or status this version does not know is left out rather than guessed.
+                guard let platform = Platform(rawValue: row["platform"]), let status = VerdictOutcome(rawValue: row["status"]) else { continue }
+                counts[row["system_key"], default: [:]][platform, default: [:]][status, default: 0] += row["n"] as Int
+            }
+            return counts
         }
     }
 

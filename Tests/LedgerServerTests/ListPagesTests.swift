@@ -1,0 +1,104 @@
+import Compliance
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LedgerCore
+import LedgerTestSupport
+import Testing
+
+@testable import LedgerServer
+@testable import LedgerStore
+
+@Suite("List pages, the resource before review, finance's workings, the integration matrix")
+struct ListPagesTests {
+    @Test func everyListAnswersWithItsRowsAndIgnoresForgedChoices() async throws {
+        let (_, app) = try await WebTests.app()
+        try await app.test(.router) { client in
+            let admin = try await BrowserSession.open(client, "admin")
+            for (path, expected) in [
+                ("/units", ["共 2 个建设单位", "滕州市卫生健康局"]), ("/resources", ["共 2 条信息资源", "103003/000002"]),
+                ("/projects", ["共 2 个项目", "P-OTHER", "800,000.00"]), ("/reviews", ["共 0 次审查"]),
+                ("/funding/batches", ["共 0 个批次"]), ("/integrations", ["共 2 个信息系统", "无需接入"])
+            ] {
+                let (status, html, _) = try await admin.get(path)
+                #expect(status == .ok, "\(path)")
+                for text in expected { #expect(visibleText(html).contains(text), "\(path): \(text)") }
+            }
+            let (_, sorted, _) = try await admin.get("/resources?sort=-code")
+            let codes = sorted.matches(of: /<td><a href="\/resources\/[^"]+">(\d{6}\/\d{6})<\/a>/).map { String($0.1) }
+            #expect(codes == ["103003/000002", "103003/000001"])
+            let (_, forged, _) = try await admin.get("/resources?state=%3Cx%3E&shareType=nope")
+            #expect(visibleText(forged).contains("共 2 条信息资源") && !forged.contains("<x>"))
+            let (_, byState, _) = try await admin.get("/resources?state=\(queryValue("待审核"))")
+            #expect(visibleText(byState).contains("共 0 条信息资源") && byState.contains("清除筛选"))
+        }
+    }
+
+    /// A reviewer sees what the officer changed since the resource was last returned (or published) before deciding again.
+    @Test func theResourcePageShowsWhatChangedSinceTheLastReview() async throws {
+        let (ledger, app) = try await WebTests.app()
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        let returned = try await ledger.records.transition(
+            resourceID: stored.id, .return,
+            reason: "补充抵押信"
+                + "息", expectedVersion: nil, by: .commandLine)
+        var changed = returned.record
+        changed.summary = "新的摘要：含抵押登记"
+        changed.items.append(DataItem(name: "抵押权人", type: "C", length: 100))
+        let edited = try await ledger.records.update(
+            CatalogResource.self, id: stored.id, with: changed, expectedVersion: returned.version, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: edited.version, by: .commandLine)
+        try await app.test(.router) { client in
+            let reviewer = try await BrowserSession.open(client, "reviewer")
+            let (_, html, _) = try await reviewer.get("/resources/103003%2F000001")
+            let text = visibleText(html)
+            #expect(text.contains("自上次退回（") && text.contains("）以来的变化"))
+            #expect(text.contains("信息资源摘要 不动产首次登记、转移登记信息 新的摘要：含抵押登记"))
+            #expect(text.contains("信息项 不动产权证号、登记日期 不动产权证号、登记日期、抵押权人"))
+            #expect(text.contains("信息项（3）") && text.contains("字符型（C）") && text.contains("目录状态 待审核"))
+            #expect(html.contains("name=\"confirmed\" value=\"1\" required"))
+            // The data officer reads the same page without the reviewer's forms.
+            let officer = try await BrowserSession.open(client, "officer")
+            let (_, own, _) = try await officer.get("/resources/103003%2F000001")
+            #expect(!own.contains("/approve") && visibleText(own).contains("以来的变化"))
+        }
+        let entries = try await ledger.audit.entries(entity: "resource", key: "103003/000001", limit: 100)
+        #expect(Set(ResourcePage.changesSinceReview(entries).fields.map(\.field)) == ["信息资源摘要", "信息项"])
+        #expect(ResourcePage.changesSinceReview(Array(entries.suffix(2))).since == nil)
+    }
+
+    /// Finance reads each row's O&M cap with its working, or what it would have been; amounts have thousands separators.
+    @Test func theFundingTableShowsTheCapsWorking() async throws {
+        let (ledger, app) = try await WebTests.app()
+        var project = try await ledger.records.fetch(Project.self, key: "P-OWN")
+        project.record.milestones.completionAccepted = CivilDate("2022-03-01")
+        _ = try await ledger.records.update(Project.self, id: project.id, with: project.record, expectedVersion: nil, by: .commandLine)
+        try await app.test(.router) { client in
+            let finance = try await BrowserSession.open(client, "finance")
+            let (_, location) = try await finance.post("/funding", "year=2027&asOf=2026-10-31")
+            let (_, table, _) = try await finance.get(try #require(location) + "&sort=-cap")
+            let text = visibleText(table)
+            #expect(text.contains("若符合条件，上限为 80,000.00 元（建设资金 800000.00元 × 10% × 365/365天"))
+            #expect(text.contains("第十九条") && !text.contains("Art.") && !text.contains("policy."))
+            let (refused, _) = try await finance.post("/funding", "year=abc")
+            #expect(refused == .badRequest)
+            let (_, byUnit, _) = try await finance.get(try #require(location) + "&unit=\(TwoUnits.other)")
+            #expect(byUnit.contains(">S-OTHER<") && !byUnit.contains(">S-OWN<") && byUnit.contains("清除筛选"))
+            let (_, batches, _) = try await finance.get("/funding/batches")
+            #expect(visibleText(batches).contains("共 1 个批次") && batches.contains("/funding?batch="))
+        }
+        #expect(Money(fen: 123_456_789).grouped == "1,234,567.89" && Money(fen: -100).grouped == "-1.00")
+        #expect(Money(fen: 99_999_900).grouped == "999,999.00" && Money(fen: 5).grouped == "0.05")
+    }
+
+    @Test func theIntegrationMatrixColoursEachSystemAndPlatform() {
+        let failing = IntegrationsPage.cell([.fail: 1, .pass: 3], required: true)
+        #expect(failing.text == "不通过 1/4" && failing.tone == "cell-fail")
+        #expect(IntegrationsPage.cell([.pass: 1], required: true).text == "通过")
+        #expect(IntegrationsPage.cell([:], required: true).text == "未探测")
+        #expect(IntegrationsPage.cell([:], required: false).text == "无需接入")
+        #expect(IntegrationsPage.cell([.skipped: 2], required: true).tone == "cell-error")
+    }
+}
