@@ -108,140 +108,187 @@ struct AdminPages {
         let accounts = try await ledger.accounts.accounts()
         let active = try await ledger.accounts.tokens().filter { $0.revokedAt == nil }
         let tokens = Dictionary(grouping: active, by: \.username)
-        let names = WebRoutes.displayNames(of: accounts)
-        let tokenRows = active.map { token in
-            [
-                HTML.escape(names[token.username] ?? token.username), HTML.escape(token.name), BeijingTime.text(token.createdAt),
-                """
-                <form class="inline" method="post" action="/admin/tokens/\(token.id)/revoke">\(WebPage.csrfField(context.csrf))\
-                <button class="secondary">吊销</button></form>
-                """
-            ]
-        }
-        let issuedNote =
-            issued.map { token, secret in
-                """
-                <p class="flash" role="status">\
-                已为\(HTML.escape(names[token.username] ?? token.username))签发令牌“\(HTML.escape(token.name))”：\
-                <code>\(HTML.escape(secret))</code>。请立即复制并交给使用者：令牌只保存其摘要，\
-                离开本页后无法再次查看。</p>
-                """
-            } ?? ""
+        let names = displayNames(of: accounts)
         var tokenForm = FieldRows(issues: issues)
-        let tokenFields =
+        let tokenFields = [
             tokenForm.select(
                 "tokenAccount", "账号", accounts.filter { !$0.disabled }.map(\.username), nil,
-                labels: Dictionary(accounts.map { ($0.username, "\($0.displayName)（\($0.username)）") }, uniquingKeysWith: { first, _ in first }))
-            + tokenForm.input("tokenName", "用途", nil, size: 30, hint: "如：共享平台对接脚本")
+                labels: Dictionary(accounts.map { ($0.username, "\($0.displayName)（\($0.username)）") }, uniquingKeysWith: { first, _ in first })),
+            tokenForm.input("tokenName", "用途", nil, size: 30, hint: "如：共享平台对接脚本")
+        ]
         var form = FieldRows(issues: issues)
-        let rows = accounts.map { account in
-            let toggle = account.disabled ? "enable" : "disable"
-            return [
-                HTML.escape(account.username), HTML.escape(account.displayName), account.role.label, account.unitUSCC ?? "",
-                String(tokens[account.username]?.count ?? 0), account.disabled ? "<span class=\"fail\">已停用</span>" : "启用",
-                account.username == actor.username
-                    ? ""
-                    : """
-                    <form class="inline" method="post" action="/admin/users/\(HTML.escape(account.username))/\(toggle)">\
-                    \(WebPage.csrfField(context.csrf))<button>\(account.disabled ? "启用" : "停用")</button></form>
-                    """
-            ]
-        }
-        let fields =
-            form.input("username", "用户名", nil, size: 20, hint: "小写字母开头，2-32位")
-            + form.input("displayName", "姓名", nil, size: 20)
-            + form.select(
+        let fields = [
+            form.input("username", "用户名", nil, size: 20, hint: "小写字母开头，2-32位"),
+            form.input("displayName", "姓名", nil, size: 20),
+            form.select(
                 "role", "角色", Role.allCases.map(\.rawValue), nil,
-                labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) }))
-            + form.input("unitUSCC", "所属建设单位（数据专员必填）", nil, size: 20, hint: "统一社会信用代码")
-            + "<tr><th><label for=\"f-password\">初始密码</label></th><td><input id=\"f-password\" name=\"password\" type=\"password\""
-            + " size=\"20\" autocomplete=\"new-password\">"
-            + " <span class=\"note\">至少10个字符</span> \(form.problems("password"))</td></tr>"
-        let body = """
-            <h1>账号</h1>
-            \(WebPage.table(["用户名", "姓名", "角色", "单位", "有效令牌", "状态", ""], rows))
-            <p class="note">停用账号立即使其会话和API令牌失效；账号不删除，审计记录始终可追溯到人。</p>
-            <h2 id="tokens">API令牌（\(active.count)）</h2>\(issuedNote)
-            \(WebPage.table(["账号", "用途", "签发时间", ""], tokenRows))
-            <h3>签发令牌</h3>
-            <form method="post" action="/admin/tokens">\(WebPage.csrfField(context.csrf))<table class="form">\(tokenFields)</table>\
-            <button>签发</button></form>
-            <h2>新增账号</h2>\(form.summary())
-            <form method="post" action="/admin/users">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>新增</button>\
-            </form>
-            """
-        return WebPage.response(WebPage.shell(title: "账号", actor: actor, context: context, body: body, path: "/admin/users"), status: status)
+                labels: Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, $0.label) })),
+            form.input("unitUSCC", "所属建设单位（数据专员必填）", nil, size: 20, hint: "统一社会信用代码"),
+            form.password("password", "初始密码", hint: "至少10个字符")
+        ]
+        let view = UsersView(
+            csrf: context.csrf ?? "",
+            accounts: accounts.map { account in
+                .init(
+                    username: account.username, name: account.displayName, role: account.role.label, unit: account.unitUSCC ?? "",
+                    tokens: tokens[account.username]?.count ?? 0, disabled: account.disabled,
+                    toggle: account.username == actor.username
+                        ? nil : "/admin/users/\(pathSegment(account.username))/\(account.disabled ? "enable" : "disable")")
+            },
+            tokens: active.map { token in
+                .init(
+                    person: names[token.username] ?? token.username, name: token.name, issued: BeijingTime.text(token.createdAt),
+                    revoke: "/admin/tokens/\(token.id)/revoke")
+            },
+            issued: issued.map { token, secret in
+                .init(person: names[token.username] ?? token.username, name: token.name, secret: secret)
+            },
+            tokenForm: FieldSet(fields: tokenFields), fields: fields, summary: form.summary())
+        let html = PageTemplates.render(view, "users")
+        return WebPage.response(WebPage.shell(title: "账号", actor: actor, context: context, body: html, path: "/admin/users"), status: status)
     }
 
     func waiversPage(issues: [ValidationIssue], context: LedgerContext, status: HTTPResponse.Status = .ok) async throws -> Response {
         let actor = try context.require(.read)
         let today = CivilDate(Date())
-        let rows = try await ledger.evaluations.waivers().map { stored in
-            let waiver = stored.waiver
-            return [
-                WebPage.link("/systems/\(waiver.systemCode)", waiver.systemCode),
-                "<span title=\"\(waiver.check.rawValue)\">\(HTML.escape(waiver.check.title))</span>",
-                ArticleText.chinese(waiver.check.article), HTML.escape(waiver.reason), HTML.escape(waiver.approver), waiver.expiresOn.description,
-                waiver.applies(on: today) ? "有效" : "<span class=\"note\">已到期</span>"
-            ]
-        }
-        var body = """
-            <h1>检查豁免</h1>
-            <p class="note">豁免使某系统的某项检查在截止日前不阻断资金、不计入评分，结果中注明“已豁免”及理由；豁免到期自动失效，记录不可删除。</p>
-            \(WebPage.table(["系统", "检查项", "依据", "理由", "批准人", "截止日期", "状态"], rows))
-            """
-        if Permission.manageWaivers.allows(actor) {
-            var form = FieldRows(issues: issues)
-            let fields =
-                form.input("systemCode", "系统编号", nil, size: 16)
-                + form.select(
+        var form = FieldRows(issues: issues)
+        let fields =
+            Permission.manageWaivers.allows(actor)
+            ? [
+                form.input("systemCode", "系统编号", nil, size: 16),
+                form.select(
                     "check", "检查项", CheckID.allCases.map(\.rawValue), nil,
                     labels: Dictionary(
-                        uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\(ArticleText.chinese($0.article))）") }))
-                + form.input("reason", "理由", nil, size: 60) + form.input("approver", "批准人", actor.displayName ?? actor.username, size: 16)
-                + form.input("expiresOn", "截止日期", nil, size: 12, hint: "YYYY-MM-DD，含当日")
-            body += """
-                <h2>批准豁免</h2>\(form.summary())
-                <form method="post" action="/admin/waivers">\(WebPage.csrfField(context.csrf))<table class="form">\(fields)</table><button>\
-                批准</button></form>
-                """
-        }
-        let page = WebPage.shell(title: "检查豁免", actor: actor, context: context, body: body, path: "/admin/waivers")
-        return WebPage.response(page, status: status)
+                        uniqueKeysWithValues: CheckID.allCases.map { ($0.rawValue, "\($0.title)（\(ArticleText.chinese($0.article))）") })),
+                form.input("reason", "理由", nil, size: 60), form.input("approver", "批准人", actor.displayName ?? actor.username, size: 16),
+                form.date("expiresOn", "截止日期（含当日）", nil)
+            ] : []
+        let view = WaiversView(
+            waivers: try await ledger.evaluations.waivers().map { stored in
+                let waiver = stored.waiver
+                return .init(
+                    system: waiver.systemCode, href: "/systems/\(pathSegment(waiver.systemCode))", checkID: waiver.check.rawValue,
+                    check: waiver.check.title, article: ArticleText.chinese(waiver.check.article), reason: waiver.reason,
+                    approver: waiver.approver, expires: waiver.expiresOn.description, active: waiver.applies(on: today))
+            },
+            csrf: context.csrf ?? "", fields: fields, summary: form.summary())
+        let html = PageTemplates.render(view, "waivers")
+        return WebPage.response(
+            WebPage.shell(title: "检查豁免", actor: actor, context: context, body: html, path: "/admin/waivers"), status: status)
     }
 
     func policyPage(_ context: LedgerContext) throws -> Response {
         let actor = try context.require(.read)
         let inForce = try? compliance.policies.policy(on: CivilDate(Date()))  // none in force today: none is marked
-        var body = "<h1>合规策略</h1>"
-        body += """
-            <p class="note">策略是 <code>catalog/policy/</code> 中带生效日期的版本文件：每次评估按评估基准日选用当时有效的版本，并记录版本与文件的 SHA-256；
-            复核（replay）发现文件被改动即拒绝。因此策略不在网页上修改——新规则以新版本文件（新的生效日期）提交，旧版本保留。</p>
-            """
-        for policy in compliance.policies.versions.reversed() {
-            let weights = CheckID.allCases.map { check in
-                [
-                    "<span title=\"\(check.rawValue)\">\(HTML.escape(check.title))</span>", ArticleText.chinese(check.article),
-                    String(policy.weight(check))
-                ]
-            }
+        let versions = compliance.policies.versions.reversed().map { policy in
             let thresholds = policy.thresholds
-            let limits: [[String]] = [
-                ["一本账维护间隔上限（天）", String(thresholds.ledgerMaxAgeDays)], ["探测证据有效期（天）", String(thresholds.evidenceMaxAgeDays)],
-                ["按期更新资源比例下限（%）", String(thresholds.dataFreshMinimumPercent)], ["密评有效期（月）", String(thresholds.cryptoMaxAgeMonths)],
-                ["等保测评有效期（月，按级别）", thresholds.mlpsMaxAgeMonths.sorted { $0.key < $1.key }.map { "\($0.key)：\($0.value)" }.joined(separator: "；")],
-                ["山东通30天活跃用户下限", String(thresholds.lowActivityUsers30d)], ["运维经费最低评分", String(thresholds.minimumScore)],
-                ["运维经费最低覆盖率（%）", String(thresholds.minimumCoverage)],
-                ["免费运维期（年）", "\(policy.freeYears)（\(ArticleText.chinese(policy.omFreePeriod.article))）"],
-                ["运维经费上限（建设资金的%）", "\(policy.capPercent)（\(ArticleText.chinese(policy.omCap.article))）"]
+            let limits: [(String, String)] = [
+                ("一本账维护间隔上限（天）", String(thresholds.ledgerMaxAgeDays)),
+                ("探测证据有效期（天）", String(thresholds.evidenceMaxAgeDays)),
+                ("按期更新资源比例下限（%）", String(thresholds.dataFreshMinimumPercent)),
+                ("密评有效期（月）", String(thresholds.cryptoMaxAgeMonths)),
+                (
+                    "等保测评有效期（月，按级别）",
+                    thresholds.mlpsMaxAgeMonths.sorted { $0.key < $1.key }.map { "\($0.key)：\($0.value)" }.joined(separator: "；")
+                ),
+                ("山东通30天活跃用户下限", String(thresholds.lowActivityUsers30d)),
+                ("运维经费最低评分", String(thresholds.minimumScore)),
+                ("运维经费最低覆盖率（%）", String(thresholds.minimumCoverage)),
+                ("免费运维期（年）", "\(policy.freeYears)（\(ArticleText.chinese(policy.omFreePeriod.article))）"),
+                ("运维经费上限（建设资金的%）", "\(policy.capPercent)（\(ArticleText.chinese(policy.omCap.article))）")
             ]
-            body += """
-                <h2>版本 \(HTML.escape(policy.version))，自 \(policy.effectiveFrom) 起生效\(policy == inForce ? "（今天有效）" : "")</h2>
-                <p class="note">\(HTML.escape(policy.regulation)) · SHA-256 <code>\(policy.sha256)</code></p>
-                \(WebPage.table(["阈值", "取值"], limits))
-                \(WebPage.table(["检查项", "依据", "评分权重"], weights))
-                """
+            return PolicyView.Version(
+                version: policy.version, from: policy.effectiveFrom.description, inForce: policy == inForce, regulation: policy.regulation,
+                sha256: policy.sha256, limits: limits.map { .init(label: $0.0, value: $0.1) },
+                weights: CheckID.allCases.map { check in
+                    .init(id: check.rawValue, title: check.title, article: ArticleText.chinese(check.article), weight: policy.weight(check))
+                })
         }
-        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, context: context, body: body, path: "/admin/policy"))
+        let html = PageTemplates.render(PolicyView(versions: Array(versions)), "policy")
+        return WebPage.response(WebPage.shell(title: "合规策略", actor: actor, context: context, body: html, path: "/admin/policy"))
     }
+}
+
+/// What the accounts page shows.
+struct UsersView {
+    struct Account {
+        var username: String
+        var name: String
+        var role: String
+        var unit: String
+        var tokens: Int
+        var disabled: Bool
+        /// Where 停用/启用 posts; `nil` for the signed-in admin's own account.
+        var toggle: String?
+    }
+
+    struct Token {
+        var person: String
+        var name: String
+        var issued: String
+        var revoke: String
+    }
+
+    /// A token just issued, its secret shown this once.
+    struct Issued {
+        var person: String
+        var name: String
+        var secret: String
+    }
+
+    var csrf: String
+    var accounts: [Account]
+    var tokens: [Token]
+    var issued: Issued?
+    var tokenForm: FieldSet
+    var fields: [FieldView]
+    var summary: FormSummary?
+}
+
+/// What the waivers page shows.
+struct WaiversView {
+    struct Waiver {
+        var system: String
+        var href: String
+        var checkID: String
+        var check: String
+        var article: String
+        var reason: String
+        var approver: String
+        var expires: String
+        var active: Bool
+    }
+
+    var waivers: [Waiver]
+    var csrf: String
+    /// The form that grants one (empty for who may not).
+    var fields: [FieldView]
+    var summary: FormSummary?
+}
+
+/// What the policy page shows: every version, newest first.
+struct PolicyView {
+    struct Limit {
+        var label: String
+        var value: String
+    }
+
+    struct Weight {
+        var id: String
+        var title: String
+        var article: String
+        var weight: Int
+    }
+
+    struct Version {
+        var version: String
+        var from: String
+        var inForce: Bool
+        var regulation: String
+        var sha256: String
+        var limits: [Limit]
+        var weights: [Weight]
+    }
+
+    var versions: [Version]
 }

@@ -171,71 +171,74 @@ struct CatalogEditor {
         let codes = ledger.codes
         var form = FieldRows(issues: issues)
         let blanks = min(max(blankRows, 1), 200)
+        let types = [("", "")] + codes.dataTypes.map { ($0.code, "\($0.code) \($0.name)") }
         let rows = (resource.items + Array(repeating: DataItem(name: "", type: ""), count: blanks)).enumerated().map { index, item in
-            let types = ([""] + codes.dataTypes.map(\.code)).map {
-                "<option value=\"\($0)\"\($0 == item.type ? " selected" : "")>\($0.isEmpty ? "" : "\($0) \(codes.dataType($0)?.name ?? "")")</option>"
-            }.joined()
-            let row = "第\(index + 1)项"
-            return "<tr><td>\(index + 1)</td>"
-                + "<td><input name=\"items[\(index)].name\" aria-label=\"\(row)名称\" value=\"\(HTML.escape(item.name))\"></td>"
-                + "<td><select name=\"items[\(index)].type\" aria-label=\"\(row)数据类型\">\(types)</select></td>"
-                + "<td><input name=\"items[\(index)].length\" aria-label=\"\(row)长度\" size=\"5\""
-                + " value=\"\(item.length.map(String.init) ?? "")\"></td>"
-                + "<td><input name=\"items[\(index)].description\" aria-label=\"\(row)说明\" size=\"30\""
-                + " value=\"\(HTML.escape(item.description ?? ""))\"></td>"
-                + "<td>\(index < resource.items.count ? removeBox(index) : "")</td>"
-                + "<td>\(form.problems("items[\(index)]"))</td></tr>"
-        }.joined()
-        func removeBox(_ index: Int) -> String {
-            "<label><input type=\"checkbox\" name=\"items[\(index)].remove\" value=\"1\"> 删除</label>"
+            ResourceFormView.ItemRow(
+                prefix: "items[\(index)]", number: index + 1, name: item.name,
+                types: types.map { FieldView.Option(value: $0.0, label: $0.1, selected: $0.0 == item.type) },
+                length: item.length.map(String.init) ?? "", description: item.description ?? "", removable: index < resource.items.count,
+                problems: form.problems("items[\(index)]"))
         }
-        let action =
-            isNew ? "/systems/\(resource.systemCode)/resources/new" : resourcePath(resource.code) + "/edit"
         let picked = classification ?? (resource.code.count == 13 ? String(resource.code.prefix(6)) : nil)
-        var fields =
+        var fields: [FieldView] =
             isNew
-            ? form.select(
-                "classification", "信息资源分类", codes.classificationSubjects.map(\.code), picked,
-                labels: Dictionary(codes.classificationSubjects.map { ($0.code, "\($0.code) \($0.path)") }, uniquingKeysWith: { a, _ in a }))
-                + form.input(
+            ? [
+                form.select(
+                    "classification", "信息资源分类", codes.classificationSubjects.map(\.code), picked,
+                    labels: Dictionary(codes.classificationSubjects.map { ($0.code, "\($0.code) \($0.path)") }, uniquingKeysWith: { a, _ in a })),
+                form.input(
                     "sequence", "顺序号", resource.code.count == 13 ? String(resource.code.suffix(6)) : nil, size: 8,
-                    hint: "留空则"
-                        + "自动编号")
-                + form.fixed("资源代码", resource.code.isEmpty ? "保存时由分类和顺序号生成，如 101001/000001" : resource.code)
-            : form.fixed("资源代码", resource.code)
-        fields += form.input("name", "资源名称", resource.name) + form.input("summary", "摘要", resource.summary, size: 70)
-        fields +=
-            form.select("format", "格式", codes.formats.map(\.name), resource.format)
-            + form.input("formatType", "格式类型", resource.formatType, size: 16)
-        fields += form.select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType)
-        fields += form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70)
-        fields += form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod)
-        fields +=
-            "<tr><th><label for=\"f-openToPublic\">向社会开放</label></th>"
-            + "<td><input type=\"checkbox\" id=\"f-openToPublic\" name=\"openToPublic\"\(resource.openToPublic ? " checked" : "")> "
-            + "\(form.problems("openToPublic"))</td></tr>"
-        fields +=
-            form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType)
-            + form.input("openCondition", "开放条件", resource.openCondition, size: 70)
-        fields += form.select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle)
-        fields += form.date("publishedOn", "发布日期", resource.publishedOn?.description)
-        fields += form.input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "))
-        fields +=
-            form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12)
-            + form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12)
-        fields += form.input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12)
-        fields += form.input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
-        let itemTable =
-            "<table><tr><th>#</th><th>信息项名称</th><th>数据类型</th><th>长度</th><th>说明</th><th>删除</th><th></th></tr>\(rows)<"
-            + "/table>"
-            + "<p><button class=\"secondary\" name=\"_more\" value=\"1\" formnovalidate>再加一行信息项</button>"
-            + " <span class=\"note\">勾选“删除”的信息项、空行在保存时略去。</span></p>"
-        let summary = form.summary()
-        let body = """
-            <h1>\(isNew ? "新增信息资源" : "编辑信息资源 \(HTML.escape(resource.code))")（来源系统 \(HTML.escape(resource.systemCode))）</h1>\(summary)
-            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))\(WebPage.versionField(version))
-            <table class="form">\(fields)</table><h2>信息项</h2>\(itemTable)<button>保存</button></form>
-            """
-        return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, context: context, body: body), status: status)
+                    hint: "留空则自动编号"),
+                form.fixed("code", "资源代码", resource.code.isEmpty ? "保存时由分类和顺序号生成，如 101001/000001" : resource.code)
+            ] : [form.fixed("code", "资源代码", resource.code)]
+        fields += [
+            form.input("name", "资源名称", resource.name), form.input("summary", "摘要", resource.summary, size: 70),
+            form.select("format", "格式", codes.formats.map(\.name), resource.format),
+            form.input("formatType", "格式类型", resource.formatType, size: 16),
+            form.select("shareType", "共享类型", codes.shareTypes.map(\.name), resource.shareType),
+            form.input("shareCondition", "共享条件 / 不予共享依据", resource.shareCondition, size: 70),
+            form.select("shareMethod", "共享方式", codes.shareMethods.map(\.name), resource.shareMethod),
+            form.checkbox("openToPublic", "向社会开放", checked: resource.openToPublic),
+            form.select("openType", "开放类型", codes.openTypes.map(\.name), resource.openType),
+            form.input("openCondition", "开放条件", resource.openCondition, size: 70),
+            form.select("updateCycle", "更新周期", codes.updateCycles.map(\.name), resource.updateCycle),
+            form.date("publishedOn", "发布日期", resource.publishedOn?.description),
+            form.input("relatedCodes", "关联资源代码", resource.relatedCodes.joined(separator: ", "), hint: "多个用逗号分隔"),
+            form.input("records", "结构化记录总数", resource.records.map(String.init), size: 12),
+            form.input("storageMB", "存储量（MB）", resource.storageMB.map(String.init), size: 12),
+            form.input("sharedRecords", "已共享记录数", resource.sharedRecords.map(String.init), size: 12),
+            form.input("openedRecords", "已开放记录数", resource.openedRecords.map(String.init), size: 12)
+        ]
+        let view = ResourceFormView(
+            heading: isNew ? "新增信息资源" : "编辑信息资源 \(resource.code)", system: resource.systemCode,
+            action: isNew ? "/systems/\(pathSegment(resource.systemCode))/resources/new" : resourcePath(resource.code) + "/edit",
+            csrf: context.csrf ?? "", version: version, fields: fields, items: rows, summary: form.summary())
+        let html = PageTemplates.render(view, "resource-form")
+        return WebPage.response(WebPage.shell(title: "信息资源", actor: actor, context: context, body: html), status: status)
     }
+}
+
+/// What the catalog editor shows: the resource's fields and its data items as rows.
+struct ResourceFormView {
+    struct ItemRow {
+        /// The field names' prefix (`items[0]`).
+        var prefix: String
+        var number: Int
+        var name: String
+        var types: [FieldView.Option]
+        var length: String
+        var description: String
+        /// A stored item has a 删除 box; a blank row does not.
+        var removable: Bool
+        var problems: [FieldView.Problem]
+    }
+
+    var heading: String
+    var system: String
+    var action: String
+    var csrf: String
+    var version: Int?
+    var fields: [FieldView]
+    var items: [ItemRow]
+    var summary: FormSummary?
 }

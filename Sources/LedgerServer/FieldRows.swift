@@ -1,8 +1,8 @@
 import LedgerCore
 import Presentation
 
-/// The rows of a server-rendered form, each with the validation problems of its field beside it; what no field
-/// showed is listed in the summary, so nothing the write path said is lost.
+/// The fields of a server-rendered form (`fields.mustache`), each with the validation problems of its field beside
+/// it; what no field showed is listed in the summary, so nothing the write path said is lost. Builds no HTML.
 struct FieldRows {
     let issues: [ValidationIssue]
     private var shown = Set<String>()
@@ -10,82 +10,152 @@ struct FieldRows {
     init(issues: [ValidationIssue]) { self.issues = issues }
 
     /// The messages (with their articles) of `field` and of the fields under it.
-    mutating func problems(_ field: String) -> String {
+    mutating func problems(_ field: String) -> [FieldView.Problem] {
         let mine = issues.filter { $0.field == field || $0.field.hasPrefix(field + ".") || $0.field.hasPrefix(field + "[") }
         shown.formUnion(mine.map(\.field))
-        return mine.map {
-            let article = $0.article.map { "（\(ArticleText.chinese($0))）" } ?? ""
-            return "<span class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.prose($0.message))\(article)</span>"
-        }
-        .joined(separator: " ")
+        return mine.map(FieldView.Problem.init)
     }
 
-    mutating func input(_ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil) -> String {
-        row(label, "<input \(Self.attributes(name)) size=\"\(size)\" value=\"\(HTML.escape(value ?? ""))\">", name, hint: hint)
+    mutating func input(_ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil) -> FieldView {
+        field(.text, name, label, value, size: size, hint: hint)
+    }
+
+    /// A password, never shown back.
+    mutating func password(_ name: String, _ label: String, hint: String? = nil) -> FieldView {
+        field(.password, name, label, nil, size: 20, hint: hint)
     }
 
     /// A choice among `options` (shown by `labels` where given); the empty choice stands for "not stated".
-    mutating func select(_ name: String, _ label: String, _ options: [String], _ value: String?, labels: [String: String] = [:]) -> String {
+    mutating func select(_ name: String, _ label: String, _ options: [String], _ value: String?, labels: [String: String] = [:]) -> FieldView {
         let current = value ?? ""
-        let choices = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current])).map {
-            "<option value=\"\(HTML.escape($0))\"\($0 == current ? " selected" : "")>\(HTML.escape(labels[$0] ?? $0))</option>"
-        }.joined()
-        return row(label, "<select \(Self.attributes(name))>\(choices)</select>", name)
+        var view = field(.select, name, label, value)
+        view.options = ([""] + options + (current.isEmpty || options.contains(current) ? [] : [current])).map {
+            FieldView.Option(value: $0, label: labels[$0] ?? $0, selected: $0 == current)
+        }
+        return view
     }
 
     /// A date, picked from a calendar; a value that is no date is shown as typed so that its message makes sense.
-    mutating func date(_ name: String, _ label: String, _ value: String?) -> String {
+    mutating func date(_ name: String, _ label: String, _ value: String?) -> FieldView {
         let isDate = value.flatMap(CivilDate.init) != nil || (value ?? "").isEmpty
-        return isDate
-            ? row(label, "<input type=\"date\" \(Self.attributes(name)) value=\"\(HTML.escape(value ?? ""))\">", name)
-            : input(name, label, value, size: 12, hint: "日期，如 2026-03-01")
+        return isDate ? field(.date, name, label, value) : input(name, label, value, size: 12, hint: "日期，如 2026-03-01")
     }
 
     /// A multiple choice: a box per allowed value, `ticked` ones checked; values not in `options` stay offered.
-    mutating func checkboxes(_ name: String, _ label: String, _ options: [String], ticked: [String]) -> String {
-        let all = options + ticked.filter { !options.contains($0) }
-        let boxes = all.enumerated().map { index, option in
-            let checked = ticked.contains(option) ? " checked" : ""
-            return "<label class=\"choice\"><input type=\"checkbox\" name=\"\(HTML.escape(name))\" id=\"\(HTML.escape(Self.id(name)))-\(index)\""
-                + " value=\"\(HTML.escape(option))\"\(checked)> \(HTML.escape(option))</label>"
-        }.joined(separator: " ")
-        let legend = "<legend class=\"hidden\">\(HTML.escape(label))</legend>"
-        return
-            "<tr><th scope=\"row\">\(HTML.escape(label))</th><td><fieldset class=\"choices\">\(legend)\(boxes)</fieldset> \(problems(name))</td></tr>"
+    mutating func checkboxes(_ name: String, _ label: String, _ options: [String], ticked: [String]) -> FieldView {
+        var view = field(.choices, name, label, nil)
+        view.options = (options + ticked.filter { !options.contains($0) }).map {
+            FieldView.Option(value: $0, label: $0, selected: ticked.contains($0))
+        }
+        return view
     }
 
-    mutating func textarea(_ name: String, _ label: String, _ value: String?, hint: String? = nil) -> String {
-        row(label, "<textarea \(Self.attributes(name)) rows=\"3\" cols=\"70\">\(HTML.escape(value ?? ""))</textarea>", name, hint: hint)
+    /// One box (是/否).
+    mutating func checkbox(_ name: String, _ label: String, checked: Bool) -> FieldView {
+        var view = field(.checkbox, name, label, nil)
+        view.checked = checked
+        return view
     }
 
-    /// A row showing a value that this form does not change.
-    func fixed(_ label: String, _ value: String) -> String {
-        "<tr><th>\(label)</th><td>\(HTML.escape(value))</td></tr>"
+    mutating func textarea(_ name: String, _ label: String, _ value: String?, hint: String? = nil) -> FieldView {
+        field(.textarea, name, label, value, hint: hint)
     }
 
-    /// The control's name and the id its label points at.
-    static func attributes(_ name: String) -> String { "name=\"\(HTML.escape(name))\" id=\"\(HTML.escape(id(name)))\"" }
-
-    /// The id of the control for field `name`.
-    static func id(_ name: String) -> String { "f-" + name }
-
-    private mutating func row(_ label: String, _ control: String, _ name: String, hint: String? = nil) -> String {
-        let note = hint.map { " <span class=\"note\">\(HTML.escape($0))</span>" } ?? ""
-        let heading = "<label for=\"\(HTML.escape(Self.id(name)))\">\(HTML.escape(label))</label>"
-        return "<tr><th scope=\"row\">\(heading)</th><td>\(control)\(note) \(problems(name))</td></tr>"
+    /// A value that this form does not change; `keep` posts it back unchanged.
+    func fixed(_ name: String, _ label: String, _ value: String, keep: Bool = false) -> FieldView {
+        var view = FieldView(kind: .fixed, name: name, label: label, value: value, size: 0, hint: nil, problems: [])
+        view.keep = keep
+        return view
     }
 
-    /// The count of errors and the problems no row showed; empty without issues. Call after every row.
-    func summary() -> String {
-        guard !issues.isEmpty else { return "" }
-        let others = issues.filter { !shown.contains($0.field) }
-        return "<p class=\"error\">校验未通过：\(issues.filter { $0.severity == .error }.count) 个问题，已在各字段旁标出。</p>"
-            + (others.isEmpty
-                ? ""
-                : "<ul>"
-                    + others.map {
-                        "<li class=\"\($0.severity == .error ? "error" : "note")\">\(HTML.escape($0.field))："
-                            + "\(HTML.prose($0.message))\($0.article.map { "（\(ArticleText.chinese($0))）" } ?? "")</li>"
-                    }.joined() + "</ul>")
+    /// A field of `kind` with the problems of its name.
+    mutating func field(
+        _ kind: FieldView.Kind, _ name: String, _ label: String, _ value: String?, size: Int = 40, hint: String? = nil
+    ) -> FieldView {
+        FieldView(kind: kind, name: name, label: label, value: value ?? "", size: size, hint: hint, problems: problems(name))
     }
+
+    /// The count of errors and the problems no field showed; `nil` without issues. Call after every field.
+    func summary() -> FormSummary? {
+        guard !issues.isEmpty else { return nil }
+        return FormSummary(
+            errors: issues.filter { $0.severity == .error }.count,
+            others: issues.filter { !shown.contains($0.field) }.map { issue in
+                var problem = FieldView.Problem(issue)
+                problem.text = "\(issue.field)：\(problem.text)"
+                return problem
+            })
+    }
+}
+
+/// One field of a form: its control (one of the `is…` flags is set), value, choices, hint and problems.
+struct FieldView {
+    enum Kind {
+        case text, password, select, date, choices, checkbox, textarea, fixed
+    }
+
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    /// A message at the field, with its article (第…条); `tone` is `error` or `note` (a warning).
+    struct Problem {
+        var text: String
+        var tone: String
+
+        init(_ issue: ValidationIssue) {
+            let article = issue.article.map { "（\(ArticleText.chinese($0))）" } ?? ""
+            text = HTML.plainProse(issue.message) + article
+            tone = issue.severity == .error ? "error" : "note"
+        }
+    }
+
+    var name: String
+    /// The control's id, which its label points at.
+    var id: String
+    var label: String
+    var value: String
+    var size: Int
+    var hint: String?
+    var problems: [Problem]
+    var options: [Option] = []
+    var checked = false
+    var keep = false
+    var isText = false
+    var isPassword = false
+    var isSelect = false
+    var isDate = false
+    var isChoices = false
+    var isCheckbox = false
+    var isTextarea = false
+    var isFixed = false
+    /// The rows of a project's change filings, for that one field.
+    var changes: ChangeRowsView?
+
+    init(kind: Kind, name: String, label: String, value: String, size: Int, hint: String?, problems: [Problem]) {
+        (self.name, id, self.label, self.value, self.size, self.hint, self.problems) = (name, "f-" + name, label, value, size, hint, problems)
+        switch kind {
+        case .text: isText = true
+        case .password: isPassword = true
+        case .select: isSelect = true
+        case .date: isDate = true
+        case .choices: isChoices = true
+        case .checkbox: isCheckbox = true
+        case .textarea: isTextarea = true
+        case .fixed: isFixed = true
+        }
+    }
+}
+
+/// The head of a refused form: how many errors, and the problems no field showed.
+struct FormSummary {
+    var errors: Int
+    var others: [FieldView.Problem]
+}
+
+/// Fields for a form of their own on a page with another (`{{#set}}{{> fields}}{{/set}}`).
+struct FieldSet {
+    var fields: [FieldView]
 }

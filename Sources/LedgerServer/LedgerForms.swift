@@ -107,34 +107,42 @@ struct LedgerForms {
         var form = FieldRows(issues: issues)
         let fixed = existing == nil ? (E.self == GovUnit.self || actor.role != .dataOfficer ? [] : ["unitUSCC"]) : Self.fixedPaths(E.self)
         let options = RecordText.choices(of: E.self, codes: ledger.codes)
-        let rows = RecordText.fields(of: E.self).map { field -> String in
+        let fields = RecordText.fields(of: E.self).map { field -> FieldView in
             let value = cells[field.path]
-            if fixed.contains(field.path) {
-                return form.fixed(field.label, value ?? "") + "<input type=\"hidden\" name=\"\(field.path)\" value=\"\(HTML.escape(value ?? ""))\">"
-            }
+            if fixed.contains(field.path) { return form.fixed(field.path, field.label, value ?? "", keep: true) }
             if let choices = options[field.path] {
                 return field.isList
                     ? form.checkboxes(field.path, field.label, choices, ticked: (value ?? "").split(separator: ";").map(String.init))
                     : form.select(field.path, field.label, choices, value)
             }
-            if field.isJSON { return ChangeRows.row(field.path, field.label, value, form: &form) }
+            if field.isJSON {
+                var view = form.field(.fixed, field.path, field.label, nil)
+                view.isFixed = false
+                view.changes = ChangeRows.view(field.path, value)
+                return view
+            }
             if field.isList { return form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔") }
             let isDate = field.path.hasSuffix("On") || field.path.hasPrefix("milestones.")
             return isDate ? form.date(field.path, field.label, value) : form.input(field.path, field.label, value)
-        }.joined()
-        let action =
-            existing.map { "/\(path)/\(pathSegment($0.record.naturalKey))/edit" }
-            ?? "/\(path)/new"
-        let heading = existing.map { "编辑\(title) \(HTML.escape($0.record.naturalKey)) \(HTML.escape($0.record.displayName))" } ?? "登记\(title)"
-        let body = """
-            <h1>\(heading)</h1>\(form.summary())
-            <p class="note">字段与导入模板的列一致；保存时按与接口、导入相同的规则校验（依据《滕州市政务信息化项目建设管理细则》）。</p>
-            <form method="post" action="\(HTML.escape(action))">\(WebPage.csrfField(context.csrf))
-            \(WebPage.versionField(existing?.version))
-            <table class="form">\(rows)</table><button>保存</button></form>
-            """
-        return WebPage.response(WebPage.shell(title: title, actor: actor, context: context, body: body), status: status)
+        }
+        let view = RecordFormView(
+            heading: existing.map { "编辑\(title) \($0.record.naturalKey) \($0.record.displayName)" } ?? "登记\(title)",
+            action: existing.map { "/\(path)/\(pathSegment($0.record.naturalKey))/edit" } ?? "/\(path)/new",
+            csrf: context.csrf ?? "", version: existing?.version, fields: fields, summary: form.summary())
+        let html = PageTemplates.render(view, "record-form")
+        return WebPage.response(WebPage.shell(title: title, actor: actor, context: context, body: html), status: status)
     }
+}
+
+/// What a ledger form (unit, project, system) shows.
+struct RecordFormView {
+    var heading: String
+    var action: String
+    var csrf: String
+    /// The version the form was opened at, posted back to detect a lost update.
+    var version: Int?
+    var fields: [FieldView]
+    var summary: FormSummary?
 }
 
 /// A project's change filings (变更记录, Art. 16) as rows of a form — date, what changed, the amount, 备案 and 重新审核
@@ -143,33 +151,21 @@ enum ChangeRows {
     /// Blank rows offered below the filed ones.
     static let blankRows = 2
 
-    static func row(_ path: String, _ label: String, _ value: String?, form: inout FieldRows) -> String {
+    /// The rows of the filings in `value` (a JSON array, as the import reads it), then the blank ones.
+    static func view(_ path: String, _ value: String?) -> ChangeRowsView {
         // A value that is not yet a valid array (none, or one typed into an import) starts the rows empty.
         let filed = (try? JSONDecoder().decode([JSONValue].self, from: Data((value ?? "").utf8))) ?? []  // empty or not yet valid
         let entries = filed.map { entry -> [String: String] in
             guard case .object(let fields) = entry else { return [:] }
             return fields.mapValues { $0.stringValue ?? $0.canonicalText }
         }
-        let rows = (entries + Array(repeating: [:], count: blankRows)).enumerated().map { index, entry in
-            let name = "\(path)[\(index)]"
-            let number = "第\(index + 1)条"
-            func box(_ key: String, _ text: String) -> String {
-                let checked = entry[key] == "true" ? " checked" : ""
-                return "<label><input type=\"checkbox\" name=\"\(name).\(key)\" value=\"true\"\(checked)> \(text)</label>"
-            }
-            return "<tr><td><input type=\"date\" name=\"\(name).date\" aria-label=\"\(number)日期\" value"
-                + "=\"\(HTML.escape(entry["date"] ?? ""))\"></td>"
-                + "<td><input name=\"\(name).description\" aria-label=\"\(number)变更内容\" value"
-                + "=\"\(HTML.escape(entry["description"] ?? ""))\"></td>"
-                + "<td><input name=\"\(name).amountDelta\" aria-label=\"\(number)金额变化（元）\" inputmode=\"decimal\" size=\"12\""
-                + " value=\"\(HTML.escape(entry["amountDelta"] ?? ""))\"></td>"
-                + "<td>\(box("filed", "已备案")) \(box("reReviewed", "已重新审核"))</td>"
-                + "<td>\(index < entries.count ? box("remove", "删除") : "")</td></tr>"
-        }.joined()
-        let table =
-            "<table><tr><th>日期</th><th>变更内容</th><th>金额变化（元，减少写负数）</th><th>备案与审核</th><th></"
-            + "th></tr>\(rows)</table>"
-        return "<tr><th scope=\"row\">\(HTML.escape(label))</th><td>\(table) \(form.problems(path))</td></tr>"
+        return ChangeRowsView(
+            rows: (entries + Array(repeating: [:], count: blankRows)).enumerated().map { index, entry in
+                .init(
+                    prefix: "\(path)[\(index)]", number: index + 1, date: entry["date"] ?? "", description: entry["description"] ?? "",
+                    amount: entry["amountDelta"] ?? "", filed: entry["filed"] == "true", reReviewed: entry["reReviewed"] == "true",
+                    removable: index < entries.count)
+            })
     }
 
     /// The filings the rows describe, as a JSON array (`[]` when none); a row without date and content is left out,
@@ -192,4 +188,22 @@ enum ChangeRows {
         }
         return filings.isEmpty ? "" : JSONValue.array(filings).canonicalText
     }
+}
+
+/// A project's change filings as rows of its form (`change-rows.mustache`).
+struct ChangeRowsView {
+    struct Row {
+        /// The field names' prefix (`changes[0]`).
+        var prefix: String
+        var number: Int
+        var date: String
+        var description: String
+        var amount: String
+        var filed: Bool
+        var reReviewed: Bool
+        /// A filed row has a 删除 box; a blank row does not.
+        var removable: Bool
+    }
+
+    var rows: [Row]
 }

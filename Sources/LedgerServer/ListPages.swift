@@ -166,7 +166,7 @@ struct ListPages {
         let found = try await ledger.evaluations.reviews(
             systemCode: asked.filters["system"],
             page: PageRequest(limit: Self.pageSize, offset: asked.offset(pageSize: Self.pageSize)))
-        let names = WebRoutes.displayNames(of: try await ledger.accounts.accounts())
+        let names = displayNames(of: try await ledger.accounts.accounts())
         let rows = found.items.map { stored in
             let report = stored.report
             let decision = report.decision

@@ -66,7 +66,7 @@ struct ResourcePage {
                 length: item.length.map(String.init) ?? "—", description: item.description ?? "")
         }
         return ResourceView(
-            code: resource.code, name: resource.name, facts: facts, items: items, itemCount: items.count,
+            code: resource.code, name: resource.name, facts: facts, items: items,
             since: changes.since, changes: changes.fields,
             decide: mayDecide
                 ? .init(
@@ -170,7 +170,6 @@ struct ResourceView {
     var name: String
     var facts: [Fact]
     var items: [Item]
-    var itemCount: Int
     /// The last review decision the changes are counted from ("上次发布（…）"), `nil` before any review.
     var since: String?
     var changes: [Change]

@@ -17,35 +17,27 @@ extension WebRoutes {
         let text = String((query.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
         let kind = query.get("kind").flatMap(SearchKind.init) ?? .all
         let pageNumber = max(1, min(query.get("page").flatMap(Int.init) ?? 1, 1000))
-        var body = "<h1>搜索</h1>"
         guard !text.isEmpty else {
-            body += "<p class=\"note\">在页面顶部的搜索框输入系统、信息资源、单位或项目的名称或编号。</p>"
-            return WebPage.response(WebPage.shell(title: "搜索", actor: actor, context: context, body: body))
+            let html = PageTemplates.render(SearchView(text: ""), "search")
+            return WebPage.response(WebPage.shell(title: "搜索", actor: actor, context: context, body: html))
         }
         let variants = ledger.codes.searchVariants(of: text)
         let found = try await results(for: variants)
-        let counts = SearchKind.allCases.map { facet in
-            let count = facet == .all ? found.values.reduce(0) { $0 + $1.count } : found[facet]?.count ?? 0
-            let label = "\(facet.label)（\(count)）"
-            return facet == kind ? "<strong>\(label)</strong>" : WebPage.link(Self.searchURL(text, facet, 1), label)
-        }
-        let rows = (kind == .all ? SearchKind.allCases.flatMap { found[$0] ?? [] } : found[kind] ?? [])
-        let pageRows = Array(rows.dropFirst((pageNumber - 1) * 20).prefix(20))
-        body += "<p>“\(HTML.escape(text))”"
-        if variants.count > 1 { body += "（同时检索：\(variants.dropFirst().map(HTML.escape).joined(separator: "、"))）" }
-        body += " · " + counts.joined(separator: " · ") + "</p>"
-        body += WebPage.table(["类型", "名称", "编号", "所属"], pageRows.map(\.cells))
-        let pages = (rows.count + 19) / 20
-        if pages > 1 {
-            body += "<p>第 \(pageNumber) / \(pages) 页"
-            if pageNumber > 1 { body += " · " + WebPage.link(Self.searchURL(text, kind, pageNumber - 1), "上一页") }
-            if pageNumber < pages { body += " · " + WebPage.link(Self.searchURL(text, kind, pageNumber + 1), "下一页") }
-            body += "</p>"
-        }
-        if found.values.contains(where: { $0.count >= Self.searchDepth }) {
-            body += "<p class=\"note\">每类最多列出前\(Self.searchDepth)条，请加词缩小范围。</p>"
-        }
-        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, context: context, body: body, query: text))
+        let rows = kind == .all ? SearchKind.allCases.flatMap { found[$0] ?? [] } : found[kind] ?? []
+        let pages = max(1, (rows.count + 19) / 20)
+        let view = SearchView(
+            text: text, also: variants.dropFirst().joined(separator: "、"),
+            facets: SearchKind.allCases.map { facet in
+                let count = facet == .all ? found.values.reduce(0) { $0 + $1.count } : found[facet]?.count ?? 0
+                return .init(label: "\(facet.label)（\(count)）", href: Self.searchURL(text, facet, 1), current: facet == kind)
+            },
+            rows: Array(rows.dropFirst((pageNumber - 1) * 20).prefix(20)), page: pageNumber, pages: pages,
+            previous: pageNumber > 1 ? Self.searchURL(text, kind, pageNumber - 1) : nil,
+            next: pageNumber < pages ? Self.searchURL(text, kind, pageNumber + 1) : nil,
+            truncated: found.values.contains { $0.count >= Self.searchDepth }
+                ? "每类最多列出前\(Self.searchDepth)条，请加词缩小范围。" : nil)
+        let html = PageTemplates.render(view, "search")
+        return WebPage.response(WebPage.shell(title: "搜索：\(text)", actor: actor, context: context, body: html, query: text))
     }
 
     /// The hits of every spelling by kind, each once, in the order found (names that hold the words first).
@@ -60,19 +52,22 @@ extension WebRoutes {
             let page = PageRequest(limit: Self.searchDepth, offset: 0)
             for hit in try await ledger.search.find(SearchQuery(text: variant, page: page)).items {
                 let isSystem = hit.kind == SearchQuery.Kind.system.rawValue
-                let link = isSystem ? "/systems/\(hit.code)" : "/systems/\(hit.systemCode ?? "")"
+                let link = isSystem ? "/systems/\(pathSegment(hit.code))" : resourcePath(hit.code)
                 add(
                     isSystem ? .systems : .resources,
                     SearchRow(
                         kind: isSystem ? .systems : .resources, name: hit.name, code: hit.code, link: link, owner: hit.systemCode ?? hit.unitUSCC))
             }
             for unit in try await ledger.records.list(GovUnit.self, nameContains: variant, page: page).items {
-                add(.units, SearchRow(kind: .units, name: unit.record.name, code: unit.record.uscc, link: nil, owner: unit.record.region))
+                let home = "/unit?unit=\(queryValue(unit.record.uscc))"
+                add(.units, SearchRow(kind: .units, name: unit.record.name, code: unit.record.uscc, link: home, owner: unit.record.region))
             }
             for project in try await ledger.records.list(Project.self, nameContains: variant, page: page).items {
                 add(
                     .projects,
-                    SearchRow(kind: .projects, name: project.record.name, code: project.record.code, link: nil, owner: project.record.unitUSCC))
+                    SearchRow(
+                        kind: .projects, name: project.record.name, code: project.record.code,
+                        link: "/unit?unit=\(queryValue(project.record.unitUSCC))#projects", owner: project.record.unitUSCC))
             }
         }
         return found
@@ -103,15 +98,36 @@ enum SearchKind: String, CaseIterable {
     }
 }
 
-/// One result: its kind, name (a link where the record has a page), code and what it belongs to.
+/// One result: its kind, name (a link to its page), code and what it belongs to.
 struct SearchRow {
     var kind: SearchKind
     var name: String
     var code: String
     var link: String?
     var owner: String
+    /// The kind's label, for the page.
+    var kindLabel: String
 
-    var cells: [String] {
-        [kind.label, link.map { WebPage.link($0, name) } ?? HTML.escape(name), HTML.escape(code), HTML.escape(owner)]
+    init(kind: SearchKind, name: String, code: String, link: String?, owner: String) {
+        (self.kind, self.name, self.code, self.link, self.owner, kindLabel) = (kind, name, code, link, owner, kind.label)
     }
+}
+
+/// What the search page shows: the words, the spellings searched too, a facet per kind with its count, a page of hits.
+struct SearchView {
+    struct Facet {
+        var label: String
+        var href: String
+        var current: Bool
+    }
+
+    var text: String
+    var also: String = ""
+    var facets: [Facet] = []
+    var rows: [SearchRow] = []
+    var page = 1
+    var pages = 1
+    var previous: String?
+    var next: String?
+    var truncated: String?
 }

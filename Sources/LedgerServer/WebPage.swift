@@ -6,17 +6,6 @@ import Presentation
 /// Server-rendered pages: one layout (`Web/templates/layout.mustache`, the one style sheet `Web/app.css`) around
 /// every page, with the role's menu, breadcrumbs and the search box; the login and error pages.
 enum WebPage {
-    /// The hidden field that carries the session's CSRF token in a form.
-    static func csrfField(_ csrf: String?) -> String {
-        "<input type=\"hidden\" name=\"_csrf\" value=\"\(HTML.escape(csrf ?? ""))\">"
-    }
-
-    /// The hidden field that carries the version an edit form was opened at (`formVersion` reads it back), or nothing
-    /// for a new record.
-    static func versionField(_ version: Int?) -> String {
-        version.map { "<input type=\"hidden\" name=\"_version\" value=\"\($0)\">" } ?? ""
-    }
-
     /// A full page for a signed-in actor; forms inside `body` (HTML) must carry the context's CSRF token. `path` is the page's own
     /// address (its menu entry is marked current); `crumbs` lead from the home page to this one, which ends them.
     static func shell(
@@ -43,16 +32,6 @@ enum WebPage {
                 .init(field: $0.field, message: ArticleText.inText($0.message), rule: $0.rule, article: $0.article.map(ArticleText.chinese))
             }, requestId: requestId)
         return PageTemplates.page(LayoutView(title: "无法完成", body: PageTemplates.render(view, "error")))
-    }
-
-    /// A link with escaped target and text.
-    static func link(_ href: String, _ text: String) -> String { "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" }
-
-    /// A table whose cells are already HTML.
-    static func table(_ headers: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "<p class=\"note\">（无）</p>" }
-        return "<table><tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>"
-            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined() + "</table>"
     }
 
     static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
