@@ -209,6 +209,10 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     public var waivers: [Waiver]
     public var asOf: CivilDate
     public var fiscalYear: Int
+    /// For each probe (`platform/probe`) run only after the as-of date, the first day it ran: evidence that exists but
+    /// does not count for this date, so that a check can say so instead of “no result”. Absent from inputs recorded
+    /// before it existed, which replay as they were.
+    public var laterProbes: [String: CivilDate]?
 
     public init(
         system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [ResourceFacts],
@@ -237,7 +241,7 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case system, projects, missingProjects, resources, itemCounts, verdicts, waivers, asOf, fiscalYear
+        case system, projects, missingProjects, resources, itemCounts, verdicts, waivers, asOf, fiscalYear, laterProbes
     }
 
     /// Inputs recorded before `itemCounts` existed carried the items themselves; their counts are taken from those.
@@ -256,6 +260,7 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
             resources: try container.decode([ResourceFacts].self, forKey: .resources), itemCounts: itemCounts,
             verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
             asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
+        laterProbes = try container.decodeIfPresent([String: CivilDate].self, forKey: .laterProbes)
     }
 
     private static func counts(_ pairs: [(String, Int)]) -> [String: Int] {

@@ -14,6 +14,9 @@ public enum DeadlineStatus: String, Codable, Sendable, CaseIterable {
     /// The due date cannot be computed (a year missing from the working-day calendar).
     case unknown
 
+    /// Overdue, or not computable: what a list of what needs attention shows (an unknown due date is never dropped).
+    public var needsAttention: Bool { self == .overdue || self == .unknown }
+
     public var label: String {
         switch self {
         case .done: "按期完成"

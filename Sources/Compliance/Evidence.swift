@@ -9,9 +9,14 @@ struct ProbeEvidence {
     /// Verdicts too old to count, or skipped.
     var unusable: [EvidenceVerdict] = []
     let maxAgeDays: Int
+    /// The first day the probe ran after the as-of date, when it ran only then.
+    let laterOn: CivilDate?
+    let asOf: CivilDate
 
     init(_ input: ComplianceInput, _ policy: Policy, platform: Platform, probe: String) {
         maxAgeDays = policy.thresholds.evidenceMaxAgeDays
+        laterOn = input.laterProbes?["\(platform.rawValue)/\(probe)"]
+        asOf = input.asOf
         let oldest = input.asOf.adding(days: -maxAgeDays)
         for item in input.verdicts where item.verdict.platform == platform && item.verdict.probe == probe {
             let day = CivilDate(item.verdict.checkedAt)
@@ -31,7 +36,14 @@ struct ProbeEvidence {
             Evidence("\(what) \($0.verdict.target)", "\($0.verdict.outcome.rawValue)：\($0.verdict.reason)", verdictId: $0.id, runId: $0.runId)
         }
         guard !items.isEmpty else {
-            let note = unusable.isEmpty ? "没有探测结果" : "近\(maxAgeDays)天没有有效探测结果（\(unusable.count)条过期或跳过）"
+            let note =
+                !unusable.isEmpty
+                ? "近\(maxAgeDays)天没有有效探测结果（\(unusable.count)条过期或跳过）"
+                : laterOn.map {
+                    "评估基准日 \(asOf) 及以前没有探测结果（首次探测在 \($0)，晚于评估基准日，"
+                        + "不作为本次证据）"
+                }
+                    ?? "没有探测结果"
             return CheckResult(check, .inconclusive, "\(what)：\(note)", remediation: "运行探测（ybz probe）后重新评估")
         }
         let conclusive = items.filter { $0.verdict.outcome != .notApplicable }

@@ -25,22 +25,25 @@ struct AdminDashboard {
     func view() async throws -> AdminView {
         let counts = try await ledger.records.counts()
         let today = CivilDate(Date())
-        let overdue = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today).filter { $0.status == .overdue }
+        let attention = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: today).filter { $0.status.needsAttention }
+        let overdue = attention.filter { $0.status == .overdue }
+        let unknown = attention.count - overdue.count
         let batches = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 12)).items
-        var latest: FundingBatch?
-        if let newest = batches.first { latest = try await ledger.evaluations.fundingBatch(id: newest.id) }
-        let decisions = latest?.decisions ?? []
-        let stale = decisions.filter { decision in decision.checks.contains { $0.check == .dataSharedFresh && $0.status == .fail } }.count
+        let latest = batches.first
+        var decisions: [FundingSummary] = []
+        if let latest { decisions = try await ledger.evaluations.fundingSummaries(batch: latest.id) }
+        let stale = decisions.filter(\.dataStale).count
         let fundingLink = latest.map { "/funding?batch=\($0.id)" }
         let cards: [AdminView.Card] = [
             .init("建设单位", counts["unit"] ?? 0, "/units"), .init("政务信息化项目", counts["project"] ?? 0, "/projects"),
             .init("政务信息系统", counts["system"] ?? 0, "/systems"), .init("信息资源", counts["resource"] ?? 0, "/resources"),
             .init("信息项", counts["data_item"] ?? 0, "/resources"), .init("待审核目录", try await pendingCount(), "/review"),
-            .init("逾期事项", overdue.count, "#overdue"), .init("数据未按期更新的系统", stale, fundingLink)
+            .init("逾期事项", overdue.count, "#overdue"), .init("无法计算期限的事项", unknown, unknown > 0 ? "#overdue" : nil),
+            .init("数据未按期更新的系统", stale, fundingLink)
         ]
         let unitNames = try await ListPages.unitNames(ledger)
         var byUnit: [String: [Int]] = [:]
-        for decision in decisions { if let tenths = decision.score.tenths { byUnit[decision.unitUSCC, default: []].append(tenths) } }
+        for decision in decisions { if let tenths = decision.scoreTenths { byUnit[decision.unitUSCC, default: []].append(tenths) } }
         let unitScores = byUnit.map { unit, scores in
             (name: unitNames[unit] ?? unit, averageTenths: scores.reduce(0, +) / scores.count, systems: scores.count)
         }.sorted { ($0.averageTenths, $0.name) < ($1.averageTenths, $1.name) }
@@ -55,15 +58,16 @@ struct AdminDashboard {
         return AdminView(
             cards: cards, batch: latest.map { "资金评估批次 #\($0.id)（\($0.fiscalYear) 财政年度，基准日 \($0.asOf)）" },
             batchLink: fundingLink,
-            distribution: decisions.isEmpty ? nil : Charts.scoreDistribution(decisions.compactMap(\.score.tenths)),
+            distribution: decisions.isEmpty ? nil : Charts.scoreDistribution(decisions.compactMap(\.scoreTenths)),
             byUnit: unitScores.isEmpty ? nil : Charts.scoreByUnit(unitScores),
             overBatches: history.isEmpty ? nil : Charts.overBatches(history),
             health: try await health(),
-            overdue: overdue.prefix(20).map {
+            overdue: attention.prefix(20).map {
                 .init(
                     title: $0.title, article: ArticleText.chinese($0.article), subject: $0.projectCode ?? $0.systemCode ?? "",
-                    due: $0.dueOn?.description ?? "", days: String(-($0.daysLeft ?? 0)))
-            }, overdueCount: overdue.count)
+                    status: $0.status.label, due: $0.dueOn?.description ?? "—", days: $0.daysLeft.map { String(-$0) } ?? "—",
+                    note: $0.note ?? "")
+            }, overdueCount: attention.count)
     }
 
     private func pendingCount() async throws -> Int {
@@ -109,12 +113,15 @@ struct AdminView {
         var href: String
     }
 
+    /// A deadline past due, or one whose due date cannot be computed (with why).
     struct Overdue {
         var title: String
         var article: String
         var subject: String
+        var status: String
         var due: String
         var days: String
+        var note: String
     }
 
     var cards: [Card]

@@ -65,7 +65,7 @@ func addComplianceRoutes(
         case "xlsx":
             let sheet = Sheet(
                 name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
-                numericColumns: FundingReport.amountColumns)
+                numericColumns: FundingReport.numberColumns)
             return download(try XLSXWriter.data(Workbook(sheets: [sheet])), type: XLSXWriter.contentType, name: "\(name).xlsx")
         default: return try JSON.response(batch)
         }
@@ -116,7 +116,7 @@ func addComplianceRoutes(
         let query = request.uri.formParameters
         let asOf = try asOfParameter(request)
         var deadlines = try await ledger.deregistrations.deadlines(calendar: compliance.calendar, asOf: asOf)
-        if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status == .overdue } }
+        if query.get("overdue") == "true" { deadlines = deadlines.filter { $0.status.needsAttention } }
         if query.get("format") == "csv" {
             return download(DeadlineReport.csv(deadlines), type: "text/csv; charset=utf-8", name: "deadlines-\(asOf).csv")
         }

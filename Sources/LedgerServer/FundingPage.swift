@@ -51,7 +51,7 @@ struct FundingPage {
         let form = Permission.runFunding.allows(actor) ? FundingView.Run(year: today.year + 1, asOf: today.description, csrf: csrf) : nil
         let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1)).items.first
         guard let id = query.get("batch").flatMap(Int64.init) ?? latest?.id,
-            let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatch(id: id) })
+            let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatchHeader(id: id) })
         else { return FundingView(run: form, batch: nil) }
         var asked = ListQuery(query, path: "/funding", filters: ["status", "unit"], sorts: ["code", "cap", "score"])
         asked.kept["batch"] = String(batch.id)
@@ -59,10 +59,15 @@ struct FundingPage {
         let unitNames = try await ListPages.unitNames(ledger)
         let status = asked.filters["status"].flatMap(EligibilityStatus.init(rawValue:))
         let unit = asked.filters["unit"]
-        var shown = batch.decisions.filter { (status == nil || $0.operations.status == status) && (unit == nil || $0.unitUSCC == unit) }
+        let summaries = try await ledger.evaluations.fundingSummaries(batch: batch.id)
+        var shown = summaries.filter { (status == nil || $0.operations == status) && (unit == nil || $0.unitUSCC == unit) }
         shown.sort(by: Self.order(asked.sort))
         let offset = min(asked.offset(pageSize: Self.pageSize), shown.count)
-        let rows = shown[offset..<min(offset + Self.pageSize, shown.count)].map { Self.row($0, unitNames: unitNames) }
+        let page = shown[offset..<min(offset + Self.pageSize, shown.count)].map(\.systemCode)
+        let decisions = Dictionary(
+            try await ledger.evaluations.fundingDecisions(batch: batch.id, systems: page).map { ($0.systemCode, $0) },
+            uniquingKeysWith: { first, _ in first })
+        let rows = page.compactMap { decisions[$0].map { Self.row($0, unitNames: unitNames) } }
         let list = ListView(
             asked, heading: "评估结果", noun: "个系统",
             filters: [
@@ -75,30 +80,29 @@ struct FundingPage {
                 ("score", "共享合规评分", true), (nil, "阻断条款与证据", false)
             ],
             total: shown.count, offset: offset, rows: [], shown: rows.count, pageSize: Self.pageSize)
-        let total = Money.total(batch.decisions.filter { $0.operations.status == .eligible }.map(\.omCap))
+        let total = Money.total(summaries.filter { $0.operations == .eligible }.map(\.omCap))
+        func counts(_ status: (FundingSummary) -> EligibilityStatus) -> String {
+            EligibilityStatus.allCases.map { value in "\(value.label) \(summaries.filter { status($0) == value }.count) 个" }
+                .joined(separator: "，")
+        }
         return FundingView(
             run: form,
             batch: .init(
                 title: "批次 #\(batch.id) · \(batch.fiscalYear) 财政年度 · 评估基准日 \(batch.asOf) · 规则版本"
                     + " \(batch.policyVersion)",
-                summary: EligibilityStatus.allCases.map { value in
-                    "\(value.label) \(batch.decisions.filter { $0.operations.status == value }.count) 个"
-                }.joined(separator: "，"),
-                construction: EligibilityStatus.allCases.map { value in
-                    "\(value.label) \(batch.decisions.filter { $0.construction.status == value }.count) 个"
-                }.joined(separator: "，"),
+                summary: counts(\.operations), construction: counts(\.construction),
                 total: total.map { "\($0.grouped) 元" } ?? "超出可计算范围",
                 excel: "/api/v1/funding/\(batch.id)?format=xlsx", csv: "/api/v1/funding/\(batch.id)?format=csv",
                 list: list, rows: rows))
     }
 
     /// The order a sort key asks for; ties by system code.
-    static func order(_ sort: String) -> (FundingDecision, FundingDecision) -> Bool {
+    static func order(_ sort: String) -> (FundingSummary, FundingSummary) -> Bool {
         let descending = sort.hasPrefix("-")
-        func key(_ decision: FundingDecision) -> Int64 {
+        func key(_ summary: FundingSummary) -> Int64 {
             switch sort.drop(while: { $0 == "-" }) {
-            case "cap": decision.omCap.fen
-            case "score": Int64(decision.score.tenths ?? -1)
+            case "cap": summary.omCap.fen
+            case "score": Int64(summary.scoreTenths ?? -1)
             default: 0
             }
         }

@@ -29,8 +29,9 @@ public enum FundingReport {
             }
     }
 
-    /// The columns holding amounts in yuan (numbers in Excel, so they can be summed).
-    public static let amountColumns: Set<Int> = [6, 9]
+    /// The columns holding numbers — batch, fiscal year, amounts in yuan, the score — written as numbers in Excel, so
+    /// that they can be summed and sorted (a score that could not be computed stays the text “—”).
+    public static let numberColumns: Set<Int> = [0, 1, 6, 9, 11]
 
     /// A check's name as people read it (`data-shared-fresh` → its Chinese title); another id as it is.
     public static func checkTitle(_ id: String) -> String {

@@ -27,13 +27,15 @@ public struct ComplianceService: Sendable {
     }
 
     /// The decisions of every system (or one, or one unit's) without storing them, for pages that show the current state.
+    /// Nothing is recorded, so the inputs are not hashed: their `inputs.inputSha256` is empty (encoding and hashing a
+    /// large unit's inputs took most of its page's time).
     public func decisions(
         fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil,
         unitUSCC: String? = nil
     ) async throws -> [FundingDecision] {
         let context = try context(asOf: asOf)
         return try await ledger.evaluations.inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC)
-            .map { try FundingDecision.evaluate($0, context) }
+            .concurrentMap { try FundingDecision.evaluate($0, context, inputSha256: "") }
     }
 
     /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch as

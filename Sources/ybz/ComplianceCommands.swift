@@ -210,7 +210,7 @@ struct DeadlinesCommand: AsyncParsableCommand {
     enum Format: String, ExpressibleByArgument { case table, json, csv }
 
     @OptionGroup var data: DataOptions
-    @Flag(help: "Only overdue deadlines.") var overdue = false
+    @Flag(help: "Only overdue deadlines, and those whose due date cannot be computed (无法计算, with the reason).") var overdue = false
     @Flag(help: "Also deadlines already met.") var all = false
     @Option(help: "As-of date (YYYY-MM-DD; default today in China).") var asOf: String?
     @Option(help: "table, json or csv (UTF-8 with BOM).") var format: Format = .table
@@ -223,12 +223,14 @@ struct DeadlinesCommand: AsyncParsableCommand {
         let (ledger, catalog) = try data.openLedger()
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
         let listed = try await userFacing { try await ledger.deregistrations.deadlines(calendar: try catalog.calendar(), asOf: day) }
-        let shown = listed.filter { overdue ? $0.status == .overdue : all || ($0.status != .done && $0.status != .late) }
+        let shown = listed.filter { overdue ? $0.status.needsAttention : all || ($0.status != .done && $0.status != .late) }
         switch format {
         case .json: print(try prettyJSON(shown))
         case .csv: print(DeadlineReport.csv(shown), terminator: "")
         case .table:
-            print("截至 \(day)：\(shown.count) 项（已逾期 \(listed.filter { $0.status == .overdue }.count)，待办 \(listed.filter { $0.status == .open }.count)）")
+            print(
+                "截至 \(day)：\(shown.count) 项（已逾期 \(listed.filter { $0.status == .overdue }.count)，"
+                    + "无法计算 \(listed.filter { $0.status == .unknown }.count)，待办 \(listed.filter { $0.status == .open }.count)）")
             for deadline in shown {
                 let days = deadline.daysLeft.map { $0 < 0 ? "逾期\(-$0)天" : "剩\($0)天" } ?? ""
                 print(

@@ -117,6 +117,14 @@ struct ComplianceAPITests {
             // 10 working days from Monday 2026-11-02 is Monday 2026-11-16.
             #expect(overdue.contains { $0.kind == "deregistration-review" && $0.dueOn == CivilDate("2026-11-16") && $0.daysLeft == -4 })
             #expect(overdue.contains { $0.kind == "acceptance-filing" && $0.article == "Art. 19" })
+            // A due date in a year the working-day calendar does not cover is listed as 无法计算 with why, never dropped.
+            var old = Fixtures.project(code: "TZXM-2018-009", unit: Fixtures.uscc(1))
+            old.milestones.contractSigned = CivilDate("2018-05-10")
+            _ = try await ledger.records.create(old, by: .commandLine)
+            let withOld = try await client.execute(uri: "/api/v1/deadlines?asOf=2026-11-20&overdue=true", method: .get)
+            let attention = try CanonicalJSON.decoder.decode([Deadline].self, from: Data(withOld.body.readableBytesView))
+            let unknown = try #require(attention.first { $0.projectCode == "TZXM-2018-009" })
+            #expect(unknown.status == .unknown && unknown.note?.contains("2018") == true && unknown.dueOn == nil)
             let reviewed = try await client.execute(
                 uri: "/api/v1/deregistrations/1/review", method: .post,
                 body: ByteBuffer(string: #"{"approved": true, "opinion": "同意注销", "reviewer": "张某", "reviewedOn": "2026-11-12"}"#))

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import LedgerCore
 import LedgerTestSupport
+import Services
 import Testing
 
 @testable import LedgerServer
@@ -89,6 +90,19 @@ struct ListPagesTests {
             let (_, batches, _) = try await finance.get("/funding/batches")
             #expect(visibleText(batches).contains("共 1 个批次") && batches.contains("/funding?batch="))
         }
+        // The summaries read with SQLite's JSON functions say what the decoded decisions say.
+        let batch = try #require(try await ledger.evaluations.fundingBatches().items.first)
+        let decisions = try await ledger.evaluations.fundingBatch(id: batch.id).decisions
+        let summaries = try await ledger.evaluations.fundingSummaries(batch: batch.id)
+        #expect(summaries.count == 2 && summaries.map(\.systemCode) == decisions.map(\.systemCode))
+        for (summary, decision) in zip(summaries, decisions) {
+            #expect(summary.operations == decision.operations.status && summary.construction == decision.construction.status)
+            #expect(summary.omCap == decision.omCap && summary.scoreTenths == decision.score.tenths && summary.unitUSCC == decision.unitUSCC)
+            let stale = decision.checks.contains { $0.check == .dataSharedFresh && $0.status == .fail }
+            #expect(summary.dataStale == stale && summary.systemName == decision.systemName)
+        }
+        let some = try await ledger.evaluations.fundingDecisions(batch: batch.id, systems: ["S-OTHER"])
+        #expect(some.map(\.systemCode) == ["S-OTHER"])
         #expect(Money(fen: 123_456_789).grouped == "1,234,567.89" && Money(fen: -100).grouped == "-1.00")
         #expect(Money(fen: 99_999_900).grouped == "999,999.00" && Money(fen: 5).grouped == "0.05")
     }
@@ -100,5 +114,33 @@ struct ListPagesTests {
         #expect(IntegrationsPage.cell([:], required: true).text == "未探测")
         #expect(IntegrationsPage.cell([:], required: false).text == "无需接入")
         #expect(IntegrationsPage.cell([.skipped: 2], required: true).tone == "cell-error")
+    }
+}
+
+@Suite("Evidence dated after the as-of date")
+struct LaterEvidenceTests {
+    /// A probe that ran only after the as-of date is not evidence for it, and the check says so rather than “no result”;
+    /// the recorded input reads back the same, and an input without such probes is as it was.
+    @Test func aCheckSaysWhenItsOnlyResultsAreLaterThanTheAsOfDate() async throws {
+        let (ledger, _) = try await WebTests.app()
+        let checked = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-29 in China
+        let verdict = Verdict(
+            platform: .aishandong, probe: "service-item", systemCode: "S-OWN", target: "370481000001", outcome: .pass,
+            reason: "事项已上线", checkedAt: checked, specHash: "abc")
+        _ = try await ledger.probeHistory.recordRun(
+            startedAt: checked, finishedAt: checked, asOf: CivilDate("2026-05-29")!, trigger: "api", specHashes: [:], canaries: [],
+            verdicts: [verdict], flipThresholds: [:])
+        let before = try await ledger.evaluations.storedInputs(fiscalYear: 2026, asOf: CivilDate("2026-05-01")!, systemCode: "S-OWN", unitUSCC: nil)
+        let input = try #require(before.first)
+        #expect(input.input.laterProbes == ["aishandong/service-item": CivilDate("2026-05-29")!] && input.input.verdicts.isEmpty)
+        #expect(try CanonicalJSON.decoder.decode(ComplianceInput.self, from: try input.text()) == input.input)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let decision = try #require(try await compliance.decisions(fiscalYear: 2026, asOf: CivilDate("2026-05-01")!, systemCode: "S-OWN").first)
+        let integration = try #require(decision.checks.first { $0.check == .platformIntegration })
+        #expect(integration.reason.contains("评估基准日 2026-05-01 及以前没有探测结果（首次探测在 2026-05-29"))
+        let after = try await ledger.evaluations.storedInputs(fiscalYear: 2026, asOf: CivilDate("2026-06-01")!, systemCode: "S-OWN", unitUSCC: nil)
+        #expect(after.first?.input.laterProbes == nil && after.first?.input.verdicts.count == 1)
+        let text = String(decoding: try #require(after.first).text(), as: UTF8.self)
+        #expect(!text.contains("laterProbes"))
     }
 }

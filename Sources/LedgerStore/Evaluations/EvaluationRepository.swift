@@ -20,6 +20,12 @@ public protocol EvaluationRepository: Sendable {
     ) async throws -> FundingBatch
     /// One stored batch with its decisions.
     func fundingBatch(id: Int64) async throws -> FundingBatch
+    /// One stored batch without its decisions.
+    func fundingBatchHeader(id: Int64) async throws -> FundingBatch
+    /// What lists and charts need of each decision of a batch, without decoding the decisions.
+    func fundingSummaries(batch id: Int64) async throws -> [FundingSummary]
+    /// The decisions of a batch for some of its systems, in system order.
+    func fundingDecisions(batch id: Int64, systems: [String]) async throws -> [FundingDecision]
     /// The stored inputs of a batch, by system, for replay.
     func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)]
     /// Batches, newest first, without their decisions.

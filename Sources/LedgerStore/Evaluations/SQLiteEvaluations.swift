@@ -15,6 +15,20 @@ public struct FundingBatch: Codable, Sendable {
     public var decisions: [FundingDecision]
 }
 
+/// What a list of a batch's decisions shows and sorts by, without the checks and evidence.
+public struct FundingSummary: Sendable, Equatable {
+    public var systemCode: String
+    public var systemName: String
+    public var unitUSCC: String
+    public var construction: EligibilityStatus
+    public var operations: EligibilityStatus
+    public var omCap: Money
+    /// The score in tenths, `nil` when no check was conclusive.
+    public var scoreTenths: Int?
+    /// Whether the data-shared-fresh check failed (data not updated on time, Art. 22(1)).
+    public var dataStale: Bool
+}
+
 /// A funding decision with its input and itself as JSON, as a batch stores them.
 public struct EncodedEvaluation: Sendable {
     public var decision: FundingDecision
@@ -42,12 +56,13 @@ public struct StoredInput: Sendable {
         let parts = [
             ("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
             ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
+            ("laterProbes", try input.laterProbes.map { try CanonicalJSON.text($0) }),
             ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
             ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
             ("system", systemBody), ("verdicts", try CanonicalJSON.text(input.verdicts)),
             ("waivers", try CanonicalJSON.text(input.waivers))
         ]
-        let text = "{" + parts.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        let text = "{" + parts.compactMap { key, value in value.map { "\"\(key)\":\($0)" } }.joined(separator: ",") + "}"
         return Data(text.utf8)
     }
 }
@@ -58,6 +73,7 @@ private struct StoredSystemRows: Sendable {
     var resources: [ResourceFacts]
     var itemCounts: [String: Int]
     var verdicts: [EvidenceVerdict]
+    var laterProbes: [String: CivilDate]?
     var waivers: [Waiver]
 }
 
@@ -118,9 +134,10 @@ extension SQLiteEvaluations {
                         facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
                         itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
                     }
+                    let verdicts = try Self.latestVerdicts(systemCode: code, before: cutoff, in: db)
                     return StoredSystemRows(
-                        body: system["body"], resources: facts, itemCounts: itemCounts,
-                        verdicts: try Self.latestVerdicts(systemCode: code, before: cutoff, in: db),
+                        body: system["body"], resources: facts, itemCounts: itemCounts, verdicts: verdicts,
+                        laterProbes: try Self.laterProbes(systemCode: code, from: cutoff, besides: verdicts, in: db),
                         waivers: waivers[code] ?? [])
                 }, projects
             )
@@ -128,11 +145,12 @@ extension SQLiteEvaluations {
         return try await rows.concurrentMap { stored in
             let system = try CanonicalJSON.decoder.decode(InfoSystem.self, from: Data(stored.body.utf8))
             let projectBodies = system.projectCodes.compactMap { projects[$0] }
-            let input = ComplianceInput(
+            var input = ComplianceInput(
                 system: system,
                 projects: try projectBodies.map { try CanonicalJSON.decoder.decode(Project.self, from: Data($0.utf8)) },
                 missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
                 itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
+            input.laterProbes = stored.laterProbes
             return StoredInput(input: input, systemBody: stored.body, projectBodies: projectBodies)
         }
     }
@@ -166,6 +184,29 @@ extension SQLiteEvaluations {
                 verdict: try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8)))
         }
         return order.sorted().compactMap { chosen[$0] }
+    }
+
+    /// The probes (`platform/probe`) of a system that ran only from `cutoff` on, with the day (in China) each first ran
+    /// then; `nil` when there are none, so that such an input is the same as before this fact was recorded.
+    static func laterProbes(
+        systemCode: String, from cutoff: String, besides verdicts: [EvidenceVerdict], in db: Database
+    ) throws -> [String: CivilDate]? {
+        let earlier = Set(verdicts.map { "\($0.verdict.platform.rawValue)/\($0.verdict.probe)" })
+        var later: [String: CivilDate] = [:]
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT platform, probe, min(checked_at) AS first FROM probe_verdict
+                    WHERE system_key = ? AND checked_at >= ? GROUP BY platform, probe
+                    """
+            ), arguments: [systemCode, cutoff])
+        for row in rows {
+            let key = "\(row["platform"] as String)/\(row["probe"] as String)"
+            // A time that does not read back leaves the check saying “no result”, as before.
+            guard !earlier.contains(key), let first = try? Date(row["first"] as String, strategy: .iso8601) else { continue }  // unreadable
+            later[key] = CivilDate(first)
+        }
+        return later.isEmpty ? nil : later
     }
 
     /// The instant the as-of day ends in China, as stored verdict times are written.
@@ -269,16 +310,65 @@ extension SQLiteEvaluations {
     /// One stored batch with its decisions.
     public func fundingBatch(id: Int64) async throws -> FundingBatch {
         try await database.writer.read { db in
-            guard
-                let row = try FundingBatchRow.fetchOne(
-                    db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id])
-            else {
-                throw LedgerError.notFound("资金评估批次", String(id))
-            }
+            let row = try Self.batchRow(id: id, in: db)
             let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
                 try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
             }
             return try row.batch(decisions: decisions)
+        }
+    }
+
+    /// One stored batch without its decisions (its counts tell how many got each status).
+    public func fundingBatchHeader(id: Int64) async throws -> FundingBatch {
+        try await database.writer.read { db in try Self.batchRow(id: id, in: db).batch() }
+    }
+
+    static func batchRow(id: Int64, in db: Database) throws -> FundingBatchRow {
+        guard let row = try FundingBatchRow.fetchOne(db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id])
+        else { throw LedgerError.notFound("资金评估批次", String(id)) }
+        return row
+    }
+
+    /// What lists and charts need of each decision of a batch, read with SQLite's JSON functions from the stored
+    /// decisions without decoding them (a county's batch is 500 documents of several kilobytes).
+    public func fundingSummaries(batch id: Int64) async throws -> [FundingSummary] {
+        try await database.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT system_key, json_extract(result, '$.systemName') AS name, json_extract(result, '$.unitUSCC') AS unit,
+                        json_extract(result, '$.construction.status') AS construction, json_extract(result, '$.operations.status') AS operations,
+                        json_extract(result, '$.omCap') AS cap, json_extract(result, '$.score.tenths') AS tenths,
+                        EXISTS (SELECT 1 FROM json_each(result, '$.checks') WHERE json_extract(value, '$.check') = 'data-shared-fresh'
+                            AND json_extract(value, '$.status') = 'fail') AS stale
+                    FROM evaluation WHERE batch_id = ? ORDER BY system_key
+                    """, arguments: [id]
+            ).map { row in
+                // A decision whose figures do not read back is reported, not guessed.
+                guard let construction = EligibilityStatus(rawValue: row["construction"] ?? ""),
+                    let operations = EligibilityStatus(rawValue: row["operations"] ?? ""),
+                    let cap = Money(yuanText: row["cap"] ?? "")
+                else {
+                    let context = DecodingError.Context(
+                        codingPath: [], debugDescription: "evaluation \(id)/\(row["system_key"] ?? ""): unreadable decision")
+                    throw DecodingError.dataCorrupted(context)
+                }
+                return FundingSummary(
+                    systemCode: row["system_key"], systemName: row["name"] ?? "", unitUSCC: row["unit"] ?? "", construction: construction,
+                    operations: operations, omCap: cap, scoreTenths: row["tenths"], dataStale: row["stale"])
+            }
+        }
+    }
+
+    /// The decisions of a batch for some of its systems, in system order.
+    public func fundingDecisions(batch id: Int64, systems: [String]) async throws -> [FundingDecision] {
+        guard !systems.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: systems.count).joined(separator: ",")
+        return try await database.writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT result FROM evaluation WHERE batch_id = ? AND system_key IN (\(marks)) ORDER BY system_key",
+                arguments: StatementArguments([id] as [any DatabaseValueConvertible] + systems)
+            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
         }
     }
 
