@@ -18,7 +18,10 @@ struct ProbeEvidence {
         laterOn = input.laterProbes?["\(platform.rawValue)/\(probe)"]
         asOf = input.asOf
         let oldest = input.asOf.adding(days: -maxAgeDays)
-        for item in input.verdicts where item.verdict.platform == platform && item.verdict.probe == probe {
+        for recorded in input.verdicts where recorded.verdict.platform == platform && recorded.verdict.probe == probe {
+            // Freshness observed by the probe is judged for this evaluation's as-of date, not the probe's.
+            var item = recorded
+            item.verdict = recorded.verdict.judged(asOf: input.asOf)
             let day = CivilDate(item.verdict.checkedAt)
             if item.verdict.outcome == .skipped || day < oldest || day > input.asOf {
                 unusable.append(item)

@@ -305,12 +305,9 @@ public struct ProbeEngine: Sendable {
             return ConditionResult(expression: expression, resolved: "\(rule.field) (missing)", passed: false)
         }
         verdict.platformUpdatedAt = text
-        let last = CivilDate(instant)
-        let stale = Freshness.isStale(lastUpdate: last, cycleDays: days, graceDays: rule.graceDays, asOf: asOf)
-        return ConditionResult(
-            expression: expression,
-            resolved: "\(rule.field) (\(last)) + \(days)d + \(rule.graceDays)d \(stale ? "<" : ">=") \(asOf)",
-            passed: !stale)
+        let terms = FreshnessTerms(field: rule.field, lastUpdate: CivilDate(instant), cycleDays: days, graceDays: rule.graceDays)
+        verdict.freshness = terms
+        return Freshness.condition(terms, expression: expression, asOf: asOf)
     }
 
     static func describe(_ error: any Error) -> String {

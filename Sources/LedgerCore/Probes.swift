@@ -127,6 +127,9 @@ public struct Verdict: Codable, Sendable, Equatable {
     public var checkedAt: Date
     /// SHA-256 of the spec file that produced the verdict.
     public var specHash: String
+    /// What the freshness condition observed and was judged with, so that an evaluation judges it again for its own
+    /// as-of date (`judged(asOf:)`); absent from verdicts recorded before it existed, which count as they were judged.
+    public var freshness: FreshnessTerms?
 
     public init(
         platform: Platform, probe: String, systemCode: String, target: String, outcome: VerdictOutcome,
@@ -152,6 +155,47 @@ public enum Freshness {
     /// Whether data last updated on `lastUpdate` is stale on `asOf` for a cycle of `cycleDays` and `graceDays`.
     public static func isStale(lastUpdate: CivilDate, cycleDays: Int, graceDays: Int, asOf: CivilDate) -> Bool {
         lastUpdate.adding(days: cycleDays + graceDays) < asOf
+    }
+
+    /// The freshness condition of `terms` judged for `asOf`, as a verdict shows it.
+    public static func condition(_ terms: FreshnessTerms, expression: String, asOf: CivilDate) -> ConditionResult {
+        let stale = isStale(lastUpdate: terms.lastUpdate, cycleDays: terms.cycleDays, graceDays: terms.graceDays, asOf: asOf)
+        return ConditionResult(
+            expression: expression,
+            resolved: "\(terms.field) (\(terms.lastUpdate)) + \(terms.cycleDays)d + \(terms.graceDays)d \(stale ? "<" : ">=") \(asOf)",
+            passed: !stale)
+    }
+}
+
+/// What a freshness condition observed — the platform's last update of a resource — and the terms it was judged with.
+public struct FreshnessTerms: Codable, Sendable, Equatable {
+    /// The answer's field that held the last update.
+    public var field: String
+    /// The day (in China) of the platform's last update.
+    public var lastUpdate: CivilDate
+    /// The resource's 更新周期 in days, and the spec's grace days.
+    public var cycleDays: Int
+    public var graceDays: Int
+
+    public init(field: String, lastUpdate: CivilDate, cycleDays: Int, graceDays: Int) {
+        (self.field, self.lastUpdate, self.cycleDays, self.graceDays) = (field, lastUpdate, cycleDays, graceDays)
+    }
+}
+
+extension Verdict {
+    /// The verdict as of `asOf`. Whether data was fresh is a question about the evaluation's day, not the probe's: a
+    /// verdict that recorded its freshness observation has that condition judged again for `asOf`, its other conditions
+    /// standing as observed, and its outcome and reason follow. Any other verdict is as it was recorded.
+    public func judged(asOf: CivilDate) -> Verdict {
+        guard let freshness, outcome == .pass || outcome == .fail, !notIntegrated,
+            let index = conditions.lastIndex(where: { $0.expression.hasPrefix("fresh(") })
+        else { return self }
+        var again = self
+        again.conditions[index] = Freshness.condition(freshness, expression: conditions[index].expression, asOf: asOf)
+        let failed = again.conditions.filter { !$0.passed }
+        again.outcome = failed.isEmpty ? .pass : .fail
+        again.reason = failed.isEmpty ? "全部条件满足" : "条件未满足：" + failed.map(\.resolved).joined(separator: "；")
+        return again
     }
 }
 

@@ -230,6 +230,39 @@ struct ArticleTests {
         #expect(try fixture.result(.sharingPlatform).reason.contains("未登记共享平台机构编码"))
     }
 
+    /// Art. 22(1): whether shared data is fresh is judged for the evaluation's as-of date from what the probe observed
+    /// (the platform's last update), not for the probe's own as-of; a verdict recorded without its observation counts
+    /// as it was judged.
+    @Test func freshnessIsJudgedForTheEvaluationsDateNotTheProbes() throws {
+        var fixture = ComplianceFixture()
+        fixture.asOf = CivilDate("2026-07-25")!
+        let code = fixture.resources[0].code
+        fixture.verdicts = [ComplianceFixture.verdict(.countyNode, "resource-mounted", code, day: "2026-07-20")]
+        // 每月 (30 days) + 1 grace day from 2026-07-02: fresh through 2026-08-02. Probed with as-of 2026-07-20: passed.
+        var shared = ComplianceFixture.verdict(.sharingPlatform, "resource-shared", code, day: "2026-07-20")
+        let terms = FreshnessTerms(field: "data.lastUpdated", lastUpdate: CivilDate("2026-07-02")!, cycleDays: 30, graceDays: 1)
+        let expression = "fresh(data.lastUpdated, 每月, grace 1d)"
+        shared.verdict.conditions = [
+            ConditionResult(expression: "status == 200", resolved: "200", passed: true),
+            Freshness.condition(terms, expression: expression, asOf: CivilDate("2026-07-20")!)
+        ]
+        shared.verdict.freshness = terms
+        fixture.verdicts.append(shared)
+        #expect(try fixture.result(.dataSharedFresh).status == .pass)
+        // The same observation as of 2026-08-15 (within the 30 days evidence stays usable): five days stale.
+        fixture.asOf = CivilDate("2026-08-15")!
+        let stale = try fixture.result(.dataSharedFresh)
+        #expect(stale.status == .fail && stale.evidence.contains { $0.value.contains("data.lastUpdated (2026-07-02) + 30d + 1d < 2026-08-15") })
+        // A probe run with a later as-of that found the data stale does not make an earlier decision fail.
+        fixture.asOf = CivilDate("2026-07-25")!
+        fixture.verdicts[1].verdict.outcome = .fail
+        fixture.verdicts[1].verdict.conditions[1] = Freshness.condition(terms, expression: expression, asOf: CivilDate("2026-09-01")!)
+        #expect(try fixture.result(.dataSharedFresh).status == .pass)
+        // Without the observation (a verdict recorded before it was kept), the verdict counts as it was judged.
+        fixture.verdicts[1].verdict.freshness = nil
+        #expect(try fixture.result(.dataSharedFresh).status == .fail)
+    }
+
     /// Art. 22(1), 26, 27: at least 90 % of resources mounted, filled and fresh; 不予共享 ones on the node only.
     @Test func dataSharingCountsResourcesAgainstThePolicy() throws {
         var fixture = ComplianceFixture()

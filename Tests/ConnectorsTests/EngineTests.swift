@@ -169,6 +169,11 @@ struct EngineTests {
                 #expect(stale?.outcome == .fail)
                 #expect(stale?.platformUpdatedAt != nil)
                 #expect(stale?.conditions.last?.resolved.contains("+ 31d + 1d <") == true)
+                // The observation is kept, so that an evaluation judges it for its own as-of date.
+                let terms = try #require(stale?.freshness)
+                #expect(terms.cycleDays == 31 && terms.graceDays == 1)
+                #expect(
+                    stale?.judged(asOf: terms.lastUpdate).outcome == .pass && stale?.judged(asOf: terms.lastUpdate.adding(days: 40)).outcome == .fail)
                 let unmounted = run.verdict(platform, "S1", "101001/000003")
                 #expect(unmounted?.outcome == .fail)
                 #expect(unmounted?.notIntegrated == true)
