@@ -213,6 +213,33 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     /// does not count for this date, so that a check can say so instead of “no result”. Absent from inputs recorded
     /// before it existed, which replay as they were.
     public var laterProbes: [String: CivilDate]?
+    /// The system's dated facts the ledger holds with a date after the as-of date — 一本账维护 (`ledgerUpdatedOn`), 密评
+    /// (`security.cryptoAssessedOn`), 等保测评 (`security.mlpsAssessedOn`) — by field, with that date. `cutAtAsOf` takes
+    /// them out of the input (they were not facts yet on the as-of date) and notes them here, so that a check says why a
+    /// fact it needs is missing. Absent from inputs recorded before the cut, which replay as they were.
+    public var laterFacts: [String: CivilDate]?
+
+    /// Takes every dated fact of the system that lies after the as-of date out of the input, noting it in
+    /// `laterFacts`; milestones, changes, verdicts and waivers are cut by date where they are read. Returns whether
+    /// anything was cut. Input assembly calls it once for every evaluation.
+    public mutating func cutAtAsOf() -> Bool {
+        var later: [String: CivilDate] = [:]
+        if let day = system.ledgerUpdatedOn, day > asOf {
+            later["ledgerUpdatedOn"] = day
+            system.ledgerUpdatedOn = nil
+        }
+        if let day = system.security.cryptoAssessedOn, day > asOf {
+            later["security.cryptoAssessedOn"] = day
+            // The result is that assessment's: on the as-of date it had not been given.
+            (system.security.cryptoAssessedOn, system.security.cryptoResult) = (nil, nil)
+        }
+        if let day = system.security.mlpsAssessedOn, day > asOf {
+            later["security.mlpsAssessedOn"] = day
+            system.security.mlpsAssessedOn = nil
+        }
+        laterFacts = later.isEmpty ? nil : later
+        return !later.isEmpty
+    }
 
     public init(
         system: InfoSystem, projects: [Project], missingProjects: [String] = [], resources: [ResourceFacts],
@@ -241,7 +268,7 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case system, projects, missingProjects, resources, itemCounts, verdicts, waivers, asOf, fiscalYear, laterProbes
+        case system, projects, missingProjects, resources, itemCounts, verdicts, waivers, asOf, fiscalYear, laterProbes, laterFacts
     }
 
     /// Inputs recorded before `itemCounts` existed carried the items themselves; their counts are taken from those.
@@ -261,6 +288,7 @@ public struct ComplianceInput: Codable, Sendable, Equatable {
             verdicts: try container.decode([EvidenceVerdict].self, forKey: .verdicts), waivers: try container.decode([Waiver].self, forKey: .waivers),
             asOf: try container.decode(CivilDate.self, forKey: .asOf), fiscalYear: try container.decode(Int.self, forKey: .fiscalYear))
         laterProbes = try container.decodeIfPresent([String: CivilDate].self, forKey: .laterProbes)
+        laterFacts = try container.decodeIfPresent([String: CivilDate].self, forKey: .laterFacts)
     }
 
     private static func counts(_ pairs: [(String, Int)]) -> [String: Int] {

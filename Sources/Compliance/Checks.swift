@@ -174,7 +174,8 @@ public enum Checks {
         var evidence: [Evidence] = []
         evidence.append(Evidence("密评", "\(security.cryptoResult ?? "未登记") \(security.cryptoAssessedOn?.description ?? "")"))
         switch security.cryptoResult {
-        case nil: unknown.append("未登记密评结果")
+        case nil:
+            unknown.append(laterThanAsOf(input, "security.cryptoAssessedOn", "密评", then: "基准日时尚无结果") ?? "未登记密评结果")
         case "通过", "基本符合":
             if let date = security.cryptoAssessedOn {
                 let expires = date.adding(months: policy.thresholds.cryptoMaxAgeMonths)
@@ -190,7 +191,8 @@ public enum Checks {
             if let date = security.mlpsAssessedOn {
                 if date.adding(months: months) < input.asOf { fails.append("等保测评（\(date)）已超过\(months)个月") }
             } else {
-                unknown.append("未登记等保测评日期")
+                let later = laterThanAsOf(input, "security.mlpsAssessedOn", "等保测评", then: "基准日时尚无结果")
+                unknown.append(later ?? "未登记等保测评日期")
             }
         } else {
             unknown.append("未登记等保级别")
@@ -226,6 +228,11 @@ public enum Checks {
 
     // MARK: Art. 22(4), 5
 
+    /// Why a fact cut at the as-of date is missing (`ComplianceInput.laterFacts`): “密评（2026-11-20）晚于评估基准日，…”.
+    static func laterThanAsOf(_ input: ComplianceInput, _ field: String, _ fact: String, then: String) -> String? {
+        input.laterFacts?[field].map { "\(fact)（\($0)）晚于评估基准日，\(then)" }
+    }
+
     static func ledgerMaintained(_ input: ComplianceInput, _ policy: Policy) -> CheckResult {
         let system = input.system
         var gaps: [String] = []
@@ -233,7 +240,8 @@ public enum Checks {
         if let updated = system.ledgerUpdatedOn {
             if updated.days(until: input.asOf) > maxAge { gaps.append("一本账最后维护于 \(updated)，超过\(maxAge)天") }
         } else {
-            gaps.append("一本账没有维护日期")
+            let later = laterThanAsOf(input, "ledgerUpdatedOn", "一本账维护日期", then: "基准日及以前没有维护记录")
+            gaps.append(later ?? "一本账没有维护日期")
         }
         if (system.summary ?? "").isEmpty { gaps.append("缺少系统简介") }
         if system.networks.isEmpty { gaps.append("缺少部署网络") }

@@ -144,3 +144,34 @@ struct LaterEvidenceTests {
         #expect(!text.contains("laterProbes"))
     }
 }
+
+@Suite("Facts dated after the as-of date")
+struct LaterFactsTests {
+    /// A decision as of D rests on the facts as they stood at D: a maintenance date or an assessment after D is cut from
+    /// the input in one place (`cutAtAsOf`), noted, and the checks say why the fact is missing.
+    @Test func aMaintenanceOrAssessmentAfterTheAsOfDateDoesNotCount() async throws {
+        let (ledger, _) = try await WebTests.app()
+        let stored = try await ledger.records.fetch(InfoSystem.self, key: "S-OWN")
+        var system = stored.record
+        system.ledgerUpdatedOn = CivilDate("2026-11-15")
+        system.security.cryptoResult = "通过"
+        system.security.cryptoAssessedOn = CivilDate("2026-11-20")
+        _ = try await ledger.records.update(InfoSystem.self, id: stored.id, with: system, expectedVersion: nil, by: .commandLine)
+        let october = try #require(
+            try await ledger.evaluations.storedInputs(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, systemCode: "S-OWN", unitUSCC: nil).first)
+        #expect(october.input.laterFacts == ["ledgerUpdatedOn": CivilDate("2026-11-15")!, "security.cryptoAssessedOn": CivilDate("2026-11-20")!])
+        #expect(october.input.system.ledgerUpdatedOn == nil && october.input.system.security.cryptoResult == nil)
+        #expect(try CanonicalJSON.decoder.decode(ComplianceInput.self, from: try october.text()) == october.input)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let decision = try #require(try await compliance.decisions(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, systemCode: "S-OWN").first)
+        let maintained = try #require(decision.checks.first { $0.check == .ledgerMaintained })
+        #expect(maintained.status == .fail && maintained.reason.contains("一本账维护日期（2026-11-15）晚于评估基准日"))
+        let security = try #require(decision.checks.first { $0.check == .cryptoSecurity })
+        #expect(security.status != .pass && security.reason.contains("密评（2026-11-20）晚于评估基准日"))
+        // As of a later day the same facts count, and the input is stored as the ledger holds it.
+        let december = try #require(
+            try await ledger.evaluations.storedInputs(fiscalYear: 2027, asOf: CivilDate("2026-12-01")!, systemCode: "S-OWN", unitUSCC: nil).first)
+        #expect(december.input.laterFacts == nil && december.input.system.ledgerUpdatedOn == CivilDate("2026-11-15"))
+        #expect(!String(decoding: try december.text(), as: UTF8.self).contains("laterFacts"))
+    }
+}

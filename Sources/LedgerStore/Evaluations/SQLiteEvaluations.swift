@@ -56,6 +56,7 @@ public struct StoredInput: Sendable {
         let parts = [
             ("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
             ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
+            ("laterFacts", try input.laterFacts.map { try CanonicalJSON.text($0) }),
             ("laterProbes", try input.laterProbes.map { try CanonicalJSON.text($0) }),
             ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
             ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
@@ -151,7 +152,9 @@ extension SQLiteEvaluations {
                 missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
                 itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
             input.laterProbes = stored.laterProbes
-            return StoredInput(input: input, systemBody: stored.body, projectBodies: projectBodies)
+            // A system with facts dated after the as-of date is stored as cut (rare: its body is encoded again).
+            let body = input.cutAtAsOf() ? try CanonicalJSON.text(input.system) : stored.body
+            return StoredInput(input: input, systemBody: body, projectBodies: projectBodies)
         }
     }
 
