@@ -42,6 +42,7 @@ extension WebRoutes {
 
     /// The hits of every spelling by kind, each once, in the order found (names that hold the words first).
     private func results(for variants: [String]) async throws -> [SearchKind: [SearchRow]] {
+        let units = try await ListPages.unitNames(ledger)
         var found: [SearchKind: [SearchRow]] = [:]
         var seen = Set<String>()
         func add(_ kind: SearchKind, _ row: SearchRow) {
@@ -56,7 +57,8 @@ extension WebRoutes {
                 add(
                     isSystem ? .systems : .resources,
                     SearchRow(
-                        kind: isSystem ? .systems : .resources, name: hit.name, code: hit.code, link: link, owner: hit.systemCode ?? hit.unitUSCC))
+                        kind: isSystem ? .systems : .resources, name: hit.name, code: hit.code, link: link,
+                        owner: hit.systemCode ?? units[hit.unitUSCC] ?? hit.unitUSCC))
             }
             for unit in try await ledger.records.list(GovUnit.self, nameContains: variant, page: page).items {
                 let home = "/unit?unit=\(queryValue(unit.record.uscc))"
@@ -67,7 +69,8 @@ extension WebRoutes {
                     .projects,
                     SearchRow(
                         kind: .projects, name: project.record.name, code: project.record.code,
-                        link: "/unit?unit=\(queryValue(project.record.unitUSCC))#projects", owner: project.record.unitUSCC))
+                        link: "/unit?unit=\(queryValue(project.record.unitUSCC))#projects",
+                        owner: units[project.record.unitUSCC] ?? project.record.unitUSCC))
             }
         }
         return found
@@ -98,7 +101,8 @@ enum SearchKind: String, CaseIterable {
     }
 }
 
-/// One result: its kind, name (a link to its page), code and what it belongs to.
+/// One result: its kind, name (a link to its page), code and what it belongs to (a system's unit by name, a resource's
+/// system by code).
 struct SearchRow {
     var kind: SearchKind
     var name: String

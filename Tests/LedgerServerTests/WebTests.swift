@@ -83,6 +83,8 @@ struct WebTests {
             #expect(status == .ok)
             #expect(found.contains("href=\"/systems/S-SB\"") && found.contains("社会保障卡一卡通服务系统"))
             #expect(found.contains("同时检索：社会保障") && found.contains("政务信息系统（1）"))
+            // A system is said to belong to its unit by name, not by its code.
+            #expect(found.contains("<td>滕州市自然资源局</td>") && !found.contains("<td>\(TwoUnits.own)</td>"))
             let (_, none, _) = try await officer.get("/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA")  // 没有这个
             #expect(none.contains("全部（0）") && none.contains("没有找到"))
         }
