@@ -61,6 +61,13 @@ struct FieldRows {
         field(.textarea, name, label, value, hint: hint)
     }
 
+    /// Rows of their own under one label (a project's change filings).
+    mutating func rows(_ name: String, _ label: String, _ rows: ChangeRowsView) -> FieldView {
+        var view = field(.rows, name, label, nil)
+        view.changes = rows
+        return view
+    }
+
     /// A value that this form does not change; `keep` posts it back unchanged.
     func fixed(_ name: String, _ label: String, _ value: String, keep: Bool = false) -> FieldView {
         var view = FieldView(kind: .fixed, name: name, label: label, value: value, size: 0, hint: nil, problems: [])
@@ -92,6 +99,8 @@ struct FieldRows {
 struct FieldView {
     enum Kind {
         case text, password, select, date, choices, checkbox, textarea, fixed
+        /// Rows of inputs drawn by their own partial (`changes`).
+        case rows
     }
 
     struct Option {
@@ -145,6 +154,7 @@ struct FieldView {
         case .checkbox: isCheckbox = true
         case .textarea: isTextarea = true
         case .fixed: isFixed = true
+        case .rows: break
         }
     }
 }

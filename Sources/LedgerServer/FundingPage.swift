@@ -49,8 +49,10 @@ struct FundingPage {
     func view(_ query: Hummingbird.Parameters, actor: Actor, csrf: String) async throws -> FundingView {
         let today = CivilDate(Date())
         let form = Permission.runFunding.allows(actor) ? FundingView.Run(year: today.year + 1, asOf: today.description, csrf: csrf) : nil
-        let latest = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1)).items.first
-        guard let id = query.get("batch").flatMap(Int64.init) ?? latest?.id,
+        // The batch asked for, else the newest.
+        var shownBatch = query.get("batch").flatMap(Int64.init)
+        if shownBatch == nil { shownBatch = try await ledger.evaluations.fundingBatches(page: PageRequest(limit: 1)).items.first?.id }
+        guard let id = shownBatch,
             let batch = try await unlessNotFound({ try await ledger.evaluations.fundingBatchHeader(id: id) })
         else { return FundingView(run: form, batch: nil) }
         var asked = ListQuery(query, path: "/funding", filters: ["status", "unit"], sorts: ["code", "cap", "score"])

@@ -10,9 +10,6 @@ import LedgerStore
 struct IntegrationsPage {
     let ledger: Ledger
 
-    /// Systems per page.
-    static let pageSize = 50
-
     func register(on router: Router<LedgerContext>) {
         router.get("/integrations") { request, context in
             let actor = try context.require(.read)
@@ -25,12 +22,7 @@ struct IntegrationsPage {
     /// The page's view model; builds no HTML.
     func view(_ query: Hummingbird.Parameters) async throws -> IntegrationsView {
         let asked = ListQuery(query, path: "/integrations", filters: ["name", "unit"], sorts: ["code", "name"])
-        var filters: [String: String] = [:]
-        if let unit = asked.filters["unit"] { filters["unit"] = unit }
-        let sort: ListSort = ["-code": .keyDescending, "name": .name, "-name": .nameDescending][asked.sort] ?? .key
-        let found = try await ledger.records.list(
-            InfoSystem.self, filters: filters, nameContains: asked.filters["name"],
-            page: PageRequest(limit: Self.pageSize, offset: asked.offset(pageSize: Self.pageSize), sort: sort))
+        let found = try await ListPages(ledger: ledger).page(InfoSystem.self, asked, filters: ["unit": "unit"])
         let systems = found.items.map(\.record)
         let counts = try await ledger.probeHistory.integrationCounts(systemCodes: systems.map(\.code))
         let units = try await ListPages.unitNames(ledger)
@@ -48,7 +40,7 @@ struct IntegrationsPage {
                 .init("name", "系统名称包含", asked), .unit(asked, units)
             ],
             columns: [("code", "系统", false)] + Platform.allCases.map { (nil, $0.label, false) },
-            total: found.total, offset: found.offset, rows: [], shown: rows.count, pageSize: Self.pageSize)
+            total: found.total, offset: found.offset, rows: [], shown: rows.count, pageSize: ListPages.pageSize)
         return IntegrationsView(list: list, rows: rows)
     }
 

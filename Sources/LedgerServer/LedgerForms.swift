@@ -107,7 +107,7 @@ struct LedgerForms {
         var form = FieldRows(issues: issues)
         let fixed = existing == nil ? (E.self == GovUnit.self || actor.role != .dataOfficer ? [] : ["unitUSCC"]) : Self.fixedPaths(E.self)
         let options = RecordText.choices(of: E.self, codes: ledger.codes)
-        let fields = RecordText.fields(of: E.self).map { field -> FieldView in
+        let fields = try RecordText.fields(of: E.self).map { field -> FieldView in
             let value = cells[field.path]
             if fixed.contains(field.path) { return form.fixed(field.path, field.label, value ?? "", keep: true) }
             if let choices = options[field.path] {
@@ -115,12 +115,7 @@ struct LedgerForms {
                     ? form.checkboxes(field.path, field.label, choices, ticked: (value ?? "").split(separator: ";").map(String.init))
                     : form.select(field.path, field.label, choices, value)
             }
-            if field.isJSON {
-                var view = form.field(.fixed, field.path, field.label, nil)
-                view.isFixed = false
-                view.changes = ChangeRows.view(field.path, value)
-                return view
-            }
+            if field.isJSON { return form.rows(field.path, field.label, try ChangeRows.view(field.path, value)) }
             if field.isList { return form.input(field.path, field.label, value, size: 50, hint: "多个用“;”分隔") }
             let isDate = field.path.hasSuffix("On") || field.path.hasPrefix("milestones.")
             return isDate ? form.date(field.path, field.label, value) : form.input(field.path, field.label, value)
@@ -152,9 +147,9 @@ enum ChangeRows {
     static let blankRows = 2
 
     /// The rows of the filings in `value` (a JSON array, as the import reads it), then the blank ones.
-    static func view(_ path: String, _ value: String?) -> ChangeRowsView {
-        // A value that is not yet a valid array (none, or one typed into an import) starts the rows empty.
-        let filed = (try? JSONDecoder().decode([JSONValue].self, from: Data((value ?? "").utf8))) ?? []  // empty or not yet valid
+    static func view(_ path: String, _ value: String?) throws -> ChangeRowsView {
+        // The value is the stored record's, or the one `json(from:)` built from a refused form: none, or a JSON array.
+        let filed = try (value ?? "").isEmpty ? [] : JSONDecoder().decode([JSONValue].self, from: Data((value ?? "").utf8))
         let entries = filed.map { entry -> [String: String] in
             guard case .object(let fields) = entry else { return [:] }
             return fields.mapValues { $0.stringValue ?? $0.canonicalText }

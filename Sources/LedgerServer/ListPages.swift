@@ -215,8 +215,8 @@ struct ListPages {
     }
 
     /// One page of records: the list's filters mapped to the store's (`name` is a substring of the name), sorted by
-    /// code or name.
-    private func page<E: StoredEntity>(
+    /// code or name (the integration matrix pages its systems the same way).
+    func page<E: StoredEntity>(
         _ type: E.Type, _ asked: ListQuery, filters: [String: String], fixed: [String: String] = [:]
     ) async throws -> Page<Stored<E>> {
         var given = fixed

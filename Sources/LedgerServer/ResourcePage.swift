@@ -32,7 +32,7 @@ struct ResourcePage {
             unit = try await unlessNotFound { try await ledger.records.fetch(GovUnit.self, key: system.unitUSCC) }?.record.name ?? system.unitUSCC
         }
         let entries = try await ledger.audit.entries(entity: "resource", key: resource.code, limit: 1000)
-        let changes = Self.changesSinceReview(entries)
+        let changes = try Self.changesSinceReview(entries)
         let mayDecide = resource.state == .pendingReview && Permission.reviewCatalog.allows(actor)
         let mayEdit = system.map { Permission.editLedger(unit: $0.unitUSCC).allows(actor) } ?? false
         let codes = ledger.codes
@@ -80,7 +80,7 @@ struct ResourcePage {
     /// Every field that changed after the resource's last review decision — published, or returned to its officer —
     /// with its value then and now, read from the audit trail newest first; `since` names that decision, `nil` when
     /// the resource was never reviewed.
-    static func changesSinceReview(_ entries: [AuditEntry]) -> (since: String?, fields: [ResourceView.Change]) {
+    static func changesSinceReview(_ entries: [AuditEntry]) throws -> (since: String?, fields: [ResourceView.Change]) {
         var first: [String: String?] = [:]
         var last: [String: String?] = [:]
         var order: [String] = []
@@ -89,10 +89,10 @@ struct ResourcePage {
                 let fields = order.filter { first[$0] != last[$0] && $0 != "state" && $0 != "returnReason" }
                 return (
                     "\(decision)（\(BeijingTime.text(entry.at))）",
-                    fields.map { field in
+                    try fields.map { field in
                         ResourceView.Change(
                             field: RecordText.label(entity: "resource", field: field) ?? field,
-                            old: Self.shown(first[field] ?? nil), new: Self.shown(last[field] ?? nil))
+                            old: try Self.shown(first[field] ?? nil, field: field), new: try Self.shown(last[field] ?? nil, field: field))
                     }
                 )
             }
@@ -122,11 +122,12 @@ struct ResourcePage {
         return nil
     }
 
-    /// A stored value as people read it: data items by name, a missing value as （无）.
-    static func shown(_ value: String?) -> String {
+    /// A stored value of `field` as people read it: data items (the audit trail keeps them as the JSON array the store
+    /// wrote) by name, a missing value as （无）, a long one shortened.
+    static func shown(_ value: String?, field: String) throws -> String {
         guard let value else { return "（无）" }
-        // A value that is not a list of data items is shown as stored.
-        if let items = try? JSONDecoder().decode([DataItem].self, from: Data(value.utf8)) {  // not an item list: as stored
+        if field == "items" {
+            let items = try JSONDecoder().decode([DataItem].self, from: Data(value.utf8))
             return items.isEmpty ? "（无信息项）" : items.map(\.name).joined(separator: "、")
         }
         return value.count > 300 ? String(value.prefix(300)) + "…" : value

@@ -138,7 +138,7 @@ struct SystemPages {
                     outcome: decision?.outcome.rawValue ?? "未记录结论", reviewer: decision.map { names[$0.reviewer] ?? $0.reviewer } ?? "",
                     opinion: decision?.opinion ?? "")
             },
-            entries: history.sorted { $0.seq > $1.seq }.prefix(30).map { HistoryEntry($0, limit: 60, names: names) },
+            entries: try history.sorted { $0.seq > $1.seq }.prefix(30).map { try HistoryEntry($0, limit: 60, names: names) },
             historyHref: "/systems/\(pathSegment(code))/history", csrf: csrf)
     }
 
@@ -149,7 +149,8 @@ struct SystemPages {
         let actor = try context.require(.read)
         let entries = try await ledger.audit.entries(entity: entity, key: key, limit: 1000)
         let names = displayNames(of: try await ledger.accounts.accounts())
-        let view = HistoryView(title: title, back: back, count: entries.count, entries: entries.map { HistoryEntry($0, limit: nil, names: names) })
+        let view = HistoryView(
+            title: title, back: back, count: entries.count, entries: try entries.map { try HistoryEntry($0, limit: nil, names: names) })
         return WebPage.response(WebPage.shell(title: "变更记录", actor: actor, context: context, body: PageTemplates.render(view, "history")))
     }
 
@@ -197,17 +198,18 @@ struct HistoryEntry {
     var action: String
     var changes: [String]
 
-    init(_ entry: AuditEntry, limit: Int?, names: [String: String]) {
+    /// Throws when a whole record's stored value is not the JSON the store wrote (an altered trail).
+    init(_ entry: AuditEntry, limit: Int?, names: [String: String]) throws {
         func value(_ text: String?) -> String {
             guard let text else { return "（无）" }
             return limit.map { String(text.prefix($0)) + (text.count > $0 ? "…" : "") } ?? text
         }
         func label(_ field: String) -> String { RecordText.label(entity: entry.entity, field: field) ?? field }
-        changes = entry.changes.prefix(limit == nil ? .max : 6).flatMap { change -> [String] in
+        changes = try entry.changes.prefix(limit == nil ? .max : 6).flatMap { change -> [String] in
             guard change.field == "*" else { return ["\(label(change.field))：\(value(change.old)) → \(value(change.new))"] }
-            // A registration stored as something other than JSON is shown as stored.
-            let created = change.new.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }  // no JSON: as stored
-            guard limit == nil, case .object(let fields)? = created else { return [change.new == nil ? "删除整条记录" : "登记整条记录"] }
+            // A whole record (registered or deleted) is named in a short list; shown whole, its fields are listed.
+            guard limit == nil, let new = change.new else { return [change.new == nil ? "删除整条记录" : "登记整条记录"] }
+            guard case .object(let fields) = try JSONDecoder().decode(JSONValue.self, from: Data(new.utf8)) else { return ["登记整条记录"] }
             return fields.keys.sorted().compactMap { key in
                 guard let field = fields[key], field != .null, field != .array([]) else { return nil }
                 return "\(label(key))：\(value(field.stringValue ?? field.canonicalText))"

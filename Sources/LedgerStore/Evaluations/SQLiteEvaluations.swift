@@ -205,9 +205,8 @@ extension SQLiteEvaluations {
             ), arguments: [systemCode, cutoff])
         for row in rows {
             let key = "\(row["platform"] as String)/\(row["probe"] as String)"
-            // A time that does not read back leaves the check saying “no result”, as before.
-            guard !earlier.contains(key), let first = try? Date(row["first"] as String, strategy: .iso8601) else { continue }  // unreadable
-            later[key] = CivilDate(first)
+            guard !earlier.contains(key) else { continue }
+            later[key] = CivilDate(try Date(row["first"] as String, strategy: .iso8601))
         }
         return later.isEmpty ? nil : later
     }
