@@ -115,6 +115,19 @@ extension ImportSession {
         func report(read: Int64, total: Int64) {
             progress(ImportProgress(file: file, bytesRead: read, totalBytes: total, rows: summary.rows))
         }
+        var batch: [(cells: [String], row: String)] = []
+        func saveBatch() throws {
+            let (columns, headerCount, complete, given) = (columns, headerCount, table.source.rowsAreComplete, csvPaths)
+            let rows = try batch.concurrentlyMapped { cells, row in
+                if let problem = Self.columnCountProblem(cells, headerCount: headerCount, complete: complete) {
+                    return RecordRow(object: nil, given: [], row: row, problems: [problem])
+                }
+                let (object, problems) = Self.decodeRow(cells, columns: columns)
+                return RecordRow(object: object, given: given, row: row, problems: problems)
+            }
+            batch.removeAll(keepingCapacity: true)
+            try save(rows, kind: kind, file: file, summary: &summary)
+        }
         let encoding = try table.source.forEachRow(progress: report) { cells, row in
             if row <= table.headerRow {
                 if row == table.headerRow {
@@ -127,27 +140,28 @@ extension ImportSession {
             }
             summary.rows += 1
             let location = String(row)
+            guard kind == .dataItems else {
+                batch.append((cells, location))
+                if batch.count == Self.batchSize { try saveBatch() }
+                return
+            }
             if let problem = Self.columnCountProblem(cells, headerCount: headerCount, complete: table.source.rowsAreComplete) {
                 summary.rejected += 1
                 record([problem], file: file, row: location)
                 return
             }
-            if kind == .dataItems {
-                let accepted = try addItem(cells, columns: columns, file: file, row: location)
-                if accepted { summary.created += 1 } else { summary.rejected += 1 }
-                return
-            }
-            switch decodeRow(cells, columns: columns, kind: kind, file: file, row: location) {
-            case nil: summary.rejected += 1
-            case let object?:
-                try save(object, kind: kind, given: csvPaths, file: file, row: location, summary: &summary)
-            }
+            let accepted = try addItem(cells, columns: columns, file: file, row: location)
+            if accepted { summary.created += 1 } else { summary.rejected += 1 }
         }
+        try saveBatch()
         try finishItems()
         columnHeaders = [:]
         summary.encoding = encoding
         return summary
     }
+
+    /// Rows saved together, their records decoded on every core (`ImportSession.save`).
+    static let batchSize = 256
 
     /// An issue for a row with cells past the header's last column (they would be dropped unread) or, in a CSV file,
     /// with fewer cells than the header (a missing separator or a quote left open shifts every later column).
@@ -185,26 +199,20 @@ extension ImportSession {
         return mapped
     }
 
-    /// The JSON object of one row, or `nil` (with issues recorded) when a cell cannot be read.
-    mutating func decodeRow(
-        _ cells: [String], columns: [(Int, CSVColumn)], kind: RecordKind,
-        file: String, row: String
-    ) -> JSONValue? {
+    /// The JSON object of one row, or `nil` with the problems of the cells that cannot be read.
+    static func decodeRow(_ cells: [String], columns: [(Int, CSVColumn)]) -> (JSONValue?, [ValidationIssue]) {
         var object = JSONValue.object([:])
-        var failed = false
+        var problems: [ValidationIssue] = []
         for (index, column) in columns {
             let cell = index < cells.count ? cells[index] : ""
             switch CellCodec.decode(cell, as: column.kind) {
             case .success(let value?): object.set(value, at: Substring(column.path))
             case .success(nil): continue
             case .failure(let error):
-                failed = true
-                record(
-                    [ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message)],
-                    file: file, row: row)
+                problems.append(ValidationIssue(field: column.path, value: cell, rule: error.rule, message: error.message))
             }
         }
-        return failed ? nil : object
+        return (problems.isEmpty ? object : nil, problems)
     }
 
     // MARK: JSON
@@ -216,14 +224,16 @@ extension ImportSession {
             guard case .array(let records)? = document.fields[kind.rawValue] else { continue }
             var summary = FileSummary(file: file, kind: kind.rawValue, encoding: TextEncoding.utf8.rawValue)
             if kind == .resources { (summary.rows, summary.rejected) = (document.refused, document.refused) }
-            for (index, object) in records.enumerated() {
-                summary.rows += 1
-                let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
-                let given = Set(object.objectValue?.keys.map { $0 } ?? [])
-                try save(object, kind: kind, given: given, file: file, row: "\(kind.rawValue)[\(index)]\(key)", summary: &summary)
-                if index % 1000 == 0 {
-                    progress(ImportProgress(file: file, bytesRead: Int64(index), totalBytes: Int64(records.count), rows: index))
+            for start in stride(from: 0, to: records.count, by: Self.batchSize) {
+                let rows = records.indices.clamped(to: start..<(start + Self.batchSize)).map { index in
+                    let object = records[index]
+                    let key = object.value(at: kind == .units ? "uscc" : "code")?.stringValue.map { " \($0)" } ?? ""
+                    let given = Set(object.objectValue?.keys.map { $0 } ?? [])
+                    return RecordRow(object: object, given: given, row: "\(kind.rawValue)[\(index)]\(key)")
                 }
+                summary.rows += rows.count
+                try save(rows, kind: kind, file: file, summary: &summary)
+                progress(ImportProgress(file: file, bytesRead: Int64(start), totalBytes: Int64(records.count), rows: start))
             }
             summaries.append(summary)
         }

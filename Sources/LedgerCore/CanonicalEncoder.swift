@@ -244,3 +244,30 @@ private struct SingleSlot: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { slot.content = .uint(value) }
     mutating func encode<T: Encodable>(_ value: T) throws { try slot.store(value) }
 }
+
+extension DataItem {
+    /// `CanonicalJSON.text(items)`, written directly: an import records each resource's old and new items in the
+    /// audit trail, hundreds of thousands of items, and the general encoder was most of its second core's work.
+    public static func canonicalJSON(_ items: [DataItem]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(items.count * 64)
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "{"))
+            // Keys in sorted order, absent optionals left out, as the encoder does.
+            if let description = item.description {
+                bytes += Array(#""description":"#.utf8)
+                JSONValue.writeString(description, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+            }
+            if let length = item.length { bytes += Array(#""length":\#(length),"#.utf8) }
+            bytes += Array(#""name":"#.utf8)
+            JSONValue.writeString(item.name, to: &bytes)
+            bytes += Array(#","type":"#.utf8)
+            JSONValue.writeString(item.type, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension Array where Element: Sendable {
     /// The elements transformed on every core, in their order: the array is cut into one slice per core and each
@@ -16,5 +17,21 @@ extension Array where Element: Sendable {
             for try await part in group { parts.append(part) }
             return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements transformed on every core, in their order, the caller waiting: for synchronous work such as an
+    /// import's check pass, which runs inside a database read. The first error thrown, in element order, is rethrown.
+    public func concurrentlyMapped<T: Sendable>(_ transform: @Sendable (Element) throws -> T) throws -> [T] {
+        let parts = Swift.min(ProcessInfo.processInfo.activeProcessorCount, count)
+        guard parts > 1 else { return try map(transform) }
+        let results = Mutex([[Result<T, any Error>]](repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (count * part / parts)..<(count * (part + 1) / parts)
+            let made = self[range].map { element in Result { try transform(element) } }
+            results.withLock { $0[part] = made }
+        }
+        return try results.withLock { $0 }.joined().map { try $0.get() }
     }
 }

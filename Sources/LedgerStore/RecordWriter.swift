@@ -44,18 +44,24 @@ struct RecordWriter: Sendable {
     /// Everything `save` checks, without writing: field limits, normalize, validate, references (a key in `pending`
     /// counts as existing: a record registered earlier in the same import), key and version, and what the write would
     /// do. Reads only, so an import's check pass runs on a read snapshot and never holds the write lock.
-    /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from.
+    /// `limitsChecked` skips the field limits, checked by the caller on the JSON the record was decoded from;
+    /// `validated`, the issues of `validate` on the input already normalized (an import works them out on every core).
     func check<E: StoredEntity>(
         _ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
-        limitsChecked: Bool = false
+        limitsChecked: Bool = false, validated: [ValidationIssue]? = nil
     ) throws -> Checked<E> {
         var record = input
         if !limitsChecked {
             let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
             if !tooLong.isEmpty { throw LedgerError.invalid(tooLong) }
         }
-        record.normalize(codes: codes)
-        var issues = record.validate(codes: codes)
+        var issues: [ValidationIssue]
+        if let validated {
+            issues = validated
+        } else {
+            record.normalize(codes: codes)
+            issues = record.validate(codes: codes)
+        }
         issues += try SQLiteRows.missingReferences(record, in: db).filter { !pending.covers($0) }
         let existing = try existingRow(for: record, mode: mode, in: db)
         if let existing, case .update = mode, existing.key != record.naturalKey {
@@ -222,7 +228,7 @@ struct SearchBacklog {
             for start in stride(from: 0, to: table.order.count, by: Self.batch) {
                 let ids = Array(table.order[start..<min(start + Self.batch, table.order.count)])
                 let texts = try ids.map { try table.read($0, db) }
-                for (id, entry) in zip(ids, Self.entries(texts)) {
+                for (id, entry) in zip(ids, try Self.entries(texts)) {
                     guard let entry else { continue }
                     if table.isNew[id] == true {
                         try table.index.insert(db, id: id, entry)
@@ -238,15 +244,7 @@ struct SearchBacklog {
     private static let batch = 1024
 
     /// The index entries of `texts`, in order, made on as many cores as there are.
-    private static func entries(_ texts: [(name: String, text: String)?]) -> [SearchIndex.Entry?] {
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, texts.count)
-        guard parts > 1 else { return texts.map { $0.map { SearchIndex.Entry(name: $0.name, text: $0.text) } } }
-        let results = Mutex([[SearchIndex.Entry?]](repeating: [], count: parts))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (texts.count * part / parts)..<(texts.count * (part + 1) / parts)
-            let made = texts[range].map { $0.map { SearchIndex.Entry(name: $0.name, text: $0.text) } }
-            results.withLock { $0[part] = made }
-        }
-        return results.withLock { $0.flatMap { $0 } }
+    private static func entries(_ texts: [(name: String, text: String)?]) throws -> [SearchIndex.Entry?] {
+        try texts.concurrentlyMapped { text in text.map { SearchIndex.Entry(name: $0.name, text: $0.text) } }
     }
 }

@@ -39,6 +39,18 @@ struct CanonicalEncoderTests {
         for value in [0.1, 2.5e-8, 9_007_199_254_740_993, 6_493_791_591_177_633, -12.75] { try expectSameBytes(value) }
     }
 
+    @Test func dataItemsAreWrittenAsTheEncoderWritesThem() throws {
+        let items = [
+            DataItem(name: "姓名", type: "C", length: 50, description: "a\u{1}b\n\t\"\\/\u{7f}é"),
+            DataItem(name: "x\"y", type: "N"), DataItem(name: "", type: "", length: -3), DataItem(name: "d", type: "D", description: "")
+        ]
+        for count in 0...items.count {
+            let some = Array(items.prefix(count))
+            #expect(DataItem.canonicalJSON(some) == (try CanonicalJSON.text(some)))
+            try expectSameBytes(some)
+        }
+    }
+
     @Test func theDemoLedgerIsWrittenAsFoundationWritesIt() throws {
         struct Document: Decodable {
             var units: [GovUnit]
@@ -51,6 +63,9 @@ struct CanonicalEncoderTests {
         for unit in document.units { try expectSameBytes(unit) }
         for project in document.projects { try expectSameBytes(project) }
         for system in document.systems { try expectSameBytes(system) }
-        for resource in document.resources { try expectSameBytes(resource) }
+        for resource in document.resources {
+            try expectSameBytes(resource)
+            #expect(DataItem.canonicalJSON(resource.items) == (try CanonicalJSON.text(resource.items)))
+        }
     }
 }

@@ -34,7 +34,6 @@ public struct ImportSession {
     public var columnHeaders: [String: String] = [:]
     /// The data items of the resource being read from a data-items file.
     private var items = ItemImport()
-    private let decoder = JSONDecoder()
 
     init(
         writer: RecordWriter, db: Database, now: String, unit: String?, sink: ImportSink,
@@ -89,59 +88,60 @@ public struct ImportSession {
 
     // MARK: Records
 
-    /// Saves one record. `given` names the fields the source speaks about (a CSV file's columns, a JSON object's
-    /// keys); a stored record keeps every other field, its data items unless `items` is given, and so nothing is
-    /// lost to a source that cannot express it (a DCAT catalog without data items, a CSV file without a column).
-    public mutating func save(
-        _ object: JSONValue, kind: RecordKind, given: Set<String>, file: String, row: String,
-        summary: inout FileSummary
-    ) throws {
+    /// One row of a file as a session saves it: the record's fields as JSON and the fields the source speaks about
+    /// (a CSV file's columns, a JSON object's keys), or the problems that kept the row from being read.
+    public struct RecordRow: Sendable {
+        public var object: JSONValue?
+        public var given: Set<String>
+        /// Where the row is, as issues name it (`3`, `resources[2] R001`).
+        public var row: String
+        public var problems: [ValidationIssue]
+
+        public init(object: JSONValue?, given: Set<String>, row: String, problems: [ValidationIssue] = []) {
+            (self.object, self.given, self.row, self.problems) = (object, given, row, problems)
+        }
+    }
+
+    /// Saves rows of one file, in order. A stored record keeps every field its row does not give, and its data items
+    /// unless the row gives `items`, so nothing is lost to a source that cannot express it (a DCAT catalog without
+    /// data items, a CSV file without a column). What a row needs neither the ledger nor the import's other rows for
+    /// (decoding, normalizing, validating the record) is worked out on every core, a batch of rows at a time.
+    public mutating func save(_ rows: [RecordRow], kind: RecordKind, file: String, summary: inout FileSummary) throws {
         switch kind {
-        case .units: try save(GovUnit.self, object, given: given, file: file, row: row, summary: &summary)
-        case .projects: try save(Project.self, object, given: given, file: file, row: row, summary: &summary)
-        case .systems: try save(InfoSystem.self, object, given: given, file: file, row: row, summary: &summary)
-        case .resources: try save(CatalogResource.self, object, given: given, file: file, row: row, summary: &summary)
+        case .units: try save(GovUnit.self, rows, file: file, summary: &summary)
+        case .projects: try save(Project.self, rows, file: file, summary: &summary)
+        case .systems: try save(InfoSystem.self, rows, file: file, summary: &summary)
+        case .resources: try save(CatalogResource.self, rows, file: file, summary: &summary)
         case .dataItems: break
         }
     }
 
+    private mutating func save<E: StoredEntity>(_ type: E.Type, _ rows: [RecordRow], file: String, summary: inout FileSummary) throws {
+        let keyField = E.self == GovUnit.self ? "uscc" : "code"
+        let statement = try db.cachedStatement(sql: "SELECT id, body FROM \(E.table) WHERE key = ?")
+        let stored = try rows.map { row in
+            try row.object?.value(at: keyField)?.stringValue.flatMap { key in
+                try Row.fetchOne(statement, arguments: [Normalize.text(key)]).map { StoredRow(id: $0["id"], body: $0["body"]) }
+            }
+        }
+        let writer = writer
+        let candidates = try Array(zip(rows, stored)).concurrentlyMapped { row, stored in
+            try RowCandidate<E>(row, stored: stored, writer: writer)
+        }
+        for (index, found) in candidates.enumerated() {
+            let row = rows[index]
+            try save(found, keyField: keyField, given: row.given, stored: stored[index], file: file, row: row.row, summary: &summary)
+        }
+    }
+
+    /// The rest of saving a row, in file order: what reads the ledger or this import's earlier rows.
     private mutating func save<E: StoredEntity>(
-        _ type: E.Type, _ object: JSONValue, given: Set<String>, file: String, row: String,
+        _ found: RowCandidate<E>, keyField: String, given: Set<String>, stored: StoredRow?, file: String, row: String,
         summary: inout FileSummary
     ) throws {
-        var candidate: E
-        let keyField = E.self == GovUnit.self ? "uscc" : "code"
-        let stored = try object.value(at: keyField)?.stringValue.flatMap { key in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, body FROM \(E.table) WHERE key = ?"), arguments: [Normalize.text(key)])
-        }
-        do {
-            var source = object
-            if let stored {
-                source = try decoder.decode(JSONValue.self, from: Data((stored["body"] as String).utf8))
-                for path in given { source.set(object.value(at: path) ?? .null, at: Substring(path)) }
-            }
-            // The limits are checked on the JSON itself: encoding the decoded record again to check them doubled the
-            // cost of a row.
-            let tooLong = FieldLimits.issues(in: source)
-            if !tooLong.isEmpty {
-                summary.rejected += 1
-                record(tooLong, file: file, row: row)
-                return
-            }
-            candidate = try JSONValueDecoder().decode(E.self, from: source)
-        } catch let error as DecodingError {
+        record(found.issues, file: file, row: row)
+        guard var candidate = found.record else {
             summary.rejected += 1
-            record([DecodingProblem.issue(for: error)], file: file, row: row)
-            return
-        }
-        candidate.normalize(codes: writer.codes)
-        do {
-            if let held = try heldToWorkflow(&candidate, storedBody: stored?["body"]) { record([held], file: file, row: row) }
-        } catch let error as LedgerError {
-            summary.rejected += 1
-            record(
-                [ValidationIssue(field: "state", value: "", rule: "state.editable", message: error.message, article: "Art. 27")], file: file, row: row
-            )
             return
         }
         let seenKey = "\(E.table)\u{1F}\(candidate.naturalKey)"
@@ -162,9 +162,10 @@ public struct ImportSession {
             record([refused], file: file, row: row)
             return
         }
-        if let stored, !given.contains("items") { candidate = try SQLiteRows.loadChildren(candidate, rowID: stored["id"], in: db) }
+        if let stored, !given.contains("items") { candidate = try SQLiteRows.loadChildren(candidate, rowID: stored.id, in: db) }
         do {
-            let checked = try writer.check(candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true)
+            let checked = try writer.check(
+                candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true, validated: found.validated)
             pending.insert(table: E.table, key: checked.record.naturalKey)
             dependencies.insert(table: E.table, key: checked.record.naturalKey)
             for reference in checked.record.references { dependencies.insert(table: reference.table, key: reference.key) }
@@ -216,26 +217,6 @@ public struct ImportSession {
 }
 
 extension ImportSession {
-    /// Art. 27: a resource's catalog state changes only through the review workflow. Unless the importer may approve
-    /// (a reviewer, the administrator), a new record is registered as the API registers it (a resource as 待提交) and a
-    /// stored one keeps the state it has, as an edit through the API would (`StoredEntity.registeringNew`, `editing`);
-    /// a record that may not be edited any more is refused. Returns a warning when the file asked for another state.
-    func heldToWorkflow<E: StoredEntity>(_ record: inout E, storedBody: String?) throws -> ValidationIssue? {
-        guard !Permission.reviewCatalog.allows(writer.actor) else { return nil }
-        let wanted = (record as? CatalogResource)?.state
-        if let storedBody {
-            record = try record.editing(try RecordWriter.decode(E.self, body: storedBody))
-        } else {
-            record = record.registeringNew()
-        }
-        guard let wanted, let kept = (record as? CatalogResource)?.state, wanted != kept else { return nil }
-        return ValidationIssue(
-            field: "state", value: wanted.rawValue, rule: "state.workflow",
-            message: "目录状态“\(wanted.rawValue)”未采用：信息资源的状态只能经提交、审核改变，本行导入后为"
-                + "“\(kept.rawValue)”",
-            article: "Art. 27", severity: .warning)
-    }
-
     /// When the import is limited to one unit: an issue for a record of another unit, or one that would take over
     /// another unit's record with the same key.
     func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {

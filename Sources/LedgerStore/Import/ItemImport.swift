@@ -110,7 +110,7 @@ struct ItemImport {
             write.items = items
             write.auditAction = "update"
             // The audit entry names an empty list as none.
-            let (before, after) = (old.isEmpty ? nil : try DataItemRows.json(old), items.isEmpty ? nil : try DataItemRows.json(items))
+            let (before, after) = (old.isEmpty ? nil : DataItem.canonicalJSON(old), items.isEmpty ? nil : DataItem.canonicalJSON(items))
             write.auditChanges = try CanonicalJSON.text([FieldChange(field: "items", old: before, new: after)])
             return write
         }
