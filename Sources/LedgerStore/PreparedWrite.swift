@@ -31,6 +31,8 @@ struct PreparedWrite: Equatable, Sendable {
     /// The audit entry's action and changes as canonical JSON (`nil`: no entry, as for an update that changed nothing).
     var auditAction: String?
     var auditChanges = ""
+    /// The audit entry, linked into the chain ahead of the insert (`nil`: linked when applied, to the chain's end).
+    var audit: AuditEntry?
     /// The name and text to index at once; `nil` when the caller indexes later (`SearchBacklog`) or the table has none.
     var search: Search?
 
@@ -76,7 +78,9 @@ struct PreparedWrite: Equatable, Sendable {
                 try index.replace(db, id: id, entry)
             }
         }
-        if let auditAction {
+        if let audit {
+            try AuditLog.insert(audit, changesJSON: auditChanges, in: db)
+        } else if let auditAction {
             try AuditLog.append(db, actor: actor, action: auditAction, entity: table, key: key, changesJSON: auditChanges, at: now)
         }
         return id
@@ -85,32 +89,19 @@ struct PreparedWrite: Equatable, Sendable {
 
 /// The rows of table `data_item`, a resource's data items in order.
 enum DataItemRows {
-    /// Replaces the items of resource row `rowID`, numbered from 1. The items are bound straight through SQLite's
-    /// interface (`DirectInsert`), up to `rowsPerInsert` to a statement: an import writes hundreds of thousands of them
-    /// under the write lock, and one statement per item was a third of their cost.
+    /// Replaces the items of resource row `rowID`, numbered from 1. Each item is bound straight through SQLite's
+    /// interface (`DirectInsert`): an import writes hundreds of thousands of them under the write lock.
     static func replace(_ items: [DataItem], rowID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM data_item WHERE resource_id = ?").execute(arguments: [rowID])
-        var values: [DirectInsert.Value] = []
-        for start in stride(from: 0, to: items.count, by: rowsPerInsert) {
-            let rows = min(rowsPerInsert, items.count - start)
-            values.removeAll(keepingCapacity: true)
-            for index in start..<(start + rows) {
-                let item = items[index]
-                values += [
-                    .integer(rowID), .integer(Int64(index + 1)), .text(item.name), .text(item.type),
-                    item.length.map { .integer(Int64($0)) } ?? .null, item.description.map { .text($0) } ?? .null
-                ]
-            }
-            try DirectInsert(db.cachedStatement(sql: insertSQL[rows - 1]), in: db).run(values)
+        let insert = DirectInsert(
+            try db.cachedStatement(
+                sql: "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES (?, ?, ?, ?, ?, ?)"), in: db)
+        for (index, item) in items.enumerated() {
+            try insert.run([
+                .integer(rowID), .integer(Int64(index + 1)), .text(item.name), .text(item.type),
+                item.length.map { .integer(Int64($0)) } ?? .null, item.description.map { .text($0) } ?? .null
+            ])
         }
-    }
-
-    private static let rowsPerInsert = 16
-
-    /// The insert of 1 to `rowsPerInsert` items, by number of items less one.
-    private static let insertSQL = (1...rowsPerInsert).map { rows in
-        "INSERT INTO data_item (resource_id, seq, name, type, length, description) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// The items of resource row `rowID`, in order.

@@ -62,10 +62,43 @@ final class WriteSpool: Sendable {
         state.buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Reads every write back in order, once, calling `body` with each and the bytes read so far.
-    func replay(_ body: (PreparedWrite, Int64) throws -> Void) throws {
+    /// Reads every write back in order, once, calling `body` with each and the bytes read so far. The writes are read
+    /// and decoded on another core, a few hundred ahead of `body`, and `finish` completes each there, in order (an
+    /// import links its audit entries into the chain): the caller, who holds the write lock, only applies them.
+    func replay(
+        finish: @escaping @Sendable (inout PreparedWrite) -> Void, _ body: (PreparedWrite, Int64) throws -> Void
+    ) throws {
         try state.withLock { try Self.flush(&$0) }
-        try Self.read(reader, body)
+        let handoff = Handoff()
+        let reader = reader
+        DispatchQueue(label: "ybz.import.replay").async {
+            var chunk: [(PreparedWrite, Int64)] = []
+            let outcome = Result {
+                try Self.read(reader) { write, read in
+                    guard !handoff.isCancelled else { throw CancellationError() }
+                    var write = write
+                    finish(&write)
+                    chunk.append((write, read))
+                    if chunk.count == Handoff.chunk {
+                        handoff.put(.writes(chunk))
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !chunk.isEmpty { handoff.put(.writes(chunk)) }
+            handoff.put(.end(outcome))
+        }
+        do {
+            while true {
+                switch handoff.take() {
+                case .writes(let writes): for (write, read) in writes { try body(write, read) }
+                case .end(let outcome): return try outcome.get()
+                }
+            }
+        } catch {
+            handoff.cancel()  // the reader stops at its next write; what it handed over is drained unread
+            throw error
+        }
     }
 
     /// Reads the records of a spool file from `handle` in order; a record that does not read back whole is a damaged
@@ -98,6 +131,48 @@ final class WriteSpool: Sendable {
     /// The length prefix at `offset`, which has its four bytes.
     private static func length(_ bytes: [UInt8], at offset: Int) -> Int {
         (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+    }
+}
+
+/// Writes read back from a spool, handed from the core that decodes them to the one that applies them a chunk at a
+/// time; at most a few chunks wait, so memory stays bounded whatever the spool's size.
+private final class Handoff: Sendable {
+    enum Piece: Sendable {
+        case writes([(PreparedWrite, Int64)])
+        case end(Result<Void, any Error>)
+    }
+
+    static let chunk = 256
+    private let pieces = Mutex<(waiting: [Piece], cancelled: Bool, outcome: Result<Void, any Error>?)>(([], false, nil))
+    private let available = DispatchSemaphore(value: 0)
+    private let space = DispatchSemaphore(value: 4)
+
+    /// Hands a piece over, waiting while four chunks wait already (never once cancelled).
+    func put(_ piece: Piece) {
+        if !isCancelled { space.wait() }
+        pieces.withLock { $0.waiting.append(piece) }
+        available.signal()
+    }
+
+    /// The next piece, waiting for it.
+    func take() -> Piece {
+        available.wait()
+        space.signal()
+        return pieces.withLock { state in
+            let piece = state.waiting.removeFirst()
+            if case .end(let outcome) = piece { state.outcome = outcome }
+            return piece
+        }
+    }
+
+    private var isEnded: Bool { pieces.withLock { $0.outcome != nil } }
+    var isCancelled: Bool { pieces.withLock { $0.cancelled } }
+
+    /// Stops the reader and waits until it has ended, so that nothing reads the spool afterwards.
+    func cancel() {
+        pieces.withLock { $0.cancelled = true }
+        space.signal()  // a reader waiting for space goes on, and sees the cancellation
+        while !isEnded { _ = take() }
     }
 }
 

@@ -45,13 +45,43 @@ struct ImportPassTests {
         for write in written { try spool.append(write) }
         var read: [PreparedWrite] = []
         var lastOffset: Int64 = 0
-        try spool.replay { write, offset in
+        let finish: @Sendable (inout PreparedWrite) -> Void = { $0.auditChanges += "+" }
+        try spool.replay(finish: finish) { write, offset in
             #expect(offset > lastOffset)
             lastOffset = offset
             read.append(write)
         }
-        #expect(read == written)
+        // `finish` ran once on each write, in order, before it was handed over.
+        #expect(read.map(\.auditChanges) == written.map { $0.auditChanges + "+" })
+        #expect(read.map(\.key) == written.map(\.key))
         #expect(lastOffset == spool.size)
+    }
+
+    /// A write that fails while the spool is replayed stops the reader ahead of it: the error comes back, and no
+    /// write after it is applied or left waiting.
+    @Test func aFailedReplayStopsItsReader() throws {
+        let spool = try WriteSpool()
+        for index in 0..<2000 { try spool.append(PreparedWrite(operation: .insert, table: "unit", key: String(index))) }
+        struct Refused: Error {}
+        var applied = 0
+        let unchanged: @Sendable (inout PreparedWrite) -> Void = { _ in }
+        #expect(throws: Refused.self) {
+            try spool.replay(finish: unchanged) { write, _ in
+                guard write.key != "300" else { throw Refused() }
+                applied += 1
+            }
+        }
+        #expect(applied == 300)
+    }
+
+    /// Each run of word characters gives its pairs of neighbours and its last character alone (`SearchIndex`).
+    @Test func bigramsPairNeighboursWithinWords() {
+        #expect(Bigrams.text("不动产") == "不动 动产 产")
+        #expect(Bigrams.text("社保卡，AB") == "社保 保卡 卡 AB B")
+        #expect(Bigrams.text(" 中 ") == "中")
+        #expect(Bigrams.text("é𝄞x-y") == "é𝄞 𝄞x x y")
+        #expect(Bigrams.text("") == "")
+        #expect(Bigrams.text("、。") == "")
     }
 
     @Test func aDamagedSpoolIsRefusedNotMisread() throws {

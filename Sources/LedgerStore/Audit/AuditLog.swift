@@ -2,6 +2,30 @@ import Foundation
 import GRDB
 import LedgerCore
 
+/// The end of the audit chain: the next entry's number and the hash it links to. Entries made from it must be inserted
+/// in order before anything else appends, which holds under the write lock; an import's write pass makes them a little
+/// ahead of their inserts, on its second core.
+struct AuditChain: Sendable {
+    private(set) var seq: Int64
+    private(set) var hash: String
+
+    /// The chain's end as stored.
+    static func end(in db: Database) throws -> AuditChain {
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
+        return AuditChain(seq: last?["seq"] ?? 0, hash: last?["hash"] ?? AuditLog.genesis)
+    }
+
+    /// The next entry, linked to the last and hashed.
+    mutating func next(actor: Actor, action: String, entity: String, key: String, changesJSON: String, at: String) -> AuditEntry {
+        var entry = AuditEntry(
+            seq: seq + 1, at: at, actor: actor.username, role: actor.role.rawValue, requestId: actor.requestId, action: action,
+            entity: entity, key: key, changes: [], previousHash: hash, hash: "")
+        entry.hash = entry.hash(changesJSON: changesJSON)
+        (seq, hash) = (entry.seq, entry.hash)
+        return entry
+    }
+}
+
 /// Appends to the audit trail (table `audit_entry`, protected by triggers against UPDATE and DELETE) inside the
 /// caller's transaction: every ledger write calls it with the actor it was given.
 enum AuditLog {
@@ -19,12 +43,13 @@ enum AuditLog {
     static func append(
         _ db: Database, actor: Actor, action: String, entity: String, key: String, changesJSON: String, at: String
     ) throws {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"))
-        var entry = AuditEntry(
-            seq: (last?["seq"] as Int64? ?? 0) + 1, at: at, actor: actor.username,
-            role: actor.role.rawValue, requestId: actor.requestId, action: action, entity: entity, key: key,
-            changes: [], previousHash: last?["hash"] ?? genesis, hash: "")
-        entry.hash = entry.hash(changesJSON: changesJSON)
+        var chain = try AuditChain.end(in: db)
+        let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: at)
+        try insert(entry, changesJSON: changesJSON, in: db)
+    }
+
+    /// Inserts an entry that `AuditChain` made, its changes encoded as canonical JSON.
+    static func insert(_ entry: AuditEntry, changesJSON: String, in db: Database) throws {
         // Bound directly: an import appends tens of thousands of entries under the write lock.
         try DirectInsert(
             db.cachedStatement(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import Synchronization
 
 /// The store's side of an import: the records that a reader of files (`Interchange`) hands over, checked by the same
 /// write path as the API and written in one transaction, all or nothing. `feed` hands the records of every file to an
@@ -86,7 +87,15 @@ public struct LedgerImport: Sendable {
         var search = SearchBacklog()
         let (total, label) = (spool.size, "写入账本")
         var applied = 0
-        try spool.replay { write, read in
+        // The audit entries are linked into the chain as the writes are read back, on the second core.
+        let chain = Mutex(try AuditChain.end(in: db))
+        let finish: @Sendable (inout PreparedWrite) -> Void = { write in
+            guard let action = write.auditAction else { return }
+            write.audit = chain.withLock {
+                $0.next(actor: actor, action: action, entity: write.table, key: write.key, changesJSON: write.auditChanges, at: now)
+            }
+        }
+        try spool.replay(finish: finish) { write, read in
             search.note(write, id: try write.apply(actor: actor, now: now, in: db))
             applied += 1
             if applied % 1000 == 0 { progress(ImportProgress(file: label, bytesRead: read, totalBytes: total, rows: applied)) }

@@ -128,33 +128,45 @@ struct SearchIndex: Sendable {
 enum Bigrams {
     /// The index text of `text`.
     static func text(_ text: String) -> String {
-        // Built as UTF-8 bytes: appending to a string scalar by scalar was most of an import's indexing time.
+        // Built as UTF-8 bytes, with no closure over them (a nested function appending to a captured array was checked
+        // for exclusive access at every byte): appending to a string scalar by scalar was most of an import's indexing.
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 2 + 8)
         var previous: Unicode.Scalar?
-        func put(_ scalar: Unicode.Scalar) { UTF8.encode(scalar) { out.append($0) } }
-        func separate() { if !out.isEmpty { out.append(UInt8(ascii: " ")) } }
         for scalar in text.unicodeScalars {
-            guard isWordCharacter(scalar) else {
-                if let last = previous {
-                    separate()
-                    put(last)
-                }
-                previous = nil
-                continue
-            }
+            let isWord = isWordCharacter(scalar)
             if let last = previous {
-                separate()
-                put(last)
-                put(scalar)
+                if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+                put(last, into: &out)
+                if isWord { put(scalar, into: &out) }
             }
-            previous = scalar
+            previous = isWord ? scalar : nil
         }
         if let last = previous {
-            separate()
-            put(last)
+            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            put(last, into: &out)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func put(_ scalar: Unicode.Scalar, into out: inout [UInt8]) {
+        let value = scalar.value
+        switch value {
+        case 0..<0x80:
+            out.append(UInt8(value))
+        case 0x80..<0x800:
+            out.append(UInt8(0xC0 | value >> 6))
+            out.append(UInt8(0x80 | value & 0x3F))
+        case 0x800..<0x10000:
+            out.append(UInt8(0xE0 | value >> 12))
+            out.append(UInt8(0x80 | value >> 6 & 0x3F))
+            out.append(UInt8(0x80 | value & 0x3F))
+        default:
+            out.append(UInt8(0xF0 | value >> 18))
+            out.append(UInt8(0x80 | value >> 12 & 0x3F))
+            out.append(UInt8(0x80 | value >> 6 & 0x3F))
+            out.append(UInt8(0x80 | value & 0x3F))
+        }
     }
 
     /// The FTS5 query for a word of one or two word characters: the bigram itself, or every token the character
