@@ -136,7 +136,8 @@ let package = Package(
             name: "LedgerStoreTests",
             dependencies: [
                 "LedgerCore", "LedgerStore", "Interchange", "Compliance", "LedgerTestSupport", "Spreadsheet", "Services", "Presentation"
-            ]
+            ],
+            exclude: ["Fixtures"]  // read from the source tree (`#filePath`), each copied before a test opens it
         ),
         .testTarget(
             name: "SpreadsheetTests",

@@ -12,6 +12,8 @@ struct FundingRequest: Decodable {
     var year: Int
     var asOf: CivilDate?
     var system: String?
+    /// Decide on the ledger as it stood then (`LedgerMoment`: a date or an instant), rebuilt from the audit trail.
+    var ledgerAt: String?
 }
 
 /// The body of `POST /api/v1/systems/{code}/waivers`.
@@ -45,8 +47,17 @@ func addComplianceRoutes(
     api.post("funding") { request, context in
         let actor = try context.require(.runFunding)
         let body = try JSON.decode(FundingRequest.self, from: try await JSON.body(of: request))
+        let moment = try body.ledgerAt.map { text in
+            guard let moment = LedgerMoment(text) else {
+                throw LedgerError(
+                    .badRequest,
+                    "ledgerAt“\(text.prefix(40))”应为日期（YYYY-MM-DD，取当日结束时的账本）或带时区的时间"
+                        + "（如 2026-10-31T18:00:00+08:00），年份在 2000–2100 之间")
+            }
+            return moment
+        }
         let batch = try await compliance.funding(
-            fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system,
+            fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system, ledgerAt: moment,
             by: actor)
         return try JSON.response(batch, status: .created)
     }

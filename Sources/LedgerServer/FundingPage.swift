@@ -40,7 +40,15 @@ struct FundingPage {
                     }
                     return day
                 } ?? CivilDate(Date())
-            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf, by: actor)
+            let ledgerAt = try form["ledgerAt"].flatMap { $0.isEmpty ? nil : $0 }.map { text in
+                guard let moment = LedgerMoment(text) else {
+                    throw LedgerError(
+                        .badRequest, "账本时点应为日期",
+                        details: [ValidationIssue(field: "ledgerAt", value: text, rule: "funding.ledger-at", message: "不是有效日期")])
+                }
+                return moment
+            }
+            let batch = try await compliance.funding(fiscalYear: year, asOf: asOf, ledgerAt: ledgerAt, by: actor)
             return Response(status: .seeOther, headers: [.location: "/funding?batch=\(batch.id)"])
         }
     }
@@ -91,7 +99,7 @@ struct FundingPage {
             run: form,
             batch: .init(
                 title: "批次 #\(batch.id) · \(batch.fiscalYear) 财政年度 · 评估基准日 \(batch.asOf) · 规则版本"
-                    + " \(batch.policyVersion)",
+                    + " \(batch.policyVersion)" + (batch.ledgerAt.map { " · 账本取自 \($0)（由审计记录还原）" } ?? ""),
                 summary: counts(\.operations), construction: counts(\.construction),
                 total: total.map { "\($0.grouped) 元" } ?? "超出可计算范围",
                 excel: "/api/v1/funding/\(batch.id)?format=xlsx", csv: "/api/v1/funding/\(batch.id)?format=csv",

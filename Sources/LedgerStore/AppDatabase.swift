@@ -274,6 +274,10 @@ public struct AppDatabase: Sendable {
             // users log in again).
             try db.execute(sql: "DROP TABLE web_session")
         }
+        migrator.registerMigration("v9: batches on the ledger as it stood") { db in
+            // The moment a batch took the ledger at (`--ledger-at`), when not as it was when the batch ran.
+            try db.execute(sql: "ALTER TABLE evaluation_batch ADD COLUMN ledger_at TEXT")
+        }
         return migrator
     }
 }

@@ -39,16 +39,20 @@ public struct ComplianceService: Sendable {
     }
 
     /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch as
-    /// recorded by `actor`.
-    public func funding(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, by actor: Actor) async throws -> FundingBatch {
+    /// recorded by `actor`. With `ledgerAt`, on the ledger as it stood at that moment, rebuilt from the audit trail
+    /// (“what would this decision have been on 31 October”), and the batch says so.
+    public func funding(
+        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, ledgerAt: LedgerMoment? = nil, by actor: Actor
+    ) async throws -> FundingBatch {
         guard (2000...2100).contains(fiscalYear) else {
             throw LedgerError(.badRequest, "财政年度 \(fiscalYear) 不在 2000–2100 之间")
         }
         let context = try context(asOf: asOf)
-        let inputs = try await ledger.evaluations.storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil)
+        let inputs = try await ledger.evaluations.storedInputs(
+            fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil, ledgerAt: ledgerAt)
         let evaluations = try await inputs.concurrentMap { try EncodedEvaluation($0, context) }
         return try await ledger.evaluations.recordFunding(
-            evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version,
+            evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version, ledgerAt: ledgerAt,
             by: actor)
     }
 

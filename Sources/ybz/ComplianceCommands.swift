@@ -23,9 +23,17 @@ struct Funding: AsyncParsableCommand {
     @Option(help: "table, json or csv (UTF-8 with BOM, for Excel).") var format: Format = .table
     @Option(help: "Write to this file instead of standard output.") var out: String?
     @Option(help: "Replay stored batch N from its recorded inputs instead of deciding anew.") var replay: Int64?
+    @Option(
+        help: "Decide on the ledger as it stood then, rebuilt from the audit trail: a date (its end, China time) or an ISO 8601 time.")
+    var ledgerAt: String?
 
     func validate() throws {
         if let asOf, CivilDate(asOf) == nil { throw ValidationError("--as-of 应为 YYYY-MM-DD") }
+        if let ledgerAt, LedgerMoment(ledgerAt) == nil {
+            throw ValidationError(
+                "--ledger-at 应为 YYYY-MM-DD（取当日结束时的账本）或带时区的时间（如 2026-10-31T18:00:00+08:00），"
+                    + "年份在 2000–2100 之间")
+        }
         if replay == nil, year == nil { throw ValidationError("请用 --year 指定财政年度（或用 --replay 重放已存批次）") }
     }
 
@@ -44,7 +52,8 @@ struct Funding: AsyncParsableCommand {
         }
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
         let batch = try await userFacing {
-            try await service.funding(fiscalYear: year!, asOf: day, systemCode: system, by: .commandLine)
+            try await service.funding(
+                fiscalYear: year!, asOf: day, systemCode: system, ledgerAt: ledgerAt.flatMap(LedgerMoment.init), by: .commandLine)
         }
         let text: String
         switch format {
@@ -57,7 +66,8 @@ struct Funding: AsyncParsableCommand {
 
     static func table(_ batch: FundingBatch) -> String {
         var lines = [
-            "资金评估批次 #\(batch.id)  财政年度 \(batch.fiscalYear)  评估基准日 \(batch.asOf)  策略 \(batch.policyVersion)",
+            "资金评估批次 #\(batch.id)  财政年度 \(batch.fiscalYear)  评估基准日 \(batch.asOf)  策略 \(batch.policyVersion)"
+                + (batch.ledgerAt.map { "  账本取自 \($0)（按审计记录还原）" } ?? ""),
             TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
                 + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款"
         ]

@@ -74,9 +74,10 @@ struct ComplianceAPITests {
                         + #"0"}"#))
             #expect(waiver.status == .created)
 
+            // As of today: a waiver counts from the day it was granted (it was granted today).
             let review = try await client.execute(
                 uri: "/api/v1/systems/TZ-SYS-001/reviews", method: .post,
-                body: ByteBuffer(string: #"{"asOf": "2026-10-31"}"#))
+                body: ByteBuffer(string: #"{"asOf": "\#(CivilDate(Date()))"}"#))
             #expect(review.status == .created)
             let stored = try CanonicalJSON.decoder.decode(StoredReview.self, from: Data(review.body.readableBytesView))
             #expect(stored.report.items.count == 5)

@@ -89,6 +89,14 @@ struct ListPagesTests {
             #expect(byUnit.contains(">S-OTHER<") && !byUnit.contains(">S-OWN<") && byUnit.contains("清除筛选"))
             let (_, batches, _) = try await finance.get("/funding/batches")
             #expect(visibleText(batches).contains("共 1 个批次") && batches.contains("/funding?batch="))
+            // The ledger as it stood at the end of today is the ledger as it is: the same systems, and the batch says so.
+            let today = CivilDate(Date()).description
+            let (_, asItStood) = try await finance.post("/funding", "year=2027&asOf=2026-10-31&ledgerAt=\(today)")
+            let (_, rebuilt, _) = try await finance.get(try #require(asItStood))
+            #expect(visibleText(rebuilt).contains("账本取自 \(today)（由审计记录还原）"))
+            #expect(rebuilt.contains(">S-OWN<") && rebuilt.contains(">S-OTHER<"))
+            let (badMoment, _) = try await finance.post("/funding", "year=2027&ledgerAt=2026-13-01")
+            #expect(badMoment == .badRequest)
         }
         // The summaries read with SQLite's JSON functions say what the decoded decisions say.
         let batch = try #require(try await ledger.evaluations.fundingBatches().items.first)

@@ -46,6 +46,98 @@ struct ComplianceStoreTests {
         #expect(error?.message.contains("文件内容已改变") == true)
     }
 
+    /// Finance asks what a decision would have been on a past day after the ledger has changed: the batch decided on
+    /// the ledger as it stood then (rebuilt from the audit trail) is the batch that was run then, input for input.
+    @Test func aDecisionOnTheLedgerAsItStoodIsTheOneRunThen() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let (service, _) = try service(ledger)
+        let asOf = CivilDate("2026-10-31")!
+        // Edits before the batch, so that the history is more than the records' creation: a text field set, a
+        // resource's items and text changed, an amount changed, a second resource registered.
+        let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        var edited = system.record
+        edited.xinchuang = "已适配"
+        _ = try await ledger.records.update(InfoSystem.self, id: system.id, with: edited, expectedVersion: nil, by: .commandLine)
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        var changed = resource.record
+        changed.summary = "不动产登记信息，含抵押登记"
+        changed.items.append(DataItem(name: "抵押金额", type: "N", length: 18, description: "万元"))
+        _ = try await ledger.records.update(CatalogResource.self, id: resource.id, with: changed, expectedVersion: nil, by: .commandLine)
+        let project = try await ledger.records.fetch(Project.self, key: "TZXM-2025-001")
+        var amended = project.record
+        amended.approvedAmount = Money(yuan: 1_200_000)
+        _ = try await ledger.records.update(Project.self, id: project.id, with: amended, expectedVersion: nil, by: .commandLine)
+        let second = try await ledger.records.create(Fixtures.resource(code: "103003/000002", name: "抵押登记信息"), by: .commandLine)
+        let then = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        let moment = Date().formatted(.iso8601)
+        try await Task.sleep(for: .milliseconds(1100))  // times are to the second: what follows is after the moment
+
+        // The ledger changes afterwards: names, a text field, the amount, one resource deleted and one added, a waiver.
+        edited = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record
+        (edited.name, edited.xinchuang) = ("滕州市不动产统一登记平台", nil)
+        _ = try await ledger.records.update(InfoSystem.self, id: system.id, with: edited, expectedVersion: nil, by: .commandLine)
+        amended.approvedAmount = Money(yuan: 2_000_000)
+        _ = try await ledger.records.update(Project.self, id: project.id, with: amended, expectedVersion: nil, by: .commandLine)
+        try await ledger.records.delete(CatalogResource.self, id: second.id, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000003", name: "查封登记信息"), by: .commandLine)
+        _ = try await ledger.evaluations.addWaiver(
+            Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "适配中", approver: "大数据局", expiresOn: CivilDate("2027-12-31")!),
+            by: .commandLine)
+        let now = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(now.decisions != then.decisions)
+
+        let asItStood = try await service.funding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment(moment), by: .commandLine)
+        #expect(asItStood.ledgerAt == moment)
+        #expect(asItStood.decisions == then.decisions)
+        let recorded = try await ledger.evaluations.fundingInputs(batch: then.id)
+        #expect(try await ledger.evaluations.fundingInputs(batch: asItStood.id).map(\.sha256) == recorded.map(\.sha256))
+        #expect(try await ledger.evaluations.fundingBatchHeader(id: asItStood.id).ledgerAt == moment)
+        // The ledger at the end of a day before it held anything has no system to decide.
+        let empty = try await service.funding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment("2026-01-01"), by: .commandLine)
+        #expect(empty.decisions.isEmpty)
+        #expect(LedgerMoment("2026-02-30") == nil && LedgerMoment("3000-01-01") == nil && LedgerMoment("昨天") == nil)
+        #expect(LedgerMoment("2026-10-31T18:00:00+08:00")?.end == "2026-10-31T10:00:01Z")
+    }
+
+    /// A ledger written by the release before this change (schema v8: batches without `ledger_at`, inputs without the
+    /// fields added since), with one funding batch that `ybz funding --year 2027 --as-of 2026-10-31` stored then: it
+    /// opens with the migrations run, its batch reads and replays to the byte, and a new batch beside it records.
+    @Test func aBatchStoredByTheReleaseBeforeStillReplays() async throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ledger-v8-funding-batch.sqlite")
+        let folder = try Fixtures.temporaryDirectory()
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        let database = try AppDatabase.open(path: path)
+        let migrations = try await database.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(migrations.last == "v9: batches on the ledger as it stood")
+        let ledger = Ledger(database: database, codes: Fixtures.codes)
+        let (service, _) = try service(ledger)
+        let old = try await ledger.evaluations.fundingBatch(id: 1)
+        #expect(old.ledgerAt == nil && old.asOf == CivilDate("2026-10-31") && old.decisions.map(\.systemCode) == ["TZ-SYS-001"])
+        #expect(try await service.replay(batch: 1) == ReplayReport(batch: 1, matching: 1, differing: []))
+        // Its ledger also reads back as it stood when the batch ran: the audit trail of the old release rebuilds it.
+        let created = try #require(try await ledger.evaluations.fundingBatchHeader(id: 1).createdAt)
+        let again = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, ledgerAt: LedgerMoment(created), by: .commandLine)
+        #expect(
+            try await ledger.evaluations.fundingInputs(batch: again.id).map(\.sha256)
+                == (try await ledger.evaluations.fundingInputs(batch: 1)).map(\.sha256))
+    }
+
+    /// A waiver counts for the decisions as of the days after it was granted, not before (issue 16).
+    @Test func aWaiverGrantedAfterTheAsOfDateDoesNotApply() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let (service, _) = try service(ledger)
+        _ = try await ledger.evaluations.addWaiver(
+            Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "适配中", approver: "大数据局", expiresOn: CivilDate("2099-12-31")!),
+            by: .commandLine)
+        let today = CivilDate(Date())
+        let before = try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: today.adding(days: -1))
+        let after = try await ledger.evaluations.inputs(fiscalYear: 2027, asOf: today)
+        #expect(before.first?.waivers == [])
+        #expect(after.first?.waivers.map(\.check) == [.xinchuang])
+        _ = service
+    }
+
     @Test func aBatchRecordedWithWholeResourcesStillReplays() async throws {
         // Batches recorded before inputs held resource facts carried whole resources with their items; the replay
         // hashes the stored text as recorded, not a new encoding of it.

@@ -13,6 +13,7 @@ struct FundingBatchRow: FetchableRecord, Decodable {
     var policyVersion: String
     /// The counts per fund and status, as JSON.
     var summary: String?
+    var ledgerAt: String?
 
     static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
 
@@ -25,6 +26,6 @@ struct FundingBatchRow: FetchableRecord, Decodable {
         let counts = try summary.map { try CanonicalJSON.decoder.decode([String: [String: Int]].self, from: Data($0.utf8)) }
         return FundingBatch(
             id: id, createdAt: createdAt, fiscalYear: fiscalYear, asOf: day, policyVersion: policyVersion, counts: counts ?? [:],
-            decisions: decisions)
+            decisions: decisions, ledgerAt: ledgerAt)
     }
 }

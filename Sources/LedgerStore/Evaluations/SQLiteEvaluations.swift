@@ -13,6 +13,32 @@ public struct FundingBatch: Codable, Sendable {
     /// How many systems got each status, per fund (`construction`, `operations` → status → count).
     public var counts: [String: [String: Int]]
     public var decisions: [FundingDecision]
+    /// The moment the batch took the ledger at, as given (`--ledger-at`: a day or an instant), when it did not take
+    /// the ledger as it was when it ran.
+    public var ledgerAt: String?
+}
+
+/// The moment a ledger is taken at (`--ledger-at`): the end of a day, Beijing time, or an ISO 8601 instant with its
+/// offset. Rebuilt from the audit trail (`LedgerHistory`), the ledger holds every write made before it.
+public struct LedgerMoment: Sendable, Equatable {
+    /// As given.
+    public let text: String
+    /// The first instant after the moment, as the audit trail writes times (UTC): writes made before it count.
+    let end: String
+
+    /// The moment `text` names, or `nil` when it is neither a date nor an instant from 2000 to 2100.
+    public init?(_ text: String) {
+        self.text = text
+        if let day = CivilDate(text) {
+            guard (2000...2100).contains(day.year) else { return nil }
+            end = SQLiteEvaluations.endOfDay(day)
+            return
+        }
+        // `try?`: text that is no ISO 8601 instant is refused by the `nil` the initializer returns.
+        guard let instant = try? Date(text, strategy: .iso8601) else { return nil }  // not an instant: refused
+        end = instant.addingTimeInterval(1).formatted(.iso8601)  // writes in its second count: times are to the second
+        guard let year = Int(end.prefix(4)), (2000...2100).contains(year) else { return nil }
+    }
 }
 
 /// What a list of a batch's decisions shows and sorts by, without the checks and evidence.
@@ -98,20 +124,26 @@ extension SQLiteEvaluations {
     /// One read transaction takes the stored rows (resources as their indexed columns, without bodies); the system
     /// and project bodies are decoded on every core afterwards.
     public func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput] {
-        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC).map(\.input)
+        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC, ledgerAt: nil).map(\.input)
     }
 
     /// The inputs with the stored texts they were decoded from.
-    public func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput] {
-        let cutoff = Self.endOfDay(asOf)
+    public func storedInputs(
+        fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?, ledgerAt: LedgerMoment?
+    ) async throws -> [StoredInput] {
+        // Verdicts and waivers recorded after the as-of day, or after the moment the ledger is taken at, were no facts.
+        let cutoff = min(Self.endOfDay(asOf), ledgerAt?.end ?? Self.endOfDay(asOf))
         let (rows, projects) = try await database.writer.read { db in
+            if let ledgerAt {
+                return try Self.historicRows(at: ledgerAt, cutoff: cutoff, systemCode: systemCode, unitUSCC: unitUSCC, in: db)
+            }
             let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
             let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
             let systems = try Row.fetchAll(db, sql: "SELECT key, body FROM system \(filter) ORDER BY key", arguments: arguments)
             if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             var projects: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") { projects[row["key"]] = row["body"] }
-            let waivers = Dictionary(grouping: try Self.waivers(systemCode: systemCode, in: db).map(\.waiver), by: \.systemCode)
+            let waivers = try Self.waivers(systemCode: systemCode, before: cutoff, in: db)
             // Every system: the item counts of all resources in one pass over data_item (a province: 3 s, where a
             // count per resource seeks a million times: 13 s). One system or unit: a count per resource.
             let allCounts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
@@ -159,6 +191,38 @@ extension SQLiteEvaluations {
     }
 
     /// The number of data items of every resource that has any, by row id.
+    /// The rows of the systems (every one, one, or one unit's) and of every project as they stood at `moment`,
+    /// rebuilt from the audit trail (`LedgerHistory`); verdicts and waivers before `cutoff`.
+    private static func historicRows(
+        at moment: LedgerMoment, cutoff: String, systemCode: String?, unitUSCC: String?, in db: Database
+    ) throws -> ([StoredSystemRows], [String: String]) {
+        let history = try LedgerHistory.at(before: moment.end, in: db)
+        let systems = try history.decoded(InfoSystem.self).filter { system in
+            systemCode.map { $0 == system.code } ?? unitUSCC.map { $0 == system.unitUSCC } ?? true
+        }
+        if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
+        var projects: [String: String] = [:]
+        for project in try history.decoded(Project.self) { projects[project.code] = try CanonicalJSON.text(project) }
+        let resources = Dictionary(grouping: try history.decoded(CatalogResource.self), by: \.systemCode)
+        let waivers = try Self.waivers(systemCode: systemCode, before: cutoff, in: db)
+        return (
+            try systems.map { system in
+                let verdicts = try latestVerdicts(systemCode: system.code, before: cutoff, in: db)
+                let own = resources[system.code] ?? []
+                return StoredSystemRows(
+                    body: try CanonicalJSON.text(system), resources: own.map(ResourceFacts.init),
+                    itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, $0.items.count) }), verdicts: verdicts,
+                    laterProbes: try laterProbes(systemCode: system.code, from: cutoff, besides: verdicts, in: db),
+                    waivers: waivers[system.code] ?? [])
+            }, projects
+        )
+    }
+
+    /// The waivers granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
+    private static func waivers(systemCode: String?, before cutoff: String, in db: Database) throws -> [String: [Waiver]] {
+        Dictionary(grouping: try waivers(systemCode: systemCode, in: db).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
+    }
+
     static func itemCounts(in db: Database) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT resource_id, count(*) FROM data_item GROUP BY resource_id")
@@ -268,7 +332,7 @@ extension SQLiteEvaluations {
     /// returns the batch.
     public func recordFunding(
         _ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
-        by actor: Actor
+        ledgerAt: LedgerMoment?, by actor: Actor
     ) async throws -> FundingBatch {
         let decisions = evaluations.map(\.decision)
         var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
@@ -281,8 +345,9 @@ extension SQLiteEvaluations {
         return try await database.writer.write { [summary] db in
             try db.execute(
                 sql: """
-                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary) VALUES ('funding', ?, ?, ?, ?, ?)
-                    """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON])
+                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, ledger_at)
+                    VALUES ('funding', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON, ledgerAt?.text])
             let batch = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
             for evaluation in evaluations {
@@ -301,11 +366,11 @@ extension SQLiteEvaluations {
                 })
             try AuditLog.record(
                 db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
-                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion]
-                    .merging(decided) { first, _ in first })
+                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion, "ledgerAt": ledgerAt?.text]
+                    .compactMapValues { $0 }.merging(decided) { first, _ in first })
             return FundingBatch(
                 id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
-                counts: summary, decisions: decisions)
+                counts: summary, decisions: decisions, ledgerAt: ledgerAt?.text)
         }
     }
 
