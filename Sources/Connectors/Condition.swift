@@ -42,17 +42,8 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        /// A readable duration: `850ms`, `2s`, `2.5s`, `26h`, `31.2h`, `14d` (part days under ten in hours).
-        static func duration(_ ms: Double) -> String {
-            let units: [(String, Double)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
-            for (suffix, size) in units where abs(ms) >= size {
-                let amount = ms / size
-                let whole = (amount * 10).rounded() == amount.rounded() * 10
-                if suffix == "d", !whole, abs(amount) < 10 { continue }
-                return whole ? "\(Int64(amount.rounded()))\(suffix)" : String(format: "%.1f", amount) + suffix
-            }
-            return ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
-        }
+        /// A readable duration (`DurationFormat.readable`).
+        static func duration(_ ms: Double) -> String { DurationFormat.readable(ms) }
 
         var magnitude: Double? {
             switch self {
@@ -157,7 +148,23 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
         }
         return ConditionResult(
             expression: description, resolved: "\(subject) (\(actual)) \(op.rawValue) \(shown)",
-            passed: target != .missing && compare(actual, target))
+            passed: target != .missing && compare(actual, target), clock: clock(response, bound: target, shown: shown))
+    }
+
+    /// What a condition on time observed (the instant, the bound), so that an evaluation can judge it for its own day.
+    func clock(_ response: ProbeResponse, bound: Value, shown: String) -> ClockTerms? {
+        guard case .duration(let boundMs) = bound else { return nil }
+        let observed: (Date, since: Bool)?
+        if subject == "cert.expiresIn" {
+            observed = response.tlsExpiresAt.map { ($0, false) }
+        } else if subject.hasPrefix("age."), case .string(let text)? = response.json?.value(at: String(subject.dropFirst(4))) {
+            observed = Timestamp.parse(text).map { ($0, true) }
+        } else {
+            observed = nil
+        }
+        return observed.map {
+            ClockTerms(subject: subject, instant: $0.0, since: $0.since, comparison: op.rawValue, boundMs: boundMs, shownBound: shown)
+        }
     }
 
     /// The expected value; a body duration that is absent or unreadable is `missing`.

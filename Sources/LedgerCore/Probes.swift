@@ -49,11 +49,68 @@ public struct ConditionResult: Codable, Sendable, Equatable {
     public var expression: String
     public var resolved: String
     public var passed: Bool
+    /// For a condition on time (`cert.expiresIn`, `age.<path>`), what it observed, to be judged again for the day of
+    /// an evaluation (`Verdict.judged(asOf:)`); absent from other conditions and from verdicts recorded before.
+    public var clock: ClockTerms?
 
-    public init(expression: String, resolved: String, passed: Bool) {
+    public init(expression: String, resolved: String, passed: Bool, clock: ClockTerms? = nil) {
         self.expression = expression
         self.resolved = resolved
         self.passed = passed
+        self.clock = clock
+    }
+}
+
+/// What a condition on time observed: the instant it measures to (a certificate's expiry) or from (the answer's last
+/// update), its comparison and its bound. The time left or passed is a question about the moment of judging, which for
+/// an evaluation is its as-of day, not the probe's.
+public struct ClockTerms: Codable, Sendable, Equatable {
+    /// The subject as the condition writes it (`cert.expiresIn`, `age.data.lastPush`).
+    public var subject: String
+    public var instant: Date
+    /// Whether the condition measures the time since `instant` (an age) rather than until it (an expiry).
+    public var since: Bool
+    /// The comparison (`>`, `<=` …), the bound in milliseconds, and the bound as the condition shows it.
+    public var comparison: String
+    public var boundMs: Double
+    public var shownBound: String
+
+    public init(subject: String, instant: Date, since: Bool, comparison: String, boundMs: Double, shownBound: String) {
+        (self.subject, self.instant, self.since, self.comparison) = (subject, instant, since, comparison)
+        (self.boundMs, self.shownBound) = (boundMs, shownBound)
+    }
+
+    /// The condition judged at `moment`, written as a probe writes it: `cert.expiresIn (9d) > 14d`.
+    public func result(expression: String, at moment: Date) -> ConditionResult {
+        let ms = (since ? moment.timeIntervalSince(instant) : instant.timeIntervalSince(moment)) * 1000
+        let passed: Bool =
+            switch comparison {
+            case "==": ms == boundMs
+            case "!=": ms != boundMs
+            case "<": ms < boundMs
+            case "<=": ms <= boundMs
+            case ">": ms > boundMs
+            case ">=": ms >= boundMs
+            default: false
+            }
+        return ConditionResult(
+            expression: expression, resolved: "\(subject) (\(DurationFormat.readable(ms))) \(comparison) \(shownBound)", passed: passed,
+            clock: self)
+    }
+}
+
+/// Durations as people read them.
+public enum DurationFormat {
+    /// `850ms`, `2s`, `2.5s`, `26h`, `31.2h`, `14d` (part days under ten in hours).
+    public static func readable(_ ms: Double) -> String {
+        let units: [(String, Double)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        for (suffix, size) in units where abs(ms) >= size {
+            let amount = ms / size
+            let whole = (amount * 10).rounded() == amount.rounded() * 10
+            if suffix == "d", !whole, abs(amount) < 10 { continue }
+            return whole ? "\(Int64(amount.rounded()))\(suffix)" : String(format: "%.1f", amount) + suffix
+        }
+        return ms.rounded() == ms ? "\(Int64(ms))ms" : String(format: "%.1fms", ms)
     }
 }
 
@@ -183,15 +240,24 @@ public struct FreshnessTerms: Codable, Sendable, Equatable {
 }
 
 extension Verdict {
-    /// The verdict as of `asOf`. Whether data was fresh is a question about the evaluation's day, not the probe's: a
-    /// verdict that recorded its freshness observation has that condition judged again for `asOf`, its other conditions
-    /// standing as observed, and its outcome and reason follow. Any other verdict is as it was recorded.
+    /// The verdict as of `asOf`. Whether data was fresh, how long a certificate had left, how old a feed was, are
+    /// questions about the evaluation's day, not the probe's: the conditions that recorded such an observation
+    /// (`freshness`, `ConditionResult.clock`) are judged again for `asOf` — a condition on time at the start of that
+    /// day, China time, or when the probe ran if that was later — the other conditions stand as observed, and the
+    /// outcome and reason follow. Any other verdict is as it was recorded.
     public func judged(asOf: CivilDate) -> Verdict {
-        guard let freshness, outcome == .pass || outcome == .fail, !notIntegrated,
-            let index = conditions.lastIndex(where: { $0.expression.hasPrefix("fresh(") })
+        let freshIndex = freshness == nil ? nil : conditions.lastIndex(where: { $0.expression.hasPrefix("fresh(") })
+        guard outcome == .pass || outcome == .fail, !notIntegrated, freshIndex != nil || conditions.contains(where: { $0.clock != nil })
         else { return self }
         var again = self
-        again.conditions[index] = Freshness.condition(freshness, expression: conditions[index].expression, asOf: asOf)
+        if let freshness, let index = freshIndex {
+            again.conditions[index] = Freshness.condition(freshness, expression: conditions[index].expression, asOf: asOf)
+        }
+        let moment = max(asOf.start(), checkedAt)
+        for (index, condition) in conditions.enumerated() {
+            guard let clock = condition.clock else { continue }
+            again.conditions[index] = clock.result(expression: condition.expression, at: moment)
+        }
         let failed = again.conditions.filter { !$0.passed }
         again.outcome = failed.isEmpty ? .pass : .fail
         again.reason = failed.isEmpty ? "全部条件满足" : "条件未满足：" + failed.map(\.resolved).joined(separator: "；")

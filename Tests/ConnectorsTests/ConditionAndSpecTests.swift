@@ -39,6 +39,36 @@ struct ConditionTests {
         #expect(try !Condition("age.data.lastPush < 26h").evaluate(response(200, #"{"data":{"lastPush":"\#(old)"}}"#)).passed)
     }
 
+    /// How long a certificate had left and how old a feed was are judged for the evaluation's day: the probe records
+    /// what it observed (`ClockTerms`), and `Verdict.judged(asOf:)` measures from the start of that day, China time,
+    /// or from the probe when it ran later that day (issue 16).
+    @Test func conditionsOnTimeAreJudgedForTheEvaluationsDay() throws {
+        let probed = Date(timeIntervalSince1970: 1_780_279_200)  // 2026-06-01 10:00 China time
+        var answer = response(200, #"{"data":{"lastPush":"\#(probed.addingTimeInterval(-2 * 3600).formatted(.iso8601))","interval":"P1D"}}"#)
+        answer.receivedAt = probed
+        answer.tlsExpiresAt = probed.addingTimeInterval(20 * 86_400)
+        let conditions = try ["cert.expiresIn > 14d", "age.data.lastPush < body.data.interval + 2h", "status == 200"].map {
+            try Condition($0).evaluate(answer)
+        }
+        #expect(conditions.allSatisfy { $0.passed })
+        #expect(conditions.map { $0.clock?.subject } == ["cert.expiresIn", "age.data.lastPush", nil])
+        var verdict = Verdict(
+            platform: .aishandong, probe: "service-item", systemCode: "S", target: "T", outcome: .pass, reason: "全部条件满足",
+            checkedAt: probed, specHash: "")
+        verdict.conditions = conditions
+        // The day of the probe: as observed. Two days on: the feed is 40 hours old. Ten days on: 10.4 days left.
+        #expect(verdict.judged(asOf: CivilDate("2026-06-01")!) == verdict)
+        let later = verdict.judged(asOf: CivilDate("2026-06-03")!)
+        #expect(later.outcome == .fail && later.conditions.map(\.passed) == [true, false, true])
+        #expect(later.reason == "条件未满足：age.data.lastPush (40h) < body.data.interval + 2h (26h)")
+        let expiring = verdict.judged(asOf: CivilDate("2026-06-11")!)
+        #expect(expiring.conditions[0].resolved == "cert.expiresIn (10.4d) > 14d" && !expiring.conditions[0].passed)
+        // A verdict recorded before conditions kept their observations stands as recorded.
+        var recorded = verdict
+        recorded.conditions = conditions.map { ConditionResult(expression: $0.expression, resolved: $0.resolved, passed: $0.passed) }
+        #expect(recorded.judged(asOf: CivilDate("2026-06-11")!) == recorded)
+    }
+
     @Test func eachFeedIsJudgedAgainstTheIntervalItStates() throws {
         func feed(hoursAgo: Double, interval: String) -> ProbeResponse {
             let pushed = Date().addingTimeInterval(-hoursAgo * 3600).formatted(.iso8601)
