@@ -11,7 +11,23 @@ import LedgerStore
 struct CKANRoutes {
     let ledger: Ledger
     static let version = "2.10.4"
-    static let actions = ["package_list", "package_show", "package_search", "organization_list", "organization_show", "status_show"]
+    /// Each action with what `help_show` says of it.
+    static let help: [String: String] = [
+        "package_list": "已发布数据集的名称列表；可用 limit、offset 分页",
+        "package_show": "一个已发布数据集（id：信息资源代码，“/”写作“-”）",
+        "package_search":
+            "检索已发布数据集：q（词，或 *:*）、fq（organization:、tags:、access_rights:）、"
+            + "rows（0–500，0 只返回数量）、start",
+        "current_package_list_with_resources": "已发布数据集连同其资源，最近修改的在前；可用 limit、offset 分页",
+        "package_autocomplete": "名称或标题含 q 的已发布数据集（最多 limit 个，默认 10）",
+        "resource_show": "一个已发布数据集中的资源（id：资源编号）",
+        "organization_list": "单位（组织）列表；all_fields=true 时返回完整信息",
+        "organization_show": "一个单位（id：统一社会信用代码，小写）及其已发布数据集数量",
+        "group_list": "分组列表（本目录不设分组，恒为空）",
+        "status_show": "站点与 CKAN 兼容版本",
+        "help_show": "一个动作的说明（name：动作名）"
+    ]
+    static let actions = help.keys.sorted()
 
     func register(on router: Router<LedgerContext>) {
         // CKAN serves both `/api/3/action/…` and the unversioned `/api/action/…` (which ckanapi calls).
@@ -22,6 +38,11 @@ struct CKANRoutes {
             }
         }
         router.get("/api/3") { _, _ in try JSON.response(["version": 3]) }
+        // Any other action is answered in CKAN's error shape, so that clients raise their NotFound.
+        for prefix in ["/api/3/action/", "/api/action/"] {
+            router.get(RouterPath(prefix + ":action")) { request, context in try await answer("", request, context) }
+            router.post(RouterPath(prefix + ":action")) { request, context in try await answer("", request, context) }
+        }
     }
 
     func answer(_ action: String, _ request: Request, _ context: LedgerContext) async throws -> Response {
@@ -36,7 +57,15 @@ struct CKANRoutes {
                 case "package_search": try await packageSearch(parameters)
                 case "organization_list": try await organizationList(parameters)
                 case "organization_show": try await organizationShow(parameters)
-                default: status(request)
+                case "current_package_list_with_resources": try await packagesWithResources(parameters)
+                case "package_autocomplete": try await packageAutocomplete(parameters)
+                case "resource_show": try await resourceShow(parameters)
+                case "group_list": .array([])
+                case "help_show": try Self.helpShow(parameters)
+                case "status_show": status(request)
+                default:
+                    let asked = context.parameters.get("action") ?? action
+                    throw LedgerError(.notFound, "没有这个动作：\(asked)（可用：\(Self.actions.joined(separator: "、"))）")
                 }
             return try JSON.response(JSONValue.object(["help": .string(help), "success": .bool(true), "result": result]))
         } catch let error as LedgerError where [.notFound, .badRequest, .validation].contains(error.kind) {
@@ -65,6 +94,57 @@ struct CKANRoutes {
         }
     }
 
+    /// One page of published datasets with their resources, most recently modified first.
+    func packagesWithResources(_ parameters: Parameters) async throws -> JSONValue {
+        let page = PageRequest(
+            limit: min(try parameters.int("limit") ?? 10, 500), offset: try parameters.int("offset") ?? 0, sort: .updatedDescending)
+        let resources = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+        var owners = Owners(ledger: ledger)
+        var packages: [JSONValue] = []
+        for stored in resources.items { packages.append(try await package(stored, owners: &owners)) }
+        return .array(packages)
+    }
+
+    /// Datasets whose name or title holds `q`, as CKAN's autocomplete lists them.
+    func packageAutocomplete(_ parameters: Parameters) async throws -> JSONValue {
+        let text = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return .array([]) }
+        let found = try await ledger.search.find(
+            SearchQuery(
+                text: text, kind: .resource, state: CatalogState.published.rawValue,
+                page: PageRequest(limit: min(try parameters.int("limit") ?? 10, 100), offset: 0)))
+        return .array(
+            found.items.map { hit in
+                .object([
+                    "name": .string(Self.datasetName(hit.code)), "title": .string(hit.name), "match_field": .string("title"),
+                    "match_displayed": .string(hit.name)
+                ])
+            })
+    }
+
+    /// The resource of a published dataset; its id is the dataset's name and the share method (`package_show`).
+    func resourceShow(_ parameters: Parameters) async throws -> JSONValue {
+        guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
+        let parts = id.split(separator: "-")
+        for count in stride(from: parts.count - 1, through: 1, by: -1) {
+            let name = parts.prefix(count).joined(separator: "-")
+            guard let stored = try await unlessNotFound({ try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(name)) }),
+                stored.record.state == .published
+            else { continue }
+            var owners = Owners(ledger: ledger)
+            let found = try await package(stored, owners: &owners)["resources"]?.arrayValue?.first { $0["id"] == .string(id) }
+            if let found { return found }
+        }
+        throw LedgerError.notFound("资源", id)
+    }
+
+    /// What an action does (`Self.help`).
+    static func helpShow(_ parameters: Parameters) throws -> JSONValue {
+        guard let name = parameters["name"] else { throw LedgerError(.validation, "缺少参数 name") }
+        guard let text = help[name] else { throw LedgerError.notFound("动作", name) }
+        return .string(text)
+    }
+
     func packageShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] ?? parameters["name_or_id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
@@ -76,7 +156,8 @@ struct CKANRoutes {
     /// `q` (words, or `*:*`), `fq` (`organization:NAME`, `tags:更新周期`, `access_rights:共享类型`),
     /// `rows` (≤ 500), `start`.
     func packageSearch(_ parameters: Parameters) async throws -> JSONValue {
-        let rows = min(try parameters.int("rows") ?? 10, 500)
+        let asked = min(try parameters.int("rows") ?? 10, 500)
+        let rows = max(asked, 1)  // `rows=0` asks for the count alone: one row is read and none is returned
         let start = try parameters.int("start") ?? 0
         var filters = ["state": CatalogState.published.rawValue]
         var unit: String?
@@ -107,6 +188,7 @@ struct CKANRoutes {
                     page: PageRequest(limit: rows, offset: start)))
             (codes, count) = (page.items.map(\.code), page.total)
         }
+        if asked == 0 { codes = [] }
         var results: [JSONValue] = []
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
         return .object([
@@ -179,7 +261,9 @@ struct CKANRoutes {
         ])
         return .object([
             "id": .string(name), "name": .string(name), "title": .string(resource.name), "notes": .string(resource.summary),
-            "type": .string("dataset"), "state": .string("active"), "private": .bool(false), "version": .string(String(stored.version)),
+            "type": .string("dataset"), "state": .string("active"),
+            // 不予共享: listed in the catalog, its data not shared.
+            "private": .bool(resource.shareType == "不予共享"), "version": .string(String(stored.version)),
             "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")),
             "owner_org": .string(unit.uscc.lowercased()), "organization": Self.organization(unit, count: nil),
             "license_id": .string("notspecified"), "license_title": .string(resource.shareType),

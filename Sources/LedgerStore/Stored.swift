@@ -55,12 +55,14 @@ public struct PageRequest: Sendable {
     }
 }
 
-/// The order of a listing: by natural key (code, USCC) or by name, either way; ties by key.
+/// The order of a listing: by natural key (code, USCC) or by name, either way, or newest first; ties by key.
 public enum ListSort: String, Sendable, CaseIterable {
     case key
     case keyDescending = "-key"
     case name
     case nameDescending = "-name"
+    /// Most recently written first (CKAN's `current_package_list_with_resources`).
+    case updatedDescending = "-updated"
 
     /// The ORDER BY clause.
     var sql: String {
@@ -69,6 +71,7 @@ public enum ListSort: String, Sendable, CaseIterable {
         case .keyDescending: "key DESC"
         case .name: "name, key"
         case .nameDescending: "name DESC, key"
+        case .updatedDescending: "updated_at DESC, key"
         }
     }
 }

@@ -62,4 +62,48 @@ struct CKANTests {
             #expect(anonymous.status == .unauthorized)
         }
     }
+
+    /// The actions CKAN clients call besides the basic ones, `rows=0`, an unknown action in CKAN's error shape, and a
+    /// 不予共享 dataset marked private (issue 17).
+    @Test func answersTheOtherActionsClientsCall() async throws {
+        let ledger = try await Self.ledger()
+        var closed = Fixtures.resource(code: "103003/000003", name: "不动产查封信息")
+        (closed.shareType, closed.shareCondition) = (CatalogResource.notShared, "涉及查封，依法不予共享")
+        let stored = try await ledger.records.create(closed, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: stored.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: stored.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        let app = testApp(ledger)
+        let token = try await Fixtures.token(ledger, role: .finance)
+        try await app.test(.live) { client in
+            let headers: HTTPFields = [.authorization: token]
+            func call(_ uri: String) async throws -> JSONValue {
+                try Self.result(try await client.execute(uri: "/api/3/action/" + uri, method: .get, headers: headers).body)
+            }
+            let counted = try await call("package_search?q=*:*&rows=0")
+            #expect(counted["count"] == .int(2) && counted["results"] == .array([]))
+            let packages = try #require(try await call("current_package_list_with_resources?limit=5").arrayValue)
+            let byName = Dictionary(uniqueKeysWithValues: packages.compactMap { package in package["name"]?.stringValue.map { ($0, package) } })
+            #expect(byName.keys.sorted() == ["103003-000001", "103003-000003"])
+            #expect(byName["103003-000003"]?["private"] == .bool(true) && byName["103003-000001"]?["private"] == .bool(false))
+            let resourceID = try #require(byName["103003-000001"]?["resources"]?[0]?["id"]?.stringValue)
+            let escaped = try #require(resourceID.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            #expect(try await call("resource_show?id=\(escaped)")["package_id"] == .string("103003-000001"))
+            let completed = try await call("package_autocomplete?q=%E6%9F%A5%E5%B0%81")
+            #expect(
+                completed
+                    == .array([
+                        .object([
+                            "name": .string("103003-000003"), "title": .string("不动产查封信息"), "match_field": .string("title"),
+                            "match_displayed": .string("不动产查封信息")
+                        ])
+                    ]))
+            #expect(try await call("group_list") == .array([]))
+            #expect(try await call("help_show?name=package_search").stringValue?.contains("rows") == true)
+            for uri in ["help_show?name=no_such_action", "no_such_action", "resource_show?id=103003-000002-%E6%8E%A5%E5%8F%A3"] {
+                let missing = try await client.execute(uri: "/api/3/action/" + uri, method: .get, headers: headers)
+                let error = try json(JSONValue.self, missing.body)
+                #expect(missing.status == .notFound && error["error"]?["__type"] == .string("Not Found Error"), "\(uri)")
+            }
+        }
+    }
 }
