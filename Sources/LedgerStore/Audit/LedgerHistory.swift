@@ -13,6 +13,9 @@ struct LedgerHistory {
     private var records: [String: [String: JSONValue]] = [:]
     /// The values read as JSON for want of a type, by table, key and path, with their text.
     private var guessed: [String: [String: [String: String]]] = [:]
+    /// The number of each resource's data items, which its tree holds no more: an evaluation needs only the number,
+    /// and the items are most of a catalog's bytes.
+    private var itemCounts: [String: Int] = [:]
 
     /// The records as they stood before `end` (an ISO 8601 instant in UTC, as the audit trail writes times).
     static func at(before end: String, in db: Database) throws -> LedgerHistory {
@@ -34,6 +37,7 @@ struct LedgerHistory {
         if action == "delete" {
             records[table]?[key] = nil
             guessed[table]?[key] = nil
+            if table == CatalogResource.table { itemCounts[key] = nil }
             return
         }
         if action == "create" {
@@ -68,8 +72,15 @@ struct LedgerHistory {
                 guessed[table, default: [:]][key, default: [:]][change.field] = text
             }
         }
+        if table == CatalogResource.table, changes.contains(where: { $0.field == "*" || $0.field == "items" }) {
+            itemCounts[key] = record.value(at: "items")?.arrayValue?.count ?? 0
+            record.set(.array([]), at: "items")
+        }
         records[table]?[key] = record
     }
+
+    /// How many data items resource `key` had.
+    func itemCount(ofResource key: String) -> Int { itemCounts[key] ?? 0 }
 
     /// A value without a type to go by: JSON when it parses as an array, object, number or boolean, else text.
     private static func guess(_ text: String) -> JSONValue {
@@ -91,8 +102,8 @@ struct LedgerHistory {
         return body
     }
 
-    /// The records of one table as they stood, in key order. A value read as JSON that the record refuses where text
-    /// belongs is read again as the text it was.
+    /// The records of one table as they stood, in key order (a resource without its data items: `itemCount`). A value
+    /// read as JSON that the record refuses where text belongs is read again as the text it was.
     func decoded<E: StoredEntity>(_ type: E.Type) throws -> [E] {
         try (records[E.table] ?? [:]).sorted { $0.key < $1.key }.map { key, tree in
             var tree = tree

@@ -211,7 +211,7 @@ extension SQLiteEvaluations {
                 let own = resources[system.code] ?? []
                 return StoredSystemRows(
                     body: try CanonicalJSON.text(system), resources: own.map(ResourceFacts.init),
-                    itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, $0.items.count) }), verdicts: verdicts,
+                    itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, history.itemCount(ofResource: $0.code)) }), verdicts: verdicts,
                     laterProbes: try laterProbes(systemCode: system.code, from: cutoff, besides: verdicts, in: db),
                     waivers: waivers[system.code] ?? [])
             }, projects
