@@ -219,16 +219,7 @@ public struct Condition: Sendable, Equatable, CustomStringConvertible {
     }
 
     func compare(_ actual: Value, _ expected: Value) -> Bool {
-        if let left = actual.magnitude, let right = expected.magnitude {
-            switch op {
-            case .equal: return left == right
-            case .notEqual: return left != right
-            case .less: return left < right
-            case .lessOrEqual: return left <= right
-            case .greater: return left > right
-            case .greaterOrEqual: return left >= right
-            }
-        }
+        if let left = actual.magnitude, let right = expected.magnitude { return Comparison.holds(left, op.rawValue, right) }
         switch op {
         case .equal: return actual == expected
         case .notEqual: return actual != expected && actual != .missing

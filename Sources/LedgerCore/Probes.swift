@@ -83,19 +83,25 @@ public struct ClockTerms: Codable, Sendable, Equatable {
     /// The condition judged at `moment`, written as a probe writes it: `cert.expiresIn (9d) > 14d`.
     public func result(expression: String, at moment: Date) -> ConditionResult {
         let ms = (since ? moment.timeIntervalSince(instant) : instant.timeIntervalSince(moment)) * 1000
-        let passed: Bool =
-            switch comparison {
-            case "==": ms == boundMs
-            case "!=": ms != boundMs
-            case "<": ms < boundMs
-            case "<=": ms <= boundMs
-            case ">": ms > boundMs
-            case ">=": ms >= boundMs
-            default: false
-            }
+        let passed = Comparison.holds(ms, comparison, boundMs)
         return ConditionResult(
             expression: expression, resolved: "\(subject) (\(DurationFormat.readable(ms))) \(comparison) \(shownBound)", passed: passed,
             clock: self)
+    }
+}
+
+/// A comparison of two magnitudes as conditions write it: `==`, `!=`, `<`, `<=`, `>`, `>=` (any other never holds).
+public enum Comparison {
+    public static func holds(_ left: Double, _ comparison: String, _ right: Double) -> Bool {
+        switch comparison {
+        case "==": left == right
+        case "!=": left != right
+        case "<": left < right
+        case "<=": left <= right
+        case ">": left > right
+        case ">=": left >= right
+        default: false
+        }
     }
 }
 

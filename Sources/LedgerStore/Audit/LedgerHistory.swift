@@ -84,22 +84,20 @@ struct LedgerHistory {
 
     /// A value without a type to go by: JSON when it parses as an array, object, number or boolean, else text.
     private static func guess(_ text: String) -> JSONValue {
-        // `try?`: text that does not parse as JSON is a text value, which is what the fallback gives.
-        switch try? CanonicalJSON.decoder.decode(JSONValue.self, from: Data(text.utf8)) {  // not JSON: text
-        case let value? where value != .null && value.stringValue == nil: return value
-        default: return .string(text)
+        let value: JSONValue
+        do {
+            value = try CanonicalJSON.decoder.decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            return .string(text)  // not JSON: the text itself
         }
+        return value != .null && value.stringValue == nil ? value : .string(text)
     }
 
-    /// The record as stored today, with its data items for a resource, as a tree; `nil` once deleted.
+    /// The record as stored today, as a tree; `nil` once deleted. (A resource's `items` need not come from here: the
+    /// history keeps them as an empty array from the resource's creation on.)
     private static func stored(table: String, key: String, in db: Database) throws -> JSONValue? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, body FROM \(table) WHERE key = ?", arguments: [key]) else { return nil }
-        var body = try CanonicalJSON.decoder.decode(JSONValue.self, from: Data((row["body"] as String).utf8))
-        if table == CatalogResource.table {
-            let items = try DataItemRows.read(rowID: row["id"], in: db)
-            body.set(try CanonicalJSON.decoder.decode(JSONValue.self, from: Data(DataItem.canonicalJSON(items).utf8)), at: "items")
-        }
-        return body
+        guard let body = try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE key = ?", arguments: [key]) else { return nil }
+        return try CanonicalJSON.decoder.decode(JSONValue.self, from: Data(body.utf8))
     }
 
     /// The records of one table as they stood, in key order (a resource without its data items: `itemCount`). A value

@@ -34,8 +34,12 @@ public struct LedgerMoment: Sendable, Equatable {
             end = SQLiteEvaluations.endOfDay(day)
             return
         }
-        // `try?`: text that is no ISO 8601 instant is refused by the `nil` the initializer returns.
-        guard let instant = try? Date(text, strategy: .iso8601) else { return nil }  // not an instant: refused
+        let instant: Date
+        do {
+            instant = try Date(text, strategy: .iso8601)
+        } catch {
+            return nil  // neither a date nor an instant: the caller refuses it, naming both forms
+        }
         end = instant.addingTimeInterval(1).formatted(.iso8601)  // writes in its second count: times are to the second
         guard let year = Int(end.prefix(4)), (2000...2100).contains(year) else { return nil }
     }
@@ -132,7 +136,8 @@ extension SQLiteEvaluations {
         fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?, ledgerAt: LedgerMoment?
     ) async throws -> [StoredInput] {
         // Verdicts and waivers recorded after the as-of day, or after the moment the ledger is taken at, were no facts.
-        let cutoff = min(Self.endOfDay(asOf), ledgerAt?.end ?? Self.endOfDay(asOf))
+        let endOfDay = Self.endOfDay(asOf)
+        let cutoff = ledgerAt.map { min($0.end, endOfDay) } ?? endOfDay
         let (rows, projects) = try await database.writer.read { db in
             if let ledgerAt {
                 return try Self.historicRows(at: ledgerAt, cutoff: cutoff, systemCode: systemCode, unitUSCC: unitUSCC, in: db)
@@ -167,11 +172,9 @@ extension SQLiteEvaluations {
                         facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
                         itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
                     }
-                    let verdicts = try Self.latestVerdicts(systemCode: code, before: cutoff, in: db)
-                    return StoredSystemRows(
-                        body: system["body"], resources: facts, itemCounts: itemCounts, verdicts: verdicts,
-                        laterProbes: try Self.laterProbes(systemCode: code, from: cutoff, besides: verdicts, in: db),
-                        waivers: waivers[code] ?? [])
+                    return try Self.systemRows(
+                        code: code, body: system["body"], resources: facts, itemCounts: itemCounts, waivers: waivers[code] ?? [],
+                        cutoff: cutoff, in: db)
                 }, projects
             )
         }
@@ -190,7 +193,18 @@ extension SQLiteEvaluations {
         }
     }
 
-    /// The number of data items of every resource that has any, by row id.
+    /// A system's rows with the probe evidence recorded before `cutoff`: the newest verdicts, and the probes run only
+    /// later (`laterProbes`).
+    private static func systemRows(
+        code: String, body: String, resources: [ResourceFacts], itemCounts: [String: Int], waivers: [Waiver], cutoff: String,
+        in db: Database
+    ) throws -> StoredSystemRows {
+        let verdicts = try latestVerdicts(systemCode: code, before: cutoff, in: db)
+        return StoredSystemRows(
+            body: body, resources: resources, itemCounts: itemCounts, verdicts: verdicts,
+            laterProbes: try laterProbes(systemCode: code, from: cutoff, besides: verdicts, in: db), waivers: waivers)
+    }
+
     /// The rows of the systems (every one, one, or one unit's) and of every project as they stood at `moment`,
     /// rebuilt from the audit trail (`LedgerHistory`); verdicts and waivers before `cutoff`.
     private static func historicRows(
@@ -207,13 +221,11 @@ extension SQLiteEvaluations {
         let waivers = try Self.waivers(systemCode: systemCode, before: cutoff, in: db)
         return (
             try systems.map { system in
-                let verdicts = try latestVerdicts(systemCode: system.code, before: cutoff, in: db)
                 let own = resources[system.code] ?? []
-                return StoredSystemRows(
-                    body: try CanonicalJSON.text(system), resources: own.map(ResourceFacts.init),
-                    itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, history.itemCount(ofResource: $0.code)) }), verdicts: verdicts,
-                    laterProbes: try laterProbes(systemCode: system.code, from: cutoff, besides: verdicts, in: db),
-                    waivers: waivers[system.code] ?? [])
+                return try systemRows(
+                    code: system.code, body: try CanonicalJSON.text(system), resources: own.map(ResourceFacts.init),
+                    itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, history.itemCount(ofResource: $0.code)) }),
+                    waivers: waivers[system.code] ?? [], cutoff: cutoff, in: db)
             }, projects
         )
     }
@@ -223,6 +235,7 @@ extension SQLiteEvaluations {
         Dictionary(grouping: try waivers(systemCode: systemCode, in: db).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
     }
 
+    /// The number of data items of every resource that has any, by row id.
     static func itemCounts(in db: Database) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT resource_id, count(*) FROM data_item GROUP BY resource_id")
