@@ -161,3 +161,17 @@ extension ComplianceInput {
     /// The hash of an input's sorted JSON, as `sha256` computes it.
     public static func sha256(of json: Data) -> String { Hex.string(SHA256.hash(data: json)) }
 }
+
+extension ComplianceContext {
+    /// SHA-256 of what a decision depends on besides its input: the policy file, the code lists' version and the
+    /// working-day calendar. One input decided under two contexts with the same fingerprint gets the same decision, so a
+    /// batch may reuse the decisions of an earlier batch under the same fingerprint for inputs that did not change.
+    public var fingerprint: String {
+        var text = "policy \(policy.version) \(policy.sha256)\ncodes \(codes.version)\n"
+        for (year, schedule) in calendar.years.sorted(by: { $0.key < $1.key }) {
+            text += "\(year) \(schedule.source)\noff \(schedule.off.sorted().map(\.description).joined(separator: " "))\n"
+            text += "work \(schedule.workdays.sorted().map(\.description).joined(separator: " "))\n"
+        }
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
+    }
+}

@@ -59,7 +59,7 @@ func addComplianceRoutes(
         let batch = try await compliance.funding(
             fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system, ledgerAt: moment,
             by: actor)
-        return try JSON.response(batch, status: .created)
+        return try JSON.response(try await ledger.evaluations.fundingBatch(id: batch.id), status: .created)
     }
     api.get("funding") { request, _ in
         try JSON.response(

@@ -37,6 +37,14 @@ public struct AppDatabase: Sendable {
             uploads: folder.appendingPathComponent("uploads"))
     }
 
+    /// A reader that sees the database as it is now for as long as it is kept (an SQLite snapshot of the pool), for
+    /// work that reads in parts and must see one state throughout while others write. In memory (tests) the queue
+    /// itself, whose reads see every write made between them.
+    func snapshot() throws -> any DatabaseReader {
+        if let pool = writer as? DatabasePool { return try pool.makeSnapshot() }
+        return writer
+    }
+
     /// A fresh in-memory database, for tests.
     public static func inMemory() throws -> AppDatabase {
         try AppDatabase(DatabaseQueue())
@@ -277,6 +285,37 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v9: batches on the ledger as it stood") { db in
             // The moment a batch took the ledger at (`--ledger-at`), when not as it was when the batch ran.
             try db.execute(sql: "ALTER TABLE evaluation_batch ADD COLUMN ledger_at TEXT")
+        }
+        migrator.registerMigration("v10: evaluations stored once by content") { db in
+            // A funding batch's inputs and decisions are documents stored once by their SHA-256: a system whose input did
+            // not change costs its batch a row of references, not a copy. Batches are written in slices and count once
+            // `state` is `done`; `basis` says what a whole-ledger batch read, so that the next may reuse its decisions. A
+            // row keeps its decision's two statuses, which the batch's counts are summed from.
+            // Batches stored before keep their rows in `evaluation`; `funding_evaluation` reads both alike.
+            try db.execute(
+                sql: """
+                    CREATE TABLE evaluation_document (
+                        id INTEGER PRIMARY KEY,
+                        sha256 TEXT NOT NULL UNIQUE,
+                        body TEXT NOT NULL
+                    );
+                    CREATE TABLE funding_decision (
+                        batch_id INTEGER NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE,
+                        system_key TEXT NOT NULL,
+                        input_id INTEGER NOT NULL REFERENCES evaluation_document(id),
+                        result_id INTEGER NOT NULL REFERENCES evaluation_document(id),
+                        construction TEXT NOT NULL,
+                        operations TEXT NOT NULL,
+                        PRIMARY KEY (batch_id, system_key)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE evaluation_batch ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
+                    ALTER TABLE evaluation_batch ADD COLUMN basis TEXT;
+                    CREATE VIEW funding_evaluation AS
+                        SELECT batch_id, system_key, input, result FROM evaluation
+                        UNION ALL
+                        SELECT d.batch_id, d.system_key, i.body AS input, r.body AS result FROM funding_decision d
+                            JOIN evaluation_document i ON i.id = d.input_id JOIN evaluation_document r ON r.id = d.result_id;
+                    """)
         }
         return migrator
     }

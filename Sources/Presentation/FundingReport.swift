@@ -3,7 +3,8 @@ import LedgerCore
 
 /// The funding table finance reads: one row per system, as CSV (UTF-8 with BOM, opens cleanly in Excel) or text.
 public enum FundingReport {
-    static let header = [
+    /// The column titles.
+    public static let header = [
         "批次", "财政年度", "评估基准日", "系统编码", "系统名称", "建设单位统一社会信用代码", "建设资金（元）",
         "建设资金", "运维经费", "运维经费上限（元）", "上限计算", "共享合规评分", "评分覆盖率", "阻断项及条款",
         "策略版本", "策略SHA-256", "探测批次"
@@ -16,17 +17,19 @@ public enum FundingReport {
 
     /// The header and one row per system, for CSV and Excel.
     public static func rows(batch: Int64, _ decisions: [FundingDecision]) -> [[String]] {
-        [header]
-            + decisions.map { decision in
-                let inputs = decision.inputs
-                return [
-                    String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
-                    decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
-                    decision.operations.status.label, decision.omCap.description, ArticleText.inText(decision.omCapBasis), decision.score.text,
-                    decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
-                    inputs.probeRunIds.map(String.init).joined(separator: " ")
-                ]
-            }
+        [header] + decisions.map { row(batch: batch, $0) }
+    }
+
+    /// One system's row.
+    public static func row(batch: Int64, _ decision: FundingDecision) -> [String] {
+        let inputs = decision.inputs
+        return [
+            String(batch), String(inputs.fiscalYear), inputs.asOf.description, decision.systemCode, decision.systemName,
+            decision.unitUSCC, decision.constructionFunds.description, decision.construction.status.label,
+            decision.operations.status.label, decision.omCap.description, ArticleText.inText(decision.omCapBasis), decision.score.text,
+            decision.score.coverageText, blockers(decision), inputs.policyVersion, inputs.policySha256,
+            inputs.probeRunIds.map(String.init).joined(separator: " ")
+        ]
     }
 
     /// The columns holding numbers — batch, fiscal year, amounts in yuan, the score — written as numbers in Excel, so
@@ -54,12 +57,21 @@ public enum FundingReport {
 
     /// Counts per status for both funds.
     public static func summary(_ decisions: [FundingDecision]) -> String {
-        func counts(_ status: (FundingDecision) -> EligibilityStatus) -> String {
-            EligibilityStatus.allCases.map { value in "\(value.label) \(decisions.filter { status($0) == value }.count)" }.joined(separator: "，")
+        var counts: [String: [String: Int]] = [:]
+        for decision in decisions {
+            counts["construction", default: [:]][decision.construction.status.rawValue, default: 0] += 1
+            counts["operations", default: [:]][decision.operations.status.rawValue, default: 0] += 1
         }
-        let total = Money.total(decisions.filter { $0.operations.status == .eligible }.map(\.omCap))
+        return summary(counts: counts, eligibleCaps: Money.total(decisions.filter { $0.operations.status == .eligible }.map(\.omCap)))
+    }
+
+    /// The summary from a batch's counts (fund → status → systems) and the sum of the O&M caps of the eligible
+    /// systems (`nil` when it is out of range).
+    public static func summary(counts: [String: [String: Int]], eligibleCaps total: Money?) -> String {
+        func line(_ fund: String) -> String {
+            EligibilityStatus.allCases.map { "\($0.label) \(counts[fund]?[$0.rawValue] ?? 0)" }.joined(separator: "，")
+        }
         let cap = total.map { "\($0)元" } ?? "超出可计算范围"
-        return "建设资金：\(counts(\.construction.status))\n"
-            + "运维经费：\(counts(\.operations.status))；可安排运维经费上限合计 \(cap)"
+        return "建设资金：\(line("construction"))\n运维经费：\(line("operations"))；可安排运维经费上限合计 \(cap)"
     }
 }

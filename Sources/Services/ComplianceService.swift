@@ -39,21 +39,37 @@ public struct ComplianceService: Sendable {
     }
 
     /// Decides funding eligibility of every system (or one) for `fiscalYear` at `asOf`, and stores the batch as
-    /// recorded by `actor`. With `ledgerAt`, on the ledger as it stood at that moment, rebuilt from the audit trail
-    /// (“what would this decision have been on 31 October”), and the batch says so.
+    /// recorded by `actor`; returns the batch without its decisions (a province's are half a gigabyte), which
+    /// `fundingEvaluations` reads a page at a time. With `ledgerAt`, on the ledger as it stood at that moment, rebuilt
+    /// from the audit trail (“what would this decision have been on 31 October”), and the batch says so. A whole-ledger
+    /// batch decides again only the systems whose inputs changed since the last batch for the same year, as-of date and
+    /// context, and takes the others' decisions from it.
     public func funding(
-        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, ledgerAt: LedgerMoment? = nil, by actor: Actor
+        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, ledgerAt: LedgerMoment? = nil, by actor: Actor,
+        progress: (@Sendable (FundingProgress) -> Void)? = nil
     ) async throws -> FundingBatch {
         guard (2000...2100).contains(fiscalYear) else {
             throw LedgerError(.badRequest, "财政年度 \(fiscalYear) 不在 2000–2100 之间")
         }
         let context = try context(asOf: asOf)
-        let inputs = try await ledger.evaluations.storedInputs(
-            fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil, ledgerAt: ledgerAt)
-        let evaluations = try await inputs.concurrentMap { try EncodedEvaluation($0, context) }
-        return try await ledger.evaluations.recordFunding(
-            evaluations, fiscalYear: fiscalYear, asOf: asOf, policyVersion: context.policy.version, ledgerAt: ledgerAt,
-            by: actor)
+        let plan = FundingPlan(
+            fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, ledgerAt: ledgerAt, policyVersion: context.policy.version,
+            contextFingerprint: context.fingerprint)
+        return try await ledger.evaluations.recordFunding(plan, by: actor, progress: progress) { input, sha256 in
+            try FundingDecision.evaluate(input, context, inputSha256: sha256)
+        }
+    }
+
+    /// The decisions of stored batch `id` in system order, handed to `body` a page at a time (a province's batch does
+    /// not fit in memory decoded).
+    public func forEachDecisionPage(ofBatch id: Int64, _ body: ([FundingDecision]) throws -> Void) async throws {
+        var after: String?
+        while true {
+            let page = try await ledger.evaluations.fundingEvaluations(batch: id, after: after, limit: 500)
+            guard let last = page.last else { return }
+            after = last.systemCode
+            try body(try await page.concurrentMap { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.result.utf8)) })
+        }
     }
 
     /// The 验收前置审查 of one system at `asOf` (Art. 18(3)), stored for `actor`, with the reviewer's decision when given.
@@ -79,29 +95,45 @@ public struct ComplianceService: Sendable {
         }
     }
 
-    /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, and names every
-    /// system whose decision now differs.
+    /// Evaluates a stored batch again from its stored inputs with the policy version it recorded, a page of systems at
+    /// a time, and names every system whose decision now differs from the stored text by a byte.
     public func replay(batch id: Int64) async throws -> ReplayReport {
-        let batch = try await ledger.evaluations.fundingBatch(id: id)
-        let inputs = try await ledger.evaluations.fundingInputs(batch: id)
-        guard let recorded = batch.decisions.first?.inputs else { return ReplayReport(batch: id, matching: 0, differing: []) }
-        guard let policy = policies.versions.first(where: { $0.version == recorded.policyVersion }) else {
-            throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(recorded.policyVersion) 已不在 catalog/policy/ 中，无法重放")
+        _ = try await ledger.evaluations.fundingBatchHeader(id: id)
+        var context: ComplianceContext?
+        var (matching, differing, after) = (0, [String](), String?.none)
+        while true {
+            let page = try await ledger.evaluations.fundingEvaluations(batch: id, after: after, limit: 500)
+            guard let first = page.first else { break }
+            after = page.last?.systemCode
+            let decider = try context ?? replayContext(batch: id, recorded: first)
+            context = decider
+            // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
+            let same = try await page.concurrentMap { stored in
+                let text = Data(stored.input.utf8)
+                let input = try CanonicalJSON.decoder.decode(ComplianceInput.self, from: text)
+                let again = try FundingDecision.evaluate(input, decider, inputSha256: ComplianceInput.sha256(of: text))
+                return try CanonicalJSON.encode(again) == Data(stored.result.utf8)
+            }
+            matching += same.filter { $0 }.count
+            differing += zip(page, same).filter { !$1 }.map(\.0.systemCode)
         }
-        guard policy.sha256 == recorded.policySha256 else {
+        return ReplayReport(batch: id, matching: matching, differing: differing)
+    }
+
+    /// The context a batch was decided under, from its first stored decision: the policy version it names, whose file
+    /// must still hash as recorded.
+    private func replayContext(batch id: Int64, recorded: StoredEvaluation) throws -> ComplianceContext {
+        let inputs = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(recorded.result.utf8)).inputs
+        guard let policy = policies.versions.first(where: { $0.version == inputs.policyVersion }) else {
+            throw LedgerError(.conflict, "批次 \(id) 使用的策略版本 \(inputs.policyVersion) 已不在 catalog/policy/ 中，无法重放")
+        }
+        guard policy.sha256 == inputs.policySha256 else {
             throw LedgerError(
                 .conflict,
                 "策略版本 \(policy.version) 的文件内容已改变（SHA-256 \(policy.sha256.prefix(12))… ≠ "
-                    + "记录的 \(recorded.policySha256.prefix(12))…），无法按原样重放")
+                    + "记录的 \(inputs.policySha256.prefix(12))…），无法按原样重放")
         }
-        let context = ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
-        var differing: [String] = []
-        // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
-        for ((input, sha256), stored) in zip(inputs, batch.decisions) {
-            let again = try FundingDecision.evaluate(input, context, inputSha256: sha256)
-            if try CanonicalJSON.encode(again) != CanonicalJSON.encode(stored) { differing.append(stored.systemCode) }
-        }
-        return ReplayReport(batch: id, matching: batch.decisions.count - differing.count, differing: differing)
+        return ComplianceContext(policy: policy, calendar: calendar, codes: ledger.codes)
     }
 }
 

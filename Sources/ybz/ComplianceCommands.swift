@@ -51,35 +51,54 @@ struct Funding: AsyncParsableCommand {
             return
         }
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
+        let bar = ProgressBar()
         let batch = try await userFacing {
             try await service.funding(
-                fiscalYear: year!, asOf: day, systemCode: system, ledgerAt: ledgerAt.flatMap(LedgerMoment.init), by: .commandLine)
+                fiscalYear: year!, asOf: day, systemCode: system, ledgerAt: ledgerAt.flatMap(LedgerMoment.init), by: .commandLine
+            ) { bar.show(done: Int64($0.done), total: Int64($0.total), label: "\($0.done)/\($0.total) 个系统") }
         }
-        let text: String
+        bar.finish()
+        let sink = try TextSink(path: out)
         switch format {
-        case .json: text = try prettyJSON(batch)
-        case .csv: text = FundingReport.csv(batch: batch.id, batch.decisions)
-        case .table: text = Self.table(batch)
+        case .json: sink.write(try prettyJSON(try await ledger.evaluations.fundingBatch(id: batch.id)) + "\n")
+        case .csv:
+            sink.write(CSVLine.byteOrderMark + CSVLine.encode(FundingReport.header))
+            try await service.forEachDecisionPage(ofBatch: batch.id) { page in
+                sink.write(page.map { CSVLine.encode(FundingReport.row(batch: batch.id, $0)) }.joined())
+            }
+        case .table: try await Self.table(batch, service: service, to: sink)
         }
-        try emit(text, to: out)
+        sink.close()
     }
 
-    static func table(_ batch: FundingBatch) -> String {
-        var lines = [
+    /// The batch as a table, a page of systems at a time; one system's checks in full.
+    static func table(_ batch: FundingBatch, service: ComplianceService, to sink: TextSink) async throws {
+        let reuse = batch.reusedFrom.map { "  沿用批次 #\($0) 中输入未变的 \(batch.reused ?? 0) 个系统的决定" } ?? ""
+        sink.write(
             "资金评估批次 #\(batch.id)  财政年度 \(batch.fiscalYear)  评估基准日 \(batch.asOf)  策略 \(batch.policyVersion)"
-                + (batch.ledgerAt.map { "  账本取自 \($0)（按审计记录还原）" } ?? ""),
-            TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
-                + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款"
-        ]
-        for decision in batch.decisions {
-            let articles = Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted()
-            lines.append(
-                TextTable.pad(decision.systemCode, 14) + TextTable.pad(String(decision.systemName.prefix(14)), 30)
+                + (batch.ledgerAt.map { "  账本取自 \($0)（按审计记录还原）" } ?? "") + reuse + "\n"
+                + TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
+                + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款\n")
+        var caps: Money? = Money(fen: 0)
+        var only: FundingDecision?
+        var shown = 0
+        try await service.forEachDecisionPage(ofBatch: batch.id) { page in
+            var lines = ""
+            for decision in page {
+                let articles = Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted()
+                lines +=
+                    TextTable.pad(decision.systemCode, 14) + TextTable.pad(String(decision.systemName.prefix(14)), 30)
                     + TextTable.pad(decision.construction.status.label, 10) + TextTable.pad(decision.operations.status.label, 10)
                     + TextTable.pad(decision.omCap.description, 16) + TextTable.pad(decision.score.text, 7)
-                    + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；"))
+                    + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；") + "\n"
+                if decision.operations.status == .eligible { caps = caps.flatMap { Money.total([$0, decision.omCap]) } }
+            }
+            sink.write(lines)
+            shown += page.count
+            only = page.first
         }
-        if batch.decisions.count == 1, let decision = batch.decisions.first {
+        var lines: [String] = []
+        if shown == 1, let decision = only {
             lines.append("")
             for check in decision.checks {
                 let waived = check.waiver.map { "（已豁免至 \($0.expiresOn)）" } ?? ""
@@ -89,9 +108,37 @@ struct Funding: AsyncParsableCommand {
             }
         }
         lines.append("")
-        lines.append(FundingReport.summary(batch.decisions))
+        lines.append(FundingReport.summary(counts: batch.counts, eligibleCaps: caps))
         lines.append("每个系统的检查结果、证据与整改建议：--format json，或 GET /api/v1/funding/\(batch.id)；重放：ybz funding --replay \(batch.id)")
-        return lines.joined(separator: "\n")
+        sink.write(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// Standard output, or a file, written a part at a time: a province's funding table is written as it is read.
+final class TextSink {
+    private let handle: FileHandle
+    private let path: String?
+
+    /// Standard output when `path` is `nil`, else the file at `path`, created or emptied.
+    init(path: String?) throws {
+        self.path = path
+        guard let path else {
+            handle = FileHandle.standardOutput
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("无法写入 \(path)")
+        }
+        handle = file
+    }
+
+    func write(_ text: String) { handle.write(Data(text.utf8)) }
+
+    /// Closes the file and says where it is.
+    func close() {
+        guard let path else { return }
+        handle.closeFile()
+        say("已写入 \(path)")
     }
 }
 

@@ -8,6 +8,26 @@ import Testing
 
 @testable import LedgerStore
 
+extension ComplianceService {
+    /// `funding`, with the stored batch's decisions read back.
+    func decidedFunding(
+        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, ledgerAt: LedgerMoment? = nil, by actor: Actor
+    ) async throws -> FundingBatch {
+        let batch = try await funding(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, ledgerAt: ledgerAt, by: actor)
+        return try await ledger.evaluations.fundingBatch(id: batch.id)
+    }
+}
+
+extension EvaluationRepository {
+    /// The stored inputs of a batch with the hashes of their texts, in system order.
+    func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)] {
+        try await fundingEvaluations(batch: id, after: nil, limit: 10_000).map { stored in
+            let text = Data(stored.input.utf8)
+            return (try CanonicalJSON.decoder.decode(ComplianceInput.self, from: text), ComplianceInput.sha256(of: text))
+        }
+    }
+}
+
 @Suite("Store: funding batches, waivers, deregistration")
 struct ComplianceStoreTests {
     /// A service over the seeded ledger with a copy of the shipped policy in its own folder.
@@ -21,7 +41,7 @@ struct ComplianceStoreTests {
     @Test func aBatchReplaysExactlyAndRefusesAChangedPolicy() async throws {
         let ledger = try await Fixtures.seededLedger()
         let (service, file) = try service(ledger)
-        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
+        let batch = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         #expect(batch.decisions.map(\.systemCode) == ["TZ-SYS-001"])
         #expect(try await ledger.evaluations.fundingBatches().items.map(\.id) == [batch.id])
         // The stored input (assembled from the stored system and project texts) is the input the checks saw, and
@@ -68,7 +88,7 @@ struct ComplianceStoreTests {
         amended.approvedAmount = Money(yuan: 1_200_000)
         _ = try await ledger.records.update(Project.self, id: project.id, with: amended, expectedVersion: nil, by: .commandLine)
         let second = try await ledger.records.create(Fixtures.resource(code: "103003/000002", name: "抵押登记信息"), by: .commandLine)
-        let then = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        let then = try await service.decidedFunding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         let moment = Date().formatted(.iso8601)
         try await Task.sleep(for: .milliseconds(1100))  // times are to the second: what follows is after the moment
 
@@ -83,17 +103,17 @@ struct ComplianceStoreTests {
         _ = try await ledger.evaluations.addWaiver(
             Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "适配中", approver: "大数据局", expiresOn: CivilDate("2027-12-31")!),
             by: .commandLine)
-        let now = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        let now = try await service.decidedFunding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         #expect(now.decisions != then.decisions)
 
-        let asItStood = try await service.funding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment(moment), by: .commandLine)
+        let asItStood = try await service.decidedFunding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment(moment), by: .commandLine)
         #expect(asItStood.ledgerAt == moment)
         #expect(asItStood.decisions == then.decisions)
         let recorded = try await ledger.evaluations.fundingInputs(batch: then.id)
         #expect(try await ledger.evaluations.fundingInputs(batch: asItStood.id).map(\.sha256) == recorded.map(\.sha256))
         #expect(try await ledger.evaluations.fundingBatchHeader(id: asItStood.id).ledgerAt == moment)
         // The ledger at the end of a day before it held anything has no system to decide.
-        let empty = try await service.funding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment("2026-01-01"), by: .commandLine)
+        let empty = try await service.decidedFunding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment("2026-01-01"), by: .commandLine)
         #expect(empty.decisions.isEmpty)
         #expect(LedgerMoment("2026-02-30") == nil && LedgerMoment("3000-01-01") == nil && LedgerMoment("昨天") == nil)
         #expect(LedgerMoment("2026-10-31T18:00:00+08:00")?.end == "2026-10-31T10:00:01Z")
@@ -109,7 +129,7 @@ struct ComplianceStoreTests {
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
         let database = try AppDatabase.open(path: path)
         let migrations = try await database.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations.last == "v9: batches on the ledger as it stood")
+        #expect(migrations.last == "v10: evaluations stored once by content")
         let ledger = Ledger(database: database, codes: Fixtures.codes)
         let (service, _) = try service(ledger)
         let old = try await ledger.evaluations.fundingBatch(id: 1)
@@ -117,7 +137,8 @@ struct ComplianceStoreTests {
         #expect(try await service.replay(batch: 1) == ReplayReport(batch: 1, matching: 1, differing: []))
         // Its ledger also reads back as it stood when the batch ran: the audit trail of the old release rebuilds it.
         let created = try #require(try await ledger.evaluations.fundingBatchHeader(id: 1).createdAt)
-        let again = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, ledgerAt: LedgerMoment(created), by: .commandLine)
+        let again = try await service.decidedFunding(
+            fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, ledgerAt: LedgerMoment(created), by: .commandLine)
         #expect(
             try await ledger.evaluations.fundingInputs(batch: again.id).map(\.sha256)
                 == (try await ledger.evaluations.fundingInputs(batch: 1)).map(\.sha256))
@@ -143,21 +164,24 @@ struct ComplianceStoreTests {
         // hashes the stored text as recorded, not a new encoding of it.
         let ledger = try await Fixtures.seededLedger()
         let (service, _) = try service(ledger)
-        let batch = try await service.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
+        let batch = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
         try await ledger.database.writer.write { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT input, result FROM evaluation WHERE batch_id = ?", arguments: [batch.id]))
+            let row = try #require(
+                try Row.fetchOne(db, sql: "SELECT input, result FROM funding_evaluation WHERE batch_id = ?", arguments: [batch.id]))
             var input = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["input"] as String).utf8))
             input["itemCounts"] = nil
             input["resources"] = try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encoder.encode([resource]))
             let legacy = try CanonicalJSON.encoder.encode(input)
             var decision = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data((row["result"] as String).utf8))
             decision.inputs.inputSha256 = ComplianceInput.sha256(of: legacy)
+            // Stored as that release stored a batch: the row holds its texts.
+            try db.execute(sql: "DELETE FROM funding_decision WHERE batch_id = ?", arguments: [batch.id])
             try db.execute(
-                sql: "UPDATE evaluation SET input = ?, result = ? WHERE batch_id = ?",
+                sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, 'TZ-SYS-001', ?, ?)",
                 arguments: [
-                    String(decoding: legacy, as: UTF8.self),
-                    String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self), batch.id
+                    batch.id, String(decoding: legacy, as: UTF8.self),
+                    String(decoding: try CanonicalJSON.encoder.encode(decision), as: UTF8.self)
                 ])
         }
         let replayed = try await ledger.evaluations.fundingInputs(batch: batch.id)

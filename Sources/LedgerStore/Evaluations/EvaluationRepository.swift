@@ -2,8 +2,8 @@ import Compliance
 import LedgerCore
 
 /// What evaluations read and record: the inputs assembled from the ledger and probe evidence, check waivers
-/// (table `waiver`), funding batches and pre-acceptance reviews (tables `evaluation_batch`, `evaluation`). Every write
-/// names its actor.
+/// (table `waiver`), funding batches (tables `evaluation_batch`, `funding_decision`, `evaluation_document`; older batches'
+/// rows in `evaluation`) and pre-acceptance reviews (`evaluation_batch`, `evaluation`). Every write names its actor.
 public protocol EvaluationRepository: Sendable {
     /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
     func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput]
@@ -16,10 +16,10 @@ public protocol EvaluationRepository: Sendable {
     func addWaiver(_ waiver: Waiver, by actor: Actor) async throws -> StoredWaiver
     /// Waivers of one system, or all, newest first.
     func waivers(systemCode: String?) async throws -> [StoredWaiver]
-    /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction.
+    /// Decides a funding batch with `decide` and stores it slice by slice, reusing an earlier batch's decisions for
+    /// systems whose inputs did not change; tells `progress` how far it has got.
     func recordFunding(
-        _ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
-        ledgerAt: LedgerMoment?, by actor: Actor
+        _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)?, decide: @escaping FundingDecider
     ) async throws -> FundingBatch
     /// One stored batch with its decisions.
     func fundingBatch(id: Int64) async throws -> FundingBatch
@@ -29,8 +29,8 @@ public protocol EvaluationRepository: Sendable {
     func fundingSummaries(batch id: Int64) async throws -> [FundingSummary]
     /// The decisions of a batch for some of its systems, in system order.
     func fundingDecisions(batch id: Int64, systems: [String]) async throws -> [FundingDecision]
-    /// The stored inputs of a batch, by system, for replay.
-    func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)]
+    /// Up to `limit` of a batch's systems after `after`, in order, with their stored input and decision texts.
+    func fundingEvaluations(batch id: Int64, after: String?, limit: Int) async throws -> [StoredEvaluation]
     /// Batches, newest first, without their decisions.
     func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch>
     /// Stores a review report with its input.

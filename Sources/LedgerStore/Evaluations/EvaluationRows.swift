@@ -14,6 +14,8 @@ struct FundingBatchRow: FetchableRecord, Decodable {
     /// The counts per fund and status, as JSON.
     var summary: String?
     var ledgerAt: String?
+    /// What a whole-ledger batch read (`FundingBasis`, as JSON).
+    var basis: String?
 
     static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
 
@@ -24,8 +26,9 @@ struct FundingBatchRow: FetchableRecord, Decodable {
             throw DecodingError.dataCorrupted(context)
         }
         let counts = try summary.map { try CanonicalJSON.decoder.decode([String: [String: Int]].self, from: Data($0.utf8)) }
+        let read = try basis.map { try CanonicalJSON.decoder.decode(FundingBasis.self, from: Data($0.utf8)) }
         return FundingBatch(
             id: id, createdAt: createdAt, fiscalYear: fiscalYear, asOf: day, policyVersion: policyVersion, counts: counts ?? [:],
-            decisions: decisions, ledgerAt: ledgerAt)
+            decisions: decisions, ledgerAt: ledgerAt, reusedFrom: read?.reusedFrom, reused: read?.reused)
     }
 }

@@ -16,6 +16,9 @@ public struct FundingBatch: Codable, Sendable {
     /// The moment the batch took the ledger at, as given (`--ledger-at`: a day or an instant), when it did not take
     /// the ledger as it was when it ran.
     public var ledgerAt: String?
+    /// The earlier batch whose decisions this one took for systems whose inputs had not changed, and how many it took.
+    public var reusedFrom: Int64?
+    public var reused: Int?
 }
 
 /// The moment a ledger is taken at (`--ledger-at`): the end of a day, Beijing time, or an ISO 8601 instant with its
@@ -59,20 +62,6 @@ public struct FundingSummary: Sendable, Equatable {
     public var dataStale: Bool
 }
 
-/// A funding decision with its input and itself as JSON, as a batch stores them.
-public struct EncodedEvaluation: Sendable {
-    public var decision: FundingDecision
-    public var input: Data
-    public var result: Data
-
-    /// Evaluates an input and encodes the decision; the input's hash goes into the decision from the bytes that are stored.
-    public init(_ stored: StoredInput, _ context: ComplianceContext) throws {
-        input = try stored.text()
-        decision = try FundingDecision.evaluate(stored.input, context, inputSha256: ComplianceInput.sha256(of: input))
-        result = try CanonicalJSON.encode(decision)
-    }
-}
-
 /// An evaluation input with the stored texts of its system and projects.
 public struct StoredInput: Sendable {
     public var input: ComplianceInput
@@ -99,7 +88,7 @@ public struct StoredInput: Sendable {
 }
 
 /// A system's rows as an evaluation reads them, before its body is decoded.
-private struct StoredSystemRows: Sendable {
+struct StoredSystemRows: Sendable {
     var body: String
     var resources: [ResourceFacts]
     var itemCounts: [String: Int]
@@ -135,50 +124,74 @@ extension SQLiteEvaluations {
     public func storedInputs(
         fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?, ledgerAt: LedgerMoment?
     ) async throws -> [StoredInput] {
-        // Verdicts and waivers recorded after the as-of day, or after the moment the ledger is taken at, were no facts.
-        let endOfDay = Self.endOfDay(asOf)
-        let cutoff = ledgerAt.map { min($0.end, endOfDay) } ?? endOfDay
+        let cutoff = Self.cutoff(asOf: asOf, ledgerAt: ledgerAt)
         let (rows, projects) = try await database.writer.read { db in
             if let ledgerAt {
                 return try Self.historicRows(at: ledgerAt, cutoff: cutoff, systemCode: systemCode, unitUSCC: unitUSCC, in: db)
             }
             let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
             let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
-            let systems = try Row.fetchAll(db, sql: "SELECT key, body FROM system \(filter) ORDER BY key", arguments: arguments)
-            if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
-            var projects: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, body FROM project") { projects[row["key"]] = row["body"] }
-            let waivers = try Self.waivers(systemCode: systemCode, before: cutoff, in: db)
+            let keys = try String.fetchAll(db, sql: "SELECT key FROM system \(filter) ORDER BY key", arguments: arguments)
+            if let systemCode, keys.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             // Every system: the item counts of all resources in one pass over data_item (a province: 3 s, where a
             // count per resource seeks a million times: 13 s). One system or unit: a count per resource.
-            let allCounts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
-            let resources = try db.cachedStatement(
-                sql: allCounts != nil
-                    ? """
-                    SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key
-                    """
-                    : """
-                    SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
-                    FROM resource r WHERE system_key = ? ORDER BY key
-                    """)
-            return (
-                try systems.map { system in
-                    let code: String = system["key"]
-                    var facts: [ResourceFacts] = []
-                    var itemCounts: [String: Int] = [:]
-                    let cursor = try Row.fetchCursor(resources, arguments: [code])
-                    while let row = try cursor.next() {
-                        let state = CatalogState(rawValue: row["state"]) ?? .draft
-                        facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
-                        itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
-                    }
-                    return try Self.systemRows(
-                        code: code, body: system["body"], resources: facts, itemCounts: itemCounts, waivers: waivers[code] ?? [],
-                        cutoff: cutoff, in: db)
-                }, projects
-            )
+            let counts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
+            return try Self.liveRows(
+                keys, waivers: try Self.waivers(systemCode: systemCode, before: cutoff, in: db), itemCounts: counts, cutoff: cutoff, in: db)
         }
-        return try await rows.concurrentMap { stored in
+        return try await Self.decode(rows, projects: projects, asOf: asOf, fiscalYear: fiscalYear)
+    }
+
+    /// Verdicts and waivers recorded after the as-of day, or after the moment the ledger is taken at, were no facts.
+    static func cutoff(asOf: CivilDate, ledgerAt: LedgerMoment?) -> String {
+        let endOfDay = Self.endOfDay(asOf)
+        return ledgerAt.map { min($0.end, endOfDay) } ?? endOfDay
+    }
+
+    /// The stored rows of the systems `keys` (in key order, resources as their indexed columns, without bodies) and the
+    /// bodies of the projects they list; the item counts from `itemCounts` (by resource row id) when given, else
+    /// counted per resource.
+    static func liveRows(
+        _ keys: [String], waivers: [String: [Waiver]], itemCounts allCounts: [Int64: Int]?, cutoff: String, in db: Database
+    ) throws -> ([StoredSystemRows], [String: String]) {
+        let keyList = try FundingBasis.list(keys)
+        let systems = try Row.fetchAll(
+            db, sql: "SELECT key, body FROM system WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key", arguments: [keyList])
+        var projects: [String: String] = [:]
+        let listed = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT key, body FROM project WHERE key IN (SELECT p.value FROM system s, json_each(s.body, '$.projectCodes') p
+                    WHERE s.key IN (SELECT value FROM json_each(?)))
+                """, arguments: [keyList])
+        while let row = try listed.next() { projects[row["key"]] = row["body"] }
+        let resources = try db.cachedStatement(
+            sql: allCounts != nil
+                ? "SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key"
+                : """
+                SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
+                FROM resource r WHERE system_key = ? ORDER BY key
+                """)
+        let rows = try systems.map { system in
+            let code: String = system["key"]
+            var facts: [ResourceFacts] = []
+            var itemCounts: [String: Int] = [:]
+            let cursor = try Row.fetchCursor(resources, arguments: [code])
+            while let row = try cursor.next() {
+                let state = CatalogState(rawValue: row["state"]) ?? .draft
+                facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
+                itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
+            }
+            return try Self.systemRows(
+                code: code, body: system["body"], resources: facts, itemCounts: itemCounts, waivers: waivers[code] ?? [], cutoff: cutoff,
+                in: db)
+        }
+        return (rows, projects)
+    }
+
+    /// The inputs the stored rows decode to, on every core.
+    static func decode(_ rows: [StoredSystemRows], projects: [String: String], asOf: CivilDate, fiscalYear: Int) async throws -> [StoredInput] {
+        try await rows.concurrentMap { stored in
             let system = try CanonicalJSON.decoder.decode(InfoSystem.self, from: Data(stored.body.utf8))
             let projectBodies = system.projectCodes.compactMap { projects[$0] }
             var input = ComplianceInput(
@@ -231,7 +244,7 @@ extension SQLiteEvaluations {
     }
 
     /// The waivers granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
-    private static func waivers(systemCode: String?, before cutoff: String, in db: Database) throws -> [String: [Waiver]] {
+    static func waivers(systemCode: String?, before cutoff: String, in db: Database) throws -> [String: [Waiver]] {
         Dictionary(grouping: try waivers(systemCode: systemCode, in: db).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
     }
 
@@ -336,141 +349,6 @@ extension SQLiteEvaluations {
             StoredWaiver(
                 id: row["id"], createdAt: row["created_at"],
                 waiver: try CanonicalJSON.decoder.decode(Waiver.self, from: Data((row["body"] as String).utf8)))
-        }
-    }
-
-    // MARK: Funding batches
-
-    /// Stores a batch of evaluations (each decision with its input and itself as sorted JSON) in one transaction;
-    /// returns the batch.
-    public func recordFunding(
-        _ evaluations: [EncodedEvaluation], fiscalYear: Int, asOf: CivilDate, policyVersion: String,
-        ledgerAt: LedgerMoment?, by actor: Actor
-    ) async throws -> FundingBatch {
-        let decisions = evaluations.map(\.decision)
-        var summary: [String: [String: Int]] = ["construction": [:], "operations": [:]]
-        for decision in decisions {
-            summary["construction"]![decision.construction.status.rawValue, default: 0] += 1
-            summary["operations"]![decision.operations.status.rawValue, default: 0] += 1
-        }
-        let summaryJSON = try CanonicalJSON.text(summary)
-        let createdAt = Date().formatted(.iso8601)
-        return try await database.writer.write { [summary] db in
-            try db.execute(
-                sql: """
-                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, ledger_at)
-                    VALUES ('funding', ?, ?, ?, ?, ?, ?)
-                    """, arguments: [fiscalYear, asOf.description, policyVersion, createdAt, summaryJSON, ledgerAt?.text])
-            let batch = db.lastInsertedRowID
-            let insert = try db.cachedStatement(sql: "INSERT INTO evaluation (batch_id, system_key, input, result) VALUES (?, ?, ?, ?)")
-            for evaluation in evaluations {
-                try insert.execute(arguments: [
-                    batch, evaluation.decision.systemCode, String(decoding: evaluation.input, as: UTF8.self),
-                    String(decoding: evaluation.result, as: UTF8.self)
-                ])
-            }
-            let decided = Dictionary(
-                uniqueKeysWithValues: decisions.map {
-                    (
-                        $0.systemCode,
-                        "建设资金 \($0.construction.status.rawValue)，运维经费 \($0.operations.status.rawValue)，上限"
-                            + " \($0.omCap)"
-                    )
-                })
-            try AuditLog.record(
-                db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
-                new: ["fiscalYear": String(fiscalYear), "asOf": asOf.description, "policyVersion": policyVersion, "ledgerAt": ledgerAt?.text]
-                    .compactMapValues { $0 }.merging(decided) { first, _ in first })
-            return FundingBatch(
-                id: batch, createdAt: createdAt, fiscalYear: fiscalYear, asOf: asOf, policyVersion: policyVersion,
-                counts: summary, decisions: decisions, ledgerAt: ledgerAt?.text)
-        }
-    }
-
-    /// One stored batch with its decisions.
-    public func fundingBatch(id: Int64) async throws -> FundingBatch {
-        try await database.writer.read { db in
-            let row = try Self.batchRow(id: id, in: db)
-            let decisions = try Row.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
-                try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8))
-            }
-            return try row.batch(decisions: decisions)
-        }
-    }
-
-    /// One stored batch without its decisions (its counts tell how many got each status).
-    public func fundingBatchHeader(id: Int64) async throws -> FundingBatch {
-        try await database.writer.read { db in try Self.batchRow(id: id, in: db).batch() }
-    }
-
-    static func batchRow(id: Int64, in db: Database) throws -> FundingBatchRow {
-        guard let row = try FundingBatchRow.fetchOne(db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding'", arguments: [id])
-        else { throw LedgerError.notFound("资金评估批次", String(id)) }
-        return row
-    }
-
-    /// What lists and charts need of each decision of a batch, read with SQLite's JSON functions from the stored
-    /// decisions without decoding them (a county's batch is 500 documents of several kilobytes).
-    public func fundingSummaries(batch id: Int64) async throws -> [FundingSummary] {
-        try await database.writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT system_key, json_extract(result, '$.systemName') AS name, json_extract(result, '$.unitUSCC') AS unit,
-                        json_extract(result, '$.construction.status') AS construction, json_extract(result, '$.operations.status') AS operations,
-                        json_extract(result, '$.omCap') AS cap, json_extract(result, '$.score.tenths') AS tenths,
-                        EXISTS (SELECT 1 FROM json_each(result, '$.checks') WHERE json_extract(value, '$.check') = 'data-shared-fresh'
-                            AND json_extract(value, '$.status') = 'fail') AS stale
-                    FROM evaluation WHERE batch_id = ? ORDER BY system_key
-                    """, arguments: [id]
-            ).map { row in
-                // A decision whose figures do not read back is reported, not guessed.
-                guard let construction = EligibilityStatus(rawValue: row["construction"] ?? ""),
-                    let operations = EligibilityStatus(rawValue: row["operations"] ?? ""),
-                    let cap = Money(yuanText: row["cap"] ?? "")
-                else {
-                    let context = DecodingError.Context(
-                        codingPath: [], debugDescription: "evaluation \(id)/\(row["system_key"] ?? ""): unreadable decision")
-                    throw DecodingError.dataCorrupted(context)
-                }
-                return FundingSummary(
-                    systemCode: row["system_key"], systemName: row["name"] ?? "", unitUSCC: row["unit"] ?? "", construction: construction,
-                    operations: operations, omCap: cap, scoreTenths: row["tenths"], dataStale: row["stale"])
-            }
-        }
-    }
-
-    /// The decisions of a batch for some of its systems, in system order.
-    public func fundingDecisions(batch id: Int64, systems: [String]) async throws -> [FundingDecision] {
-        guard !systems.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: systems.count).joined(separator: ",")
-        return try await database.writer.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT result FROM evaluation WHERE batch_id = ? AND system_key IN (\(marks)) ORDER BY system_key",
-                arguments: StatementArguments([id] as [any DatabaseValueConvertible] + systems)
-            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
-        }
-    }
-
-    /// The stored inputs of a batch, by system, for replay.
-    public func fundingInputs(batch id: Int64) async throws -> [(input: ComplianceInput, sha256: String)] {
-        try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT input FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
-                let text = Data(($0["input"] as String).utf8)
-                return (try CanonicalJSON.decoder.decode(ComplianceInput.self, from: text), ComplianceInput.sha256(of: text))
-            }
-        }
-    }
-
-    /// Batches, newest first, without their decisions.
-    public func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch> {
-        try await database.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding'") ?? 0
-            let items = try FundingBatchRow.fetchAll(
-                db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: [page.limit, page.offset]
-            ).map { try $0.batch() }
-            return Page(items: items, total: total, limit: page.limit, offset: page.offset)
         }
     }
 }

@@ -1,0 +1,398 @@
+import Compliance
+import Foundation
+import GRDB
+import LedgerCore
+
+/// What a funding batch decides: a fiscal year at an as-of date, for one system or all, on the ledger as it is or as it
+/// stood (`ledgerAt`), under a policy version and a context (`ComplianceContext.fingerprint`).
+public struct FundingPlan: Sendable {
+    public var fiscalYear: Int
+    public var asOf: CivilDate
+    public var systemCode: String?
+    public var ledgerAt: LedgerMoment?
+    public var policyVersion: String
+    public var contextFingerprint: String
+
+    public init(
+        fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil, ledgerAt: LedgerMoment? = nil, policyVersion: String,
+        contextFingerprint: String
+    ) {
+        self.fiscalYear = fiscalYear
+        self.asOf = asOf
+        self.systemCode = systemCode
+        self.ledgerAt = ledgerAt
+        self.policyVersion = policyVersion
+        self.contextFingerprint = contextFingerprint
+    }
+}
+
+/// How far a batch has got: systems decided or reused, of all.
+public struct FundingProgress: Sendable, Equatable {
+    public var done: Int
+    public var total: Int
+}
+
+/// Decides one input whose stored text has the given SHA-256.
+public typealias FundingDecider = @Sendable (ComplianceInput, String) throws -> FundingDecision
+
+/// A stored document of a batch: one already stored, by row id, or a new one with its hash.
+private enum Document: Sendable {
+    case stored(Int64)
+    case new(sha256: String, body: String)
+
+    init(_ data: Data) { self = .new(sha256: ComplianceInput.sha256(of: data), body: String(decoding: data, as: UTF8.self)) }
+}
+
+/// One system's row of a batch as it is written.
+private struct DecisionRow: Sendable {
+    var system: String
+    var input: Document
+    var result: Document
+    var construction: String
+    var operations: String
+    /// What the audit entry says of a decision made anew; `nil` for one reused.
+    var decided: String?
+}
+
+/// A system's row in the batch a new one reuses.
+private struct EarlierDecision: Sendable {
+    var inputSha256: String
+    var inputId: Int64
+    var resultId: Int64
+    var construction: String
+    var operations: String
+}
+
+/// What a batch decides anew and what it takes from an earlier one, worked out on the batch's read snapshot.
+private struct FundingScope: Sendable {
+    /// The systems whose inputs are read and hashed, in key order.
+    var systems: [String] = []
+    /// What a whole-ledger batch read; `nil` for one system's or the ledger as it stood.
+    var basis: FundingBasis?
+    /// The batch reused, and its systems whose rows are taken as they are.
+    var previous: Int64?
+    var reused: [String] = []
+    /// The rows of the earlier batch for systems read again: an input that hashes the same keeps its decision.
+    var earlier: [String: EarlierDecision] = [:]
+    var waivers: [String: [Waiver]] = [:]
+    var itemCounts: [Int64: Int]?
+}
+
+extension SQLiteEvaluations {
+    /// Decides a funding batch and stores it slice by slice, each input and decision once by its hash. All reads come
+    /// from one snapshot of the database, so the batch sees one state of the ledger; other users' writes go on between
+    /// the slices. A whole-ledger batch takes from the newest finished batch for the same year, as-of date and context
+    /// every decision whose system nothing has touched since (`FundingBasis`), and reads the rest again: an input that
+    /// hashes as before keeps its decision, any other is decided by `decide`. The batch counts (lists, replay) once it
+    /// is finished; one cut short by a crash is removed by a later batch.
+    public func recordFunding(
+        _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)? = nil,
+        decide: @escaping FundingDecider
+    ) async throws -> FundingBatch {
+        try await recordFunding(plan, by: actor, progress: progress, sliceSize: 500, decide: decide)
+    }
+
+    /// `recordFunding`, reading and deciding `sliceSize` systems at a time: memory holds one slice's inputs and decisions.
+    func recordFunding(
+        _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)?, sliceSize: Int,
+        decide: @escaping FundingDecider
+    ) async throws -> FundingBatch {
+        let cutoff = Self.cutoff(asOf: plan.asOf, ledgerAt: plan.ledgerAt)
+        let reader = try database.snapshot()
+        // The ledger as it stood is rebuilt whole from the audit trail (`LedgerHistory`); then written in slices too.
+        let historic =
+            plan.ledgerAt == nil
+            ? nil
+            : try await storedInputs(
+                fiscalYear: plan.fiscalYear, asOf: plan.asOf, systemCode: plan.systemCode, unitUSCC: nil, ledgerAt: plan.ledgerAt)
+        let scope = try await reader.read { db in try Self.scope(plan, cutoff: cutoff, in: db) }
+        let batch = try await database.writer.write { db in try Self.start(plan, scope: scope, in: db) }
+        do {
+            let read = historic?.count ?? scope.systems.count
+            var done = scope.reused.count
+            var decided: [String: String] = [:]
+            for start in stride(from: 0, to: read, by: sliceSize) {
+                progress?(FundingProgress(done: done, total: scope.reused.count + read))
+                let end = min(start + sliceSize, read)
+                let inputs: [StoredInput]
+                if let historic {
+                    inputs = Array(historic[start..<end])
+                } else {
+                    let (rows, projects) = try await reader.read { db in
+                        try Self.liveRows(
+                            Array(scope.systems[start..<end]), waivers: scope.waivers, itemCounts: scope.itemCounts, cutoff: cutoff, in: db)
+                    }
+                    inputs = try await Self.decode(rows, projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
+                }
+                let rows = try await inputs.concurrentMap { stored in try Self.row(stored, earlier: scope.earlier, decide: decide) }
+                try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
+                for row in rows { decided[row.system] = row.decided }
+                done += rows.count
+            }
+            progress?(FundingProgress(done: done, total: done))
+            let madeAnew = decided
+            return try await database.writer.write { db in
+                try Self.finish(batch: batch, plan: plan, scope: scope, decided: madeAnew, by: actor, in: db)
+            }
+        } catch {
+            do {
+                try await database.writer.write { db in
+                    try db.execute(sql: "DELETE FROM evaluation_batch WHERE id = ?", arguments: [batch])
+                    try Self.removeUnreferencedDocuments(in: db)
+                }
+            } catch {
+                // The batch stays unfinished: no list shows it and the next batch removes it; the first error is the one to report.
+            }
+            throw error
+        }
+    }
+
+    /// What `plan` decides anew and takes from an earlier batch.
+    private static func scope(_ plan: FundingPlan, cutoff: String, in db: Database) throws -> FundingScope {
+        var scope = FundingScope()
+        guard plan.ledgerAt == nil else { return scope }
+        if let systemCode = plan.systemCode {
+            scope.systems = try String.fetchAll(db, sql: "SELECT key FROM system WHERE key = ?", arguments: [systemCode])
+            if scope.systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
+            scope.waivers = try waivers(systemCode: systemCode, before: cutoff, in: db)
+            return scope
+        }
+        let basis = try FundingBasis.read(context: plan.contextFingerprint, in: db)
+        scope.basis = basis
+        let systems = try String.fetchAll(db, sql: "SELECT key FROM system ORDER BY key")
+        scope.systems = systems
+        if let previous = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT id, basis FROM evaluation_batch WHERE kind = 'funding' AND state = 'done' AND fiscal_year = ? AND as_of = ?
+                    AND ledger_at IS NULL AND json_extract(basis, '$.context') = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [plan.fiscalYear, plan.asOf.description, plan.contextFingerprint]),
+            let earlierBasis = try CanonicalJSON.decoder.decode(FundingBasis?.self, from: Data((previous["basis"] as String).utf8)),
+            let changed = try earlierBasis.changedSystems(until: basis, in: db)
+        {
+            let id: Int64 = previous["id"]
+            let taken = Set(try String.fetchAll(db, sql: "SELECT system_key FROM funding_decision WHERE batch_id = ?", arguments: [id]))
+            scope.previous = id
+            scope.reused = systems.filter { taken.contains($0) && !changed.contains($0) }
+            scope.systems = systems.filter { !taken.contains($0) || changed.contains($0) }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT d.system_key, i.sha256, d.input_id, d.result_id, d.construction, d.operations FROM funding_decision d
+                    JOIN evaluation_document i ON i.id = d.input_id WHERE d.batch_id = ? AND d.system_key IN (SELECT value FROM json_each(?))
+                    """, arguments: [id, try FundingBasis.list(scope.systems)])
+            while let row = try rows.next() {
+                scope.earlier[row["system_key"]] = EarlierDecision(
+                    inputSha256: row["sha256"], inputId: row["input_id"], resultId: row["result_id"], construction: row["construction"],
+                    operations: row["operations"])
+            }
+        }
+        scope.waivers = try waivers(systemCode: nil, before: cutoff, in: db)
+        // Many systems: the item counts of all resources in one pass over data_item (a province: 3 s, where a count per
+        // resource seeks a million times: 13 s); a few: a count per resource.
+        scope.itemCounts = scope.systems.count > 5_000 ? try itemCounts(in: db) : nil
+        return scope
+    }
+
+    /// Writes the batch's header, unfinished, with the rows it reuses; removes batches left unfinished by a crash.
+    private static func start(_ plan: FundingPlan, scope: FundingScope, in db: Database) throws -> Int64 {
+        let stale = Date().addingTimeInterval(-6 * 3600).formatted(.iso8601)
+        try db.execute(sql: "DELETE FROM evaluation_batch WHERE kind = 'funding' AND state = 'running' AND created_at < ?", arguments: [stale])
+        if db.changesCount > 0 { try removeUnreferencedDocuments(in: db) }
+        try db.execute(
+            sql: """
+                INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, ledger_at, state)
+                VALUES ('funding', ?, ?, ?, ?, '{}', ?, 'running')
+                """,
+            arguments: [plan.fiscalYear, plan.asOf.description, plan.policyVersion, Date().formatted(.iso8601), plan.ledgerAt?.text])
+        let batch = db.lastInsertedRowID
+        if let previous = scope.previous {
+            try db.execute(
+                sql: """
+                    INSERT INTO funding_decision (batch_id, system_key, input_id, result_id, construction, operations)
+                    SELECT ?, system_key, input_id, result_id, construction, operations FROM funding_decision
+                    WHERE batch_id = ? AND system_key IN (SELECT value FROM json_each(?))
+                    """, arguments: [batch, previous, try FundingBasis.list(scope.reused)])
+        }
+        return batch
+    }
+
+    /// Removes the documents no batch refers to any more (those of a batch that failed or was cut short).
+    private static func removeUnreferencedDocuments(in db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM evaluation_document WHERE id NOT IN (SELECT input_id FROM funding_decision UNION ALL SELECT result_id FROM funding_decision)
+                """)
+    }
+
+    /// One system's row: the earlier decision when its input hashes as before, else decided and encoded.
+    private static func row(_ stored: StoredInput, earlier: [String: EarlierDecision], decide: FundingDecider) throws -> DecisionRow {
+        let text = try stored.text()
+        let sha256 = ComplianceInput.sha256(of: text)
+        let system = stored.input.system.code
+        if let earlier = earlier[system], earlier.inputSha256 == sha256 {
+            return DecisionRow(
+                system: system, input: .stored(earlier.inputId), result: .stored(earlier.resultId), construction: earlier.construction,
+                operations: earlier.operations)
+        }
+        let decision = try decide(stored.input, sha256)
+        return DecisionRow(
+            system: system, input: .new(sha256: sha256, body: String(decoding: text, as: UTF8.self)),
+            result: Document(try CanonicalJSON.encode(decision)), construction: decision.construction.status.rawValue,
+            operations: decision.operations.status.rawValue,
+            decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，上限 \(decision.omCap)")
+    }
+
+    /// Writes a slice's rows, each new document once.
+    private static func write(_ rows: [DecisionRow], batch: Int64, in db: Database) throws {
+        let insertDocument = try db.cachedStatement(sql: "INSERT OR IGNORE INTO evaluation_document (sha256, body) VALUES (?, ?)")
+        let findDocument = try db.cachedStatement(sql: "SELECT id FROM evaluation_document WHERE sha256 = ?")
+        func id(_ document: Document) throws -> Int64 {
+            switch document {
+            case .stored(let id): return id
+            case .new(let sha256, let body):
+                try insertDocument.execute(arguments: [sha256, body])
+                if db.changesCount > 0 { return db.lastInsertedRowID }
+                guard let id = try Int64.fetchOne(findDocument, arguments: [sha256]) else {
+                    throw LedgerError(.conflict, "评估文档 \(sha256.prefix(12))… 写入后无法读回")
+                }
+                return id
+            }
+        }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO funding_decision (batch_id, system_key, input_id, result_id, construction, operations) VALUES (?, ?, ?, ?, ?, ?)")
+        for row in rows {
+            try insert.execute(arguments: [batch, row.system, try id(row.input), try id(row.result), row.construction, row.operations])
+        }
+    }
+
+    /// Counts the batch's decisions, records what it read and reused, marks it finished and audits it.
+    private static func finish(
+        batch: Int64, plan: FundingPlan, scope: FundingScope, decided: [String: String], by actor: Actor, in db: Database
+    ) throws -> FundingBatch {
+        var counts: [String: [String: Int]] = ["construction": [:], "operations": [:]]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT construction, operations, count(*) AS n FROM funding_decision WHERE batch_id = ? GROUP BY 1, 2", arguments: [batch])
+        {
+            counts["construction"]![row["construction"], default: 0] += row["n"] as Int
+            counts["operations"]![row["operations"], default: 0] += row["n"] as Int
+        }
+        var basis = scope.basis
+        basis?.reusedFrom = scope.previous
+        basis?.reused = scope.previous.map { _ in scope.reused.count + (scope.systems.count - decided.count) }
+        try db.execute(
+            sql: "UPDATE evaluation_batch SET state = 'done', summary = ?, basis = ? WHERE id = ?",
+            arguments: [try CanonicalJSON.text(counts), try basis.map { try CanonicalJSON.text($0) }, batch])
+        var record = ["fiscalYear": String(plan.fiscalYear), "asOf": plan.asOf.description, "policyVersion": plan.policyVersion]
+        record["ledgerAt"] = plan.ledgerAt?.text
+        if let previous = scope.previous, let reused = basis?.reused {
+            record["reused"] = "沿用批次 #\(previous) 中输入未变的 \(reused) 个系统的决定"
+        }
+        try AuditLog.record(
+            db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
+            new: record.merging(decided) { first, _ in first })
+        return try batchRow(id: batch, in: db).batch()
+    }
+
+    // MARK: Reading batches
+
+    /// One stored batch with its decisions.
+    public func fundingBatch(id: Int64) async throws -> FundingBatch {
+        try await database.writer.read { db in
+            let row = try Self.batchRow(id: id, in: db)
+            let decisions = try Row.fetchAll(
+                db, sql: "SELECT result FROM funding_evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]
+            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
+            return try row.batch(decisions: decisions)
+        }
+    }
+
+    /// One stored batch without its decisions (its counts tell how many got each status).
+    public func fundingBatchHeader(id: Int64) async throws -> FundingBatch {
+        try await database.writer.read { db in try Self.batchRow(id: id, in: db).batch() }
+    }
+
+    static func batchRow(id: Int64, in db: Database) throws -> FundingBatchRow {
+        guard
+            let row = try FundingBatchRow.fetchOne(
+                db, sql: "SELECT * FROM evaluation_batch WHERE id = ? AND kind = 'funding' AND state = 'done'", arguments: [id])
+        else { throw LedgerError.notFound("资金评估批次", String(id)) }
+        return row
+    }
+
+    /// What lists and charts need of each decision of a batch, read with SQLite's JSON functions from the stored
+    /// decisions without decoding them (a county's batch is 500 documents of several kilobytes).
+    public func fundingSummaries(batch id: Int64) async throws -> [FundingSummary] {
+        try await database.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT system_key, json_extract(result, '$.systemName') AS name, json_extract(result, '$.unitUSCC') AS unit,
+                        json_extract(result, '$.construction.status') AS construction, json_extract(result, '$.operations.status') AS operations,
+                        json_extract(result, '$.omCap') AS cap, json_extract(result, '$.score.tenths') AS tenths,
+                        EXISTS (SELECT 1 FROM json_each(result, '$.checks') WHERE json_extract(value, '$.check') = 'data-shared-fresh'
+                            AND json_extract(value, '$.status') = 'fail') AS stale
+                    FROM funding_evaluation WHERE batch_id = ? ORDER BY system_key
+                    """, arguments: [id]
+            ).map { row in
+                // A decision whose figures do not read back is reported, not guessed.
+                guard let construction = EligibilityStatus(rawValue: row["construction"] ?? ""),
+                    let operations = EligibilityStatus(rawValue: row["operations"] ?? ""),
+                    let cap = Money(yuanText: row["cap"] ?? "")
+                else {
+                    let context = DecodingError.Context(
+                        codingPath: [], debugDescription: "evaluation \(id)/\(row["system_key"] ?? ""): unreadable decision")
+                    throw DecodingError.dataCorrupted(context)
+                }
+                return FundingSummary(
+                    systemCode: row["system_key"], systemName: row["name"] ?? "", unitUSCC: row["unit"] ?? "", construction: construction,
+                    operations: operations, omCap: cap, scoreTenths: row["tenths"], dataStale: row["stale"])
+            }
+        }
+    }
+
+    /// The decisions of a batch for some of its systems, in system order.
+    public func fundingDecisions(batch id: Int64, systems: [String]) async throws -> [FundingDecision] {
+        guard !systems.isEmpty else { return [] }
+        return try await database.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT result FROM funding_evaluation WHERE batch_id = ? AND system_key IN (SELECT value FROM json_each(?)) ORDER BY system_key
+                    """, arguments: [id, try FundingBasis.list(systems)]
+            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
+        }
+    }
+
+    /// Up to `limit` of a batch's systems after `after`, in order, with their stored input and decision texts, for a
+    /// replay or an export that reads a batch a page at a time.
+    public func fundingEvaluations(batch id: Int64, after: String?, limit: Int) async throws -> [StoredEvaluation] {
+        try await database.writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT system_key, input, result FROM funding_evaluation WHERE batch_id = ? AND system_key > ? ORDER BY system_key LIMIT ?
+                    """, arguments: [id, after ?? "", limit]
+            ).map { StoredEvaluation(systemCode: $0["system_key"], input: $0["input"], result: $0["result"]) }
+        }
+    }
+
+    /// Batches, newest first, without their decisions.
+    public func fundingBatches(page: PageRequest) async throws -> Page<FundingBatch> {
+        try await database.writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM evaluation_batch WHERE kind = 'funding' AND state = 'done'") ?? 0
+            let items = try FundingBatchRow.fetchAll(
+                db, sql: "SELECT * FROM evaluation_batch WHERE kind = 'funding' AND state = 'done' ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: [page.limit, page.offset]
+            ).map { try $0.batch() }
+            return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+        }
+    }
+}
+
+/// A system's stored input and decision in a batch, as the texts they were stored as.
+public struct StoredEvaluation: Sendable {
+    public var systemCode: String
+    public var input: String
+    public var result: String
+}

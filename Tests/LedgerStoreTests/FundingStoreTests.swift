@@ -1,0 +1,190 @@
+import Compliance
+import Foundation
+import GRDB
+import LedgerCore
+import LedgerTestSupport
+import Services
+import Testing
+
+@testable import LedgerStore
+
+/// The evaluation store of issue 16: inputs and decisions stored once by their hash, batches written in slices, and a
+/// whole-ledger batch that decides again only the systems whose inputs changed since the last one.
+@Suite("Store: funding batches by content, reused when nothing changed")
+struct FundingStoreTests {
+    /// Today, so that the waivers and verdicts recorded by the tests are facts as of it.
+    let asOf = CivilDate(Date())
+
+    /// A ledger of three systems (the seeded one with its project and resource, two more of the same unit, the third
+    /// listing the project too) and a service on the shipped policy.
+    func ledger() async throws -> (Ledger, ComplianceService) {
+        let ledger = try await Fixtures.seededLedger()
+        _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002"), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-003", projects: ["TZXM-2025-001"]), by: .commandLine)
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000002", system: "TZ-SYS-002"), by: .commandLine)
+        return (ledger, try ComplianceService(ledger: ledger, catalog: Fixtures.catalog))
+    }
+
+    func count(_ table: String, _ ledger: Ledger) async throws -> Int {
+        try await ledger.database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
+
+    /// Each system's decision in the batch is the one a batch of that system alone makes (which never reuses), byte for
+    /// byte: what was reused is what deciding again gives.
+    func expectSameAsDecidedAlone(_ batch: FundingBatch, _ ledger: Ledger, _ service: ComplianceService) async throws {
+        let stored = try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 100)
+        #expect(stored.map(\.systemCode) == ["TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003"])
+        for evaluation in stored {
+            let alone = try await service.funding(fiscalYear: 2027, asOf: asOf, systemCode: evaluation.systemCode, by: .commandLine)
+            let decided = try await ledger.evaluations.fundingEvaluations(batch: alone.id, after: nil, limit: 1)
+            #expect(decided.first?.result == evaluation.result && decided.first?.input == evaluation.input)
+        }
+        #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 3, differing: []))
+    }
+
+    @Test func aSecondBatchOnAnUnchangedLedgerReusesEveryDecisionAndStoresNoDocument() async throws {
+        let (ledger, service) = try await ledger()
+        let first = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(first.reusedFrom == nil && first.counts["operations"]?.values.reduce(0, +) == 3)
+        let documents = try await count("evaluation_document", ledger)
+        #expect(documents == 6)  // three inputs, three decisions
+        let second = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(second.reusedFrom == first.id && second.reused == 3)
+        #expect(second.counts == first.counts)
+        #expect(try await count("evaluation_document", ledger) == documents)
+        try await expectSameAsDecidedAlone(second, ledger, service)
+        // Another as-of date, or a batch of one system, decides anew.
+        let later = try await service.funding(fiscalYear: 2027, asOf: asOf.adding(days: 1), by: .commandLine)
+        #expect(later.reusedFrom == nil)
+        // The audit entry says what was taken over.
+        let entry = try await ledger.database.writer.read {
+            try String.fetchOne($0, sql: "SELECT changes FROM audit_entry WHERE entity = 'funding' AND key = ?", arguments: [String(second.id)])
+        }
+        #expect(entry?.contains("沿用批次 #\(first.id) 中输入未变的 3 个系统的决定") == true)
+    }
+
+    @Test func everyKindOfChangeMakesItsSystemsDecidedAgain() async throws {
+        let (ledger, service) = try await ledger()
+        var last = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        func again(reusing expected: Int) async throws {
+            let batch = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+            #expect(batch.reusedFrom == last.id)
+            #expect(batch.reused == expected)
+            try await expectSameAsDecidedAlone(batch, ledger, service)
+            last = batch
+        }
+        // A system's own field: that system.
+        let second = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-002")
+        var edited = second.record
+        edited.xinchuang = "已适配"
+        _ = try await ledger.records.update(InfoSystem.self, id: second.id, with: edited, expectedVersion: nil, by: .commandLine)
+        try await again(reusing: 2)
+        // A resource's data items: the system it is in.
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        var items = resource.record
+        items.items.append(DataItem(name: "抵押金额", type: "N", length: 18))
+        _ = try await ledger.records.update(CatalogResource.self, id: resource.id, with: items, expectedVersion: nil, by: .commandLine)
+        try await again(reusing: 2)
+        // A resource moved to another system: both.
+        var moved = try await ledger.records.fetch(CatalogResource.self, key: "103003/000002").record
+        moved.systemCode = "TZ-SYS-003"
+        let movedID = try await ledger.records.fetch(CatalogResource.self, key: "103003/000002").id
+        _ = try await ledger.records.update(CatalogResource.self, id: movedID, with: moved, expectedVersion: nil, by: .commandLine)
+        try await again(reusing: 1)
+        // A project: every system that lists it.
+        let project = try await ledger.records.fetch(Project.self, key: "TZXM-2025-001")
+        var amended = project.record
+        amended.approvedAmount = Money(yuan: 1_500_000)
+        _ = try await ledger.records.update(Project.self, id: project.id, with: amended, expectedVersion: nil, by: .commandLine)
+        try await again(reusing: 1)
+        // A waiver: its system.
+        _ = try await ledger.evaluations.addWaiver(
+            Waiver(systemCode: "TZ-SYS-002", check: .xinchuang, reason: "适配中", approver: "大数据局", expiresOn: CivilDate("2027-12-31")!),
+            by: .commandLine)
+        try await again(reusing: 2)
+        // A verdict: its system.
+        let verdict = Verdict(
+            platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-003", target: "370481000001", outcome: .pass, reason: "在办",
+            checkedAt: Date(), specHash: String(repeating: "a", count: 64))
+        _ = try await ledger.probeHistory.recordRun(
+            startedAt: Date(), finishedAt: Date(), asOf: asOf, trigger: "test", specHashes: [:], canaries: [], verdicts: [verdict],
+            flipThresholds: [:])
+        try await again(reusing: 2)
+        // A system added: decided, the others reused.
+        _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-004"), by: .commandLine)
+        let withNew = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(withNew.reused == 3)
+        #expect(
+            try await ledger.evaluations.fundingEvaluations(batch: withNew.id, after: nil, limit: 10).map(\.systemCode)
+                == ["TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003", "TZ-SYS-004"])
+    }
+
+    @Test func aPruneOfVerdictsDecidesEverythingAgain() async throws {
+        let (ledger, service) = try await ledger()
+        let old = Verdict(
+            platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-001", target: "370481000001", outcome: .pass, reason: "在办",
+            checkedAt: Date().addingTimeInterval(-90 * 86_400), specHash: String(repeating: "a", count: 64))
+        _ = try await ledger.probeHistory.recordRun(
+            startedAt: old.checkedAt, finishedAt: old.checkedAt, asOf: asOf, trigger: "test", specHashes: [:], canaries: [], verdicts: [old],
+            flipThresholds: [:])
+        let first = try await service.funding(fiscalYear: 2027, asOf: CivilDate(Date()), by: .commandLine)
+        #expect(try await ledger.probeHistory.prune(now: Date(), policy: RetentionPolicy(passDays: 30, otherDays: 400)) == 1)
+        let second = try await service.funding(fiscalYear: 2027, asOf: CivilDate(Date()), by: .commandLine)
+        #expect(first.reusedFrom == nil && second.reusedFrom == nil)
+    }
+
+    @Test func aBatchIsWrittenInSlicesWithProgressAndCountsOnlyWhenFinished() async throws {
+        let (ledger, service) = try await ledger()
+        let context = try service.context(asOf: asOf)
+        let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
+        let store = SQLiteEvaluations(database: ledger.database)
+        let seen = Seen()
+        let batch = try await store.recordFunding(plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 2) { input, sha256 in
+            try FundingDecision.evaluate(input, context, inputSha256: sha256)
+        }
+        #expect(seen.all == [FundingProgress(done: 0, total: 3), FundingProgress(done: 2, total: 3), FundingProgress(done: 3, total: 3)])
+        #expect(try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 10).count == 3)
+
+        // A batch that fails in its second slice leaves nothing: no batch listed, no row, no document.
+        let documents = try await count("evaluation_document", ledger)
+        var later = plan
+        later.asOf = asOf.adding(days: 1)  // on the same day nothing would be decided: every decision would be reused
+        let failed = await #expect(throws: LedgerError.self) {
+            try await store.recordFunding(later, by: .commandLine, progress: nil, sliceSize: 2) { input, sha256 in
+                guard input.system.code != "TZ-SYS-003" else { throw LedgerError(.conflict, "故意失败") }
+                return try FundingDecision.evaluate(input, context, inputSha256: sha256)
+            }
+        }
+        #expect(failed?.message == "故意失败")
+        #expect(try await ledger.evaluations.fundingBatches().items.map(\.id) == [batch.id])
+        #expect(try await count("funding_decision", ledger) == 3)
+        #expect(try await count("evaluation_document", ledger) == documents)
+
+        // A batch cut short by a crash (its process killed while writing) is not listed, and the next batch, hours
+        // later, removes it with the documents only it held.
+        try await ledger.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, state)
+                    VALUES ('funding', 2027, '2026-10-31', 'x', '2026-01-01T00:00:00Z', '{}', 'running')
+                    """)
+            let crashed = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO evaluation_document (sha256, body) VALUES ('orphan', '{}')")
+            let document = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO funding_decision VALUES (?, 'TZ-SYS-001', ?, ?, 'eligible', 'eligible')", arguments: [crashed, document, document])
+        }
+        #expect(try await ledger.evaluations.fundingBatches().total == 1)
+        _ = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(try await count("evaluation_batch WHERE state = 'running'", ledger) == 0)
+        #expect(try await count("evaluation_document WHERE sha256 = 'orphan'", ledger) == 0)
+    }
+}
+
+/// What a progress callback was told, in order.
+private final class Seen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [FundingProgress] = []
+    func add(_ progress: FundingProgress) { lock.withLock { seen.append(progress) } }
+    var all: [FundingProgress] { lock.withLock { seen } }
+}
