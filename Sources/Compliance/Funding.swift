@@ -34,7 +34,8 @@ public struct Score: Codable, Sendable, Equatable {
     public var text: String { tenths.map(Self.format) ?? "—" }
     public var coverageText: String { Self.format(coverageTenths) + "%" }
 
-    static func format(_ tenths: Int) -> String { "\(tenths / 10).\(tenths % 10)" }
+    /// Tenths as a number with one decimal: 734 → `73.4`.
+    public static func format(_ tenths: Int) -> String { "\(tenths / 10).\(tenths % 10)" }
 }
 
 /// Whether funds may be granted.

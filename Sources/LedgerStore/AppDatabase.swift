@@ -290,13 +290,15 @@ public struct AppDatabase: Sendable {
             // A funding batch's inputs and decisions are documents stored once by their SHA-256: a system whose input did
             // not change costs its batch a row of references, not a copy. Batches are written in slices and count once
             // `state` is `done`; `basis` says what a whole-ledger batch read, so that the next may reuse its decisions. A
-            // row keeps its decision's two statuses, which the batch's counts are summed from.
+            // row keeps its decision's two statuses, which the batch's counts are summed from; a decision's document keeps
+            // what lists show of it (`FundingSummary`) ahead of its body, so that a list reads no decision.
             // Batches stored before keep their rows in `evaluation`; `funding_evaluation` reads both alike.
             try db.execute(
                 sql: """
                     CREATE TABLE evaluation_document (
                         id INTEGER PRIMARY KEY,
                         sha256 TEXT NOT NULL UNIQUE,
+                        summary TEXT,
                         body TEXT NOT NULL
                     );
                     CREATE TABLE funding_decision (

@@ -55,17 +55,7 @@ public enum FundingReport {
         return (construction + operations).joined(separator: "\n")
     }
 
-    /// Counts per status for both funds.
-    public static func summary(_ decisions: [FundingDecision]) -> String {
-        var counts: [String: [String: Int]] = [:]
-        for decision in decisions {
-            counts["construction", default: [:]][decision.construction.status.rawValue, default: 0] += 1
-            counts["operations", default: [:]][decision.operations.status.rawValue, default: 0] += 1
-        }
-        return summary(counts: counts, eligibleCaps: Money.total(decisions.filter { $0.operations.status == .eligible }.map(\.omCap)))
-    }
-
-    /// The summary from a batch's counts (fund → status → systems) and the sum of the O&M caps of the eligible
+    /// Counts per status for both funds, from a batch's counts (fund → status → systems) and the sum of the O&M caps of the eligible
     /// systems (`nil` when it is out of range).
     public static func summary(counts: [String: [String: Int]], eligibleCaps total: Money?) -> String {
         func line(_ fund: String) -> String {

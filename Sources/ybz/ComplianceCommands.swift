@@ -79,26 +79,21 @@ struct Funding: AsyncParsableCommand {
                 + (batch.ledgerAt.map { "  账本取自 \($0)（按审计记录还原）" } ?? "") + reuse + "\n"
                 + TextTable.pad("系统", 14) + TextTable.pad("名称", 30) + TextTable.pad("建设资金", 10) + TextTable.pad("运维经费", 10)
                 + TextTable.pad("运维上限（元）", 16) + TextTable.pad("评分", 7) + TextTable.pad("覆盖率", 8) + "阻断条款\n")
-        var caps: Money? = Money(fen: 0)
-        var only: FundingDecision?
-        var shown = 0
-        try await service.forEachDecisionPage(ofBatch: batch.id) { page in
-            var lines = ""
-            for decision in page {
-                let articles = Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted()
-                lines +=
-                    TextTable.pad(decision.systemCode, 14) + TextTable.pad(String(decision.systemName.prefix(14)), 30)
-                    + TextTable.pad(decision.construction.status.label, 10) + TextTable.pad(decision.operations.status.label, 10)
-                    + TextTable.pad(decision.omCap.description, 16) + TextTable.pad(decision.score.text, 7)
-                    + TextTable.pad(decision.score.coverageText, 8) + articles.joined(separator: "；") + "\n"
-                if decision.operations.status == .eligible { caps = caps.flatMap { Money.total([$0, decision.omCap]) } }
-            }
-            sink.write(lines)
-            shown += page.count
-            only = page.first
+        // The rows from the summaries stored beside the decisions: a province's table decodes no decision.
+        let summaries = try await service.ledger.evaluations.fundingSummaries(batch: batch.id)
+        for start in stride(from: 0, to: summaries.count, by: 1_000) {
+            sink.write(
+                summaries[start..<min(start + 1_000, summaries.count)].map { summary in
+                    TextTable.pad(summary.systemCode, 14) + TextTable.pad(String(summary.systemName.prefix(14)), 30)
+                        + TextTable.pad(summary.construction.label, 10) + TextTable.pad(summary.operations.label, 10)
+                        + TextTable.pad(summary.omCap.description, 16) + TextTable.pad(summary.scoreText, 7)
+                        + TextTable.pad(summary.coverageText, 8) + summary.articles.joined(separator: "；") + "\n"
+                }.joined())
         }
         var lines: [String] = []
-        if shown == 1, let decision = only {
+        if summaries.count == 1,
+            let decision = try await service.ledger.evaluations.fundingDecisions(batch: batch.id, systems: [summaries[0].systemCode]).first
+        {
             lines.append("")
             for check in decision.checks {
                 let waived = check.waiver.map { "（已豁免至 \($0.expiresOn)）" } ?? ""
@@ -107,6 +102,7 @@ struct Funding: AsyncParsableCommand {
                 if let remedy = check.remediation, check.waiver == nil { lines.append(String(repeating: " ", count: 10) + "整改：\(remedy)") }
             }
         }
+        let caps = Money.total(summaries.filter { $0.operations == .eligible }.map(\.omCap))
         lines.append("")
         lines.append(FundingReport.summary(counts: batch.counts, eligibleCaps: caps))
         lines.append("每个系统的检查结果、证据与整改建议：--format json，或 GET /api/v1/funding/\(batch.id)；重放：ybz funding --replay \(batch.id)")

@@ -135,6 +135,7 @@ struct ComplianceStoreTests {
         let old = try await ledger.evaluations.fundingBatch(id: 1)
         #expect(old.ledgerAt == nil && old.asOf == CivilDate("2026-10-31") && old.decisions.map(\.systemCode) == ["TZ-SYS-001"])
         #expect(try await service.replay(batch: 1) == ReplayReport(batch: 1, matching: 1, differing: []))
+        #expect(try await ledger.evaluations.fundingSummaries(batch: 1) == old.decisions.map(FundingSummary.init))
         // Its ledger also reads back as it stood when the batch ran: the audit trail of the old release rebuilds it.
         let created = try #require(try await ledger.evaluations.fundingBatchHeader(id: 1).createdAt)
         let again = try await service.decidedFunding(

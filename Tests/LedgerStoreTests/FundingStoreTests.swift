@@ -53,6 +53,10 @@ struct FundingStoreTests {
         #expect(second.counts == first.counts)
         #expect(try await count("evaluation_document", ledger) == documents)
         try await expectSameAsDecidedAlone(second, ledger, service)
+        // The summaries stored beside the decisions are what the decisions say.
+        let decisions = try await ledger.evaluations.fundingBatch(id: second.id).decisions
+        #expect(try await ledger.evaluations.fundingSummaries(batch: second.id) == decisions.map(FundingSummary.init))
+        #expect(decisions.count == 3 && Set(decisions.map(\.inputs.inputSha256)).count == 3)
         // Another as-of date, or a batch of one system, decides anew.
         let later = try await service.funding(fiscalYear: 2027, asOf: asOf.adding(days: 1), by: .commandLine)
         #expect(later.reusedFrom == nil)
@@ -139,9 +143,8 @@ struct FundingStoreTests {
         let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
         let store = SQLiteEvaluations(database: ledger.database)
         let seen = Seen()
-        let batch = try await store.recordFunding(plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 2) { input, sha256 in
-            try FundingDecision.evaluate(input, context, inputSha256: sha256)
-        }
+        let decide: FundingDecider = { input, sha256 in try FundingDecision.evaluate(input, context, inputSha256: sha256) }
+        let batch = try await store.recordFunding(plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 2, decide: decide)
         #expect(seen.all == [FundingProgress(done: 0, total: 3), FundingProgress(done: 2, total: 3), FundingProgress(done: 3, total: 3)])
         #expect(try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 10).count == 3)
 

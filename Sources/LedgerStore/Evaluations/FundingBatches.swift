@@ -35,12 +35,15 @@ public struct FundingProgress: Sendable, Equatable {
 /// Decides one input whose stored text has the given SHA-256.
 public typealias FundingDecider = @Sendable (ComplianceInput, String) throws -> FundingDecision
 
-/// A stored document of a batch: one already stored, by row id, or a new one with its hash.
+/// A stored document of a batch: one already stored, by row id, or a new one with its hash (and, for a decision, its
+/// summary).
 private enum Document: Sendable {
     case stored(Int64)
-    case new(sha256: String, body: String)
+    case new(sha256: String, body: String, summary: String?)
 
-    init(_ data: Data) { self = .new(sha256: ComplianceInput.sha256(of: data), body: String(decoding: data, as: UTF8.self)) }
+    init(_ data: Data, summary: String? = nil) {
+        self = .new(sha256: ComplianceInput.sha256(of: data), body: String(decoding: data, as: UTF8.self), summary: summary)
+    }
 }
 
 /// One system's row of a batch as it is written.
@@ -237,21 +240,22 @@ extension SQLiteEvaluations {
         }
         let decision = try decide(stored.input, sha256)
         return DecisionRow(
-            system: system, input: .new(sha256: sha256, body: String(decoding: text, as: UTF8.self)),
-            result: Document(try CanonicalJSON.encode(decision)), construction: decision.construction.status.rawValue,
+            system: system, input: .new(sha256: sha256, body: String(decoding: text, as: UTF8.self), summary: nil),
+            result: Document(try CanonicalJSON.encode(decision), summary: try CanonicalJSON.text(FundingSummary(decision))),
+            construction: decision.construction.status.rawValue,
             operations: decision.operations.status.rawValue,
             decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，上限 \(decision.omCap)")
     }
 
     /// Writes a slice's rows, each new document once.
     private static func write(_ rows: [DecisionRow], batch: Int64, in db: Database) throws {
-        let insertDocument = try db.cachedStatement(sql: "INSERT OR IGNORE INTO evaluation_document (sha256, body) VALUES (?, ?)")
+        let insertDocument = try db.cachedStatement(sql: "INSERT OR IGNORE INTO evaluation_document (sha256, summary, body) VALUES (?, ?, ?)")
         let findDocument = try db.cachedStatement(sql: "SELECT id FROM evaluation_document WHERE sha256 = ?")
         func id(_ document: Document) throws -> Int64 {
             switch document {
             case .stored(let id): return id
-            case .new(let sha256, let body):
-                try insertDocument.execute(arguments: [sha256, body])
+            case .new(let sha256, let body, let summary):
+                try insertDocument.execute(arguments: [sha256, summary, body])
                 if db.changesCount > 0 { return db.lastInsertedRowID }
                 guard let id = try Int64.fetchOne(findDocument, arguments: [sha256]) else {
                     throw LedgerError(.conflict, "评估文档 \(sha256.prefix(12))… 写入后无法读回")
@@ -320,33 +324,22 @@ extension SQLiteEvaluations {
         return row
     }
 
-    /// What lists and charts need of each decision of a batch, read with SQLite's JSON functions from the stored
-    /// decisions without decoding them (a county's batch is 500 documents of several kilobytes).
+    /// What lists and charts need of each decision of a batch, in system order, from the summaries stored beside the
+    /// decisions (a province's batch: 50,000 decisions of several kilobytes); a batch stored before summaries were
+    /// has its decisions decoded.
     public func fundingSummaries(batch id: Int64) async throws -> [FundingSummary] {
         try await database.writer.read { db in
-            try Row.fetchAll(
+            _ = try Self.batchRow(id: id, in: db)
+            let summaries = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT system_key, json_extract(result, '$.systemName') AS name, json_extract(result, '$.unitUSCC') AS unit,
-                        json_extract(result, '$.construction.status') AS construction, json_extract(result, '$.operations.status') AS operations,
-                        json_extract(result, '$.omCap') AS cap, json_extract(result, '$.score.tenths') AS tenths,
-                        EXISTS (SELECT 1 FROM json_each(result, '$.checks') WHERE json_extract(value, '$.check') = 'data-shared-fresh'
-                            AND json_extract(value, '$.status') = 'fail') AS stale
-                    FROM funding_evaluation WHERE batch_id = ? ORDER BY system_key
+                    SELECT r.summary FROM funding_decision d JOIN evaluation_document r ON r.id = d.result_id WHERE d.batch_id = ?
+                    ORDER BY d.system_key
                     """, arguments: [id]
-            ).map { row in
-                // A decision whose figures do not read back is reported, not guessed.
-                guard let construction = EligibilityStatus(rawValue: row["construction"] ?? ""),
-                    let operations = EligibilityStatus(rawValue: row["operations"] ?? ""),
-                    let cap = Money(yuanText: row["cap"] ?? "")
-                else {
-                    let context = DecodingError.Context(
-                        codingPath: [], debugDescription: "evaluation \(id)/\(row["system_key"] ?? ""): unreadable decision")
-                    throw DecodingError.dataCorrupted(context)
-                }
-                return FundingSummary(
-                    systemCode: row["system_key"], systemName: row["name"] ?? "", unitUSCC: row["unit"] ?? "", construction: construction,
-                    operations: operations, omCap: cap, scoreTenths: row["tenths"], dataStale: row["stale"])
+            ).map { try CanonicalJSON.decoder.decode(FundingSummary.self, from: Data($0.utf8)) }
+            guard summaries.isEmpty else { return summaries }
+            return try String.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]).map {
+                FundingSummary(try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.utf8)))
             }
         }
     }

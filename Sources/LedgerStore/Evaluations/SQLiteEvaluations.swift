@@ -48,8 +48,9 @@ public struct LedgerMoment: Sendable, Equatable {
     }
 }
 
-/// What a list of a batch's decisions shows and sorts by, without the checks and evidence.
-public struct FundingSummary: Sendable, Equatable {
+/// What a list of a batch's decisions shows and sorts by, without the checks and evidence; stored beside each decision
+/// (`evaluation_document.summary`), so that a province's list is read without decoding 50,000 decisions.
+public struct FundingSummary: Codable, Sendable, Equatable {
     public var systemCode: String
     public var systemName: String
     public var unitUSCC: String
@@ -58,8 +59,31 @@ public struct FundingSummary: Sendable, Equatable {
     public var omCap: Money
     /// The score in tenths, `nil` when no check was conclusive.
     public var scoreTenths: Int?
+    /// The share of applicable checks that were conclusive, in tenths of a per cent.
+    public var coverageTenths: Int
     /// Whether the data-shared-fresh check failed (data not updated on time, Art. 22(1)).
     public var dataStale: Bool
+    /// The articles of the checks that block either fund, in order.
+    public var articles: [String]
+
+    /// The summary of `decision`.
+    public init(_ decision: FundingDecision) {
+        systemCode = decision.systemCode
+        systemName = decision.systemName
+        unitUSCC = decision.unitUSCC
+        construction = decision.construction.status
+        operations = decision.operations.status
+        omCap = decision.omCap
+        scoreTenths = decision.score.tenths
+        coverageTenths = decision.score.coverageTenths
+        dataStale = decision.checks.contains { $0.check == .dataSharedFresh && $0.status == .fail }
+        articles = Set((decision.construction.blockers + decision.operations.blockers).map(\.article)).sorted()
+    }
+
+    /// The score as a table shows it, “—” without one.
+    public var scoreText: String { scoreTenths.map(Score.format) ?? "—" }
+    /// The coverage as a table shows it.
+    public var coverageText: String { Score.format(coverageTenths) + "%" }
 }
 
 /// An evaluation input with the stored texts of its system and projects.
