@@ -291,7 +291,8 @@ public struct AppDatabase: Sendable {
             // not change costs its batch a row of references, not a copy. Batches are written in slices and count once
             // `state` is `done`; `basis` says what a whole-ledger batch read, so that the next may reuse its decisions. A
             // row keeps its decision's two statuses, which the batch's counts are summed from; a decision's document keeps
-            // what lists show of it (`FundingSummary`) ahead of its body, so that a list reads no decision.
+            // what lists show of it (`FundingSummary`) ahead of its body, so that a list reads no decision. A prune of
+            // verdicts writes the systems it touched to `verdict_prune`, whose decisions the next batch makes again.
             // Batches stored before keep their rows in `evaluation`; `funding_evaluation` reads both alike.
             try db.execute(
                 sql: """
@@ -310,6 +311,10 @@ public struct AppDatabase: Sendable {
                         operations TEXT NOT NULL,
                         PRIMARY KEY (batch_id, system_key)
                     ) WITHOUT ROWID;
+                    CREATE TABLE verdict_prune (
+                        seq INTEGER PRIMARY KEY,
+                        system_key TEXT NOT NULL
+                    );
                     ALTER TABLE evaluation_batch ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
                     ALTER TABLE evaluation_batch ADD COLUMN basis TEXT;
                     CREATE VIEW funding_evaluation AS

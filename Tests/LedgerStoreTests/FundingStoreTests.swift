@@ -123,18 +123,27 @@ struct FundingStoreTests {
                 == ["TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003", "TZ-SYS-004"])
     }
 
-    @Test func aPruneOfVerdictsDecidesEverythingAgain() async throws {
+    @Test func aPruneOfVerdictsDecidesAgainTheSystemsWhoseVerdictsItRemoved() async throws {
         let (ledger, service) = try await ledger()
-        let old = Verdict(
-            platform: .aishandong, probe: "service-item", systemCode: "TZ-SYS-001", target: "370481000001", outcome: .pass, reason: "在办",
-            checkedAt: Date().addingTimeInterval(-90 * 86_400), specHash: String(repeating: "a", count: 64))
-        _ = try await ledger.probeHistory.recordRun(
-            startedAt: old.checkedAt, finishedAt: old.checkedAt, asOf: asOf, trigger: "test", specHashes: [:], canaries: [], verdicts: [old],
-            flipThresholds: [:])
-        let first = try await service.funding(fiscalYear: 2027, asOf: CivilDate(Date()), by: .commandLine)
+        func verdict(_ system: String, daysAgo: Double) -> Verdict {
+            Verdict(
+                platform: .aishandong, probe: "service-item", systemCode: system, target: "370481000001", outcome: .pass, reason: "在办",
+                checkedAt: Date().addingTimeInterval(-daysAgo * 86_400), specHash: String(repeating: "a", count: 64))
+        }
+        for (system, days) in [("TZ-SYS-001", 90.0), ("TZ-SYS-003", 0)] {
+            let seen = verdict(system, daysAgo: days)
+            _ = try await ledger.probeHistory.recordRun(
+                startedAt: seen.checkedAt, finishedAt: seen.checkedAt, asOf: asOf, trigger: "test", specHashes: [:], canaries: [],
+                verdicts: [seen], flipThresholds: [:])
+        }
+        let first = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         #expect(try await ledger.probeHistory.prune(now: Date(), policy: RetentionPolicy(passDays: 30, otherDays: 400)) == 1)
-        let second = try await service.funding(fiscalYear: 2027, asOf: CivilDate(Date()), by: .commandLine)
-        #expect(first.reusedFrom == nil && second.reusedFrom == nil)
+        let second = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(second.reusedFrom == first.id && second.reused == 2)
+        try await expectSameAsDecidedAlone(second, ledger, service)
+        // The newest verdict is never pruned, so that verdict ids only grow and a new one is always after the marks.
+        try await ledger.database.writer.write { try $0.execute(sql: "UPDATE probe_verdict SET checked_at = '2000-01-01T00:00:00Z'") }
+        #expect(try await ledger.probeHistory.prune(now: Date(), policy: RetentionPolicy(passDays: 30, otherDays: 400)) == 0)
     }
 
     @Test func aBatchIsWrittenInSlicesWithProgressAndCountsOnlyWhenFinished() async throws {

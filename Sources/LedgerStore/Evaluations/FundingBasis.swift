@@ -4,7 +4,8 @@ import LedgerCore
 
 /// What a whole-ledger funding batch read (issue 16): the context it decided under and how far each source of its
 /// inputs reached: the audit trail (every write to a system, resource with its data items, or project leaves an entry),
-/// the probe verdicts and the waivers. A later batch for the same year, as-of date and context needs to decide again
+/// the probe verdicts, the prunes of verdicts (`verdict_prune`) and the waivers; none of them is ever rewritten, and
+/// their ids only grow. A later batch for the same year, as-of date and context needs to decide again
 /// only the systems that a source names after these marks (`changedSystems`); every other system's input is the same,
 /// and so is its decision. Stored as JSON in `evaluation_batch.basis`.
 struct FundingBasis: Codable, Sendable, Equatable {
@@ -12,8 +13,7 @@ struct FundingBasis: Codable, Sendable, Equatable {
     var context: String
     var auditSeq: Int64
     var verdictId: Int64
-    /// How many verdicts there were: a prune deletes old verdicts, which the id marks alone would not show.
-    var verdictCount: Int
+    var pruneSeq: Int64
     var waiverId: Int64
     /// The batch whose decisions this one reused, and how many it reused unchanged.
     var reusedFrom: Int64?
@@ -21,26 +21,21 @@ struct FundingBasis: Codable, Sendable, Equatable {
 
     /// The marks of the database as `db` sees it.
     static func read(context: String, in db: Database) throws -> FundingBasis {
-        let marks = try Row.fetchOne(
+        let row = try Row.fetchOne(
             db,
             sql: """
                 SELECT (SELECT ifnull(max(seq), 0) FROM audit_entry) AS audit, (SELECT ifnull(max(id), 0) FROM probe_verdict) AS verdict,
-                    (SELECT count(*) FROM probe_verdict) AS verdicts, (SELECT ifnull(max(id), 0) FROM waiver) AS waiver
-                """)!
+                    (SELECT ifnull(max(seq), 0) FROM verdict_prune) AS prune, (SELECT ifnull(max(id), 0) FROM waiver) AS waiver
+                """)
+        guard let marks = row else { throw LedgerError(.conflict, "无法读取评估依据的记录位置") }
         return FundingBasis(
-            context: context, auditSeq: marks["audit"], verdictId: marks["verdict"], verdictCount: marks["verdicts"],
-            waiverId: marks["waiver"])
+            context: context, auditSeq: marks["audit"], verdictId: marks["verdict"], pruneSeq: marks["prune"], waiverId: marks["waiver"])
     }
 
     /// The systems whose inputs may differ between this basis and the later `now`: every system that an audit entry of
-    /// a system, resource or project, a verdict or a waiver names between the two (a resource names the system it is in
-    /// and any it moved from; a project, the systems that list it). `nil` when verdicts were pruned in between, after
-    /// which any input may differ.
-    func changedSystems(until now: FundingBasis, in db: Database) throws -> Set<String>? {
-        let newVerdicts =
-            try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM probe_verdict WHERE id > ? AND id <= ?", arguments: [verdictId, now.verdictId]) ?? 0
-        guard now.verdictCount - newVerdicts == verdictCount else { return nil }
+    /// a system, resource or project, a verdict, a prune of verdicts or a waiver names between the two (a resource names
+    /// the system it is in and any it moved from; a project, the systems that list it).
+    func changedSystems(until now: FundingBasis, in db: Database) throws -> Set<String> {
         var systems = Set<String>()
         var resources = Set<String>()
         var projects = Set<String>()
@@ -72,6 +67,9 @@ struct FundingBasis: Codable, Sendable, Equatable {
         systems.formUnion(
             try String.fetchAll(
                 db, sql: "SELECT DISTINCT system_key FROM probe_verdict WHERE id > ? AND id <= ?", arguments: [verdictId, now.verdictId]))
+        systems.formUnion(
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT system_key FROM verdict_prune WHERE seq > ? AND seq <= ?", arguments: [pruneSeq, now.pruneSeq]))
         systems.formUnion(
             try String.fetchAll(db, sql: "SELECT DISTINCT system_key FROM waiver WHERE id > ? AND id <= ?", arguments: [waiverId, now.waiverId]))
         return systems

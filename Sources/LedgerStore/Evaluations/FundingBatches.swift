@@ -170,9 +170,9 @@ extension SQLiteEvaluations {
                 SELECT id, basis FROM evaluation_batch WHERE kind = 'funding' AND state = 'done' AND fiscal_year = ? AND as_of = ?
                     AND ledger_at IS NULL AND json_extract(basis, '$.context') = ? ORDER BY id DESC LIMIT 1
                 """, arguments: [plan.fiscalYear, plan.asOf.description, plan.contextFingerprint]),
-            let earlierBasis = try CanonicalJSON.decoder.decode(FundingBasis?.self, from: Data((previous["basis"] as String).utf8)),
-            let changed = try earlierBasis.changedSystems(until: basis, in: db)
+            let earlierBasis = try CanonicalJSON.decoder.decode(FundingBasis?.self, from: Data((previous["basis"] as String).utf8))
         {
+            let changed = try earlierBasis.changedSystems(until: basis, in: db)
             let id: Int64 = previous["id"]
             let taken = Set(try String.fetchAll(db, sql: "SELECT system_key FROM funding_decision WHERE batch_id = ?", arguments: [id]))
             scope.previous = id

@@ -159,9 +159,13 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         let passCutoff = now.addingTimeInterval(-Double(policy.passDays) * 86_400).formatted(.iso8601)
         let otherCutoff = now.addingTimeInterval(-Double(policy.otherDays) * 86_400).formatted(.iso8601)
         return try await database.writer.write { db in
+            // The newest verdict stays, so that verdict ids only grow (a funding batch's marks rely on it); the systems
+            // whose verdicts go are written down, for their decisions are made again (`FundingBasis`).
+            let pruned = "((outcome = 'pass' AND checked_at < ?) OR checked_at < ?) AND id < (SELECT max(id) FROM probe_verdict)"
             try db.execute(
-                sql: "DELETE FROM probe_verdict WHERE (outcome = 'pass' AND checked_at < ?) OR checked_at < ?",
+                sql: "INSERT INTO verdict_prune (system_key) SELECT DISTINCT system_key FROM probe_verdict WHERE \(pruned)",
                 arguments: [passCutoff, otherCutoff])
+            try db.execute(sql: "DELETE FROM probe_verdict WHERE \(pruned)", arguments: [passCutoff, otherCutoff])
             let removed = db.changesCount
             try db.execute(sql: "DELETE FROM probe_run WHERE id NOT IN (SELECT DISTINCT run_id FROM probe_verdict)")
             return removed
