@@ -224,7 +224,8 @@ extension SQLiteEvaluations {
     private static func removeUnreferencedDocuments(in db: Database) throws {
         try db.execute(
             sql: """
-                DELETE FROM evaluation_document WHERE id NOT IN (SELECT input_id FROM funding_decision UNION ALL SELECT result_id FROM funding_decision)
+                DELETE FROM evaluation_document
+                WHERE id NOT IN (SELECT input_id FROM funding_decision UNION ALL SELECT result_id FROM funding_decision)
                 """)
     }
 
@@ -244,7 +245,8 @@ extension SQLiteEvaluations {
             result: Document(try CanonicalJSON.encode(decision), summary: try CanonicalJSON.text(FundingSummary(decision))),
             construction: decision.construction.status.rawValue,
             operations: decision.operations.status.rawValue,
-            decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，上限 \(decision.omCap)")
+            decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，"
+                + "上限 \(decision.omCap)")
     }
 
     /// Writes a slice's rows, each new document once.
