@@ -110,34 +110,42 @@ extension SQLiteEvaluations {
                 fiscalYear: plan.fiscalYear, asOf: plan.asOf, systemCode: plan.systemCode, unitUSCC: nil, ledgerAt: plan.ledgerAt)
         let scope = try await reader.read { db in try Self.scope(plan, cutoff: cutoff, in: db) }
         let batch = try await database.writer.write { db in try Self.start(plan, scope: scope, in: db) }
+        let read = historic?.count ?? scope.systems.count
+        /// The inputs of the slice from `start`: read from the snapshot and decoded.
+        let slice = { @Sendable (start: Int) async throws -> [StoredInput] in
+            let end = min(start + sliceSize, read)
+            if let historic { return Array(historic[start..<end]) }
+            let (rows, projects) = try await reader.read { db in
+                try Self.liveRows(Array(scope.systems[start..<end]), waivers: scope.waivers, itemCounts: scope.itemCounts, cutoff: cutoff, in: db)
+            }
+            return try await Self.decode(rows, projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
+        }
+        // A pipeline: the next slice is read and the last one written while this one is decided, so that both cores work
+        // through the reads and writes, which are each one connection's.
+        var reading: Task<[StoredInput], any Error>? = read > 0 ? Task { try await slice(0) } : nil
+        var writing: Task<Void, any Error>?
         do {
-            let read = historic?.count ?? scope.systems.count
             var done = scope.reused.count
             var decided: [String: String] = [:]
             for start in stride(from: 0, to: read, by: sliceSize) {
                 progress?(FundingProgress(done: done, total: scope.reused.count + read))
-                let end = min(start + sliceSize, read)
-                let inputs: [StoredInput]
-                if let historic {
-                    inputs = Array(historic[start..<end])
-                } else {
-                    let (rows, projects) = try await reader.read { db in
-                        try Self.liveRows(
-                            Array(scope.systems[start..<end]), waivers: scope.waivers, itemCounts: scope.itemCounts, cutoff: cutoff, in: db)
-                    }
-                    inputs = try await Self.decode(rows, projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
-                }
+                let inputs = try await reading?.value ?? []
+                reading = start + sliceSize < read ? Task { try await slice(start + sliceSize) } : nil
                 let rows = try await inputs.concurrentMap { stored in try Self.row(stored, earlier: scope.earlier, decide: decide) }
-                try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
+                try await writing?.value
+                writing = Task { try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) } }
                 for row in rows { decided[row.system] = row.decided }
                 done += rows.count
             }
+            try await writing?.value
             progress?(FundingProgress(done: done, total: done))
             let madeAnew = decided
             return try await database.writer.write { db in
                 try Self.finish(batch: batch, plan: plan, scope: scope, decided: madeAnew, by: actor, in: db)
             }
         } catch {
+            reading?.cancel()
+            _ = await (reading?.result, writing?.result)  // nothing of the batch may be written after it is removed
             do {
                 try await database.writer.write { db in
                     try db.execute(sql: "DELETE FROM evaluation_batch WHERE id = ?", arguments: [batch])
