@@ -89,15 +89,15 @@ def main():
         csv.writer(f).writerows([head, row])
     subprocess.run([YBZ, "import", "--data", args.data, edited], check=True, capture_output=True)
     batch("after editing one system", reference=0)
-    seconds, rss, stdout = run([YBZ, "funding", "--data", args.data, "--replay", str(first)])
-    print(f"replay of batch #{first}: {seconds:.1f} s, peak {rss:.0f} MB: {stdout.strip()[:120]}")
+    replay_seconds, replay_rss, stdout = run([YBZ, "funding", "--data", args.data, "--replay", str(first)])
+    print(f"replay of batch #{first}: {replay_seconds:.1f} s, peak {replay_rss:.0f} MB: {stdout.strip()[:120]}")
     print()
     print("| run | time | peak memory | bytes added | decisions reused |")
     print("|---|---|---|---|---|")
     for label, seconds, rss, added, reused, reference in rows:
         share = f" ({added / rows[reference][3] * 100:.2f} % of the first)" if reference is not None else ""
         print(f"| {label} | {seconds:.1f} s | {rss:.0f} MB | {added / 1e6:.1f} MB{share} | {reused:,} of {systems:,} |")
-    print(f"| replay of the first batch | {seconds:.1f} s | {rss:.0f} MB | | |")
+    print(f"| replay of the first batch | {replay_seconds:.1f} s | {replay_rss:.0f} MB | | |")
 
 
 if __name__ == "__main__":

@@ -217,7 +217,7 @@ extension SQLiteEvaluations {
     static func decode(_ rows: [StoredSystemRows], projects: [String: String], asOf: CivilDate, fiscalYear: Int) async throws -> [StoredInput] {
         let decoder = JSONValueDecoder()
         return try await rows.concurrentMap { stored in
-            // The stored texts are parsed to trees and decoded from them: a third of `JSONDecoder`'s time.
+            // The stored texts are parsed to trees and decoded from them: two thirds of `JSONDecoder`'s time.
             let system = try decoder.decode(InfoSystem.self, from: try JSONValue(parsing: stored.body))
             let projectBodies = system.projectCodes.compactMap { projects[$0] }
             var input = ComplianceInput(
