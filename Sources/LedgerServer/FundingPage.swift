@@ -53,6 +53,12 @@ struct FundingPage {
         }
     }
 
+    /// What a batch took from an earlier one, for its title: “ · 沿用批次 #4 中输入未变的 499 个系统的决定”, or nothing.
+    static func reuse(_ batch: FundingBatch) -> String {
+        guard let earlier = batch.reusedFrom else { return "" }
+        return " · 沿用批次 #\(earlier) 中输入未变的 \(batch.reused ?? 0) 个系统的决定"
+    }
+
     /// The page's view model; builds no HTML.
     func view(_ query: Hummingbird.Parameters, actor: Actor, csrf: String) async throws -> FundingView {
         let today = CivilDate(Date())
@@ -99,7 +105,8 @@ struct FundingPage {
             run: form,
             batch: .init(
                 title: "批次 #\(batch.id) · \(batch.fiscalYear) 财政年度 · 评估基准日 \(batch.asOf) · 规则版本"
-                    + " \(batch.policyVersion)" + (batch.ledgerAt.map { " · 账本取自 \($0)（由审计记录还原）" } ?? ""),
+                    + " \(batch.policyVersion)" + (batch.ledgerAt.map { " · 账本取自 \($0)（由审计记录还原）" } ?? "")
+                    + Self.reuse(batch),
                 summary: counts(\.operations), construction: counts(\.construction),
                 total: total.map { "\($0.grouped) 元" } ?? "超出可计算范围",
                 excel: "/api/v1/funding/\(batch.id)?format=xlsx", csv: "/api/v1/funding/\(batch.id)?format=csv",

@@ -195,12 +195,14 @@ struct ListPages {
         let rows = found.items.map { batch in
             let operations = batch.counts["operations", default: [:]]
             let total = operations.values.reduce(0, +)
+            let reused = batch.reusedFrom.map { "#\($0) 的 \(batch.reused ?? 0) 个" } ?? "—"
             return ListView.Row(cells: [
                 .init("批次 #\(batch.id)", href: "/funding?batch=\(batch.id)"), .init(String(batch.fiscalYear)),
                 .init(batch.asOf.description), .init(String(total), numeric: true),
                 .init(String(operations[EligibilityStatus.eligible.rawValue, default: 0]), numeric: true),
                 .init(String(operations[EligibilityStatus.ineligible.rawValue, default: 0]), numeric: true),
                 .init(String(operations[EligibilityStatus.pendingEvidence.rawValue, default: 0]), numeric: true),
+                .init(reused),
                 .init(batch.policyVersion), .init(BeijingTime.text(batch.createdAt))
             ])
         }
@@ -208,7 +210,8 @@ struct ListPages {
             asked, heading: "资金评估批次", noun: "个批次", filters: [],
             columns: [
                 (nil, "批次", false), (nil, "财政年度", false), (nil, "评估基准日", false), (nil, "系统数", true),
-                (nil, "运维经费可安排", true), (nil, "不可安排", true), (nil, "待补证据", true), (nil, "规则版本", false),
+                (nil, "运维经费可安排", true), (nil, "不可安排", true), (nil, "待补证据", true), (nil, "沿用未变系统的决定", false),
+                (nil, "规则版本", false),
                 (nil, "评估时间（北京时间）", false)
             ],
             total: found.total, offset: found.offset, rows: rows, pageSize: Self.pageSize)

@@ -97,6 +97,13 @@ struct ListPagesTests {
             #expect(rebuilt.contains(">S-OWN<") && rebuilt.contains(">S-OTHER<"))
             let (badMoment, _) = try await finance.post("/funding", "year=2027&ledgerAt=2026-13-01")
             #expect(badMoment == .badRequest)
+            // Run again on the unchanged ledger: the batch takes the first one's decisions, and the pages say so.
+            let first = try #require(location?.split(separator: "=").last.map(String.init))
+            let (_, again) = try await finance.post("/funding", "year=2027&asOf=2026-10-31")
+            let (_, reusing, _) = try await finance.get(try #require(again))
+            #expect(visibleText(reusing).contains("沿用批次 #\(first) 中输入未变的 2 个系统的决定"))
+            let (_, listed, _) = try await finance.get("/funding/batches")
+            #expect(visibleText(listed).contains("沿用未变系统的决定") && visibleText(listed).contains("#\(first) 的 2 个"))
         }
         // The summaries read with SQLite's JSON functions say what the decoded decisions say.
         let batch = try #require(try await ledger.evaluations.fundingBatches().items.first)
