@@ -210,8 +210,8 @@ struct ListPages {
             asked, heading: "资金评估批次", noun: "个批次", filters: [],
             columns: [
                 (nil, "批次", false), (nil, "财政年度", false), (nil, "评估基准日", false), (nil, "系统数", true),
-                (nil, "运维经费可安排", true), (nil, "不可安排", true), (nil, "待补证据", true), (nil, "沿用未变系统的决定", false),
-                (nil, "规则版本", false),
+                (nil, "运维经费可安排", true), (nil, "不可安排", true), (nil, "待补证据", true),
+                (nil, "沿用未变系统的决定", false), (nil, "规则版本", false),
                 (nil, "评估时间（北京时间）", false)
             ],
             total: found.total, offset: found.offset, rows: rows, pageSize: Self.pageSize)
