@@ -19,13 +19,26 @@ public enum DCAT {
         ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")
     ]
 
-    /// The datasets of `scope` (every state: the catalog's register) as one graph under `base` (an http(s) URL).
-    static func graph(ledger: Ledger, scope: ExportScope, base: String) async throws -> RDFNode {
+    /// Which datasets a document holds.
+    public enum Selection: Sendable, Equatable {
+        /// Every resource in every state: the catalog's register (`ybz export`).
+        case register
+        /// The published resources, of one 共享类型 when given (a public catalog: 无条件共享).
+        case published(shareType: String?)
+
+        func includes(_ resource: CatalogResource) -> Bool {
+            guard case .published(let shareType) = self else { return true }
+            return resource.state == .published && (shareType == nil || resource.shareType == shareType)
+        }
+    }
+
+    /// The datasets of `scope` that `selection` holds as one graph under `base` (an http(s) URL).
+    static func graph(ledger: Ledger, scope: ExportScope, selection: Selection, base: String) async throws -> RDFNode {
         var catalog = RDFNode(id: "\(base)/catalog", types: ["dcat:Catalog"])
         catalog.add("dct:title", .literal("滕州市政务信息资源目录", language: "zh"))
         catalog.add("dct:description", .literal("数字资源“一本账”的政务信息资源目录（滕政办发〔2025〕8号，发改高技〔2017〕1272号）", language: "zh"))
         let exporter = Exporter(ledger: ledger, scope: scope)
-        let resources = try await exporter.records(CatalogResource.self)
+        let resources = try await exporter.records(CatalogResource.self).filter(selection.includes)
         var units: [String: GovUnit] = [:]
         for unit in try await exporter.records(GovUnit.self) { units[unit.uscc] = unit }
         var systemUnits: [String: String] = [:]
@@ -87,12 +100,16 @@ public enum DCAT {
     }
 
     /// The JSON-LD document.
-    public static func jsonLD(ledger: Ledger, scope: ExportScope = .all, base: String) async throws -> Data {
-        try RDFWriter.jsonLD(try await graph(ledger: ledger, scope: scope, base: base))
+    public static func jsonLD(
+        ledger: Ledger, scope: ExportScope = .all, selection: Selection = .register, base: String
+    ) async throws -> Data {
+        try RDFWriter.jsonLD(try await graph(ledger: ledger, scope: scope, selection: selection, base: base))
     }
 
     /// The Turtle document.
-    public static func turtle(ledger: Ledger, scope: ExportScope = .all, base: String) async throws -> String {
-        RDFWriter.turtle(try await graph(ledger: ledger, scope: scope, base: base))
+    public static func turtle(
+        ledger: Ledger, scope: ExportScope = .all, selection: Selection = .register, base: String
+    ) async throws -> String {
+        RDFWriter.turtle(try await graph(ledger: ledger, scope: scope, selection: selection, base: base))
     }
 }

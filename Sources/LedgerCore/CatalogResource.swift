@@ -89,6 +89,8 @@ public struct CatalogResource: LedgerRecord {
 
     /// The 共享类型 that keeps a resource off the sharing platform.
     public static let notShared = "不予共享"
+    /// The 共享类型 of a resource shared without condition: the only one a public catalog shows (`--public-catalog`).
+    public static let openShareType = "无条件共享"
     /// Whether the resource is shared at all (无条件 or 有条件).
     public var isShared: Bool { shareType != Self.notShared }
 

@@ -7,16 +7,17 @@ import NIOCore
 import Services
 
 /// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
-/// is given, funding, reviews, deadlines and deregistration when `compliance` is.
+/// is given, funding, reviews, deadlines and deregistration when `compliance` is. With `publicCatalog`, the CKAN API
+/// and the DCAT documents answer without credentials, with the published 无条件共享 datasets.
 public func buildRouter(
     ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil,
-    secureCookies: Bool = false
+    secureCookies: Bool = false, publicCatalog: Bool = false
 ) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
     router.add(middleware: SecurityHeaders())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: BodyLimit())
-    router.add(middleware: AuthMiddleware(ledger: ledger))
+    router.add(middleware: AuthMiddleware(ledger: ledger, publicCatalog: publicCatalog))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
     router.get("/assets/app.css") { _, _ in
         Response(
@@ -116,11 +117,12 @@ struct Stats: Encodable {
 /// Builds the HTTP application on `host:port`; `onServerRunning` gets the bound channel (port 0 picks one).
 public func buildApplication(
     ledger: Ledger, probes: ProbeService? = nil, compliance: ComplianceService? = nil, secureCookies: Bool = false,
-    host: String, port: Int, logger: Logger,
+    publicCatalog: Bool = false, host: String, port: Int, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies),
+        router: buildRouter(
+            ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies, publicCatalog: publicCatalog),
         configuration: .init(address: .hostname(host, port: port), serverName: "ybz"),
         onServerRunning: onServerRunning,
         logger: logger

@@ -12,6 +12,9 @@ public struct LedgerContext: RequestContext {
     public var csrf: String?
     /// What the browser's last action did, to say once on this page (`Flash`).
     var flash: String?
+    /// Set by `AuthMiddleware` for a request without credentials to the public catalog of a server that publishes it
+    /// (`ybz serve --public-catalog`).
+    var publicReader = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -26,6 +29,25 @@ public struct LedgerContext: RequestContext {
         }
         return actor
     }
+
+    /// Who reads the catalog (the CKAN API and the DCAT documents): anyone signed in reads every published dataset; on a
+    /// server that publishes its catalog, anyone else reads the published 无条件共享 datasets; otherwise 401.
+    func catalogReader() throws -> CatalogReader {
+        if actor == nil, publicReader { return .anonymous }
+        try require(.read)
+        return .signedIn
+    }
+}
+
+/// Who reads the catalog, and so which datasets it holds.
+enum CatalogReader: Sendable {
+    /// Every published dataset.
+    case signedIn
+    /// The published datasets shared without condition (共享类型 无条件共享), as `--public-catalog` publishes them.
+    case anonymous
+
+    /// The 共享类型 a reader is limited to, if any.
+    var shareType: String? { self == .anonymous ? CatalogResource.openShareType : nil }
 }
 
 extension Permission: CustomStringConvertible {
@@ -49,11 +71,20 @@ extension Permission: CustomStringConvertible {
 /// Authenticates every request — by bearer token (API, CLI) or session cookie (browser) — and runs the handler as
 /// that actor (for the audit trail). A state-changing request of a browser session must carry the session's CSRF
 /// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz`, `/login` and the style sheet answer without
-/// credentials, and they answer no data; other pages redirect to the login form, other API routes answer 401.
+/// credentials, and they answer no data; other pages redirect to the login form, other API routes answer 401. A server
+/// that publishes its catalog (`publicCatalog`) also lets the CKAN API and the DCAT documents answer without
+/// credentials, with the published 无条件共享 datasets only (`LedgerContext.catalogReader`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = LedgerContext
     let ledger: Ledger
+    var publicCatalog = false
     static let openPaths: Set<String> = ["/healthz", "/login", "/assets/app.css"]
+
+    /// The paths of the catalog a server with `--public-catalog` answers without credentials.
+    static func isCatalog(_ path: String) -> Bool {
+        ["/catalog.jsonld", "/catalog.ttl", "/api/3", "/api/action"].contains(path) || path.hasPrefix("/api/3/action/")
+            || path.hasPrefix("/api/action/")
+    }
 
     func handle(
         _ request: Request, context: LedgerContext,
@@ -88,8 +119,12 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let path = request.uri.path
         if context.actor == nil, !Self.openPaths.contains(path) {
-            guard path.hasPrefix("/api/") else { return Response(status: .seeOther, headers: [.location: "/login"]) }
-            try context.require(.read)
+            if publicCatalog, Self.isCatalog(path) {
+                context.publicReader = true
+            } else {
+                guard path.hasPrefix("/api/") else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+                try context.require(.read)
+            }
         }
         return try await next(request, context)
     }

@@ -6,10 +6,13 @@ import LedgerStore
 /// A read-only CKAN action API (`/api/3/action/…`, also `/api/action/…`) over the published catalog, so CKAN clients and harvesters can
 /// read it: each published resource is a dataset (name = its code with “-” for “/”), each unit an organization.
 /// Actions answer GET (query parameters) and POST (a JSON object), in CKAN's envelope `{help, success, result}`;
-/// errors are `success: false` with CKAN's error types. Like every route it needs an API token, sent as
-/// `Authorization: Bearer …`, as CKAN's bare `Authorization: …` or as `X-CKAN-API-Key`.
+/// errors are `success: false` with CKAN's error types. It needs an API token, sent as `Authorization: Bearer …`, as
+/// CKAN's bare `Authorization: …` or as `X-CKAN-API-Key`, unless the server publishes its catalog (`--public-catalog`):
+/// then anyone reads the published 无条件共享 datasets without one.
 struct CKANRoutes {
     let ledger: Ledger
+    /// The 共享类型 the reader of this request is limited to (`CatalogReader`): a copy per request sets it.
+    var shareType: String? = nil
     static let version = "2.10.4"
     /// Each action with what `help_show` says of it.
     static let help: [String: String] = [
@@ -48,18 +51,19 @@ struct CKANRoutes {
     func answer(_ action: String, _ request: Request, _ context: LedgerContext) async throws -> Response {
         let help = "\(baseURL(of: request))/api/3/action/help_show?name=\(action)"
         do {
-            try context.require(.read)
+            var reading = self
+            reading.shareType = try context.catalogReader().shareType
             let parameters = try await Parameters(request)
             let result: JSONValue =
                 switch action {
-                case "package_list": try await packageList(parameters)
-                case "package_show": try await packageShow(parameters)
-                case "package_search": try await packageSearch(parameters)
+                case "package_list": try await reading.packageList(parameters)
+                case "package_show": try await reading.packageShow(parameters)
+                case "package_search": try await reading.packageSearch(parameters)
                 case "organization_list": try await organizationList(parameters)
-                case "organization_show": try await organizationShow(parameters)
-                case "current_package_list_with_resources": try await packagesWithResources(parameters)
-                case "package_autocomplete": try await packageAutocomplete(parameters)
-                case "resource_show": try await resourceShow(parameters)
+                case "organization_show": try await reading.organizationShow(parameters)
+                case "current_package_list_with_resources": try await reading.packagesWithResources(parameters)
+                case "package_autocomplete": try await reading.packageAutocomplete(parameters)
+                case "resource_show": try await reading.resourceShow(parameters)
                 case "group_list": .array([])
                 case "help_show": try Self.helpShow(parameters)
                 case "status_show": status(request)
@@ -80,6 +84,16 @@ struct CKANRoutes {
 
     // MARK: Actions
 
+    /// The filters of the datasets this reader may read: published, and of its 共享类型 when it is limited to one.
+    private var readable: [String: String] {
+        ["state": CatalogState.published.rawValue].merging(shareType.map { ["shareType": $0] } ?? [:]) { first, _ in first }
+    }
+
+    /// Whether this reader may read `resource`.
+    private func mayRead(_ resource: CatalogResource) -> Bool {
+        resource.state == .published && (shareType == nil || resource.shareType == shareType)
+    }
+
     /// Every published dataset's name (as CKAN, without `limit`), or one page.
     func packageList(_ parameters: Parameters) async throws -> JSONValue {
         let limit = try parameters.int("limit")
@@ -87,7 +101,7 @@ struct CKANRoutes {
         var names: [JSONValue] = []
         while true {
             let page = PageRequest(limit: limit ?? 500, offset: offset)
-            let resources = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+            let resources = try await ledger.records.list(CatalogResource.self, filters: readable, page: page)
             names += resources.items.map { .string(Self.datasetName($0.record.code)) }
             offset += resources.items.count
             if limit != nil || resources.items.isEmpty || offset >= resources.total { return .array(names) }
@@ -98,7 +112,7 @@ struct CKANRoutes {
     func packagesWithResources(_ parameters: Parameters) async throws -> JSONValue {
         let page = PageRequest(
             limit: min(try parameters.int("limit") ?? 10, 500), offset: try parameters.int("offset") ?? 0, sort: .updatedDescending)
-        let resources = try await ledger.records.list(CatalogResource.self, filters: ["state": CatalogState.published.rawValue], page: page)
+        let resources = try await ledger.records.list(CatalogResource.self, filters: readable, page: page)
         var owners = Owners(ledger: ledger)
         var packages: [JSONValue] = []
         for stored in resources.items { packages.append(try await package(stored, owners: &owners)) }
@@ -111,7 +125,7 @@ struct CKANRoutes {
         guard !text.isEmpty else { return .array([]) }
         let found = try await ledger.search.find(
             SearchQuery(
-                text: text, kind: .resource, state: CatalogState.published.rawValue,
+                text: text, kind: .resource, shareType: shareType, state: CatalogState.published.rawValue,
                 page: PageRequest(limit: min(try parameters.int("limit") ?? 10, 100), offset: 0)))
         return .array(
             found.items.map { hit in
@@ -129,7 +143,7 @@ struct CKANRoutes {
         for count in stride(from: parts.count - 1, through: 1, by: -1) {
             let name = parts.prefix(count).joined(separator: "-")
             guard let stored = try await unlessNotFound({ try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(name)) }),
-                stored.record.state == .published
+                mayRead(stored.record)
             else { continue }
             var owners = Owners(ledger: ledger)
             let found = try await package(stored, owners: &owners)["resources"]?.arrayValue?.first { $0["id"] == .string(id) }
@@ -148,7 +162,7 @@ struct CKANRoutes {
     func packageShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] ?? parameters["name_or_id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
-        guard stored.record.state == .published else { throw LedgerError.notFound("数据集", id) }
+        guard mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
         var owners = Owners(ledger: ledger)
         return try await package(stored, owners: &owners)
     }
@@ -159,7 +173,7 @@ struct CKANRoutes {
         let asked = min(try parameters.int("rows") ?? 10, 500)
         let rows = max(asked, 1)  // `rows=0` asks for the count alone: one row is read and none is returned
         let start = try parameters.int("start") ?? 0
-        var filters = ["state": CatalogState.published.rawValue]
+        var filters = readable
         var unit: String?
         for clause in (parameters["fq"] ?? "").split(separator: " ") where clause.contains(":") {
             let parts = clause.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"+")) }
@@ -170,6 +184,8 @@ struct CKANRoutes {
             default: throw LedgerError(.validation, "不支持的筛选条件 \(parts[0])（可用 organization、tags、access_rights）")
             }
         }
+        // A reader limited to one 共享类型 who asks for another finds nothing.
+        if let shareType, filters["shareType"] != shareType { return Self.searchResult(count: 0, []) }
         let text = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
         var owners = Owners(ledger: ledger)
         var codes: [String]
@@ -191,7 +207,12 @@ struct CKANRoutes {
         if asked == 0 { codes = [] }
         var results: [JSONValue] = []
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
-        return .object([
+        return Self.searchResult(count: count, results)
+    }
+
+    /// A `package_search` answer.
+    static func searchResult(count: Int, _ results: [JSONValue]) -> JSONValue {
+        .object([
             "count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
             "facets": .object([:]), "search_facets": .object([:])
         ])
@@ -208,7 +229,7 @@ struct CKANRoutes {
         guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let unit = try await ledger.records.fetch(GovUnit.self, key: id.uppercased()).record
         let count = try await ledger.records.list(
-            CatalogResource.self, filters: ["unit": unit.uscc, "state": CatalogState.published.rawValue],
+            CatalogResource.self, filters: readable.merging(["unit": unit.uscc]) { first, _ in first },
             page: PageRequest(limit: 1, offset: 0)
         ).total
         return Self.organization(unit, count: count)

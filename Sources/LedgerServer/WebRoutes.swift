@@ -64,13 +64,15 @@ struct WebRoutes {
         let probeNames = (probes?.specs ?? []).flatMap { spec in spec.probes.map { ("\(spec.platform.rawValue)/\($0.id)", $0.name) } }
         ProbeRunPage(ledger: ledger, probeNames: Dictionary(probeNames, uniquingKeysWith: { first, _ in first })).register(on: router)
         for (path, type) in [("/catalog.jsonld", "application/ld+json"), ("/catalog.ttl", "text/turtle; charset=utf-8")] {
+            // The published catalog: to anyone signed in every published dataset, to anyone else on a server with
+            // `--public-catalog` those shared without condition.
             router.get(RouterPath(path)) { request, context in
-                try context.require(.read)
+                let selection = DCAT.Selection.published(shareType: try context.catalogReader().shareType)
                 let base = baseURL(of: request)
                 let data =
                     path.hasSuffix(".ttl")
-                    ? Data(try await DCAT.turtle(ledger: ledger, base: base).utf8)
-                    : try await DCAT.jsonLD(ledger: ledger, base: base)
+                    ? Data(try await DCAT.turtle(ledger: ledger, selection: selection, base: base).utf8)
+                    : try await DCAT.jsonLD(ledger: ledger, selection: selection, base: base)
                 return download(data, type: type, name: nil)
             }
         }

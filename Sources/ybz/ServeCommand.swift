@@ -19,6 +19,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var probe: ProbeOptions
     @Option(help: "Probe every platform at this interval, e.g. 15m or 1h (off by default).") var probeEvery: String?
     @Flag(help: "Mark session cookies Secure (serve behind HTTPS).") var secureCookies = false
+    @Flag(
+        help: "Publish the catalog: the CKAN API and /catalog.jsonld, /catalog.ttl answer anyone, with the published 无条件共享 datasets."
+    )
+    var publicCatalog = false
 
     func validate() throws {
         if let probeEvery, Self.seconds(probeEvery) == nil { throw ValidationError("--probe-every 应为时长，如 15m、1h") }
@@ -75,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         let host = self.host
         let app = buildApplication(
-            ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies,
+            ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies, publicCatalog: publicCatalog,
             host: host, port: port, logger: logger
         ) { channel in
             let port = channel.localAddress?.port ?? 0

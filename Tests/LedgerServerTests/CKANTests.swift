@@ -5,6 +5,8 @@ import LedgerCore
 import LedgerServer
 import LedgerStore
 import LedgerTestSupport
+import Logging
+import Services
 import Testing
 
 @Suite("CKAN action API (read)")
@@ -103,6 +105,51 @@ struct CKANTests {
                 let missing = try await client.execute(uri: "/api/3/action/" + uri, method: .get, headers: headers)
                 let error = try json(JSONValue.self, missing.body)
                 #expect(missing.status == .notFound && error["error"]?["__type"] == .string("Not Found Error"), "\(uri)")
+            }
+        }
+    }
+
+    /// `ybz serve --public-catalog`: anyone reads the published 无条件共享 datasets through the CKAN API and the DCAT
+    /// documents without a key; a dataset shared on condition, the API and the pages still need one.
+    @Test func aPublishedCatalogIsReadWithoutAKeyAndHoldsOnlyWhatIsSharedWithoutCondition() async throws {
+        let ledger = try await Self.ledger()
+        var open = Fixtures.resource(code: "103003/000003", name: "不动产登记公示信息")
+        (open.shareType, open.shareCondition) = ("无条件共享", nil)
+        let created = try await ledger.records.create(open, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let token = try await Fixtures.token(ledger, role: .finance)
+        for published in [true, false] {
+            let app = buildApplication(
+                ledger: ledger, compliance: compliance, publicCatalog: published, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            try await app.test(.live) { client in
+                let list = try await client.execute(uri: "/api/3/action/package_list", method: .get)
+                guard published else {
+                    #expect(list.status == .unauthorized)
+                    let catalog = try await client.execute(uri: "/catalog.jsonld", method: .get)
+                    #expect(catalog.status == .seeOther && catalog.headers[.location] == "/login")
+                    return
+                }
+                #expect(try Self.result(list.body) == .array([.string("103003-000003")]))
+                let hidden = try await client.execute(uri: "/api/action/package_show?id=103003-000001", method: .get)
+                let refusal = try json(JSONValue.self, hidden.body)
+                #expect(hidden.status == .notFound && refusal["error"]?["__type"] == .string("Not Found Error"))
+                let counted = try await client.execute(uri: "/api/3/action/package_search?q=*:*&rows=0", method: .get)
+                #expect(try Self.result(counted.body)["count"] == .int(1))
+                let other = try await client.execute(
+                    uri: "/api/3/action/package_search?fq=access_rights:%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB", method: .get)
+                #expect(try Self.result(other.body)["count"] == .int(0))
+                let org = try await client.execute(uri: "/api/3/action/organization_show?id=\(Fixtures.uscc(1).lowercased())", method: .get)
+                #expect(try Self.result(org.body)["package_count"] == .int(1))
+                let catalog = try await client.execute(uri: "/catalog.jsonld", method: .get)
+                let text = String(buffer: catalog.body)
+                #expect(catalog.status == .ok && text.contains("不动产登记公示信息") && !text.contains("不动产登记信息\""))
+                #expect(try await client.execute(uri: "/api/v1/systems", method: .get).status == .unauthorized)
+                #expect(try await client.execute(uri: "/systems", method: .get).status == .seeOther)
+                // With a key, every published dataset.
+                let all = try await client.execute(uri: "/api/3/action/package_list", method: .get, headers: [.authorization: token])
+                #expect(try Self.result(all.body) == .array([.string("103003-000001"), .string("103003-000003")]))
             }
         }
     }
