@@ -20,7 +20,8 @@ struct CKANRoutes {
         "package_show": "一个已发布数据集（id：信息资源代码，“/”写作“-”）",
         "package_search":
             "检索已发布数据集：q（词，或 *:*）、fq（organization:、tags:、access_rights:）、"
-            + "rows（0–500，0 只返回数量）、start",
+            + "rows（0–500，0 只返回数量）、start、sort（name、title_string、metadata_modified，加 asc 或 desc）、"
+            + "facet.field（organization、tags、access_rights、license_id 的 JSON 列表；词检索不计分面）、facet.limit",
         "current_package_list_with_resources": "已发布数据集连同其资源，最近修改的在前；可用 limit、offset 分页",
         "package_autocomplete": "名称或标题含 q 的已发布数据集（最多 limit 个，默认 10）",
         "resource_show": "一个已发布数据集中的资源（id：资源编号）",
@@ -184,8 +185,9 @@ struct CKANRoutes {
             default: throw LedgerError(.validation, "不支持的筛选条件 \(parts[0])（可用 organization、tags、access_rights）")
             }
         }
+        let sort = try Self.sort(parameters["sort"])
         // A reader limited to one 共享类型 who asks for another finds nothing.
-        if let shareType, filters["shareType"] != shareType { return Self.searchResult(count: 0, []) }
+        if let shareType, filters["shareType"] != shareType { return Self.searchResult(count: 0, [], sort: sort.text) }
         let text = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
         var owners = Owners(ledger: ledger)
         var codes: [String]
@@ -194,7 +196,7 @@ struct CKANRoutes {
             if let unit { filters["unit"] = unit }
             let page = try await ledger.records.list(
                 CatalogResource.self, filters: filters,
-                page: PageRequest(limit: rows, offset: start))
+                page: PageRequest(limit: rows, offset: start, sort: sort.order))
             (codes, count) = (page.items.map(\.record.code), page.total)
         } else {
             let page = try await ledger.search.find(
@@ -207,15 +209,76 @@ struct CKANRoutes {
         if asked == 0 { codes = [] }
         var results: [JSONValue] = []
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
-        return Self.searchResult(count: count, results)
+        // Facets count the whole filtered catalog; a word search ranks its hits (names first) and counts no facets.
+        guard text.isEmpty || text == "*:*" else { return Self.searchResult(count: count, results, sort: "score desc, metadata_modified desc") }
+        return Self.searchResult(count: count, results, sort: sort.text, facets: try await facets(parameters, filters: filters, unit: unit))
     }
 
-    /// A `package_search` answer.
-    static func searchResult(count: Int, _ results: [JSONValue]) -> JSONValue {
+    /// CKAN's facet fields with the filter each counts.
+    static let facetFields = ["organization": "unit", "tags": "updateCycle", "access_rights": "shareType", "license_id": "shareType"]
+
+    /// The counts of `facet.field` (a JSON list: `organization`, `tags` (更新周期), `access_rights`, `license_id` (共享类型)),
+    /// the `facet.limit` (default 50) most common values of each.
+    func facets(_ parameters: Parameters, filters: [String: String], unit: String?) async throws -> [String: [(String, String, Int)]] {
+        guard let list = parameters["facet.field"] else { return [:] }
+        let fields: [String]
+        do {
+            fields = try JSONDecoder().decode([String].self, from: Data(list.utf8))
+        } catch {
+            throw LedgerError(.validation, "facet.field 应为字段名的 JSON 列表，如 [\"organization\",\"tags\"]")
+        }
+        let limit = try parameters.int("facet.limit") ?? 50
+        var scope = filters
+        scope["unit"] = unit
+        let known = fields.filter { Self.facetFields[$0] != nil }
+        let counts = try await ledger.records.facets(
+            CatalogResource.self, filters: scope, facets: Array(Set(known.compactMap { Self.facetFields[$0] })))
+        var facets: [String: [(String, String, Int)]] = [:]
+        for field in known {
+            var items: [(String, String, Int)] = []
+            let values = counts[Self.facetFields[field] ?? ""] ?? [:]
+            for (value, count) in values.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }).prefix(limit) {
+                let title = field == "organization" ? try await ledger.records.fetch(GovUnit.self, key: value).record.name : value
+                items.append((field == "organization" ? value.lowercased() : value, title, count))
+            }
+            facets[field] = items
+        }
+        return facets
+    }
+
+    /// A `package_search` answer: `facets` by field as (name, display name, count), most common first.
+    static func searchResult(count: Int, _ results: [JSONValue], sort: String, facets: [String: [(String, String, Int)]] = [:]) -> JSONValue {
         .object([
-            "count": .int(Int64(count)), "results": .array(results), "sort": .string("score desc, metadata_modified desc"),
-            "facets": .object([:]), "search_facets": .object([:])
+            "count": .int(Int64(count)), "results": .array(results), "sort": .string(sort),
+            "facets": .object(facets.mapValues { items in .object(Dictionary(uniqueKeysWithValues: items.map { ($0.0, .int(Int64($0.2))) })) }),
+            "search_facets": .object(
+                facets.mapValues { items in
+                    .object([
+                        "title": .string(""),
+                        "items": .array(
+                            items.map { .object(["name": .string($0.0), "display_name": .string($0.1), "count": .int(Int64($0.2))]) })
+                    ])
+                })
         ])
+    }
+
+    /// CKAN's `sort` (`name`, `title_string` or `metadata_modified`, `asc` or `desc`; by default the catalog's order)
+    /// with the text that says how it was read.
+    static func sort(_ text: String?) throws -> (order: ListSort, text: String) {
+        guard let text, !text.isEmpty, !text.hasPrefix("score") else { return (.key, "score desc, metadata_modified desc") }
+        let words = text.split(separator: ",").first?.split(separator: " ").map { $0.lowercased() } ?? []
+        let descending = words.count > 1 && words[1] == "desc"
+        guard let field = words.first, words.count <= 2, words.count < 2 || ["asc", "desc"].contains(words[1]) else {
+            throw LedgerError(.validation, "无法识别的排序 \(text)（可用：name、title_string、metadata_modified，加 asc 或 desc）")
+        }
+        let order: ListSort
+        switch field {
+        case "name": order = descending ? .keyDescending : .key
+        case "title_string", "title": order = descending ? .nameDescending : .name
+        case "metadata_modified": order = descending ? .updatedDescending : .updated
+        default: throw LedgerError(.validation, "无法识别的排序字段 \(field)（可用：name、title_string、metadata_modified）")
+        }
+        return (order, "\(field) \(descending ? "desc" : "asc")")
     }
 
     func organizationList(_ parameters: Parameters) async throws -> JSONValue {
@@ -333,6 +396,7 @@ struct CKANRoutes {
                 case .string(let text): values[name] = text
                 case .int(let number): values[name] = String(number)
                 case .bool(let flag): values[name] = String(flag)
+                case .array: values[name] = try CanonicalJSON.text(value)  // `facet.field` as a list, as ckanapi sends it
                 default: continue
                 }
             }

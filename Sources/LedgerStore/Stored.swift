@@ -63,6 +63,8 @@ public enum ListSort: String, Sendable, CaseIterable {
     case nameDescending = "-name"
     /// Most recently written first (CKAN's `current_package_list_with_resources`).
     case updatedDescending = "-updated"
+    /// Least recently written first.
+    case updated
 
     /// The ORDER BY clause.
     var sql: String {
@@ -72,6 +74,7 @@ public enum ListSort: String, Sendable, CaseIterable {
         case .name: "name, key"
         case .nameDescending: "name DESC, key"
         case .updatedDescending: "updated_at DESC, key"
+        case .updated: "updated_at, key"
         }
     }
 }

@@ -153,4 +153,54 @@ struct CKANTests {
             }
         }
     }
+
+    /// `sort` orders the listing; `facet.field` counts the filtered catalog by organization, 更新周期 and 共享类型.
+    @Test func searchSortsAndCountsFacets() async throws {
+        let ledger = try await Self.ledger()
+        let added = [
+            ("103003/000003", "宗地公示信息", "无条件共享", "每月"), ("103003/000004", "房屋公示信息", "无条件共享", "每日")
+        ]
+        for (code, name, share, cycle) in added {
+            var open = Fixtures.resource(code: code, name: name)
+            (open.shareType, open.shareCondition, open.updateCycle) = (share, nil, cycle)
+            let created = try await ledger.records.create(open, by: .commandLine)
+            _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+            _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        }
+        let token = try await Fixtures.token(ledger, role: .finance)
+        try await testApp(ledger).test(.live) { client in
+            let headers: HTTPFields = [.authorization: token]
+            func names(_ query: String) async throws -> [String] {
+                let answer = try await client.execute(uri: "/api/3/action/package_search?q=*:*&\(query)", method: .get, headers: headers)
+                return try Self.result(answer.body)["results"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            }
+            // Titles in code point order (不 U+4E0D, 宗 U+5B97, 房 U+623F).
+            #expect(try await names("sort=title_string%20asc") == ["103003-000001", "103003-000003", "103003-000004"])
+            #expect(try await names("sort=title_string%20desc") == ["103003-000004", "103003-000003", "103003-000001"])
+            #expect(try await names("sort=name%20desc") == ["103003-000004", "103003-000003", "103003-000001"])
+            let newest = try await client.execute(
+                uri: "/api/3/action/package_search?q=*:*&sort=metadata_modified%20desc", method: .get, headers: headers)
+            let modified = try Self.result(newest.body)["results"]?.arrayValue?.compactMap { $0["metadata_modified"]?.stringValue } ?? []
+            #expect(modified.count == 3 && modified == modified.sorted(by: >))
+            let bad = try await client.execute(uri: "/api/3/action/package_search?sort=size%20asc", method: .get, headers: headers)
+            let refusal = try json(JSONValue.self, bad.body)
+            #expect(bad.status == .conflict && refusal["error"]?["__type"] == .string("Validation Error"))
+
+            let faceted = try await client.execute(
+                uri: "/api/3/action/package_search", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"q": "*:*", "rows": 0, "facet.field": ["organization", "tags", "access_rights", "res_format"]}"#))
+            let result = try Self.result(faceted.body)
+            #expect(result["facets"]?["tags"] == .object(["每日": .int(2), "每月": .int(1)]))
+            #expect(result["facets"]?["access_rights"] == .object(["有条件共享": .int(1), "无条件共享": .int(2)]))
+            let organization = result["search_facets"]?["organization"]?["items"]?[0]
+            #expect(organization?["display_name"] == .string("滕州市自然资源局") && organization?["count"] == .int(3))
+            #expect(result["facets"]?["res_format"] == nil)
+            let limited = try await client.execute(
+                uri:
+                    "/api/3/action/package_search?facet.field=%5B%22tags%22%5D&facet.limit=1&fq=access_rights:"
+                    + "%E6%97%A0%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB",
+                method: .get, headers: headers)
+            #expect(try Self.result(limited.body)["facets"]?["tags"] == .object(["每日": .int(1)]))
+        }
+    }
 }

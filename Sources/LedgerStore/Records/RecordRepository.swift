@@ -29,6 +29,9 @@ public protocol RecordRepository: Sendable {
     ) async throws -> Stored<CatalogResource>
     /// Row counts per table, for health and summaries.
     func counts() async throws -> [String: Int]
+    /// How many rows filtered as `list` filters them hold each value of each of the filter columns `facets` names
+    /// (filter name → value → rows), for faceted search.
+    func facets<E: StoredEntity>(_ type: E.Type, filters: [String: String], facets: [String]) async throws -> [String: [String: Int]]
     /// Runs `body` on one consistent read of the records in `scope` (an export).
     func scan<T: Sendable>(_ scope: ExportScope, _ body: @escaping @Sendable (any RecordScan) throws -> T) async throws -> T
     /// The greatest key of `type` that starts with `prefix` (to number new records after it), or `nil`.

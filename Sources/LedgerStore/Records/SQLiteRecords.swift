@@ -91,22 +91,7 @@ public struct SQLiteRecords: RecordRepository {
         _ type: E.Type, filters: [String: String], nameContains: String?,
         page: PageRequest
     ) async throws -> Page<Stored<E>> {
-        var conditions: [String] = []
-        var arguments: [String] = []
-        for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
-            guard let column = E.filterColumns[name] else {
-                let allowed = E.filterColumns.keys.sorted().joined(separator: ", ")
-                throw LedgerError(.badRequest, "\(E.label)列表不支持筛选条件“\(name)”（可用：\(allowed)）")
-            }
-            conditions.append("\(column) = ?")
-            arguments.append(value)
-        }
-        if let text = Normalize.optional(nameContains) {
-            conditions.append("instr(name, ?) > 0")
-            arguments.append(text)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let filterArguments = StatementArguments(arguments)
+        let (whereClause, filterArguments) = try Self.condition(E.self, filters: filters, nameContains: nameContains)
         var pageArguments = filterArguments
         pageArguments += [page.limit, page.offset]
         return try await database.writer.read { [pageArguments] db in
@@ -138,6 +123,51 @@ public struct SQLiteRecords: RecordRepository {
             current.record.state = try action.apply(to: current.record, reason: reason, codes: codes)
             current.record.returnReason = action == .return ? Normalize.optional(reason) : nil
             return try writer.save(current.record, mode: .upsert, now: Ledger.timestamp(), in: db).0
+        }
+    }
+
+    /// The WHERE clause (or nothing) and its arguments of `filters` (by `E.filterColumns`) and `nameContains`.
+    private static func condition<E: StoredEntity>(
+        _ type: E.Type, filters: [String: String], nameContains: String?
+    ) throws -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [String] = []
+        for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
+            conditions.append("\(try column(E.self, name)) = ?")
+            arguments.append(value)
+        }
+        if let text = Normalize.optional(nameContains) {
+            conditions.append("instr(name, ?) > 0")
+            arguments.append(text)
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
+    }
+
+    /// The column of filter `name`; an unknown filter is refused, naming those there are.
+    private static func column<E: StoredEntity>(_ type: E.Type, _ name: String) throws -> String {
+        guard let column = E.filterColumns[name] else {
+            let allowed = E.filterColumns.keys.sorted().joined(separator: ", ")
+            throw LedgerError(.badRequest, "\(E.label)列表不支持筛选条件“\(name)”（可用：\(allowed)）")
+        }
+        return column
+    }
+
+    /// How many filtered rows hold each value of each filter column in `facets`.
+    public func facets<E: StoredEntity>(
+        _ type: E.Type, filters: [String: String], facets: [String]
+    ) async throws -> [String: [String: Int]] {
+        let (whereClause, arguments) = try Self.condition(E.self, filters: filters, nameContains: nil)
+        let columns = try facets.map { ($0, try Self.column(E.self, $0)) }
+        return try await database.writer.read { db in
+            var counts: [String: [String: Int]] = [:]
+            for (name, column) in columns {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT \(column) AS value, count(*) AS n FROM \(E.table) \(whereClause) GROUP BY \(column)", arguments: arguments)
+                {
+                    counts[name, default: [:]][row["value"]] = row["n"]
+                }
+            }
+            return counts
         }
     }
 
