@@ -28,6 +28,11 @@ struct CKANRoutes {
         "organization_list": "单位（组织）列表；all_fields=true 时返回完整信息",
         "organization_show": "一个单位（id：统一社会信用代码，小写）及其已发布数据集数量",
         "group_list": "分组列表（本目录不设分组，恒为空）",
+        "tag_list": "已发布数据集使用的标签（更新周期）；all_fields=true 时返回完整信息",
+        "license_list": "许可列表（本目录以共享类型说明使用条件，许可为“未指明”）",
+        "package_activity_list": "一个已发布数据集的变更记录，最新的在前（id；limit 默认31、最多100，offset）",
+        "recently_changed_packages_activity_list":
+            "最近变更的已发布数据集的变更记录，最新的在前（limit 默认31、最多100）",
         "status_show": "站点与 CKAN 兼容版本",
         "help_show": "一个动作的说明（name：动作名）"
     ]
@@ -66,6 +71,10 @@ struct CKANRoutes {
                 case "package_autocomplete": try await reading.packageAutocomplete(parameters)
                 case "resource_show": try await reading.resourceShow(parameters)
                 case "group_list": .array([])
+                case "tag_list": try await reading.tagList(parameters)
+                case "license_list": Self.licenses
+                case "package_activity_list": try await reading.packageActivities(parameters)
+                case "recently_changed_packages_activity_list": try await reading.recentActivities(parameters)
                 case "help_show": try Self.helpShow(parameters)
                 case "status_show": status(request)
                 default:
@@ -151,6 +160,68 @@ struct CKANRoutes {
             if let found { return found }
         }
         throw LedgerError.notFound("资源", id)
+    }
+
+    /// The tags in use (each published dataset's 更新周期), as names or, with `all_fields`, as CKAN's tag dictionaries.
+    func tagList(_ parameters: Parameters) async throws -> JSONValue {
+        let cycles = try await ledger.records.facets(CatalogResource.self, filters: readable, facets: ["updateCycle"])["updateCycle"] ?? [:]
+        let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
+        return .array(
+            cycles.keys.sorted().map { name in
+                allFields
+                    ? .object(["id": .string(name), "name": .string(name), "display_name": .string(name), "state": .string("active")]) : .string(name)
+            })
+    }
+
+    /// The one licence datasets name: none is specified; the 共享类型 says how a dataset may be used.
+    static let licenses = JSONValue.array([
+        .object([
+            "id": .string("notspecified"), "title": .string("未指明许可（使用条件见共享类型与共享条件）"), "url": .string(""),
+            "status": .string("active"), "is_generic": .bool(true), "od_conformance": .string("not reviewed"),
+            "osd_conformance": .string("not reviewed")
+        ])
+    ])
+
+    /// The changes of one readable dataset, newest first, from the audit trail.
+    func packageActivities(_ parameters: Parameters) async throws -> JSONValue {
+        guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
+        guard mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
+        let limit = min(try parameters.int("limit") ?? 31, 100)
+        let offset = min(try parameters.int("offset") ?? 0, 10_000)
+        let entries = try await ledger.audit.entries(entity: CatalogResource.table, key: stored.record.code, limit: offset + limit)
+        return .array(entries.dropFirst(offset).map { activity($0, title: stored.record.name) })
+    }
+
+    /// The latest changes of the readable datasets, newest first.
+    func recentActivities(_ parameters: Parameters) async throws -> JSONValue {
+        let limit = min(try parameters.int("limit") ?? 31, 100)
+        var found: [JSONValue] = []
+        var titles: [String: String?] = [:]  // code → title when readable, nil when not
+        for entry in try await ledger.audit.entries(entity: CatalogResource.table, key: nil, limit: limit * 20) where found.count < limit {
+            if titles[entry.key] == nil {
+                let stored = try await unlessNotFound { try await ledger.records.fetch(CatalogResource.self, key: entry.key) }
+                titles[entry.key] = stored.flatMap { mayRead($0.record) ? $0.record.name : nil }
+            }
+            if let title = titles[entry.key] ?? nil { found.append(activity(entry, title: title)) }
+        }
+        return .array(found)
+    }
+
+    /// An audit entry of a dataset as a CKAN activity; who made it is said to readers who signed in.
+    func activity(_ entry: AuditEntry, title: String) -> JSONValue {
+        let type =
+            switch entry.action {
+            case "create": "new package"
+            case "delete": "deleted package"
+            default: "changed package"
+            }
+        let name = Self.datasetName(entry.key)
+        return .object([
+            "id": .string(String(entry.seq)), "timestamp": .string(entry.at.replacingOccurrences(of: "Z", with: "")),
+            "user_id": .string(shareType == nil ? entry.actor : ""), "object_id": .string(name), "activity_type": .string(type),
+            "data": .object(["package": .object(["name": .string(name), "title": .string(title)]), "action": .string(entry.action)])
+        ])
     }
 
     /// What an action does (`Self.help`).

@@ -203,4 +203,38 @@ struct CKANTests {
             #expect(try Self.result(limited.body)["facets"]?["tags"] == .object(["每日": .int(1)]))
         }
     }
+
+    /// tag_list, license_list and the activity lists from the audit trail, as CKAN clients read them.
+    @Test func tagsLicencesAndActivities() async throws {
+        let ledger = try await Self.ledger()
+        var open = Fixtures.resource(code: "103003/000003", name: "不动产登记公示信息")
+        (open.shareType, open.shareCondition) = ("无条件共享", nil)
+        let created = try await ledger.records.create(open, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        let token = try await Fixtures.token(ledger, role: .finance)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let app = buildApplication(
+            ledger: ledger, compliance: compliance, publicCatalog: true, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let headers: HTTPFields = [.authorization: token]
+            func result(_ uri: String, _ headers: HTTPFields = [:]) async throws -> JSONValue {
+                try Self.result(try await client.execute(uri: uri, method: .get, headers: headers).body)
+            }
+            #expect(try await result("/api/3/action/tag_list", headers) == .array([.string("每日")]))
+            #expect(try await result("/api/3/action/license_list", headers)[0]?["id"] == .string("notspecified"))
+            let activities = try await result("/api/3/action/package_activity_list?id=103003-000001", headers)
+            let types = activities.arrayValue?.compactMap { $0["activity_type"]?.stringValue }
+            #expect(types == ["changed package", "changed package", "new package"])  // approved, submitted, created
+            #expect(activities[0]?["data"]?["action"] == .string("update") && activities[0]?["user_id"] != .string(""))
+            let recent = try await result("/api/3/action/recently_changed_packages_activity_list?limit=10", headers).arrayValue ?? []
+            #expect(recent.count == 6 && Set(recent.compactMap { $0["object_id"]?.stringValue }) == ["103003-000001", "103003-000003"])
+            #expect(recent.first?["object_id"] == .string("103003-000003"))  // the newest change first
+            // A reader without a key sees the changes of what is public, without who made them.
+            let draft = try await client.execute(uri: "/api/3/action/package_activity_list?id=103003-000002", method: .get, headers: headers)
+            #expect(draft.status == .notFound)
+            let anonymous = try await result("/api/3/action/recently_changed_packages_activity_list").arrayValue ?? []
+            #expect(anonymous.count == 3 && anonymous.allSatisfy { $0["object_id"] == .string("103003-000003") && $0["user_id"] == .string("") })
+        }
+    }
 }
