@@ -21,6 +21,15 @@ struct CKANTests {
         return ledger
     }
 
+    /// Registers a resource of the seeded system shared without condition and publishes it.
+    static func publishOpen(_ code: String, _ name: String, cycle: String = "每日", in ledger: Ledger) async throws {
+        var open = Fixtures.resource(code: code, name: name)
+        (open.shareType, open.shareCondition, open.updateCycle) = ("无条件共享", nil, cycle)
+        let created = try await ledger.records.create(open, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
+        _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+    }
+
     static func result(_ buffer: ByteBuffer) throws -> JSONValue {
         let envelope = try json(JSONValue.self, buffer)
         #expect(envelope["success"] == .bool(true))
@@ -113,11 +122,7 @@ struct CKANTests {
     /// documents without a key; a dataset shared on condition, the API and the pages still need one.
     @Test func aPublishedCatalogIsReadWithoutAKeyAndHoldsOnlyWhatIsSharedWithoutCondition() async throws {
         let ledger = try await Self.ledger()
-        var open = Fixtures.resource(code: "103003/000003", name: "不动产登记公示信息")
-        (open.shareType, open.shareCondition) = ("无条件共享", nil)
-        let created = try await ledger.records.create(open, by: .commandLine)
-        _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
-        _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        try await Self.publishOpen("103003/000003", "不动产登记公示信息", in: ledger)
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let token = try await Fixtures.token(ledger, role: .finance)
         for published in [true, false] {
@@ -157,16 +162,8 @@ struct CKANTests {
     /// `sort` orders the listing; `facet.field` counts the filtered catalog by organization, 更新周期 and 共享类型.
     @Test func searchSortsAndCountsFacets() async throws {
         let ledger = try await Self.ledger()
-        let added = [
-            ("103003/000003", "宗地公示信息", "无条件共享", "每月"), ("103003/000004", "房屋公示信息", "无条件共享", "每日")
-        ]
-        for (code, name, share, cycle) in added {
-            var open = Fixtures.resource(code: code, name: name)
-            (open.shareType, open.shareCondition, open.updateCycle) = (share, nil, cycle)
-            let created = try await ledger.records.create(open, by: .commandLine)
-            _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
-            _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
-        }
+        let added = [("103003/000003", "宗地公示信息", "每月"), ("103003/000004", "房屋公示信息", "每日")]
+        for (code, name, cycle) in added { try await Self.publishOpen(code, name, cycle: cycle, in: ledger) }
         let token = try await Fixtures.token(ledger, role: .finance)
         try await testApp(ledger).test(.live) { client in
             let headers: HTTPFields = [.authorization: token]
@@ -207,11 +204,7 @@ struct CKANTests {
     /// tag_list, license_list and the activity lists from the audit trail, as CKAN clients read them.
     @Test func tagsLicencesAndActivities() async throws {
         let ledger = try await Self.ledger()
-        var open = Fixtures.resource(code: "103003/000003", name: "不动产登记公示信息")
-        (open.shareType, open.shareCondition) = ("无条件共享", nil)
-        let created = try await ledger.records.create(open, by: .commandLine)
-        _ = try await ledger.records.transition(resourceID: created.id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
-        _ = try await ledger.records.transition(resourceID: created.id, .approve, reason: nil, expectedVersion: nil, by: .commandLine)
+        try await Self.publishOpen("103003/000003", "不动产登记公示信息", in: ledger)
         let token = try await Fixtures.token(ledger, role: .finance)
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let app = buildApplication(
