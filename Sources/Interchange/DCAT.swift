@@ -99,6 +99,16 @@ public enum DCAT {
         return node
     }
 
+    /// One dataset's description, the answer of its IRI (`BASE/dataset/NAME`), as JSON-LD.
+    public static func jsonLD(dataset resource: CatalogResource, unit: GovUnit?, base: String) throws -> Data {
+        try RDFWriter.jsonLD(dataset(resource, unit: unit, base: base))
+    }
+
+    /// One dataset's description as Turtle.
+    public static func turtle(dataset resource: CatalogResource, unit: GovUnit?, base: String) -> String {
+        RDFWriter.turtle(dataset(resource, unit: unit, base: base))
+    }
+
     /// The JSON-LD document.
     public static func jsonLD(
         ledger: Ledger, scope: ExportScope = .all, selection: Selection = .register, base: String

@@ -83,7 +83,7 @@ struct AuthMiddleware: RouterMiddleware {
     /// The paths of the catalog a server with `--public-catalog` answers without credentials.
     static func isCatalog(_ path: String) -> Bool {
         ["/catalog.jsonld", "/catalog.ttl", "/api/3", "/api/action"].contains(path) || path.hasPrefix("/api/3/action/")
-            || path.hasPrefix("/api/action/")
+            || path.hasPrefix("/api/action/") || path.hasPrefix("/dataset/")
     }
 
     func handle(

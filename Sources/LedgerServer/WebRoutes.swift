@@ -76,6 +76,34 @@ struct WebRoutes {
                 return download(data, type: type, name: nil)
             }
         }
+        // A dataset's IRI answers by content negotiation: JSON-LD or Turtle when asked for, else the resource's page
+        // (to anyone signed in) or a page of its description (to a reader of the public catalog).
+        router.get("/dataset/:name") { request, context in
+            let reader = try context.catalogReader()
+            let name = context.parameters.get("name") ?? ""
+            guard
+                let stored = try await unlessNotFound({
+                    try await ledger.records.fetch(CatalogResource.self, key: CKANRoutes.resourceCode(name))
+                }),
+                stored.record.state == .published, reader.shareType.map({ $0 == stored.record.shareType }) ?? true
+            else { throw LedgerError.notFound("数据集", name) }
+            let resource = stored.record
+            let system = try await ledger.records.fetch(InfoSystem.self, key: resource.systemCode).record
+            let unit = try await unlessNotFound { try await ledger.records.fetch(GovUnit.self, key: system.unitUSCC).record }
+            let accept = request.headers[.accept] ?? ""
+            let base = baseURL(of: request)
+            if accept.contains("application/ld+json") || accept.contains("application/json") {
+                return download(try DCAT.jsonLD(dataset: resource, unit: unit, base: base), type: "application/ld+json", name: nil)
+            }
+            if accept.contains("text/turtle") {
+                return download(Data(DCAT.turtle(dataset: resource, unit: unit, base: base).utf8), type: "text/turtle; charset=utf-8", name: nil)
+            }
+            if context.actor != nil {
+                let code = resource.code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? resource.code
+                return Response(status: .seeOther, headers: [.location: "/resources/\(code)"])
+            }
+            return Self.publicDatasetPage(resource, publisher: unit?.name)
+        }
         router.get("/export.xlsx") { request, context in
             try context.require(.read)
             let query = request.uri.formParameters
@@ -84,6 +112,25 @@ struct WebRoutes {
             let data = try await Exporter(ledger: ledger, scope: scope).xlsxData(template: template)
             return download(data, type: XLSXWriter.contentType, name: template ? "ybz-template.xlsx" : "ybz-ledger.xlsx")
         }
+    }
+
+    /// The description of a published dataset for a reader without an account: what the DCAT documents say of it.
+    static func publicDatasetPage(_ resource: CatalogResource, publisher: String?) -> Response {
+        let rows = [
+            ("信息资源代码", resource.code), ("提供单位", publisher ?? "—"), ("共享类型", resource.shareType),
+            ("共享方式", resource.shareMethod ?? "—"), ("更新周期", resource.updateCycle), ("资源格式", resource.format),
+            ("发布日期", resource.publishedOn?.description ?? "—")
+        ]
+        let table = rows.map { "<tr><th scope=\"row\">\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
+        let html = """
+            <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(resource.name))</title><link rel="stylesheet" href="/assets/app.css"></head>
+            <body><main><h1>\(HTML.escape(resource.name))</h1><p>\(HTML.escape(resource.summary))</p><table>\(table)</table>
+            <p>机器可读的描述：<a href="/catalog.jsonld">目录（JSON-LD）</a>、<a href="/catalog.ttl">目录（Turtle）</a></p>
+            </main></body></html>
+            """
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
     // MARK: Reviewer

@@ -230,4 +230,31 @@ struct CKANTests {
             #expect(anonymous.count == 3 && anonymous.allSatisfy { $0["object_id"] == .string("103003-000003") && $0["user_id"] == .string("") })
         }
     }
+
+    /// A dataset's IRI resolves: JSON-LD or Turtle by `Accept`, else its page; without a key only on a public catalog
+    /// and only for a dataset shared without condition.
+    @Test func datasetIRIsResolveByContentNegotiation() async throws {
+        let ledger = try await Self.ledger()
+        try await Self.publishOpen("103003/000003", "不动产登记公示信息", in: ledger)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let token = try await Fixtures.token(ledger, role: .finance)
+        let app = buildApplication(
+            ledger: ledger, compliance: compliance, publicCatalog: true, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let jsonLD = try await client.execute(uri: "/dataset/103003-000003", method: .get, headers: [.accept: "application/ld+json"])
+            let document = String(buffer: jsonLD.body)
+            #expect(jsonLD.status == .ok && jsonLD.headers[.contentType] == "application/ld+json")
+            #expect(document.contains("不动产登记公示信息") && document.contains("/dataset/103003-000003"))
+            let turtle = try await client.execute(uri: "/dataset/103003-000003", method: .get, headers: [.accept: "text/turtle"])
+            #expect(turtle.status == .ok && String(buffer: turtle.body).contains("dcat:Dataset"))
+            let page = try await client.execute(uri: "/dataset/103003-000003", method: .get, headers: [.accept: "text/html"])
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("<h1>不动产登记公示信息</h1>") && html.contains("无条件共享"))
+            let hidden = try await client.execute(uri: "/dataset/103003-000001", method: .get, headers: [.accept: "application/ld+json"])
+            #expect(hidden.status == .notFound)
+            let signedIn = try await client.execute(
+                uri: "/dataset/103003-000001", method: .get, headers: [.accept: "text/html", .authorization: "Bearer \(token)"])
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/resources/103003%2F000001")
+        }
+    }
 }
