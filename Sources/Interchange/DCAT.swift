@@ -53,11 +53,11 @@ public enum DCAT {
     static func dataset(_ resource: CatalogResource, unit: GovUnit?, base: String) -> RDFNode {
         var node = RDFNode(id: "\(base)/dataset/\(resource.code.replacingOccurrences(of: "/", with: "-"))", types: ["dcat:Dataset"])
         node.add("dct:identifier", .literal(resource.code))
-        node.add("dct:title", .literal(resource.name, language: "zh"))
-        node.add("dct:description", .text(resource.summary, language: "zh"))
+        node.add("dct:title", .written(resource.name))
+        node.add("dct:description", .written(resource.summary))
         if let unit {
             var publisher = RDFNode(id: "\(base)/organization/\(unit.uscc)", types: ["foaf:Organization"])
-            publisher.add("foaf:name", .literal(unit.name, language: "zh"))
+            publisher.add("foaf:name", .written(unit.name))
             publisher.add("dct:identifier", .literal(unit.uscc))
             node.add("dct:publisher", .node(publisher))
         }
@@ -65,11 +65,11 @@ public enum DCAT {
         if let cycle = cycles.first(where: { $0.cycle == resource.updateCycle }) { node.add("dct:accrualPeriodicity", .iri(frequency + cycle.eu)) }
         node.add("dct:issued", resource.publishedOn.map { .literal($0.description, datatype: "xsd:date") })
         var distribution = RDFNode(types: ["dcat:Distribution"])
-        distribution.add("dct:title", .literal(resource.shareMethod ?? resource.format, language: "zh"))
+        distribution.add("dct:title", .written(resource.shareMethod ?? resource.format))
         distribution.add("dct:format", .literal(resource.formatType ?? resource.format))
         if resource.shareMethod == "接口" {
             var service = RDFNode(types: ["dcat:DataService"])
-            service.add("dct:title", .literal("\(resource.name)接口", language: "zh"))
+            service.add("dct:title", .written("\(resource.name)接口"))
             distribution.add("dcat:accessService", .node(service))
         }
         node.add("dcat:distribution", .node(distribution))

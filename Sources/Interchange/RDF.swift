@@ -30,6 +30,13 @@ indirect enum RDFTerm: Sendable {
         value.flatMap { $0.isEmpty ? nil : .literal($0, language: language) }
     }
 
+    /// Text written by people, tagged with the language it is in: `zh` when it holds Chinese characters, else untagged
+    /// (a German or English title is not Chinese, and which language it is the ledger does not record).
+    static func written(_ value: String?) -> RDFTerm? {
+        guard let value, !value.isEmpty else { return nil }
+        return .literal(value, language: value.unicodeScalars.contains { $0.properties.isIdeographic } ? "zh" : nil)
+    }
+
     static func integer(_ value: Int64?) -> RDFTerm? { value.map { .literal(String($0), datatype: "xsd:integer") } }
 }
 

@@ -53,6 +53,16 @@ struct DCATTests {
         #expect(turtle.contains("dcat:accessService ["))  // 接口 is a data service
     }
 
+    /// A literal is tagged `zh` only when it is Chinese: a title in German is not.
+    @Test func languageTagsAreTrue() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        _ = try await ledger.records.create(Fixtures.resource(code: "103003/000002", name: "Grundbuchdaten"), by: .commandLine)
+        let turtle = try await DCAT.turtle(ledger: ledger, base: "https://ybz.invalid")
+        #expect(turtle.contains("dct:title \"Grundbuchdaten\" ;") || turtle.contains("dct:title \"Grundbuchdaten\" ."))
+        #expect(!turtle.contains("\"Grundbuchdaten\"@zh"))
+        #expect(turtle.contains("\"不动产登记信息\"@zh"))
+    }
+
     @Test func aDCATUSCatalogIsMappedWithAReportOfWhatHadNoPlace() async throws {
         let ledger = try await Fixtures.seededLedger()
         let url = folder.appendingPathComponent("data.json")
