@@ -2,13 +2,24 @@ import Foundation
 import LedgerCore
 import LedgerStore
 
-/// The catalog as DCAT 3 / DCAT-AP linked data: a `dcat:Catalog` with one `dcat:Dataset` per catalog resource,
-/// its publisher (the unit, `foaf:Organization`), `dct:accessRights` from 共享类型, `dct:accrualPeriodicity` from
-/// 更新周期 (EU vocabularies), a `dcat:Distribution` per share method (a `dcat:DataService` for 接口), and every
-/// element with no DCAT place under `ybz:` so that an export imports back unchanged.
+/// The catalog as DCAT 3 / DCAT-AP linked data: a `dcat:Catalog` (published by the city's 大数据局) with one
+/// `dcat:Dataset` per catalog resource, its publisher (the unit, `foaf:Organization`), `dct:accessRights` from 共享类型,
+/// `dct:accrualPeriodicity` from 更新周期 (EU vocabularies), a `dcat:Distribution` per share method whose `dcat:accessURL`
+/// is the dataset's page and whose `dct:format` is an EU file type when the 资源格式类型 is one, and every element with no
+/// DCAT place under `ybz:` so that an export imports back unchanged. No `dcat:DataService` is written: the ledger
+/// records that a resource is shared by 接口, not the service's endpoint, which DCAT-AP requires.
 public enum DCAT {
     static let frequency = "http://publications.europa.eu/resource/authority/frequency/"
     static let accessRight = "http://publications.europa.eu/resource/authority/access-right/"
+    static let fileType = "http://publications.europa.eu/resource/authority/file-type/"
+    /// 资源格式类型 → EU file type, for the types the EU vocabulary has.
+    static let fileTypes: [String: String] = [
+        "PDF": "PDF", "DOC": "DOC", "DOCX": "DOCX", "TXT": "TXT", "XML": "XML", "XLS": "XLS", "XLSX": "XLSX", "CSV": "CSV",
+        "JSON": "JSON", "JPG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "BMP": "BMP", "GIF": "GIF", "MP4": "MP4", "MP3": "MP3",
+        "WAV": "WAV", "AVI": "AVI"
+    ]
+    /// Who publishes the catalog.
+    static let publisherName = "滕州市大数据局"
     /// 更新周期 → EU frequency, and DCAT-US's ISO 8601 repeating durations.
     static let cycles: [(cycle: String, eu: String, iso: String)] = [
         ("实时", "CONT", "R/PT1S"), ("每日", "DAILY", "R/P1D"), ("每周", "WEEKLY", "R/P1W"), ("每月", "MONTHLY", "R/P1M"),
@@ -37,6 +48,9 @@ public enum DCAT {
         var catalog = RDFNode(id: "\(base)/catalog", types: ["dcat:Catalog"])
         catalog.add("dct:title", .literal("滕州市政务信息资源目录", language: "zh"))
         catalog.add("dct:description", .literal("数字资源“一本账”的政务信息资源目录（滕政办发〔2025〕8号，发改高技〔2017〕1272号）", language: "zh"))
+        var publisher = RDFNode(id: "\(base)/publisher", types: ["foaf:Agent"])
+        publisher.add("foaf:name", .written(publisherName))
+        catalog.add("dct:publisher", .node(publisher))
         let exporter = Exporter(ledger: ledger, scope: scope)
         let resources = try await exporter.records(CatalogResource.self).filter(selection.includes)
         var units: [String: GovUnit] = [:]
@@ -66,12 +80,8 @@ public enum DCAT {
         node.add("dct:issued", resource.publishedOn.map { .literal($0.description, datatype: "xsd:date") })
         var distribution = RDFNode(types: ["dcat:Distribution"])
         distribution.add("dct:title", .written(resource.shareMethod ?? resource.format))
-        distribution.add("dct:format", .literal(resource.formatType ?? resource.format))
-        if resource.shareMethod == "接口" {
-            var service = RDFNode(types: ["dcat:DataService"])
-            service.add("dct:title", .written("\(resource.name)接口"))
-            distribution.add("dcat:accessService", .node(service))
-        }
+        distribution.add("dcat:accessURL", .iri(node.id ?? base))
+        distribution.add("dct:format", resource.formatType.flatMap { fileTypes[$0.uppercased()] }.map { .iri(fileType + $0) })
         node.add("dcat:distribution", .node(distribution))
         for related in resource.relatedCodes { node.add("ybz:relatedCode", .literal(related)) }
         let texts: [(String, String?)] = [

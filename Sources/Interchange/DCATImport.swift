@@ -223,7 +223,8 @@ public struct DCATImport: Sendable {
         let format = Self.first(distribution, "dct:format") ?? Self.first(distribution, "dcat:mediaType") ?? ""
         set("format", take("ybz:format") ?? derived(Self.catalogFormat(format)))
         set("formatType", take("ybz:formatType") ?? derived(format.isEmpty ? nil : format.uppercased().components(separatedBy: "/").last))
-        let service = !Self.values(distribution, "dcat:accessService").isEmpty || !Self.values(distribution, "dcat:accessURL").isEmpty
+        // An access URL alone is no service: DCAT-AP gives every distribution one, often its landing page.
+        let service = !Self.values(distribution, "dcat:accessService").isEmpty
         set("shareMethod", take("ybz:shareMethod") ?? derived(service ? "接口" : distribution.isEmpty ? nil : "文件"))
         set("openType", take("ybz:openType") ?? derived(level == "public" ? "无条件开放" : nil))
         set("openCondition", take("ybz:openCondition"))

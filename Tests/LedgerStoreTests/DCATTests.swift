@@ -50,7 +50,9 @@ struct DCATTests {
         #expect(turtle.contains("dct:accrualPeriodicity <http://publications.europa.eu/resource/authority/frequency/DAILY>"))
         #expect(turtle.contains("dct:publisher <https://ybz.invalid/organization/\(Fixtures.uscc(1))>"))
         #expect(turtle.components(separatedBy: "<https://ybz.invalid/organization/\(Fixtures.uscc(1))> a foaf:Organization").count == 2)  // once
-        #expect(turtle.contains("dcat:accessService ["))  // 接口 is a data service
+        // Every distribution is reached through the dataset's page; no data service without an endpoint.
+        #expect(turtle.contains("dcat:accessURL <https://ybz.invalid/dataset/103003-000001>") && !turtle.contains("dcat:DataService"))
+        #expect(turtle.contains("dct:publisher <https://ybz.invalid/publisher>") && turtle.contains("\"滕州市大数据局\"@zh"))
     }
 
     /// A literal is tagged `zh` only when it is Chinese: a title in German is not.
@@ -61,6 +63,17 @@ struct DCATTests {
         #expect(turtle.contains("dct:title \"Grundbuchdaten\" ;") || turtle.contains("dct:title \"Grundbuchdaten\" ."))
         #expect(!turtle.contains("\"Grundbuchdaten\"@zh"))
         #expect(turtle.contains("\"不动产登记信息\"@zh"))
+    }
+
+    /// A 资源格式类型 the EU file-type vocabulary has is written as its IRI; one it lacks (a database) is not written.
+    @Test func formatsAreEUFileTypes() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        var file = Fixtures.resource(code: "103003/000002", name: "登记年报")
+        (file.format, file.formatType, file.shareMethod) = ("电子文件", "PDF", "文件")
+        _ = try await ledger.records.create(file, by: .commandLine)
+        let turtle = try await DCAT.turtle(ledger: ledger, base: "https://ybz.invalid")
+        #expect(turtle.contains("dct:format <http://publications.europa.eu/resource/authority/file-type/PDF>"))
+        #expect(turtle.components(separatedBy: "dct:format").count == 2)  // the MySQL resource has none
     }
 
     @Test func aDCATUSCatalogIsMappedWithAReportOfWhatHadNoPlace() async throws {
