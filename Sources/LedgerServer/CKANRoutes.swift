@@ -13,6 +13,8 @@ struct CKANRoutes {
     let ledger: Ledger
     /// The 共享类型 the reader of this request is limited to (`CatalogReader`): a copy per request sets it.
     var shareType: String? = nil
+    /// The server's address as the request gave it, for the URLs in records.
+    var base = ""
     static let version = "2.10.4"
     /// Each action with what `help_show` says of it.
     static let help: [String: String] = [
@@ -59,6 +61,7 @@ struct CKANRoutes {
         do {
             var reading = self
             reading.shareType = try context.catalogReader().shareType
+            reading.base = baseURL(of: request)
             let parameters = try await Parameters(request)
             let result: JSONValue =
                 switch action {
@@ -401,6 +404,12 @@ struct CKANRoutes {
         let resource = stored.record
         let unit = try await owners.unit(ofSystem: resource.systemCode)
         let name = Self.datasetName(resource.code)
+        // The dataset's IRI, which answers its description (`/dataset/{name}`), is its page and its resource's address.
+        let page = "\(base)/dataset/\(name)"
+        let modified = stored.updatedAt.replacingOccurrences(of: "Z", with: "")
+        let created =
+            try await ledger.audit.firstRecorded(entity: CatalogResource.table, key: resource.code)?.replacingOccurrences(of: "Z", with: "")
+            ?? modified
         let extras: [(String, String?)] = [
             ("信息资源代码", resource.code), ("来源系统", resource.systemCode), ("共享类型", resource.shareType), ("共享条件", resource.shareCondition),
             ("共享方式", resource.shareMethod), ("更新周期", resource.updateCycle), ("是否向社会开放", resource.openToPublic ? "是" : "否"),
@@ -412,14 +421,16 @@ struct CKANRoutes {
             "name": .string(resource.shareMethod ?? resource.format),
             "format": .string(resource.formatType ?? resource.format),
             "description": .string("共享方式：\(resource.shareMethod ?? "未登记")；\(resource.shareType)"),
-            "url": .string(""), "state": .string("active"), "position": .int(0)
+            "url": .string(page), "state": .string("active"), "position": .int(0), "created": .string(created),
+            "last_modified": .string(modified)
         ])
         return .object([
             "id": .string(name), "name": .string(name), "title": .string(resource.name), "notes": .string(resource.summary),
             "type": .string("dataset"), "state": .string("active"),
             // 不予共享: listed in the catalog, its data not shared.
             "private": .bool(resource.shareType == "不予共享"), "version": .string(String(stored.version)),
-            "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")),
+            "metadata_modified": .string(modified), "metadata_created": .string(created), "url": .string(page),
+            "license_url": .string(""),
             "owner_org": .string(unit.uscc.lowercased()), "organization": Self.organization(unit, count: nil),
             "license_id": .string("notspecified"), "license_title": .string(resource.shareType),
             "tags": .array(

@@ -51,6 +51,12 @@ struct CKANTests {
             #expect(package["title"] == .string("不动产登记信息"))
             #expect(package["organization"]?["title"] == .string("滕州市自然资源局"))
             #expect(package["extras"]?.arrayValue?.contains(.object(["key": .string("共享类型"), "value": .string("有条件共享")])) == true)
+            // Complete records: when it was created, its page, and the address of its resource.
+            let created = try #require(package["metadata_created"]?.stringValue)
+            let modified = try #require(package["metadata_modified"]?.stringValue)
+            #expect(!created.isEmpty && created <= modified && !created.hasSuffix("Z"))
+            #expect(package["url"]?.stringValue?.hasSuffix("/dataset/103003-000001") == true)
+            #expect(package["resources"]?[0]?["url"] == package["url"])
             let search = try await client.execute(
                 uri: "/api/3/action/package_search", method: .post, headers: headers,
                 body: ByteBuffer(string: #"{"q": "不动产", "rows": 5, "fq": "organization:\#(Fixtures.uscc(1).lowercased())"}"#))

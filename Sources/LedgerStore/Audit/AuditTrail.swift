@@ -57,6 +57,8 @@ public struct AuditVerification: Codable, Sendable, Equatable {
 public protocol AuditTrail: Sendable {
     /// The entries of one record (or all of an entity, or everything), newest first, at most `limit`.
     func entries(entity: String?, key: String?, limit: Int) async throws -> [AuditEntry]
+    /// When a record was first written (the time of its earliest entry), `nil` when the trail holds none.
+    func firstRecorded(entity: String, key: String) async throws -> String?
     /// Walks the whole chain and names every entry whose content, position or link is wrong.
     func verify() async throws -> AuditVerification
 }

@@ -29,6 +29,14 @@ public struct SQLiteAuditTrail: AuditTrail {
         }
     }
 
+    /// When a record was first written, from the entry with the lowest sequence number (index `audit_entry_record`).
+    public func firstRecorded(entity: String, key: String) async throws -> String? {
+        try await database.writer.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT at FROM audit_entry WHERE entity = ? AND key = ? ORDER BY seq LIMIT 1", arguments: [entity, key])
+        }
+    }
+
     public func verify() async throws -> AuditVerification {
         try await database.writer.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry ORDER BY rowid")
