@@ -21,7 +21,8 @@ struct CKANRoutes {
         "package_list": "已发布数据集的名称列表；可用 limit、offset 分页",
         "package_show": "一个已发布数据集（id：信息资源代码，“/”写作“-”）",
         "package_search":
-            "检索已发布数据集：q（词，或 *:*）、fq（organization:、tags:、access_rights:）、"
+            "检索已发布数据集：q 与 fq（词，或 字段:值，如 organization:、tags:、access_rights:、name:、title:，"
+            + "可加引号，均须满足；*:* 为全部）、"
             + "rows（0–500，0 只返回数量）、start、sort（name、title_string、metadata_modified，加 asc 或 desc）、"
             + "facet.field（organization、tags、access_rights、license_id 的 JSON 列表；词检索不计分面）、facet.limit",
         "current_package_list_with_resources": "已发布数据集连同其资源，最近修改的在前；可用 limit、offset 分页",
@@ -250,23 +251,37 @@ struct CKANRoutes {
         let start = try parameters.int("start") ?? 0
         var filters = readable
         var unit: String?
-        for clause in (parameters["fq"] ?? "").split(separator: " ") where clause.contains(":") {
-            let parts = clause.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"+")) }
-            switch parts[0] {
-            case "organization", "owner_org": unit = parts[1].uppercased()
-            case "tags", "update_cycle": filters["updateCycle"] = parts[1]
-            case "access_rights", "share_type": filters["shareType"] = parts[1]
-            default: throw LedgerError(.validation, "不支持的筛选条件 \(parts[0])（可用 organization、tags、access_rights）")
+        var contradictory = false
+        // `fq` and `q` in Solr's forms: `field:value` terms (a value in quotes may hold spaces) and words, all of
+        // which must hold (`AND` may be written); a field given twice with two values matches nothing.
+        let (fields, words) = try Self.clauses((parameters["fq"] ?? "") + " " + (parameters["q"] ?? ""))
+        for (field, value) in fields {
+            let key: String
+            switch field {
+            case "organization", "owner_org": key = "unit"
+            case "tags", "update_cycle": key = "updateCycle"
+            case "access_rights", "share_type", "license_id": key = "shareType"
+            default:
+                throw LedgerError(
+                    .validation, "不支持的检索字段 \(field)（可用 organization、tags、access_rights、license_id、name、title）")
+            }
+            let wanted = key == "unit" ? value.uppercased() : value
+            if key == "unit" {
+                contradictory = contradictory || unit.map { $0 != wanted } ?? false
+                unit = wanted
+            } else {
+                // The reader's own limit (`readable`) counts as given: asking for another 共享类型 finds nothing.
+                contradictory = contradictory || filters[key].map { $0 != wanted } ?? false
+                filters[key] = wanted
             }
         }
         let sort = try Self.sort(parameters["sort"])
-        // A reader limited to one 共享类型 who asks for another finds nothing.
-        if let shareType, filters["shareType"] != shareType { return Self.searchResult(count: 0, [], sort: sort.text) }
-        let text = (parameters["q"] ?? "").trimmingCharacters(in: .whitespaces)
+        if contradictory { return Self.searchResult(count: 0, [], sort: sort.text) }
+        let text = words.joined(separator: " ")
         var owners = Owners(ledger: ledger)
         var codes: [String]
         let count: Int
-        if text.isEmpty || text == "*:*" {
+        if text.isEmpty {
             if let unit { filters["unit"] = unit }
             let page = try await ledger.records.list(
                 CatalogResource.self, filters: filters,
@@ -284,8 +299,48 @@ struct CKANRoutes {
         var results: [JSONValue] = []
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
         // Facets count the whole filtered catalog; a word search ranks its hits (names first) and counts no facets.
-        guard text.isEmpty || text == "*:*" else { return Self.searchResult(count: count, results, sort: "score desc, metadata_modified desc") }
+        guard text.isEmpty else { return Self.searchResult(count: count, results, sort: "score desc, metadata_modified desc") }
         return Self.searchResult(count: count, results, sort: sort.text, facets: try await facets(parameters, filters: filters, unit: unit))
+    }
+
+    /// The `field:value` terms and the words of a Solr query, in order: quotes group words and are removed, `AND` and
+    /// `*:*` add nothing, `name:` is a dataset's code to look for and `title:`/`text:` words; `OR` and negation (`NOT`,
+    /// `-term`) are refused, naming what is supported.
+    static func clauses(_ query: String) throws -> (fields: [(String, String)], words: [String]) {
+        var tokens: [String] = []
+        var current = ""
+        var quoted = false
+        for character in query {
+            if character == "\"" {
+                quoted.toggle()
+            } else if character.isWhitespace, !quoted {
+                if !current.isEmpty { tokens.append(current) }
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        var fields: [(String, String)] = []
+        var words: [String] = []
+        for term in tokens where term != "AND" && term != "&&" && term != "*:*" {
+            let token = term.hasPrefix("+") ? String(term.dropFirst()) : term  // `+` (must hold) is what every term means
+            if ["OR", "||", "NOT", "!"].contains(token) || token.hasPrefix("-") || token.hasPrefix("!") {
+                throw LedgerError(.validation, "暂不支持 OR 和否定（\(token)）：可用 字段:值 和词语，须全部满足")
+            }
+            guard let colon = token.firstIndex(of: ":"), colon != token.startIndex else {
+                words.append(token)
+                continue
+            }
+            let field = String(token[..<colon]).lowercased()
+            let value = String(token[token.index(after: colon)...]).trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+            switch field {
+            case "name": words.append(resourceCode(value))
+            case "title", "text", "notes": words.append(value)
+            default: fields.append((field, value))
+            }
+        }
+        return (fields, words)
     }
 
     /// CKAN's facet fields with the filter each counts.

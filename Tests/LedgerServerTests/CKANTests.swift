@@ -189,6 +189,24 @@ struct CKANTests {
             let refusal = try json(JSONValue.self, bad.body)
             #expect(bad.status == .conflict && refusal["error"]?["__type"] == .string("Validation Error"))
 
+            // Solr's forms in q: field:value terms and words, quoted, all of which hold.
+            func count(_ query: String) async throws -> JSONValue? {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
+                let answer = try await client.execute(uri: "/api/3/action/package_search?q=\(encoded)", method: .get, headers: headers)
+                return try Self.result(answer.body)["count"]
+            }
+            #expect(try await count("tags:每日") == .int(2))
+            #expect(try await count("tags:每日 AND access_rights:无条件共享") == .int(1))
+            #expect(try await count("tags:\"每月\" organization:\(Fixtures.uscc(1).lowercased())") == .int(1))
+            #expect(try await count("tags:每日 tags:每月") == .int(0))
+            #expect(try await count("name:103003-000004") == .int(1))
+            #expect(try await count("title:房屋 tags:每日") == .int(1))
+            for refused in ["tags:每日 OR tags:每月", "-tags:每日", "size:3"] {
+                let encoded = refused.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? refused
+                let answer = try await client.execute(uri: "/api/3/action/package_search?q=\(encoded)", method: .get, headers: headers)
+                #expect(answer.status == .conflict, "q=\(refused)")
+            }
+
             let faceted = try await client.execute(
                 uri: "/api/3/action/package_search", method: .post, headers: headers,
                 body: ByteBuffer(string: #"{"q": "*:*", "rows": 0, "facet.field": ["organization", "tags", "access_rights", "res_format"]}"#))
