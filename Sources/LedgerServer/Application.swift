@@ -19,6 +19,11 @@ public func buildRouter(
     router.add(middleware: BodyLimit())
     router.add(middleware: AuthMiddleware(ledger: ledger, publicCatalog: publicCatalog))
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
+    // Ready when the database answers and is migrated: a load balancer sends requests only then.
+    router.get("/readyz") { _, _ in
+        guard let reason = await ledger.database.unreadiness() else { return try JSON.response(Health(status: "ready")) }
+        return try JSON.response(["status": "not ready", "reason": reason], status: .serviceUnavailable)
+    }
     router.get("/assets/app.css") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],

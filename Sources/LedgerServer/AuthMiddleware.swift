@@ -70,7 +70,7 @@ extension Permission: CustomStringConvertible {
 
 /// Authenticates every request — by bearer token (API, CLI) or session cookie (browser) — and runs the handler as
 /// that actor (for the audit trail). A state-changing request of a browser session must carry the session's CSRF
-/// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz`, `/login` and the style sheet answer without
+/// token (`X-CSRF-Token` header or `_csrf` form field). Only `/healthz`, `/readyz`, `/login` and the style sheet answer without
 /// credentials, and they answer no data; other pages redirect to the login form, other API routes answer 401. A server
 /// that publishes its catalog (`publicCatalog`) also lets the CKAN API and the DCAT documents answer without
 /// credentials, with the published 无条件共享 datasets only (`LedgerContext.catalogReader`).
@@ -78,7 +78,7 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = LedgerContext
     let ledger: Ledger
     var publicCatalog = false
-    static let openPaths: Set<String> = ["/healthz", "/login", "/assets/app.css"]
+    static let openPaths: Set<String> = ["/healthz", "/readyz", "/login", "/assets/app.css"]
 
     /// The paths of the catalog a server with `--public-catalog` answers without credentials.
     static func isCatalog(_ path: String) -> Bool {

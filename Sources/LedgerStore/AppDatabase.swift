@@ -45,6 +45,17 @@ public struct AppDatabase: Sendable {
         return writer
     }
 
+    /// Why the database cannot serve now, or `nil` when it can: it answers a read, and every migration this program
+    /// knows has run on it (another server may have opened it with an older program, or be migrating it).
+    public func unreadiness() async -> String? {
+        do {
+            let migrated = try await writer.read { db in try Self.migrator.hasCompletedMigrations(db) }
+            return migrated ? nil : "数据库尚未升级到本程序的结构"
+        } catch {
+            return "数据库无法读取：\(error)"
+        }
+    }
+
     /// A fresh in-memory database, for tests.
     public static func inMemory() throws -> AppDatabase {
         try AppDatabase(DatabaseQueue())

@@ -54,6 +54,8 @@ struct APITests {
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
             #expect(String(buffer: health.body) == #"{"status":"ok"}"#)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok && String(buffer: ready.body) == #"{"status":"ready"}"#)
             let page = try await client.execute(uri: "/", method: .get)
             #expect(page.status == .seeOther && page.headers[.location] == "/login")
             for uri in [

@@ -200,3 +200,15 @@ private final class Seen: @unchecked Sendable {
     func add(_ progress: FundingProgress) { lock.withLock { seen.append(progress) } }
     var all: [FundingProgress] { lock.withLock { seen } }
 }
+
+@Suite("Store: readiness")
+struct ReadinessTests {
+    /// Ready when the database reads and every migration has run; not while one is missing (a server of an older
+    /// program, or one migrating the database).
+    @Test func aDatabaseIsReadyOnlyWhenMigrated() async throws {
+        let ledger = try Fixtures.ledger()
+        #expect(await ledger.database.unreadiness() == nil)
+        try await ledger.database.writer.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v10:%'") }
+        #expect(await ledger.database.unreadiness() == "数据库尚未升级到本程序的结构")
+    }
+}
