@@ -37,7 +37,8 @@ public enum DCAT {
         /// The published resources, of one 共享类型 when given (a public catalog: 无条件共享).
         case published(shareType: String?)
 
-        func includes(_ resource: CatalogResource) -> Bool {
+        /// Whether a document of this selection holds `resource`.
+        public func includes(_ resource: CatalogResource) -> Bool {
             guard case .published(let shareType) = self else { return true }
             return resource.state == .published && (shareType == nil || resource.shareType == shareType)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Interchange
 import LedgerCore
 import LedgerStore
 
@@ -48,6 +49,12 @@ enum CatalogReader: Sendable {
 
     /// The 共享类型 a reader is limited to, if any.
     var shareType: String? { self == .anonymous ? CatalogResource.openShareType : nil }
+
+    /// The datasets this reader reads: the published ones, of its 共享类型 when it is limited to one.
+    var selection: DCAT.Selection { .published(shareType: shareType) }
+
+    /// Whether this reader may read `resource`.
+    func mayRead(_ resource: CatalogResource) -> Bool { selection.includes(resource) }
 }
 
 extension Permission: CustomStringConvertible {

@@ -11,8 +11,10 @@ import LedgerStore
 /// then anyone reads the published 无条件共享 datasets without one.
 struct CKANRoutes {
     let ledger: Ledger
-    /// The 共享类型 the reader of this request is limited to (`CatalogReader`): a copy per request sets it.
-    var shareType: String? = nil
+    /// Who reads in this request (`CatalogReader`): a copy per request sets it.
+    var reader = CatalogReader.signedIn
+    /// The 共享类型 the reader is limited to, if any.
+    private var shareType: String? { reader.shareType }
     /// The server's address as the request gave it, for the URLs in records.
     var base = ""
     static let version = "2.10.4"
@@ -61,7 +63,7 @@ struct CKANRoutes {
         let help = "\(baseURL(of: request))/api/3/action/help_show?name=\(action)"
         do {
             var reading = self
-            reading.shareType = try context.catalogReader().shareType
+            reading.reader = try context.catalogReader()
             reading.base = baseURL(of: request)
             let parameters = try await Parameters(request)
             let result: JSONValue =
@@ -101,11 +103,6 @@ struct CKANRoutes {
     /// The filters of the datasets this reader may read: published, and of its 共享类型 when it is limited to one.
     private var readable: [String: String] {
         ["state": CatalogState.published.rawValue].merging(shareType.map { ["shareType": $0] } ?? [:]) { first, _ in first }
-    }
-
-    /// Whether this reader may read `resource`.
-    private func mayRead(_ resource: CatalogResource) -> Bool {
-        resource.state == .published && (shareType == nil || resource.shareType == shareType)
     }
 
     /// Every published dataset's name (as CKAN, without `limit`), or one page.
@@ -157,7 +154,7 @@ struct CKANRoutes {
         for count in stride(from: parts.count - 1, through: 1, by: -1) {
             let name = parts.prefix(count).joined(separator: "-")
             guard let stored = try await unlessNotFound({ try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(name)) }),
-                mayRead(stored.record)
+                reader.mayRead(stored.record)
             else { continue }
             var owners = Owners(ledger: ledger)
             let found = try await package(stored, owners: &owners)["resources"]?.arrayValue?.first { $0["id"] == .string(id) }
@@ -169,7 +166,7 @@ struct CKANRoutes {
     /// The tags in use (each published dataset's 更新周期), as names or, with `all_fields`, as CKAN's tag dictionaries.
     func tagList(_ parameters: Parameters) async throws -> JSONValue {
         let cycles = try await ledger.records.facets(CatalogResource.self, filters: readable, facets: ["updateCycle"])["updateCycle"] ?? [:]
-        let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
+        let allFields = parameters.flag("all_fields")
         return .array(
             cycles.keys.sorted().map { name in
                 allFields
@@ -190,7 +187,7 @@ struct CKANRoutes {
     func packageActivities(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
-        guard mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
+        guard reader.mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
         let limit = min(try parameters.int("limit") ?? 31, 100)
         let offset = min(try parameters.int("offset") ?? 0, 10_000)
         let entries = try await ledger.audit.entries(entity: CatalogResource.table, key: stored.record.code, limit: offset + limit)
@@ -205,7 +202,7 @@ struct CKANRoutes {
         for entry in try await ledger.audit.entries(entity: CatalogResource.table, key: nil, limit: limit * 20) where found.count < limit {
             if titles[entry.key] == nil {
                 let stored = try await unlessNotFound { try await ledger.records.fetch(CatalogResource.self, key: entry.key) }
-                titles[entry.key] = stored.flatMap { mayRead($0.record) ? $0.record.name : nil }
+                titles[entry.key] = stored.flatMap { reader.mayRead($0.record) ? $0.record.name : nil }
             }
             if let title = titles[entry.key] ?? nil { found.append(activity(entry, title: title)) }
         }
@@ -238,7 +235,7 @@ struct CKANRoutes {
     func packageShow(_ parameters: Parameters) async throws -> JSONValue {
         guard let id = parameters["id"] ?? parameters["name_or_id"] else { throw LedgerError(.validation, "缺少参数 id") }
         let stored = try await ledger.records.fetch(CatalogResource.self, key: Self.resourceCode(id))
-        guard mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
+        guard reader.mayRead(stored.record) else { throw LedgerError.notFound("数据集", id) }
         var owners = Owners(ledger: ledger)
         return try await package(stored, owners: &owners)
     }
@@ -413,7 +410,7 @@ struct CKANRoutes {
     func organizationList(_ parameters: Parameters) async throws -> JSONValue {
         let page = PageRequest(limit: try parameters.int("limit") ?? 500, offset: try parameters.int("offset") ?? 0)
         let units = try await ledger.records.list(GovUnit.self, page: page)
-        let allFields = parameters["all_fields"] == "true" || parameters["all_fields"] == "True"
+        let allFields = parameters.flag("all_fields")
         return .array(units.items.map { allFields ? Self.organization($0.record, count: nil) : .string($0.record.uscc.lowercased()) })
     }
 
@@ -540,6 +537,9 @@ struct CKANRoutes {
         }
 
         subscript(_ name: String) -> String? { values[name] }
+
+        /// Whether flag `name` is set (`true`, as CKAN and Python clients write it: `True`).
+        func flag(_ name: String) -> Bool { values[name] == "true" || values[name] == "True" }
 
         func int(_ name: String) throws -> Int? {
             guard let text = values[name] else { return nil }

@@ -67,7 +67,7 @@ struct WebRoutes {
             // The published catalog: to anyone signed in every published dataset, to anyone else on a server with
             // `--public-catalog` those shared without condition.
             router.get(RouterPath(path)) { request, context in
-                let selection = DCAT.Selection.published(shareType: try context.catalogReader().shareType)
+                let selection = try context.catalogReader().selection
                 let base = baseURL(of: request)
                 let data =
                     path.hasSuffix(".ttl")
@@ -85,7 +85,7 @@ struct WebRoutes {
                 let stored = try await unlessNotFound({
                     try await ledger.records.fetch(CatalogResource.self, key: CKANRoutes.resourceCode(name))
                 }),
-                stored.record.state == .published, reader.shareType.map({ $0 == stored.record.shareType }) ?? true
+                reader.mayRead(stored.record)
             else { throw LedgerError.notFound("数据集", name) }
             let resource = stored.record
             let system = try await ledger.records.fetch(InfoSystem.self, key: resource.systemCode).record

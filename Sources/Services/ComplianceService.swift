@@ -63,12 +63,19 @@ public struct ComplianceService: Sendable {
     /// The decisions of stored batch `id` in system order, handed to `body` a page at a time (a province's batch does
     /// not fit in memory decoded).
     public func forEachDecisionPage(ofBatch id: Int64, _ body: ([FundingDecision]) throws -> Void) async throws {
+        try await forEachEvaluationPage(ofBatch: id) { page in
+            try body(try await page.concurrentMap { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.result.utf8)) })
+        }
+    }
+
+    /// The stored inputs and decisions of batch `id` in system order, handed to `body` 500 systems at a time.
+    private func forEachEvaluationPage(ofBatch id: Int64, _ body: ([StoredEvaluation]) async throws -> Void) async throws {
         var after: String?
         while true {
             let page = try await ledger.evaluations.fundingEvaluations(batch: id, after: after, limit: 500)
             guard let last = page.last else { return }
             after = last.systemCode
-            try body(try await page.concurrentMap { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.result.utf8)) })
+            try await body(page)
         }
     }
 
@@ -100,12 +107,9 @@ public struct ComplianceService: Sendable {
     public func replay(batch id: Int64) async throws -> ReplayReport {
         _ = try await ledger.evaluations.fundingBatchHeader(id: id)
         var context: ComplianceContext?
-        var (matching, differing, after) = (0, [String](), String?.none)
-        while true {
-            let page = try await ledger.evaluations.fundingEvaluations(batch: id, after: after, limit: 500)
-            guard let first = page.first else { break }
-            after = page.last?.systemCode
-            let decider = try context ?? replayContext(batch: id, recorded: first)
+        var (matching, differing) = (0, [String]())
+        try await forEachEvaluationPage(ofBatch: id) { page in
+            let decider = try context ?? replayContext(batch: id, recorded: page[0])
             context = decider
             // The input's hash is of its stored text, as recorded; decoding and encoding again need not give the same bytes.
             let same = try await page.concurrentMap { stored in
