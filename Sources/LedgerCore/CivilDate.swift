@@ -25,6 +25,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses `YYYY-MM-DD`; also accepts `YYYY/MM/DD` and `YYYY.MM.DD` as Excel and WPS write them. Years outside
     /// `acceptedYears` are refused.
     public init?(_ text: String) {
+        // `YYYY-MM-DD`, as every stored date is, read from its ten bytes (a province's evaluation reads millions).
+        let bytes = text.utf8
+        if bytes.count == 10, let canonical = Self.digits(of: bytes) {
+            guard Self.acceptedYears.contains(canonical.year) else { return nil }
+            self.init(year: canonical.year, month: canonical.month, day: canonical.day)
+            return
+        }
         let parts = text.trimmingCharacters(in: .whitespaces)
             .split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
         guard parts.count == 3, parts[0].count == 4, parts[1].count <= 2, parts[2].count <= 2,
@@ -32,6 +39,25 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
             Self.acceptedYears.contains(y)
         else { return nil }
         self.init(year: y, month: m, day: d)
+    }
+
+    /// Year, month and day of `YYYY-MM-DD` in ASCII digits, or `nil` for any other ten bytes.
+    private static func digits(of bytes: String.UTF8View) -> (year: Int, month: Int, day: Int)? {
+        var fields = (0, 0, 0)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let digit = Int(byte - UInt8(ascii: "0"))
+            switch index {
+            case ..<4: fields.0 = fields.0 * 10 + digit
+            case ..<7: fields.1 = fields.1 * 10 + digit
+            default: fields.2 = fields.2 * 10 + digit
+            }
+        }
+        return fields
     }
 
     /// The date of an instant in the given time zone (China Standard Time by default).

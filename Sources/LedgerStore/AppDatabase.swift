@@ -37,14 +37,6 @@ public struct AppDatabase: Sendable {
             uploads: folder.appendingPathComponent("uploads"))
     }
 
-    /// A reader that sees the database as it is now for as long as it is kept (an SQLite snapshot of the pool), for
-    /// work that reads in parts and must see one state throughout while others write. In memory (tests) the queue
-    /// itself, whose reads see every write made between them.
-    func snapshot() throws -> any DatabaseReader {
-        if let pool = writer as? DatabasePool { return try pool.makeSnapshot() }
-        return writer
-    }
-
     /// Why the database cannot serve now, or `nil` when it can: it answers a read, and every migration this program
     /// knows has run on it (another server may have opened it with an older program, or be migrating it).
     public func unreadiness() async -> String? {

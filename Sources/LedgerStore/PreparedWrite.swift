@@ -89,6 +89,13 @@ struct PreparedWrite: Equatable, Sendable {
 
 /// The rows of table `data_item`, a resource's data items in order.
 enum DataItemRows {
+    /// SQL for the number of items of the resource whose row id is the SQL expression `resourceID`: the number of its
+    /// last item, since `replace` numbers them from 1 (one seek, where counting reads every item: a province's million
+    /// resources in 1 s rather than 13 s).
+    static func count(ofResource resourceID: String) -> String {
+        "(SELECT coalesce(max(seq), 0) FROM data_item WHERE resource_id = \(resourceID))"
+    }
+
     /// Replaces the items of resource row `rowID`, numbered from 1. Each item is bound straight through SQLite's
     /// interface (`DirectInsert`): an import writes hundreds of thousands of them under the write lock.
     static func replace(_ items: [DataItem], rowID: Int64, in db: Database) throws {

@@ -34,6 +34,11 @@ struct CivilDateTests {
         #expect(CivilDate("2026/1/5") == CivilDate(year: 2026, month: 1, day: 5))
         #expect(CivilDate("2026-02-30") == nil)
         #expect(CivilDate("20261031") == nil)
+        // Ten bytes that are not YYYY-MM-DD in digits go the general way, which refuses or reads them as before.
+        #expect(CivilDate("2026-13-01") == nil && CivilDate("2026-1a-01") == nil && CivilDate("+026-10-31") == nil)
+        #expect(CivilDate("2026-1-011") == nil && CivilDate("1899-12-31") == nil && CivilDate("2026-00-10") == nil)
+        #expect(CivilDate(" 2026-1-05") == CivilDate(year: 2026, month: 1, day: 5))
+        #expect(CivilDate("2026.10.31") == CivilDate(year: 2026, month: 10, day: 31))
     }
 
     @Test func knowsWeekdaysAndLeapYears() {

@@ -193,6 +193,47 @@ struct FundingStoreTests {
     }
 }
 
+extension FundingStoreTests {
+    /// Slices are read in short transactions of their own, yet a batch decides one state of the ledger: systems that
+    /// writes touched while it ran are decided again on the ledger as the batch finishes — many outside the write lock
+    /// first (slices of one system, two touched), few in the finishing transaction (a slice of three) — and the next
+    /// batch takes every decision over.
+    @Test(arguments: [1, 3]) func writesMadeWhileABatchRunsAreInItsDecisions(sliceSize: Int) async throws {
+        let (ledger, service) = try await ledger()
+        let context = try service.context(asOf: asOf)
+        let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
+        let store = SQLiteEvaluations(database: ledger.database)
+        let writes = Seen()  // the slices written so far
+        // After the first slice, with TZ-SYS-001 in it, is written: TZ-SYS-001 is edited and a system added.
+        let anotherUser: @Sendable () async throws -> Void = {
+            writes.add(FundingProgress(done: writes.all.count + 1, total: 0))
+            guard writes.all.count == 1 else { return }
+            let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+            var edited = system.record
+            edited.xinchuang = "已适配"
+            _ = try await ledger.records.update(InfoSystem.self, id: system.id, with: edited, expectedVersion: nil, by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-004"), by: .commandLine)
+        }
+        let decide: FundingDecider = { input, sha256 in try FundingDecision.evaluate(input, context, inputSha256: sha256) }
+        let batch = try await store.recordFunding(
+            plan, by: .commandLine, progress: nil, sliceSize: sliceSize, between: anotherUser, decide: decide)
+        let stored = try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 10)
+        #expect(stored.map(\.systemCode) == ["TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003", "TZ-SYS-004"])
+        #expect(stored.first?.input.contains("已适配") == true)
+        for evaluation in stored {
+            let alone = try await service.funding(fiscalYear: 2027, asOf: asOf, systemCode: evaluation.systemCode, by: .commandLine)
+            let decided = try await ledger.evaluations.fundingEvaluations(batch: alone.id, after: nil, limit: 1)
+            #expect(decided.first?.result == evaluation.result && decided.first?.input == evaluation.input)
+        }
+        #expect(batch.counts["operations"]?.values.reduce(0, +) == 4)
+        #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 4, differing: []))
+        // Only the documents of the decisions kept remain: those of TZ-SYS-001 before the edit were removed.
+        #expect(try await count("evaluation_document", ledger) == 8)
+        let next = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        #expect(next.reusedFrom == batch.id && next.reused == 4)
+    }
+}
+
 /// What a progress callback was told, in order.
 private final class Seen: @unchecked Sendable {
     private let lock = NSLock()

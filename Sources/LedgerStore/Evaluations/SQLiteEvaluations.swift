@@ -157,11 +157,7 @@ extension SQLiteEvaluations {
             let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
             let keys = try String.fetchAll(db, sql: "SELECT key FROM system \(filter) ORDER BY key", arguments: arguments)
             if let systemCode, keys.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
-            // Every system: the item counts of all resources in one pass over data_item (a province: 3 s, where a
-            // count per resource seeks a million times: 13 s). One system or unit: a count per resource.
-            let counts = systemCode == nil && unitUSCC == nil ? try Self.itemCounts(in: db) : nil
-            return try Self.liveRows(
-                keys, waivers: try Self.waivers(systemCode: systemCode, before: cutoff, in: db), itemCounts: counts, cutoff: cutoff, in: db)
+            return try Self.liveRows(keys, waivers: try Self.waivers(systemCode: systemCode, before: cutoff, in: db), cutoff: cutoff, in: db)
         }
         return try await Self.decode(rows, projects: projects, asOf: asOf, fiscalYear: fiscalYear)
     }
@@ -172,11 +168,10 @@ extension SQLiteEvaluations {
         return ledgerAt.map { min($0.end, endOfDay) } ?? endOfDay
     }
 
-    /// The stored rows of the systems `keys` (in key order, resources as their indexed columns, without bodies) and the
-    /// bodies of the projects they list; the item counts from `itemCounts` (by resource row id) when given, else
-    /// counted per resource.
+    /// The stored rows of the systems `keys` (in key order, resources as their indexed columns with their item counts,
+    /// without bodies) and the bodies of the projects they list.
     static func liveRows(
-        _ keys: [String], waivers: [String: [Waiver]], itemCounts allCounts: [Int64: Int]?, cutoff: String, in db: Database
+        _ keys: [String], waivers: [String: [Waiver]], cutoff: String, in db: Database
     ) throws -> ([StoredSystemRows], [String: String]) {
         let keyList = try FundingBasis.list(keys)
         let systems = try Row.fetchAll(
@@ -190,11 +185,9 @@ extension SQLiteEvaluations {
                 """, arguments: [keyList])
         while let row = try listed.next() { projects[row["key"]] = row["body"] }
         let resources = try db.cachedStatement(
-            sql: allCounts != nil
-                ? "SELECT id, key, name, share_type, state FROM resource WHERE system_key = ? ORDER BY key"
-                : """
-                SELECT id, key, name, share_type, state, (SELECT count(*) FROM data_item d WHERE d.resource_id = r.id) AS items
-                FROM resource r WHERE system_key = ? ORDER BY key
+            sql: """
+                SELECT key, name, share_type, state, \(DataItemRows.count(ofResource: "r.id")) AS items FROM resource r
+                WHERE system_key = ? ORDER BY key
                 """)
         let rows = try systems.map { system in
             let code: String = system["key"]
@@ -204,7 +197,7 @@ extension SQLiteEvaluations {
             while let row = try cursor.next() {
                 let state = CatalogState(rawValue: row["state"]) ?? .draft
                 facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
-                itemCounts[row["key"]] = allCounts.map { $0[row["id"], default: 0] } ?? row["items"]
+                itemCounts[row["key"]] = row["items"]
             }
             return try Self.systemRows(
                 code: code, body: system["body"], resources: facts, itemCounts: itemCounts, waivers: waivers[code] ?? [], cutoff: cutoff,
@@ -217,19 +210,26 @@ extension SQLiteEvaluations {
     static func decode(_ rows: [StoredSystemRows], projects: [String: String], asOf: CivilDate, fiscalYear: Int) async throws -> [StoredInput] {
         let decoder = JSONValueDecoder()
         return try await rows.concurrentMap { stored in
-            // The stored texts are parsed to trees and decoded from them: two thirds of `JSONDecoder`'s time.
-            let system = try decoder.decode(InfoSystem.self, from: try JSONValue(parsing: stored.body))
-            let projectBodies = system.projectCodes.compactMap { projects[$0] }
-            var input = ComplianceInput(
-                system: system,
-                projects: try projectBodies.map { try decoder.decode(Project.self, from: try JSONValue(parsing: $0)) },
-                missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
-                itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
-            input.laterProbes = stored.laterProbes
-            // A system with facts dated after the as-of date is stored as cut (rare: its body is encoded again).
-            let body = input.cutAtAsOf() ? try CanonicalJSON.text(input.system) : stored.body
-            return StoredInput(input: input, systemBody: body, projectBodies: projectBodies)
+            try decode(stored, projects: projects, asOf: asOf, fiscalYear: fiscalYear, decoder: decoder)
         }
+    }
+
+    /// The input one system's stored rows decode to.
+    static func decode(
+        _ stored: StoredSystemRows, projects: [String: String], asOf: CivilDate, fiscalYear: Int, decoder: JSONValueDecoder
+    ) throws -> StoredInput {
+        // The stored texts are parsed to trees and decoded from them: two thirds of `JSONDecoder`'s time.
+        let system = try decoder.decode(InfoSystem.self, from: try JSONValue(parsing: stored.body))
+        let projectBodies = system.projectCodes.compactMap { projects[$0] }
+        var input = ComplianceInput(
+            system: system,
+            projects: try projectBodies.map { try decoder.decode(Project.self, from: try JSONValue(parsing: $0)) },
+            missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
+            itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
+        input.laterProbes = stored.laterProbes
+        // A system with facts dated after the as-of date is stored as cut (rare: its body is encoded again).
+        let body = input.cutAtAsOf() ? try CanonicalJSON.text(input.system) : stored.body
+        return StoredInput(input: input, systemBody: body, projectBodies: projectBodies)
     }
 
     /// A system's rows with the probe evidence recorded before `cutoff`: the newest verdicts, and the probes run only
@@ -272,14 +272,6 @@ extension SQLiteEvaluations {
     /// The waivers granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
     static func waivers(systemCode: String?, before cutoff: String, in db: Database) throws -> [String: [Waiver]] {
         Dictionary(grouping: try waivers(systemCode: systemCode, in: db).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
-    }
-
-    /// The number of data items of every resource that has any, by row id.
-    static func itemCounts(in db: Database) throws -> [Int64: Int] {
-        var counts: [Int64: Int] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT resource_id, count(*) FROM data_item GROUP BY resource_id")
-        while let row = try rows.next() { counts[row[0]] = row[1] }
-        return counts
     }
 
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.
