@@ -58,6 +58,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "LedgerCore",
+                "Interchange",
                 "Compliance",
                 "LedgerStore",
                 "Connectors",

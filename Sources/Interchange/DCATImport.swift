@@ -7,14 +7,27 @@ import LedgerStore
 /// property that has no place in the catalog. Datasets from other catalogs need the system they belong to and, when
 /// their identifier is not a resource code, the classification (类·项·目, six digits) to number them under.
 public struct DCATImport: Sendable {
+    /// The system, classification and defaults for what datasets do not say, and how their formats and licences map.
+    public var profile: HarvestProfile
+    /// The harvest source the datasets come from: each keeps its origin (`ResourceOrigin`), and the code it had in
+    /// earlier runs (`codes`, by the dataset's identifier). `nil` for a one-off import.
+    public var source: String?
+    public var codes: [String: String] = [:]
+
     /// The system for datasets that do not name one (`ybz:system`).
-    public var system: String?
+    public var system: String? { profile.system }
     /// The 类·项·目 code (`101001`) under which datasets without a resource code are numbered.
-    public var classification: String?
+    public var classification: String? { profile.classification }
 
     public init(system: String? = nil, classification: String? = nil) {
-        self.system = system
-        self.classification = classification
+        profile = HarvestProfile(system: system, classification: classification)
+    }
+
+    /// A mapping for the datasets of harvest source `source`, with the codes its datasets were given before.
+    public init(profile: HarvestProfile, source: String, codes: [String: String]) {
+        self.profile = profile
+        self.source = source
+        self.codes = codes
     }
 
     /// A property value after JSON-LD expansion.
@@ -35,7 +48,8 @@ public struct DCATImport: Sendable {
     static let known: [String: String] = [
         "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "dcterms": "http://purl.org/dc/terms/",
         "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#", "ybz": "urn:yibenzhang:",
-        "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/"
+        "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/",
+        "skos": "http://www.w3.org/2004/02/skos/core#", "locn": "http://www.w3.org/ns/locn#"
     ]
     /// Bare terms of the DCAT-AP and DCAT-US contexts.
     static let terms: [String: String] = [
@@ -45,11 +59,29 @@ public struct DCATImport: Sendable {
         "format": "dct:format", "mediaType": "dcat:mediaType", "downloadURL": "dcat:downloadURL", "accessURL": "dcat:accessURL",
         "name": "foaf:name", "landingPage": "dcat:landingPage", "contactPoint": "dcat:contactPoint", "license": "dct:license",
         "spatial": "dct:spatial", "temporal": "dct:temporal", "theme": "dcat:theme", "language": "dct:language", "bureauCode": "pod:bureauCode",
-        "programCode": "pod:programCode", "rights": "dct:rights", "references": "dct:references"
+        "programCode": "pod:programCode", "rights": "dct:rights", "references": "dct:references", "fn": "vcard:fn",
+        "hasEmail": "vcard:hasEmail", "startDate": "dcat:startDate", "endDate": "dcat:endDate"
     ]
 
     /// The datasets of a document, each as the JSON form of a catalog resource, with the issues of the mapping.
     func resources(from data: Data, file: String, ledger: Ledger) async throws -> ([JSONValue], [RowIssue]) {
+        let mapped = try await datasets(from: data, file: file, ledger: ledger)
+        return (mapped.compactMap(\.object), mapped.flatMap { dataset in dataset.issues.map { RowIssue(file: file, row: dataset.row, issue: $0) } })
+    }
+
+    /// One dataset of a document as mapped: its identifier and title in the source, the JSON form of the catalog
+    /// resource (`nil` when it is refused) and the issues of the mapping.
+    public struct MappedDataset: Sendable {
+        public var identifier: String
+        public var title: String
+        /// Where it is in the document, as reports name it (`dataset[3] 标识`).
+        public var row: String
+        public var object: JSONValue?
+        public var issues: [ValidationIssue]
+    }
+
+    /// Every dataset of a document, mapped.
+    public func datasets(from data: Data, file: String, ledger: Ledger) async throws -> [MappedDataset] {
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw LedgerError(.badRequest, "\(file)：不是有效的JSON\(DecodingProblem.place(in: error).map { "（\($0)）" } ?? "")")
@@ -72,15 +104,18 @@ public struct DCATImport: Sendable {
         datasets = datasets.filter { node in node["@id"]?.first?.text.map { seen.insert($0).inserted } ?? true }
         guard !datasets.isEmpty else { throw LedgerError(.badRequest, "\(file)：没有找到 dcat:Dataset（或 data.json 的 dataset 数组）") }
         var numbers = try await nextNumbers(ledger: ledger)
-        var resources: [JSONValue] = []
-        var issues: [RowIssue] = []
-        for (position, dataset) in datasets.enumerated() {
-            let row = "dataset[\(position)] \(Self.first(dataset, "dct:identifier") ?? "")"
-            let (object, problems) = map(dataset, index: index, numbers: &numbers)
-            issues += problems.map { RowIssue(file: file, row: row, issue: $0) }
-            if let object { resources.append(object) }
+        return try datasets.enumerated().map { position, dataset in
+            let identifier = Self.identifier(of: dataset)
+            let (object, problems) = try map(dataset, index: index, numbers: &numbers)
+            return MappedDataset(
+                identifier: identifier, title: Self.first(dataset, "dct:title") ?? "", row: "dataset[\(position)] \(identifier)",
+                object: object, issues: problems)
         }
-        return (resources, issues)
+    }
+
+    /// A dataset's identifier: `dct:identifier`, else its IRI.
+    static func identifier(of dataset: [String: [Value]]) -> String {
+        first(dataset, "dct:identifier") ?? dataset["@id"]?.first?.text ?? ""
     }
 
     // MARK: Expansion
@@ -167,7 +202,8 @@ public struct DCATImport: Sendable {
     }
 
     /// The used properties of one dataset mapped to a resource's JSON form; the rest reported.
-    func map(_ dataset: [String: [Value]], index: [String: [String: [Value]]], numbers: inout [String: Int]) -> (JSONValue?, [ValidationIssue]) {
+    func map(_ dataset: [String: [Value]], index: [String: [String: [Value]]], numbers: inout [String: Int]) throws -> (JSONValue?, [ValidationIssue])
+    {
         var used = Set<String>()
         var issues: [ValidationIssue] = []
         func take(_ compact: String) -> String? {
@@ -180,8 +216,11 @@ public struct DCATImport: Sendable {
         let ours = dataset.keys.contains { $0.hasPrefix(Self.known["ybz"]!) }
         func derived(_ value: @autoclosure () -> String?) -> String? { ours ? nil : value() }
 
-        let identifier = take("dct:identifier") ?? ""
-        if identifier.range(of: "^[0-9]{6}/[0-9]{6}$", options: .regularExpression) != nil {
+        let identifier = Self.identifier(of: dataset)
+        used.insert(Self.full("dct:identifier"))
+        if let code = codes[identifier] {
+            object["code"] = .string(code)  // harvested before: the code it was given then
+        } else if identifier.range(of: "^[0-9]{6}/[0-9]{6}$", options: .regularExpression) != nil {
             object["code"] = .string(identifier)
         } else if let classification, numbers[classification] != nil {
             numbers[classification]! += 1
@@ -197,9 +236,20 @@ public struct DCATImport: Sendable {
                     message: "标识不是信息资源代码（类·项·目/六位顺序号）；请指定 --classification 以自动编码",
                     article: Reference.catalogGuideline))
         }
-        set("name", take("dct:title"))
-        // Only what the dataset states is set: an absent property leaves a stored resource's value as it is.
-        set("summary", take("dct:description"))
+        let title = take("dct:title")
+        set("name", title)
+        // A harvested dataset is a whole record; an import may state only what changes in a resource already here.
+        if source != nil, title?.isEmpty != false {
+            issues.append(
+                ValidationIssue(
+                    field: "dct:title", value: "", rule: "dcat.title-missing", message: "数据集没有标题：信息资源名称必填",
+                    article: Reference.catalogGuideline))
+        }
+        // Only what the dataset states is set: an absent property leaves a stored resource's value as it is. A
+        // description in HTML is stored as its text, the original kept in the origin.
+        let description = take("dct:description")
+        let summary = description.map(PlainText.init(html:))
+        set("summary", summary?.text ?? derived(source == nil ? nil : title))
         set("systemCode", take("ybz:system") ?? system)
         if object["systemCode"] == nil {
             issues.append(
@@ -207,28 +257,40 @@ public struct DCATImport: Sendable {
                     field: "systemCode", value: "", rule: "dcat.system-missing",
                     message: "数据集未说明来源系统；请指定 --system", article: "Art. 5"))
         }
-        // 共享类型: ours, else the access rights (EU vocabulary or DCAT-US accessLevel).
+        // 共享类型: ours, else the access rights (EU vocabulary or DCAT-US accessLevel), else the profile's.
         let rights = take("dct:accessRights").map { $0.components(separatedBy: "/").last ?? $0 } ?? ""
         let level = take("pod:accessLevel") ?? ""
-        set("shareType", take("ybz:shareType") ?? derived(DCAT.access.first { $0.eu == rights || $0.us == level }?.shareType))
-        set("shareCondition", take("ybz:shareCondition") ?? derived(take("dct:rights")))
+        let shareType = take("ybz:shareType") ?? derived(DCAT.access.first { $0.eu == rights || $0.us == level }?.shareType ?? profile.shareType)
+        set("shareType", shareType)
+        let condition = take("dct:rights") ?? (shareType == "有条件共享" ? profile.shareCondition : nil)
+        set("shareCondition", take("ybz:shareCondition") ?? derived(condition))
         let period = take("dct:accrualPeriodicity").map { $0.components(separatedBy: "/").last ?? $0 } ?? ""
         set(
             "updateCycle",
-            take("ybz:updateCycle") ?? derived(DCAT.cycles.first { $0.eu == period || $0.iso.hasSuffix(period) && !period.isEmpty }?.cycle))
+            take("ybz:updateCycle")
+                ?? derived(DCAT.cycles.first { $0.eu == period || $0.iso.hasSuffix(period) && !period.isEmpty }?.cycle ?? profile.updateCycle))
         set("publishedOn", take("dct:issued").map { String($0.prefix(10)) })
-        // Format and share method: ours, else from the first distribution.
+        // Format and share method: ours, else from the distribution that says most of what the data is.
         used.insert(Self.full("dcat:distribution"))
-        let distribution = Self.values(dataset, "dcat:distribution").compactMap { Self.node($0, index: index) }.first ?? [:]
-        let format = Self.first(distribution, "dct:format") ?? Self.first(distribution, "dcat:mediaType") ?? ""
-        set("format", take("ybz:format") ?? derived(Self.catalogFormat(format)))
-        set("formatType", take("ybz:formatType") ?? derived(format.isEmpty ? nil : format.uppercased().components(separatedBy: "/").last))
+        let distributions = Self.values(dataset, "dcat:distribution").compactMap { Self.node($0, index: index) }
+        let described = distributions.map(Self.distribution)
+        // Data files first (a portal lists its web page and its API before its CSV), then services, then anything.
+        let known = described.indices.filter { !described[$0].isWebPage && format(of: described[$0]) != nil }
+        let primary = known.first { format(of: described[$0]) != "服务接口" } ?? known.first ?? described.indices.first
+        let formatName = primary.map { described[$0].formatName } ?? ""
+        // A dataset whose distributions name no known format takes the profile's default (`*`).
+        let catalogFormat = primary.flatMap { format(of: described[$0]) } ?? profile.formats["*"]
+        set("format", take("ybz:format") ?? derived(catalogFormat))
+        set("formatType", take("ybz:formatType") ?? derived(formatName.isEmpty ? nil : formatName))
         // An access URL alone is no service: DCAT-AP gives every distribution one, often its landing page.
-        let service = !Self.values(distribution, "dcat:accessService").isEmpty
-        set("shareMethod", take("ybz:shareMethod") ?? derived(service ? "接口" : distribution.isEmpty ? nil : "文件"))
-        set("openType", take("ybz:openType") ?? derived(level == "public" ? "无条件开放" : nil))
+        let service = primary.map { !Self.values(distributions[$0], "dcat:accessService").isEmpty } ?? false
+        set("shareMethod", take("ybz:shareMethod") ?? derived(Self.shareMethod(format: catalogFormat, service: service)))
+        // 开放: ours, else a licence the profile maps, else public access in DCAT-US.
+        let license = take("dct:license")
+        let licensed = license.flatMap { text in profile.licences.first { text.localizedCaseInsensitiveContains($0.key) }?.value }
+        set("openType", take("ybz:openType") ?? derived(licensed ?? (level == "public" ? "无条件开放" : nil)))
         set("openCondition", take("ybz:openCondition"))
-        if let open = take("ybz:openToPublic") ?? (level.isEmpty ? nil : String(level == "public")) {
+        if let open = take("ybz:openToPublic") ?? (licensed != nil || !level.isEmpty ? String(licensed != nil || level == "public") : nil) {
             object["openToPublic"] = .bool(open == "true")
         }
         set("state", take("ybz:state"))
@@ -252,7 +314,22 @@ public struct DCATImport: Sendable {
             return (Int(Self.first(item, "ybz:seq") ?? "") ?? 0, .object(fields))
         }.sorted { $0.0 < $1.0 }.map(\.1)
         if !items.isEmpty { object["items"] = .array(items) }
-        used.insert(Self.full("dct:publisher"))
+        if let source {
+            // What the source says beyond the catalog's elements, kept as written.
+            let origin = ResourceOrigin(
+                source: source, identifier: identifier, publisher: Self.label(take("dct:publisher"), dataset, "dct:publisher", index: index),
+                landingPage: take("dcat:landingPage"), keywords: Self.values(dataset, "dcat:keyword").compactMap(\.text),
+                license: license, temporal: Self.coverage(dataset, "dct:temporal", index: index),
+                spatial: Self.coverage(dataset, "dct:spatial", index: index),
+                contactPoint: Self.contact(dataset, index: index), description: summary?.changed == true ? description : nil,
+                distributions: described.map(\.origin))
+            for property in ["dcat:keyword", "dct:temporal", "dct:spatial", "dcat:contactPoint", "dcat:landingPage"] {
+                used.insert(Self.full(property))
+            }
+            object["origin"] = try JSONValue(parsing: CanonicalJSON.text(origin))
+        } else {
+            used.insert(Self.full("dct:publisher"))
+        }
         for (property, values) in dataset where !used.contains(property) && !property.hasPrefix("@") {
             issues.append(
                 ValidationIssue(
@@ -261,6 +338,83 @@ public struct DCATImport: Sendable {
         }
         let refused = issues.contains { $0.severity == .error }
         return (refused ? nil : .object(object), issues)
+    }
+
+    /// A distribution as its properties say.
+    struct DescribedDistribution {
+        var origin: ResourceOrigin.Distribution
+
+        /// The format's name: the last part of an IRI or media type (`CSV`, `GEOJSON`), upper case.
+        var formatName: String {
+            let text = origin.format ?? origin.mediaType ?? ""
+            return (text.split(separator: "/").last.map(String.init) ?? text).uppercased()
+        }
+
+        /// A web page about the data (`text/html`, “Web page”), not the data itself.
+        var isWebPage: Bool {
+            let text = "\(origin.format ?? "") \(origin.mediaType ?? "")".uppercased()
+            return text.contains("HTML") || text.contains("WEB PAGE") || text.contains("WEBPAGE")
+        }
+    }
+
+    static func distribution(_ node: [String: [Value]]) -> DescribedDistribution {
+        DescribedDistribution(
+            origin: ResourceOrigin.Distribution(
+                title: first(node, "dct:title"), accessURL: first(node, "dcat:accessURL"), downloadURL: first(node, "dcat:downloadURL"),
+                mediaType: first(node, "dcat:mediaType"), format: first(node, "dct:format")))
+    }
+
+    /// The 信息资源格式 of a distribution: the profile's for its format name, else the catalog's own mapping.
+    func format(of distribution: DescribedDistribution) -> String? {
+        let name = distribution.formatName
+        if let mapped = profile.formats.first(where: { $0.key.uppercased() == name })?.value { return mapped }
+        return name.isEmpty ? nil : Self.catalogFormat(name)
+    }
+
+    /// 共享方式 for a 信息资源格式: an interface for services (and for a format that may be served when the source
+    /// names a data service), a database for databases, else files.
+    static func shareMethod(format: String?, service: Bool) -> String? {
+        switch format {
+        case nil: nil
+        case "服务接口": "接口"
+        case "数据库": service ? "接口" : "数据库"
+        case "自描述格式", "流媒体": service ? "接口" : "文件"
+        default: "文件"
+        }
+    }
+
+    /// A publisher's or other agent's name: `foaf:name` (or `vcard:fn`) of its node, else the value as written.
+    static func label(_ written: String?, _ dataset: [String: [Value]], _ compact: String, index: [String: [String: [Value]]]) -> String? {
+        for value in values(dataset, compact) {
+            if let node = node(value, index: index), let name = first(node, "foaf:name") ?? first(node, "vcard:fn") ?? first(node, "schema:name") {
+                return name
+            }
+        }
+        return written
+    }
+
+    /// Temporal or spatial coverage as text: a period's start and end, a place's name or geometry, else as written.
+    static func coverage(_ dataset: [String: [Value]], _ compact: String, index: [String: [String: [Value]]]) -> String? {
+        let written = values(dataset, compact)
+        guard let value = written.first else { return nil }
+        if let node = node(value, index: index), !node.isEmpty {
+            let start = first(node, "dcat:startDate") ?? first(node, "schema:startDate")
+            let end = first(node, "dcat:endDate") ?? first(node, "schema:endDate")
+            if start != nil || end != nil { return "\(start ?? "")/\(end ?? "")" }
+            if let text = first(node, "skos:prefLabel") ?? first(node, "dcat:geometry") ?? first(node, "locn:geometry") ?? node["@id"]?.first?.text {
+                return text
+            }
+        }
+        return value.text
+    }
+
+    /// A contact point as its name and address (`vcard:fn`, `vcard:hasEmail`), as written otherwise.
+    static func contact(_ dataset: [String: [Value]], index: [String: [String: [Value]]]) -> String? {
+        guard let value = values(dataset, "dcat:contactPoint").first else { return nil }
+        guard let node = node(value, index: index) else { return value.text }
+        let parts = [first(node, "vcard:fn"), first(node, "vcard:hasEmail").map { $0.replacingOccurrences(of: "mailto:", with: "") }]
+        let text = parts.compactMap { $0 }.joined(separator: " ")
+        return text.isEmpty ? value.text : text
     }
 
     /// The node a value is or names by its `@id` (a node of the document's `@graph`).

@@ -82,6 +82,13 @@ public struct Importer: Sendable {
         }
     }
 
+    /// Imports catalog resources given as JSON objects (a harvest's mapped datasets), all or nothing, each as the row
+    /// `resources[i]` of `file` in the report.
+    public func run(resources: [JSONValue], file: String, dryRun: Bool) async throws -> ImportReport {
+        let document = JSONDocument(file: file, fields: ["resources": .array(resources)], refused: 0)
+        return try await target.run(dryRun: dryRun, unit: nil) { session in try session.importJSON(document) }
+    }
+
     static func unrecognised(_ file: String) -> LedgerError {
         LedgerError(
             .badRequest,

@@ -51,6 +51,9 @@ public struct CatalogResource: LedgerRecord {
     public var state: CatalogState
     /// Why the reviewer returned the resource, when it was returned.
     public var returnReason: String?
+    /// The harvest source it came from and what that source says beyond the catalog's elements; `nil` for a
+    /// resource registered here.
+    public var origin: ResourceOrigin?
 
     public init(
         code: String, name: String, systemCode: String, summary: String, format: String,
@@ -59,7 +62,7 @@ public struct CatalogResource: LedgerRecord {
         openType: String? = nil, openCondition: String? = nil, updateCycle: String,
         publishedOn: CivilDate? = nil, relatedCodes: [String] = [], storageMB: Int64? = nil,
         records: Int64? = nil, sharedRecords: Int64? = nil, openedRecords: Int64? = nil,
-        state: CatalogState = .draft, returnReason: String? = nil
+        state: CatalogState = .draft, returnReason: String? = nil, origin: ResourceOrigin? = nil
     ) {
         self.code = code
         self.name = name
@@ -83,6 +86,7 @@ public struct CatalogResource: LedgerRecord {
         self.openedRecords = openedRecords
         self.state = state
         self.returnReason = returnReason
+        self.origin = origin
     }
 
     public var naturalKey: String { code }
@@ -371,6 +375,7 @@ extension CatalogResource {
             sharedRecords: try c.decodeIfPresent(Int64.self, forKey: .sharedRecords),
             openedRecords: try c.decodeIfPresent(Int64.self, forKey: .openedRecords),
             state: try c.decode(.state, default: .draft),
-            returnReason: try c.decodeIfPresent(String.self, forKey: .returnReason))
+            returnReason: try c.decodeIfPresent(String.self, forKey: .returnReason),
+            origin: try c.decodeIfPresent(ResourceOrigin.self, forKey: .origin))
     }
 }

@@ -327,6 +327,41 @@ public struct AppDatabase: Sendable {
                             JOIN evaluation_document i ON i.id = d.input_id JOIN evaluation_document r ON r.id = d.result_id;
                     """)
         }
+        migrator.registerMigration("v11: harvest sources") { db in
+            // Catalogs that others publish (issue 17): each source with its mapping profile (JSON), the datasets it has
+            // given (its identifier → our resource code, and the hash of what it mapped to, so an unchanged dataset is
+            // not written again), and its runs with their per-dataset reports.
+            try db.execute(
+                sql: """
+                    CREATE TABLE harvest_source (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        location TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        profile TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE harvest_record (
+                        source_id INTEGER NOT NULL REFERENCES harvest_source(id) ON DELETE CASCADE,
+                        identifier TEXT NOT NULL,
+                        resource_key TEXT NOT NULL,
+                        content_sha256 TEXT NOT NULL,
+                        withdrawn_run INTEGER,
+                        PRIMARY KEY (source_id, identifier)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE harvest_run (
+                        id INTEGER PRIMARY KEY,
+                        source_id INTEGER NOT NULL REFERENCES harvest_source(id) ON DELETE CASCADE,
+                        started_at TEXT NOT NULL,
+                        finished_at TEXT,
+                        state TEXT NOT NULL,
+                        error TEXT,
+                        counts TEXT NOT NULL DEFAULT '{}',
+                        report TEXT NOT NULL DEFAULT '[]'
+                    );
+                    CREATE INDEX harvest_run_source ON harvest_run(source_id, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -27,6 +27,8 @@ public struct Ledger: Sendable {
     public var search: any SearchRepository { SQLiteSearch(database: database) }
     /// Files uploaded for an import, waiting for their owner to confirm it.
     public var uploads: any UploadRepository { FolderUploads(folder: database.uploadsFolder) }
+    /// Harvest sources, what they gave and their runs.
+    public var harvests: any HarvestRepository { SQLiteHarvests(database: database) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 

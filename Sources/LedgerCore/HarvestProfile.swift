@@ -1,0 +1,32 @@
+/// How the datasets of a source become catalog resources (a harvest source's mapping profile, issue 17): the system
+/// they belong to, the 类·项·目 under which they are numbered, values for what a source does not say, and how its
+/// formats and licences map. Stored with the source as JSON.
+public struct HarvestProfile: Codable, Sendable, Equatable {
+    /// The system for datasets that do not name one.
+    public var system: String?
+    /// The 类·项·目 code (`101001`) under which datasets without a resource code are numbered.
+    public var classification: String?
+    /// 更新周期 when the source gives no periodicity.
+    public var updateCycle: String?
+    /// 共享类型 when the source gives no access rights, and the 共享条件 of a 有条件共享 one.
+    public var shareType: String?
+    public var shareCondition: String?
+    /// 信息资源格式 by format name (`GEOJSON` → `自描述格式`), before the catalog's own mapping; `*` for datasets whose
+    /// distributions name no known format.
+    public var formats: [String: String]
+    /// 开放类型 by a part of the licence (`creativecommons.org/licenses/by` → `无条件开放`).
+    public var licences: [String: String]
+
+    public init(
+        system: String? = nil, classification: String? = nil, updateCycle: String? = nil, shareType: String? = nil,
+        shareCondition: String? = nil, formats: [String: String] = [:], licences: [String: String] = [:]
+    ) {
+        self.system = system
+        self.classification = classification
+        self.updateCycle = updateCycle
+        self.shareType = shareType
+        self.shareCondition = shareCondition
+        self.formats = formats
+        self.licences = licences
+    }
+}

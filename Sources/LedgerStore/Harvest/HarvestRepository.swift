@@ -1,0 +1,119 @@
+import LedgerCore
+
+/// What a harvest source serves.
+public enum HarvestKind: String, Codable, Sendable, CaseIterable {
+    /// A DCAT catalog: DCAT-US `data.json`, or DCAT-AP as JSON-LD (compact, expanded or `@graph`).
+    case dcat
+    /// A CKAN site, read through `package_search` a page at a time.
+    case ckan
+
+    /// The kind as pages name it.
+    public var label: String {
+        switch self {
+        case .dcat: "DCAT 目录（data.json / JSON-LD）"
+        case .ckan: "CKAN 站点"
+        }
+    }
+}
+
+/// A catalog that others publish, whose datasets are taken into the catalog as resources (issue 17).
+public struct HarvestSource: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// A short name, unique: it names the source in every resource's origin.
+    public var name: String
+    /// An `http(s)` address, or a file on this machine.
+    public var location: String
+    public var kind: HarvestKind
+    public var profile: HarvestProfile
+    public var createdAt: String
+
+    public init(id: Int64 = 0, name: String, location: String, kind: HarvestKind, profile: HarvestProfile, createdAt: String = "") {
+        (self.id, self.name, self.location, self.kind, self.profile, self.createdAt) = (id, name, location, kind, profile, createdAt)
+    }
+}
+
+/// What became of a dataset in a run.
+public enum HarvestResult: String, Codable, Sendable, CaseIterable {
+    case accepted, updated, unchanged, refused, withdrawn
+
+    /// The result as pages and reports name it.
+    public var label: String {
+        switch self {
+        case .accepted: "新增"
+        case .updated: "更新"
+        case .unchanged: "未变"
+        case .refused: "拒收"
+        case .withdrawn: "来源已撤下"
+        }
+    }
+}
+
+/// One dataset's line of a run's report.
+public struct HarvestOutcome: Codable, Sendable, Equatable {
+    public var identifier: String
+    public var title: String
+    /// The resource code it has (or would have had).
+    public var code: String?
+    public var result: HarvestResult
+    /// Why it was refused, what was noticed in mapping it, or what was done when the source withdrew it.
+    public var reasons: [String]
+
+    public init(identifier: String, title: String, code: String?, result: HarvestResult, reasons: [String] = []) {
+        (self.identifier, self.title, self.code, self.result, self.reasons) = (identifier, title, code, result, reasons)
+    }
+}
+
+/// A dataset a source has given before: the resource it became and the hash of what it was mapped to, so that a
+/// dataset that did not change is not written again.
+public struct HarvestRecord: Sendable, Equatable {
+    public var identifier: String
+    public var resourceCode: String
+    public var contentSha256: String
+    /// The run that found it gone from the source, while it is.
+    public var withdrawnRun: Int64?
+
+    public init(identifier: String, resourceCode: String, contentSha256: String, withdrawnRun: Int64? = nil) {
+        (self.identifier, self.resourceCode, self.contentSha256, self.withdrawnRun) = (identifier, resourceCode, contentSha256, withdrawnRun)
+    }
+}
+
+/// One run of a source: when, how it ended, the count of each result, and (when read alone) its report.
+public struct HarvestRun: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var sourceId: Int64
+    public var sourceName: String
+    public var startedAt: String
+    public var finishedAt: String?
+    /// `running`, `done` or `failed`.
+    public var state: String
+    public var error: String?
+    public var counts: [String: Int]
+    public var report: [HarvestOutcome]
+
+    /// How many datasets got `result`.
+    public func count(_ result: HarvestResult) -> Int { counts[result.rawValue] ?? 0 }
+}
+
+/// Harvest sources, the datasets each has given, and their runs with reports.
+public protocol HarvestRepository: Sendable {
+    /// Registers a source; its name must be new.
+    func addSource(_ source: HarvestSource, by actor: Actor) async throws -> HarvestSource
+    /// Every source, by name.
+    func sources() async throws -> [HarvestSource]
+    /// The source named `name`.
+    func source(named name: String) async throws -> HarvestSource
+    /// Removes a source with its runs and records; the resources it gave stay, with their origin.
+    func removeSource(named name: String, by actor: Actor) async throws
+    /// The datasets the source has given, by their identifier.
+    func records(source id: Int64) async throws -> [String: HarvestRecord]
+    /// Starts a run of the source; refused while another run of it is going on.
+    func startRun(source id: Int64) async throws -> HarvestRun
+    /// Finishes a run with its report and the records of what it took in or found withdrawn.
+    func finishRun(_ id: Int64, report: [HarvestOutcome], records: [HarvestRecord]) async throws -> HarvestRun
+    /// Ends a run that could not read its source or map it.
+    func failRun(_ id: Int64, error: String) async throws
+    /// The newest runs (of one source, or all), without reports.
+    func runs(source id: Int64?, limit: Int) async throws -> [HarvestRun]
+    /// One run with its report.
+    func run(id: Int64) async throws -> HarvestRun
+}

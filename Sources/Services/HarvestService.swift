@@ -1,0 +1,256 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Interchange
+import LedgerCore
+import LedgerStore
+
+/// Runs harvest sources (issue 17): reads a source (a DCAT catalog or a CKAN site, by address or file), maps each of
+/// its datasets with the source's profile and takes in every one that passes, reporting each that does not: a run is
+/// not all-or-nothing for the source, only for the datasets it takes in. A dataset keeps its resource code from run
+/// to run (the source and its identifier); one that did not change is not written again; one gone from the source is
+/// taken offline through the workflow (申请下线), never deleted; fields the source does not state (data items, our own
+/// elements) are never touched.
+public struct HarvestService: Sendable {
+    public let ledger: Ledger
+    /// The largest document or CKAN page read from a source.
+    static let maxDocument = 64 << 20
+    /// CKAN datasets read a page at a time, and at most this many pages.
+    static let ckanPage = 100
+    static let maxPages = 2_000
+
+    public init(ledger: Ledger) { self.ledger = ledger }
+
+    /// Runs the source named `name` for `actor`; the run and its report are stored, also when it fails.
+    public func run(_ name: String, by actor: Actor, progress: (@Sendable (String) -> Void)? = nil) async throws -> HarvestRun {
+        let source = try await ledger.harvests.source(named: name)
+        let run = try await ledger.harvests.startRun(source: source.id)
+        do {
+            progress?("读取 \(source.location)")
+            let document = try await Self.document(of: source)
+            progress?("映射与校验数据集")
+            let (report, records) = try await harvest(document, from: source, run: run.id, by: actor)
+            return try await ledger.harvests.finishRun(run.id, report: report, records: records)
+        } catch {
+            try await ledger.harvests.failRun(run.id, error: (error as? LedgerError)?.message ?? String(describing: error))
+            throw error
+        }
+    }
+
+    /// A dataset that maps and differs from what the source gave last time.
+    private struct Candidate {
+        var dataset: DCATImport.MappedDataset
+        var object: JSONValue
+        var code: String
+        var sha256: String
+    }
+
+    /// The report of one run over `document` and the records to keep.
+    private func harvest(_ document: Data, from source: HarvestSource, run: Int64, by actor: Actor) async throws
+        -> ([HarvestOutcome], [HarvestRecord])
+    {
+        let known = try await ledger.harvests.records(source: source.id)
+        let mapping = DCATImport(profile: source.profile, source: source.name, codes: known.mapValues(\.resourceCode))
+        let mapped = try await mapping.datasets(from: document, file: source.name, ledger: ledger)
+        let ours = Set(known.values.map(\.resourceCode))
+        var report: [HarvestOutcome] = []
+        var seen = Set<String>()
+        var candidates: [Candidate] = []
+        for dataset in mapped {
+            let code = dataset.object?.value(at: "code")?.stringValue
+            func refuse(_ reasons: [String]) {
+                report.append(HarvestOutcome(identifier: dataset.identifier, title: dataset.title, code: code, result: .refused, reasons: reasons))
+            }
+            guard !dataset.identifier.isEmpty else {
+                refuse(["数据集没有标识（dct:identifier 或 @id）"])
+                continue
+            }
+            guard seen.insert(dataset.identifier).inserted else {
+                refuse(["与前面的数据集标识重复"])
+                continue
+            }
+            guard let object = dataset.object, let code else {
+                refuse(dataset.issues.filter { $0.severity == .error }.map(Self.reason))
+                continue
+            }
+            let sha256 = Hex.string(SHA256.hash(data: try CanonicalJSON.encode(object)))
+            if let record = known[dataset.identifier], record.contentSha256 == sha256, record.withdrawnRun == nil {
+                report.append(HarvestOutcome(identifier: dataset.identifier, title: dataset.title, code: code, result: .unchanged))
+                continue
+            }
+            // Only a resource this source gave may be written: a code registered here belongs to its unit.
+            if !ours.contains(code), try await exists(code) {
+                refuse(["信息资源代码 \(code) 已被本地登记的资源使用，采集不会覆盖"])
+                continue
+            }
+            candidates.append(Candidate(dataset: dataset, object: object, code: code, sha256: sha256))
+        }
+        var records: [HarvestRecord] = []
+        // Checked first without writing; what passes is then written in one transaction.
+        let importer = Importer(ledger: ledger, actor: actor)
+        var refused = Self.errors(try await importer.run(resources: candidates.map(\.object), file: source.name, dryRun: true))
+        let passing = candidates.indices.filter { refused[$0] == nil }
+        if !passing.isEmpty {
+            let written = try await importer.run(resources: passing.map { candidates[$0].object }, file: source.name, dryRun: false)
+            if !written.committed {
+                // The ledger changed between the check and the write: each is refused with what the write found.
+                let found = Self.errors(written)
+                for (position, index) in passing.enumerated() {
+                    refused[index] = found[position] ?? ["与本地账本的最新状态冲突，请重新采集"]
+                }
+            }
+        }
+        for (index, candidate) in candidates.enumerated() {
+            let dataset = candidate.dataset
+            if let reasons = refused[index] {
+                report.append(
+                    HarvestOutcome(identifier: dataset.identifier, title: dataset.title, code: candidate.code, result: .refused, reasons: reasons))
+                continue
+            }
+            report.append(
+                HarvestOutcome(
+                    identifier: dataset.identifier, title: dataset.title, code: candidate.code,
+                    result: known[dataset.identifier] == nil ? .accepted : .updated, reasons: dataset.issues.map(Self.reason)))
+            records.append(HarvestRecord(identifier: dataset.identifier, resourceCode: candidate.code, contentSha256: candidate.sha256))
+        }
+        for (identifier, record) in known.sorted(by: { $0.key < $1.key }) where !seen.contains(identifier) && record.withdrawnRun == nil {
+            let (title, reason) = try await withdraw(record, source: source, by: actor)
+            report.append(HarvestOutcome(identifier: identifier, title: title, code: record.resourceCode, result: .withdrawn, reasons: [reason]))
+            var gone = record
+            gone.withdrawnRun = run
+            records.append(gone)
+        }
+        return (report, records)
+    }
+
+    /// Takes the resource of a dataset gone from its source offline through the workflow when it is published; says
+    /// what was done.
+    private func withdraw(_ record: HarvestRecord, source: HarvestSource, by actor: Actor) async throws -> (String, String) {
+        let stored: Stored<CatalogResource>
+        do { stored = try await ledger.records.fetch(CatalogResource.self, key: record.resourceCode) } catch let error as LedgerError
+            where error.kind == .notFound
+        {
+            return ("", "本地已无此资源")
+        }
+        guard stored.record.state == .published else {
+            return (stored.record.name, "资源状态为\(stored.record.state.rawValue)，未申请下线，请人工处理")
+        }
+        _ = try await ledger.records.transition(
+            resourceID: stored.id, .takeOffline, reason: "采集来源“\(source.name)”已不再提供该数据集", expectedVersion: nil,
+            by: actor)
+        return (stored.record.name, "已申请下线（下线中），待管理员确认")
+    }
+
+    /// Whether a resource with `code` is registered.
+    private func exists(_ code: String) async throws -> Bool {
+        do {
+            _ = try await ledger.records.fetch(CatalogResource.self, key: code)
+            return true
+        } catch let error as LedgerError where error.kind == .notFound {
+            return false
+        }
+    }
+
+    /// The errors of each row of an import of resources, by the row's index (`resources[3] …`).
+    private static func errors(_ report: ImportReport) -> [Int: [String]] {
+        var errors: [Int: [String]] = [:]
+        for issue in report.issues where issue.severity == .error {
+            guard let open = issue.row.firstIndex(of: "["), let close = issue.row.firstIndex(of: "]"),
+                let index = Int(issue.row[issue.row.index(after: open)..<close])
+            else { continue }
+            errors[index, default: []].append(
+                "\(issue.field)=\(issue.value.isEmpty ? "（空）" : issue.value)：\(issue.message)" + (issue.article.map { "（\($0)）" } ?? ""))
+        }
+        return errors
+    }
+
+    private static func reason(_ issue: ValidationIssue) -> String {
+        "\(issue.field)=\(issue.value.isEmpty ? "（空）" : issue.value)：\(issue.message)" + (issue.article.map { "（\($0)）" } ?? "")
+    }
+
+    // MARK: Reading sources
+
+    /// The source's datasets as one DCAT document: the file or address as it is, or a CKAN site's packages as
+    /// DCAT-US datasets.
+    static func document(of source: HarvestSource) async throws -> Data {
+        switch source.kind {
+        case .dcat: return try await read(source.location)
+        case .ckan: return try await ckanDocument(source.location)
+        }
+    }
+
+    /// The bytes at an `http(s)` address or in a file, up to `maxDocument`.
+    static func read(_ location: String) async throws -> Data {
+        guard location.hasPrefix("http://") || location.hasPrefix("https://") else {
+            let url = URL(fileURLWithPath: location)
+            let data: Data
+            do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch { throw LedgerError(.badRequest, "无法读取文件 \(location)") }
+            guard data.count <= maxDocument else { throw LedgerError(.tooLarge, "\(location)：超过 \(maxDocument >> 20) MB") }
+            return data
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+        let answer: Result<Data, any Error>
+        do {
+            var request = HTTPClientRequest(url: location)
+            request.headers.add(name: "Accept", value: "application/ld+json, application/json;q=0.9")
+            let response = try await client.execute(request, timeout: .seconds(60))
+            guard response.status == .ok else { throw LedgerError(.badRequest, "\(location) 回答 HTTP \(response.status.code)") }
+            answer = .success(Data(try await response.body.collect(upTo: maxDocument).readableBytesView))
+        } catch let error as LedgerError {
+            answer = .failure(error)
+        } catch {
+            answer = .failure(LedgerError(.badRequest, "无法读取 \(location)：\(error)"))
+        }
+        try await client.shutdown()
+        return try answer.get()
+    }
+
+    /// A CKAN site's datasets, read with `package_search` a page at a time, as a DCAT-US document.
+    static func ckanDocument(_ site: String) async throws -> Data {
+        let base = site.hasSuffix("/") ? String(site.dropLast()) : site
+        var datasets: [JSONValue] = []
+        for page in 0..<maxPages {
+            let data = try await read("\(base)/api/3/action/package_search?rows=\(ckanPage)&start=\(page * ckanPage)&sort=name%20asc")
+            let answer = try JSONValue(parsing: String(decoding: data, as: UTF8.self))
+            guard answer["success"] == .bool(true), let results = answer["result"]?["results"]?.arrayValue else {
+                throw LedgerError(.badRequest, "\(base) 不是 CKAN 站点（package_search 未回答 success 与 results）")
+            }
+            datasets += results.map(Self.dcat)
+            let total = Int(answer["result"]?["count"]?.intValue ?? 0)
+            if results.count < ckanPage || datasets.count >= total { break }
+        }
+        return try CanonicalJSON.encode(JSONValue.object(["dataset": .array(datasets)]))
+    }
+
+    /// A CKAN package as a DCAT-US dataset.
+    static func dcat(_ package: JSONValue) -> JSONValue {
+        var dataset: [String: JSONValue] = [:]
+        func copy(_ from: String, _ to: String) { if let text = package[from]?.stringValue, !text.isEmpty { dataset[to] = .string(text) } }
+        copy("id", "identifier")
+        copy("title", "title")
+        copy("notes", "description")
+        copy("url", "landingPage")
+        copy("metadata_created", "issued")
+        copy("metadata_modified", "modified")
+        if let license = package["license_url"]?.stringValue ?? package["license_id"]?.stringValue { dataset["license"] = .string(license) }
+        if let organization = package["organization"]?["title"]?.stringValue { dataset["publisher"] = .object(["name": .string(organization)]) }
+        let tags = package["tags"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        if !tags.isEmpty { dataset["keyword"] = .array(tags.map(JSONValue.string)) }
+        if let name = package["maintainer"]?.stringValue ?? package["author"]?.stringValue {
+            var contact: [String: JSONValue] = ["fn": .string(name)]
+            if let email = package["maintainer_email"]?.stringValue ?? package["author_email"]?.stringValue {
+                contact["hasEmail"] = .string("mailto:\(email)")
+            }
+            dataset["contactPoint"] = .object(contact)
+        }
+        dataset["distribution"] = .array(
+            (package["resources"]?.arrayValue ?? []).map { resource in
+                var distribution: [String: JSONValue] = [:]
+                for (from, to) in [("name", "title"), ("url", "downloadURL"), ("format", "format"), ("mimetype", "mediaType")] {
+                    if let text = resource[from]?.stringValue, !text.isEmpty { distribution[to] = .string(text) }
+                }
+                return .object(distribution)
+            })
+        return .object(dataset)
+    }
+}
