@@ -69,6 +69,7 @@ public enum RecordText {
     public static func label(entity: String, field: String) -> String? {
         let kinds: [String: RecordKind] = ["unit": .units, "project": .projects, "system": .systems, "resource": .resources]
         if entity == "resource", field == "items" { return "信息项" }
+        if entity == "resource", field == "origin" { return "采集来源信息" }
         return kinds[entity]?.columns.first { $0.path == field }?.header
     }
 

@@ -30,3 +30,39 @@ public struct HarvestProfile: Codable, Sendable, Equatable {
         self.licences = licences
     }
 }
+
+extension HarvestProfile {
+    /// What is wrong with the profile against the code lists, each naming its field: the system and classification
+    /// are required (the classification must be in the 类·项·目 list), the defaults must be codes of their lists.
+    public func issues(codes: CodeLists) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        if (system ?? "").isEmpty {
+            issues.append(ValidationIssue(field: "system", value: "", rule: "harvest.system-required", message: "请填写归属系统（系统编号）"))
+        }
+        if classification.map({ $0.count != 6 || codes.classificationPath(of: $0) == nil }) ?? true {
+            issues.append(
+                ValidationIssue(
+                    field: "classification", value: classification ?? "", rule: "harvest.classification",
+                    message: "资源分类码应为资源分类（类·项·目）代码表中的六位代码，如 101001", article: Reference.catalogGuideline))
+        }
+        for (field, value, list, label) in [
+            ("updateCycle", updateCycle, codes.updateCycles, "更新周期"), ("shareType", shareType, codes.shareTypes, "共享类型")
+        ] {
+            if let value, codes.entry(value, in: list) == nil {
+                issues.append(
+                    ValidationIssue(
+                        field: field, value: value, rule: "harvest.code", message: "\(label)“\(value)”不在代码表中",
+                        article: Reference.catalogGuideline))
+            }
+        }
+        for (field, map, list) in [("formats", formats, codes.formats), ("licences", licences, codes.openTypes)] {
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) where codes.entry(value, in: list) == nil {
+                issues.append(
+                    ValidationIssue(
+                        field: "\(field).\(key)", value: value, rule: "harvest.code", message: "“\(value)”不在代码表中",
+                        article: Reference.catalogGuideline))
+            }
+        }
+        return issues
+    }
+}

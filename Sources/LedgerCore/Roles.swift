@@ -66,6 +66,8 @@ public enum Permission: Sendable, Equatable {
     case reviewDeregistration
     /// Manage accounts and tokens.
     case manageUsers
+    /// Register, run and remove harvest sources.
+    case manageHarvests
 
     /// Whether `actor` may do it.
     public func allows(_ actor: Actor) -> Bool {

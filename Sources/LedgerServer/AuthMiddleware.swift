@@ -71,6 +71,7 @@ extension Permission: CustomStringConvertible {
         case .applyDeregistration(let unit): "为建设单位 \(unit) 申请系统注销"
         case .reviewDeregistration: "审核注销申请"
         case .manageUsers: "管理账号"
+        case .manageHarvests: "管理采集来源"
         }
     }
 }

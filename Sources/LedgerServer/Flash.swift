@@ -4,7 +4,7 @@ import Hummingbird
 /// What the last action did, said once on the page it leads to (post/redirect/get): the redirect carries `done=` (and
 /// the record's `code=`), and the page shows the fixed sentence for it, so no text of the address is shown as given.
 enum Flash: String {
-    case saved, submitted, approved, returned, probed, accountCreated, accountChanged, tokenRevoked, waiverAdded
+    case saved, submitted, approved, returned, probed, accountCreated, accountChanged, tokenRevoked, waiverAdded, harvestAdded, harvestRemoved
 
     /// The sentence for this outcome about `code`, when given.
     func sentence(code: String?) -> String {
@@ -19,6 +19,8 @@ enum Flash: String {
         case .accountChanged: "已更新账号\(subject)的状态。"
         case .tokenRevoked: "已吊销令牌，使用它的程序将无法再访问。"
         case .waiverAdded: "已批准\(subject)的检查豁免。"
+        case .harvestAdded: "已登记采集来源\(subject)，可立即采集。"
+        case .harvestRemoved: "已删除采集来源\(subject)；它采集的资源仍在目录中。"
         }
     }
 

@@ -74,6 +74,8 @@ struct LayoutView {
     var flash: String?
     /// The page's own content, HTML already.
     var body: String
+    /// Seconds after which the page loads itself again: a page that shows work going on (a harvest run).
+    var refresh: Int?
 }
 
 /// One step of the breadcrumbs: its label and, but for the current page, its address.
@@ -103,7 +105,7 @@ enum Menu {
                 [
                     ("概览", "/admin"), ("单位", "/units"), ("信息系统", "/systems"), ("信息资源", "/resources"), ("项目", "/projects"),
                     ("审核队列", "/review"), ("运维经费", "/funding"), ("导入", "/import"), ("账号", "/admin/users"),
-                    ("豁免", "/admin/waivers"), ("规则", "/admin/policy")
+                    ("豁免", "/admin/waivers"), ("采集", "/admin/harvest"), ("规则", "/admin/policy")
                 ]
             }
         return entries.map { Item(label: $0.0, href: $0.1, current: $0.1 == current) }

@@ -74,7 +74,31 @@ struct ResourcePage {
                     csrf: csrf)
                 : nil,
             edit: mayEdit && resource.state.isEditable ? resourcePath(resource.code) + "/edit" : nil,
-            history: resourcePath(resource.code) + "/history")
+            history: resourcePath(resource.code) + "/history", origin: resource.origin.map(Self.origin))
+    }
+
+    /// What a harvest source says of a resource beyond the catalog's elements, as the page lists it.
+    static func origin(_ origin: ResourceOrigin) -> ResourceView.Origin {
+        let facts: [ResourceView.Fact] = [
+            .init("采集来源", origin.source), .init("来源中的标识", origin.identifier), .init("发布机构", origin.publisher ?? "—"),
+            .init("关键词", origin.keywords.isEmpty ? "—" : origin.keywords.joined(separator: "、")),
+            .init("许可", origin.license ?? "—", href: origin.license.flatMap(Self.link)), .init("时间范围", origin.temporal ?? "—"),
+            .init("空间范围", origin.spatial ?? "—"), .init("联系人", origin.contactPoint ?? "—"),
+            .init("来源页面", origin.landingPage ?? "—", href: origin.landingPage.flatMap(Self.link))
+        ]
+        return ResourceView.Origin(
+            facts: facts,
+            distributions: origin.distributions.map { distribution in
+                let address = distribution.downloadURL ?? distribution.accessURL
+                return ResourceView.Distribution(
+                    title: distribution.title ?? "—", format: distribution.format ?? distribution.mediaType ?? "—",
+                    address: address ?? "—", href: address.flatMap(Self.link), download: distribution.downloadURL != nil)
+            }, description: origin.description)
+    }
+
+    /// An address a page may link to: `http` or `https` only (a source may write anything there).
+    static func link(_ address: String) -> String? {
+        address.hasPrefix("https://") || address.hasPrefix("http://") ? address : nil
     }
 
     /// Every field that changed after the resource's last review decision — published, or returned to its officer —
@@ -167,6 +191,22 @@ struct ResourceView {
         var csrf: String
     }
 
+    /// What a harvest source says beyond the catalog's elements.
+    struct Origin {
+        var facts: [Fact]
+        var distributions: [Distribution]
+        /// The description as the source wrote it (HTML), shown as text.
+        var description: String?
+    }
+
+    struct Distribution {
+        var title: String
+        var format: String
+        var address: String
+        var href: String?
+        var download: Bool
+    }
+
     var code: String
     var name: String
     var facts: [Fact]
@@ -177,4 +217,5 @@ struct ResourceView {
     var decide: Decide?
     var edit: String?
     var history: String
+    var origin: Origin?
 }

@@ -10,13 +10,13 @@ enum WebPage {
     /// address (its menu entry is marked current); `crumbs` lead from the home page to this one, which ends them.
     static func shell(
         title: String, actor: Actor, context: LedgerContext, body: String, path: String? = nil, crumbs: [Crumb] = [],
-        query: String = ""
+        query: String = "", refresh: Int? = nil
     ) -> String {
         let user = LayoutView.User(
             name: actor.displayName ?? actor.username, role: actor.role.label, csrf: context.csrf ?? "", query: query,
             menu: Menu.items(for: actor.role, current: path))
         let trail = crumbs.isEmpty ? [] : [Crumb("首页", "/")] + crumbs + [Crumb(title)]
-        return PageTemplates.page(LayoutView(title: title, user: user, crumbs: trail, flash: context.flash, body: body))
+        return PageTemplates.page(LayoutView(title: title, user: user, crumbs: trail, flash: context.flash, body: body, refresh: refresh))
     }
 
     static func login(message: String?) -> String {

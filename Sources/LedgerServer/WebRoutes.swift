@@ -54,6 +54,7 @@ struct WebRoutes {
         CatalogEditor(ledger: ledger).register(on: router)
         LedgerForms(ledger: ledger).register(on: router)
         AdminPages(ledger: ledger, compliance: compliance).register(on: router)
+        HarvestPages(ledger: ledger).register(on: router)
         ImportPage(ledger: ledger).register(on: router)
         ListPages(ledger: ledger).register(on: router)
         ResourcePage(ledger: ledger).register(on: router)

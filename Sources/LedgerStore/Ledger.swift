@@ -28,7 +28,7 @@ public struct Ledger: Sendable {
     /// Files uploaded for an import, waiting for their owner to confirm it.
     public var uploads: any UploadRepository { FolderUploads(folder: database.uploadsFolder) }
     /// Harvest sources, what they gave and their runs.
-    public var harvests: any HarvestRepository { SQLiteHarvests(database: database) }
+    public var harvests: any HarvestRepository { SQLiteHarvests(database: database, codes: codes) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 

@@ -25,6 +25,26 @@ public struct HarvestService: Sendable {
     public func run(_ name: String, by actor: Actor, progress: (@Sendable (String) -> Void)? = nil) async throws -> HarvestRun {
         let source = try await ledger.harvests.source(named: name)
         let run = try await ledger.harvests.startRun(source: source.id)
+        return try await carry(run, of: source, by: actor, progress: progress)
+    }
+
+    /// Starts a run of the source named `name` and carries it on in the background: the run as it starts, whose page
+    /// shows it going on and then its report.
+    public func start(_ name: String, by actor: Actor) async throws -> HarvestRun {
+        let source = try await ledger.harvests.source(named: name)
+        let run = try await ledger.harvests.startRun(source: source.id)
+        Task {
+            do { _ = try await carry(run, of: source, by: actor, progress: nil) } catch {
+                // `carry` stored the failure in the run, which its page shows.
+            }
+        }
+        return run
+    }
+
+    /// Reads, maps and takes in the source for a started run, and stores the run's end.
+    private func carry(_ run: HarvestRun, of source: HarvestSource, by actor: Actor, progress: (@Sendable (String) -> Void)?) async throws
+        -> HarvestRun
+    {
         do {
             progress?("读取 \(source.location)")
             let document = try await Self.document(of: source)
@@ -159,14 +179,24 @@ public struct HarvestService: Sendable {
                 let index = Int(issue.row[issue.row.index(after: open)..<close])
             else { continue }
             errors[index, default: []].append(
-                "\(issue.field)=\(issue.value.isEmpty ? "（空）" : issue.value)：\(issue.message)" + (issue.article.map { "（\($0)）" } ?? ""))
+                reason(ValidationIssue(field: issue.field, value: issue.value, rule: issue.rule, message: issue.message, article: issue.article)))
         }
         return errors
     }
 
-    private static func reason(_ issue: ValidationIssue) -> String {
-        "\(issue.field)=\(issue.value.isEmpty ? "（空）" : issue.value)：\(issue.message)" + (issue.article.map { "（\($0)）" } ?? "")
+    /// An issue as a report says it: the field by its Chinese name (a property of the source by its DCAT name), the
+    /// value, the message and the article.
+    static func reason(_ issue: ValidationIssue) -> String {
+        let label = RecordText.label(entity: "resource", field: issue.field) ?? dcatLabels[issue.field] ?? issue.field
+        let value = issue.value.isEmpty ? "" : "“\(issue.value)”"
+        return "\(label)\(value)：\(issue.message)" + (issue.article.map { "（\($0)）" } ?? "")
     }
+
+    /// The DCAT properties a mapping names, in Chinese with the property.
+    static let dcatLabels = [
+        "dct:title": "标题（dct:title）", "dct:identifier": "标识（dct:identifier）", "systemCode": "来源系统",
+        "dct:description": "描述（dct:description）"
+    ]
 
     // MARK: Reading sources
 

@@ -5,9 +5,25 @@ import LedgerCore
 /// `HarvestRepository` on SQLite: tables `harvest_source`, `harvest_record` and `harvest_run` (migration v11).
 struct SQLiteHarvests: HarvestRepository {
     let database: AppDatabase
+    let codes: CodeLists
 
     func addSource(_ source: HarvestSource, by actor: Actor) async throws -> HarvestSource {
-        try await database.writer.write { db in
+        var issues = source.profile.issues(codes: codes)
+        for (field, value, label) in [("name", source.name, "名称"), ("location", source.location, "地址")] {
+            if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                issues.append(ValidationIssue(field: field, value: "", rule: "harvest.required", message: "请填写\(label)"))
+            } else if let issue = FieldLimits.issue(field: field, text: value) {
+                issues.append(issue)
+            }
+        }
+        return try await database.writer.write { [issues] db in
+            var issues = issues
+            if let system = source.profile.system, !system.isEmpty,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM system WHERE key = ?", arguments: [system]) == 0
+            {
+                issues.append(ValidationIssue(field: "system", value: system, rule: "harvest.system", message: "信息系统 \(system) 不存在"))
+            }
+            guard issues.isEmpty else { throw LedgerError.invalid(issues) }
             var added = source
             added.createdAt = Ledger.timestamp()
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM harvest_source WHERE name = ?", arguments: [source.name]) == 0 else {
