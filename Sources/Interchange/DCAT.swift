@@ -30,6 +30,12 @@ public enum DCAT {
         ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")
     ]
 
+    /// DCAT-US's repeating duration for a 更新周期 (`每月` → `R/P1M`), or `nil` for another text.
+    public static func isoCycle(_ cycle: String) -> String? { cycles.first { $0.cycle == cycle }?.iso }
+
+    /// DCAT-US's accessLevel for a 共享类型 (`无条件共享` → `public`), or `nil` for another text.
+    public static func accessLevel(_ shareType: String) -> String? { access.first { $0.shareType == shareType }?.us }
+
     /// Which datasets a document holds.
     public enum Selection: Sendable, Equatable {
         /// Every resource in every state: the catalog's register (`ybz export`).

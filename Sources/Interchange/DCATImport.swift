@@ -13,6 +13,8 @@ public struct DCATImport: Sendable {
     /// earlier runs (`codes`, by the dataset's identifier). `nil` for a one-off import.
     public var source: String?
     public var codes: [String: String] = [:]
+    /// 信息资源格式 by format type as the code list names it (`ORACLE` → 数据库), upper case; from the ledger's code list.
+    var formatTypes: [String: String] = [:]
 
     /// The system for datasets that do not name one (`ybz:system`).
     public var system: String? { profile.system }
@@ -104,9 +106,15 @@ public struct DCATImport: Sendable {
         datasets = datasets.filter { node in node["@id"]?.first?.text.map { seen.insert($0).inserted } ?? true }
         guard !datasets.isEmpty else { throw LedgerError(.badRequest, "\(file)：没有找到 dcat:Dataset（或 data.json 的 dataset 数组）") }
         var numbers = try await nextNumbers(ledger: ledger)
+        var mapping = self
+        for entry in ledger.codes.formats {
+            for type in entry.types ?? [] where type != "其他" && mapping.formatTypes[type.uppercased()] == nil {
+                mapping.formatTypes[type.uppercased()] = entry.name
+            }
+        }
         return try datasets.enumerated().map { position, dataset in
             let identifier = Self.identifier(of: dataset)
-            let (object, problems) = try map(dataset, index: index, numbers: &numbers)
+            let (object, problems) = try mapping.map(dataset, index: index, numbers: &numbers)
             return MappedDataset(
                 identifier: identifier, title: Self.first(dataset, "dct:title") ?? "", row: "dataset[\(position)] \(identifier)",
                 object: object, issues: problems)
@@ -220,15 +228,20 @@ public struct DCATImport: Sendable {
         used.insert(Self.full("dct:identifier"))
         if let code = codes[identifier] {
             object["code"] = .string(code)  // harvested before: the code it was given then
-        } else if identifier.range(of: "^[0-9]{6}/[0-9]{6}$", options: .regularExpression) != nil {
+        } else if source == nil || profile.keepCodes, identifier.range(of: "^[0-9]{6}/[0-9]{6}$", options: .regularExpression) != nil {
+            // A harvest numbers datasets itself unless told to keep the source's codes: another instance's codes
+            // (a county's) may be ours or a third's too.
             object["code"] = .string(identifier)
         } else if let classification, numbers[classification] != nil {
             numbers[classification]! += 1
             object["code"] = .string("\(classification)/\(String(format: "%06d", numbers[classification]!))")
-            issues.append(
-                ValidationIssue(
-                    field: "dct:identifier", value: identifier, rule: "dcat.code-assigned",
-                    message: "原标识不是信息资源代码，已编为 \(object["code"]!.stringValue!)", severity: .warning))
+            // A harvest's report shows the code it gave; an import says why the identifier was not kept.
+            if source == nil {
+                issues.append(
+                    ValidationIssue(
+                        field: "dct:identifier", value: identifier, rule: "dcat.code-assigned",
+                        message: "原标识不是信息资源代码，已编为 \(object["code"]!.stringValue!)", severity: .warning))
+            }
         } else {
             issues.append(
                 ValidationIssue(
@@ -318,7 +331,8 @@ public struct DCATImport: Sendable {
             // What the source says beyond the catalog's elements, kept as written.
             let origin = ResourceOrigin(
                 source: source, identifier: identifier, publisher: Self.label(take("dct:publisher"), dataset, "dct:publisher", index: index),
-                landingPage: take("dcat:landingPage"), keywords: Self.values(dataset, "dcat:keyword").compactMap(\.text),
+                landingPage: take("dcat:landingPage"), modified: take("dct:modified"),
+                keywords: Self.values(dataset, "dcat:keyword").compactMap(\.text),
                 license: license, temporal: Self.coverage(dataset, "dct:temporal", index: index),
                 spatial: Self.coverage(dataset, "dct:spatial", index: index),
                 contactPoint: Self.contact(dataset, index: index), description: summary?.changed == true ? description : nil,
@@ -368,7 +382,7 @@ public struct DCATImport: Sendable {
     func format(of distribution: DescribedDistribution) -> String? {
         let name = distribution.formatName
         if let mapped = profile.formats.first(where: { $0.key.uppercased() == name })?.value { return mapped }
-        return name.isEmpty ? nil : Self.catalogFormat(name)
+        return name.isEmpty ? nil : formatTypes[name] ?? Self.catalogFormat(name)
     }
 
     /// 共享方式 for a 信息资源格式: an interface for services (and for a format that may be served when the source

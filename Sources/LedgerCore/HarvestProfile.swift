@@ -16,10 +16,13 @@ public struct HarvestProfile: Codable, Sendable, Equatable {
     public var formats: [String: String]
     /// 开放类型 by a part of the licence (`creativecommons.org/licenses/by` → `无条件开放`).
     public var licences: [String: String]
+    /// Whether a dataset whose identifier is a resource code keeps it; else every new dataset is numbered under
+    /// `classification` (codes of two sources, two counties, may be the same).
+    public var keepCodes: Bool
 
     public init(
         system: String? = nil, classification: String? = nil, updateCycle: String? = nil, shareType: String? = nil,
-        shareCondition: String? = nil, formats: [String: String] = [:], licences: [String: String] = [:]
+        shareCondition: String? = nil, formats: [String: String] = [:], licences: [String: String] = [:], keepCodes: Bool = false
     ) {
         self.system = system
         self.classification = classification
@@ -28,6 +31,7 @@ public struct HarvestProfile: Codable, Sendable, Equatable {
         self.shareCondition = shareCondition
         self.formats = formats
         self.licences = licences
+        self.keepCodes = keepCodes
     }
 }
 

@@ -9,6 +9,8 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
     /// The publishing organisation as the source names it.
     public var publisher: String?
     public var landingPage: String?
+    /// When the source last changed the dataset, as it says (`dct:modified`).
+    public var modified: String?
     public var keywords: [String]
     public var license: String?
     /// Temporal and spatial coverage as written (`2020-01-01/2024-12-31`, a place name or IRI).
@@ -21,7 +23,8 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
     public var distributions: [Distribution]
 
     public init(
-        source: String, identifier: String, publisher: String? = nil, landingPage: String? = nil, keywords: [String] = [],
+        source: String, identifier: String, publisher: String? = nil, landingPage: String? = nil, modified: String? = nil,
+        keywords: [String] = [],
         license: String? = nil, temporal: String? = nil, spatial: String? = nil, contactPoint: String? = nil,
         description: String? = nil, distributions: [Distribution] = []
     ) {
@@ -29,6 +32,7 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
         self.identifier = identifier
         self.publisher = publisher
         self.landingPage = landingPage
+        self.modified = modified
         self.keywords = keywords
         self.license = license
         self.temporal = temporal

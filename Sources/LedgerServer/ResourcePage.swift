@@ -84,7 +84,8 @@ struct ResourcePage {
             .init("关键词", origin.keywords.isEmpty ? "—" : origin.keywords.joined(separator: "、")),
             .init("许可", origin.license ?? "—", href: origin.license.flatMap(Self.link)), .init("时间范围", origin.temporal ?? "—"),
             .init("空间范围", origin.spatial ?? "—"), .init("联系人", origin.contactPoint ?? "—"),
-            .init("来源页面", origin.landingPage ?? "—", href: origin.landingPage.flatMap(Self.link))
+            .init("来源页面", origin.landingPage ?? "—", href: origin.landingPage.flatMap(Self.link)),
+            .init("来源中的更新时间", origin.modified ?? "—")
         ]
         return ResourceView.Origin(
             facts: facts,

@@ -21,6 +21,9 @@ public struct HarvestService: Sendable {
 
     public init(ledger: Ledger) { self.ledger = ledger }
 
+    /// Who runs the sources on the server's schedule (`ybz serve --harvest-every`), as the audit trail names it.
+    public static let scheduled = Actor(username: "harvest-schedule", role: .admin, displayName: "定时采集")
+
     /// Runs the source named `name` for `actor`; the run and its report are stored, also when it fails.
     public func run(_ name: String, by actor: Actor, progress: (@Sendable (String) -> Void)? = nil) async throws -> HarvestRun {
         let source = try await ledger.harvests.source(named: name)
@@ -272,6 +275,20 @@ public struct HarvestService: Sendable {
                 contact["hasEmail"] = .string("mailto:\(email)")
             }
             dataset["contactPoint"] = .object(contact)
+        }
+        // What CKAN keeps in extras: DCAT's names (ckanext-dcat) and the Chinese names a Yibenzhang instance uses.
+        for extra in package["extras"]?.arrayValue ?? [] {
+            guard let key = extra["key"]?.stringValue, let value = extra["value"]?.stringValue, !value.isEmpty else { continue }
+            switch key.lowercased() {
+            case "frequency", "accrual_periodicity", "更新周期":
+                dataset["accrualPeriodicity"] = .string(DCAT.isoCycle(value) ?? value)
+            case "access_rights", "共享类型":
+                dataset["accessLevel"] = .string(DCAT.accessLevel(value) ?? value)
+            case "issued", "发布日期": dataset["issued"] = .string(value)
+            case "temporal": dataset["temporal"] = .string(value)
+            case "spatial", "spatial_text": dataset["spatial"] = .string(value)
+            default: break
+            }
         }
         dataset["distribution"] = .array(
             (package["resources"]?.arrayValue ?? []).map { resource in

@@ -26,12 +26,14 @@ struct Harvest: AsyncParsableCommand {
         @Option(help: "共享条件 of datasets that are 有条件共享 by default.") var shareCondition: String?
         @Option(help: "FORMAT=信息资源格式, e.g. GEOJSON=自描述格式 (repeatable).") var format: [String] = []
         @Option(help: "PART-OF-LICENCE=开放类型, e.g. creativecommons.org/licenses/by=无条件开放 (repeatable).") var licence: [String] = []
+        @Flag(help: "Keep the source's resource codes (NNNNNN/NNNNNN) instead of numbering its datasets here.") var keepCodes = false
 
         func run() async throws {
             let (ledger, _) = try data.openLedger()
             let profile = HarvestProfile(
                 system: system, classification: classification, updateCycle: updateCycle, shareType: shareType,
-                shareCondition: shareCondition, formats: try Self.pairs(format, "--format"), licences: try Self.pairs(licence, "--licence"))
+                shareCondition: shareCondition, formats: try Self.pairs(format, "--format"), licences: try Self.pairs(licence, "--licence"),
+                keepCodes: keepCodes)
             let source = try await userFacing {
                 try await ledger.harvests.addSource(
                     HarvestSource(name: name, location: location, kind: kind, profile: profile), by: .commandLine)

@@ -18,6 +18,7 @@ struct Serve: AsyncParsableCommand {
     var demo = false
     @OptionGroup var probe: ProbeOptions
     @Option(help: "Probe every platform at this interval, e.g. 15m or 1h (off by default).") var probeEvery: String?
+    @Option(help: "Harvest every source (ybz harvest add) at this interval, e.g. 6h (off by default).") var harvestEvery: String?
     @Flag(help: "Mark session cookies Secure (serve behind HTTPS).") var secureCookies = false
     @Flag(
         help: "Publish the catalog: the CKAN API and /catalog.jsonld, /catalog.ttl answer anyone, with the published 无条件共享 datasets."
@@ -26,6 +27,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if let probeEvery, Self.seconds(probeEvery) == nil { throw ValidationError("--probe-every 应为时长，如 15m、1h") }
+        if let harvestEvery, Self.seconds(harvestEvery) == nil { throw ValidationError("--harvest-every 应为时长，如 6h") }
     }
 
     static func seconds(_ text: String) -> Double? {
@@ -86,10 +88,13 @@ struct Serve: AsyncParsableCommand {
             say("一本账 is running: open http://\(host):\(port)/  (API: http://\(host):\(port)/api/v1/systems)")
         }
         // On SIGTERM or SIGINT the group stops its services in reverse order: the server first (it finishes the
-        // requests in flight), then the probe schedule, then the HTTP client both used. A service that fails stops
+        // requests in flight), then the schedules, then the HTTP client the probes used. A service that fails stops
         // the others the same way, so the client is closed whatever happens.
-        let schedule = probeEvery.flatMap(Self.seconds).map { ProbeSchedule(service: probes, interval: $0, logger: logger) }
-        let services: [any Service] = [ProbeTransportService(transport: transport)] + (schedule.map { [$0] } ?? []) + [app]
+        let schedules = [
+            probeEvery.flatMap(Self.seconds).map { Schedule.probes(probes, every: $0, logger: logger) },
+            harvestEvery.flatMap(Self.seconds).map { Schedule.harvests(HarvestService(ledger: ledger), every: $0, logger: logger) }
+        ].compactMap { $0 }
+        let services: [any Service] = [ProbeTransportService(transport: transport)] + schedules + [app]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -2,6 +2,7 @@ import Foundation
 import Interchange
 import LedgerCore
 import LedgerTestSupport
+import Logging
 import Testing
 
 @testable import LedgerStore
@@ -138,9 +139,18 @@ struct HarvestTests {
         {"dataset": [{"identifier": "103003/000001", "title": "Someone else's", "description": "x", "accessLevel": "public",
          "distribution": [{"downloadURL": "https://data.example.org/x.csv", "format": "CSV"}]}]}
         """.write(to: file, atomically: true, encoding: .utf8)
+        // Numbered here (the default): a code of its own.
         _ = try await source(ledger, file: file)
-        let run = try await HarvestService(ledger: ledger).run("gis", by: .commandLine)
-        #expect(run.count(.refused) == 1 && run.report.first?.reasons.first?.contains("已被本地登记的资源使用") == true)
+        let numbered = try await HarvestService(ledger: ledger).run("gis", by: .commandLine)
+        #expect(numbered.count(.accepted) == 1 && numbered.report.first?.code == "103003/000002")
+        // Told to keep the source's codes: refused, since the code is registered here.
+        _ = try await ledger.harvests.addSource(
+            HarvestSource(
+                name: "keeps", location: file.path, kind: .dcat,
+                profile: HarvestProfile(system: "TZ-SYS-001", classification: "103003", updateCycle: "每月", keepCodes: true)),
+            by: .commandLine)
+        let kept = try await HarvestService(ledger: ledger).run("keeps", by: .commandLine)
+        #expect(kept.count(.refused) == 1 && kept.report.first?.reasons.first?.contains("已被本地登记的资源使用") == true)
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.name == "不动产登记信息")
     }
 
@@ -154,6 +164,27 @@ struct HarvestTests {
         await #expect(throws: LedgerError.self) {
             try await ledger.harvests.addSource(HarvestSource(name: "gis", location: "x", kind: .dcat, profile: HarvestProfile()), by: .commandLine)
         }
+    }
+
+    /// The server's schedule harvests every source in turn; one that cannot be read does not stop the others.
+    @Test func theScheduleHarvestsEverySource() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let file = folder.appendingPathComponent("scheduled.json")
+        try Self.catalog().write(to: file, atomically: true, encoding: .utf8)
+        _ = try await ledger.harvests.addSource(
+            HarvestSource(
+                name: "a-missing", location: folder.appendingPathComponent("none.json").path, kind: .dcat,
+                profile: HarvestProfile(system: "TZ-SYS-001", classification: "103003")), by: .commandLine)
+        _ = try await source(ledger, file: file)
+        let logged = try await Schedule.harvests(HarvestService(ledger: ledger), every: 3600, logger: Logger(label: "test")).work()
+        #expect(logged["a-missing"]?.description.hasPrefix("failed") == true)
+        #expect(logged["gis"]?.description.contains("accepted 2") == true)
+        let runs = try await ledger.harvests.runs(source: nil, limit: 10)
+        #expect(runs.map(\.state).sorted() == ["done", "failed"])
+        let entries = try await ledger.database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_entry WHERE actor = 'harvest-schedule'") ?? 0
+        }
+        #expect(entries == 2)  // the two resources it registered, in its name
     }
 
     /// A CKAN package becomes a DCAT-US dataset with its resources as distributions.
