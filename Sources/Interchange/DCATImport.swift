@@ -85,8 +85,15 @@ public struct DCATImport: Sendable {
     /// Every dataset of a document, mapped.
     public func datasets(from data: Data, file: String, ledger: Ledger) async throws -> [MappedDataset] {
         let parsed: JSONValue
-        do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw LedgerError(.badRequest, "\(file)：不是有效的JSON\(DecodingProblem.place(in: error).map { "（\($0)）" } ?? "")")
+        switch RDFReading.syntax(of: data) {
+        case .json:
+            do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+                throw LedgerError(.badRequest, "\(file)：不是有效的JSON\(DecodingProblem.place(in: error).map { "（\($0)）" } ?? "")")
+            }
+        case .turtle:
+            parsed = RDFReading.expandedJSONLD(try TurtleReader.triples(String(decoding: data, as: UTF8.self), file: file))
+        case .rdfXML:
+            parsed = RDFReading.expandedJSONLD(try RDFXMLReader.triples(data, file: file))
         }
         // Expanded JSON-LD (as rdflib writes without a context) is a top-level array of nodes: the same as an @graph.
         let document: JSONValue = parsed.arrayValue.map { .object(["@graph": .array($0)]) } ?? parsed

@@ -15,8 +15,9 @@ public struct Importer: Sendable {
         target = LedgerImport(ledger: ledger, actor: actor)
     }
 
-    /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON and `.jsonld` files are DCAT
-    /// catalogs); with `dryRun` (the `validate` command, the web preview) everything is checked and nothing is kept.
+    /// Imports `files` (JSON documents, CSV files, Excel workbooks; with `dcat`, JSON files are DCAT catalogs, and
+    /// `.jsonld`, `.ttl` (Turtle) and `.rdf` (RDF/XML) files always are); with `dryRun` (the `validate` command, the
+    /// web preview) everything is checked and nothing is kept.
     /// With `unit`, every record must belong to that unit (a data officer's import); other rows are refused.
     public func run(
         files: [URL], dryRun: Bool, unit: String? = nil, dcat: DCATImport? = nil,
@@ -36,7 +37,7 @@ public struct Importer: Sendable {
                     throw LedgerError(.badRequest, "\(file)：\(place ?? "不是JSON对象")（应为 {\"units\": [...], \"systems\": [...], ...}）")
                 }
                 documents.append(JSONDocument(file: file, fields: document, refused: 0))
-            case "json", "jsonld":
+            case "json", "jsonld", "ttl", "rdf", "owl":
                 let (resources, issues) = try await (dcat ?? DCATImport()).resources(
                     from: try Data(contentsOf: url), file: file, ledger: target.ledger)
                 skipped += issues
@@ -65,7 +66,7 @@ public struct Importer: Sendable {
             default:
                 throw LedgerError(
                     .badRequest,
-                    "\(url.lastPathComponent)：只支持 .json、.csv 和 .xlsx 文件（.xls 请在 Excel 中另存"
+                    "\(url.lastPathComponent)：只支持 .json、.csv、.xlsx 文件和 DCAT 目录（.jsonld、.ttl、.rdf）（.xls 请在 Excel 中另存"
                         + "为 .xlsx）")
             }
         }

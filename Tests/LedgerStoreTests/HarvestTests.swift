@@ -1,10 +1,10 @@
 import Foundation
-import Interchange
 import LedgerCore
 import LedgerTestSupport
 import Logging
 import Testing
 
+@testable import Interchange
 @testable import LedgerStore
 @testable import Services
 
@@ -201,5 +201,132 @@ struct HarvestTests {
         #expect(dataset["publisher"]?["name"] == .string("Environment Bureau") && dataset["keyword"] == .array([.string("air")]))
         #expect(dataset["contactPoint"]?["hasEmail"] == .string("mailto:data@x.example"))
         #expect(dataset["distribution"]?[0]?["downloadURL"] == .string("https://x.example/aq.csv"))
+    }
+}
+
+/// DCAT-AP in Turtle and RDF/XML, as European portals publish it, reads like JSON-LD.
+@Suite("Harvest: Turtle and RDF/XML")
+struct RDFSyntaxTests {
+    let folder = try! Fixtures.temporaryDirectory()
+
+    /// A dataset as a national portal writes it in RDF/XML: typed node elements, `rdf:resource` references to the EU
+    /// vocabularies, titles in two languages, a period of time, a contact as a vCard, `rdf:parseType="Resource"`.
+    static let rdfXML = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcat="http://www.w3.org/ns/dcat#"
+          xmlns:dct="http://purl.org/dc/terms/" xmlns:foaf="http://xmlns.com/foaf/0.1/" xmlns:vcard="http://www.w3.org/2006/vcard/ns#">
+          <dcat:Catalog rdf:about="https://portal.example.eu/catalog">
+            <dcat:dataset>
+              <dcat:Dataset rdf:about="https://portal.example.eu/set/air-quality">
+                <dct:identifier>air-quality-2026</dct:identifier>
+                <dct:title xml:lang="de">Luftqualität</dct:title>
+                <dct:title xml:lang="en">Air quality</dct:title>
+                <dct:description xml:lang="en">Hourly readings of &lt;b&gt;every&lt;/b&gt; station.</dct:description>
+                <dcat:keyword xml:lang="en">air</dcat:keyword>
+                <dcat:keyword xml:lang="en">environment</dcat:keyword>
+                <dct:accrualPeriodicity rdf:resource="http://publications.europa.eu/resource/authority/frequency/MONTHLY"/>
+                <dct:accessRights rdf:resource="http://publications.europa.eu/resource/authority/access-right/PUBLIC"/>
+                <dct:license rdf:resource="https://creativecommons.org/licenses/by/4.0/"/>
+                <dct:publisher><foaf:Agent><foaf:name>Environment Agency</foaf:name></foaf:Agent></dct:publisher>
+                <dct:temporal rdf:parseType="Resource">
+                  <dcat:startDate rdf:datatype="http://www.w3.org/2001/XMLSchema#date">2020-01-01</dcat:startDate>
+                  <dcat:endDate rdf:datatype="http://www.w3.org/2001/XMLSchema#date">2026-12-31</dcat:endDate>
+                </dct:temporal>
+                <dcat:contactPoint>
+                  <vcard:Organization>
+                    <vcard:fn>Data desk</vcard:fn><vcard:hasEmail rdf:resource="mailto:data@portal.example.eu"/>
+                  </vcard:Organization>
+                </dcat:contactPoint>
+                <dcat:distribution>
+                  <dcat:Distribution rdf:about="https://portal.example.eu/set/air-quality/csv">
+                    <dct:title xml:lang="en">Readings (CSV)</dct:title>
+                    <dcat:accessURL rdf:resource="https://portal.example.eu/files/air.csv"/>
+                    <dct:format rdf:resource="http://publications.europa.eu/resource/authority/file-type/CSV"/>
+                  </dcat:Distribution>
+                </dcat:distribution>
+              </dcat:Dataset>
+            </dcat:dataset>
+          </dcat:Catalog>
+        </rdf:RDF>
+        """
+
+    /// The same dataset in Turtle, as rdflib or a portal writes it: prefixes both ways, `a`, `;` and `,`, a blank node,
+    /// a long string, a typed literal and comments.
+    static let turtle = #"""
+        @prefix dcat: <http://www.w3.org/ns/dcat#> .
+        PREFIX dct: <http://purl.org/dc/terms/>
+        @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+        # a catalog of one dataset
+        <https://portal.example.eu/set/air-quality> a dcat:Dataset ;
+            dct:identifier "air-quality-2026" ;
+            dct:title "Luftqualität"@de, "Air quality"@en ;
+            dct:description """Hourly readings of every station.
+        Second line."""@en ;
+            dcat:keyword "air"@en, "environment"@en ;
+            dct:issued "2024-05-01"^^<http://www.w3.org/2001/XMLSchema#date> ;
+            dct:accrualPeriodicity <http://publications.europa.eu/resource/authority/frequency/MONTHLY> ;
+            dct:accessRights <http://publications.europa.eu/resource/authority/access-right/PUBLIC> ;
+            dct:publisher [ a foaf:Agent ; foaf:name "Environment Agency" ] ;
+            dcat:distribution [ a dcat:Distribution ;
+                dcat:accessURL <https://portal.example.eu/files/air.csv> ;
+                dct:format <http://publications.europa.eu/resource/authority/file-type/CSV> ] .
+        """#
+
+    func harvest(_ text: String, file name: String) async throws -> (Ledger, HarvestRun) {
+        let ledger = try await Fixtures.seededLedger()
+        let file = folder.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        _ = try await ledger.harvests.addSource(
+            HarvestSource(
+                name: "portal", location: file.path, kind: .dcat, profile: HarvestProfile(system: "TZ-SYS-001", classification: "103003")),
+            by: .commandLine)
+        return (ledger, try await HarvestService(ledger: ledger).run("portal", by: .commandLine))
+    }
+
+    @Test(arguments: [("rdfXML", "catalog.rdf"), ("turtle", "catalog.ttl")])
+    func aDCATAPDatasetReads(syntax: String, file: String) async throws {
+        let (ledger, run) = try await harvest(syntax == "rdfXML" ? Self.rdfXML : Self.turtle, file: file)
+        #expect(run.count(.accepted) == 1, "\(run.report)")
+        let resource = try await ledger.records.fetch(CatalogResource.self, key: try #require(run.report.first?.code)).record
+        #expect(resource.name == "Luftqualität" || resource.name == "Air quality")
+        #expect(resource.updateCycle == "每月" && resource.shareType == "无条件共享" && resource.format == "电子表格")
+        #expect(resource.formatType == "CSV" && resource.shareMethod == "文件")
+        #expect(resource.origin?.identifier == "air-quality-2026" && resource.origin?.keywords == ["air", "environment"])
+        #expect(resource.origin?.publisher == "Environment Agency")
+        #expect(resource.origin?.distributions.first?.accessURL == "https://portal.example.eu/files/air.csv")
+        if syntax == "rdfXML" {
+            // The text of the HTML, without the final stop (as every summary is stored).
+            #expect(resource.summary == "Hourly readings of every station" && resource.origin?.temporal == "2020-01-01/2026-12-31")
+            #expect(resource.origin?.contactPoint == "Data desk data@portal.example.eu")
+        } else {
+            #expect(resource.summary == "Hourly readings of every station.\nSecond line" && resource.publishedOn == CivilDate("2024-05-01"))
+        }
+    }
+
+    /// This product's own Turtle export reads back to the same catalog.
+    @Test func theCatalogRoundTripsThroughTurtle() async throws {
+        let source = try await DCATTests.ledger()
+        let url = folder.appendingPathComponent("catalog.ttl")
+        try await DCAT.turtle(ledger: source, base: "https://ybz.invalid").write(to: url, atomically: true, encoding: .utf8)
+        let target = try Fixtures.ledger()
+        _ = try await target.records.create(Fixtures.unit(), by: .commandLine)
+        _ = try await target.records.create(Fixtures.project(), by: .commandLine)
+        _ = try await target.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        let report = try await Importer(ledger: target, actor: .commandLine).run(files: [url], dryRun: false)
+        #expect(report.committed && report.issues.filter { $0.severity == .error }.isEmpty, "\(report.issues.map(\.line))")
+        let before = folder.appendingPathComponent("before.json")
+        let after = folder.appendingPathComponent("after.json")
+        try await Exporter(ledger: source).writeJSON(to: before)
+        try await Exporter(ledger: target).writeJSON(to: after)
+        #expect(try Data(contentsOf: before) == Data(contentsOf: after))
+    }
+
+    @Test func brokenTurtleAndXMLSayWhere() throws {
+        let prefix = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"
+        #expect(throws: LedgerError.self) { try TurtleReader.triples(prefix + "\n<x> dcat:title \"open", file: "a.ttl") }
+        let undeclared = #expect(throws: LedgerError.self) { try TurtleReader.triples(prefix + "<x> nope:title \"t\" .", file: "a.ttl") }
+        #expect(undeclared?.message.contains("a.ttl：Turtle 第 2 行") == true && undeclared?.message.contains("nope") == true)
+        let xml = #expect(throws: LedgerError.self) { try RDFXMLReader.triples(Data("<rdf:RDF><unclosed>".utf8), file: "b.rdf") }
+        #expect(xml?.message.hasPrefix("b.rdf：不是有效的 RDF/XML") == true)
     }
 }
