@@ -4,6 +4,7 @@ import Foundation
 import Interchange
 import LedgerCore
 import LedgerStore
+import NIOCore
 
 /// Runs harvest sources (issue 17): reads a source (a DCAT catalog or a CKAN site, by address or file), maps each of
 /// its datasets with the source's profile and takes in every one that passes, reporting each that does not: a run is
@@ -231,6 +232,8 @@ public struct HarvestService: Sendable {
             answer = .success(Data(try await response.body.collect(upTo: maxDocument).readableBytesView))
         } catch let error as LedgerError {
             answer = .failure(error)
+        } catch is NIOTooManyBytesError {
+            answer = .failure(LedgerError(.tooLarge, "\(location)：超过 \(maxDocument >> 20) MB"))
         } catch {
             answer = .failure(LedgerError(.badRequest, "无法读取 \(location)：\(error)"))
         }
