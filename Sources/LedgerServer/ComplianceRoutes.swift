@@ -59,7 +59,15 @@ func addComplianceRoutes(
         let batch = try await compliance.funding(
             fiscalYear: body.year, asOf: body.asOf ?? CivilDate(Date()), systemCode: body.system, ledgerAt: moment,
             by: actor)
-        return try JSON.response(try await ledger.evaluations.fundingBatch(id: batch.id), status: .created)
+        return try JSON.response(try await decisionPage(batch.id, after: nil, limit: 500), status: .created)
+    }
+    /// A batch with one page of its decisions and the address of the next: a province's batch is 50,000 decisions.
+    @Sendable func decisionPage(_ id: Int64, after: String?, limit: Int) async throws -> FundingBatch {
+        var batch = try await ledger.evaluations.fundingBatchHeader(id: id)
+        let (decisions, next) = try await compliance.decisionPage(ofBatch: id, after: after, limit: limit)
+        batch.decisions = decisions
+        batch.next = next.map { "/api/v1/funding/\(id)?limit=\(limit)&after=\(queryValue($0))" }
+        return batch
     }
     api.get("funding") { request, _ in
         try JSON.response(
@@ -69,16 +77,33 @@ func addComplianceRoutes(
                     offset: try intParameter(request, "offset", default: 0))))
     }
     api.get("funding/:batch") { request, context in
-        let batch = try await ledger.evaluations.fundingBatch(id: try id(context, "batch", "资金评估批次"))
+        let batch = try await ledger.evaluations.fundingBatchHeader(id: try id(context, "batch", "资金评估批次"))
         let name = "funding-\(batch.fiscalYear)-\(batch.id)"
         switch request.uri.formParameters.get("format") {
-        case "csv": return download(FundingReport.csv(batch: batch.id, batch.decisions), type: "text/csv; charset=utf-8", name: "\(name).csv")
+        case "csv":
+            // Written as it is read, 500 systems at a time.
+            let body = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: CSVLine.byteOrderMark + CSVLine.encode(FundingReport.header)))
+                try await compliance.forEachDecisionPage(ofBatch: batch.id) { page in
+                    try await writer.write(ByteBuffer(string: page.map { CSVLine.encode(FundingReport.row(batch: batch.id, $0)) }.joined()))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\""],
+                body: body)
         case "xlsx":
-            let sheet = Sheet(
-                name: "资金评估 #\(batch.id)", rows: FundingReport.rows(batch: batch.id, batch.decisions),
-                numericColumns: FundingReport.numberColumns)
+            // A workbook is written whole: its rows are made a page of decisions at a time.
+            var rows = [FundingReport.header]
+            try await compliance.forEachDecisionPage(ofBatch: batch.id) { page in rows += page.map { FundingReport.row(batch: batch.id, $0) } }
+            let sheet = Sheet(name: "资金评估 #\(batch.id)", rows: rows, numericColumns: FundingReport.numberColumns)
             return download(try XLSXWriter.data(Workbook(sheets: [sheet])), type: XLSXWriter.contentType, name: "\(name).xlsx")
-        default: return try JSON.response(batch)
+        default:
+            let limit = try intParameter(request, "limit", default: 500)
+            guard (1...1_000).contains(limit) else { throw LedgerError(.badRequest, "limit 应在 1 到 1000 之间") }
+            let after = request.uri.queryParameters.get("after").map { String($0.prefix(64)) }
+            return try JSON.response(try await decisionPage(batch.id, after: after, limit: limit))
         }
     }
     api.post("funding/:batch/replay") { _, context in

@@ -10,17 +10,7 @@ public enum FundingReport {
         "策略版本", "策略SHA-256", "探测批次"
     ]
 
-    /// The CSV document of a batch.
-    public static func csv(batch: Int64, _ decisions: [FundingDecision]) -> String {
-        CSVLine.document(rows(batch: batch, decisions))
-    }
-
-    /// The header and one row per system, for CSV and Excel.
-    public static func rows(batch: Int64, _ decisions: [FundingDecision]) -> [[String]] {
-        [header] + decisions.map { row(batch: batch, $0) }
-    }
-
-    /// One system's row.
+    /// One system's row, for CSV and Excel.
     public static func row(batch: Int64, _ decision: FundingDecision) -> [String] {
         let inputs = decision.inputs
         return [

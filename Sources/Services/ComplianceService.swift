@@ -62,10 +62,21 @@ public struct ComplianceService: Sendable {
 
     /// The decisions of stored batch `id` in system order, handed to `body` a page at a time (a province's batch does
     /// not fit in memory decoded).
-    public func forEachDecisionPage(ofBatch id: Int64, _ body: ([FundingDecision]) throws -> Void) async throws {
-        try await forEachEvaluationPage(ofBatch: id) { page in
-            try body(try await page.concurrentMap { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.result.utf8)) })
-        }
+    public func forEachDecisionPage(ofBatch id: Int64, _ body: ([FundingDecision]) async throws -> Void) async throws {
+        try await forEachEvaluationPage(ofBatch: id) { page in try await body(try await Self.decisions(page)) }
+    }
+
+    /// Up to `limit` decisions of batch `id` after system `after`, in system order, and the system to ask after for the
+    /// next page (`nil` on the last): what the API answers a page at a time.
+    public func decisionPage(ofBatch id: Int64, after: String?, limit: Int) async throws -> (decisions: [FundingDecision], next: String?) {
+        let page = try await ledger.evaluations.fundingEvaluations(batch: id, after: after, limit: limit + 1)
+        let shown = Array(page.prefix(limit))
+        return (try await Self.decisions(shown), page.count > limit ? shown.last?.systemCode : nil)
+    }
+
+    /// Stored decisions decoded on every core.
+    private static func decisions(_ page: [StoredEvaluation]) async throws -> [FundingDecision] {
+        try await page.concurrentMap { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data($0.result.utf8)) }
     }
 
     /// The stored inputs and decisions of batch `id` in system order, handed to `body` 500 systems at a time.

@@ -20,6 +20,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Probe every platform at this interval, e.g. 15m or 1h (off by default).") var probeEvery: String?
     @Option(help: "Harvest every source (ybz harvest add) at this interval, e.g. 6h (off by default).") var harvestEvery: String?
     @Flag(help: "Mark session cookies Secure (serve behind HTTPS).") var secureCookies = false
+    @Option(help: "text, or json: one JSON object per log line on standard error, for a log collector.") var logFormat = "text"
     @Flag(
         help: "Publish the catalog: the CKAN API and /catalog.jsonld, /catalog.ttl answer anyone, with the published 无条件共享 datasets."
     )
@@ -28,6 +29,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         if let probeEvery, Self.seconds(probeEvery) == nil { throw ValidationError("--probe-every 应为时长，如 15m、1h") }
         if let harvestEvery, Self.seconds(harvestEvery) == nil { throw ValidationError("--harvest-every 应为时长，如 6h") }
+        if !["text", "json"].contains(logFormat) { throw ValidationError("--log-format 应为 text 或 json") }
     }
 
     static func seconds(_ text: String) -> Double? {
@@ -76,6 +78,7 @@ struct Serve: AsyncParsableCommand {
             try await Self.demoAccounts(ledger)
         }
         do { try checkWebResources() } catch { throw ValidationError("\(error)") }
+        if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }

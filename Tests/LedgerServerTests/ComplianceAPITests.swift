@@ -60,6 +60,32 @@ struct ComplianceAPITests {
         }
     }
 
+    /// A batch's decisions come a page at a time, each page saying where the next is: a province's batch is 50,000
+    /// decisions, too many for one answer.
+    @Test func aBatchIsReadAPageAtATime() async throws {
+        let ledger = try await Self.ledger()
+        for code in ["TZ-SYS-002", "TZ-SYS-003"] { _ = try await ledger.records.create(Fixtures.system(code: code), by: .commandLine) }
+        try await signedIn(ledger, try Self.app(ledger), .live) { client in
+            let created = try await client.execute(
+                uri: "/api/v1/funding", method: .post, body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
+            let id = try CanonicalJSON.decoder.decode(FundingBatch.self, from: Data(created.body.readableBytesView)).id
+            var uri: String? = "/api/v1/funding/\(id)?limit=2"
+            var pages: [[String]] = []
+            while let next = uri {
+                let page = try CanonicalJSON.decoder.decode(
+                    FundingBatch.self, from: Data(try await client.execute(uri: next, method: .get).body.readableBytesView))
+                pages.append(page.decisions.map(\.systemCode))
+                #expect(page.counts["operations"]?.values.reduce(0, +) == 3)  // the counts are the whole batch's
+                uri = page.next
+            }
+            #expect(pages == [["TZ-SYS-001", "TZ-SYS-002"], ["TZ-SYS-003"]])
+            #expect(try await client.execute(uri: "/api/v1/funding/\(id)?limit=0", method: .get).status == .badRequest)
+            let csv = String(buffer: try await client.execute(uri: "/api/v1/funding/\(id)?format=csv", method: .get).body)
+            #expect(csv.components(separatedBy: "批次,财政年度").count == 2)  // the header once
+            #expect(["TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003"].allSatisfy { csv.contains(",\($0),") })
+        }
+    }
+
     @Test func waiversReviewsAndDeregistration() async throws {
         let ledger = try await Self.ledger()
         try await signedIn(ledger, try Self.app(ledger), .live) { client in

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import LedgerCore
 import LedgerTestSupport
+import Logging
+import Services
 import Testing
 
 @testable import LedgerStore
@@ -56,4 +58,30 @@ struct BackupTests {
         #expect(try await untouched.records.counts()["unit"] == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).allSatisfy { !$0.contains("replaced") && !$0.contains("restoring") })
     }
+}
+
+/// `ybz serve --log-format json`: one JSON object per line.
+@Suite("Operations: JSON logs")
+struct JSONLogTests {
+    @Test func eachLineIsOneJSONObjectWithTheMetadata() throws {
+        let lines = Lines()
+        var logger = Logger(label: "ybz") { label in JSONLogHandler(label: label) { lines.add($0) } }
+        logger[metadataKey: "request"] = "abc"
+        logger.info("probe run recorded", metadata: ["run": "7", "message": "not over the message"])
+        logger.debug("below the level")
+        let written = lines.all
+        #expect(written.count == 1 && written[0].hasSuffix("}\n") && written[0].filter { $0 == "\n" }.count == 1)
+        let object = try JSONValue(parsing: written[0])
+        #expect(object["message"] == .string("probe run recorded") && object["level"] == .string("info") && object["label"] == .string("ybz"))
+        #expect(object["run"] == .string("7") && object["request"] == .string("abc"))
+        #expect(object["time"]?.stringValue?.hasSuffix("Z") == true && object["time"]?.stringValue?.contains(".") == true)
+    }
+}
+
+/// Lines a test log handler was given.
+private final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }

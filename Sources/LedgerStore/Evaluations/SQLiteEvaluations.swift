@@ -19,6 +19,8 @@ public struct FundingBatch: Codable, Sendable {
     /// The earlier batch whose decisions this one took for systems whose inputs had not changed, and how many it took.
     public var reusedFrom: Int64?
     public var reused: Int?
+    /// Where the next page of decisions is, when `decisions` is one page of them (the API's answer).
+    public var next: String?
 }
 
 /// The moment a ledger is taken at (`--ledger-at`): the end of a day, Beijing time, or an ISO 8601 instant with its

@@ -1,0 +1,43 @@
+import Foundation
+import LedgerCore
+import Logging
+
+/// Log lines as JSON objects, one per line (`ybz serve --log-format json`), for a log collector: `time` (ISO 8601 UTC,
+/// milliseconds), `level`, `label`, `message`, `source`, and the metadata's values as strings.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+    /// Where lines go: standard error by default.
+    let write: @Sendable (String) -> Void
+
+    public init(label: String) {
+        self.init(label: label) { line in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    public init(label: String, write: @escaping @Sendable (String) -> Void) {
+        self.label = label
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
+        function: String, line: UInt
+    ) {
+        var fields: [String: JSONValue] = [
+            "time": .string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())),
+            "level": .string(level.rawValue), "label": .string(label), "message": .string(message.description), "source": .string(source)
+        ]
+        for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
+            fields[key] = .string(value.description)
+        }
+        // A JSON object of strings always encodes.
+        guard let text = try? CanonicalJSON.text(JSONValue.object(fields)) else { return }
+        write(text + "\n")
+    }
+}
