@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 "Interchange",
+                "Presentation",
                 "Compliance",
                 "LedgerStore",
                 "Connectors",

@@ -295,11 +295,12 @@ public struct DCATImport: Sendable {
         let distributions = Self.values(dataset, "dcat:distribution").compactMap { Self.node($0, index: index) }
         let described = distributions.map(Self.distribution)
         // Data files first (a portal lists its web page and its API before its CSV), then services, then anything.
-        let known = described.indices.filter { !described[$0].isWebPage && format(of: described[$0]) != nil }
-        let primary = known.first { format(of: described[$0]) != "服务接口" } ?? known.first ?? described.indices.first
+        let formats = described.map(format(of:))
+        let known = described.indices.filter { !described[$0].isWebPage && formats[$0] != nil }
+        let primary = known.first { formats[$0] != "服务接口" } ?? known.first ?? described.indices.first
         let formatName = primary.map { described[$0].formatName } ?? ""
         // A dataset whose distributions name no known format takes the profile's default (`*`).
-        let catalogFormat = primary.flatMap { format(of: described[$0]) } ?? profile.formats["*"]
+        let catalogFormat = primary.flatMap { formats[$0] } ?? profile.formats["*"]
         set("format", take("ybz:format") ?? derived(catalogFormat))
         set("formatType", take("ybz:formatType") ?? derived(formatName.isEmpty ? nil : formatName))
         // An access URL alone is no service: DCAT-AP gives every distribution one, often its landing page.

@@ -66,8 +66,8 @@ public struct Importer: Sendable {
             default:
                 throw LedgerError(
                     .badRequest,
-                    "\(url.lastPathComponent)：只支持 .json、.csv、.xlsx 文件和 DCAT 目录（.jsonld、.ttl、.rdf）（.xls 请在 Excel 中另存"
-                        + "为 .xlsx）")
+                    "\(url.lastPathComponent)：只支持 .json、.csv、.xlsx 文件和 DCAT 目录（.jsonld、.ttl、.rdf）"
+                        + "（.xls 请在 Excel 中另存为 .xlsx）")
             }
         }
         // JSON documents first, then tables in dependency order (units before the systems naming them).

@@ -121,16 +121,24 @@ struct TurtleReader {
         return caseInsensitive ? found.lowercased() == word.lowercased() : found == word
     }
 
+    /// Consumes directive `name` (`prefix`, `base`) written either way — Turtle's `@prefix`, ended by `.`, or SPARQL's
+    /// `PREFIX` in any case, followed by white space — and says whether it ends with `.`; `nil` when it is not here.
+    private mutating func directive(_ name: String) -> Bool? {
+        if lookingAt("@" + name) {
+            position += name.count + 1
+            return true
+        }
+        let end = position + name.count
+        guard lookingAt(name, caseInsensitive: true), end < scalars.count, scalars[end].properties.isWhitespace else { return nil }
+        position = end
+        return false
+    }
+
     mutating func document() throws {
         while true {
             skip()
             guard current != nil else { return }
-            if lookingAt("@prefix")
-                || lookingAt("PREFIX", caseInsensitive: true) && scalars.count > position + 6
-                    && scalars[position + 6].properties.isWhitespace
-            {
-                let sparql = current != "@"
-                position += sparql ? 6 : 7
+            if let dotted = directive("prefix") {
                 skip()
                 var name = ""
                 while let scalar = current, scalar != ":" {
@@ -140,16 +148,11 @@ struct TurtleReader {
                 try expect(":")
                 skip()
                 prefixes[name.trimmingCharacters(in: .whitespaces)] = try iriReference()
-                if !sparql { try expect(".") }
-            } else if lookingAt("@base")
-                || lookingAt("BASE", caseInsensitive: true) && scalars.count > position + 4
-                    && scalars[position + 4].properties.isWhitespace
-            {
-                let sparql = current != "@"
-                position += sparql ? 4 : 5
+                if dotted { try expect(".") }
+            } else if let dotted = directive("base") {
                 skip()
                 base = try iriReference()
-                if !sparql { try expect(".") }
+                if dotted { try expect(".") }
             } else {
                 let subject = try self.subject()
                 skip()
@@ -385,8 +388,8 @@ final class RDFXMLReader: NSObject, XMLParserDelegate {
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
         guard parser.parse() else {
-            throw LedgerError(
-                .badRequest, "\(file)：不是有效的 RDF/XML（第 \(parser.lineNumber) 行：\(parser.parserError.map { "\($0)" } ?? "无法解析")）")
+            let reason = parser.parserError.map { "\($0)" } ?? "无法解析"
+            throw LedgerError(.badRequest, "\(file)：不是有效的 RDF/XML（第 \(parser.lineNumber) 行：\(reason)）")
         }
         // The parser may stop at the end of the data with elements still open.
         guard reader.stack.isEmpty, reader.sawRDF else {

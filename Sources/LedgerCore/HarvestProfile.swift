@@ -41,13 +41,15 @@ extension HarvestProfile {
     public func issues(codes: CodeLists) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         if (system ?? "").isEmpty {
-            issues.append(ValidationIssue(field: "system", value: "", rule: "harvest.system-required", message: "请填写归属系统（系统编号）"))
+            issues.append(
+                ValidationIssue(field: "system", value: "", rule: "harvest.system-required", message: "请填写归属系统（系统编号）"))
         }
         if classification.map({ $0.count != 6 || codes.classificationPath(of: $0) == nil }) ?? true {
             issues.append(
                 ValidationIssue(
                     field: "classification", value: classification ?? "", rule: "harvest.classification",
-                    message: "资源分类码应为资源分类（类·项·目）代码表中的六位代码，如 101001", article: Reference.catalogGuideline))
+                    message: "资源分类码应为资源分类（类·项·目）代码表中的六位代码，如 101001",
+                    article: Reference.catalogGuideline))
         }
         for (field, value, list, label) in [
             ("updateCycle", updateCycle, codes.updateCycles, "更新周期"), ("shareType", shareType, codes.shareTypes, "共享类型")

@@ -22,7 +22,8 @@ struct HarvestPages {
             let name = text("name") ?? ""
             let location = text("location") ?? ""
             if !location.isEmpty, !location.hasPrefix("http://"), !location.hasPrefix("https://") {
-                let issue = ValidationIssue(field: "location", value: location, rule: "harvest.location", message: "地址应以 http:// 或 https:// 开头")
+                let issue = ValidationIssue(
+                    field: "location", value: location, rule: "harvest.location", message: "地址应以 http:// 或 https:// 开头")
                 return try await sourcesPage(issues: [issue], context: context, status: .unprocessableContent)
             }
             let profile = HarvestProfile(
@@ -92,13 +93,13 @@ struct HarvestPages {
                 return .init(
                     name: source.name, kind: source.kind.label, location: source.location, system: source.profile.system ?? "—",
                     systemHref: source.profile.system.map { "/systems/\(pathSegment($0))" },
-                    classification: source.profile.classification ?? "—", last: last.map(Self.summary) ?? "尚未采集",
+                    classification: source.profile.classification ?? "—", last: last?.summary ?? "尚未采集",
                     lastHref: last.map { "/admin/harvest/runs/\($0.id)" },
                     run: manage ? "/admin/harvest/\(Self.segment(source.name))/run" : nil,
                     remove: manage ? "/admin/harvest/\(Self.segment(source.name))/remove" : nil)
             },
             runs: runs.map { run in
-                .init(href: "/admin/harvest/runs/\(run.id)", number: run.id, source: run.sourceName, summary: Self.summary(run))
+                .init(href: "/admin/harvest/runs/\(run.id)", number: run.id, source: run.sourceName, summary: run.summary)
             }, csrf: context.csrf ?? "", fields: fields, summary: form.summary())
         let html = PageTemplates.render(view, "harvest")
         return WebPage.response(WebPage.shell(title: "采集", actor: actor, context: context, body: html, path: "/admin/harvest"), status: status)
@@ -106,16 +107,6 @@ struct HarvestPages {
 
     /// A source's name as one segment of a path (a `/` in it too).
     static func segment(_ name: String) -> String { pathSegment(name).replacingOccurrences(of: "/", with: "%2F") }
-
-    /// A run in words: when, and what became of its datasets (or why it failed).
-    static func summary(_ run: HarvestRun) -> String {
-        let when = BeijingTime.text(run.startedAt)
-        switch run.state {
-        case "running": return "\(when) 采集中"
-        case "failed": return "\(when) 失败：\(run.error ?? "")"
-        default: return when + "：" + HarvestResult.allCases.map { "\($0.label) \(run.count($0))" }.joined(separator: "，")
-        }
-    }
 
     static func runView(_ run: HarvestRun) -> HarvestRunView {
         HarvestRunView(

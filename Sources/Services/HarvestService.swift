@@ -5,6 +5,7 @@ import Interchange
 import LedgerCore
 import LedgerStore
 import NIOCore
+import Presentation
 
 /// Runs harvest sources (issue 17): reads a source (a DCAT catalog or a CKAN site, by address or file), maps each of
 /// its datasets with the source's profile and takes in every one that passes, reporting each that does not: a run is
@@ -302,5 +303,18 @@ public struct HarvestService: Sendable {
                 return .object(distribution)
             })
         return .object(dataset)
+    }
+}
+
+extension HarvestRun {
+    /// The run in words, as the command line and the 采集 page say it: when (Beijing time), and what became of its
+    /// datasets, or that it is going on, or why it failed.
+    public var summary: String {
+        let when = BeijingTime.text(startedAt)
+        switch state {
+        case "running": return "\(when) 采集中"
+        case "failed": return "\(when) 失败：\(error ?? "")"
+        default: return when + "：" + HarvestResult.allCases.map { "\($0.label) \(count($0))" }.joined(separator: "，")
+        }
     }
 }

@@ -36,8 +36,7 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
             fields[key] = .string(value.description)
         }
-        // A JSON object of strings always encodes.
-        guard let text = try? CanonicalJSON.text(JSONValue.object(fields)) else { return }
+        guard let text = try? CanonicalJSON.text(JSONValue.object(fields)) else { return }  // an object of strings always encodes
         write(text + "\n")
     }
 }

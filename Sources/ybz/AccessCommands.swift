@@ -169,7 +169,8 @@ struct Backup: AsyncParsableCommand {
             try LedgerBackup.backup(ledger.database, to: to) { bar.show(done: Int64($0 * 1000), total: 1000, label: "备份") }
         }
         bar.finish()
-        print("已备份到 \(to)：数据库检查通过，审计记录 \(audit.entries) 条\(audit.isIntact ? "完整" : "有 \(audit.problems.count) 处问题")，链首哈希 \(audit.headHash)")
+        let chain = audit.isIntact ? "完整" : "有 \(audit.problems.count) 处问题"
+        print("已备份到 \(to)：数据库检查通过，审计记录 \(audit.entries) 条\(chain)，链首哈希 \(audit.headHash)")
         if !audit.isIntact { throw ExitCode.failure }
     }
 }

@@ -62,7 +62,7 @@ struct Harvest: AsyncParsableCommand {
             let (ledger, _) = try data.openLedger()
             let runs = try await ledger.harvests.runs(source: nil, limit: 500)
             for source in try await ledger.harvests.sources() {
-                let last: String = runs.first { $0.sourceId == source.id }.map(Harvest.summary) ?? "尚未采集"
+                let last: String = runs.first { $0.sourceId == source.id }.map { "#\($0.id) \($0.summary)" } ?? "尚未采集"
                 let columns: String = TextTable.pad(source.name, 20) + TextTable.pad(source.kind.rawValue, 6)
                 print(columns + TextTable.pad(source.profile.system ?? "-", 16) + last + "  \(source.location)")
             }
@@ -123,16 +123,8 @@ struct Harvest: AsyncParsableCommand {
         }
     }
 
-    /// `#3 2026-12-02 10:00 新增 5 更新 1 …` or the failure.
-    static func summary(_ run: HarvestRun) -> String {
-        let when = "#\(run.id) \(BeijingTime.text(run.startedAt))"
-        if run.state == "failed" { return "\(when) 失败：\(run.error ?? "")" }
-        if run.state == "running" { return "\(when) 采集中" }
-        return when + " " + HarvestResult.allCases.map { "\($0.label) \(run.count($0))" }.joined(separator: "，")
-    }
-
     static func show(_ run: HarvestRun) {
-        print("采集来源 \(run.sourceName)  " + summary(run))
+        print("采集来源 \(run.sourceName)  #\(run.id) \(run.summary)")
         for outcome in run.report where outcome.result != .unchanged {
             print(
                 TextTable.pad(outcome.result.label, 10) + TextTable.pad(outcome.code ?? "-", 16)

@@ -60,7 +60,9 @@ public struct SQLiteAuditTrail: AuditTrail {
                 problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
             }
             if entry.previousHash != previous {
-                problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
+                problems.append(
+                    "记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符："
+                        + "前一条被修改、删除或顺序被调换")
             }
             // The hash covers the changes as stored, so the check does not depend on how they were encoded.
             if entry.hash != entry.hash(changesJSON: String.fromDatabaseValue(row["changes"] ?? .null) ?? "") {

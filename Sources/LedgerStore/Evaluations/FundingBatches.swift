@@ -143,20 +143,18 @@ extension SQLiteEvaluations {
             try await writing?.value
             progress?(FundingProgress(done: done, total: done))
             // Many systems touched while the batch ran are decided again outside the write lock first.
-            var mark = scope.marks
-            if let marks = scope.marks {
-                mark = try await catchUp(
-                    batch: batch, plan: plan, cutoff: cutoff, from: marks, sliceSize: sliceSize, earlier: scope.earlier, decided: &decided,
-                    decide: decide)
-            }
+            let caughtUp: FundingBasis? =
+                if let marks = scope.marks {
+                    try await catchUp(
+                        batch: batch, plan: plan, cutoff: cutoff, from: marks, sliceSize: sliceSize, earlier: scope.earlier,
+                        decided: &decided, decide: decide)
+                } else { nil }
             let madeAnew = decided
-            let caughtUp = mark
             return try await database.writer.write { db in
                 var decided = madeAnew
                 if let caughtUp {
-                    let now = try FundingBasis.read(context: caughtUp.context, in: db)
-                    let changed = try caughtUp.changedSystems(until: now, in: db).filter { plan.systemCode == nil || $0 == plan.systemCode }
-                    let rows = try Self.liveInputs(changed.sorted(), plan: plan, cutoff: cutoff, in: db).map { stored in
+                    let changed = try Self.touched(since: caughtUp, plan: plan, in: db).systems
+                    let rows = try Self.liveInputs(changed, plan: plan, cutoff: cutoff, in: db).map { stored in
                         try Self.row(stored, earlier: scope.earlier, decide: decide)
                     }
                     try Self.replace(changed, with: rows, batch: batch, decided: &decided, in: db)
@@ -206,12 +204,8 @@ extension SQLiteEvaluations {
         // Writes that go on faster than the batch decides again are left to the last transaction after a few rounds.
         for _ in 0..<3 {
             let since = marks
-            let (now, changed) = try await database.writer.read { db in
-                let now = try FundingBasis.read(context: since.context, in: db)
-                return (now, try since.changedSystems(until: now, in: db).filter { plan.systemCode == nil || $0 == plan.systemCode })
-            }
-            guard changed.count > sliceSize else { break }
-            let keys = changed.sorted()
+            let (now, keys) = try await database.writer.read { db in try Self.touched(since: since, plan: plan, in: db) }
+            guard keys.count > sliceSize else { break }
             for start in stride(from: 0, to: keys.count, by: sliceSize) {
                 let part = Array(keys[start..<min(start + sliceSize, keys.count)])
                 let inputs = try await liveInputs(part, plan: plan, cutoff: cutoff)
@@ -226,6 +220,12 @@ extension SQLiteEvaluations {
             marks = now
         }
         return marks
+    }
+
+    /// How far the ledger reaches now, and the systems of `plan` (in key order) that writes touched since `marks`.
+    private static func touched(since marks: FundingBasis, plan: FundingPlan, in db: Database) throws -> (now: FundingBasis, systems: [String]) {
+        let now = try FundingBasis.read(context: marks.context, in: db)
+        return (now, try marks.changedSystems(until: now, in: db).filter { plan.systemCode == nil || $0 == plan.systemCode }.sorted())
     }
 
     /// What `plan` decides anew and takes from an earlier batch.
