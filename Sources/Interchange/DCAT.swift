@@ -30,6 +30,19 @@ public enum DCAT {
         ("无条件共享", "PUBLIC", "public"), ("有条件共享", "RESTRICTED", "restricted public"), ("不予共享", "NON_PUBLIC", "non-public")
     ]
 
+    /// The 更新周期 a source's periodicity names: an EU frequency (`…/frequency/MONTHLY`), an ISO 8601 repeating
+    /// duration (`R/P1M`), or a word as CKAN sites and the Dublin Core frequencies write it (`monthly`,
+    /// `http://purl.org/cld/freq/daily`, `continuous`, `irregular`); `nil` for one it does not name (`UNKNOWN`).
+    public static func cycle(of periodicity: String) -> String? {
+        let period = (periodicity.split(separator: "/").last.map(String.init) ?? periodicity).uppercased()
+        if let known = cycles.first(where: { $0.eu == period || periodicity.uppercased() == $0.iso.uppercased() }) { return known.cycle }
+        let words: [String: String] = [
+            "CONTINUOUS": "实时", "REALTIME": "实时", "ANNUALLY": "每年", "YEARLY": "每年", "SEMIANNUAL": "每半年",
+            "BIANNUALLY": "每半年", "IRREG": "其他", "IRREGULAR": "其他"
+        ]
+        return words[period]
+    }
+
     /// DCAT-US's repeating duration for a 更新周期 (`每月` → `R/P1M`), or `nil` for another text.
     public static func isoCycle(_ cycle: String) -> String? { cycles.first { $0.cycle == cycle }?.iso }
 

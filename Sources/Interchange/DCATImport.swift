@@ -51,7 +51,8 @@ public struct DCATImport: Sendable {
         "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "dcterms": "http://purl.org/dc/terms/",
         "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#", "ybz": "urn:yibenzhang:",
         "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/",
-        "skos": "http://www.w3.org/2004/02/skos/core#", "locn": "http://www.w3.org/ns/locn#"
+        "skos": "http://www.w3.org/2004/02/skos/core#", "locn": "http://www.w3.org/ns/locn#",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#"
     ]
     /// Bare terms of the DCAT-AP and DCAT-US contexts.
     static let terms: [String: String] = [
@@ -95,8 +96,11 @@ public struct DCATImport: Sendable {
         case .rdfXML:
             parsed = RDFReading.expandedJSONLD(try RDFXMLReader.triples(data, file: file))
         }
-        // Expanded JSON-LD (as rdflib writes without a context) is a top-level array of nodes: the same as an @graph.
-        let document: JSONValue = parsed.arrayValue.map { .object(["@graph": .array($0)]) } ?? parsed
+        // A CKAN answer (`package_search` or `package_show`, saved as a file) is the DCAT-US datasets of its packages;
+        // expanded JSON-LD (as rdflib writes without a context) is a top-level array of nodes: the same as an @graph.
+        let document: JSONValue =
+            CKANPackage.packages(in: parsed).map { .object(["dataset": .array($0.map(CKANPackage.dataset))]) }
+            ?? parsed.arrayValue.map { .object(["@graph": .array($0)]) } ?? parsed
         guard case .object = document else {
             throw LedgerError(.badRequest, "\(file)：不是JSON文档（DCAT 应为 JSON-LD 或 DCAT-US data.json）")
         }
@@ -269,7 +273,8 @@ public struct DCATImport: Sendable {
         // description in HTML is stored as its text, the original kept in the origin.
         let description = take("dct:description")
         let summary = description.map(PlainText.init(html:))
-        set("summary", summary?.text ?? derived(source == nil ? nil : title))
+        // A harvested dataset without a description (or with an empty one) is summed up by its title.
+        set("summary", summary.flatMap { $0.text.isEmpty ? nil : $0.text } ?? derived(source == nil ? nil : title))
         set("systemCode", take("ybz:system") ?? system)
         if object["systemCode"] == nil {
             issues.append(
@@ -282,14 +287,24 @@ public struct DCATImport: Sendable {
         let level = take("pod:accessLevel") ?? ""
         let shareType = take("ybz:shareType") ?? derived(DCAT.access.first { $0.eu == rights || $0.us == level }?.shareType ?? profile.shareType)
         set("shareType", shareType)
-        let condition = take("dct:rights") ?? (shareType == "有条件共享" ? profile.shareCondition : nil)
+        // Shared on conditions, or not shared: the source's rights statement, else the profile's reason.
+        let condition =
+            Self.label(take("dct:rights"), dataset, "dct:rights", index: index)
+            ?? (shareType == "有条件共享" || shareType == "不予共享" ? profile.shareCondition : nil)
         set("shareCondition", take("ybz:shareCondition") ?? derived(condition))
-        let period = take("dct:accrualPeriodicity").map { $0.components(separatedBy: "/").last ?? $0 } ?? ""
-        set(
-            "updateCycle",
-            take("ybz:updateCycle")
-                ?? derived(DCAT.cycles.first { $0.eu == period || $0.iso.hasSuffix(period) && !period.isEmpty }?.cycle ?? profile.updateCycle))
-        set("publishedOn", take("dct:issued").map { String($0.prefix(10)) })
+        let period = take("dct:accrualPeriodicity").flatMap(DCAT.cycle(of:))
+        set("updateCycle", take("ybz:updateCycle") ?? derived(period ?? profile.updateCycle))
+        // A date and time gives its day; a year or a month alone (DCAT-US allows them) is no 发布日期.
+        if let issued = take("dct:issued") {
+            if let day = CivilDate(String(issued.prefix(10))) {
+                set("publishedOn", day.description)
+            } else {
+                issues.append(
+                    ValidationIssue(
+                        field: "dct:issued", value: issued, rule: "dcat.issued-partial", message: "不是完整的日期，发布日期未导入",
+                        severity: .warning))
+            }
+        }
         // Format and share method: ours, else from the distribution that says most of what the data is.
         used.insert(Self.full("dcat:distribution"))
         let distributions = Self.values(dataset, "dcat:distribution").compactMap { Self.node($0, index: index) }
@@ -408,7 +423,8 @@ public struct DCATImport: Sendable {
     /// A publisher's or other agent's name: `foaf:name` (or `vcard:fn`) of its node, else the value as written.
     static func label(_ written: String?, _ dataset: [String: [Value]], _ compact: String, index: [String: [String: [Value]]]) -> String? {
         for value in values(dataset, compact) {
-            if let node = node(value, index: index), let name = first(node, "foaf:name") ?? first(node, "vcard:fn") ?? first(node, "schema:name") {
+            guard let node = node(value, index: index) else { continue }
+            if let name = ["foaf:name", "vcard:fn", "schema:name", "skos:prefLabel", "rdfs:label"].lazy.compactMap({ first(node, $0) }).first {
                 return name
             }
         }

@@ -5,7 +5,9 @@ extension CanonicalJSON {
     /// ISO 8601 instants, doubles as Foundation prints them), with less work per value: no dynamic casts, no coding
     /// paths (the product's types do not throw while encoding), scalars kept in their object without a node of their
     /// own, strings copied whole when nothing needs escaping. A batch of 5,000 funding decisions: 20 % less CPU.
+    /// A value that writes itself (`CanonicalJSONWritable`) is written so, with no tree in between.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        if let writable = value as? any CanonicalJSONWritable { return Data(written(writable)) }
         let root = Slot()
         try root.store(value)
         var bytes: [UInt8] = []

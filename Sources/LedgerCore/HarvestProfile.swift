@@ -8,8 +8,10 @@ public struct HarvestProfile: Codable, Sendable, Equatable {
     public var classification: String?
     /// 更新周期 when the source gives no periodicity.
     public var updateCycle: String?
-    /// 共享类型 when the source gives no access rights, and the 共享条件 of a 有条件共享 one.
+    /// 共享类型 when the source gives no access rights.
     public var shareType: String?
+    /// 共享条件 (or the reason a resource is not shared) of a 有条件共享 or 不予共享 dataset whose source gives no
+    /// rights statement.
     public var shareCondition: String?
     /// 信息资源格式 by format name (`GEOJSON` → `自描述格式`), before the catalog's own mapping; `*` for datasets whose
     /// distributions name no known format.

@@ -66,6 +66,22 @@ public struct ComplianceService: Sendable {
         try await forEachEvaluationPage(ofBatch: id) { page in try await body(try await Self.decisions(page)) }
     }
 
+    /// Stored batch `id` as one JSON document, the batch's fields and then its decisions one per line, handed to
+    /// `write` a piece at a time: the decisions are written as stored, never decoded nor held together (a province's
+    /// batch is 50,000 of them). It decodes to the batch as `fundingBatch(id:)` reads it.
+    public func writeBatchJSON(id: Int64, to write: (String) -> Void) async throws {
+        let header = try await ledger.evaluations.fundingBatchHeader(id: id)
+        var fields = try CanonicalJSON.decoder.decode([String: JSONValue].self, from: try CanonicalJSON.encode(header))
+        fields["decisions"] = nil
+        write(String(JSONValue.object(fields).canonicalText.dropLast()) + ",\"decisions\":[\n")
+        var first = true
+        try await forEachEvaluationPage(ofBatch: id) { page in
+            write((first ? "" : ",\n") + page.map(\.result).joined(separator: ",\n"))
+            first = false
+        }
+        write("\n]}\n")
+    }
+
     /// Up to `limit` decisions of batch `id` after system `after`, in system order, and the system to ask after for the
     /// next page (`nil` on the last): what the API answers a page at a time.
     public func decisionPage(ofBatch id: Int64, after: String?, limit: Int) async throws -> (decisions: [FundingDecision], next: String?) {

@@ -252,57 +252,11 @@ public struct HarvestService: Sendable {
             guard answer["success"] == .bool(true), let results = answer["result"]?["results"]?.arrayValue else {
                 throw LedgerError(.badRequest, "\(base) 不是 CKAN 站点（package_search 未回答 success 与 results）")
             }
-            datasets += results.map(Self.dcat)
+            datasets += results.map(CKANPackage.dataset)
             let total = Int(answer["result"]?["count"]?.intValue ?? 0)
             if results.count < ckanPage || datasets.count >= total { break }
         }
         return try CanonicalJSON.encode(JSONValue.object(["dataset": .array(datasets)]))
-    }
-
-    /// A CKAN package as a DCAT-US dataset.
-    static func dcat(_ package: JSONValue) -> JSONValue {
-        var dataset: [String: JSONValue] = [:]
-        func copy(_ from: String, _ to: String) { if let text = package[from]?.stringValue, !text.isEmpty { dataset[to] = .string(text) } }
-        copy("id", "identifier")
-        copy("title", "title")
-        copy("notes", "description")
-        copy("url", "landingPage")
-        copy("metadata_created", "issued")
-        copy("metadata_modified", "modified")
-        if let license = package["license_url"]?.stringValue ?? package["license_id"]?.stringValue { dataset["license"] = .string(license) }
-        if let organization = package["organization"]?["title"]?.stringValue { dataset["publisher"] = .object(["name": .string(organization)]) }
-        let tags = package["tags"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-        if !tags.isEmpty { dataset["keyword"] = .array(tags.map(JSONValue.string)) }
-        if let name = package["maintainer"]?.stringValue ?? package["author"]?.stringValue {
-            var contact: [String: JSONValue] = ["fn": .string(name)]
-            if let email = package["maintainer_email"]?.stringValue ?? package["author_email"]?.stringValue {
-                contact["hasEmail"] = .string("mailto:\(email)")
-            }
-            dataset["contactPoint"] = .object(contact)
-        }
-        // What CKAN keeps in extras: DCAT's names (ckanext-dcat) and the Chinese names a Yibenzhang instance uses.
-        for extra in package["extras"]?.arrayValue ?? [] {
-            guard let key = extra["key"]?.stringValue, let value = extra["value"]?.stringValue, !value.isEmpty else { continue }
-            switch key.lowercased() {
-            case "frequency", "accrual_periodicity", "更新周期":
-                dataset["accrualPeriodicity"] = .string(DCAT.isoCycle(value) ?? value)
-            case "access_rights", "共享类型":
-                dataset["accessLevel"] = .string(DCAT.accessLevel(value) ?? value)
-            case "issued", "发布日期": dataset["issued"] = .string(value)
-            case "temporal": dataset["temporal"] = .string(value)
-            case "spatial", "spatial_text": dataset["spatial"] = .string(value)
-            default: break
-            }
-        }
-        dataset["distribution"] = .array(
-            (package["resources"]?.arrayValue ?? []).map { resource in
-                var distribution: [String: JSONValue] = [:]
-                for (from, to) in [("name", "title"), ("url", "downloadURL"), ("format", "format"), ("mimetype", "mediaType")] {
-                    if let text = resource[from]?.stringValue, !text.isEmpty { distribution[to] = .string(text) }
-                }
-                return .object(distribution)
-            })
-        return .object(dataset)
     }
 }
 

@@ -60,7 +60,7 @@ struct Funding: AsyncParsableCommand {
         bar.finish()
         let sink = try TextSink(path: out)
         switch format {
-        case .json: sink.write(try prettyJSON(try await ledger.evaluations.fundingBatch(id: batch.id)) + "\n")
+        case .json: try await service.writeBatchJSON(id: batch.id) { sink.write($0) }
         case .csv:
             sink.write(CSVLine.byteOrderMark + CSVLine.encode(FundingReport.header))
             try await service.forEachDecisionPage(ofBatch: batch.id) { page in

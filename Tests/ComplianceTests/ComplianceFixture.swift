@@ -2,6 +2,7 @@ import Compliance
 import Foundation
 import LedgerCore
 import LedgerTestSupport
+import Testing
 
 /// A system that keeps every rule, built for one as-of date; each test breaks one rule and expects its decision.
 struct ComplianceFixture {
@@ -79,7 +80,18 @@ struct ComplianceFixture {
             verdicts: verdicts, waivers: waivers, asOf: asOf, fiscalYear: fiscalYear)
     }
 
-    var decision: FundingDecision { get throws { try FundingDecision.evaluate(input, Self.context) } }
+    /// The decision on `input`; every case also holds the directly written JSON of the decision and of the input's
+    /// resources to Foundation's bytes (a batch stores and hashes the former).
+    var decision: FundingDecision {
+        get throws {
+            let decision = try FundingDecision.evaluate(input, Self.context)
+            #expect(
+                try CanonicalJSON.encode(decision) == CanonicalJSON.encoder.encode(decision),
+                "the decision written directly differs from Foundation's")
+            #expect(try CanonicalJSON.encode(input.resources) == CanonicalJSON.encoder.encode(input.resources))
+            return decision
+        }
+    }
 
     func result(_ check: CheckID) throws -> CheckResult { try decision.checks.first { $0.check == check }! }
 }

@@ -30,5 +30,20 @@ struct InputFormatTests {
         #expect(try CanonicalJSON.encode(decision) == CanonicalJSON.encoder.encode(decision))
         #expect(try CanonicalJSON.encode(fixture.input) == CanonicalJSON.encoder.encode(fixture.input))
         #expect(decision.checks.count == 15)
+        // Strings that need escaping, optionals present and absent, a waiver, no score.
+        var edge = decision
+        edge.systemName = "a\u{1}b\n\t\"\\/\u{7f}é中"
+        edge.score.tenths = nil
+        edge.checks[0].remediation = nil
+        edge.checks[1].remediation = "整改\"说明\"\r"
+        edge.checks[1].evidence = [Evidence("标签\u{8}", "值\u{c}", verdictId: 7, runId: 3), Evidence("", "")]
+        edge.checks[2].waiver = Waiver(
+            systemCode: "TZ-SYS-001", check: .dataSharedFresh, reason: "理由\\", approver: "张三", expiresOn: CivilDate("2027-01-31")!)
+        edge.operations.blockers = [
+            try JSONDecoder().decode(
+                Blocker.self, from: Data(#"{"check":"policy.minimum-score","article":"Art. 27","status":"fail","reason":"\"低\"\n"}"#.utf8))
+        ]
+        #expect(try CanonicalJSON.encode(edge) == CanonicalJSON.encoder.encode(edge))
+        #expect(try CanonicalJSON.encode(edge.checks) == CanonicalJSON.encoder.encode(edge.checks))
     }
 }

@@ -232,6 +232,28 @@ extension FundingStoreTests {
         let next = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         #expect(next.reusedFrom == batch.id && next.reused == 4)
     }
+
+    /// `ybz funding --format json` writes the batch a page at a time from the stored texts: the document decodes to the
+    /// batch with every decision, in order, as the store reads it whole.
+    @Test func aBatchWrittenAsJSONPieceByPieceIsTheWholeBatch() async throws {
+        let (ledger, service) = try await ledger()
+        let batch = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
+        var pieces: [String] = []
+        try await service.writeBatchJSON(id: batch.id) { pieces.append($0) }
+        #expect(pieces.count == 3)  // the fields, one page of decisions, the end
+        let written = try CanonicalJSON.decoder.decode(FundingBatch.self, from: Data(pieces.joined().utf8))
+        let whole = try await ledger.evaluations.fundingBatch(id: batch.id)
+        #expect(written.decisions == whole.decisions && written.decisions.count == 3)
+        #expect(written.id == whole.id && written.counts == whole.counts && written.asOf == whole.asOf)
+        // The summaries stored beside the decisions are written directly, as Foundation writes them.
+        for decision in whole.decisions {
+            var summary = FundingSummary(decision)
+            try #expect(CanonicalJSON.encode(summary) == CanonicalJSON.encoder.encode(summary))
+            summary.scoreTenths = nil
+            summary.systemName = "名\"称\n"
+            try #expect(CanonicalJSON.encode(summary) == CanonicalJSON.encoder.encode(summary))
+        }
+    }
 }
 
 /// What a progress callback was told, in order.

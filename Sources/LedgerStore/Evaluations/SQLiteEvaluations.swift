@@ -88,6 +88,23 @@ public struct FundingSummary: Codable, Sendable, Equatable {
     public var coverageText: String { Score.format(coverageTenths) + "%" }
 }
 
+extension FundingSummary: CanonicalJSONWritable {
+    public func write(to json: inout CanonicalWriter) {
+        json.object { json in
+            json.field("articles", articles)
+            json.field("construction", construction)
+            json.field("coverageTenths", coverageTenths)
+            json.field("dataStale", dataStale)
+            json.field("omCap", omCap)
+            json.field("operations", operations)
+            json.field("scoreTenths", scoreTenths)
+            json.field("systemCode", systemCode)
+            json.field("systemName", systemName)
+            json.field("unitUSCC", unitUSCC)
+        }
+    }
+}
+
 /// An evaluation input with the stored texts of its system and projects.
 public struct StoredInput: Sendable {
     public var input: ComplianceInput
