@@ -163,12 +163,13 @@ struct CKANRoutes {
         throw LedgerError.notFound("资源", id)
     }
 
-    /// The tags in use (each published dataset's 更新周期), as names or, with `all_fields`, as CKAN's tag dictionaries.
+    /// The tags in use (each published dataset's 更新周期 and 资源格式), as names or, with `all_fields`, as CKAN's tag dictionaries.
     func tagList(_ parameters: Parameters) async throws -> JSONValue {
-        let cycles = try await ledger.records.facets(CatalogResource.self, filters: readable, facets: ["updateCycle"])["updateCycle"] ?? [:]
+        let counts = try await ledger.records.facets(CatalogResource.self, filters: readable, facets: ["updateCycle", "format"])
+        let tags = Set((counts["updateCycle"] ?? [:]).keys).union((counts["format"] ?? [:]).keys)
         let allFields = parameters.flag("all_fields")
         return .array(
-            cycles.keys.sorted().map { name in
+            tags.sorted().map { name in
                 allFields
                     ? .object(["id": .string(name), "name": .string(name), "display_name": .string(name), "state": .string("active")]) : .string(name)
             })
@@ -246,50 +247,39 @@ struct CKANRoutes {
         let asked = min(try parameters.int("rows") ?? 10, 500)
         let rows = max(asked, 1)  // `rows=0` asks for the count alone: one row is read and none is returned
         let start = try parameters.int("start") ?? 0
-        var filters = readable
-        var unit: String?
-        var contradictory = false
-        // `fq` and `q` in Solr's forms: `field:value` terms (a value in quotes may hold spaces) and words, all of
-        // which must hold (`AND` may be written); a field given twice with two values matches nothing.
-        let (fields, words) = try Self.clauses((parameters["fq"] ?? "") + " " + (parameters["q"] ?? ""))
-        for (field, value) in fields {
-            let key: String
-            switch field {
-            case "organization", "owner_org": key = "unit"
-            case "tags", "update_cycle": key = "updateCycle"
-            case "access_rights", "share_type", "license_id": key = "shareType"
-            default:
-                throw LedgerError(
-                    .validation, "不支持的检索字段 \(field)（可用 organization、tags、access_rights、license_id、name、title）")
-            }
-            let wanted = key == "unit" ? value.uppercased() : value
-            if key == "unit" {
-                contradictory = contradictory || unit.map { $0 != wanted } ?? false
-                unit = wanted
-            } else {
-                // The reader's own limit (`readable`) counts as given: asking for another 共享类型 finds nothing.
-                contradictory = contradictory || filters[key].map { $0 != wanted } ?? false
-                filters[key] = wanted
-            }
+        // The reader's own limit (`readable`) holds whatever is asked: asking for another 共享类型 finds nothing.
+        var filter = ListFilter(readable)
+        let query = try CKANQuery(parsing: (parameters["fq"] ?? "") + " " + (parameters["q"] ?? ""))
+        for term in query.terms {
+            let column = try column(of: term)
+            let values = Set(term.values.map { column == "unit" ? $0.uppercased() : $0 })
+            if term.negated { filter.noneOf[column, default: []].formUnion(values) } else { filter.require(column, oneOf: values) }
         }
         let sort = try Self.sort(parameters["sort"])
-        if contradictory { return Self.searchResult(count: 0, [], sort: sort.text) }
-        let text = words.joined(separator: " ")
+        if filter.keepsNothing { return Self.searchResult(count: 0, [], sort: sort.text) }
+        let text = query.words.joined(separator: " ")
         var owners = Owners(ledger: ledger)
         var codes: [String]
         let count: Int
         if text.isEmpty {
-            if let unit { filters["unit"] = unit }
             let page = try await ledger.records.list(
-                CatalogResource.self, filters: filters,
-                page: PageRequest(limit: rows, offset: start, sort: sort.order))
+                CatalogResource.self, filter: filter, nameContains: nil, page: PageRequest(limit: rows, offset: start, sort: sort.order))
             (codes, count) = (page.items.map(\.record.code), page.total)
         } else {
+            // Words are looked up in the search index, which filters on one value of the unit, 共享类型, 更新周期 and state.
+            func one(_ column: String) -> String? { filter.anyOf[column]?.first }
+            guard filter.noneOf.isEmpty,
+                filter.anyOf.allSatisfy({ ["unit", "shareType", "updateCycle", "state"].contains($0.key) && $0.value.count == 1 })
+            else {
+                throw LedgerError(
+                    .validation,
+                    "词语检索只能与单值的 organization、tags（更新周期）、access_rights 条件组合；"
+                        + "OR、否定与 res_format 请不带词语使用")
+            }
             let page = try await ledger.search.find(
                 SearchQuery(
-                    text: text, kind: .resource, unit: unit, shareType: filters["shareType"],
-                    updateCycle: filters["updateCycle"], state: filters["state"],
-                    page: PageRequest(limit: rows, offset: start)))
+                    text: text, kind: .resource, unit: one("unit"), shareType: one("shareType"), updateCycle: one("updateCycle"),
+                    state: one("state"), page: PageRequest(limit: rows, offset: start)))
             (codes, count) = (page.items.map(\.code), page.total)
         }
         if asked == 0 { codes = [] }
@@ -297,55 +287,37 @@ struct CKANRoutes {
         for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
         // Facets count the whole filtered catalog; a word search ranks its hits (names first) and counts no facets.
         guard text.isEmpty else { return Self.searchResult(count: count, results, sort: "score desc, metadata_modified desc") }
-        return Self.searchResult(count: count, results, sort: sort.text, facets: try await facets(parameters, filters: filters, unit: unit))
+        return Self.searchResult(count: count, results, sort: sort.text, facets: try await facets(parameters, filter: filter))
     }
 
-    /// The `field:value` terms and the words of a Solr query, in order: quotes group words and are removed, `AND` and
-    /// `*:*` add nothing, `name:` is a dataset's code to look for and `title:`/`text:` words; `OR` and negation (`NOT`,
-    /// `-term`) are refused, naming what is supported.
-    static func clauses(_ query: String) throws -> (fields: [(String, String)], words: [String]) {
-        var tokens: [String] = []
-        var current = ""
-        var quoted = false
-        for character in query {
-            if character == "\"" {
-                quoted.toggle()
-            } else if character.isWhitespace, !quoted {
-                if !current.isEmpty { tokens.append(current) }
-                current = ""
-            } else {
-                current.append(character)
-            }
+    /// The filter column a query term's field names: `organization`, `tags` (a 更新周期 or a 资源格式, by its values),
+    /// `access_rights` (共享类型) and `res_format` (资源格式类型).
+    func column(of term: CKANQuery.Term) throws -> String {
+        switch term.field {
+        case "organization", "owner_org": return "unit"
+        case "access_rights", "share_type", "license_id": return "shareType"
+        case "res_format": return "formatType"
+        case "tags":
+            let cycles = Set(ledger.codes.updateCycles.map(\.name))
+            if term.values.allSatisfy(cycles.contains) { return "updateCycle" }
+            if term.values.allSatisfy({ !cycles.contains($0) }) { return "format" }
+            throw LedgerError(.validation, "tags 的一组 OR 值须同为更新周期或同为资源格式")
+        default:
+            throw LedgerError(
+                .validation,
+                "不支持的检索字段 \(term.field)（可用 organization、tags、access_rights、license_id、res_format、name、title）")
         }
-        if !current.isEmpty { tokens.append(current) }
-        var fields: [(String, String)] = []
-        var words: [String] = []
-        for term in tokens where term != "AND" && term != "&&" && term != "*:*" {
-            let token = term.hasPrefix("+") ? String(term.dropFirst()) : term  // `+` (must hold) is what every term means
-            if ["OR", "||", "NOT", "!"].contains(token) || token.hasPrefix("-") || token.hasPrefix("!") {
-                throw LedgerError(.validation, "暂不支持 OR 和否定（\(token)）：可用 字段:值 和词语，须全部满足")
-            }
-            guard let colon = token.firstIndex(of: ":"), colon != token.startIndex else {
-                words.append(token)
-                continue
-            }
-            let field = String(token[..<colon]).lowercased()
-            let value = String(token[token.index(after: colon)...]).trimmingCharacters(in: CharacterSet(charactersIn: "+"))
-            switch field {
-            case "name": words.append(resourceCode(value))
-            case "title", "text", "notes": words.append(value)
-            default: fields.append((field, value))
-            }
-        }
-        return (fields, words)
     }
 
-    /// CKAN's facet fields with the filter each counts.
-    static let facetFields = ["organization": "unit", "tags": "updateCycle", "access_rights": "shareType", "license_id": "shareType"]
+    /// CKAN's facet fields with the filter columns each counts: `tags` are a dataset's 更新周期 and 资源格式.
+    static let facetFields = [
+        "organization": ["unit"], "tags": ["updateCycle", "format"], "access_rights": ["shareType"], "license_id": ["shareType"],
+        "res_format": ["formatType"]
+    ]
 
-    /// The counts of `facet.field` (a JSON list: `organization`, `tags` (更新周期), `access_rights`, `license_id` (共享类型)),
-    /// the `facet.limit` (default 50) most common values of each.
-    func facets(_ parameters: Parameters, filters: [String: String], unit: String?) async throws -> [String: [(String, String, Int)]] {
+    /// The counts of `facet.field` (a JSON list of `facetFields`), the `facet.limit` (default 50) most common values of
+    /// each, among the datasets `filter` keeps.
+    func facets(_ parameters: Parameters, filter: ListFilter) async throws -> [String: [(String, String, Int)]] {
         guard let list = parameters["facet.field"] else { return [:] }
         let fields: [String]
         do {
@@ -354,15 +326,15 @@ struct CKANRoutes {
             throw LedgerError(.validation, "facet.field 应为字段名的 JSON 列表，如 [\"organization\",\"tags\"]")
         }
         let limit = try parameters.int("facet.limit") ?? 50
-        var scope = filters
-        scope["unit"] = unit
         let known = fields.filter { Self.facetFields[$0] != nil }
         let counts = try await ledger.records.facets(
-            CatalogResource.self, filters: scope, facets: Array(Set(known.compactMap { Self.facetFields[$0] })))
+            CatalogResource.self, filter: filter, facets: Array(Set(known.flatMap { Self.facetFields[$0] ?? [] })))
         var facets: [String: [(String, String, Int)]] = [:]
         for field in known {
+            var values: [String: Int] = [:]
+            for column in Self.facetFields[field] ?? [] { values.merge(counts[column] ?? [:], uniquingKeysWith: +) }
+            values[""] = nil  // datasets without a 资源格式类型
             var items: [(String, String, Int)] = []
-            let values = counts[Self.facetFields[field] ?? ""] ?? [:]
             for (value, count) in values.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }).prefix(limit) {
                 let title = field == "organization" ? try await ledger.records.fetch(GovUnit.self, key: value).record.name : value
                 items.append((field == "organization" ? value.lowercased() : value, title, count))

@@ -362,6 +362,15 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX harvest_run_source ON harvest_run(source_id, id);
                     """)
         }
+        migrator.registerMigration("v12: resource formats as columns") { db in
+            // 资源格式 and 资源格式类型 as columns, for CKAN's `tags` and `res_format` filters and facets (issue 17).
+            try db.execute(
+                sql: """
+                    ALTER TABLE resource ADD COLUMN format TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE resource ADD COLUMN format_type TEXT;
+                    UPDATE resource SET format = coalesce(json_extract(body, '$.format'), ''), format_type = json_extract(body, '$.formatType');
+                    """)
+        }
         return migrator
     }
 }

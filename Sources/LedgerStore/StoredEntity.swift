@@ -110,10 +110,10 @@ extension InfoSystem: StoredEntity {
 extension CatalogResource: StoredEntity {
     public static let table = "resource"
     public static let isSearchable = true
-    public static let columnNames = ["system_key", "unit_key", "share_type", "update_cycle", "state"]
+    public static let columnNames = ["system_key", "unit_key", "share_type", "update_cycle", "state", "format", "format_type"]
     public static let filterColumns = [
         "system": "system_key", "unit": "unit_key", "shareType": "share_type",
-        "updateCycle": "update_cycle", "state": "state"
+        "updateCycle": "update_cycle", "state": "state", "format": "format", "formatType": "format_type"
     ]
     public var displayName: String { name }
     public var searchText: String {
@@ -126,7 +126,7 @@ extension CatalogResource: StoredEntity {
     }
 
     public func columnValues(unitOfSystem: (String) throws -> String?) throws -> [String?] {
-        [systemCode, try unitOfSystem(systemCode) ?? "", shareType, updateCycle, state.rawValue]
+        [systemCode, try unitOfSystem(systemCode) ?? "", shareType, updateCycle, state.rawValue, format, formatType]
     }
 
     public var references: [RowReference] {

@@ -165,7 +165,8 @@ struct CKANTests {
         }
     }
 
-    /// `sort` orders the listing; `facet.field` counts the filtered catalog by organization, 更新周期 and 共享类型.
+    /// `sort` orders the listing; `q` takes Solr's forms; `facet.field` counts the filtered catalog by organization, tags
+    /// (更新周期 and 资源格式), 共享类型 and 资源格式类型.
     @Test func searchSortsAndCountsFacets() async throws {
         let ledger = try await Self.ledger()
         let added = [("103003/000003", "宗地公示信息", "每月"), ("103003/000004", "房屋公示信息", "每日")]
@@ -201,7 +202,18 @@ struct CKANTests {
             #expect(try await count("tags:每日 tags:每月") == .int(0))
             #expect(try await count("name:103003-000004") == .int(1))
             #expect(try await count("title:房屋 tags:每日") == .int(1))
-            for refused in ["tags:每日 OR tags:每月", "-tags:每日", "size:3"] {
+            // OR between values of one field, in either form; negation; a 资源格式 as a tag; the 资源格式类型 as res_format.
+            #expect(try await count("tags:每日 OR tags:每月") == .int(3))
+            #expect(try await count("tags:(每日 OR 每月) -organization:\(Fixtures.uscc(1).lowercased())") == .int(0))
+            #expect(try await count("-tags:每日") == .int(1))
+            #expect(try await count("NOT tags:每日 AND !tags:每月") == .int(0))
+            #expect(try await count("tags:数据库 -res_format:MySQL") == .int(0))
+            #expect(try await count("res_format:MySQL tags:数据库") == .int(3))
+            let refusals = [
+                "tags:每日 OR access_rights:无条件共享", "房屋 OR 宗地", "-房屋", "title:房屋 -tags:每日", "size:3",
+                "tags:(每日 AND 每月)"
+            ]
+            for refused in refusals {
                 let encoded = refused.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? refused
                 let answer = try await client.execute(uri: "/api/3/action/package_search?q=\(encoded)", method: .get, headers: headers)
                 #expect(answer.status == .conflict, "q=\(refused)")
@@ -211,17 +223,17 @@ struct CKANTests {
                 uri: "/api/3/action/package_search", method: .post, headers: headers,
                 body: ByteBuffer(string: #"{"q": "*:*", "rows": 0, "facet.field": ["organization", "tags", "access_rights", "res_format"]}"#))
             let result = try Self.result(faceted.body)
-            #expect(result["facets"]?["tags"] == .object(["每日": .int(2), "每月": .int(1)]))
+            #expect(result["facets"]?["tags"] == .object(["每日": .int(2), "每月": .int(1), "数据库": .int(3)]))
             #expect(result["facets"]?["access_rights"] == .object(["有条件共享": .int(1), "无条件共享": .int(2)]))
             let organization = result["search_facets"]?["organization"]?["items"]?[0]
             #expect(organization?["display_name"] == .string("滕州市自然资源局") && organization?["count"] == .int(3))
-            #expect(result["facets"]?["res_format"] == nil)
+            #expect(result["facets"]?["res_format"] == .object(["MySQL": .int(3)]))
             let limited = try await client.execute(
                 uri:
                     "/api/3/action/package_search?facet.field=%5B%22tags%22%5D&facet.limit=1&fq=access_rights:"
                     + "%E6%97%A0%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB",
                 method: .get, headers: headers)
-            #expect(try Self.result(limited.body)["facets"]?["tags"] == .object(["每日": .int(1)]))
+            #expect(try Self.result(limited.body)["facets"]?["tags"] == .object(["数据库": .int(2)]))
         }
     }
 
@@ -238,7 +250,7 @@ struct CKANTests {
             func result(_ uri: String, _ headers: HTTPFields = [:]) async throws -> JSONValue {
                 try Self.result(try await client.execute(uri: uri, method: .get, headers: headers).body)
             }
-            #expect(try await result("/api/3/action/tag_list", headers) == .array([.string("每日")]))
+            #expect(try await result("/api/3/action/tag_list", headers) == .array([.string("数据库"), .string("每日")]))
             #expect(try await result("/api/3/action/license_list", headers)[0]?["id"] == .string("notspecified"))
             let activities = try await result("/api/3/action/package_activity_list?id=103003-000001", headers)
             let types = activities.arrayValue?.compactMap { $0["activity_type"]?.stringValue }

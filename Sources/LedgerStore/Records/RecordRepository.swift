@@ -17,9 +17,9 @@ public protocol RecordRepository: Sendable {
     func fetch<E: StoredEntity>(_ type: E.Type, id: Int64) async throws -> Stored<E>
     /// The row with natural key `key` (USCC or code).
     func fetch<E: StoredEntity>(_ type: E.Type, key: String) async throws -> Stored<E>
-    /// A page of rows ordered by natural key, filtered by the entity's `filterColumns` and by `nameContains`.
+    /// A page of rows ordered by natural key, filtered on the entity's `filterColumns` and by `nameContains`.
     func list<E: StoredEntity>(
-        _ type: E.Type, filters: [String: String], nameContains: String?,
+        _ type: E.Type, filter: ListFilter, nameContains: String?,
         page: PageRequest
     ) async throws -> Page<Stored<E>>
     /// Moves a resource through the catalog workflow (submit, approve, return with a reason, take offline).
@@ -31,7 +31,7 @@ public protocol RecordRepository: Sendable {
     func counts() async throws -> [String: Int]
     /// How many rows filtered as `list` filters them hold each value of each of the filter columns `facets` names
     /// (filter name → value → rows), for faceted search.
-    func facets<E: StoredEntity>(_ type: E.Type, filters: [String: String], facets: [String]) async throws -> [String: [String: Int]]
+    func facets<E: StoredEntity>(_ type: E.Type, filter: ListFilter, facets: [String]) async throws -> [String: [String: Int]]
     /// Runs `body` on one consistent read of the records in `scope` (an export).
     func scan<T: Sendable>(_ scope: ExportScope, _ body: @escaping @Sendable (any RecordScan) throws -> T) async throws -> T
     /// The greatest key of `type` that starts with `prefix` (to number new records after it), or `nil`.
@@ -39,11 +39,34 @@ public protocol RecordRepository: Sendable {
 }
 
 extension RecordRepository {
-    /// A page of rows, optionally filtered.
+    /// A page of rows, optionally filtered: each filter column equal to its value.
     public func list<E: StoredEntity>(
         _ type: E.Type, filters: [String: String] = [:], nameContains: String? = nil,
         page: PageRequest = PageRequest()
     ) async throws -> Page<Stored<E>> {
-        try await list(type, filters: filters, nameContains: nameContains, page: page)
+        try await list(type, filter: ListFilter(filters), nameContains: nameContains, page: page)
     }
+
+    /// How many rows with each filter column equal to its value hold each value of the columns `facets` names.
+    public func facets<E: StoredEntity>(_ type: E.Type, filters: [String: String], facets: [String]) async throws -> [String: [String: Int]] {
+        try await self.facets(type, filter: ListFilter(filters), facets: facets)
+    }
+}
+
+/// Which rows a list keeps, by the entity's filter columns: each column in `anyOf` equal to one of its values (Solr's
+/// `field:(a OR b)`), and each column in `noneOf` equal to none of its values (`-field:c`).
+public struct ListFilter: Sendable, Equatable {
+    public var anyOf: [String: Set<String>] = [:]
+    public var noneOf: [String: Set<String>] = [:]
+
+    /// Each column in `equal` equal to its value.
+    public init(_ equal: [String: String] = [:]) { anyOf = equal.mapValues { [$0] } }
+
+    /// Keeps only rows whose `column` is `value`, as well as what is kept already.
+    public mutating func require(_ column: String, oneOf values: Set<String>) {
+        anyOf[column] = anyOf[column].map { $0.intersection(values) } ?? values
+    }
+
+    /// Whether no row can be kept: a column required to be one of values that are all excluded (or of none).
+    public var keepsNothing: Bool { anyOf.contains { column, values in values.subtracting(noneOf[column] ?? []).isEmpty } }
 }

@@ -86,12 +86,12 @@ public struct SQLiteRecords: RecordRepository {
         return Stored(id: row["id"], version: row["version"], updatedAt: row["updated_at"], record: record)
     }
 
-    /// A page of rows ordered by natural key, filtered by the entity's `filterColumns` and by `nameContains`.
+    /// A page of rows ordered by natural key, filtered on the entity's `filterColumns` and by `nameContains`.
     public func list<E: StoredEntity>(
-        _ type: E.Type, filters: [String: String], nameContains: String?,
+        _ type: E.Type, filter: ListFilter, nameContains: String?,
         page: PageRequest
     ) async throws -> Page<Stored<E>> {
-        let (whereClause, filterArguments) = try Self.condition(E.self, filters: filters, nameContains: nameContains)
+        let (whereClause, filterArguments) = try Self.condition(E.self, filter: filter, nameContains: nameContains)
         var pageArguments = filterArguments
         pageArguments += [page.limit, page.offset]
         return try await database.writer.read { [pageArguments] db in
@@ -126,15 +126,20 @@ public struct SQLiteRecords: RecordRepository {
         }
     }
 
-    /// The WHERE clause (or nothing) and its arguments of `filters` (by `E.filterColumns`) and `nameContains`.
+    /// The WHERE clause (or nothing) and its arguments of `filter` (by `E.filterColumns`) and `nameContains`.
     private static func condition<E: StoredEntity>(
-        _ type: E.Type, filters: [String: String], nameContains: String?
+        _ type: E.Type, filter: ListFilter, nameContains: String?
     ) throws -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [String] = []
-        for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
-            conditions.append("\(try column(E.self, name)) = ?")
-            arguments.append(value)
+        for (negated, terms) in [(false, filter.anyOf), (true, filter.noneOf)] {
+            for (name, values) in terms.sorted(by: { $0.key < $1.key }) {
+                let column = try column(E.self, name)
+                let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
+                // A column without a value (a resource without a 资源格式类型) is none of the excluded values.
+                conditions.append(negated ? "coalesce(\(column), '') NOT IN (\(marks))" : "\(column) IN (\(marks))")
+                arguments += values.sorted()
+            }
         }
         if let text = Normalize.optional(nameContains) {
             conditions.append("instr(name, ?) > 0")
@@ -154,9 +159,9 @@ public struct SQLiteRecords: RecordRepository {
 
     /// How many filtered rows hold each value of each filter column in `facets`.
     public func facets<E: StoredEntity>(
-        _ type: E.Type, filters: [String: String], facets: [String]
+        _ type: E.Type, filter: ListFilter, facets: [String]
     ) async throws -> [String: [String: Int]] {
-        let (whereClause, arguments) = try Self.condition(E.self, filters: filters, nameContains: nil)
+        let (whereClause, arguments) = try Self.condition(E.self, filter: filter, nameContains: nil)
         let columns = try facets.map { ($0, try Self.column(E.self, $0)) }
         return try await database.writer.read { db in
             var counts: [String: [String: Int]] = [:]
@@ -164,7 +169,7 @@ public struct SQLiteRecords: RecordRepository {
                 for row in try Row.fetchAll(
                     db, sql: "SELECT \(column) AS value, count(*) AS n FROM \(E.table) \(whereClause) GROUP BY \(column)", arguments: arguments)
                 {
-                    counts[name, default: [:]][row["value"]] = row["n"]
+                    counts[name, default: [:]][(row["value"] as String?) ?? ""] = row["n"]  // no value (a column that may be NULL): ""
                 }
             }
             return counts
