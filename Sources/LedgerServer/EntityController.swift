@@ -40,7 +40,7 @@ struct EntityController<E: StoredEntity> {
             switch name {
             case "limit", "offset": continue
             case "q": nameContains = value
-            case "code": code = value
+            case "code": code = value.isEmpty ? nil : value  // an empty code, as a form sends it, asks for no record
             default: filters[name] = value
             }
         }
