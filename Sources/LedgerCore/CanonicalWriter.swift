@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value that writes its canonical JSON itself, without `Encoder`: the types a province's funding batch writes
 /// millions of times (decisions, their checks and evidence, the resources of an input). Each writes its keys in the
 /// order sorted JSON has them and leaves out `nil`s, as its synthesized `Encodable` does under `CanonicalJSON.encoder`;
@@ -14,7 +16,7 @@ public struct CanonicalWriter {
     /// Whether the object being written has a field already (the next one needs a comma).
     private var hasField = false
 
-    init() { bytes.reserveCapacity(1_024) }
+    public init() { bytes.reserveCapacity(1_024) }
 
     /// An object whose fields `body` writes, in sorted key order.
     public mutating func object(_ body: (inout CanonicalWriter) -> Void) {
@@ -28,12 +30,23 @@ public struct CanonicalWriter {
 
     /// The field `key` with `value`.
     public mutating func field<T: CanonicalJSONWritable>(_ key: StaticString, _ value: T) {
+        self.key(key)
+        value.write(to: &self)
+    }
+
+    /// `"key":`, after a comma when the object has a field already.
+    private mutating func key(_ key: StaticString) {
         if hasField { bytes.append(UInt8(ascii: ",")) }
         hasField = true
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }  // the product's keys are ASCII names: nothing to escape
         bytes += "\":".utf8
-        value.write(to: &self)
+    }
+
+    /// The field `key` with a value written already (canonical JSON: a stored text, an encoded value).
+    public mutating func field(_ key: StaticString, encoded value: some Sequence<UInt8>) {
+        self.key(key)
+        bytes.append(contentsOf: value)
     }
 
     /// The field `key` with `value`, or no field when it is `nil` (as `encodeIfPresent` leaves it out).
@@ -46,6 +59,19 @@ public struct CanonicalWriter {
 
     /// A whole-number value.
     public mutating func integer(_ value: Int64) { bytes += String(value).utf8 }
+
+    /// Whether `a` comes before `b` in UTF-8 byte order, as sorted JSON orders keys: their bytes compared at once.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                let common = Swift.min(left.count, right.count)
+                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)  // both hold `common` bytes
+                return order < 0 || order == 0 && left.count < right.count
+            }
+        }
+    }
 }
 
 extension CanonicalJSON {
@@ -76,8 +102,10 @@ extension Bool: CanonicalJSONWritable {
 extension Array: CanonicalJSONWritable where Element: CanonicalJSONWritable {
     public func write(to json: inout CanonicalWriter) {
         json.bytes.append(UInt8(ascii: "["))
-        for (index, item) in enumerated() {
-            if index > 0 { json.bytes.append(UInt8(ascii: ",")) }
+        var first = true
+        for item in self {
+            if !first { json.bytes.append(UInt8(ascii: ",")) }
+            first = false
             item.write(to: &json)
         }
         json.bytes.append(UInt8(ascii: "]"))
@@ -88,11 +116,13 @@ extension Dictionary: CanonicalJSONWritable where Key == String, Value: Canonica
     /// Keys in UTF-8 order, as sorted JSON has them.
     public func write(to json: inout CanonicalWriter) {
         json.bytes.append(UInt8(ascii: "{"))
-        for (index, field) in sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
-            if index > 0 { json.bytes.append(UInt8(ascii: ",")) }
-            json.string(field.key)
+        var first = true
+        for key in keys.sorted(by: CanonicalWriter.precedes) {
+            if !first { json.bytes.append(UInt8(ascii: ",")) }
+            first = false
+            json.string(key)
             json.bytes.append(UInt8(ascii: ":"))
-            field.value.write(to: &json)
+            self[key].map { $0.write(to: &json) }  // one of the dictionary's own keys: always there
         }
         json.bytes.append(UInt8(ascii: "}"))
     }

@@ -3,7 +3,8 @@ import LedgerCore
 import Logging
 
 /// Log lines as JSON objects, one per line (`ybz serve --log-format json`), for a log collector: `time` (ISO 8601 UTC,
-/// milliseconds), `level`, `label`, `message`, `source`, and the metadata's values as strings.
+/// milliseconds), `level`, `label`, `message`, `source`, the error when one is logged, and the metadata's values as
+/// strings.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
@@ -25,15 +26,14 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [String: JSONValue] = [
             "time": .string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())),
-            "level": .string(level.rawValue), "label": .string(label), "message": .string(message.description), "source": .string(source)
+            "level": .string(event.level.rawValue), "label": .string(label), "message": .string(event.message.description),
+            "source": .string(event.source)
         ]
-        for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
+        if let error = event.error { fields["error"] = .string(String(describing: error)) }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
             fields[key] = .string(value.description)
         }
         guard let text = try? CanonicalJSON.text(JSONValue.object(fields)) else { return }  // an object of strings always encodes

@@ -36,6 +36,12 @@ struct CanonicalEncoderTests {
         try expectSameBytes(Edge())
         try expectSameBytes([1, 2, 3])
         try expectSameBytes("top-level string")
+        // Values that write themselves: keys in UTF-8 byte order (a prefix first, upper before lower case, full-width
+        // and Chinese after ASCII), arrays, optionals left out.
+        let keys = ["shareMethod": 1, "sharedRecords": 2, "item10": 3, "item1": 4, "": 0, "中": 8, "ａ": 7, "B": 5, "a": 6, "_x": 9]
+        try expectSameBytes(keys)
+        try expectSameBytes([keys, [:]])
+        try expectSameBytes(["a\"b": ["x\n", "中"], "a": []])
         for value in [0.1, 2.5e-8, 9_007_199_254_740_993, 6_493_791_591_177_633, -12.75] { try expectSameBytes(value) }
     }
 

@@ -149,6 +149,8 @@ struct LaterEvidenceTests {
         let input = try #require(before.first)
         #expect(input.input.laterProbes == ["aishandong/service-item": CivilDate("2026-05-29")!] && input.input.verdicts.isEmpty)
         #expect(try CanonicalJSON.decoder.decode(ComplianceInput.self, from: try input.text()) == input.input)
+        // Written from the stored texts, byte for byte what encoding the input gives (its hash is the input's).
+        #expect(try input.text() == CanonicalJSON.encoder.encode(input.input))
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let decision = try #require(try await compliance.decisions(fiscalYear: 2026, asOf: CivilDate("2026-05-01")!, systemCode: "S-OWN").first)
         let integration = try #require(decision.checks.first { $0.check == .platformIntegration })
@@ -157,6 +159,7 @@ struct LaterEvidenceTests {
         #expect(after.first?.input.laterProbes == nil && after.first?.input.verdicts.count == 1)
         let text = String(decoding: try #require(after.first).text(), as: UTF8.self)
         #expect(!text.contains("laterProbes"))
+        #expect(try Data(text.utf8) == CanonicalJSON.encoder.encode(try #require(after.first).input))
     }
 }
 

@@ -114,19 +114,23 @@ public struct StoredInput: Sendable {
     /// The input as sorted JSON, with the system's and projects' stored texts as they are instead of encoding the
     /// decoded records again (the costliest part of recording a province's batch); it decodes to `input`.
     func text() throws -> Data {
-        // In key order, as sorted JSON has them.
-        let parts = [
-            ("asOf", try CanonicalJSON.text(input.asOf)), ("fiscalYear", String(input.fiscalYear)),
-            ("itemCounts", try CanonicalJSON.text(input.itemCounts)),
-            ("laterFacts", try input.laterFacts.map { try CanonicalJSON.text($0) }),
-            ("laterProbes", try input.laterProbes.map { try CanonicalJSON.text($0) }),
-            ("missingProjects", try CanonicalJSON.text(input.missingProjects)),
-            ("projects", "[" + projectBodies.joined(separator: ",") + "]"), ("resources", try CanonicalJSON.text(input.resources)),
-            ("system", systemBody), ("verdicts", try CanonicalJSON.text(input.verdicts)),
-            ("waivers", try CanonicalJSON.text(input.waivers))
-        ]
-        let text = "{" + parts.compactMap { key, value in value.map { "\"\(key)\":\($0)" } }.joined(separator: ",") + "}"
-        return Data(text.utf8)
+        let verdicts = try CanonicalJSON.encode(input.verdicts)
+        var json = CanonicalWriter()
+        // In key order, as sorted JSON has them; `nil`s left out.
+        json.object { json in
+            json.field("asOf", input.asOf)
+            json.field("fiscalYear", input.fiscalYear)
+            json.field("itemCounts", input.itemCounts)
+            json.field("laterFacts", input.laterFacts)
+            json.field("laterProbes", input.laterProbes)
+            json.field("missingProjects", input.missingProjects)
+            json.field("projects", encoded: ("[" + projectBodies.joined(separator: ",") + "]").utf8)
+            json.field("resources", input.resources)
+            json.field("system", encoded: systemBody.utf8)
+            json.field("verdicts", encoded: verdicts)
+            json.field("waivers", input.waivers)
+        }
+        return Data(json.bytes)
     }
 }
 
