@@ -87,8 +87,11 @@ struct HarvestPages {
                 form.select("shareType", "默认共享类型", ledger.codes.shareTypes.map(\.name), nil),
                 form.input("shareCondition", "默认共享条件", nil, size: 40, hint: "默认共享类型为有条件共享时填写")
             ] : []
+        let sources = try await ledger.harvests.sources()
+        let holdings = try await ledger.harvests.holdings()
         let view = HarvestSourcesView(
-            sources: try await ledger.harvests.sources().map { source in
+            holdings: Self.holdingRows(sources: sources, holdings: holdings),
+            sources: sources.map { source in
                 let last = runs.first { $0.sourceId == source.id }
                 return .init(
                     name: source.name, kind: source.kind.label, location: source.location, system: source.profile.system ?? "—",
@@ -103,6 +106,20 @@ struct HarvestPages {
             }, csrf: context.csrf ?? "", fields: fields, summary: form.summary())
         let html = PageTemplates.render(view, "harvest")
         return WebPage.response(WebPage.shell(title: "采集", actor: actor, context: context, body: html, path: "/admin/harvest"), status: status)
+    }
+
+    /// The aggregate catalog by source (a city's counties): each source's resources by state and 共享类型, and the total.
+    static func holdingRows(sources: [HarvestSource], holdings: [Int64: HarvestHoldings]) -> [HarvestSourcesView.Holding] {
+        func row(_ name: String, _ held: HarvestHoldings, total: Bool) -> HarvestSourcesView.Holding {
+            let unpublished = [CatalogState.draft, .pendingReview, .returned].map { held.byState[$0] ?? 0 }.reduce(0, +)
+            return .init(
+                source: name, total: held.total, published: held.byState[.published] ?? 0, unpublished: unpublished,
+                offline: (held.byState[.goingOffline] ?? 0) + (held.byState[.offline] ?? 0),
+                shareTypes: ["无条件共享", "有条件共享", "不予共享"].map { held.byShareType[$0] ?? 0 }, isTotal: total)
+        }
+        let rows = sources.map { row($0.name, holdings[$0.id] ?? HarvestHoldings(), total: false) }
+        guard rows.count > 1 else { return rows }
+        return rows + [row("合计", sources.map { holdings[$0.id] ?? HarvestHoldings() }.reduce(HarvestHoldings(), +), total: true)]
     }
 
     /// A source's name as one segment of a path (a `/` in it too).
@@ -131,6 +148,18 @@ struct HarvestPages {
 
 /// What the harvest page shows.
 struct HarvestSourcesView {
+    /// One source's resources in the catalog, or the total of all.
+    struct Holding {
+        var source: String
+        var total: Int
+        var published: Int
+        var unpublished: Int
+        var offline: Int
+        /// 无条件共享, 有条件共享, 不予共享.
+        var shareTypes: [Int]
+        var isTotal: Bool
+    }
+
     struct Source {
         var name: String
         var kind: String
@@ -152,6 +181,7 @@ struct HarvestSourcesView {
         var summary: String
     }
 
+    var holdings: [Holding]
     var sources: [Source]
     var runs: [Run]
     var csrf: String

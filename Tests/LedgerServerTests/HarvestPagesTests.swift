@@ -55,6 +55,15 @@ struct HarvestPagesTests {
             #expect(resource.contains("采集来源") && resource.contains("市交通运输局"))
             #expect(resource.contains("https://data.example.org/stops.csv"))
             #expect(resource.contains("全市公交站点 &amp; 候车亭"))  // the summary as text, escaped once
+            // The aggregate by source: the harvested resource, 待提交 and 无条件共享, beside the source that gave nothing, and the total.
+            let (_, summary, _) = try await admin.get("/admin/harvest")
+            let table = try #require(
+                summary.components(separatedBy: "各来源资源汇总</caption>").last?.components(separatedBy: "</table>").first)
+            let numbers = "<td class=\"number\">"
+            let local = ["1", "0", "1", "0", "1"].map { numbers + $0 + "</td>" }.joined()
+            #expect(table.contains("<th scope=\"row\">本地目录</th>" + local))
+            #expect(table.contains("<th scope=\"row\">gis</th>\(numbers)0</td>"))
+            #expect(table.contains("<tr class=\"total\"><th scope=\"row\">合计</th>\(numbers)1</td>"))
             // Others read the pages but see no buttons; they may not post.
             let finance = try await BrowserSession.open(client, "finance")
             let (_, readOnly, _) = try await finance.get("/admin/harvest")

@@ -94,6 +94,26 @@ public struct HarvestRun: Codable, Sendable, Equatable {
     public func count(_ result: HarvestResult) -> Int { counts[result.rawValue] ?? 0 }
 }
 
+/// What one source has given to the catalog (a county's catalog, seen from the city that harvests it): its resources
+/// counted by workflow state and by 共享类型.
+public struct HarvestHoldings: Sendable, Equatable {
+    public var byState: [CatalogState: Int] = [:]
+    public var byShareType: [String: Int] = [:]
+
+    public init(byState: [CatalogState: Int] = [:], byShareType: [String: Int] = [:]) {
+        (self.byState, self.byShareType) = (byState, byShareType)
+    }
+
+    /// Every resource the source has given.
+    public var total: Int { byState.values.reduce(0, +) }
+
+    /// Two sources' holdings together (a total).
+    public static func + (a: HarvestHoldings, b: HarvestHoldings) -> HarvestHoldings {
+        HarvestHoldings(
+            byState: a.byState.merging(b.byState, uniquingKeysWith: +), byShareType: a.byShareType.merging(b.byShareType, uniquingKeysWith: +))
+    }
+}
+
 /// Harvest sources, the datasets each has given, and their runs with reports.
 public protocol HarvestRepository: Sendable {
     /// Registers a source; its name must be new.
@@ -116,4 +136,6 @@ public protocol HarvestRepository: Sendable {
     func runs(source id: Int64?, limit: Int) async throws -> [HarvestRun]
     /// One run with its report.
     func run(id: Int64) async throws -> HarvestRun
+    /// The resources each source has given, by source id, as they stand in the catalog now.
+    func holdings() async throws -> [Int64: HarvestHoldings]
 }

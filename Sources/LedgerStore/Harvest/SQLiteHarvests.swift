@@ -138,6 +138,25 @@ struct SQLiteHarvests: HarvestRepository {
         }
     }
 
+    func holdings() async throws -> [Int64: HarvestHoldings] {
+        try await database.writer.read { db in
+            var holdings: [Int64: HarvestHoldings] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT h.source_id, r.state, r.share_type, count(*) AS n FROM harvest_record h JOIN resource r ON r.key = h.resource_key
+                    GROUP BY h.source_id, r.state, r.share_type
+                    """)
+            {
+                let (source, count): (Int64, Int) = (row["source_id"], row["n"])
+                guard let state = CatalogState(rawValue: row["state"]) else { continue }  // the store writes only known states
+                holdings[source, default: HarvestHoldings()].byState[state, default: 0] += count
+                holdings[source, default: HarvestHoldings()].byShareType[row["share_type"], default: 0] += count
+            }
+            return holdings
+        }
+    }
+
     func run(id: Int64) async throws -> HarvestRun {
         try await database.writer.read { db in try Self.run(id: id, withReport: true, in: db) }
     }
