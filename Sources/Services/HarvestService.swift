@@ -46,6 +46,14 @@ public struct HarvestService: Sendable {
         return run
     }
 
+    /// Ends the runs an earlier server process left going (it stopped in the middle of a harvest): called when a server
+    /// starts, since one server writes one ledger file. Returns how many were ended.
+    public func endInterruptedRuns() async throws -> Int {
+        let running = try await ledger.harvests.runs(source: nil, limit: 500).filter { $0.state == "running" }
+        for run in running { try await ledger.harvests.failRun(run.id, error: "服务在采集过程中停止，本次采集未完成，请重新采集") }
+        return running.count
+    }
+
     /// Reads, maps and takes in the source for a started run, and stores the run's end.
     private func carry(_ run: HarvestRun, of source: HarvestSource, by actor: Actor, progress: (@Sendable (String) -> Void)?) async throws
         -> HarvestRun

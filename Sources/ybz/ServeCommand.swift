@@ -82,6 +82,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
+        let interrupted = try await HarvestService(ledger: ledger).endInterruptedRuns()
+        if interrupted > 0 { say("上次服务停止时有 \(interrupted) 次采集未完成，已标记为失败") }
         let host = self.host
         let app = buildApplication(
             ledger: ledger, probes: probes, compliance: compliance, secureCookies: secureCookies, publicCatalog: publicCatalog,

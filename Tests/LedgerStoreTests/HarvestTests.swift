@@ -154,6 +154,22 @@ struct HarvestTests {
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.name == "不动产登记信息")
     }
 
+    /// A run a stopped server left going is ended when the next one starts, and the source may be run again.
+    @Test func aRunLeftGoingByAStoppedServerIsEndedAtTheNextStart() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let file = folder.appendingPathComponent("data.json")
+        try Self.catalog().write(to: file, atomically: true, encoding: .utf8)
+        let source = try await source(ledger, file: file)
+        let left = try await ledger.harvests.startRun(source: source.id)
+        let service = HarvestService(ledger: ledger)
+        await #expect(throws: LedgerError.self) { try await service.run("gis", by: .commandLine) }
+        #expect(try await service.endInterruptedRuns() == 1)
+        let ended = try await ledger.harvests.run(id: left.id)
+        #expect(ended.state == "failed" && ended.summary.contains("服务在采集过程中停止"))
+        #expect(try await service.run("gis", by: .commandLine).state == "done")
+        #expect(try await service.endInterruptedRuns() == 0)
+    }
+
     @Test func aSourceThatCannotBeReadFailsItsRunAndSaysWhy() async throws {
         let ledger = try await Fixtures.seededLedger()
         let file = folder.appendingPathComponent("missing.json")
