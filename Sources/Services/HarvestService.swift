@@ -50,7 +50,9 @@ public struct HarvestService: Sendable {
     /// starts, since one server writes one ledger file. Returns how many were ended.
     public func endInterruptedRuns() async throws -> Int {
         let running = try await ledger.harvests.runs(source: nil, limit: 500).filter { $0.state == "running" }
-        for run in running { try await ledger.harvests.failRun(run.id, error: "服务在采集过程中停止，本次采集未完成，请重新采集") }
+        for run in running {
+            try await ledger.harvests.failRun(run.id, error: "服务在采集过程中停止，本次采集未完成，请重新采集")
+        }
         return running.count
     }
 
