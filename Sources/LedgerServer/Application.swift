@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import Services
 
-/// All routes: `/healthz`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
+/// All routes: `/healthz`, `/readyz`, `/metrics`, a landing page at `/`, and the JSON API under `/api/v1`; probe runs when `probes`
 /// is given, funding, reviews, deadlines and deregistration when `compliance` is. With `publicCatalog`, the CKAN API
 /// and the DCAT documents answer without credentials, with the published 无条件共享 datasets.
 public func buildRouter(
@@ -14,6 +14,8 @@ public func buildRouter(
     secureCookies: Bool = false, publicCatalog: Bool = false
 ) -> Router<LedgerContext> {
     let router = Router(context: LedgerContext.self)
+    let metrics = RequestMetrics()
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeaders())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: BodyLimit())
@@ -23,6 +25,13 @@ public func buildRouter(
     router.get("/readyz") { _, _ in
         guard let reason = await ledger.database.unreadiness() else { return try JSON.response(Health(status: "ready")) }
         return try JSON.response(["status": "not ready", "reason": reason], status: .serviceUnavailable)
+    }
+    // Requests by route and status, and their durations, for monitoring (Prometheus scrapes it with an API token).
+    router.get("/metrics") { _, context in
+        _ = try context.require(.read)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
     }
     router.get("/assets/app.css") { _, _ in
         Response(
