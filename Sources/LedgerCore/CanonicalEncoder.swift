@@ -120,7 +120,7 @@ private final class ObjectNode {
     }
 
     var sortedFields: [(key: String, value: Slot.Content)] {
-        fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        fields.sorted { CanonicalWriter.precedes($0.key, $1.key) }
     }
 }
 

@@ -136,7 +136,7 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
             bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
             bytes.append(UInt8(ascii: "{"))
-            let ordered = sorted ? fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : Array(fields)
+            let ordered = sorted ? fields.sorted { CanonicalWriter.precedes($0.key, $1.key) } : Array(fields)
             for (index, (key, value)) in ordered.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(key, to: &bytes)

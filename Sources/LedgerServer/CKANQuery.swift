@@ -55,7 +55,9 @@ struct CKANQuery: Equatable {
             guard !values.isEmpty else { throw Self.refused("字段 \(field) 缺少值") }
             switch field {
             case "name", "title", "text", "notes":
-                guard !negated, !alternative, values.count == 1 else { throw Self.refused("\(field): 不能用 OR 或否定：词语须全部出现") }
+                guard !negated, !alternative, values.count == 1 else {
+                    throw Self.refused("\(field): 不能用 OR 或否定：词语须全部出现")
+                }
                 words.append(field == "name" ? CKANRoutes.resourceCode(values[0]) : values[0])
             default:
                 if alternative {
@@ -98,6 +100,7 @@ struct CKANQuery: Equatable {
     }
 
     static func refused(_ why: String) -> LedgerError {
-        LedgerError(.validation, "无法识别的检索式：\(why)（可用 字段:值、\"带空格的值\"、AND、同一字段的 OR、-字段:值）")
+        LedgerError(
+            .validation, "无法识别的检索式：\(why)（可用 字段:值、\"带空格的值\"、AND、同一字段的 OR、-字段:值）")
     }
 }

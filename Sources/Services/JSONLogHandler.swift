@@ -36,7 +36,6 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
             fields[key] = .string(value.description)
         }
-        guard let text = try? CanonicalJSON.text(JSONValue.object(fields)) else { return }  // an object of strings always encodes
-        write(text + "\n")
+        write(JSONValue.object(fields).canonicalText + "\n")
     }
 }
