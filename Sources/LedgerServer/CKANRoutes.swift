@@ -26,7 +26,8 @@ struct CKANRoutes {
             "检索已发布数据集：q 与 fq（词，或 字段:值，如 organization:、tags:、access_rights:、name:、title:，"
             + "可加引号，均须满足；*:* 为全部）、"
             + "rows（0–500，0 只返回数量）、start、sort（name、title_string、metadata_modified，加 asc 或 desc）、"
-            + "facet.field（organization、tags、access_rights、license_id 的 JSON 列表；词检索不计分面）、facet.limit",
+            + "facet.field（organization、tags、access_rights、license_id 的 JSON 列表；词检索不计分面）、facet.limit、"
+            + "fl（只返回所列字段，如 id,metadata_modified）；metadata_modified:[起 TO *] 检索某时以来变更的数据集",
         "current_package_list_with_resources": "已发布数据集连同其资源，最近修改的在前；可用 limit、offset 分页",
         "package_autocomplete": "名称或标题含 q 的已发布数据集（最多 limit 个，默认 10）",
         "resource_show": "一个已发布数据集中的资源（id：资源编号）",
@@ -255,39 +256,68 @@ struct CKANRoutes {
             let values = Set(term.values.map { column == "unit" ? $0.uppercased() : $0 })
             if term.negated { filter.noneOf[column, default: []].formUnion(values) } else { filter.require(column, oneOf: values) }
         }
+        filter.updated = query.modified
         let sort = try Self.sort(parameters["sort"])
         if filter.keepsNothing { return Self.searchResult(count: 0, [], sort: sort.text) }
         let text = query.words.joined(separator: " ")
         var owners = Owners(ledger: ledger)
-        var codes: [String]
+        var found: [Stored<CatalogResource>] = []
         let count: Int
         if text.isEmpty {
             let page = try await ledger.records.list(
                 CatalogResource.self, filter: filter, nameContains: nil, page: PageRequest(limit: rows, offset: start, sort: sort.order))
-            (codes, count) = (page.items.map(\.record.code), page.total)
+            (found, count) = (page.items, page.total)
         } else {
             // Words are looked up in the search index, which filters on one value of the unit, 共享类型, 更新周期 and state.
             func one(_ column: String) -> String? { filter.anyOf[column]?.first }
-            guard filter.noneOf.isEmpty,
+            guard filter.noneOf.isEmpty, filter.updated == nil,
                 filter.anyOf.allSatisfy({ ["unit", "shareType", "updateCycle", "state"].contains($0.key) && $0.value.count == 1 })
             else {
                 throw LedgerError(
                     .validation,
                     "词语检索只能与单值的 organization、tags（更新周期）、access_rights 条件组合；"
-                        + "OR、否定与 res_format 请不带词语使用")
+                        + "OR、否定、res_format 与 metadata_modified 请不带词语使用")
             }
             let page = try await ledger.search.find(
                 SearchQuery(
                     text: text, kind: .resource, unit: one("unit"), shareType: one("shareType"), updateCycle: one("updateCycle"),
                     state: one("state"), page: PageRequest(limit: rows, offset: start)))
-            (codes, count) = (page.items.map(\.code), page.total)
+            for item in page.items { found.append(try await ledger.records.fetch(CatalogResource.self, key: item.code)) }
+            count = page.total
         }
-        if asked == 0 { codes = [] }
+        if asked == 0 { found = [] }
         var results: [JSONValue] = []
-        for code in codes { results.append(try await package(try await ledger.records.fetch(CatalogResource.self, key: code), owners: &owners)) }
+        let fields = Self.fields(parameters["fl"])
+        for stored in found {
+            if let fields, fields.isSubset(of: Self.briefFields) {
+                results.append(Self.brief(stored, fields: fields))
+            } else {
+                let package = try await package(stored, owners: &owners)
+                results.append(fields.map { fields in .object((package.objectValue ?? [:]).filter { fields.contains($0.key) }) } ?? package)
+            }
+        }
         // Facets count the whole filtered catalog; a word search ranks its hits (names first) and counts no facets.
         guard text.isEmpty else { return Self.searchResult(count: count, results, sort: "score desc, metadata_modified desc") }
         return Self.searchResult(count: count, results, sort: sort.text, facets: try await facets(parameters, filter: filter))
+    }
+
+    /// The fields `fl` asks for (CKAN's list, by commas or spaces), or `nil` for whole datasets.
+    static func fields(_ text: String?) -> Set<String>? {
+        let names = Set((text ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init))
+        return names.isEmpty || names.contains("*") ? nil : names
+    }
+
+    /// The fields a dataset's row in the catalog answers alone, which a harvester lists a site's datasets by.
+    static let briefFields: Set<String> = ["id", "name", "title", "metadata_modified", "version"]
+
+    /// A dataset with only `fields` (of `briefFields`), without reading its unit or its history.
+    static func brief(_ stored: Stored<CatalogResource>, fields: Set<String>) -> JSONValue {
+        let name = datasetName(stored.record.code)
+        let all: [String: JSONValue] = [
+            "id": .string(name), "name": .string(name), "title": .string(stored.record.name),
+            "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")), "version": .string(String(stored.version))
+        ]
+        return .object(all.filter { fields.contains($0.key) })
     }
 
     /// The filter column a query term's field names: `organization`, `tags` (a 更新周期 or a 资源格式, by its values),

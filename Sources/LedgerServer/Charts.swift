@@ -8,6 +8,7 @@ enum Charts {
     static let good = "#1e7b3a"
     static let warn = "#b26a00"
     static let bad = "#b3261e"
+    static let muted = "#767676"
 
     /// Bars for 0–10, 10–20 … 90–100 of `scores` (in tenths).
     static func scoreDistribution(_ scores: [Int]) -> String {
@@ -53,6 +54,34 @@ enum Charts {
             <line x1="544" y1="6" x2="544" y2="\(height - 20)" stroke="#ccc" stroke-dasharray="3 3"/>\
             <text x="544" y="\(height - 6)" font-size="11" text-anchor="middle">100</text>\
             <text x="394" y="\(height - 6)" font-size="11" text-anchor="middle">50</text>\(bars)</svg>
+            """
+    }
+
+    /// One horizontal stacked bar per harvest source (a city's counties): its resources published, not yet published
+    /// and taken offline, on one scale, with the total.
+    static func holdingsBySource(_ sources: [(name: String, published: Int, unpublished: Int, offline: Int)]) -> String {
+        let rowHeight = 22
+        let height = sources.count * rowHeight + 12
+        let largest = max(1, sources.map { $0.published + $0.unpublished + $0.offline }.max() ?? 1)
+        let bars = sources.enumerated().map { index, source -> String in
+            let y = 6 + index * rowHeight
+            var x = 184
+            var parts = "<text x=\"178\" y=\"\(y + 14)\" font-size=\"12\" text-anchor=\"end\">\(HTML.escape(String(source.name.prefix(14))))</text>"
+            for (count, colour) in [(source.published, good), (source.unpublished, warn), (source.offline, muted)] where count > 0 {
+                let width = max(1, count * 360 / largest)
+                parts += "<rect x=\"\(x)\" y=\"\(y + 2)\" width=\"\(width)\" height=\"16\" fill=\"\(colour)\"/>"
+                x += width
+            }
+            return parts + "<text x=\"\(x + 6)\" y=\"\(y + 14)\" font-size=\"12\">\(source.published + source.unpublished + source.offline)</text>"
+        }.joined()
+        let text = sources.map { "\($0.name) 已发布 \($0.published)、未发布 \($0.unpublished)、下线 \($0.offline)" }
+            .joined(separator: "；")
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" width="620" height="\(height)" viewBox="0 0 620 \(height)" \
+            role="img" aria-label="各来源资源：\(HTML.escape(text))">\
+            <line x1="184" y1="4" x2="184" y2="\(height - 4)" stroke="#555"/>\(bars)</svg>
+            <p class="legend"><span class="swatch eligible-bg"></span>已发布 <span class="swatch pending-bg"></span>未发布 \
+            <span class="swatch offline-bg"></span>下线（柱尾为资源总数）</p>
             """
     }
 

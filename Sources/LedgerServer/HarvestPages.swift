@@ -91,6 +91,11 @@ struct HarvestPages {
         let holdings = try await ledger.harvests.holdings()
         let view = HarvestSourcesView(
             holdings: Self.holdingRows(sources: sources, holdings: holdings),
+            chart: sources.count > 1
+                ? Charts.holdingsBySource(
+                    Self.holdingRows(sources: sources, holdings: holdings).filter { !$0.isTotal }.map {
+                        ($0.source, $0.published, $0.unpublished, $0.offline)
+                    }) : nil,
             sources: sources.map { source in
                 let last = runs.first { $0.sourceId == source.id }
                 return .init(
@@ -182,6 +187,8 @@ struct HarvestSourcesView {
     }
 
     var holdings: [Holding]
+    /// The holdings of each source as bars, when there are several.
+    var chart: String?
     var sources: [Source]
     var runs: [Run]
     var csrf: String

@@ -371,6 +371,17 @@ public struct AppDatabase: Sendable {
                     UPDATE resource SET format = coalesce(json_extract(body, '$.format'), ''), format_type = json_extract(body, '$.formatType');
                     """)
         }
+        migrator.registerMigration("v13: incremental harvests") { db in
+            // A dataset read from a CKAN site keeps the `metadata_modified` the site gave it (`source_modified`): a later run
+            // reads only the datasets the site lists with another time. A run keeps the newest time the site listed
+            // (`cursor`), and the one of the run before when it read only the changes since (`since`).
+            try db.execute(
+                sql: """
+                    ALTER TABLE harvest_record ADD COLUMN source_modified TEXT;
+                    ALTER TABLE harvest_run ADD COLUMN since TEXT;
+                    ALTER TABLE harvest_run ADD COLUMN cursor TEXT;
+                    """)
+        }
         return migrator
     }
 }

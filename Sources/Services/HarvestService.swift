@@ -17,9 +17,6 @@ public struct HarvestService: Sendable {
     public let ledger: Ledger
     /// The largest document or CKAN page read from a source.
     static let maxDocument = 64 << 20
-    /// CKAN datasets read a page at a time, and at most this many pages.
-    static let ckanPage = 100
-    static let maxPages = 2_000
 
     public init(ledger: Ledger) { self.ledger = ledger }
 
@@ -61,11 +58,20 @@ public struct HarvestService: Sendable {
         -> HarvestRun
     {
         do {
-            progress?("读取 \(source.location)")
-            let document = try await Self.document(of: source)
+            let known = try await ledger.harvests.records(source: source.id)
+            let read: SourceRead
+            switch source.kind {
+            case .dcat:
+                progress?("读取 \(source.location)")
+                read = SourceRead(document: try await Self.read(source.location))
+            case .ckan:
+                let cursor = try await ledger.harvests.cursor(source: source.id)
+                progress?("读取 \(source.location)" + (cursor.map { "自 \($0) 以来变更的数据集" } ?? "的全部数据集"))
+                read = try await CKANSource(source.location).read(holding: known, since: cursor)
+            }
             progress?("映射与校验数据集")
-            let (report, records) = try await harvest(document, from: source, run: run.id, by: actor)
-            return try await ledger.harvests.finishRun(run.id, report: report, records: records)
+            let (report, records) = try await harvest(read, known: known, from: source, run: run.id, by: actor)
+            return try await ledger.harvests.finishRun(run.id, report: report, records: records, since: read.since, cursor: read.cursor)
         } catch {
             try await ledger.harvests.failRun(run.id, error: (error as? LedgerError)?.message ?? String(describing: error))
             throw error
@@ -81,14 +87,15 @@ public struct HarvestService: Sendable {
     }
 
     /// The report of one run over `document` and the records to keep.
-    private func harvest(_ document: Data, from source: HarvestSource, run: Int64, by actor: Actor) async throws
-        -> ([HarvestOutcome], [HarvestRecord])
-    {
-        let known = try await ledger.harvests.records(source: source.id)
+    private func harvest(
+        _ read: SourceRead, known: [String: HarvestRecord], from source: HarvestSource, run: Int64, by actor: Actor
+    ) async throws -> ([HarvestOutcome], [HarvestRecord]) {
         let mapping = DCATImport(profile: source.profile, source: source.name, codes: known.mapValues(\.resourceCode))
-        let mapped = try await mapping.datasets(from: document, file: source.name, ledger: ledger)
+        var mapped: [DCATImport.MappedDataset] = []
+        if let document = read.document { mapped = try await mapping.datasets(from: document, file: source.name, ledger: ledger) }
         let ours = Set(known.values.map(\.resourceCode))
         var report: [HarvestOutcome] = []
+        var records: [HarvestRecord] = []
         var seen = Set<String>()
         var candidates: [Candidate] = []
         for dataset in mapped {
@@ -109,8 +116,12 @@ public struct HarvestService: Sendable {
                 continue
             }
             let sha256 = Hex.string(SHA256.hash(data: try CanonicalJSON.encode(object)))
-            if let record = known[dataset.identifier], record.contentSha256 == sha256, record.withdrawnRun == nil {
+            if var record = known[dataset.identifier], record.contentSha256 == sha256, record.withdrawnRun == nil {
                 report.append(HarvestOutcome(identifier: dataset.identifier, title: dataset.title, code: code, result: .unchanged))
+                if let time = read.modified[dataset.identifier], time != record.sourceModified {
+                    record.sourceModified = time  // saved again at the source without a change: not read again next time
+                    records.append(record)
+                }
                 continue
             }
             // Only a resource this source gave may be written: a code registered here belongs to its unit.
@@ -120,7 +131,10 @@ public struct HarvestService: Sendable {
             }
             candidates.append(Candidate(dataset: dataset, object: object, code: code, sha256: sha256))
         }
-        var records: [HarvestRecord] = []
+        // What the source listed as not changed since the last run and was not read again.
+        for (identifier, title) in read.unchanged.sorted(by: { $0.key < $1.key }) where seen.insert(identifier).inserted {
+            report.append(HarvestOutcome(identifier: identifier, title: title, code: known[identifier]?.resourceCode, result: .unchanged))
+        }
         // Checked first without writing; what passes is then written in one transaction.
         let importer = Importer(ledger: ledger, actor: actor)
         var refused = Self.errors(try await importer.run(resources: candidates.map(\.object), file: source.name, dryRun: true))
@@ -146,7 +160,10 @@ public struct HarvestService: Sendable {
                 HarvestOutcome(
                     identifier: dataset.identifier, title: dataset.title, code: candidate.code,
                     result: known[dataset.identifier] == nil ? .accepted : .updated, reasons: dataset.issues.map(Self.reason)))
-            records.append(HarvestRecord(identifier: dataset.identifier, resourceCode: candidate.code, contentSha256: candidate.sha256))
+            records.append(
+                HarvestRecord(
+                    identifier: dataset.identifier, resourceCode: candidate.code, contentSha256: candidate.sha256,
+                    sourceModified: read.modified[dataset.identifier]))
         }
         for (identifier, record) in known.sorted(by: { $0.key < $1.key }) where !seen.contains(identifier) && record.withdrawnRun == nil {
             let (title, reason) = try await withdraw(record, source: source, by: actor)
@@ -215,15 +232,6 @@ public struct HarvestService: Sendable {
 
     // MARK: Reading sources
 
-    /// The source's datasets as one DCAT document: the file or address as it is, or a CKAN site's packages as
-    /// DCAT-US datasets.
-    static func document(of source: HarvestSource) async throws -> Data {
-        switch source.kind {
-        case .dcat: return try await read(source.location)
-        case .ckan: return try await ckanDocument(source.location)
-        }
-    }
-
     /// The bytes at an `http(s)` address or in a file, up to `maxDocument`.
     static func read(_ location: String) async throws -> Data {
         guard location.hasPrefix("http://") || location.hasPrefix("https://") else {
@@ -239,7 +247,9 @@ public struct HarvestService: Sendable {
             var request = HTTPClientRequest(url: location)
             request.headers.add(name: "Accept", value: "application/ld+json, application/json;q=0.9")
             let response = try await client.execute(request, timeout: .seconds(60))
-            guard response.status == .ok else { throw LedgerError(.badRequest, "\(location) 回答 HTTP \(response.status.code)") }
+            guard response.status == .ok else {
+                throw LedgerError(response.status == .notFound ? .notFound : .badRequest, "\(location) 回答 HTTP \(response.status.code)")
+            }
             answer = .success(Data(try await response.body.collect(upTo: maxDocument).readableBytesView))
         } catch let error as LedgerError {
             answer = .failure(error)
@@ -251,23 +261,6 @@ public struct HarvestService: Sendable {
         try await client.shutdown()
         return try answer.get()
     }
-
-    /// A CKAN site's datasets, read with `package_search` a page at a time, as a DCAT-US document.
-    static func ckanDocument(_ site: String) async throws -> Data {
-        let base = site.hasSuffix("/") ? String(site.dropLast()) : site
-        var datasets: [JSONValue] = []
-        for page in 0..<maxPages {
-            let data = try await read("\(base)/api/3/action/package_search?rows=\(ckanPage)&start=\(page * ckanPage)&sort=name%20asc")
-            let answer = try JSONValue(parsing: String(decoding: data, as: UTF8.self))
-            guard answer["success"] == .bool(true), let results = answer["result"]?["results"]?.arrayValue else {
-                throw LedgerError(.badRequest, "\(base) 不是 CKAN 站点（package_search 未回答 success 与 results）")
-            }
-            datasets += results.map(CKANPackage.dataset)
-            let total = Int(answer["result"]?["count"]?.intValue ?? 0)
-            if results.count < ckanPage || datasets.count >= total { break }
-        }
-        return try CanonicalJSON.encode(JSONValue.object(["dataset": .array(datasets)]))
-    }
 }
 
 extension HarvestRun {
@@ -278,7 +271,9 @@ extension HarvestRun {
         switch state {
         case "running": return "\(when) 采集中"
         case "failed": return "\(when) 失败：\(error ?? "")"
-        default: return when + "：" + HarvestResult.allCases.map { "\($0.label) \(count($0))" }.joined(separator: "，")
+        default:
+            let counts = HarvestResult.allCases.map { "\($0.label) \(count($0))" }.joined(separator: "，")
+            return when + "：" + counts + (since == nil ? "" : "（增量：只读取了来源自上次采集以来变更的数据集）")
         }
     }
 }

@@ -186,6 +186,25 @@ struct CKANTests {
                 uri: "/api/3/action/package_search?q=*:*&sort=metadata_modified%20desc", method: .get, headers: headers)
             let modified = try Self.result(newest.body)["results"]?.arrayValue?.compactMap { $0["metadata_modified"]?.stringValue } ?? []
             #expect(modified.count == 3 && modified == modified.sorted(by: >))
+            // What changed in a span of time (how a harvester asks for what changed since its last run), and only the
+            // fields asked for.
+            func changed(_ span: String) async throws -> JSONValue {
+                let answer = try await client.execute(
+                    uri: "/api/3/action/package_search?fl=id,metadata_modified&fq=metadata_modified:" + span, method: .get, headers: headers)
+                #expect(answer.status == .ok, "\(span)")
+                return try Self.result(answer.body)
+            }
+            let since = try #require(modified.last)
+            #expect(try await changed("%5B\(since)Z%20TO%20*%5D")["count"] == .int(3))
+            #expect(try await changed("%7B\(try #require(modified.first))%20TO%20NOW%5D")["count"] == .int(0))
+            #expect(try await changed("%5B2000-01-01%20TO%202001-01-01T00:00:00.5Z%5D")["count"] == .int(0))
+            let brief = try #require(try await changed("%5B*%20TO%20*%5D")["results"]?[0]?.objectValue)
+            #expect(Set(brief.keys) == ["id", "metadata_modified"])
+            for broken in ["%5B2026-13-01%20TO%20*%5D", "%5Bsoon%20TO%20*%5D", "%5B2026-01-01%20*%5D"] {
+                let answer = try await client.execute(
+                    uri: "/api/3/action/package_search?fq=metadata_modified:" + broken, method: .get, headers: headers)
+                #expect(answer.status == .conflict, "\(broken)")
+            }
             let bad = try await client.execute(uri: "/api/3/action/package_search?sort=size%20asc", method: .get, headers: headers)
             let refusal = try json(JSONValue.self, bad.body)
             #expect(bad.status == .conflict && refusal["error"]?["__type"] == .string("Validation Error"))

@@ -64,6 +64,9 @@ struct HarvestPagesTests {
             #expect(table.contains("<th scope=\"row\">本地目录</th>" + local))
             #expect(table.contains("<th scope=\"row\">gis</th>\(numbers)0</td>"))
             #expect(table.contains("<tr class=\"total\"><th scope=\"row\">合计</th>\(numbers)1</td>"))
+            // The same as bars, one per source, with a text alternative that says the figures.
+            let bars = "各来源资源：gis 已发布 0、未发布 0、下线 0；本地目录 已发布 0、未发布 1、下线 0"
+            #expect(summary.contains("aria-label=\"\(bars)\""))
             // Others read the pages but see no buttons; they may not post.
             let finance = try await BrowserSession.open(client, "finance")
             let (_, readOnly, _) = try await finance.get("/admin/harvest")

@@ -129,7 +129,7 @@ struct ComplianceStoreTests {
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
         let database = try AppDatabase.open(path: path)
         let migrations = try await database.writer.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations.contains("v10: evaluations stored once by content") && migrations.last == "v12: resource formats as columns")
+        #expect(migrations.contains("v10: evaluations stored once by content") && migrations.last == "v13: incremental harvests")
         let ledger = Ledger(database: database, codes: Fixtures.codes)
         let (service, _) = try service(ledger)
         let old = try await ledger.evaluations.fundingBatch(id: 1)

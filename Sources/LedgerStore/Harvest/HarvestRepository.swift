@@ -71,9 +71,13 @@ public struct HarvestRecord: Sendable, Equatable {
     public var contentSha256: String
     /// The run that found it gone from the source, while it is.
     public var withdrawnRun: Int64?
+    /// When the source said it was last modified, as the source writes it (a CKAN site's `metadata_modified`), when it
+    /// says: a later run reads it again only when the source gives another time.
+    public var sourceModified: String?
 
-    public init(identifier: String, resourceCode: String, contentSha256: String, withdrawnRun: Int64? = nil) {
-        (self.identifier, self.resourceCode, self.contentSha256, self.withdrawnRun) = (identifier, resourceCode, contentSha256, withdrawnRun)
+    public init(identifier: String, resourceCode: String, contentSha256: String, withdrawnRun: Int64? = nil, sourceModified: String? = nil) {
+        (self.identifier, self.resourceCode, self.contentSha256) = (identifier, resourceCode, contentSha256)
+        (self.withdrawnRun, self.sourceModified) = (withdrawnRun, sourceModified)
     }
 }
 
@@ -89,6 +93,11 @@ public struct HarvestRun: Codable, Sendable, Equatable {
     public var error: String?
     public var counts: [String: Int]
     public var report: [HarvestOutcome]
+    /// When the run asked a CKAN site only for what changed: since when (the newest time the run before listed, as the
+    /// site writes it).
+    public var since: String?
+    /// The newest time the site listed a dataset as modified.
+    public var cursor: String?
 
     /// How many datasets got `result`.
     public func count(_ result: HarvestResult) -> Int { counts[result.rawValue] ?? 0 }
@@ -128,8 +137,11 @@ public protocol HarvestRepository: Sendable {
     func records(source id: Int64) async throws -> [String: HarvestRecord]
     /// Starts a run of the source; refused while another run of it is going on.
     func startRun(source id: Int64) async throws -> HarvestRun
-    /// Finishes a run with its report and the records of what it took in or found withdrawn.
-    func finishRun(_ id: Int64, report: [HarvestOutcome], records: [HarvestRecord]) async throws -> HarvestRun
+    /// Finishes a run with its report, the records of what it took in or found withdrawn, and what it read from (`since`)
+    /// and up to (`cursor`) when its source serves a cursor.
+    func finishRun(_ id: Int64, report: [HarvestOutcome], records: [HarvestRecord], since: String?, cursor: String?) async throws -> HarvestRun
+    /// The cursor of the source's newest finished run: what the next run reads only the changes since.
+    func cursor(source id: Int64) async throws -> String?
     /// Ends a run that could not read its source or map it.
     func failRun(_ id: Int64, error: String) async throws
     /// The newest runs (of one source, or all), without reports.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import LedgerCore
 
-/// `HarvestRepository` on SQLite: tables `harvest_source`, `harvest_record` and `harvest_run` (migration v11).
+/// `HarvestRepository` on SQLite: tables `harvest_source`, `harvest_record` and `harvest_run` (migrations v11, v13).
 struct SQLiteHarvests: HarvestRepository {
     let database: AppDatabase
     let codes: CodeLists
@@ -75,7 +75,7 @@ struct SQLiteHarvests: HarvestRepository {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM harvest_record WHERE source_id = ?", arguments: [id]) {
                 records[row["identifier"]] = HarvestRecord(
                     identifier: row["identifier"], resourceCode: row["resource_key"], contentSha256: row["content_sha256"],
-                    withdrawnRun: row["withdrawn_run"])
+                    withdrawnRun: row["withdrawn_run"], sourceModified: row["source_modified"])
             }
             return records
         }
@@ -97,23 +97,33 @@ struct SQLiteHarvests: HarvestRepository {
         }
     }
 
-    func finishRun(_ id: Int64, report: [HarvestOutcome], records: [HarvestRecord]) async throws -> HarvestRun {
+    func finishRun(_ id: Int64, report: [HarvestOutcome], records: [HarvestRecord], since: String?, cursor: String?) async throws -> HarvestRun {
         try await database.writer.write { db in
             let run = try Self.run(id: id, withReport: false, in: db)
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO harvest_record (source_id, identifier, resource_key, content_sha256, withdrawn_run) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO harvest_record (source_id, identifier, resource_key, content_sha256, withdrawn_run, source_modified)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source_id, identifier) DO UPDATE SET resource_key = excluded.resource_key,
-                        content_sha256 = excluded.content_sha256, withdrawn_run = excluded.withdrawn_run
+                        content_sha256 = excluded.content_sha256, withdrawn_run = excluded.withdrawn_run, source_modified = excluded.source_modified
                     """)
             for record in records {
-                try upsert.execute(arguments: [run.sourceId, record.identifier, record.resourceCode, record.contentSha256, record.withdrawnRun])
+                try upsert.execute(arguments: [
+                    run.sourceId, record.identifier, record.resourceCode, record.contentSha256, record.withdrawnRun, record.sourceModified
+                ])
             }
             let counts = Dictionary(grouping: report, by: \.result.rawValue).mapValues(\.count)
             try db.execute(
-                sql: "UPDATE harvest_run SET state = 'done', finished_at = ?, counts = ?, report = ? WHERE id = ?",
-                arguments: [Ledger.timestamp(), try CanonicalJSON.text(counts), try CanonicalJSON.text(report), id])
+                sql: "UPDATE harvest_run SET state = 'done', finished_at = ?, counts = ?, report = ?, since = ?, cursor = ? WHERE id = ?",
+                arguments: [Ledger.timestamp(), try CanonicalJSON.text(counts), try CanonicalJSON.text(report), since, cursor, id])
             return try Self.run(id: id, withReport: true, in: db)
+        }
+    }
+
+    func cursor(source id: Int64) async throws -> String? {
+        try await database.writer.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT cursor FROM harvest_run WHERE source_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1", arguments: [id])
         }
     }
 
@@ -130,7 +140,7 @@ struct SQLiteHarvests: HarvestRepository {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.id, r.source_id, s.name, r.started_at, r.finished_at, r.state, r.error, r.counts, '[]' AS report
+                    SELECT r.id, r.source_id, s.name, r.started_at, r.finished_at, r.state, r.error, r.counts, '[]' AS report, r.since, r.cursor
                     FROM harvest_run r JOIN harvest_source s ON s.id = r.source_id WHERE ?1 IS NULL OR r.source_id = ?1
                     ORDER BY r.id DESC LIMIT ?2
                     """, arguments: [id, min(max(limit, 1), 500)]
@@ -167,7 +177,7 @@ struct SQLiteHarvests: HarvestRepository {
                 db,
                 sql: """
                     SELECT r.id, r.source_id, s.name, r.started_at, r.finished_at, r.state, r.error, r.counts,
-                        CASE WHEN ? THEN r.report ELSE '[]' END AS report
+                        CASE WHEN ? THEN r.report ELSE '[]' END AS report, r.since, r.cursor
                     FROM harvest_run r JOIN harvest_source s ON s.id = r.source_id WHERE r.id = ?
                     """, arguments: [withReport, id])
         else { throw LedgerError.notFound("采集记录", String(id)) }
@@ -179,6 +189,7 @@ struct SQLiteHarvests: HarvestRepository {
             id: row["id"], sourceId: row["source_id"], sourceName: row["name"], startedAt: row["started_at"], finishedAt: row["finished_at"],
             state: row["state"], error: row["error"],
             counts: try CanonicalJSON.decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)),
-            report: try CanonicalJSON.decoder.decode([HarvestOutcome].self, from: Data((row["report"] as String).utf8)))
+            report: try CanonicalJSON.decoder.decode([HarvestOutcome].self, from: Data((row["report"] as String).utf8)), since: row["since"],
+            cursor: row["cursor"])
     }
 }

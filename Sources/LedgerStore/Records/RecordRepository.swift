@@ -58,6 +58,8 @@ extension RecordRepository {
 public struct ListFilter: Sendable, Equatable {
     public var anyOf: [String: Set<String>] = [:]
     public var noneOf: [String: Set<String>] = [:]
+    /// When the row was last changed (`updated_at`), within these bounds (Solr's `metadata_modified:[a TO *]`).
+    public var updated: TimeBounds?
 
     /// Each column in `equal` equal to its value.
     public init(_ equal: [String: String] = [:]) { anyOf = equal.mapValues { [$0] } }
@@ -69,4 +71,16 @@ public struct ListFilter: Sendable, Equatable {
 
     /// Whether no row can be kept: a column required to be one of values that are all excluded (or of none).
     public var keepsNothing: Bool { anyOf.contains { column, values in values.subtracting(noneOf[column] ?? []).isEmpty } }
+}
+
+/// A span of time for a filter, each end open or given as a stored timestamp (`2026-12-01T08:00:00Z`), included or not.
+public struct TimeBounds: Sendable, Equatable {
+    public var lower: String?
+    public var upper: String?
+    public var includesLower = true
+    public var includesUpper = true
+
+    public init(lower: String?, upper: String?, includesLower: Bool = true, includesUpper: Bool = true) {
+        (self.lower, self.upper, self.includesLower, self.includesUpper) = (lower, upper, includesLower, includesUpper)
+    }
 }

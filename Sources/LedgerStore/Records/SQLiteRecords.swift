@@ -141,6 +141,17 @@ public struct SQLiteRecords: RecordRepository {
                 arguments += values.sorted()
             }
         }
+        if let bounds = filter.updated {
+            // Timestamps are stored in one form (`Ledger.timestamp`), so their order is their text's.
+            if let lower = bounds.lower {
+                conditions.append(bounds.includesLower ? "updated_at >= ?" : "updated_at > ?")
+                arguments.append(lower)
+            }
+            if let upper = bounds.upper {
+                conditions.append(bounds.includesUpper ? "updated_at <= ?" : "updated_at < ?")
+                arguments.append(upper)
+            }
+        }
         if let text = Normalize.optional(nameContains) {
             conditions.append("instr(name, ?) > 0")
             arguments.append(text)
