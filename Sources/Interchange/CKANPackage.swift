@@ -21,6 +21,7 @@ public enum CKANPackage {
         copy("url", "landingPage")
         copy("metadata_created", "issued")
         copy("metadata_modified", "modified")
+        copy("version", "version")
         if let license = package["license_url"]?.stringValue ?? package["license_id"]?.stringValue { dataset["license"] = .string(license) }
         if let organization = package["organization"]?["title"]?.stringValue { dataset["publisher"] = .object(["name": .string(organization)]) }
         let tags = package["tags"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []

@@ -52,7 +52,7 @@ public struct DCATImport: Sendable {
         "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#", "ybz": "urn:yibenzhang:",
         "vcard": "http://www.w3.org/2006/vcard/ns#", "adms": "http://www.w3.org/ns/adms#", "schema": "http://schema.org/",
         "skos": "http://www.w3.org/2004/02/skos/core#", "locn": "http://www.w3.org/ns/locn#",
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#"
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#"
     ]
     /// Bare terms of the DCAT-AP and DCAT-US contexts.
     static let terms: [String: String] = [
@@ -63,7 +63,7 @@ public struct DCATImport: Sendable {
         "name": "foaf:name", "landingPage": "dcat:landingPage", "contactPoint": "dcat:contactPoint", "license": "dct:license",
         "spatial": "dct:spatial", "temporal": "dct:temporal", "theme": "dcat:theme", "language": "dct:language", "bureauCode": "pod:bureauCode",
         "programCode": "pod:programCode", "rights": "dct:rights", "references": "dct:references", "fn": "vcard:fn",
-        "hasEmail": "vcard:hasEmail", "startDate": "dcat:startDate", "endDate": "dcat:endDate"
+        "hasEmail": "vcard:hasEmail", "startDate": "dcat:startDate", "endDate": "dcat:endDate", "version": "dcat:version"
     ]
 
     /// The datasets of a document, each as the JSON form of a catalog resource, with the issues of the mapping.
@@ -354,7 +354,7 @@ public struct DCATImport: Sendable {
             // What the source says beyond the catalog's elements, kept as written.
             let origin = ResourceOrigin(
                 source: source, identifier: identifier, publisher: Self.label(take("dct:publisher"), dataset, "dct:publisher", index: index),
-                landingPage: take("dcat:landingPage"), modified: take("dct:modified"),
+                landingPage: take("dcat:landingPage"), modified: take("dct:modified"), version: take("dcat:version") ?? take("owl:versionInfo"),
                 keywords: Self.values(dataset, "dcat:keyword").compactMap(\.text),
                 license: license, temporal: Self.coverage(dataset, "dct:temporal", index: index),
                 spatial: Self.coverage(dataset, "dct:spatial", index: index),

@@ -11,6 +11,8 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
     public var landingPage: String?
     /// When the source last changed the dataset, as it says (`dct:modified`).
     public var modified: String?
+    /// The dataset's version in the source, when it says (`dcat:version`, `owl:versionInfo`, a CKAN package's `version`).
+    public var version: String?
     public var keywords: [String]
     public var license: String?
     /// Temporal and spatial coverage as written (`2020-01-01/2024-12-31`, a place name or IRI).
@@ -24,7 +26,7 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
 
     public init(
         source: String, identifier: String, publisher: String? = nil, landingPage: String? = nil, modified: String? = nil,
-        keywords: [String] = [],
+        version: String? = nil, keywords: [String] = [],
         license: String? = nil, temporal: String? = nil, spatial: String? = nil, contactPoint: String? = nil,
         description: String? = nil, distributions: [Distribution] = []
     ) {
@@ -33,6 +35,7 @@ public struct ResourceOrigin: Codable, Sendable, Equatable {
         self.publisher = publisher
         self.landingPage = landingPage
         self.modified = modified
+        self.version = version
         self.keywords = keywords
         self.license = license
         self.temporal = temporal

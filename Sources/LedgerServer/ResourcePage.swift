@@ -32,6 +32,7 @@ struct ResourcePage {
             unit = try await unlessNotFound { try await ledger.records.fetch(GovUnit.self, key: system.unitUSCC) }?.record.name ?? system.unitUSCC
         }
         let entries = try await ledger.audit.entries(entity: "resource", key: resource.code, limit: 1000)
+        let provenance = resource.origin == nil ? nil : try await ledger.harvests.provenance(resource: resource.code)
         let changes = try Self.changesSinceReview(entries)
         let mayDecide = resource.state == .pendingReview && Permission.reviewCatalog.allows(actor)
         let mayEdit = system.map { Permission.editLedger(unit: $0.unitUSCC).allows(actor) } ?? false
@@ -74,18 +75,26 @@ struct ResourcePage {
                     csrf: csrf)
                 : nil,
             edit: mayEdit && resource.state.isEditable ? resourcePath(resource.code) + "/edit" : nil,
-            history: resourcePath(resource.code) + "/history", origin: resource.origin.map(Self.origin))
+            history: resourcePath(resource.code) + "/history",
+            origin: resource.origin.map { Self.origin($0, provenance: provenance) })
     }
 
-    /// What a harvest source says of a resource beyond the catalog's elements, as the page lists it.
-    static func origin(_ origin: ResourceOrigin) -> ResourceView.Origin {
+    /// What a harvest source says of a resource beyond the catalog's elements, as the page lists it, with where and when
+    /// it was taken in (`provenance`, while its source is registered).
+    static func origin(_ origin: ResourceOrigin, provenance: HarvestProvenance?) -> ResourceView.Origin {
+        let taken = provenance.flatMap { provenance in
+            provenance.writtenAt.map { "\(BeijingTime.text($0))（第 \(provenance.run ?? 0) 次采集）" }
+        }
         let facts: [ResourceView.Fact] = [
-            .init("采集来源", origin.source), .init("来源中的标识", origin.identifier), .init("发布机构", origin.publisher ?? "—"),
+            .init("采集来源", origin.source),
+            .init("来源地址", provenance?.location ?? "—", href: provenance.flatMap { Self.link($0.location) }),
+            .init("最近一次采集写入", taken ?? "—", href: provenance?.run.map { "/admin/harvest/runs/\($0)" }),
+            .init("来源中的标识", origin.identifier), .init("发布机构", origin.publisher ?? "—"),
             .init("关键词", origin.keywords.isEmpty ? "—" : origin.keywords.joined(separator: "、")),
             .init("许可", origin.license ?? "—", href: origin.license.flatMap(Self.link)), .init("时间范围", origin.temporal ?? "—"),
             .init("空间范围", origin.spatial ?? "—"), .init("联系人", origin.contactPoint ?? "—"),
             .init("来源页面", origin.landingPage ?? "—", href: origin.landingPage.flatMap(Self.link)),
-            .init("来源中的更新时间", origin.modified ?? "—")
+            .init("来源中的更新时间", origin.modified ?? "—"), .init("来源中的版本", origin.version ?? "—")
         ]
         return ResourceView.Origin(
             facts: facts,

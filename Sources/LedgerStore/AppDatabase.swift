@@ -374,10 +374,12 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v13: incremental harvests") { db in
             // A dataset read from a CKAN site keeps the `metadata_modified` the site gave it (`source_modified`): a later run
             // reads only the datasets the site lists with another time. A run keeps the newest time the site listed
-            // (`cursor`), and the one of the run before when it read only the changes since (`since`).
+            // (`cursor`), and the one of the run before when it read only the changes since (`since`). A dataset keeps the
+            // run that last wrote it (`run_id`): its resource's page says when it was taken in.
             try db.execute(
                 sql: """
                     ALTER TABLE harvest_record ADD COLUMN source_modified TEXT;
+                    ALTER TABLE harvest_record ADD COLUMN run_id INTEGER REFERENCES harvest_run(id) ON DELETE SET NULL;
                     ALTER TABLE harvest_run ADD COLUMN since TEXT;
                     ALTER TABLE harvest_run ADD COLUMN cursor TEXT;
                     """)

@@ -163,7 +163,7 @@ public struct HarvestService: Sendable {
             records.append(
                 HarvestRecord(
                     identifier: dataset.identifier, resourceCode: candidate.code, contentSha256: candidate.sha256,
-                    sourceModified: read.modified[dataset.identifier]))
+                    sourceModified: read.modified[dataset.identifier], writtenRun: run))
         }
         for (identifier, record) in known.sorted(by: { $0.key < $1.key }) where !seen.contains(identifier) && record.withdrawnRun == nil {
             let (title, reason) = try await withdraw(record, source: source, by: actor)

@@ -65,7 +65,7 @@ struct CKANHarvestTests {
             let house = try await county.records.fetch(CatalogResource.self, key: "103003/000004")
             var edited = house.record
             edited.summary = "（县级更新）房屋公示"
-            _ = try await county.records.update(CatalogResource.self, id: house.id, with: edited, expectedVersion: nil, by: .commandLine)
+            let saved = try await county.records.update(CatalogResource.self, id: house.id, with: edited, expectedVersion: nil, by: .commandLine)
             let changed = try await CKANSource(site).read(holding: known, since: second.cursor)
             #expect(try Self.datasets(changed) == ["103003-000004"] && changed.unchanged.count == 2)
             #expect(changed.cursor.map { $0 > "2026-01-05T08:00:02" } == true)
@@ -75,7 +75,13 @@ struct CKANHarvestTests {
             let third = try await service.run("county", by: .commandLine)
             #expect(third.count(.updated) == 1 && third.count(.unchanged) == 2)
             let copy = try #require(third.report.first { $0.result == .updated }?.code)
-            #expect(try await city.records.fetch(CatalogResource.self, key: copy).record.summary == "（县级更新）房屋公示")
+            let taken = try await city.records.fetch(CatalogResource.self, key: copy).record
+            #expect(taken.summary == "（县级更新）房屋公示")
+            // Provenance: which instance, which version of the dataset there, and which run wrote it when.
+            #expect(taken.origin?.source == "county" && taken.origin?.version == String(saved.version))
+            #expect(taken.origin?.modified == saved.updatedAt.replacingOccurrences(of: "Z", with: ""))
+            let provenance = try await city.harvests.provenance(resource: copy)
+            #expect(provenance?.location == site && provenance?.run == third.id && provenance?.writtenAt == third.startedAt)
 
             // A dataset the county no longer shares without condition leaves its public listing: withdrawn in the city.
             // One published now but dated before the cursor (it was not public then) is read by itself, and taken in.

@@ -52,7 +52,8 @@ struct HarvestPagesTests {
             let code = try #require(try await ledger.harvests.run(id: 1).report.first?.code)
             #expect(html.contains("href=\"/resources/\(code.replacingOccurrences(of: "/", with: "%2F"))\""))
             let (_, resource, _) = try await admin.get("/resources/\(code.replacingOccurrences(of: "/", with: "%2F"))")
-            #expect(resource.contains("采集来源") && resource.contains("市交通运输局"))
+            #expect(resource.contains("采集来源") && resource.contains("市交通运输局") && resource.contains("（第 1 次采集）"))
+            #expect(resource.contains("href=\"/admin/harvest/runs/1\""))
             #expect(resource.contains("https://data.example.org/stops.csv"))
             #expect(resource.contains("全市公交站点 &amp; 候车亭"))  // the summary as text, escaped once
             // The aggregate by source: the harvested resource, 待提交 and 无条件共享, beside the source that gave nothing, and the total.

@@ -74,10 +74,28 @@ public struct HarvestRecord: Sendable, Equatable {
     /// When the source said it was last modified, as the source writes it (a CKAN site's `metadata_modified`), when it
     /// says: a later run reads it again only when the source gives another time.
     public var sourceModified: String?
+    /// The run that last wrote its resource.
+    public var writtenRun: Int64?
 
-    public init(identifier: String, resourceCode: String, contentSha256: String, withdrawnRun: Int64? = nil, sourceModified: String? = nil) {
+    public init(
+        identifier: String, resourceCode: String, contentSha256: String, withdrawnRun: Int64? = nil, sourceModified: String? = nil,
+        writtenRun: Int64? = nil
+    ) {
         (self.identifier, self.resourceCode, self.contentSha256) = (identifier, resourceCode, contentSha256)
-        (self.withdrawnRun, self.sourceModified) = (withdrawnRun, sourceModified)
+        (self.withdrawnRun, self.sourceModified, self.writtenRun) = (withdrawnRun, sourceModified, writtenRun)
+    }
+}
+
+/// Where a harvested resource came from, as its page says: the source (its name and address) and the run that last
+/// wrote it, when.
+public struct HarvestProvenance: Sendable, Equatable {
+    public var source: String
+    public var location: String
+    public var run: Int64?
+    public var writtenAt: String?
+
+    public init(source: String, location: String, run: Int64?, writtenAt: String?) {
+        (self.source, self.location, self.run, self.writtenAt) = (source, location, run, writtenAt)
     }
 }
 
@@ -148,6 +166,8 @@ public protocol HarvestRepository: Sendable {
     func runs(source id: Int64?, limit: Int) async throws -> [HarvestRun]
     /// One run with its report.
     func run(id: Int64) async throws -> HarvestRun
+    /// Where the resource with `code` was harvested from, when a source gave it.
+    func provenance(resource code: String) async throws -> HarvestProvenance?
     /// The resources each source has given, by source id, as they stand in the catalog now.
     func holdings() async throws -> [Int64: HarvestHoldings]
 }

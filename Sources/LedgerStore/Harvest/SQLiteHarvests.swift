@@ -75,7 +75,7 @@ struct SQLiteHarvests: HarvestRepository {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM harvest_record WHERE source_id = ?", arguments: [id]) {
                 records[row["identifier"]] = HarvestRecord(
                     identifier: row["identifier"], resourceCode: row["resource_key"], contentSha256: row["content_sha256"],
-                    withdrawnRun: row["withdrawn_run"], sourceModified: row["source_modified"])
+                    withdrawnRun: row["withdrawn_run"], sourceModified: row["source_modified"], writtenRun: row["run_id"])
             }
             return records
         }
@@ -102,14 +102,16 @@ struct SQLiteHarvests: HarvestRepository {
             let run = try Self.run(id: id, withReport: false, in: db)
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO harvest_record (source_id, identifier, resource_key, content_sha256, withdrawn_run, source_modified)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO harvest_record (source_id, identifier, resource_key, content_sha256, withdrawn_run, source_modified, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source_id, identifier) DO UPDATE SET resource_key = excluded.resource_key,
-                        content_sha256 = excluded.content_sha256, withdrawn_run = excluded.withdrawn_run, source_modified = excluded.source_modified
+                        content_sha256 = excluded.content_sha256, withdrawn_run = excluded.withdrawn_run,
+                        source_modified = excluded.source_modified, run_id = excluded.run_id
                     """)
             for record in records {
                 try upsert.execute(arguments: [
-                    run.sourceId, record.identifier, record.resourceCode, record.contentSha256, record.withdrawnRun, record.sourceModified
+                    run.sourceId, record.identifier, record.resourceCode, record.contentSha256, record.withdrawnRun, record.sourceModified,
+                    record.writtenRun
                 ])
             }
             let counts = Dictionary(grouping: report, by: \.result.rawValue).mapValues(\.count)
@@ -145,6 +147,18 @@ struct SQLiteHarvests: HarvestRepository {
                     ORDER BY r.id DESC LIMIT ?2
                     """, arguments: [id, min(max(limit, 1), 500)]
             ).map(Self.run)
+        }
+    }
+
+    func provenance(resource code: String) async throws -> HarvestProvenance? {
+        try await database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT s.name, s.location, r.run_id, u.started_at FROM harvest_record r JOIN harvest_source s ON s.id = r.source_id
+                    LEFT JOIN harvest_run u ON u.id = r.run_id WHERE r.resource_key = ? ORDER BY r.run_id DESC LIMIT 1
+                    """, arguments: [code]
+            ).map { HarvestProvenance(source: $0["name"], location: $0["location"], run: $0["run_id"], writtenAt: $0["started_at"]) }
         }
     }
 
