@@ -55,7 +55,11 @@ struct Funding: AsyncParsableCommand {
         let batch = try await userFacing {
             try await service.funding(
                 fiscalYear: year!, asOf: day, systemCode: system, ledgerAt: ledgerAt.flatMap(LedgerMoment.init), by: .commandLine
-            ) { bar.show(done: Int64($0.done), total: Int64($0.total), label: "\($0.done)/\($0.total) 个系统") }
+            ) { progress in
+                let count = "\(progress.done)/\(progress.total)"
+                let label = progress.restoring ? "按审计记录还原账本：第 \(count) 条" : "\(count) 个系统"
+                bar.show(done: Int64(progress.done), total: Int64(progress.total), label: label)
+            }
         }
         bar.finish()
         let sink = try TextSink(path: out)

@@ -4,6 +4,7 @@ import GRDB
 import LedgerCore
 import LedgerTestSupport
 import Services
+import Synchronization
 import Testing
 
 @testable import LedgerStore
@@ -109,6 +110,15 @@ struct ComplianceStoreTests {
         let asItStood = try await service.decidedFunding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment(moment), by: .commandLine)
         #expect(asItStood.ledgerAt == moment)
         #expect(asItStood.decisions == then.decisions)
+        // Restoring the ledger reports how far the audit trail is read, then the systems decided.
+        let heard = Mutex<[FundingProgress]>([])
+        _ = try await service.funding(fiscalYear: 2027, asOf: asOf, ledgerAt: LedgerMoment(moment), by: .commandLine) { step in
+            heard.withLock { $0.append(step) }
+        }
+        let steps = heard.withLock { $0 }
+        let restoring = steps.filter(\.restoring)
+        #expect(!restoring.isEmpty && restoring.allSatisfy { $0.total > 0 && $0.done <= $0.total })
+        #expect(steps.first?.restoring == true && steps.last == FundingProgress(done: 1, total: 1))
         let recorded = try await ledger.evaluations.fundingInputs(batch: then.id)
         #expect(try await ledger.evaluations.fundingInputs(batch: asItStood.id).map(\.sha256) == recorded.map(\.sha256))
         #expect(try await ledger.evaluations.fundingBatchHeader(id: asItStood.id).ledgerAt == moment)

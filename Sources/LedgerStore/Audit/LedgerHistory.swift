@@ -1,3 +1,4 @@
+import Compliance
 import Foundation
 import GRDB
 import LedgerCore
@@ -7,8 +8,13 @@ import LedgerCore
 /// to that moment applied in order, and a record deleted by then is gone. A change names its field by path and gives
 /// the new value as the audit trail writes it: text as it is, anything else as canonical JSON. Which one a value is
 /// follows from the value the field had before, else from the record as it is today; a field that has neither is read
-/// as JSON when it parses as such, and as text when the record then refuses it (`decoded`).
+/// as JSON when it parses as such, and as text when the record then refuses it (`decoded`). Of a resource only what
+/// an evaluation reads is kept (`resourceFields`, and the number of its data items): a province's catalog is most of
+/// the trail, and its memory.
 struct LedgerHistory {
+    /// The fields of a resource an evaluation reads (`ResourceFacts`, and the system it belongs to).
+    static let resourceFields: Set<String> = ["code", "name", "shareType", "state", "systemCode"]
+
     /// The records of each table by key, as JSON trees.
     private var records: [String: [String: JSONValue]] = [:]
     /// The values read as JSON for want of a type, by table, key and path, with their text.
@@ -17,19 +23,25 @@ struct LedgerHistory {
     /// and the items are most of a catalog's bytes.
     private var itemCounts: [String: Int] = [:]
 
-    /// The records as they stood before `end` (an ISO 8601 instant in UTC, as the audit trail writes times).
-    static func at(before end: String, in db: Database) throws -> LedgerHistory {
+    /// The records as they stood before `end` (an ISO 8601 instant in UTC, as the audit trail writes times); `progress`
+    /// hears now and then how far the trail is read (the entry's number, and the last one's).
+    static func at(before end: String, in db: Database, progress: ((Int, Int) -> Void)? = nil) throws -> LedgerHistory {
         var history = LedgerHistory()
+        let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM audit_entry") ?? 0
         let entries = try Row.fetchCursor(
             db,
             sql: """
-                SELECT action, entity, key, changes FROM audit_entry
+                SELECT seq, action, entity, key, changes FROM audit_entry
                 WHERE at < ? AND entity IN ('unit', 'project', 'system', 'resource') ORDER BY seq
                 """, arguments: [end])
+        var read = 0
         while let entry = try entries.next() {
+            read += 1
+            if read % 20_000 == 0 { progress?(entry["seq"], last) }
             let changes = try CanonicalJSON.decoder.decode([FieldChange].self, from: Data((entry["changes"] as String).utf8))
             try history.apply(action: entry["action"], table: entry["entity"], key: entry["key"], changes: changes, in: db)
         }
+        progress?(last, last)
         return history
     }
 
@@ -43,6 +55,7 @@ struct LedgerHistory {
         if action == "create" {
             (records[table, default: [:]][key], guessed[table, default: [:]][key]) = (.object([:]), nil)
         }
+        let isResource = table == CatalogResource.table
         guard var record = records[table]?[key] else {
             throw LedgerError(
                 .conflict, "审计记录无法还原：\(table) \(key) 在创建之前就有“\(action)”记录，请先运行审计校验")
@@ -52,7 +65,18 @@ struct LedgerHistory {
             if change.field == "*" {
                 guard let text = change.new else { continue }
                 record = try CanonicalJSON.decoder.decode(JSONValue.self, from: Data(text.utf8))
+                if isResource {
+                    itemCounts[key] = record.value(at: "items")?.arrayValue?.count ?? 0
+                    record = .object((record.objectValue ?? [:]).filter { Self.resourceFields.contains($0.key) })
+                }
                 continue
+            }
+            if isResource {
+                if change.field == "items" {
+                    let items = try change.new.map { try CanonicalJSON.decoder.decode(JSONValue.self, from: Data($0.utf8)) }
+                    itemCounts[key] = items?.arrayValue?.count ?? 0
+                }
+                guard Self.resourceFields.contains(String(change.field.prefix { $0 != "." && $0 != "[" })) else { continue }
             }
             guard let text = change.new else {
                 record.set(.null, at: Substring(change.field))
@@ -72,10 +96,6 @@ struct LedgerHistory {
                 guessed[table, default: [:]][key, default: [:]][change.field] = text
             }
         }
-        if table == CatalogResource.table, changes.contains(where: { $0.field == "*" || $0.field == "items" }) {
-            itemCounts[key] = record.value(at: "items")?.arrayValue?.count ?? 0
-            record.set(.array([]), at: "items")
-        }
         records[table]?[key] = record
     }
 
@@ -93,15 +113,31 @@ struct LedgerHistory {
         return value != .null && value.stringValue == nil ? value : .string(text)
     }
 
-    /// The record as stored today, as a tree; `nil` once deleted. (A resource's `items` need not come from here: the
-    /// history keeps them as an empty array from the resource's creation on.)
+    /// The record as stored today, as a tree; `nil` once deleted.
     private static func stored(table: String, key: String, in db: Database) throws -> JSONValue? {
         guard let body = try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE key = ?", arguments: [key]) else { return nil }
         return try CanonicalJSON.decoder.decode(JSONValue.self, from: Data(body.utf8))
     }
 
-    /// The records of one table as they stood, in key order (a resource without its data items: `itemCount`). A value
-    /// read as JSON that the record refuses where text belongs is read again as the text it was.
+    /// What an evaluation reads of the resources as they stood, by the code of their system, in key order.
+    func resourceFacts() throws -> [String: [ResourceFacts]] {
+        var facts: [String: [ResourceFacts]] = [:]
+        let decoder = JSONValueDecoder()
+        for (key, tree) in (records[CatalogResource.table] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let system = tree.value(at: "systemCode")?.stringValue else {
+                throw LedgerError(.conflict, "无法从审计记录还原\(CatalogResource.label)“\(key)”：缺少来源系统")
+            }
+            do { facts[system, default: []].append(try decoder.decode(ResourceFacts.self, from: tree)) } catch let error as DecodingError {
+                let problem = DecodingProblem.issue(for: error)
+                let what = "\(CatalogResource.label)“\(key)”"
+                throw LedgerError(.conflict, "无法从审计记录还原\(what)：\(problem.message)（\(problem.field)）")
+            }
+        }
+        return facts
+    }
+
+    /// The records of one table as they stood, in key order. A value read as JSON that the record refuses where text
+    /// belongs is read again as the text it was.
     func decoded<E: StoredEntity>(_ type: E.Type) throws -> [E] {
         try (records[E.table] ?? [:]).sorted { $0.key < $1.key }.map { key, tree in
             var tree = tree

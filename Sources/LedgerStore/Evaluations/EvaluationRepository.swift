@@ -7,11 +7,8 @@ import LedgerCore
 public protocol EvaluationRepository: Sendable {
     /// The ledger state and probe evidence of each system (or one, or one unit's) at `asOf`, for evaluations.
     func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput]
-    /// The inputs with the stored texts they were decoded from, for a batch that stores them; with `ledgerAt`, from the
-    /// ledger as it stood then, rebuilt from the audit trail.
-    func storedInputs(
-        fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?, ledgerAt: LedgerMoment?
-    ) async throws -> [StoredInput]
+    /// The inputs with the stored texts they were decoded from, from the ledger as it is.
+    func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput]
     /// Records a waiver; the system must exist and the reason and approver must be given.
     func addWaiver(_ waiver: Waiver, by actor: Actor) async throws -> StoredWaiver
     /// Waivers of one system, or all, newest first.
@@ -47,10 +44,6 @@ extension EvaluationRepository {
     /// The inputs of every system, or of one.
     public func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String? = nil) async throws -> [ComplianceInput] {
         try await inputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: nil)
-    }
-    /// The inputs with their stored texts, from the ledger as it is.
-    public func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput] {
-        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC, ledgerAt: nil)
     }
     /// Every waiver.
     public func waivers() async throws -> [StoredWaiver] { try await waivers(systemCode: nil) }

@@ -30,6 +30,9 @@ public struct FundingPlan: Sendable {
 public struct FundingProgress: Sendable, Equatable {
     public var done: Int
     public var total: Int
+    /// Whether `done` and `total` number the audit trail's entries, read to restore the ledger as it stood
+    /// (`--ledger-at`) before any system is decided.
+    public var restoring = false
 }
 
 /// Decides one input whose stored text has the given SHA-256.
@@ -105,19 +108,25 @@ extension SQLiteEvaluations {
         between: (@Sendable () async throws -> Void)? = nil, decide: @escaping FundingDecider
     ) async throws -> FundingBatch {
         let cutoff = Self.cutoff(asOf: plan.asOf, ledgerAt: plan.ledgerAt)
-        // The ledger as it stood is rebuilt whole from the audit trail (`LedgerHistory`); then written in slices too.
-        let historic =
-            plan.ledgerAt == nil
-            ? nil
-            : try await storedInputs(
-                fiscalYear: plan.fiscalYear, asOf: plan.asOf, systemCode: plan.systemCode, unitUSCC: nil, ledgerAt: plan.ledgerAt)
+        // The ledger as it stood is rebuilt whole from the audit trail (`LedgerHistory`), kept as rows; then decoded,
+        // decided and written in slices too.
+        var historic: ([StoredSystemRows], [String: String])?
+        if let moment = plan.ledgerAt {
+            historic = try await database.writer.read { db in
+                try Self.historicRows(at: moment, cutoff: cutoff, systemCode: plan.systemCode, in: db) { seq, last in
+                    progress?(FundingProgress(done: seq, total: last, restoring: true))
+                }
+            }
+        }
         let scope = try await database.writer.read { db in try Self.scope(plan, cutoff: cutoff, in: db) }
         let batch = try await database.writer.write { db in try Self.start(plan, scope: scope, in: db) }
-        let read = historic?.count ?? scope.systems.count
+        let read = historic?.0.count ?? scope.systems.count
         /// The inputs of the slice from `start`, read and decoded.
-        let slice = { @Sendable (start: Int) async throws -> [StoredInput] in
+        let slice = { @Sendable [historic] (start: Int) async throws -> [StoredInput] in
             let end = min(start + sliceSize, read)
-            if let historic { return Array(historic[start..<end]) }
+            if let (rows, projects) = historic {
+                return try await Self.decode(Array(rows[start..<end]), projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
+            }
             return try await liveInputs(Array(scope.systems[start..<end]), plan: plan, cutoff: cutoff, waivers: scope.waivers)
         }
         // A pipeline: the next slice is read and the last one written while this one is decided, so that both cores work

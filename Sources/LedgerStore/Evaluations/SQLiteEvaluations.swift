@@ -164,18 +164,13 @@ extension SQLiteEvaluations {
     /// One read transaction takes the stored rows (resources as their indexed columns, without bodies); the system
     /// and project bodies are decoded on every core afterwards.
     public func inputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [ComplianceInput] {
-        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC, ledgerAt: nil).map(\.input)
+        try await storedInputs(fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, unitUSCC: unitUSCC).map(\.input)
     }
 
     /// The inputs with the stored texts they were decoded from.
-    public func storedInputs(
-        fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?, ledgerAt: LedgerMoment?
-    ) async throws -> [StoredInput] {
-        let cutoff = Self.cutoff(asOf: asOf, ledgerAt: ledgerAt)
+    public func storedInputs(fiscalYear: Int, asOf: CivilDate, systemCode: String?, unitUSCC: String?) async throws -> [StoredInput] {
+        let cutoff = Self.cutoff(asOf: asOf, ledgerAt: nil)
         let (rows, projects) = try await database.writer.read { db in
-            if let ledgerAt {
-                return try Self.historicRows(at: ledgerAt, cutoff: cutoff, systemCode: systemCode, unitUSCC: unitUSCC, in: db)
-            }
             let filter = systemCode != nil ? "WHERE key = ?" : unitUSCC != nil ? "WHERE unit_key = ?" : ""
             let arguments: StatementArguments = (systemCode ?? unitUSCC).map { [$0] } ?? []
             let keys = try String.fetchAll(db, sql: "SELECT key FROM system \(filter) ORDER BY key", arguments: arguments)
@@ -267,25 +262,23 @@ extension SQLiteEvaluations {
             laterProbes: try laterProbes(systemCode: code, from: cutoff, besides: verdicts, in: db), waivers: waivers)
     }
 
-    /// The rows of the systems (every one, one, or one unit's) and of every project as they stood at `moment`,
-    /// rebuilt from the audit trail (`LedgerHistory`); verdicts and waivers before `cutoff`.
-    private static func historicRows(
-        at moment: LedgerMoment, cutoff: String, systemCode: String?, unitUSCC: String?, in db: Database
+    /// The rows of the systems (every one, or one) and of every project as they stood at `moment`, rebuilt from the
+    /// audit trail (`LedgerHistory`, whose reading `progress` hears of); verdicts and waivers before `cutoff`.
+    static func historicRows(
+        at moment: LedgerMoment, cutoff: String, systemCode: String?, in db: Database, progress: ((Int, Int) -> Void)? = nil
     ) throws -> ([StoredSystemRows], [String: String]) {
-        let history = try LedgerHistory.at(before: moment.end, in: db)
-        let systems = try history.decoded(InfoSystem.self).filter { system in
-            systemCode.map { $0 == system.code } ?? unitUSCC.map { $0 == system.unitUSCC } ?? true
-        }
+        let history = try LedgerHistory.at(before: moment.end, in: db, progress: progress)
+        let systems = try history.decoded(InfoSystem.self).filter { system in systemCode.map { $0 == system.code } ?? true }
         if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
         var projects: [String: String] = [:]
         for project in try history.decoded(Project.self) { projects[project.code] = try CanonicalJSON.text(project) }
-        let resources = Dictionary(grouping: try history.decoded(CatalogResource.self), by: \.systemCode)
+        let resources = try history.resourceFacts()
         let waivers = try Self.waivers(systemCode: systemCode, before: cutoff, in: db)
         return (
             try systems.map { system in
                 let own = resources[system.code] ?? []
                 return try systemRows(
-                    code: system.code, body: try CanonicalJSON.text(system), resources: own.map(ResourceFacts.init),
+                    code: system.code, body: try CanonicalJSON.text(system), resources: own,
                     itemCounts: Dictionary(uniqueKeysWithValues: own.map { ($0.code, history.itemCount(ofResource: $0.code)) }),
                     waivers: waivers[system.code] ?? [], cutoff: cutoff, in: db)
             }, projects
