@@ -26,12 +26,13 @@ public func buildRouter(
         guard let reason = await ledger.database.unreadiness() else { return try JSON.response(Health(status: "ready")) }
         return try JSON.response(["status": "not ready", "reason": reason], status: .serviceUnavailable)
     }
-    // Requests by route and status, and their durations, for monitoring (Prometheus scrapes it with an API token).
+    // Requests by route and status, and their durations, then what the work did (probe verdicts by platform, how long
+    // probe runs, imports, evaluations and harvests took), for monitoring (Prometheus scrapes it with an API token).
     router.get("/metrics") { _, context in
         _ = try context.require(.read)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text() + WorkMetrics.shared.text())))
     }
     router.get("/assets/app.css") { _, _ in
         Response(

@@ -4,6 +4,7 @@ import Interchange
 import LedgerCore
 import LedgerStore
 import Presentation
+import Services
 
 /// Web import of CSV, Excel (.xlsx) and JSON files: the upload is checked by a dry run and shown — every refused row
 /// with its file, row, column, value, rule and article — before anything is written; the user then confirms, and the
@@ -48,7 +49,9 @@ struct ImportPage {
             let id = try context.parameters.require("id")
             let actor = try context.require(.read)
             let files = try ledger.uploads.files(id, owner: actor.username)
-            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: false, unit: unit)
+            let report = try await WorkMetrics.shared.time(.importFiles) {
+                try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: false, unit: unit)
+            }
             if report.committed { ledger.uploads.remove(id) }
             let view = ImportView(report: reportView(report, upload: report.committed ? nil : id, committing: true), csrf: context.csrf ?? "")
             return page("导入结果", view, context, status: report.committed ? .ok : .unprocessableContent)

@@ -55,8 +55,10 @@ public struct ComplianceService: Sendable {
         let plan = FundingPlan(
             fiscalYear: fiscalYear, asOf: asOf, systemCode: systemCode, ledgerAt: ledgerAt, policyVersion: context.policy.version,
             contextFingerprint: context.fingerprint)
-        return try await ledger.evaluations.recordFunding(plan, by: actor, progress: progress) { input, sha256 in
-            try FundingDecision.evaluate(input, context, inputSha256: sha256)
+        return try await WorkMetrics.shared.time(.fundingEvaluation) {
+            try await ledger.evaluations.recordFunding(plan, by: actor, progress: progress) { input, sha256 in
+                try FundingDecision.evaluate(input, context, inputSha256: sha256)
+            }
         }
     }
 

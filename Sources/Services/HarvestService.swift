@@ -57,6 +57,13 @@ public struct HarvestService: Sendable {
     private func carry(_ run: HarvestRun, of source: HarvestSource, by actor: Actor, progress: (@Sendable (String) -> Void)?) async throws
         -> HarvestRun
     {
+        try await WorkMetrics.shared.time(.harvestRun) { try await perform(run, of: source, by: actor, progress: progress) }
+    }
+
+    /// `carry`, untimed.
+    private func perform(_ run: HarvestRun, of source: HarvestSource, by actor: Actor, progress: (@Sendable (String) -> Void)?) async throws
+        -> HarvestRun
+    {
         do {
             let known = try await ledger.harvests.records(source: source.id)
             let read: SourceRead

@@ -32,6 +32,15 @@ public struct ProbeService: Sendable {
         systemCode: String? = nil, platforms: Set<Platform>? = nil, asOf: CivilDate? = nil, trigger: String,
         progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> (Int64, ProbeRunResult) {
+        try await WorkMetrics.shared.time(.probeRun) {
+            try await record(systemCode: systemCode, platforms: platforms, asOf: asOf, trigger: trigger, progress: progress)
+        }
+    }
+
+    /// `run`, untimed.
+    private func record(
+        systemCode: String?, platforms: Set<Platform>?, asOf: CivilDate?, trigger: String, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> (Int64, ProbeRunResult) {
         let (systems, resources) = try await ledger.probeHistory.targets(systemCode: systemCode)
         let engine = ProbeEngine(
             specs: specs, transport: transport, globalLimit: globalLimit, perHostLimit: perHostLimit,
@@ -40,6 +49,7 @@ public struct ProbeService: Sendable {
             systems: systems, resources: resources, asOf: asOf ?? CivilDate(Date()), platforms: platforms,
             codes: ledger.codes)
         let result = await engine.run(input, progress: progress)
+        WorkMetrics.shared.record(result.verdicts)
         let thresholds = Dictionary(uniqueKeysWithValues: specs.map { ($0.platform, $0.flipAfter) })
         let id = try await ledger.probeHistory.recordRun(
             startedAt: result.startedAt, finishedAt: result.finishedAt, asOf: result.asOf,

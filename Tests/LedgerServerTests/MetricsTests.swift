@@ -4,6 +4,8 @@ import HummingbirdTesting
 import LedgerCore
 import LedgerStore
 import LedgerTestSupport
+import Logging
+import Services
 import Testing
 
 @testable import LedgerServer
@@ -37,7 +39,47 @@ struct MetricsTests {
         }
     }
 
+    /// Probe verdicts counted by platform and outcome; jobs timed, failures counted, each job's series there from zero.
+    @Test func workIsCountedByPlatformAndTimedByJob() async throws {
+        let metrics = WorkMetrics()
+        func verdict(_ platform: Platform, _ outcome: VerdictOutcome) -> Verdict {
+            Verdict(platform: platform, probe: "p", systemCode: "S", target: "T", outcome: outcome, reason: "", checkedAt: Date(), specHash: "")
+        }
+        metrics.record([verdict(.aishandong, .pass), verdict(.aishandong, .pass), verdict(.citybrain, .fail)])
+        #expect(try await metrics.time(.fundingEvaluation) { 7 } == 7)
+        await #expect(throws: LedgerError.self) { try await metrics.time(.importFiles) { throw LedgerError(.badRequest, "坏文件") } }
+        let lines = Set(metrics.text().split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"ybz_probe_verdicts_total{platform="aishandong",outcome="pass"} 2"#))
+        #expect(lines.contains(#"ybz_probe_verdicts_total{platform="citybrain",outcome="fail"} 1"#))
+        #expect(lines.contains(#"ybz_job_duration_seconds_count{job="funding_evaluation"} 1"#))
+        #expect(lines.contains(#"ybz_job_duration_seconds_bucket{job="funding_evaluation",le="+Inf"} 1"#))
+        #expect(lines.contains(#"ybz_job_duration_seconds_count{job="import"} 1"#) && lines.contains(#"ybz_job_failures_total{job="import"} 1"#))
+        #expect(lines.contains(#"ybz_job_duration_seconds_count{job="harvest_run"} 0"#))
+        #expect(lines.contains(#"ybz_job_failures_total{job="funding_evaluation"} 0"#))
+    }
+
+    /// An evaluation run through the API shows on `/metrics` with its duration.
+    @Test func anEvaluationThroughTheAPIIsTimed() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let token = try await Fixtures.token(ledger, role: .finance)
+        let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
+        let app = buildApplication(ledger: ledger, compliance: compliance, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: token]
+            let count = { () async throws -> Int in
+                let text = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: headers).body)
+                let line = text.split(separator: "\n").first { $0.hasPrefix(#"ybz_job_duration_seconds_count{job="funding_evaluation"} "#) }
+                return Int(try #require(line?.split(separator: " ").last)) ?? -1
+            }
+            let before = try await count()
+            let created = try await client.execute(
+                uri: "/api/v1/funding", method: .post, headers: headers, body: ByteBuffer(string: #"{"year": 2027, "asOf": "2026-10-31"}"#))
+            #expect(created.status == .created)
+            #expect(try await count() > before)  // other tests may evaluate meanwhile: the process counts them all
+        }
+    }
+
     @Test func labelValuesAreEscaped() {
-        #expect(RequestMetrics.escaped("a\"b\\c\nd") == #"a\"b\\c\nd"#)
+        #expect(DurationHistogram.escaped("a\"b\\c\nd") == #"a\"b\\c\nd"#)
     }
 }
