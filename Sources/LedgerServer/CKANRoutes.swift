@@ -221,7 +221,7 @@ struct CKANRoutes {
             }
         let name = Self.datasetName(entry.key)
         return .object([
-            "id": .string(String(entry.seq)), "timestamp": .string(entry.at.replacingOccurrences(of: "Z", with: "")),
+            "id": .string(String(entry.seq)), "timestamp": .string(Self.ckanTime(entry.at)),
             "user_id": .string(shareType == nil ? entry.actor : ""), "object_id": .string(name), "activity_type": .string(type),
             "data": .object(["package": .object(["name": .string(name), "title": .string(title)]), "action": .string(entry.action)])
         ])
@@ -315,7 +315,7 @@ struct CKANRoutes {
         let name = datasetName(stored.record.code)
         let all: [String: JSONValue] = [
             "id": .string(name), "name": .string(name), "title": .string(stored.record.name),
-            "metadata_modified": .string(stored.updatedAt.replacingOccurrences(of: "Z", with: "")), "version": .string(String(stored.version))
+            "metadata_modified": .string(ckanTime(stored.updatedAt)), "version": .string(String(stored.version))
         ]
         return .object(all.filter { fields.contains($0.key) })
     }
@@ -437,6 +437,10 @@ struct CKANRoutes {
     // MARK: Dictionaries
 
     /// CKAN names are lowercase letters, digits, “-” and “_”: a resource code's “/” becomes “-”.
+    /// A stored time (`2026-12-01T08:00:00Z`) as CKAN writes its times: in UTC, without the `Z`. The listing a harvester
+    /// compares (`brief`) and a whole dataset must give the same.
+    static func ckanTime(_ stored: String) -> String { stored.replacingOccurrences(of: "Z", with: "") }
+
     static func datasetName(_ code: String) -> String { code.replacingOccurrences(of: "/", with: "-").lowercased() }
 
     static func resourceCode(_ name: String) -> String {
@@ -460,9 +464,9 @@ struct CKANRoutes {
         let name = Self.datasetName(resource.code)
         // The dataset's IRI, which answers its description (`/dataset/{name}`), is its page and its resource's address.
         let page = "\(base)/dataset/\(name)"
-        let modified = stored.updatedAt.replacingOccurrences(of: "Z", with: "")
+        let modified = Self.ckanTime(stored.updatedAt)
         let created =
-            try await ledger.audit.firstRecorded(entity: CatalogResource.table, key: resource.code)?.replacingOccurrences(of: "Z", with: "")
+            try await ledger.audit.firstRecorded(entity: CatalogResource.table, key: resource.code).map(Self.ckanTime)
             ?? modified
         let extras: [(String, String?)] = [
             ("信息资源代码", resource.code), ("来源系统", resource.systemCode), ("共享类型", resource.shareType), ("共享条件", resource.shareCondition),

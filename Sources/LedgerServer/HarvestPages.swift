@@ -89,13 +89,11 @@ struct HarvestPages {
             ] : []
         let sources = try await ledger.harvests.sources()
         let holdings = try await ledger.harvests.holdings()
+        let rows = Self.holdingRows(sources: sources, holdings: holdings)
         let view = HarvestSourcesView(
-            holdings: Self.holdingRows(sources: sources, holdings: holdings),
+            holdings: rows,
             chart: sources.count > 1
-                ? Charts.holdingsBySource(
-                    Self.holdingRows(sources: sources, holdings: holdings).filter { !$0.isTotal }.map {
-                        ($0.source, $0.published, $0.unpublished, $0.offline)
-                    }) : nil,
+                ? Charts.holdingsBySource(rows.filter { !$0.isTotal }.map { ($0.source, $0.published, $0.unpublished, $0.offline) }) : nil,
             sources: sources.map { source in
                 let last = runs.first { $0.sourceId == source.id }
                 return .init(

@@ -60,9 +60,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         func record(_ status: Int) {
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, seconds: seconds)
+            metrics.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                seconds: (ContinuousClock.now - start) / .seconds(1))
         }
         do {
             let response = try await next(request, context)

@@ -69,8 +69,7 @@ public final class WorkMetrics: Sendable {
     public func time<T>(_ job: Job, _ work: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         func done(failed: Bool) {
-            let elapsed = start.duration(to: .now).components
-            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - start) / .seconds(1)
             state.withLock { state in
                 state.durations[job, default: DurationHistogram()].record(seconds: seconds)
                 if failed { state.failures[job, default: 0] += 1 }

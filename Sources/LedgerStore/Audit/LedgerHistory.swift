@@ -25,7 +25,7 @@ struct LedgerHistory {
 
     /// The records as they stood before `end` (an ISO 8601 instant in UTC, as the audit trail writes times); `progress`
     /// hears now and then how far the trail is read (the entry's number, and the last one's).
-    static func at(before end: String, in db: Database, progress: ((Int, Int) -> Void)? = nil) throws -> LedgerHistory {
+    static func at(before end: String, in db: Database, progress: (Int, Int) -> Void) throws -> LedgerHistory {
         var history = LedgerHistory()
         // In the trail's order (`+entity` keeps SQLite from reading by the record index and sorting the whole trail in a
         // temporary file: at a province, most of the time of a restore).
@@ -39,11 +39,11 @@ struct LedgerHistory {
         var read = 0
         while let entry = try entries.next() {
             read += 1
-            if read % 20_000 == 0 { progress?(entry["seq"], last) }
+            if read % 20_000 == 0 { progress(entry["seq"], last) }
             let changes = try Self.changes(entry["changes"])
             try history.apply(action: entry["action"], table: entry["entity"], key: entry["key"], changes: changes, in: db)
         }
-        progress?(last, last)
+        progress(last, last)
         return history
     }
 

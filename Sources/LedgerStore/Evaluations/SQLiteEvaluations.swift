@@ -265,7 +265,7 @@ extension SQLiteEvaluations {
     /// The rows of the systems (every one, or one) and of every project as they stood at `moment`, rebuilt from the
     /// audit trail (`LedgerHistory`, whose reading `progress` hears of); verdicts and waivers before `cutoff`.
     static func historicRows(
-        at moment: LedgerMoment, cutoff: String, systemCode: String?, in db: Database, progress: ((Int, Int) -> Void)? = nil
+        at moment: LedgerMoment, cutoff: String, systemCode: String?, in db: Database, progress: (Int, Int) -> Void
     ) throws -> ([StoredSystemRows], [String: String]) {
         let history = try LedgerHistory.at(before: moment.end, in: db, progress: progress)
         let systems = try history.decoded(InfoSystem.self).filter { system in systemCode.map { $0 == system.code } ?? true }
