@@ -39,7 +39,7 @@ public func buildRouter(
             status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
             body: ResponseBody(byteBuffer: try PageTemplates.styleSheet.get()))
     }
-    LoginRoutes(ledger: ledger, throttle: LoginThrottle(), secureCookies: secureCookies).register(on: router)
+    LoginRoutes(ledger: ledger, secureCookies: secureCookies).register(on: router)
     if let compliance {
         WebRoutes(ledger: ledger, compliance: compliance, probes: probes).register(on: router)
     } else {

@@ -3,36 +3,11 @@ import Hummingbird
 import LedgerCore
 import LedgerStore
 
-/// Failed logins per username: after `limit` failures within `window`, further attempts are refused until the
-/// window has passed, whatever the password.
-actor LoginThrottle {
-    let limit: Int
-    let window: TimeInterval
-    private var failures: [String: [Date]] = [:]
-
-    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
-        self.limit = limit
-        self.window = window
-    }
-
-    /// Seconds until `username` may try again, or nil when it may now.
-    func wait(for username: String, now: Date = Date()) -> Int? {
-        let recent = (failures[username] ?? []).filter { now.timeIntervalSince($0) < window }
-        failures[username] = recent
-        guard recent.count >= limit, let oldest = recent.first else { return nil }
-        return Int((window - now.timeIntervalSince(oldest)).rounded(.up))
-    }
-
-    func fail(_ username: String, now: Date = Date()) { failures[username, default: []].append(now) }
-    func succeed(_ username: String) { failures[username] = nil }
-}
-
 /// The browser's way in: a login form, a session cookie (HttpOnly, SameSite=Strict, Secure when configured), and
 /// logout. Forms of a session carry its CSRF token, checked by `AuthMiddleware`.
 struct LoginRoutes {
     static let cookieName = "ybz_session"
     let ledger: Ledger
-    let throttle: LoginThrottle
     let secureCookies: Bool
 
     func register(on router: Router<LedgerContext>) {
@@ -52,14 +27,14 @@ struct LoginRoutes {
     func login(_ request: Request) async throws -> Response {
         let form = try await Form(request)
         let username = form["username"] ?? ""
-        if let wait = await throttle.wait(for: username) {
+        if let wait = try await ledger.accounts.loginWait(username: username) {
             return WebPage.response(WebPage.login(message: "登录失败次数过多，请 \(wait / 60 + 1) 分钟后再试"), status: .tooManyRequests)
         }
         guard let account = try await ledger.accounts.authenticate(username: username, password: form["password"] ?? "") else {
-            await throttle.fail(username)
+            try await ledger.accounts.noteLogin(username: username, succeeded: false)
             return WebPage.response(WebPage.login(message: "用户名或密码不正确，或账号已停用"), status: .unauthorized)
         }
-        await throttle.succeed(username)
+        try await ledger.accounts.noteLogin(username: username, succeeded: true)
         let (secret, _) = try await ledger.accounts.openSession(for: account)
         var response = Response(status: .seeOther, headers: [.location: "/"])
         response.setCookie(

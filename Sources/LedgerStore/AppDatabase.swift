@@ -71,6 +71,24 @@ public struct AppDatabase: Sendable {
                     CREATE INDEX web_session_expiry ON web_session(expires_at);
                     """)
         }
+        migrator.registerMigration("v2: state that servers share") { db in
+            // What one server process kept to itself, which two servers of one ledger must agree on: failed logins
+            // (the login throttle) and leases on work that one server does for all (`LeaseRepository`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE login_failure (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL,
+                        at TEXT NOT NULL
+                    );
+                    CREATE INDEX login_failure_user ON login_failure(username, at);
+                    CREATE TABLE server_lease (
+                        name TEXT PRIMARY KEY,
+                        holder TEXT NOT NULL,
+                        until TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -29,6 +29,8 @@ public struct Ledger: Sendable {
     public var uploads: any UploadRepository { FolderUploads(folder: database.uploadsFolder) }
     /// Harvest sources, what they gave and their runs.
     public var harvests: any HarvestRepository { SQLiteHarvests(database: database, codes: codes) }
+    /// Leases on work that one server of the ledger does for all of them.
+    public var leases: any LeaseRepository { SQLiteLeases(database: database) }
     /// Deregistration applications and their reviews.
     public var deregistrations: any DeregistrationRepository { SQLiteDeregistrations(database: database, codes: codes) }
 

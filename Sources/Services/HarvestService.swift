@@ -15,26 +15,29 @@ import Presentation
 /// elements) are never touched.
 public struct HarvestService: Sendable {
     public let ledger: Ledger
+    /// Who carries the runs, to the sources' leases: this process, or in tests one of several servers.
+    public let holder: String
     /// The largest document or CKAN page read from a source.
     static let maxDocument = 64 << 20
 
-    public init(ledger: Ledger) { self.ledger = ledger }
+    public init(ledger: Ledger, holder: String = LeaseHolder.thisProcess) {
+        self.ledger = ledger
+        self.holder = holder
+    }
 
     /// Who runs the sources on the server's schedule (`ybz serve --harvest-every`), as the audit trail names it.
     public static let scheduled = Actor(username: "harvest-schedule", role: .admin, displayName: "定时采集")
 
     /// Runs the source named `name` for `actor`; the run and its report are stored, also when it fails.
     public func run(_ name: String, by actor: Actor, progress: (@Sendable (String) -> Void)? = nil) async throws -> HarvestRun {
-        let source = try await ledger.harvests.source(named: name)
-        let run = try await ledger.harvests.startRun(source: source.id)
+        let (run, source) = try await begin(name)
         return try await carry(run, of: source, by: actor, progress: progress)
     }
 
     /// Starts a run of the source named `name` and carries it on in the background: the run as it starts, whose page
     /// shows it going on and then its report.
     public func start(_ name: String, by actor: Actor) async throws -> HarvestRun {
-        let source = try await ledger.harvests.source(named: name)
-        let run = try await ledger.harvests.startRun(source: source.id)
+        let (run, source) = try await begin(name)
         Task {
             do { _ = try await carry(run, of: source, by: actor, progress: nil) } catch {
                 // `carry` stored the failure in the run, which its page shows.
@@ -43,21 +46,68 @@ public struct HarvestService: Sendable {
         return run
     }
 
-    /// Ends the runs an earlier server process left going (it stopped in the middle of a harvest): called when a server
-    /// starts, since one server writes one ledger file. Returns how many were ended.
-    public func endInterruptedRuns() async throws -> Int {
-        let running = try await ledger.harvests.runs(source: nil, limit: 500).filter { $0.state == "running" }
-        for run in running {
-            try await ledger.harvests.failRun(run.id, error: "服务在采集过程中停止，本次采集未完成，请重新采集")
+    /// How long a run's lease lasts unless renewed, and how often the process carrying the run renews it.
+    static let leaseSeconds = 90.0
+    static let renewSeconds = 30.0
+
+    /// The lease a run of source `id` holds while a process carries it: the servers and commands of one ledger see
+    /// from it which runs are going on and which a stopped process left.
+    static func lease(source id: Int64) -> String { "harvest source \(id)" }
+
+    /// Takes the source's lease for this process and starts a run of it.
+    private func begin(_ name: String) async throws -> (HarvestRun, HarvestSource) {
+        let source = try await ledger.harvests.source(named: name)
+        guard try await ledger.leases.claim(Self.lease(source: source.id), holder: holder, seconds: Self.leaseSeconds) else {
+            throw LedgerError(.conflict, "该来源正在采集中，请等待本次采集结束")
         }
-        return running.count
+        do {
+            // This process holds the source's lease now: a run of the source still going was left by a stopped one.
+            for left in try await ledger.harvests.runs(source: source.id, limit: 10) where left.state == "running" {
+                try await ledger.harvests.failRun(left.id, error: Self.interrupted)
+            }
+            return (try await ledger.harvests.startRun(source: source.id), source)
+        } catch {
+            try await ledger.leases.release(Self.lease(source: source.id), holder: holder)
+            throw error
+        }
     }
 
-    /// Reads, maps and takes in the source for a started run, and stores the run's end.
+    static let interrupted = "服务在采集过程中停止，本次采集未完成，请重新采集"
+
+    /// Ends the runs that a stopped process left going (it stopped in the middle of a harvest): those whose source's
+    /// lease lapsed, so that a run another server is carrying goes on. Returns how many were ended.
+    public func endInterruptedRuns() async throws -> Int {
+        let running = try await ledger.harvests.runs(source: nil, limit: 500).filter { $0.state == "running" }
+        let carried = try await ledger.leases.held(running.map { Self.lease(source: $0.sourceId) })
+        let left = running.filter { !carried.contains(Self.lease(source: $0.sourceId)) }
+        for run in left {
+            try await ledger.harvests.failRun(run.id, error: Self.interrupted)
+        }
+        return left.count
+    }
+
+    /// Reads, maps and takes in the source for a started run, and stores the run's end; the source's lease is renewed
+    /// while the run goes on and given back at its end.
     private func carry(_ run: HarvestRun, of source: HarvestSource, by actor: Actor, progress: (@Sendable (String) -> Void)?) async throws
         -> HarvestRun
     {
-        try await WorkMetrics.shared.time(.harvestRun) { try await perform(run, of: source, by: actor, progress: progress) }
+        let (lease, leases) = (Self.lease(source: source.id), ledger.leases)
+        let renewal = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(Self.renewSeconds))
+                _ = try await leases.claim(lease, holder: holder, seconds: Self.leaseSeconds)
+            }
+        }
+        defer { renewal.cancel() }
+        let finished: HarvestRun
+        do {
+            finished = try await WorkMetrics.shared.time(.harvestRun) { try await perform(run, of: source, by: actor, progress: progress) }
+        } catch {
+            try? await leases.release(lease, holder: holder)  // the run's failure is the error; a lease kept lapses
+            throw error
+        }
+        try await leases.release(lease, holder: holder)
+        return finished
     }
 
     /// `carry`, untimed.

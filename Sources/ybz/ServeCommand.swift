@@ -96,7 +96,7 @@ struct Serve: AsyncParsableCommand {
         // requests in flight), then the schedules, then the HTTP client the probes used. A service that fails stops
         // the others the same way, so the client is closed whatever happens.
         let schedules = [
-            probeEvery.flatMap(Self.seconds).map { Schedule.probes(probes, every: $0, logger: logger) },
+            probeEvery.flatMap(Self.seconds).map { Schedule.probes(probes, every: $0, holder: LeaseHolder.thisProcess, logger: logger) },
             harvestEvery.flatMap(Self.seconds).map { Schedule.harvests(HarvestService(ledger: ledger), every: $0, logger: logger) }
         ].compactMap { $0 }
         let services: [any Service] = [ProbeTransportService(transport: transport)] + schedules + [app]

@@ -154,20 +154,42 @@ struct HarvestTests {
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record.name == "不动产登记信息")
     }
 
-    /// A run a stopped server left going is ended when the next one starts, and the source may be run again.
-    @Test func aRunLeftGoingByAStoppedServerIsEndedAtTheNextStart() async throws {
+    /// A run that another server carries (it holds the source's lease) goes on: the source is not run twice and a
+    /// server that starts leaves the run alone. Once the lease lapses (that server stopped mid-run), a starting server
+    /// ends the run, and the source may be run again.
+    @Test func aRunIsEndedOnlyWhenTheServerCarryingItStopped() async throws {
+        let ledger = try await Fixtures.seededLedger()
+        let file = folder.appendingPathComponent("data.json")
+        try Self.catalog().write(to: file, atomically: true, encoding: .utf8)
+        let source = try await source(ledger, file: file)
+        let lease = HarvestService.lease(source: source.id)
+        #expect(try await ledger.leases.claim(lease, holder: "server A", seconds: 60))
+        let carried = try await ledger.harvests.startRun(source: source.id)
+        let service = HarvestService(ledger: ledger, holder: "server B")
+        await #expect(throws: LedgerError.self) { try await service.run("gis", by: .commandLine) }
+        #expect(try await service.endInterruptedRuns() == 0)
+        #expect(try await ledger.harvests.run(id: carried.id).state == "running")
+
+        try await ledger.database.sessions.write { db in  // server A stopped a while ago: its lease lapsed
+            try db.execute(sql: "UPDATE server_lease SET until = '2026-01-01T00:00:00.000Z' WHERE name = ?", arguments: [lease])
+        }
+        #expect(try await service.endInterruptedRuns() == 1)
+        let ended = try await ledger.harvests.run(id: carried.id)
+        #expect(ended.state == "failed" && ended.summary.contains("服务在采集过程中停止"))
+        #expect(try await service.run("gis", by: .commandLine).state == "done")
+        #expect(try await service.endInterruptedRuns() == 0)
+        #expect(try await ledger.leases.held([lease]).isEmpty)  // given back at the run's end
+    }
+
+    /// A run left going without its lease (its process was killed) does not keep the source from being run.
+    @Test func aRunLeftByAKilledProcessIsEndedByTheNextRun() async throws {
         let ledger = try await Fixtures.seededLedger()
         let file = folder.appendingPathComponent("data.json")
         try Self.catalog().write(to: file, atomically: true, encoding: .utf8)
         let source = try await source(ledger, file: file)
         let left = try await ledger.harvests.startRun(source: source.id)
-        let service = HarvestService(ledger: ledger)
-        await #expect(throws: LedgerError.self) { try await service.run("gis", by: .commandLine) }
-        #expect(try await service.endInterruptedRuns() == 1)
-        let ended = try await ledger.harvests.run(id: left.id)
-        #expect(ended.state == "failed" && ended.summary.contains("服务在采集过程中停止"))
-        #expect(try await service.run("gis", by: .commandLine).state == "done")
-        #expect(try await service.endInterruptedRuns() == 0)
+        #expect(try await HarvestService(ledger: ledger).run("gis", by: .commandLine).state == "done")
+        #expect(try await ledger.harvests.run(id: left.id).state == "failed")
     }
 
     @Test func aSourceThatCannotBeReadFailsItsRunAndSaysWhy() async throws {

@@ -38,6 +38,9 @@ public enum SignIn {
     public static let bcryptCost: UInt8 = 11
     /// How long a browser session lasts.
     public static let sessionHours = 12
+    /// Failed logins of one username within `failureMinutes` after which it must wait out the window.
+    public static let failureLimit = 5
+    public static let failureMinutes = 15
 }
 
 /// A row of `account` as stored: the account and its password hash. A role that is no `Role` is a decoding error

@@ -30,6 +30,11 @@ public protocol AccountRepository: Sendable {
     func session(secret: String) async throws -> WebSession?
     /// Ends the session of a cookie secret.
     func closeSession(secret: String) async throws
+    /// Seconds until `username` may try to log in again, after `SignIn.failureLimit` failed logins within
+    /// `SignIn.failureMinutes`; `nil` when it may now. Every server of the ledger counts the same failures.
+    func loginWait(username: String) async throws -> Int?
+    /// Records a failed login of `username`, or forgets its failures after one that succeeded.
+    func noteLogin(username: String, succeeded: Bool) async throws
 }
 
 extension AccountRepository {

@@ -173,6 +173,33 @@ public struct SQLiteAccountRepository: AccountRepository {
         }
     }
 
+    public func loginWait(username: String) async throws -> Int? {
+        let now = Date()
+        let window = Double(SignIn.failureMinutes * 60)
+        let oldest = try await database.sessions.read { db -> String? in
+            let recent = try String.fetchAll(
+                db, sql: "SELECT at FROM login_failure WHERE username = ? AND at > ? ORDER BY at",
+                arguments: [username, Ledger.timestamp(now.addingTimeInterval(-window))])
+            return recent.count >= SignIn.failureLimit ? recent.first : nil
+        }
+        guard let oldest, let since = try? Date(oldest, strategy: .iso8601) else { return nil }  // written by `noteLogin` only
+        return max(1, Int((window - now.timeIntervalSince(since)).rounded(.up)))
+    }
+
+    public func noteLogin(username: String, succeeded: Bool) async throws {
+        let now = Date()
+        try await database.sessions.write { db in
+            if succeeded {
+                try db.execute(sql: "DELETE FROM login_failure WHERE username = ?", arguments: [username])
+                return
+            }
+            try db.execute(
+                sql: "DELETE FROM login_failure WHERE at < ?",
+                arguments: [Ledger.timestamp(now.addingTimeInterval(-Double(SignIn.failureMinutes * 60)))])
+            try db.execute(sql: "INSERT INTO login_failure (username, at) VALUES (?, ?)", arguments: [username, Ledger.timestamp(now)])
+        }
+    }
+
     static func randomSecret() -> String {
         Hex.random(bytes: 32)
     }

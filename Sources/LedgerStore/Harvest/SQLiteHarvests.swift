@@ -83,11 +83,6 @@ struct SQLiteHarvests: HarvestRepository {
 
     func startRun(source id: Int64) async throws -> HarvestRun {
         try await database.writer.write { db in
-            // A run left `running` by a process that died hours ago is over.
-            let stale = Ledger.timestamp(Date().addingTimeInterval(-6 * 3600))
-            try db.execute(
-                sql: "UPDATE harvest_run SET state = 'failed', error = '采集进程中断' WHERE state = 'running' AND started_at < ?",
-                arguments: [stale])
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM harvest_run WHERE source_id = ? AND state = 'running'", arguments: [id]) ?? 0 > 0 {
                 throw LedgerError(.conflict, "该来源正在采集中，请等待本次采集结束")
             }

@@ -1,0 +1,70 @@
+import Foundation
+import LedgerCore
+import LedgerTestSupport
+import Logging
+import Synchronization
+import Testing
+
+@testable import LedgerStore
+@testable import Services
+
+/// What two servers of one ledger must agree on (issue 18), each server a `Ledger` of its own on the same data folder,
+/// as two `ybz serve` on one folder are.
+@Suite("Servers sharing one ledger")
+struct SharedStateTests {
+    let folder = try! Fixtures.temporaryDirectory()
+
+    func server() throws -> Ledger {
+        Ledger(database: try AppDatabase.open(path: folder.appendingPathComponent("ledger.sqlite").path), codes: Fixtures.codes)
+    }
+
+    /// A lease is one holder's until it lapses or is given back; its holder renews it; another takes it once it lapsed.
+    @Test func aLeaseIsOneServersUntilItLapses() async throws {
+        let (a, b) = (try server().leases, try server().leases)
+        #expect(try await a.claim("work", holder: "A", seconds: 60))
+        #expect(try await b.claim("work", holder: "B", seconds: 60) == false)
+        #expect(try await a.claim("work", holder: "A", seconds: 60))  // renewed
+        #expect(try await b.held(["work", "other"]) == ["work"])
+        try await a.release("work", holder: "B")  // not B's: nothing happens
+        #expect(try await b.claim("work", holder: "B", seconds: 60) == false)
+        try await a.release("work", holder: "A")
+        #expect(try await b.claim("work", holder: "B", seconds: 60))
+
+        #expect(try await a.claim("brief", holder: "A", seconds: 0.3))
+        try await Task.sleep(for: .seconds(0.5))  // A stopped without giving it back
+        #expect(try await b.held(["brief"]).isEmpty)
+        #expect(try await b.claim("brief", holder: "B", seconds: 60))
+    }
+
+    /// Two servers with the same schedule make one round an interval between them, not one each.
+    @Test func twoServersShareOneSchedule() async throws {
+        let rounds = Mutex<[String]>([])
+        let schedules = try ["A", "B"].map { holder in
+            Schedule("probe run", every: 1, leases: try server().leases, holder: holder, logger: Logger(label: "test")) {
+                rounds.withLock { $0.append(holder) }
+                return [:]
+            }
+        }
+        let running = schedules.map { schedule in Task { try await schedule.run() } }
+        try await Task.sleep(for: .seconds(3.5))
+        for task in running { task.cancel() }
+        for task in running { _ = await task.result }
+        let made = rounds.withLock { $0 }
+        // Four intervals began (0, 1, 2 and 3 s): one round each at most, where two servers each on their own make eight.
+        #expect((1...4).contains(made.count), "rounds: \(made)")
+    }
+
+    /// Failed logins count on every server: five on one keep the account out of the other.
+    @Test func failedLoginsCountOnEveryServer() async throws {
+        let (a, b) = (try server().accounts, try server().accounts)
+        for _ in 1...SignIn.failureLimit {
+            #expect(try await a.loginWait(username: "finance") == nil)
+            try await a.noteLogin(username: "finance", succeeded: false)
+        }
+        let wait = try #require(try await b.loginWait(username: "finance"))
+        #expect((1...SignIn.failureMinutes * 60).contains(wait))
+        #expect(try await b.loginWait(username: "officer") == nil)  // per username
+        try await b.noteLogin(username: "finance", succeeded: true)
+        #expect(try await a.loginWait(username: "finance") == nil)
+    }
+}
