@@ -41,13 +41,11 @@ let package = Package(
             name: "Spreadsheet",
             dependencies: ["LedgerCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "LedgerStore",
             dependencies: [
                 "LedgerCore",
                 "Compliance",
-                "SystemZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

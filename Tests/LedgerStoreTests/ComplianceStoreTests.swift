@@ -180,11 +180,11 @@ struct ComplianceStoreTests {
         try await ledger.database.writer.write { db in
             let row = try #require(
                 try Row.fetchOne(db, sql: "SELECT input, result FROM funding_evaluation WHERE batch_id = ?", arguments: [batch.id]))
-            var input = try JSONDecoder().decode([String: JSONValue].self, from: Data(try DeflatedText.text(row["input"]).utf8))
+            var input = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["input"] as String).utf8))
             input["itemCounts"] = nil
             input["resources"] = try JSONDecoder().decode(JSONValue.self, from: CanonicalJSON.encoder.encode([resource]))
             let legacy = try CanonicalJSON.encoder.encode(input)
-            var decision = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(try DeflatedText.text(row["result"]).utf8))
+            var decision = try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data((row["result"] as String).utf8))
             decision.inputs.inputSha256 = ComplianceInput.sha256(of: legacy)
             // Stored as that release stored a batch: the row holds its texts.
             try db.execute(sql: "DELETE FROM funding_decision WHERE batch_id = ?", arguments: [batch.id])
@@ -198,48 +198,6 @@ struct ComplianceStoreTests {
         let replayed = try await ledger.evaluations.fundingInputs(batch: batch.id)
         #expect(replayed.first?.input.itemCount(of: try #require(replayed.first?.input.resources.first)) == 2)
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
-    }
-
-    /// Inputs and decisions are stored deflated under the hashes of their texts; a batch whose documents were stored as
-    /// text (before they were deflated) replays byte for byte, and a new batch reuses such a document by its hash.
-    @Test func documentsAreDeflatedAndTextOnesStillReplay() async throws {
-        let ledger = try await Fixtures.seededLedger()
-        let (service, _) = try service(ledger)
-        let batch = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
-        try await ledger.database.writer.write { db in
-            let stored = try Row.fetchAll(db, sql: "SELECT id, sha256, body, typeof(body) AS kind FROM evaluation_document")
-            #expect(stored.count == 2 && stored.allSatisfy { $0["kind"] == "blob" })
-            for row in stored {
-                let text = try DeflatedText.text(row["body"])
-                #expect(ComplianceInput.sha256(of: Data(text.utf8)) == row["sha256"] as String)
-                #expect((row["body"] as Data).count < text.utf8.count)
-                // As the release before stored it: the text itself.
-                try db.execute(sql: "UPDATE evaluation_document SET body = ? WHERE id = ?", arguments: [text, row["id"] as Int64])
-            }
-        }
-        #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
-        // The same system on the same date: its input and decision are the documents stored as text.
-        let same = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, systemCode: "TZ-SYS-001", by: .commandLine)
-        #expect(same.decisions == batch.decisions)
-        let later = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-11-30")!, by: .commandLine)
-        #expect(try await service.replay(batch: later.id) == ReplayReport(batch: later.id, matching: 1, differing: []))
-        let kinds = try await ledger.database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT typeof(body) FROM evaluation_document ORDER BY id")
-        }
-        #expect(kinds == ["text", "text", "blob", "blob"])
-    }
-
-    /// A damaged stored document is an error that says so, never a crash or an allocation its length asks for.
-    @Test func aDamagedDocumentIsAnErrorNotACrash() throws {
-        let good = DeflatedText.deflate(Data("{\"决定\":\"通过\"}".utf8))
-        #expect(try DeflatedText.text(good.databaseValue) == "{\"决定\":\"通过\"}")
-        for damaged in [
-            Data(good.prefix(3)), Data(good.prefix(good.count - 2)), Data([0xFF, 0xFF, 0xFF, 0x7F]) + good.dropFirst(4),
-            Data(good.prefix(4)) + Data(repeating: 0x55, count: 20)
-        ] {
-            #expect(throws: LedgerError.self) { try DeflatedText.text(damaged.databaseValue) }
-        }
-        #expect(throws: LedgerError.self) { try DeflatedText.text(.null) }
     }
 
     @Test func waiversNeedAReasonAndAnApproverAndAnExistingSystem() async throws {

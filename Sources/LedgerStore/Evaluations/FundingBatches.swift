@@ -38,14 +38,14 @@ public struct FundingProgress: Sendable, Equatable {
 /// Decides one input whose stored text has the given SHA-256.
 public typealias FundingDecider = @Sendable (ComplianceInput, String) throws -> FundingDecision
 
-/// A stored document of a batch: one already stored, by row id, or a new one with the hash of its text, the text
-/// deflated (`DeflatedText`) and, for a decision, its summary.
+/// A stored document of a batch: one already stored, by row id, or a new one with its hash (and, for a decision, its
+/// summary).
 private enum Document: Sendable {
     case stored(Int64)
-    case new(sha256: String, body: Data, summary: String?)
+    case new(sha256: String, body: String, summary: String?)
 
-    init(_ text: Data, sha256: String, summary: String?) {
-        self = .new(sha256: sha256, body: DeflatedText.deflate(text), summary: summary)
+    init(_ data: Data, summary: String? = nil) {
+        self = .new(sha256: ComplianceInput.sha256(of: data), body: String(decoding: data, as: UTF8.self), summary: summary)
     }
 }
 
@@ -324,10 +324,9 @@ extension SQLiteEvaluations {
                 operations: earlier.operations)
         }
         let decision = try decide(stored.input, sha256)
-        let result = try CanonicalJSON.encode(decision)
         return DecisionRow(
-            system: system, input: Document(text, sha256: sha256, summary: nil),
-            result: Document(result, sha256: ComplianceInput.sha256(of: result), summary: try CanonicalJSON.text(FundingSummary(decision))),
+            system: system, input: .new(sha256: sha256, body: String(decoding: text, as: UTF8.self), summary: nil),
+            result: Document(try CanonicalJSON.encode(decision), summary: try CanonicalJSON.text(FundingSummary(decision))),
             construction: decision.construction.status.rawValue,
             operations: decision.operations.status.rawValue,
             decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，"
@@ -420,7 +419,7 @@ extension SQLiteEvaluations {
             let row = try Self.batchRow(id: id, in: db)
             let decisions = try Row.fetchAll(
                 db, sql: "SELECT result FROM funding_evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]
-            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(try DeflatedText.text($0["result"]).utf8)) }
+            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
             return try row.batch(decisions: decisions)
         }
     }
@@ -468,7 +467,7 @@ extension SQLiteEvaluations {
                 sql: """
                     SELECT result FROM funding_evaluation WHERE batch_id = ? AND system_key IN (SELECT value FROM json_each(?)) ORDER BY system_key
                     """, arguments: [id, try FundingBasis.list(systems)]
-            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(try DeflatedText.text($0["result"]).utf8)) }
+            ).map { try CanonicalJSON.decoder.decode(FundingDecision.self, from: Data(($0["result"] as String).utf8)) }
         }
     }
 
@@ -481,9 +480,7 @@ extension SQLiteEvaluations {
                 sql: """
                     SELECT system_key, input, result FROM funding_evaluation WHERE batch_id = ? AND system_key > ? ORDER BY system_key LIMIT ?
                     """, arguments: [id, after ?? "", limit]
-            ).map {
-                StoredEvaluation(systemCode: $0["system_key"], input: try DeflatedText.text($0["input"]), result: try DeflatedText.text($0["result"]))
-            }
+            ).map { StoredEvaluation(systemCode: $0["system_key"], input: $0["input"], result: $0["result"]) }
         }
     }
 
