@@ -11,6 +11,7 @@ after a checkpoint):
 
     swift build -c release --product ybz
     python3 bench/funding_store.py --data DIR [--year 2027] [--as-of 2026-12-01]
+    python3 bench/funding_store.py --data DIR --as-of D --first-only --ybz OTHER   # a reference build's first batch
 """
 import argparse, csv, os, re, sqlite3, subprocess, sys, tempfile, time
 
@@ -53,9 +54,12 @@ def main():
     parser.add_argument("--data", required=True, help="a data folder holding ledger.sqlite")
     parser.add_argument("--year", default="2027")
     parser.add_argument("--as-of", default="2026-12-01")
+    parser.add_argument("--ybz", default=YBZ, help="the binary to measure (a reference build, say)")
+    parser.add_argument("--first-only", action="store_true", help="measure only a first batch (a new as-of date each time)")
     args = parser.parse_args()
+    ybz = args.ybz
     db = os.path.join(args.data, "ledger.sqlite")
-    funding = [YBZ, "funding", "--data", args.data, "--year", args.year, "--as-of", args.as_of]
+    funding = [ybz, "funding", "--data", args.data, "--year", args.year, "--as-of", args.as_of]
     out = tempfile.mkdtemp(prefix="ybz-funding-")
     with sqlite3.connect(db) as connection:
         systems = connection.execute("SELECT count(*) FROM system").fetchone()[0]
@@ -75,10 +79,12 @@ def main():
         return int(re.search(r"批次 #(\d+)", first).group(1))
 
     first = batch("first whole-ledger batch")
+    if args.first_only:
+        return
     batch("second batch, ledger unchanged", reference=0)
     # One system edited through an import of its exported row with a new name.
     export = os.path.join(out, "export")
-    subprocess.run([YBZ, "export", "--data", args.data, "--format", "csv", "--system", code, "--out", export], check=True, capture_output=True)
+    subprocess.run([ybz, "export", "--data", args.data, "--format", "csv", "--system", code, "--out", export], check=True, capture_output=True)
     systems_file = next(os.path.join(export, name) for name in sorted(os.listdir(export)) if "system" in name)
     with open(systems_file, encoding="utf-8-sig") as f:
         head, row = list(csv.reader(f))[:2]
@@ -87,9 +93,9 @@ def main():
     edited = os.path.join(out, "systems.csv")
     with open(edited, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows([head, row])
-    subprocess.run([YBZ, "import", "--data", args.data, edited], check=True, capture_output=True)
+    subprocess.run([ybz, "import", "--data", args.data, edited], check=True, capture_output=True)
     batch("after editing one system", reference=0)
-    replay_seconds, replay_rss, stdout = run([YBZ, "funding", "--data", args.data, "--replay", str(first)])
+    replay_seconds, replay_rss, stdout = run([ybz, "funding", "--data", args.data, "--replay", str(first)])
     print(f"replay of batch #{first}: {replay_seconds:.1f} s, peak {replay_rss:.0f} MB: {stdout.strip()[:120]}")
     print()
     print("| run | time | peak memory | bytes added | decisions reused |")
