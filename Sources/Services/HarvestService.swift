@@ -58,7 +58,7 @@ public struct HarvestService: Sendable {
     private func begin(_ name: String) async throws -> (HarvestRun, HarvestSource) {
         let source = try await ledger.harvests.source(named: name)
         guard try await ledger.leases.claim(Self.lease(source: source.id), holder: holder, seconds: Self.leaseSeconds) else {
-            throw LedgerError(.conflict, "该来源正在采集中，请等待本次采集结束")
+            throw HarvestRun.sourceBusy
         }
         do {
             // This process holds the source's lease now: a run of the source still going was left by a stopped one.
@@ -72,6 +72,7 @@ public struct HarvestService: Sendable {
         }
     }
 
+    /// Why a run that a stopped process left going failed.
     static let interrupted = "服务在采集过程中停止，本次采集未完成，请重新采集"
 
     /// Ends the runs that a stopped process left going (it stopped in the middle of a harvest): those whose source's
@@ -103,7 +104,7 @@ public struct HarvestService: Sendable {
         do {
             finished = try await WorkMetrics.shared.time(.harvestRun) { try await perform(run, of: source, by: actor, progress: progress) }
         } catch {
-            try? await leases.release(lease, holder: holder)  // the run's failure is the error; a lease kept lapses
+            try? await leases.release(lease, holder: holder)  // harmless: the run failed (that error is reported); a kept lease lapses in 90 s
             throw error
         }
         try await leases.release(lease, holder: holder)

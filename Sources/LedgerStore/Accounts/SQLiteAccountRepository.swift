@@ -173,16 +173,20 @@ public struct SQLiteAccountRepository: AccountRepository {
         }
     }
 
+    /// The window failed logins are counted in.
+    static let failureWindow = Double(SignIn.failureMinutes * 60)
+
     public func loginWait(username: String) async throws -> Int? {
         let now = Date()
-        let window = Double(SignIn.failureMinutes * 60)
+        let window = Self.failureWindow
         let oldest = try await database.sessions.read { db -> String? in
             let recent = try String.fetchAll(
                 db, sql: "SELECT at FROM login_failure WHERE username = ? AND at > ? ORDER BY at",
                 arguments: [username, Ledger.timestamp(now.addingTimeInterval(-window))])
             return recent.count >= SignIn.failureLimit ? recent.first : nil
         }
-        guard let oldest, let since = try? Date(oldest, strategy: .iso8601) else { return nil }  // written by `noteLogin` only
+        guard let oldest else { return nil }
+        let since = try Date(oldest, strategy: .iso8601)  // written by `noteLogin`: anything else is a damaged database
         return max(1, Int((window - now.timeIntervalSince(since)).rounded(.up)))
     }
 
@@ -195,7 +199,7 @@ public struct SQLiteAccountRepository: AccountRepository {
             }
             try db.execute(
                 sql: "DELETE FROM login_failure WHERE at < ?",
-                arguments: [Ledger.timestamp(now.addingTimeInterval(-Double(SignIn.failureMinutes * 60)))])
+                arguments: [Ledger.timestamp(now.addingTimeInterval(-Self.failureWindow))])
             try db.execute(sql: "INSERT INTO login_failure (username, at) VALUES (?, ?)", arguments: [username, Ledger.timestamp(now)])
         }
     }

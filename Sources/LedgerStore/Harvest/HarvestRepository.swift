@@ -121,6 +121,11 @@ public struct HarvestRun: Codable, Sendable, Equatable {
     public func count(_ result: HarvestResult) -> Int { counts[result.rawValue] ?? 0 }
 }
 
+extension HarvestRun {
+    /// The refusal of a run of a source that is being harvested (by this server or another).
+    public static let sourceBusy = LedgerError(.conflict, "该来源正在采集中，请等待本次采集结束")
+}
+
 /// What one source has given to the catalog (a county's catalog, seen from the city that harvests it): its resources
 /// counted by workflow state and by 共享类型.
 public struct HarvestHoldings: Sendable, Equatable {

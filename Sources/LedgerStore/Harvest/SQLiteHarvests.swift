@@ -84,7 +84,7 @@ struct SQLiteHarvests: HarvestRepository {
     func startRun(source id: Int64) async throws -> HarvestRun {
         try await database.writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM harvest_run WHERE source_id = ? AND state = 'running'", arguments: [id]) ?? 0 > 0 {
-                throw LedgerError(.conflict, "该来源正在采集中，请等待本次采集结束")
+                throw HarvestRun.sourceBusy
             }
             try db.execute(
                 sql: "INSERT INTO harvest_run (source_id, started_at, state) VALUES (?, ?, 'running')", arguments: [id, Ledger.timestamp()])
