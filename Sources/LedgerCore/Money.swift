@@ -45,6 +45,10 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Parses a yuan amount such as `1234567.8`, `1,234,567.89`, `¥ 120000` or `-30000.00`.
     /// Returns `nil` for more than two decimals, exponents or anything that is not a plain decimal.
     public init?(yuanText: String) {
+        if let fen = Self.plainFen(yuanText.utf8) {
+            self.fen = fen
+            return
+        }
         var text = Substring(yuanText.trimmingCharacters(in: .whitespaces))
         for prefix in ["¥", "￥", "RMB"] where text.hasPrefix(prefix) {
             text = text.dropFirst(prefix.count).drop(while: { $0 == " " })
@@ -67,6 +71,38 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             cents = Int64(fraction.count == 1 ? fraction + "0" : String(fraction))!
         }
         fen = (whole * 100 + cents) * (negative ? -1 : 1)
+    }
+
+    /// The fen of a plain decimal (`-`, 1 to 15 digits, a point and 1 or 2 digits), read byte by byte, as the ledger stores
+    /// amounts: a province's evaluation reads hundreds of thousands of them. `nil` for any other text, which the general
+    /// reading takes.
+    private static func plainFen(_ utf8: String.UTF8View) -> Int64? {
+        var whole: Int64 = 0
+        var cents: Int64 = 0
+        var digits = 0
+        var decimals: Int?
+        var negative = false
+        for (index, byte) in utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0: negative = true
+            case UInt8(ascii: ".") where decimals == nil && digits > 0: decimals = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = Int64(byte - UInt8(ascii: "0"))
+                if let places = decimals {
+                    guard places < 2 else { return nil }
+                    cents = cents * 10 + digit
+                    decimals = places + 1
+                } else {
+                    guard digits < 15 else { return nil }
+                    whole = whole * 10 + digit
+                    digits += 1
+                }
+            default: return nil
+            }
+        }
+        guard digits > 0, decimals != 0 else { return nil }
+        if decimals == 1 { cents *= 10 }
+        return (whole * 100 + cents) * (negative ? -1 : 1)
     }
 
     /// The amount as a yuan decimal with two places, e.g. `1234567.80`.
@@ -104,13 +140,18 @@ extension Money: Codable {
     /// is refused beyond ±`limitYuan` (a larger JSON number than `Int64` holds is refused as not whole yuan).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // A JSON number that is not a whole Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
-        if let whole = try? container.decode(Int64.self) {  // else the text decode refuses it
+        // Text first, as the ledger stores amounts (a failed attempt costs an error). A JSON number that is not a whole
+        // Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
+        let text: String
+        if let string = try? container.decode(String.self) {  // else a whole number, or the text decode's error
+            text = string
+        } else if let whole = try? container.decode(Int64.self) {  // else the text decode refuses it
             guard let money = Money(checkedYuan: whole) else { throw Self.outOfRange(container, String(whole)) }
             self = money
             return
+        } else {
+            text = try container.decode(String.self)
         }
-        let text = try container.decode(String.self)
         guard let money = Money(yuanText: text) else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "“\(text)”不是金额（元，最多两位小数，绝对值不超过1000亿元）")

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerTestSupport
 import Testing
@@ -71,6 +72,24 @@ struct MoneyTests {
         #expect(Money(yuanText: "1e6") == nil)
         #expect(Money(yuanText: "一百万") == nil)
         #expect(Money(yuanText: "") == nil)
+        for text in ["-", "1.", ".5", "1..5", "1.-5", "--1", "1-", "1234567890123456", "1 .5", "1.5元元"] {
+            #expect(Money(yuanText: text) == nil, "\(text)")
+        }
+    }
+
+    /// Stored amounts (`description`) are read byte by byte; they must read as the general reading reads them.
+    @Test func readsStoredAmountsAsWritten() throws {
+        var generator = SystemRandomNumberGenerator()
+        let limit = Money.limitYuan * 100
+        for fen in [0, 1, -1, 10, 99, -99, 100, limit, -limit] + (0..<2_000).map({ _ in Int64.random(in: -limit...limit, using: &generator) }) {
+            #expect(Money(yuanText: Money(fen: fen).description) == Money(fen: fen))
+        }
+        #expect(Money(yuanText: "007.5")?.fen == 750)
+        #expect(Money(yuanText: "-0.05")?.fen == -5)
+        #expect(Money(yuanText: "123456789012345")?.fen == 12_345_678_901_234_500)
+        let decoded = try JSONDecoder().decode([Money].self, from: Data(#"["1.50", 2, "3", "-4.05"]"#.utf8))
+        #expect(decoded == [Money(fen: 150), Money(yuan: 2), Money(yuan: 3), Money(fen: -405)])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Money].self, from: Data("[1.5]".utf8)) }
     }
 
     @Test func comparesPercentagesExactly() {

@@ -39,10 +39,12 @@ struct FundingBasis: Codable, Sendable, Equatable {
         var systems = Set<String>()
         var resources = Set<String>()
         var projects = Set<String>()
+        // By the range of `seq` (`+entity`: not by the index on entity and key, which reads every entry of a system,
+        // resource or project ever written: a quarter of a second on a province, twice a batch).
         let entries = try Row.fetchCursor(
             db,
             sql: """
-                SELECT entity, key, changes FROM audit_entry WHERE seq > ? AND seq <= ? AND entity IN ('system', 'resource', 'project')
+                SELECT entity, key, changes FROM audit_entry WHERE seq > ? AND seq <= ? AND +entity IN ('system', 'resource', 'project')
                 """, arguments: [auditSeq, now.auditSeq])
         while let entry = try entries.next() {
             let key: String = entry["key"]

@@ -60,6 +60,12 @@ private struct DecisionRow: Sendable {
     var decided: String?
 }
 
+/// The stored rows of a slice of systems, with the texts of the projects they list by code.
+private struct SliceRows: Sendable {
+    var systems: [StoredSystemRows]
+    var projects: [String: String]
+}
+
 /// A system's row in the batch a new one reuses.
 private struct EarlierDecision: Sendable {
     var inputSha256: String
@@ -121,35 +127,37 @@ extension SQLiteEvaluations {
         let scope = try await database.writer.read { db in try Self.scope(plan, cutoff: cutoff, in: db) }
         let batch = try await database.writer.write { db in try Self.start(plan, scope: scope, in: db) }
         let read = historic?.0.count ?? scope.systems.count
-        /// The inputs of the slice from `start`, read and decoded.
-        let slice = { @Sendable [historic] (start: Int) async throws -> [StoredInput] in
+        /// The stored rows of the slice from `start`.
+        let slice = { @Sendable [historic] (start: Int) async throws -> SliceRows in
             let end = min(start + sliceSize, read)
-            if let (rows, projects) = historic {
-                return try await Self.decode(Array(rows[start..<end]), projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
-            }
-            return try await liveInputs(Array(scope.systems[start..<end]), plan: plan, cutoff: cutoff, waivers: scope.waivers)
+            if let (rows, projects) = historic { return SliceRows(systems: Array(rows[start..<end]), projects: projects) }
+            return try await liveRows(Array(scope.systems[start..<end]), cutoff: cutoff, waivers: scope.waivers)
         }
-        // A pipeline: the next slice is read and the last one written while this one is decided, so that both cores work
-        // through the reads and writes, which are each one connection's.
-        var next: Task<[StoredInput], any Error>? = read > 0 ? Task { try await slice(0) } : nil
-        var writing: Task<Void, any Error>?
+        // A pipeline: the next slice is read and the last ones written while this one is decoded and decided, so that
+        // both cores work through the reads and writes, which are each one connection's. Writes queue one after the
+        // other, up to two slices behind, so that deciding does not wait for a write that waits for the disk.
+        var next: Task<SliceRows, any Error>? = read > 0 ? Task { try await slice(0) } : nil
+        var writes: [Task<Void, any Error>] = []
         do {
             var done = scope.reused.count
             var decided: [String: String] = [:]
             for start in stride(from: 0, to: read, by: sliceSize) {
                 progress?(FundingProgress(done: done, total: scope.reused.count + read))
-                let inputs = try await next?.value ?? []
+                let stored = try await next?.value ?? SliceRows(systems: [], projects: [:])
                 next = start + sliceSize < read ? Task { try await slice(start + sliceSize) } : nil
-                let rows = try await inputs.concurrentMap { stored in try Self.row(stored, earlier: scope.earlier, decide: decide) }
-                try await writing?.value
-                writing = Task {
-                    try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
-                    try await between?()
-                }
+                let rows = try await Self.rows(stored, plan: plan, earlier: scope.earlier, decide: decide)
+                if writes.count == 2 { try await writes.removeFirst().value }
+                let previous = writes.last
+                writes.append(
+                    Task {
+                        try await previous?.value
+                        try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
+                        try await between?()
+                    })
                 for row in rows { decided[row.system] = row.decided }
                 done += rows.count
             }
-            try await writing?.value
+            for write in writes { try await write.value }
             progress?(FundingProgress(done: done, total: done))
             // Many systems touched while the batch ran are decided again outside the write lock first.
             let caughtUp: FundingBasis? =
@@ -172,7 +180,8 @@ extension SQLiteEvaluations {
             }
         } catch {
             next?.cancel()
-            _ = await (next?.result, writing?.result)  // nothing of the batch may be written after it is removed
+            _ = await next?.result  // nothing of the batch may be written after it is removed
+            for write in writes { _ = await write.result }
             do {
                 try await database.writer.write { db in
                     try db.execute(sql: "DELETE FROM evaluation_batch WHERE id = ?", arguments: [batch])
@@ -185,14 +194,24 @@ extension SQLiteEvaluations {
         }
     }
 
-    /// The inputs of the systems `keys` as the ledger is now, read in one short transaction and decoded on every core.
-    private func liveInputs(_ keys: [String], plan: FundingPlan, cutoff: String, waivers: [String: [Waiver]]? = nil) async throws
-        -> [StoredInput]
-    {
-        let (rows, projects) = try await database.writer.read { db in
+    /// The stored rows of the systems `keys` as the ledger is now, read in one short transaction.
+    private func liveRows(_ keys: [String], cutoff: String, waivers: [String: [Waiver]]? = nil) async throws -> SliceRows {
+        let (systems, projects) = try await database.writer.read { db in
             try Self.liveRows(keys, waivers: try waivers ?? Self.waivers(systemCode: nil, before: cutoff, in: db), cutoff: cutoff, in: db)
         }
-        return try await Self.decode(rows, projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear)
+        return SliceRows(systems: systems, projects: projects)
+    }
+
+    /// The rows of a slice's systems, each decoded, decided (or its earlier decision kept) and encoded in one pass, on
+    /// every core: one wait for the slowest core a slice rather than one for decoding and one for deciding.
+    private static func rows(
+        _ slice: SliceRows, plan: FundingPlan, earlier: [String: EarlierDecision], decide: @escaping FundingDecider
+    ) async throws -> [DecisionRow] {
+        let decoder = JSONValueDecoder()
+        return try await slice.systems.concurrentMap { system in
+            let stored = try decode(system, projects: slice.projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear, decoder: decoder)
+            return try row(stored, earlier: earlier, decide: decide)
+        }
     }
 
     /// The inputs of the systems `keys` as `db` sees them.
@@ -217,8 +236,7 @@ extension SQLiteEvaluations {
             guard keys.count > sliceSize else { break }
             for start in stride(from: 0, to: keys.count, by: sliceSize) {
                 let part = Array(keys[start..<min(start + sliceSize, keys.count)])
-                let inputs = try await liveInputs(part, plan: plan, cutoff: cutoff)
-                let rows = try await inputs.concurrentMap { stored in try Self.row(stored, earlier: earlier, decide: decide) }
+                let rows = try await Self.rows(try await liveRows(part, cutoff: cutoff), plan: plan, earlier: earlier, decide: decide)
                 let made = try await database.writer.write { db in
                     var made: [String: String] = [:]
                     try Self.replace(part, with: rows, batch: batch, decided: &made, in: db)
