@@ -18,9 +18,40 @@ struct SharedStateTests {
         Ledger(database: try AppDatabase.open(path: folder.appendingPathComponent("ledger.sqlite").path), codes: Fixtures.codes)
     }
 
+    /// Two servers' lease repositories on one ledger: two on one data folder (SQLite), or two connection pools to one
+    /// PostgreSQL database.
+    func leases(on store: TestStore) async throws -> (any LeaseRepository, any LeaseRepository, close: @Sendable () -> Void) {
+        switch store {
+        case .sqlite: return (try server().leases, try server().leases, {})
+        case .postgres:
+            let url = try await TestPostgres.freshDatabase()
+            // Opened at once, as two servers starting together: each migration runs once, under its advisory lock.
+            async let first = PostgresStore.open(url: url)
+            async let second = PostgresStore.open(url: url)
+            let (one, two) = try await (first, second)
+            return (
+                one.leases, two.leases,
+                {
+                    one.close()
+                    two.close()
+                }
+            )
+        }
+    }
+
+    /// A database URL that is not a PostgreSQL one is refused in Chinese, without repeating it (it may hold a password).
+    @Test func aDatabaseURLIsCheckedBeforeConnecting() async throws {
+        for url in ["mysql://ybz@db/ledger", "postgres://db/ledger", "postgres://ybz:secret@db:70000/ledger", "postgres://ybz@/x"] {
+            let error = await #expect(throws: LedgerError.self) { try await PostgresStore.open(url: url) }
+            #expect(error?.message.contains("postgres://用户") == true)
+            #expect(error?.message.contains("secret") == false)
+        }
+    }
+
     /// A lease is one holder's until it lapses or is given back; its holder renews it; another takes it once it lapsed.
-    @Test func aLeaseIsOneServersUntilItLapses() async throws {
-        let (a, b) = (try server().leases, try server().leases)
+    @Test(arguments: TestStore.available) func aLeaseIsOneServersUntilItLapses(store: TestStore) async throws {
+        let (a, b, close) = try await leases(on: store)
+        defer { close() }
         #expect(try await a.claim("work", holder: "A", seconds: 60))
         #expect(try await b.claim("work", holder: "B", seconds: 60) == false)
         #expect(try await a.claim("work", holder: "A", seconds: 60))  // renewed

@@ -1,0 +1,95 @@
+import Foundation
+import LedgerCore
+import Logging
+import PostgresNIO
+
+/// A ledger's PostgreSQL database (issue 18): a pool of connections to the server a `postgres://` URL names, and the
+/// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
+/// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
+///
+/// The repositories it has so far: `PostgresLeases`. The others are still SQLite's only (`AppDatabase`).
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, without TLS: a server
+    /// on loopback or a private network) and brings its schema up to date.
+    public static func open(url: String, logger: Logger = Logger(label: "ybz.postgres")) async throws -> PostgresStore {
+        let store = PostgresStore(
+            client: PostgresClient(configuration: try configuration(url), backgroundLogger: logger), logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+    }
+
+    /// Leases on work that one server of the ledger does for all of them.
+    public var leases: any LeaseRepository { PostgresLeases(store: self) }
+
+    /// Closes the pool's connections; the store is not used after.
+    public func close() { running.cancel() }
+
+    /// The pool's settings for `url`; a clear error for a URL that is not one.
+    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+        // The URL is not repeated: it may hold a password.
+        let badURL = LedgerError(.badRequest, "数据库地址应为 postgres://用户[:密码]@主机[:端口]/数据库")
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+            let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
+        else { throw badURL }
+        let database = String(parts.path.drop { $0 == "/" })
+        guard (1...65_535).contains(parts.port ?? 5_432), database.count <= 63 else { throw badURL }
+        return PostgresClient.Configuration(
+            host: host, port: parts.port ?? 5_432, username: user, password: parts.password, database: database.isEmpty ? nil : database,
+            tls: .disable)
+    }
+
+    /// The schema, one migration a step, in order.
+    static let migrations: [(name: String, sql: [String])] = [
+        (
+            "v1: state that servers share",
+            [
+                // Leases on work that one server does for all (`LeaseRepository`), timed by the database's clock, which
+                // every server of the ledger shares.
+                "CREATE TABLE server_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)"
+            ]
+        )
+    ]
+
+    /// Runs the migrations this program knows that the database has not had, in one transaction under an advisory
+    /// lock, so that two servers starting at once run each once (`CREATE TABLE IF NOT EXISTS` alone is not safe against
+    /// a second server creating the same table at the same moment).
+    func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: connection.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                logger: connection.logger)
+            var applied = Set<String>()
+            for try await name in try await connection.query("SELECT name FROM schema_migration", logger: connection.logger).decode(
+                String.self)
+            {
+                applied.insert(name)
+            }
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: connection.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), now())", logger: connection.logger)
+            }
+        }
+    }
+
+    /// The advisory lock migrations hold (any number the ledger's other locks do not use).
+    private static let migrationLock: Int64 = 0x5942_5A00
+}
