@@ -52,6 +52,40 @@ public struct AuditVerification: Codable, Sendable, Equatable {
     public var isIntact: Bool { problems.isEmpty }
 }
 
+/// A walk along the chain in stored order, entry by entry, naming every entry whose content, position or link is
+/// wrong: the check of both stores.
+struct AuditChainWalk {
+    private var previous = AuditLog.genesis
+    private var expectedSeq: Int64 = 1
+    private var count = 0
+    private var problems: [String] = []
+
+    /// Checks the next stored entry (`nil`: a row that could not be read) against the one before it. The hash covers
+    /// the changes as stored (`changesJSON`), so the check does not depend on how they were encoded.
+    mutating func next(_ entry: AuditEntry?, changesJSON: String) {
+        count += 1
+        guard let entry else {
+            problems.append("第\(count)条记录无法读取（字段为空或类型不符）：记录被修改")
+            expectedSeq += 1
+            return
+        }
+        if entry.seq != expectedSeq {
+            problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
+        }
+        if entry.previousHash != previous {
+            problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
+        }
+        if entry.hash != entry.hash(changesJSON: changesJSON) {
+            problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
+        }
+        previous = entry.hash
+        expectedSeq = entry.seq + 1
+    }
+
+    /// What the walk found.
+    var verification: AuditVerification { AuditVerification(entries: count, headHash: previous, problems: problems) }
+}
+
 /// The audit trail as read: a record's history and the check of the whole chain. Entries are appended only by the
 /// writes themselves, inside their transactions (`AuditLog`).
 public protocol AuditTrail: Sendable {

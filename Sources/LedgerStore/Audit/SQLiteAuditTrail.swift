@@ -44,34 +44,12 @@ public struct SQLiteAuditTrail: AuditTrail {
     /// Every entry and link of the chain as `db` sees it.
     static func verify(in db: Database) throws -> AuditVerification {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_entry ORDER BY rowid")
-        var previous = AuditLog.genesis
-        var expectedSeq: Int64 = 1
-        var count = 0
-        var problems: [String] = []
+        var walk = AuditChainWalk()
         while let row = try rows.next() {
-            count += 1
-            // A tampered row may hold anything: read it without trusting types, and name it when it cannot be read.
-            guard let entry = Self.unverifiedEntry(row) else {
-                problems.append("第\(count)条记录无法读取（字段为空或类型不符）：记录被修改")
-                expectedSeq += 1
-                continue
-            }
-            if entry.seq != expectedSeq {
-                problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
-            }
-            if entry.previousHash != previous {
-                problems.append(
-                    "记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符："
-                        + "前一条被修改、删除或顺序被调换")
-            }
-            // The hash covers the changes as stored, so the check does not depend on how they were encoded.
-            if entry.hash != entry.hash(changesJSON: String.fromDatabaseValue(row["changes"] ?? .null) ?? "") {
-                problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")
-            }
-            previous = entry.hash
-            expectedSeq = entry.seq + 1
+            // A tampered row may hold anything: read it without trusting types.
+            walk.next(Self.unverifiedEntry(row), changesJSON: String.fromDatabaseValue(row["changes"] ?? .null) ?? "")
         }
-        return AuditVerification(entries: count, headHash: previous, problems: problems)
+        return walk.verification
     }
 
     /// The entry of a row with its changes left undecoded (verification hashes them as stored), or `nil` when a

@@ -7,7 +7,8 @@ import PostgresNIO
 /// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
-/// The repositories it has so far: `PostgresLeases`. The others are still SQLite's only (`AppDatabase`).
+/// The repositories it has so far: `PostgresLeases` and `PostgresAuditTrail` (with `PostgresAuditLog`, the appends).
+/// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -33,6 +34,8 @@ public final class PostgresStore: Sendable {
         running = Task { await client.run() }
     }
 
+    /// The audit trail, as read.
+    public var audit: any AuditTrail { PostgresAuditTrail(store: self) }
     /// Leases on work that one server of the ledger does for all of them.
     public var leases: any LeaseRepository { PostgresLeases(store: self) }
 
@@ -61,6 +64,27 @@ public final class PostgresStore: Sendable {
                 // Leases on work that one server does for all (`LeaseRepository`), timed by the database's clock, which
                 // every server of the ledger shares.
                 "CREATE TABLE server_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)"
+            ]
+        ),
+        (
+            "v2: audit trail",
+            [
+                // As SQLite's: times and changes as the text they were hashed as; appended only (`PostgresAuditLog`).
+                """
+                CREATE TABLE audit_entry (
+                    seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, request_id TEXT,
+                    action TEXT NOT NULL, entity TEXT NOT NULL, key TEXT NOT NULL, changes TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_entry_record ON audit_entry (entity, key)",
+                """
+                CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON audit_entry
+                    FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()
+                """
             ]
         )
     ]

@@ -1,0 +1,81 @@
+import Foundation
+import LedgerCore
+import PostgresNIO
+
+/// Appends to the audit trail of a PostgreSQL ledger inside the caller's transaction. Servers on several machines
+/// append to one chain: each append holds a transaction-scoped advisory lock until its transaction ends, so the next
+/// append (on any server) reads the end of the chain only after this one is committed or rolled back.
+enum PostgresAuditLog {
+    /// The advisory lock appends hold.
+    static let chainLock: Int64 = 0x5942_5A01
+
+    /// Appends an entry for `actor` with `changes`, made now, on `connection`, which must be in a transaction.
+    static func append(
+        on connection: PostgresConnection, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]
+    ) async throws {
+        let changesJSON = try CanonicalJSON.text(changes)
+        try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: connection.logger)
+        var chain = AuditChain(seq: 0, hash: AuditLog.genesis)
+        let ends = try await connection.query("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", logger: connection.logger)
+        for try await (seq, hash) in ends.decode((Int64, String).self) { chain = AuditChain(seq: seq, hash: hash) }
+        let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: Ledger.timestamp())
+        try await connection.query(
+            """
+            INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)
+            VALUES (\(entry.seq), \(entry.at), \(entry.actor), \(entry.role), \(entry.requestId), \(entry.action), \(entry.entity),
+                \(entry.key), \(changesJSON), \(entry.previousHash), \(entry.hash))
+            """, logger: connection.logger)
+    }
+}
+
+/// `AuditTrail` on PostgreSQL.
+struct PostgresAuditTrail: AuditTrail {
+    let store: PostgresStore
+
+    /// The columns of an entry, in the order `entry(_:)` reads them.
+    private static let columns = "seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash"
+
+    func entries(entity: String?, key: String?, limit: Int) async throws -> [AuditEntry] {
+        let limit = Int64(min(max(limit, 0), 100_000))
+        let rows = try await store.client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM audit_entry WHERE (\(entity)::text IS NULL OR entity = \(entity))
+                AND (\(key)::text IS NULL OR key = \(key)) ORDER BY seq DESC LIMIT \(limit)
+            """)
+        var entries: [AuditEntry] = []
+        for try await row in rows {
+            let (entry, changes) = try Self.entry(row)
+            var decoded = entry
+            decoded.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))
+            entries.append(decoded)
+        }
+        return entries
+    }
+
+    func firstRecorded(entity: String, key: String) async throws -> String? {
+        let rows = try await store.client.query("SELECT at FROM audit_entry WHERE entity = \(entity) AND key = \(key) ORDER BY seq LIMIT 1")
+        for try await at in rows.decode(String.self) { return at }
+        return nil
+    }
+
+    func verify() async throws -> AuditVerification {
+        var walk = AuditChainWalk()
+        for try await row in try await store.client.query("SELECT \(unescaped: Self.columns) FROM audit_entry ORDER BY seq") {
+            // The table's types hold (NOT NULL, TEXT): a row always reads; what may be wrong is its content and links.
+            let (entry, changes) = try Self.entry(row)
+            walk.next(entry, changesJSON: changes)
+        }
+        return walk.verification
+    }
+
+    /// The entry of a row, with its changes as the text stored.
+    private static func entry(_ row: PostgresRow) throws -> (AuditEntry, String) {
+        let (seq, at, actor, role, requestId, action, entity, key, changes, previousHash, hash) = try row.decode(
+            (Int64, String, String, String, String?, String, String, String, String, String, String).self)
+        return (
+            AuditEntry(
+                seq: seq, at: at, actor: actor, role: role, requestId: requestId, action: action, entity: entity, key: key,
+                changes: [], previousHash: previousHash, hash: hash), changes
+        )
+    }
+}
