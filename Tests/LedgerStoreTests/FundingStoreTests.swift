@@ -56,6 +56,18 @@ struct FundingStoreTests {
         // The summaries stored beside the decisions are what the decisions say.
         let decisions = try await ledger.evaluations.fundingBatch(id: second.id).decisions
         #expect(try await ledger.evaluations.fundingSummaries(batch: second.id) == decisions.map(FundingSummary.init))
+        // Read field by field, a summary is what it was written as; a damaged one is refused in Chinese, not trapped on.
+        for summary in decisions.map(FundingSummary.init) {
+            #expect(try FundingSummary(stored: JSONValue(parsing: CanonicalJSON.text(summary))) == summary)
+            var fields = try JSONValue(parsing: CanonicalJSON.text(summary)).objectValue ?? [:]
+            for (key, damage) in [("omCap", JSONValue.string("很多")), ("scoreTenths", .string("9")), ("articles", .array([.int(1)]))] {
+                var damaged = fields
+                damaged[key] = damage
+                #expect(throws: LedgerError.self) { try FundingSummary(stored: .object(damaged)) }
+            }
+            fields["construction"] = nil
+            #expect(throws: LedgerError.self) { try FundingSummary(stored: .object(fields)) }
+        }
         #expect(decisions.count == 3 && Set(decisions.map(\.inputs.inputSha256)).count == 3)
         // Another as-of date, or a batch of one system, decides anew.
         let later = try await service.funding(fiscalYear: 2027, asOf: asOf.adding(days: 1), by: .commandLine)

@@ -470,9 +470,9 @@ extension SQLiteEvaluations {
             guard summaries.isEmpty else { return (summaries, []) }
             return ([], try String.fetchAll(db, sql: "SELECT result FROM evaluation WHERE batch_id = ? ORDER BY system_key", arguments: [id]))
         }
-        // Decoded on every core from parsed trees: a province's 50,000 summaries in a third of the time.
+        // Read on every core from parsed trees, field by field.
         let decoder = JSONValueDecoder()
-        return try await summaries.concurrentMap { try decoder.decode(FundingSummary.self, from: try JSONValue(parsing: $0)) }
+        return try await summaries.concurrentMap { try FundingSummary(stored: try JSONValue(parsing: $0)) }
             + decisions.concurrentMap { FundingSummary(try decoder.decode(FundingDecision.self, from: try JSONValue(parsing: $0))) }
     }
 
