@@ -143,9 +143,11 @@ extension Money: Codable {
         // Text first, as the ledger stores amounts (a failed attempt costs an error). A JSON number that is not a whole
         // Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
         let text: String
-        if let string = try? container.decode(String.self) {  // else a whole number, or the text decode's error
+        // `try?` twice, harmless: a value that is not text is tried as a whole number, and one that is neither gets the
+        // text decode's own error below.
+        if let string = try? container.decode(String.self) {  // harmless: see above
             text = string
-        } else if let whole = try? container.decode(Int64.self) {  // else the text decode refuses it
+        } else if let whole = try? container.decode(Int64.self) {  // harmless: else the text decode refuses it
             guard let money = Money(checkedYuan: whole) else { throw Self.outOfRange(container, String(whole)) }
             self = money
             return

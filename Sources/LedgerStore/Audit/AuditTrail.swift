@@ -27,6 +27,13 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var previousHash: String
     public var hash: String
 
+    /// The entry with its changes decoded from the JSON they are stored as (for the history pages and the API).
+    func withChanges(_ changesJSON: String) throws -> AuditEntry {
+        var entry = self
+        entry.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changesJSON.utf8))
+        return entry
+    }
+
     /// The hash of the entry whose changes are stored as `changesJSON`.
     func hash(changesJSON: String) -> String {
         // The parts joined by U+001F, fed to the hash one by one (an import hashes tens of thousands of entries, some
@@ -73,7 +80,9 @@ struct AuditChainWalk {
             problems.append("第\(count)条记录的序号为 \(entry.seq)，应为 \(expectedSeq)：记录被删除或调换了顺序")
         }
         if entry.previousHash != previous {
-            problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符：前一条被修改、删除或顺序被调换")
+            problems.append(
+                "记录 #\(entry.seq)（\(entry.entity) \(entry.key)）与前一条记录的链接不符："
+                    + "前一条被修改、删除或顺序被调换")
         }
         if entry.hash != entry.hash(changesJSON: changesJSON) {
             problems.append("记录 #\(entry.seq)（\(entry.entity) \(entry.key)，\(entry.at)）的内容与其哈希不符：记录被修改")

@@ -45,9 +45,7 @@ struct PostgresAuditTrail: AuditTrail {
         var entries: [AuditEntry] = []
         for try await row in rows {
             let (entry, changes) = try Self.entry(row)
-            var decoded = entry
-            decoded.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))
-            entries.append(decoded)
+            entries.append(try entry.withChanges(changes))
         }
         return entries
     }

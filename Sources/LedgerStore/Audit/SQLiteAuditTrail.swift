@@ -68,10 +68,9 @@ public struct SQLiteAuditTrail: AuditTrail {
 
     /// The entry of a row with its changes decoded, for the history pages and the API.
     static func auditEntry(_ row: Row) throws -> AuditEntry {
-        guard var entry = unverifiedEntry(row), let changes = String.fromDatabaseValue(row["changes"] ?? .null) else {
+        guard let entry = unverifiedEntry(row), let changes = String.fromDatabaseValue(row["changes"] ?? .null) else {
             throw LedgerError(.badRequest, "审计记录无法读取（字段为空或类型不符）；请运行 ybz audit verify 检查")
         }
-        entry.changes = try JSONDecoder().decode([FieldChange].self, from: Data(changes.utf8))
-        return entry
+        return try entry.withChanges(changes)
     }
 }

@@ -92,7 +92,7 @@ extension FundingSummary {
     /// The summary a stored summary's tree holds (as `write(to:)` wrote it), read field by field: a province's list reads
     /// 50,000 of them, in half the time `Decodable` takes. A summary that does not read is a damaged database.
     init(stored json: JSONValue) throws {
-        let damaged = LedgerError(.badRequest, "资金评估摘要无法读取（字段缺失或类型不符）；请重放该批次（ybz funding --replay）检查")
+        let damaged = Self.damaged
         guard case .object(let fields) = json else { throw damaged }
         func text(_ key: String) throws -> String {
             guard case .string(let value)? = fields[key] else { throw damaged }
@@ -118,6 +118,10 @@ extension FundingSummary {
             return text
         }
     }
+
+    /// What a summary that does not read is, made once (a province's list reads 50,000 summaries).
+    private static let damaged = LedgerError(
+        .badRequest, "资金评估摘要无法读取（字段缺失或类型不符）；" + "请重放该批次（ybz funding --replay）检查")
 }
 
 extension FundingSummary: CanonicalJSONWritable {
