@@ -120,7 +120,7 @@ private final class ObjectNode {
     }
 
     var sortedFields: [(key: String, value: Slot.Content)] {
-        fields.sorted { CanonicalWriter.precedes($0.key, $1.key) }
+        CanonicalWriter.inKeyOrder(fields) { $0.key }
     }
 }
 

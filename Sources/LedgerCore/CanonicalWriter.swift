@@ -60,18 +60,15 @@ public struct CanonicalWriter {
     /// A whole-number value.
     public mutating func integer(_ value: Int64) { bytes += String(value).utf8 }
 
-    /// Whether `a` comes before `b` in UTF-8 byte order, as sorted JSON orders keys: their bytes compared at once.
-    static func precedes(_ a: String, _ b: String) -> Bool {
-        var a = a
-        var b = b
-        return a.withUTF8 { left in
-            b.withUTF8 { right in
-                let common = Swift.min(left.count, right.count)
-                let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)  // both hold `common` bytes
-                return order < 0 || order == 0 && left.count < right.count
-            }
-        }
+    /// `items` in the UTF-8 byte order of their keys, as sorted JSON orders keys: each key's bytes are taken once rather
+    /// than at every comparison (sorting a system's resource codes at each comparison was a thirtieth of a funding batch).
+    static func inKeyOrder<Item>(_ items: some Sequence<Item>, key: (Item) -> String) -> [Item] {
+        items.map { (item: $0, bytes: Array(key($0).utf8)) }.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.map(\.item)
     }
+
+    /// `keys` in UTF-8 byte order: `inKeyOrder` on strings alone, which generic callers (a dictionary of any values)
+    /// reach without making the sort generic too.
+    static func inKeyOrder(_ keys: [String]) -> [String] { inKeyOrder(keys) { $0 } }
 }
 
 extension CanonicalJSON {
@@ -117,7 +114,7 @@ extension Dictionary: CanonicalJSONWritable where Key == String, Value: Canonica
     public func write(to json: inout CanonicalWriter) {
         json.bytes.append(UInt8(ascii: "{"))
         var first = true
-        for key in keys.sorted(by: CanonicalWriter.precedes) {
+        for key in CanonicalWriter.inKeyOrder(Array(keys)) {
             if !first { json.bytes.append(UInt8(ascii: ",")) }
             first = false
             json.string(key)

@@ -134,7 +134,7 @@ private struct JSONTextParser {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 defer { index += 1 }
-                return try text(bytes[start..<index])
+                return text(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             }
             if byte == UInt8(ascii: "\\") { return try escaped(from: start) }
             guard byte >= 0x20 else { throw failure("字符串中有控制字符") }
@@ -149,7 +149,7 @@ private struct JSONTextParser {
             let byte = bytes[index]
             index += 1
             switch byte {
-            case UInt8(ascii: "\""): return try text(buffer[...])
+            case UInt8(ascii: "\""): return buffer.withUnsafeBufferPointer { text($0) }
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw failure("字符串未结束") }
                 let code = bytes[index]
@@ -196,8 +196,8 @@ private struct JSONTextParser {
         return value
     }
 
-    private func text(_ utf8: some Collection<UInt8>) throws -> String {
-        guard let text = String(validating: utf8, as: UTF8.self) else { throw failure("不是有效的 UTF-8") }
-        return text
-    }
+    /// The string of `utf8`. The parsed text is a `String`, so the bytes between two of its ASCII quotes are valid UTF-8,
+    /// and so are those an escape adds: decoding repairs nothing, without the generic check of `String(validating:)`
+    /// (a twentieth of a funding batch).
+    private func text(_ utf8: UnsafeBufferPointer<UInt8>) -> String { String(decoding: utf8, as: UTF8.self) }
 }

@@ -136,7 +136,7 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
             bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
             bytes.append(UInt8(ascii: "{"))
-            let ordered = sorted ? fields.sorted { CanonicalWriter.precedes($0.key, $1.key) } : Array(fields)
+            let ordered = sorted ? CanonicalWriter.inKeyOrder(fields) { $0.key } : Array(fields)
             for (index, (key, value)) in ordered.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(key, to: &bytes)

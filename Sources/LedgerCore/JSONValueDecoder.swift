@@ -9,15 +9,23 @@ public struct JSONValueDecoder: Sendable {
 
     /// The value of `type` that `value` holds.
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        try T(from: TreeDecoder(value: value, codingPath: []))
+        try T(from: TreeDecoder(value: value, at: []))
     }
 }
 
 /// The decoder of one value of the tree, at `codingPath`.
 private struct TreeDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    /// The path of the container holding the value, and the value's key there: the path is made only when asked for
+    /// (a nested container or an error), not for every field decoded.
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+    var codingPath: [any CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(value: JSONValue, at parentPath: [any CodingKey], key: (any CodingKey)? = nil) {
+        (self.value, self.parentPath, self.key) = (value, parentPath, key)
+    }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let fields) = value else {
@@ -31,7 +39,7 @@ private struct TreeDecoder: Decoder {
         return UnkeyedTree(elements: elements, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleTree(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleTree(value: value, parentPath: parentPath, key: key) }
 
     /// `valueNotFound` for null, else `typeMismatch`, as `JSONDecoder` reports a container of the wrong kind.
     private func mismatch(_ type: Any.Type, what: String) -> DecodingError {
@@ -72,8 +80,30 @@ private struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decode(type, at: key) }
 
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decode(type, at: key) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try decode(type, at: key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        let value = try value(key)
+        if case .bool(let flag) = value { return flag }
+        return try SingleTree(value: value, parentPath: codingPath, key: key).decode(type)
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        let value = try value(key)
+        if case .string(let text) = value { return text }
+        return try SingleTree(value: value, parentPath: codingPath, key: key).decode(type)
+    }
+
+    /// A missing key or null is `nil`, with one lookup (the default asks `contains`, `decodeNil` and `decode` in turn).
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let value = fields[key.stringValue], value != .null else { return nil }
+        return try T(from: TreeDecoder(value: value, at: codingPath, key: key))
+    }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        guard let value = fields[key.stringValue], value != .null else { return nil }
+        if case .string(let text) = value { return text }
+        return try SingleTree(value: value, parentPath: codingPath, key: key).decode(type)
+    }
+
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decode(type, at: key) }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try decode(type, at: key) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decode(type, at: key) }
@@ -89,23 +119,23 @@ private struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// The generic decode under another name, so that the overloads above do not call themselves.
     private func decode<T: Decodable>(_ type: T.Type, at key: Key) throws -> T {
-        try T(from: TreeDecoder(value: try value(key), codingPath: codingPath + [key]))
+        try T(from: TreeDecoder(value: try value(key), at: codingPath, key: key))
     }
 
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try TreeDecoder(value: try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
+        try TreeDecoder(value: try value(key), at: codingPath, key: key).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try TreeDecoder(value: try value(key), codingPath: codingPath + [key]).unkeyedContainer()
+        try TreeDecoder(value: try value(key), at: codingPath, key: key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { TreeDecoder(value: .object(fields), codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { TreeDecoder(value: .object(fields), at: codingPath) }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        TreeDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key])
+        TreeDecoder(value: fields[key.stringValue] ?? .null, at: codingPath, key: key)
     }
 }
 
@@ -125,7 +155,7 @@ private struct UnkeyedTree: UnkeyedDecodingContainer {
     private mutating func next(_ type: Any.Type) throws -> TreeDecoder {
         guard !isAtEnd else { throw atEnd(type) }
         defer { currentIndex += 1 }
-        return TreeDecoder(value: elements[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
+        return TreeDecoder(value: elements[currentIndex], at: codingPath, key: IndexKey(currentIndex))
     }
 
     private func atEnd(_ type: Any.Type) -> DecodingError {
@@ -172,7 +202,9 @@ private struct UnkeyedTree: UnkeyedDecodingContainer {
 
 private struct SingleTree: SingleValueDecodingContainer {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+    var codingPath: [any CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
 
     func decodeNil() -> Bool { value == .null }
 
@@ -206,7 +238,7 @@ private struct SingleTree: SingleValueDecodingContainer {
     func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: TreeDecoder(value: value, codingPath: codingPath)) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: TreeDecoder(value: value, at: parentPath, key: key)) }
 
     /// A whole number that fits `type`: a JSON number with a fraction, or out of its range, is refused.
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {

@@ -38,7 +38,10 @@ struct CanonicalEncoderTests {
         try expectSameBytes("top-level string")
         // Values that write themselves: keys in UTF-8 byte order (a prefix first, upper before lower case, full-width
         // and Chinese after ASCII), arrays, optionals left out.
-        let keys = ["shareMethod": 1, "sharedRecords": 2, "item10": 3, "item1": 4, "": 0, "中": 8, "ａ": 7, "B": 5, "a": 6, "_x": 9]
+        let keys = [
+            "shareMethod": 1, "sharedRecords": 2, "item10": 3, "item1": 4, "": 0, "中": 8, "ａ": 7, "B": 5, "a": 6, "_x": 9,
+            "😀": 10, "ｚ": 11
+        ]  // beyond the Basic Multilingual Plane: after it in UTF-8, before it in UTF-16
         try expectSameBytes(keys)
         try expectSameBytes([keys, [:]])
         try expectSameBytes(["a\"b": ["x\n", "中"], "a": []])

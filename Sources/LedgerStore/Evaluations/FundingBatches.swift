@@ -42,10 +42,12 @@ public typealias FundingDecider = @Sendable (ComplianceInput, String) throws -> 
 /// summary).
 private enum Document: Sendable {
     case stored(Int64)
-    case new(sha256: String, body: String, summary: String?)
+    /// A new document's body is kept as the UTF-8 its encoder wrote and stored as text by SQLite, without the copy and
+    /// check a Swift string of it would take (two of each per system of a batch).
+    case new(sha256: String, body: Data, summary: String?)
 
     init(_ data: Data, summary: String? = nil) {
-        self = .new(sha256: ComplianceInput.sha256(of: data), body: String(decoding: data, as: UTF8.self), summary: summary)
+        self = .new(sha256: ComplianceInput.sha256(of: data), body: data, summary: summary)
     }
 }
 
@@ -343,7 +345,7 @@ extension SQLiteEvaluations {
         }
         let decision = try decide(stored.input, sha256)
         return DecisionRow(
-            system: system, input: .new(sha256: sha256, body: String(decoding: text, as: UTF8.self), summary: nil),
+            system: system, input: .new(sha256: sha256, body: text, summary: nil),
             result: Document(try CanonicalJSON.encode(decision), summary: try CanonicalJSON.text(FundingSummary(decision))),
             construction: decision.construction.status.rawValue,
             operations: decision.operations.status.rawValue,
@@ -353,7 +355,8 @@ extension SQLiteEvaluations {
 
     /// Writes a slice's rows, each new document once.
     private static func write(_ rows: [DecisionRow], batch: Int64, in db: Database) throws {
-        let insertDocument = try db.cachedStatement(sql: "INSERT OR IGNORE INTO evaluation_document (sha256, summary, body) VALUES (?, ?, ?)")
+        let insertDocument = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO evaluation_document (sha256, summary, body) VALUES (?, ?, CAST(? AS TEXT))")
         let findDocument = try db.cachedStatement(sql: "SELECT id FROM evaluation_document WHERE sha256 = ?")
         func id(_ document: Document) throws -> Int64 {
             switch document {

@@ -248,10 +248,13 @@ extension SQLiteEvaluations {
             var facts: [ResourceFacts] = []
             var itemCounts: [String: Int] = [:]
             let cursor = try Row.fetchCursor(resources, arguments: [code])
+            // Columns by position, as selected: a province's 1.2 million resource rows, each looked up by name, were a
+            // fiftieth of a funding batch.
             while let row = try cursor.next() {
-                let state = CatalogState(rawValue: row["state"]) ?? .draft
-                facts.append(ResourceFacts(code: row["key"], name: row["name"], shareType: row["share_type"], state: state))
-                itemCounts[row["key"]] = row["items"]
+                let key: String = row[0]
+                let state = CatalogState(rawValue: row[3]) ?? .draft
+                facts.append(ResourceFacts(code: key, name: row[1], shareType: row[2], state: state))
+                itemCounts[key] = row[4]
             }
             return try Self.systemRows(
                 code: code, body: system["body"], resources: facts, itemCounts: itemCounts, waivers: waivers[code] ?? [], cutoff: cutoff,
