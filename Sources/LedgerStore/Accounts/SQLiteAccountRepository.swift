@@ -1,12 +1,8 @@
-import Crypto
 import Foundation
 import GRDB
-import HummingbirdBcrypt
 import LedgerCore
-import NIOPosix
 
-/// `AccountRepository` on SQLite. Password hashing runs on NIO's thread pool, off the cooperative pool that serves
-/// requests (bcrypt at cost 11 takes about a tenth of a second).
+/// `AccountRepository` on SQLite.
 public struct SQLiteAccountRepository: AccountRepository {
     let database: AppDatabase
 
@@ -16,30 +12,14 @@ public struct SQLiteAccountRepository: AccountRepository {
         username: String, displayName: String, role: Role, unitUSCC: String?, password: String,
         cost: UInt8, by actor: Actor
     ) async throws -> Account {
-        var issues: [ValidationIssue] = []
-        if username.range(of: "^[a-z][a-z0-9._-]{1,31}$", options: .regularExpression) == nil {
-            issues.append(
-                ValidationIssue(
-                    field: "username", value: username, rule: "account.username",
-                    message: "用户名应为2-32位小写字母、数字或 . _ -，以字母开头"))
-        }
-        if password.count < 10 {
-            issues.append(ValidationIssue(field: "password", value: "", rule: "account.password-length", message: "密码至少10个字符"))
-        }
-        if role == .dataOfficer, unitUSCC == nil {
-            issues.append(ValidationIssue(field: "unitUSCC", value: "", rule: "account.unit-required", message: "数据专员须绑定一个建设单位"))
-        }
-        if role != .dataOfficer, let unitUSCC {
-            issues.append(ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "account.unit-only-for-officers", message: "只有数据专员绑定建设单位"))
-        }
-        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
-        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try AccountRules.check(username: username, password: password, role: role, unitUSCC: unitUSCC)
+        let hash = try await AccountRules.passwordHash(password, cost: cost)
         return try await database.writer.write { db in
             if let unitUSCC, try Bool.fetchOne(db, sql: "SELECT 1 FROM unit WHERE key = ?", arguments: [unitUSCC]) == nil {
-                throw LedgerError.invalid([ValidationIssue(field: "unitUSCC", value: unitUSCC, rule: "reference.exists", message: "建设单位不存在")])
+                throw AccountRules.unknownUnit(unitUSCC)
             }
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE username = ?", arguments: [username]) != nil {
-                throw LedgerError.invalid([ValidationIssue(field: "username", value: username, rule: "key.unique", message: "用户名已存在")])
+                throw AccountRules.usernameTaken(username)
             }
             try db.execute(
                 sql: """
@@ -72,18 +52,18 @@ public struct SQLiteAccountRepository: AccountRepository {
             try AccountRow.fetchOne(db, sql: "SELECT * FROM account WHERE username = ?", arguments: [username])
         }
         guard let row, !row.disabled else { return nil }
-        guard try await NIOThreadPool.singleton.runIfActive({ Bcrypt.verify(password, hash: row.passwordHash) }) else { return nil }
+        guard try await AccountRules.verify(password, hash: row.passwordHash) else { return nil }
         return row.account
     }
 
     public func createToken(username: String, name: String, by actor: Actor) async throws -> (APIToken, String) {
-        let secret = "ybz_" + Self.randomSecret()
+        let secret = "ybz_" + AccountRules.newSecret()
         let created = Date().formatted(.iso8601)
         let token = try await database.writer.write { db in
             guard let account = try Self.account(username: username, in: db) else { throw LedgerError.notFound("账号", username) }
             try db.execute(
                 sql: "INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [account.id, name, Self.tokenHash(secret), created])
+                arguments: [account.id, name, AccountRules.secretHash(secret), created])
             let token = APIToken(id: db.lastInsertedRowID, username: username, name: name, createdAt: created, revokedAt: nil)
             try AuditLog.record(db, actor: actor, action: "create", entity: "api_token", key: String(token.id), old: nil as APIToken?, new: token)
             return token
@@ -115,13 +95,9 @@ public struct SQLiteAccountRepository: AccountRepository {
                 sql: """
                     SELECT a.* FROM api_token t JOIN account a ON a.id = t.account_id
                     WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled = 0
-                    """, arguments: [Self.tokenHash(secret)]
+                    """, arguments: [AccountRules.secretHash(secret)]
             )?.account
         }
-    }
-
-    static func tokenHash(_ secret: String) -> String {
-        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 
     static func account(username: String, in db: Database) throws -> Account? {
@@ -138,15 +114,15 @@ public struct SQLiteAccountRepository: AccountRepository {
     }
 
     public func openSession(for account: Account) async throws -> (String, WebSession) {
-        let secret = Self.randomSecret()
-        let csrf = Self.randomSecret()
+        let secret = AccountRules.newSecret()
+        let csrf = AccountRules.newSecret()
         let now = Date()
         try await database.sessions.write { db in
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [now.formatted(.iso8601)])
             try db.execute(
                 sql: "INSERT INTO web_session (account_id, secret_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
-                    account.id, Self.tokenHash(secret), csrf, now.formatted(.iso8601),
+                    account.id, AccountRules.secretHash(secret), csrf, now.formatted(.iso8601),
                     now.addingTimeInterval(Double(SignIn.sessionHours) * 3600).formatted(.iso8601)
                 ])
         }
@@ -157,7 +133,7 @@ public struct SQLiteAccountRepository: AccountRepository {
         let found = try await database.sessions.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT account_id, csrf FROM web_session WHERE secret_hash = ? AND expires_at > ?",
-                arguments: [Self.tokenHash(secret), Date().formatted(.iso8601)])
+                arguments: [AccountRules.secretHash(secret), Date().formatted(.iso8601)])
         }
         guard let found else { return nil }
         let (accountID, csrf): (Int64, String) = (found["account_id"], found["csrf"])
@@ -169,16 +145,13 @@ public struct SQLiteAccountRepository: AccountRepository {
 
     public func closeSession(secret: String) async throws {
         try await database.sessions.write { db in
-            try db.execute(sql: "DELETE FROM web_session WHERE secret_hash = ?", arguments: [Self.tokenHash(secret)])
+            try db.execute(sql: "DELETE FROM web_session WHERE secret_hash = ?", arguments: [AccountRules.secretHash(secret)])
         }
     }
 
-    /// The window failed logins are counted in.
-    static let failureWindow = Double(SignIn.failureMinutes * 60)
-
     public func loginWait(username: String) async throws -> Int? {
         let now = Date()
-        let window = Self.failureWindow
+        let window = AccountRules.failureWindow
         let oldest = try await database.sessions.read { db -> String? in
             let recent = try String.fetchAll(
                 db, sql: "SELECT at FROM login_failure WHERE username = ? AND at > ? ORDER BY at",
@@ -199,12 +172,8 @@ public struct SQLiteAccountRepository: AccountRepository {
             }
             try db.execute(
                 sql: "DELETE FROM login_failure WHERE at < ?",
-                arguments: [Ledger.timestamp(now.addingTimeInterval(-Self.failureWindow))])
+                arguments: [Ledger.timestamp(now.addingTimeInterval(-AccountRules.failureWindow))])
             try db.execute(sql: "INSERT INTO login_failure (username, at) VALUES (?, ?)", arguments: [username, Ledger.timestamp(now)])
         }
-    }
-
-    static func randomSecret() -> String {
-        Hex.random(bytes: 32)
     }
 }

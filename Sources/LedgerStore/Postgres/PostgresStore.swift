@@ -7,7 +7,8 @@ import PostgresNIO
 /// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
-/// The repositories it has so far: `PostgresLeases` and `PostgresAuditTrail` (with `PostgresAuditLog`, the appends).
+/// The repositories it has so far: `PostgresAccounts`, `PostgresLeases` and `PostgresAuditTrail` (with
+/// `PostgresAuditLog`, the appends).
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -34,10 +35,28 @@ public final class PostgresStore: Sendable {
         running = Task { await client.run() }
     }
 
+    /// Accounts, API tokens, browser sessions and failed logins.
+    public var accounts: any AccountRepository { PostgresAccounts(store: self) }
     /// The audit trail, as read.
     public var audit: any AuditTrail { PostgresAuditTrail(store: self) }
     /// Leases on work that one server of the ledger does for all of them.
     public var leases: any LeaseRepository { PostgresLeases(store: self) }
+
+    /// Runs `body` in a transaction on one of the pool's connections. What `body` threw is thrown as it was (the
+    /// product's Chinese errors), not wrapped in the client's transaction error; a unique index's refusal (two servers
+    /// writing the same key at once) is `duplicate`.
+    func transaction<T: Sendable>(
+        duplicate: LedgerError = LedgerError(.conflict, "记录已存在"),
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error
+            if let refused = cause as? PSQLError, refused.serverInfo?[.sqlState] == "23505" { throw duplicate }
+            throw cause
+        }
+    }
 
     /// Closes the pool's connections; the store is not used after.
     public func close() { running.cancel() }
@@ -85,6 +104,38 @@ public final class PostgresStore: Sendable {
                 CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON audit_entry
                     FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()
                 """
+            ]
+        ),
+        (
+            "v3: accounts and sessions",
+            [
+                // The units data officers are bound to: the first of the record tables, with SQLite's columns; the
+                // records' PostgreSQL repository is to write it (issue 18, not yet).
+                """
+                CREATE TABLE unit (
+                    id BIGSERIAL PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, region TEXT NOT NULL, body TEXT NOT NULL,
+                    version INTEGER NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE account (
+                    id BIGSERIAL PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, role TEXT NOT NULL,
+                    unit_key TEXT REFERENCES unit(key), password_hash TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false,
+                    created_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE api_token (
+                    id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES account(id), name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)
+                """,
+                // Sessions and failed logins by the database's clock, which every server shares.
+                """
+                CREATE TABLE web_session (
+                    id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES account(id), secret_hash TEXT NOT NULL UNIQUE,
+                    csrf TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL)
+                """,
+                "CREATE INDEX web_session_expiry ON web_session (expires_at)",
+                "CREATE TABLE login_failure (id BIGSERIAL PRIMARY KEY, username TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)",
+                "CREATE INDEX login_failure_user ON login_failure (username, at)"
             ]
         )
     ]
