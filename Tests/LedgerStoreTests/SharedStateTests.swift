@@ -132,7 +132,9 @@ struct SharedStateTests {
 
     /// Two servers' account repositories on one ledger, with a unit (the first fixture's) a data officer may be bound
     /// to, and the audit trail the second server reads.
-    func accounts(on store: TestStore) async throws -> (any AccountRepository, any AccountRepository, any AuditTrail, close: @Sendable () -> Void) {
+    func accounts(
+        on store: TestStore, url: String? = nil
+    ) async throws -> (any AccountRepository, any AccountRepository, any AuditTrail, close: @Sendable () -> Void) {
         switch store {
         case .sqlite:
             let first = try server()
@@ -140,7 +142,7 @@ struct SharedStateTests {
             let second = try server()
             return (first.accounts, second.accounts, second.audit, {})
         case .postgres:
-            let url = try await TestPostgres.freshDatabase()
+            let url = try await { if let url { url } else { try await TestPostgres.freshDatabase() } }()
             let (one, two) = (try await PostgresStore.open(url: url), try await PostgresStore.open(url: url))
             // The records' PostgreSQL repository is still to come: the unit row is written as SQLite's would be.
             try await one.client.query(
@@ -219,6 +221,46 @@ struct SharedStateTests {
         let entries = try await audit.entries(entity: nil, key: nil, limit: 100).filter { $0.entity != "unit" }
         #expect(entries.map(\.action) == ["create", "revoke", "enable", "disable", "create", "create"])
         #expect(try await audit.verify().isIntact)
+    }
+
+    /// A PostgreSQL ledger backed up with `pg_dump` and restored with `pg_restore` into a new database (docs/deploy.md)
+    /// opens without migrating again, its audit chain intact and continued by the next write, its accounts and tokens
+    /// working, new rows numbered after the restored ones.
+    @Test(.enabled(if: TestPostgres.url != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/pg_dump")))
+    func aPostgresLedgerIsRestoredFromPgDump() async throws {
+        let (source, target) = (try await TestPostgres.freshDatabase(), try await TestPostgres.freshDatabase())
+        let (accounts, _, _, close) = try await self.accounts(on: .postgres, url: source)
+        let account = try await accounts.createAccount(
+            username: "finance", displayName: "财务", role: .finance, unitUSCC: nil, password: "correct horse", cost: 4, by: Self.admin)
+        let (_, secret) = try await accounts.createToken(username: "finance", name: "报表", by: Self.admin)
+        close()
+        let dump = folder.appendingPathComponent("ledger.dump").path
+        try run("/usr/bin/pg_dump", "--format=custom", "--file=\(dump)", "--dbname=\(source)")
+        try run("/usr/bin/pg_restore", "--no-owner", "--exit-on-error", "--dbname=\(target)", dump)
+
+        let restored = try await PostgresStore.open(url: target)
+        defer { restored.close() }
+        #expect(try await restored.accounts.authenticate(username: "finance", password: "correct horse") == account)
+        #expect(try await restored.accounts.account(forToken: secret)?.username == "finance")
+        let second = try await restored.accounts.createAccount(
+            username: "reviewer", displayName: "审查", role: .reviewer, unitUSCC: nil, password: "correct horse", cost: 4, by: Self.admin)
+        #expect(second.id > account.id)
+        let verification = try await restored.audit.verify()
+        #expect(verification.isIntact, "\(verification.problems)")
+        #expect(verification.entries == 3)
+    }
+
+    /// Runs a program and waits for it; one that fails is an error with what it printed.
+    func run(_ program: String, _ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardError = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { Issue.record("\(program) failed: \(printed)") }
     }
 
     /// Failed logins count on every server: five on one keep the account out of the other.
