@@ -12,18 +12,19 @@ struct User: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account; the password is read from standard input.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Argument(help: "Username (lower-case letters, digits, . _ -).") var username: String
         @Option(help: "data-officer, reviewer, finance or admin.") var role: Role
         @Option(help: "The unit (USCC) a data officer is bound to.") var unit: String?
         @Option(help: "Display name.") var name: String?
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let store = try await access.open()
+            defer { store.close() }
             if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("密码（至少10个字符）：".utf8)) }
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("请从标准输入提供密码") }
             let account = try await userFacing {
-                try await ledger.accounts.createAccount(
+                try await store.accounts.createAccount(
                     username: username, displayName: name ?? username, role: role, unitUSCC: unit,
                     password: password, by: .commandLine)
             }
@@ -33,11 +34,12 @@ struct User: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            for account in try await ledger.accounts.accounts() {
+            let store = try await access.open()
+            defer { store.close() }
+            for account in try await store.accounts.accounts() {
                 print(
                     TextTable.pad(account.username, 22) + TextTable.pad(account.role.rawValue, 14) + TextTable.pad(account.unitUSCC ?? "-", 20)
                         + (account.disabled ? "已停用" : "启用") + "  \(account.displayName)")
@@ -47,23 +49,24 @@ struct User: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable an account; its tokens and sessions stop working at once.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Argument var username: String
 
-        func run() async throws { try await User.setDisabled(data, username, true) }
+        func run() async throws { try await User.setDisabled(access, username, true) }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Argument var username: String
 
-        func run() async throws { try await User.setDisabled(data, username, false) }
+        func run() async throws { try await User.setDisabled(access, username, false) }
     }
 
-    static func setDisabled(_ data: DataOptions, _ username: String, _ disabled: Bool) async throws {
-        let (ledger, _) = try data.openLedger()
-        _ = try await userFacing { try await ledger.accounts.setDisabled(username, disabled, by: .commandLine) }
+    static func setDisabled(_ access: AccessOptions, _ username: String, _ disabled: Bool) async throws {
+        let store = try await access.open()
+        defer { store.close() }
+        _ = try await userFacing { try await store.accounts.setDisabled(username, disabled, by: .commandLine) }
         print("\(disabled ? "已停用" : "已启用") \(username)")
     }
 }
@@ -75,13 +78,14 @@ struct Token: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token for an account and print it once.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Argument var username: String
         @Option(help: "What the token is for.") var name = "cli"
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            let (token, secret) = try await userFacing { try await ledger.accounts.createToken(username: username, name: name, by: .commandLine) }
+            let store = try await access.open()
+            defer { store.close() }
+            let (token, secret) = try await userFacing { try await store.accounts.createToken(username: username, name: name, by: .commandLine) }
             FileHandle.standardError.write(Data("令牌 #\(token.id)（\(username)，\(name)），只显示这一次：\n".utf8))
             print(secret)
         }
@@ -89,24 +93,26 @@ struct Token: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke token N.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Argument var id: Int64
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            let token = try await userFacing { try await ledger.accounts.revokeToken(id: id, by: .commandLine) }
+            let store = try await access.open()
+            defer { store.close() }
+            let token = try await userFacing { try await store.accounts.revokeToken(id: id, by: .commandLine) }
             print("已撤销令牌 #\(token.id)（\(token.username)，\(token.name)）")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Option var username: String?
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            for token in try await ledger.accounts.tokens(username: username) {
+            let store = try await access.open()
+            defer { store.close() }
+            for token in try await store.accounts.tokens(username: username) {
                 let state = token.revokedAt.map { "已撤销 \($0)" } ?? "有效"
                 print("#\(token.id)  \(TextTable.pad(token.username, 22))\(TextTable.pad(token.name, 16))\(token.createdAt)  \(state)")
             }
@@ -121,11 +127,12 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check every entry and link; exit 1 naming each broken entry.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            let result = try await ledger.audit.verify()
+            let store = try await access.open()
+            defer { store.close() }
+            let result = try await store.audit.verify()
             for problem in result.problems { print("✘ \(problem)") }
             print(
                 result.isIntact
@@ -137,14 +144,15 @@ struct Audit: AsyncParsableCommand {
 
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Who changed what: entries of one record or entity, newest first.")
-        @OptionGroup var data: DataOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "unit, project, system, resource, waiver, funding, review, deregistration, account, api_token.") var entity: String?
         @Option(help: "The record's key (code, USCC, id).") var key: String?
         @Option var limit = 50
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
-            for entry in try await ledger.audit.entries(entity: entity, key: key, limit: limit) {
+            let store = try await access.open()
+            defer { store.close() }
+            for entry in try await store.audit.entries(entity: entity, key: key, limit: limit) {
                 let request = entry.requestId.map { " 请求 \($0)" } ?? ""
                 print("#\(entry.seq) \(entry.at) \(entry.actor)（\(entry.role)）\(entry.action) \(entry.entity) \(entry.key)\(request)")
                 for change in entry.changes.prefix(20) {

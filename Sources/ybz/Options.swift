@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerStore
+import Logging
 
 /// Where the ledger's data lives.
 struct DataOptions: ParsableArguments {
@@ -15,6 +16,35 @@ struct DataOptions: ParsableArguments {
         let database = try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
         return (Ledger(database: database, codes: try catalog.codeLists()), catalog)
     }
+}
+
+/// Where accounts, API tokens and the audit trail are: the data folder's SQLite ledger, or a PostgreSQL ledger (issue
+/// 18: the parts of the ledger on PostgreSQL so far), named by `--database` or `YBZ_DATABASE_URL`.
+struct AccessOptions: ParsableArguments {
+    @OptionGroup var data: DataOptions
+    @Option(help: "A PostgreSQL ledger instead of the data folder: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or YBZ_DATABASE_URL).")
+    var database: String?
+
+    /// The accounts and the audit trail of the ledger named.
+    func open() async throws -> AccessStore {
+        if let url = database ?? ProcessInfo.processInfo.environment["YBZ_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            // A command prints its own errors: the pool's retries and warnings are not for the person at the terminal.
+            var quiet = Logger(label: "ybz.postgres")
+            quiet.logLevel = .critical
+            let logger = quiet
+            let store = try await userFacing { try await PostgresStore.open(url: url, logger: logger) }
+            return AccessStore(accounts: store.accounts, audit: store.audit, close: store.close)
+        }
+        let (ledger, _) = try data.openLedger()
+        return AccessStore(accounts: ledger.accounts, audit: ledger.audit, close: {})
+    }
+}
+
+/// The accounts and audit trail a command works on, and what closes their store when it is done.
+struct AccessStore {
+    let accounts: any AccountRepository
+    let audit: any AuditTrail
+    let close: @Sendable () -> Void
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

@@ -89,6 +89,14 @@ struct SharedStateTests {
         }
     }
 
+    /// A server that is not there is named in Chinese (the pool alone retried for over a minute, then failed in
+    /// English), the password not repeated.
+    @Test func anUnreachableDatabaseIsNamedInChinese() async throws {
+        let error = await #expect(throws: LedgerError.self) { try await PostgresStore.open(url: "postgres://ybz:secret@127.0.0.1:1/ledger") }
+        #expect(error?.message.contains("无法连接 PostgreSQL 数据库 127.0.0.1:1") == true)
+        #expect(error?.message.contains("secret") == false)
+    }
+
     /// A lease is one holder's until it lapses or is given back; its holder renews it; another takes it once it lapsed.
     @Test(arguments: TestStore.available) func aLeaseIsOneServersUntilItLapses(store: TestStore) async throws {
         let (a, b, close) = try await leases(on: store)

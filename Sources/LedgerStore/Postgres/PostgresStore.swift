@@ -17,9 +17,11 @@ public final class PostgresStore: Sendable {
 
     /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, without TLS: a server
     /// on loopback or a private network) and brings its schema up to date.
+    /// A server that cannot be reached is a clear error at once, not the pool's retries for a minute.
     public static func open(url: String, logger: Logger = Logger(label: "ybz.postgres")) async throws -> PostgresStore {
-        let store = PostgresStore(
-            client: PostgresClient(configuration: try configuration(url), backgroundLogger: logger), logger: logger)
+        let address = try DatabaseAddress(url)
+        try await address.checkReachable(logger: logger)
+        let store = PostgresStore(client: PostgresClient(configuration: address.pool, backgroundLogger: logger), logger: logger)
         do {
             try await store.migrate()
         } catch {
@@ -60,20 +62,6 @@ public final class PostgresStore: Sendable {
 
     /// Closes the pool's connections; the store is not used after.
     public func close() { running.cancel() }
-
-    /// The pool's settings for `url`; a clear error for a URL that is not one.
-    static func configuration(_ url: String) throws -> PostgresClient.Configuration {
-        // The URL is not repeated: it may hold a password.
-        let badURL = LedgerError(.badRequest, "数据库地址应为 postgres://用户[:密码]@主机[:端口]/数据库")
-        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
-            let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
-        else { throw badURL }
-        let database = String(parts.path.drop { $0 == "/" })
-        guard (1...65_535).contains(parts.port ?? 5_432), database.count <= 63 else { throw badURL }
-        return PostgresClient.Configuration(
-            host: host, port: parts.port ?? 5_432, username: user, password: parts.password, database: database.isEmpty ? nil : database,
-            tls: .disable)
-    }
 
     /// The schema, one migration a step, in order.
     static let migrations: [(name: String, sql: [String])] = [
@@ -167,4 +155,46 @@ public final class PostgresStore: Sendable {
 
     /// The advisory lock migrations hold (any number the ledger's other locks do not use).
     private static let migrationLock: Int64 = 0x5942_5A00
+}
+
+/// Where a PostgreSQL ledger is, read from its `postgres://` URL.
+struct DatabaseAddress {
+    var host: String
+    var port: Int
+    var user: String
+    var password: String?
+    var database: String?
+
+    /// The address `url` gives; a clear error for a URL that is not one (not repeating it: it may hold a password).
+    init(_ url: String) throws {
+        let badURL = LedgerError(.badRequest, "数据库地址应为 postgres://用户[:密码]@主机[:端口]/数据库")
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+            let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
+        else { throw badURL }
+        let database = String(parts.path.drop { $0 == "/" })
+        guard (1...65_535).contains(parts.port ?? 5_432), database.count <= 63 else { throw badURL }
+        (self.host, port, self.user, password) = (host, parts.port ?? 5_432, user, parts.password)
+        self.database = database.isEmpty ? nil : database
+    }
+
+    /// The pool's settings.
+    var pool: PostgresClient.Configuration {
+        PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+    }
+
+    /// Connects once and closes: a server that is down, a wrong port or a refused login is named in Chinese.
+    func checkReachable(logger: Logger) async throws {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
+                id: 0, logger: logger)
+        } catch let error as PSQLError {
+            let reason =
+                error.serverInfo?[.message].map { "服务器拒绝：\($0)" }
+                ?? "连接失败（服务器未运行、地址或端口有误，或网络不通）"
+            throw LedgerError(.busy, "无法连接 PostgreSQL 数据库 \(host):\(port)：\(reason)")
+        }
+        try await connection.close()
+    }
 }
