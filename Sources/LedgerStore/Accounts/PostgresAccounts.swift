@@ -21,7 +21,7 @@ struct PostgresAccounts: AccountRepository {
             if let unitUSCC, try await Self.exists("SELECT 1 FROM unit WHERE key = \(unitUSCC)", on: connection) == false {
                 throw AccountRules.unknownUnit(unitUSCC)
             }
-            // Two servers creating the same name at once: the unique index refuses the second (`write`).
+            // Two servers creating the same name at once: the unique index refuses the second (`transaction`'s `taken`).
             let created = Date().formatted(.iso8601)
             let rows = try await connection.query(
                 """
@@ -29,7 +29,7 @@ struct PostgresAccounts: AccountRepository {
                 VALUES (\(username), \(displayName), \(role.rawValue), \(unitUSCC), \(hash), false, \(created))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: connection.logger)
-            guard let account = try await Self.accounts(rows).first else { throw AccountRules.usernameTaken(username) }
+            guard let account = try await Self.accounts(rows).first else { throw taken }
             try await Self.audit(on: connection, actor: actor, action: "create", entity: "account", key: username, old: nil as Account?, new: account)
             return account
         }
