@@ -143,9 +143,8 @@ extension Money: Codable {
         // Text first, as the ledger stores amounts (a failed attempt costs an error). A JSON number that is not a whole
         // Int64 (1.5, 1e30) falls through to the text decode, which refuses it.
         let text: String
-        // `try?` twice, harmless: a value that is not text is tried as a whole number, and one that is neither gets the
-        // text decode's own error below.
-        if let string = try? container.decode(String.self) {  // harmless: see above
+        // A value that is not text is tried as a whole number; one that is neither gets the text decode's error below.
+        if let string = try? container.decode(String.self) {  // harmless: not text is tried as a whole number next
             text = string
         } else if let whole = try? container.decode(Int64.self) {  // harmless: else the text decode refuses it
             guard let money = Money(checkedYuan: whole) else { throw Self.outOfRange(container, String(whole)) }
