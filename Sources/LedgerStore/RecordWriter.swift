@@ -11,6 +11,12 @@ enum WriteMode {
     case update(id: Int64, expectedVersion: Int?)
     /// Creates, or replaces the row with the same key (imports); identical content is left untouched.
     case upsert
+
+    /// Whether the write registers a new record.
+    var isCreate: Bool {
+        if case .create = self { return true }
+        return false
+    }
 }
 
 /// What a write did.
@@ -50,44 +56,63 @@ struct RecordWriter: Sendable {
         _ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
         limitsChecked: Bool = false, validated: [ValidationIssue]? = nil
     ) throws -> Checked<E> {
+        let (record, issues) = try normalized(input, limitsChecked: limitsChecked, validated: validated)
+        let missing = try SQLiteRows.missingReferences(record, in: db).filter { !pending.covers($0) }
+        let existing = try existingRow(for: record, mode: mode, in: db)
+        return try conclude(record, issues: issues + missing, mode: mode, existing: existing) {
+            try SQLiteRows.loadChildren(try Self.decode(E.self, body: $0.body), rowID: $0.id, in: db)
+        }
+    }
+
+    /// The first of the checks, which read nothing stored: field limits (unless `limitsChecked`), then normalize and
+    /// validate (unless `validated` gives the issues of the input already normalized). Both stores run it.
+    func normalized<E: StoredEntity>(
+        _ input: E, limitsChecked: Bool = false, validated: [ValidationIssue]? = nil
+    ) throws -> (E, [ValidationIssue]) {
         var record = input
         if !limitsChecked {
             let tooLong = FieldLimits.issues(in: try CanonicalJSON.decoder.decode(JSONValue.self, from: CanonicalJSON.encode(record)))
             if !tooLong.isEmpty { throw LedgerError.invalid(tooLong) }
         }
-        var issues: [ValidationIssue]
-        if let validated {
-            issues = validated
-        } else {
-            record.normalize(codes: codes)
-            issues = record.validate(codes: codes)
-        }
-        issues += try SQLiteRows.missingReferences(record, in: db).filter { !pending.covers($0) }
-        let existing = try existingRow(for: record, mode: mode, in: db)
+        if let validated { return (record, validated) }
+        record.normalize(codes: codes)
+        return (record, record.validate(codes: codes))
+    }
+
+    /// The last of the checks, on what the store read: the issues so far with those of the missing references, the
+    /// stored row with the record's key (or the row `mode` updates), and how to read that row's record with its child
+    /// rows (`stored`, only called for a write that replaces it). Key rules, version and what the write would do. Both
+    /// stores run it.
+    func conclude<E: StoredEntity>(
+        _ normalized: E, issues found: [ValidationIssue], mode: WriteMode, existing: ExistingRow?,
+        stored: (ExistingRow) throws -> E
+    ) throws -> Checked<E> {
+        var (record, issues) = (normalized, found)
         if let existing, case .update = mode, existing.key != record.naturalKey {
             issues.append(
                 ValidationIssue(
                     field: "key", value: record.naturalKey, rule: "key.permanent",
                     message: "\(E.label)编码“\(existing.key)”登记后不可更改", article: Reference.catalogGuideline))
         }
-        if case .create = mode, existing != nil {
-            issues.append(
-                ValidationIssue(
-                    field: "key", value: record.naturalKey, rule: "key.unique",
-                    message: "\(E.label)编码“\(record.naturalKey)”已存在"))
-        }
+        if case .create = mode, existing != nil { issues.append(Self.taken(record)) }
         if issues.hasErrors { throw LedgerError.invalid(issues) }
-        guard let existing, !isCreate(mode) else {
+        guard let existing, !mode.isCreate else {
             return Checked(record: record, existing: nil, stored: nil, warnings: issues, outcome: .created)
         }
         if case .update(_, let expected?) = mode, expected != existing.version {
             throw LedgerError.versionConflict(expected: expected, actual: existing.version)
         }
-        let storedRecord = try SQLiteRows.loadChildren(try Self.decode(E.self, body: existing.body), rowID: existing.id, in: db)
+        let storedRecord = try stored(existing)
         if case .update = mode { record = try record.editing(storedRecord) }
         return Checked(
             record: record, existing: existing, stored: storedRecord, warnings: issues,
             outcome: storedRecord == record ? .unchanged : .updated)
+    }
+
+    /// The issue of a new record whose key is taken (found by the checks, or by a unique index when two servers
+    /// register the same key at once).
+    static func taken<E: StoredEntity>(_ record: E) -> ValidationIssue {
+        ValidationIssue(field: "key", value: record.naturalKey, rule: "key.unique", message: "\(E.label)编码“\(record.naturalKey)”已存在")
     }
 
     /// Writes a checked record: the row, its search text, child rows and audit entry, inside the caller's transaction.
@@ -136,11 +161,6 @@ struct RecordWriter: Sendable {
         }
         if indexSearch && E.isSearchable { write.search = .init(name: record.displayName, text: record.searchText) }
         return write
-    }
-
-    private func isCreate(_ mode: WriteMode) -> Bool {
-        if case .create = mode { return true }
-        return false
     }
 
     struct ExistingRow: Sendable {

@@ -56,9 +56,31 @@ public struct RowReference: Sendable {
     /// What the row is, in messages (`建设单位`).
     public var label: String
     public var severity: ValidationIssue.Severity = .error
+
+    /// The issue of a reference to a row that does not exist (either store).
+    var missing: ValidationIssue {
+        ValidationIssue(
+            field: field, value: key, rule: "reference.exists", message: "\(label)“\(key)”不存在，请先登记", severity: severity)
+    }
 }
 
-/// A count of rows naming `key`, for deletion checks.
+/// Why a row may not be deleted while others name it, in words, from the counts of what names it (either store).
+enum DeletionBlock {
+    /// A unit with projects, systems or data officers' accounts.
+    static func unit(projects: Int, systems: Int, accounts: Int) -> String? {
+        projects + systems + accounts == 0 ? nil : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专员账号"
+    }
+
+    /// A project that systems list.
+    static func project(systems: Int) -> String? { systems == 0 ? nil : "仍有\(systems)个系统关联该项目" }
+
+    /// A system with resources, waivers or deregistration applications (a deregistered system's record is kept).
+    static func system(resources: Int, waivers: Int, applications: Int) -> String? {
+        guard resources + waivers + applications > 0 else { return nil }
+        return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请"
+            + "（已注销的系统应保留记录）"
+    }
+}
 
 extension GovUnit: StoredEntity {
     public static let table = "unit"

@@ -1,4 +1,6 @@
 import Foundation
+import LedgerCore
+import LedgerStore
 import Logging
 import PostgresNIO
 
@@ -44,4 +46,55 @@ public enum TestStore: String, Sendable {
 
     /// The stores this run tests.
     public static var available: [TestStore] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+/// The records and audit trail of a new ledger on one of the stores, for the stores' tests.
+public struct TestLedger: Sendable {
+    public let records: any RecordRepository
+    public let audit: any AuditTrail
+    private let closing: @Sendable () -> Void
+
+    /// Closes the ledger's connections (nothing for SQLite).
+    public func close() { closing() }
+
+    /// A new ledger on `store`: an in-memory SQLite ledger, or a new PostgreSQL database; with `seeded`, holding the
+    /// fixtures' unit, project, system and resource (`Fixtures.seededLedger`).
+    public static func make(on store: TestStore, seeded: Bool = false) async throws -> TestLedger {
+        let ledger: TestLedger
+        switch store {
+        case .sqlite:
+            let sqlite = try Fixtures.ledger()
+            ledger = TestLedger(records: sqlite.records, audit: sqlite.audit, closing: {})
+        case .postgres:
+            ledger = try await servers(on: .postgres, count: 1)[0]
+        }
+        if seeded {
+            _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.project(), by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+            _ = try await ledger.records.create(Fixtures.resource(), by: .commandLine)
+        }
+        return ledger
+    }
+
+    /// `count` servers of one new ledger on `store`, as `ybz serve` on several machines: each its own SQLite connection
+    /// pool on one file, or its own PostgreSQL connection pool on one database.
+    public static func servers(on store: TestStore, count: Int) async throws -> [TestLedger] {
+        switch store {
+        case .sqlite:
+            let path = try Fixtures.temporaryDirectory().appendingPathComponent("ledger.sqlite").path
+            return try (0..<count).map { _ in
+                let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
+                return TestLedger(records: ledger.records, audit: ledger.audit, closing: {})
+            }
+        case .postgres:
+            let url = try await TestPostgres.freshDatabase()
+            var servers: [TestLedger] = []
+            for _ in 0..<count {
+                let store = try await PostgresStore.open(url: url)
+                servers.append(TestLedger(records: store.records(codes: Fixtures.codes), audit: store.audit, closing: { store.close() }))
+            }
+            return servers
+        }
+    }
 }

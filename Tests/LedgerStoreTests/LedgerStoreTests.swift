@@ -6,10 +6,11 @@ import Testing
 
 @testable import LedgerStore
 
-@Suite("Store: CRUD, references, concurrency")
+@Suite("Store: CRUD, references, concurrency, on each store")
 struct LedgerStoreTests {
-    @Test func recordsRoundTripWithItems() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func recordsRoundTripWithItems(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record == Fixtures.resource())
         #expect(resource.version == 1)
@@ -18,8 +19,9 @@ struct LedgerStoreTests {
         #expect(system.record.projectCodes == ["TZXM-2025-001"])
     }
 
-    @Test func updatesBumpTheVersionAndStaleVersionsConflict() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func updatesBumpTheVersionAndStaleVersionsConflict(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         var system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
         system.record.summary = "新的简介"
         let updated = try await ledger.records.update(InfoSystem.self, id: system.id, with: system.record, expectedVersion: 1, by: .commandLine)
@@ -31,8 +33,9 @@ struct LedgerStoreTests {
         #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.summary == "新的简介")
     }
 
-    @Test func naturalKeysArePermanentAndUnique() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func naturalKeysArePermanentAndUnique(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         var resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.code = "103003/000009"
         let error = await #expect(throws: LedgerError.self) {
@@ -43,15 +46,17 @@ struct LedgerStoreTests {
         #expect(duplicate?.details.map(\.rule) == ["key.unique"])
     }
 
-    @Test func referencesMustExist() async throws {
-        let ledger = try Fixtures.ledger()
+    @Test(arguments: TestStore.available) func referencesMustExist(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store)
+        defer { ledger.close() }
         let error = await #expect(throws: LedgerError.self) { try await ledger.records.create(Fixtures.system(), by: .commandLine) }
         #expect(error?.kind == .validation)
         #expect(error?.details.first { $0.rule == "reference.exists" }?.field == "unitUSCC")
     }
 
-    @Test func deletionIsRefusedWhileOthersReferTheRow() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func deletionIsRefusedWhileOthersReferTheRow(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         let system = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
         let error = await #expect(throws: LedgerError.self) {
             try await ledger.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
@@ -63,8 +68,9 @@ struct LedgerStoreTests {
         #expect(try await ledger.records.counts()["data_item"] == 0)
     }
 
-    @Test func createdResourcesStartAsDraftsAndMoveThroughTheWorkflow() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func createdResourcesStartAsDraftsAndMoveThroughTheWorkflow(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(resource.record.state == .draft)
         let submitted = try await ledger.records.transition(resourceID: resource.id, .submit, reason: nil, expectedVersion: 1, by: .commandLine)
@@ -77,8 +83,9 @@ struct LedgerStoreTests {
         #expect(returned.version == 3)
     }
 
-    @Test func editsKeepTheWorkflowStateAndOfflineResourcesAreFrozen() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func editsKeepTheWorkflowStateAndOfflineResourcesAreFrozen(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id
         for action: CatalogTransition in [.submit, .approve] {
             _ = try await ledger.records.transition(resourceID: id, action, reason: nil, expectedVersion: nil, by: .commandLine)
@@ -96,8 +103,9 @@ struct LedgerStoreTests {
         }
     }
 
-    @Test func listsPageAndFilter() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func listsPageAndFilter(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         for n in 2...5 {
             _ = try await ledger.records.create(Fixtures.resource(code: "103003/00000\(n)", name: "抵押登记信息\(n)"), by: .commandLine)
         }

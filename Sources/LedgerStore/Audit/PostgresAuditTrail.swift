@@ -13,12 +13,20 @@ enum PostgresAuditLog {
     static func append(
         on connection: PostgresConnection, actor: Actor, action: String, entity: String, key: String, changes: [FieldChange]
     ) async throws {
-        let changesJSON = try CanonicalJSON.text(changes)
+        try await append(on: connection, actor: actor, action: action, entity: entity, key: key, changesJSON: try CanonicalJSON.text(changes))
+    }
+
+    /// Appends an entry whose changes are already encoded as canonical JSON (a record's write, prepared by `RecordWriter`),
+    /// made at `at` (the time the record's row says it was written).
+    static func append(
+        on connection: PostgresConnection, actor: Actor, action: String, entity: String, key: String, changesJSON: String,
+        at: String = Ledger.timestamp()
+    ) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: connection.logger)
         var chain = AuditChain(seq: 0, hash: AuditLog.genesis)
         let ends = try await connection.query("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", logger: connection.logger)
         for try await (seq, hash) in ends.decode((Int64, String).self) { chain = AuditChain(seq: seq, hash: hash) }
-        let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: Ledger.timestamp())
+        let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: at)
         try await connection.query(
             """
             INSERT INTO audit_entry (seq, at, actor, role, request_id, action, entity, key, changes, previous_hash, hash)

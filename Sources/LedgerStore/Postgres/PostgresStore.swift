@@ -7,8 +7,8 @@ import PostgresNIO
 /// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
-/// The repositories it has so far: `PostgresAccounts`, `PostgresLeases` and `PostgresAuditTrail` (with
-/// `PostgresAuditLog`, the appends).
+/// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases` and `PostgresAuditTrail`
+/// (with `PostgresAuditLog`, the appends).
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -37,6 +37,9 @@ public final class PostgresStore: Sendable {
         running = Task { await client.run() }
     }
 
+    /// The ledger records (units, projects, systems, catalog resources with their items) and the catalog workflow,
+    /// normalized and validated with `codes`.
+    public func records(codes: CodeLists) -> any RecordRepository { PostgresRecords(store: self, codes: codes) }
     /// Accounts, API tokens, browser sessions and failed logins.
     public var accounts: any AccountRepository { PostgresAccounts(store: self) }
     /// The audit trail, as read.
@@ -97,8 +100,8 @@ public final class PostgresStore: Sendable {
         (
             "v3: accounts and sessions",
             [
-                // The units data officers are bound to: the first of the record tables, with SQLite's columns; the
-                // records' PostgreSQL repository is to write it (issue 18, not yet).
+                // The units data officers are bound to: the first of the record tables, with SQLite's columns (the
+                // others follow in v4).
                 """
                 CREATE TABLE unit (
                     id BIGSERIAL PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, region TEXT NOT NULL, body TEXT NOT NULL,
@@ -124,6 +127,46 @@ public final class PostgresStore: Sendable {
                 "CREATE INDEX web_session_expiry ON web_session (expires_at)",
                 "CREATE TABLE login_failure (id BIGSERIAL PRIMARY KEY, username TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)",
                 "CREATE INDEX login_failure_user ON login_failure (username, at)"
+            ]
+        ),
+        (
+            "v4: records",
+            [
+                // SQLite's record tables and columns (`PostgresRecords`). Keys, names and times are ordered as SQLite orders
+                // them, by their bytes (`COLLATE "C"`), whatever locale the database was made with, so lists, pages and
+                // exports come out in the same order on both stores.
+                """
+                ALTER TABLE unit ALTER COLUMN key TYPE TEXT COLLATE "C", ALTER COLUMN name TYPE TEXT COLLATE "C",
+                    ALTER COLUMN updated_at TYPE TEXT COLLATE "C"
+                """,
+                """
+                CREATE TABLE project (
+                    id BIGSERIAL PRIMARY KEY, key TEXT COLLATE "C" NOT NULL UNIQUE, name TEXT COLLATE "C" NOT NULL,
+                    unit_key TEXT NOT NULL REFERENCES unit(key), body TEXT NOT NULL, version INTEGER NOT NULL,
+                    updated_at TEXT COLLATE "C" NOT NULL)
+                """,
+                "CREATE INDEX project_unit ON project (unit_key)",
+                """
+                CREATE TABLE system (
+                    id BIGSERIAL PRIMARY KEY, key TEXT COLLATE "C" NOT NULL UNIQUE, name TEXT COLLATE "C" NOT NULL,
+                    unit_key TEXT NOT NULL REFERENCES unit(key), status TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL,
+                    updated_at TEXT COLLATE "C" NOT NULL)
+                """,
+                "CREATE INDEX system_unit ON system (unit_key)",
+                """
+                CREATE TABLE resource (
+                    id BIGSERIAL PRIMARY KEY, key TEXT COLLATE "C" NOT NULL UNIQUE, name TEXT COLLATE "C" NOT NULL,
+                    system_key TEXT NOT NULL REFERENCES system(key), unit_key TEXT NOT NULL REFERENCES unit(key),
+                    share_type TEXT NOT NULL, update_cycle TEXT NOT NULL, state TEXT NOT NULL, format TEXT NOT NULL DEFAULT '',
+                    format_type TEXT, body TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT COLLATE "C" NOT NULL)
+                """,
+                "CREATE INDEX resource_system ON resource (system_key)",
+                "CREATE INDEX resource_unit ON resource (unit_key)",
+                """
+                CREATE TABLE data_item (
+                    resource_id BIGINT NOT NULL REFERENCES resource(id) ON DELETE CASCADE, seq INTEGER NOT NULL, name TEXT NOT NULL,
+                    type TEXT NOT NULL, length BIGINT, description TEXT, PRIMARY KEY (resource_id, seq))
+                """
             ]
         )
     ]

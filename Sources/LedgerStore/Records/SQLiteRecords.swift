@@ -91,7 +91,8 @@ public struct SQLiteRecords: RecordRepository {
         _ type: E.Type, filter: ListFilter, nameContains: String?,
         page: PageRequest
     ) async throws -> Page<Stored<E>> {
-        let (whereClause, filterArguments) = try Self.condition(E.self, filter: filter, nameContains: nameContains)
+        let condition = try ListCondition(E.self, filter: filter, nameContains: nameContains, dialect: .sqlite)
+        let (whereClause, filterArguments) = (condition.sql, StatementArguments(condition.arguments))
         var pageArguments = filterArguments
         pageArguments += [page.limit, page.offset]
         return try await database.writer.read { [pageArguments] db in
@@ -126,54 +127,13 @@ public struct SQLiteRecords: RecordRepository {
         }
     }
 
-    /// The WHERE clause (or nothing) and its arguments of `filter` (by `E.filterColumns`) and `nameContains`.
-    private static func condition<E: StoredEntity>(
-        _ type: E.Type, filter: ListFilter, nameContains: String?
-    ) throws -> (String, StatementArguments) {
-        var conditions: [String] = []
-        var arguments: [String] = []
-        for (negated, terms) in [(false, filter.anyOf), (true, filter.noneOf)] {
-            for (name, values) in terms.sorted(by: { $0.key < $1.key }) {
-                let column = try column(E.self, name)
-                let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
-                // A column without a value (a resource without a 资源格式类型) is none of the excluded values.
-                conditions.append(negated ? "coalesce(\(column), '') NOT IN (\(marks))" : "\(column) IN (\(marks))")
-                arguments += values.sorted()
-            }
-        }
-        if let bounds = filter.updated {
-            // Timestamps are stored in one form (`Ledger.timestamp`), so their order is their text's.
-            if let lower = bounds.lower {
-                conditions.append(bounds.includesLower ? "updated_at >= ?" : "updated_at > ?")
-                arguments.append(lower)
-            }
-            if let upper = bounds.upper {
-                conditions.append(bounds.includesUpper ? "updated_at <= ?" : "updated_at < ?")
-                arguments.append(upper)
-            }
-        }
-        if let text = Normalize.optional(nameContains) {
-            conditions.append("instr(name, ?) > 0")
-            arguments.append(text)
-        }
-        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
-    }
-
-    /// The column of filter `name`; an unknown filter is refused, naming those there are.
-    private static func column<E: StoredEntity>(_ type: E.Type, _ name: String) throws -> String {
-        guard let column = E.filterColumns[name] else {
-            let allowed = E.filterColumns.keys.sorted().joined(separator: ", ")
-            throw LedgerError(.badRequest, "\(E.label)列表不支持筛选条件“\(name)”（可用：\(allowed)）")
-        }
-        return column
-    }
-
     /// How many filtered rows hold each value of each filter column in `facets`.
     public func facets<E: StoredEntity>(
         _ type: E.Type, filter: ListFilter, facets: [String]
     ) async throws -> [String: [String: Int]] {
-        let (whereClause, arguments) = try Self.condition(E.self, filter: filter, nameContains: nil)
-        let columns = try facets.map { ($0, try Self.column(E.self, $0)) }
+        let condition = try ListCondition(E.self, filter: filter, nameContains: nil, dialect: .sqlite)
+        let (whereClause, arguments) = (condition.sql, StatementArguments(condition.arguments))
+        let columns = try facets.map { ($0, try ListCondition.column(E.self, $0)) }
         return try await database.writer.read { db in
             var counts: [String: [String: Int]] = [:]
             for (name, column) in columns {

@@ -16,24 +16,18 @@ enum SQLiteRows {
         func count(_ sql: String) throws -> Int { try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [key]) ?? 0 }
         switch E.table {
         case GovUnit.table:
-            let (projects, systems) = (
-                try count("SELECT count(*) FROM project WHERE unit_key = ?"), try count("SELECT count(*) FROM system WHERE unit_key = ?")
-            )
-            let accounts = try count("SELECT count(*) FROM account WHERE unit_key = ?")
-            return projects + systems + accounts == 0
-                ? nil
-                : "该单位仍有\(projects)个项目、\(systems)个系统、\(accounts)个数据专"
-                    + "员账号"
+            return DeletionBlock.unit(
+                projects: try count("SELECT count(*) FROM project WHERE unit_key = ?"),
+                systems: try count("SELECT count(*) FROM system WHERE unit_key = ?"),
+                accounts: try count("SELECT count(*) FROM account WHERE unit_key = ?"))
         case Project.table:
-            let systems = try count("SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?")
-            return systems == 0 ? nil : "仍有\(systems)个系统关联该项目"
+            return DeletionBlock.project(
+                systems: try count("SELECT count(*) FROM system, json_each(system.body, '$.projectCodes') WHERE json_each.value = ?"))
         case InfoSystem.table:
-            let resources = try count("SELECT count(*) FROM resource WHERE system_key = ?")
-            let waivers = try count("SELECT count(*) FROM waiver WHERE system_key = ?")
-            let applications = try count("SELECT count(*) FROM deregistration WHERE system_key = ?")
-            guard resources + waivers + applications > 0 else { return nil }
-            return "该系统仍有\(resources)条信息资源、\(waivers)项检查豁免、\(applications)份注销申请（已注销的系统"
-                + "应保留记录）"
+            return DeletionBlock.system(
+                resources: try count("SELECT count(*) FROM resource WHERE system_key = ?"),
+                waivers: try count("SELECT count(*) FROM waiver WHERE system_key = ?"),
+                applications: try count("SELECT count(*) FROM deregistration WHERE system_key = ?"))
         default:
             return nil
         }
@@ -44,11 +38,7 @@ enum SQLiteRows {
         try record.references.compactMap { reference in
             let exists = try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE key = ?)"), arguments: [reference.key])
-            return exists == true
-                ? nil
-                : ValidationIssue(
-                    field: reference.field, value: reference.key, rule: "reference.exists",
-                    message: "\(reference.label)“\(reference.key)”不存在，请先登记", severity: reference.severity)
+            return exists == true ? nil : reference.missing
         }
     }
 
