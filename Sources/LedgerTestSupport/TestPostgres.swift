@@ -48,11 +48,26 @@ public enum TestStore: String, Sendable {
     public static var available: [TestStore] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
-/// The records and audit trail of a new ledger on one of the stores, for the stores' tests.
+/// The repositories of a new ledger on one of the stores that PostgreSQL has so far, for the stores' tests.
 public struct TestLedger: Sendable {
     public let records: any RecordRepository
     public let audit: any AuditTrail
+    public let probeHistory: any ProbeHistoryRepository
     private let closing: @Sendable () -> Void
+
+    private init(
+        records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, closing: @escaping @Sendable () -> Void
+    ) {
+        self.records = records
+        self.audit = audit
+        self.probeHistory = probeHistory
+        self.closing = closing
+    }
+
+    /// The repositories of a SQLite ledger.
+    private init(_ ledger: Ledger) {
+        self.init(records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, closing: {})
+    }
 
     /// Closes the ledger's connections (nothing for SQLite).
     public func close() { closing() }
@@ -64,7 +79,7 @@ public struct TestLedger: Sendable {
         switch store {
         case .sqlite:
             let sqlite = try Fixtures.ledger()
-            ledger = TestLedger(records: sqlite.records, audit: sqlite.audit, closing: {})
+            ledger = TestLedger(sqlite)
         case .postgres:
             ledger = try await servers(on: .postgres, count: 1)[0]
         }
@@ -84,15 +99,17 @@ public struct TestLedger: Sendable {
         case .sqlite:
             let path = try Fixtures.temporaryDirectory().appendingPathComponent("ledger.sqlite").path
             return try (0..<count).map { _ in
-                let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
-                return TestLedger(records: ledger.records, audit: ledger.audit, closing: {})
+                TestLedger(Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes))
             }
         case .postgres:
             let url = try await TestPostgres.freshDatabase()
             var servers: [TestLedger] = []
             for _ in 0..<count {
                 let store = try await PostgresStore.open(url: url)
-                servers.append(TestLedger(records: store.records(codes: Fixtures.codes), audit: store.audit, closing: { store.close() }))
+                servers.append(
+                    TestLedger(
+                        records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory,
+                        closing: { store.close() }))
             }
             return servers
         }

@@ -18,7 +18,7 @@ struct PostgresAccounts: AccountRepository {
         let hash = try await AccountRules.passwordHash(password, cost: cost)
         let taken = AccountRules.usernameTaken(username)
         return try await store.transaction(duplicate: taken) { connection in
-            if let unitUSCC, try await Self.exists("SELECT 1 FROM unit WHERE key = \(unitUSCC)", on: connection) == false {
+            if let unitUSCC, try await connection.exists("SELECT 1 FROM unit WHERE key = \(unitUSCC)") == false {
                 throw AccountRules.unknownUnit(unitUSCC)
             }
             // Two servers creating the same name at once: the unique index refuses the second (`transaction`'s `taken`).
@@ -184,11 +184,6 @@ struct PostgresAccounts: AccountRepository {
     }
 
     // MARK: Rows
-
-    private static func exists(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Bool {
-        for try await _ in try await connection.query(query, logger: connection.logger) { return true }
-        return false
-    }
 
     /// The accounts `rows` hold, each as `columns` lists them.
     private static func accounts(_ rows: PostgresRowSequence) async throws -> [Account] {

@@ -7,8 +7,8 @@ import PostgresNIO
 /// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
-/// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases` and `PostgresAuditTrail`
-/// (with `PostgresAuditLog`, the appends).
+/// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases`, `PostgresAuditTrail`
+/// (with `PostgresAuditLog`, the appends) and `PostgresProbeHistory`.
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -46,6 +46,8 @@ public final class PostgresStore: Sendable {
     public var audit: any AuditTrail { PostgresAuditTrail(store: self) }
     /// Leases on work that one server of the ledger does for all of them.
     public var leases: any LeaseRepository { PostgresLeases(store: self) }
+    /// Probe runs, verdicts and integration status.
+    public var probeHistory: any ProbeHistoryRepository { PostgresProbeHistory(store: self) }
 
     /// Runs `body` in a transaction on one of the pool's connections. What `body` threw is thrown as it was (the
     /// product's Chinese errors), not wrapped in the client's transaction error; a unique index's refusal (two servers
@@ -167,6 +169,39 @@ public final class PostgresStore: Sendable {
                     resource_id BIGINT NOT NULL REFERENCES resource(id) ON DELETE CASCADE, seq INTEGER NOT NULL, name TEXT NOT NULL,
                     type TEXT NOT NULL, length BIGINT, description TEXT, PRIMARY KEY (resource_id, seq))
                 """
+            ]
+        ),
+        (
+            "v5: probes",
+            [
+                // SQLite's probe tables (`PostgresProbeHistory`); platforms, probes and targets in byte order, as SQLite
+                // lists a system's integrations. `verdict_prune` notes the systems whose verdicts a prune removed.
+                """
+                CREATE TABLE probe_run (
+                    id BIGSERIAL PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, as_of TEXT NOT NULL,
+                    trigger TEXT NOT NULL, spec_hashes TEXT NOT NULL, summary TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE probe_verdict (
+                    id BIGSERIAL PRIMARY KEY, run_id BIGINT NOT NULL REFERENCES probe_run(id) ON DELETE CASCADE,
+                    platform TEXT NOT NULL, system_key TEXT COLLATE "C" NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL,
+                    outcome TEXT NOT NULL, checked_at TEXT COLLATE "C" NOT NULL, body TEXT NOT NULL)
+                """,
+                "CREATE INDEX probe_verdict_run ON probe_verdict (run_id)",
+                "CREATE INDEX probe_verdict_history ON probe_verdict (system_key, platform, checked_at)",
+                """
+                CREATE TABLE probe_attempt (
+                    verdict_id BIGINT NOT NULL REFERENCES probe_verdict(id) ON DELETE CASCADE, number INTEGER NOT NULL,
+                    body TEXT NOT NULL, PRIMARY KEY (verdict_id, number))
+                """,
+                """
+                CREATE TABLE integration_status (
+                    platform TEXT COLLATE "C" NOT NULL, system_key TEXT COLLATE "C" NOT NULL, probe TEXT COLLATE "C" NOT NULL,
+                    target TEXT COLLATE "C" NOT NULL, status TEXT NOT NULL, candidate TEXT, streak INTEGER NOT NULL,
+                    changed_at TEXT NOT NULL, PRIMARY KEY (platform, system_key, probe, target))
+                """,
+                "CREATE INDEX integration_status_system ON integration_status (system_key)",
+                "CREATE TABLE verdict_prune (seq BIGSERIAL PRIMARY KEY, system_key TEXT NOT NULL)"
             ]
         )
     ]

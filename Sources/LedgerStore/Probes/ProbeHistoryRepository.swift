@@ -14,6 +14,15 @@ public struct ProbeRunRecord: Codable, Sendable {
     public var summary: [String: [String: Int]]
 }
 
+extension ProbeRunRecord {
+    /// The counts a run of `verdicts` stores: per platform, per outcome.
+    static func summary(of verdicts: [Verdict]) -> [String: [String: Int]] {
+        var summary: [String: [String: Int]] = [:]
+        for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
+        return summary
+    }
+}
+
 /// A stored verdict with its attempts.
 public struct StoredVerdict: Codable, Sendable {
     public var id: Int64

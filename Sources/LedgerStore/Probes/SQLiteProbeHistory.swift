@@ -33,9 +33,7 @@ public struct SQLiteProbeHistory: ProbeHistoryRepository {
         startedAt: Date, finishedAt: Date, asOf: CivilDate, trigger: String, specHashes: [String: String],
         canaries: [Verdict], verdicts: [Verdict], flipThresholds: [Platform: Int]
     ) async throws -> Int64 {
-        var summary: [String: [String: Int]] = [:]
-        for verdict in verdicts { summary[verdict.platform.rawValue, default: [:]][verdict.outcome.rawValue, default: 0] += 1 }
-        let summaryJSON = try CanonicalJSON.text(summary)
+        let summaryJSON = try CanonicalJSON.text(ProbeRunRecord.summary(of: verdicts))
         let hashesJSON = try CanonicalJSON.text(specHashes)
         return try await database.writer.write { db in
             try db.execute(

@@ -254,11 +254,9 @@ struct PostgresRecords: RecordRepository {
     private static func missingReferences<E: StoredEntity>(_ record: E, on connection: PostgresConnection) async throws -> [ValidationIssue] {
         var missing: [ValidationIssue] = []
         for reference in record.references {
-            let rows = try await connection.query(
-                "SELECT 1 FROM \(unescaped: reference.table) WHERE key = \(reference.key) FOR KEY SHARE", logger: connection.logger)
-            var found = false
-            for try await _ in rows { found = true }
-            if !found { missing.append(reference.missing) }
+            if try await !connection.exists("SELECT 1 FROM \(unescaped: reference.table) WHERE key = \(reference.key) FOR KEY SHARE") {
+                missing.append(reference.missing)
+            }
         }
         return missing
     }
@@ -266,23 +264,18 @@ struct PostgresRecords: RecordRepository {
     /// What still names the row of `type` with `key` and so blocks its deletion, in words, or `nil`. (Waivers and
     /// deregistration applications are not on PostgreSQL yet: none can name a system there.)
     private static func dependents<E: StoredEntity>(_ type: E.Type, key: String, on connection: PostgresConnection) async throws -> String? {
-        func count(_ query: PostgresQuery) async throws -> Int {
-            var count = 0
-            for try await n in try await connection.query(query, logger: connection.logger).decode(Int.self) { count = n }
-            return count
-        }
         switch E.table {
         case GovUnit.table:
             return DeletionBlock.unit(
-                projects: try await count("SELECT count(*) FROM project WHERE unit_key = \(key)"),
-                systems: try await count("SELECT count(*) FROM system WHERE unit_key = \(key)"),
-                accounts: try await count("SELECT count(*) FROM account WHERE unit_key = \(key)"))
+                projects: try await connection.count("SELECT count(*) FROM project WHERE unit_key = \(key)"),
+                systems: try await connection.count("SELECT count(*) FROM system WHERE unit_key = \(key)"),
+                accounts: try await connection.count("SELECT count(*) FROM account WHERE unit_key = \(key)"))
         case Project.table:
             return DeletionBlock.project(
-                systems: try await count("SELECT count(*) FROM system WHERE jsonb_exists(body::jsonb -> 'projectCodes', \(key))"))
+                systems: try await connection.count("SELECT count(*) FROM system WHERE jsonb_exists(body::jsonb -> 'projectCodes', \(key))"))
         case InfoSystem.table:
             return DeletionBlock.system(
-                resources: try await count("SELECT count(*) FROM resource WHERE system_key = \(key)"), waivers: 0, applications: 0)
+                resources: try await connection.count("SELECT count(*) FROM resource WHERE system_key = \(key)"), waivers: 0, applications: 0)
         default:
             return nil
         }
@@ -350,7 +343,7 @@ struct PostgresRecordScan: RecordScan {
         case .all:
             filters = [:]
         case .unit(let uscc):
-            guard try await exists("SELECT 1 FROM unit WHERE key = \(uscc)", on: connection) else {
+            guard try await connection.exists("SELECT 1 FROM unit WHERE key = \(uscc)") else {
                 throw LedgerError.notFound(GovUnit.label, uscc)
             }
             filters = [
@@ -396,11 +389,6 @@ struct PostgresRecordScan: RecordScan {
             scan.items[id, default: []].append(DataItem(name: name, type: type, length: length, description: description))
         }
         return scan
-    }
-
-    private static func exists(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Bool {
-        for try await _ in try await connection.query(query, logger: connection.logger) { return true }
-        return false
     }
 
     func forEach<E: StoredEntity>(_ type: E.Type, withItems: Bool, _ body: (E) throws -> Void) throws {
