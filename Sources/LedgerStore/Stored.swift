@@ -31,7 +31,7 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public var limit: Int
     public var offset: Int
     /// Set when there are more hits than were counted: `total` is then a lower bound (search counts up to
-    /// `SQLiteSearch.countCap`).
+    /// `SearchQuery.countCap`).
     public var totalCapped: Bool?
 
     public init(items: [Item], total: Int, limit: Int, offset: Int) {

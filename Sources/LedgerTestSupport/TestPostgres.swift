@@ -53,20 +53,23 @@ public struct TestLedger: Sendable {
     public let records: any RecordRepository
     public let audit: any AuditTrail
     public let probeHistory: any ProbeHistoryRepository
+    public let search: any SearchRepository
     private let closing: @Sendable () -> Void
 
     private init(
-        records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, closing: @escaping @Sendable () -> Void
+        records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, search: any SearchRepository,
+        closing: @escaping @Sendable () -> Void
     ) {
         self.records = records
         self.audit = audit
         self.probeHistory = probeHistory
+        self.search = search
         self.closing = closing
     }
 
     /// The repositories of a SQLite ledger.
     private init(_ ledger: Ledger) {
-        self.init(records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, closing: {})
+        self.init(records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, search: ledger.search, closing: {})
     }
 
     /// Closes the ledger's connections (nothing for SQLite).
@@ -108,7 +111,7 @@ public struct TestLedger: Sendable {
                 let store = try await PostgresStore.open(url: url)
                 servers.append(
                     TestLedger(
-                        records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory,
+                        records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory, search: store.search,
                         closing: { store.close() }))
             }
             return servers

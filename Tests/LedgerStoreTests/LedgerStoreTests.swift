@@ -135,8 +135,9 @@ struct LedgerStoreTests {
 
 @Suite("Store: Chinese full-text search")
 struct SearchTests {
-    @Test func findsChineseSubstrings() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func findsChineseSubstrings(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         var other = Fixtures.resource(code: "103003/000002", name: "抵押登记信息")
         other.summary = "抵押权设立、变更、注销信息"
         other.items = [DataItem(name: "抵押权人", type: "C", length: 100)]
@@ -147,23 +148,26 @@ struct SearchTests {
         #expect(!hits.items.map(\.code).contains("103003/000002"))
     }
 
-    @Test func shortWordsAndItemNamesAreFound() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func shortWordsAndItemNamesAreFound(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         #expect(try await ledger.search.find(SearchQuery(text: "抵押 登记", kind: .resource)).total == 0)
         #expect(try await ledger.search.find(SearchQuery(text: "登记", kind: .resource)).total == 1)
         #expect(try await ledger.search.find(SearchQuery(text: "不动产权证号")).items.first?.code == "103003/000001")
     }
 
-    @Test func filtersNarrowResults() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func filtersNarrowResults(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", shareType: "无条件共享")).total == 0)
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", shareType: "有条件共享")).total == 1)
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", status: "运行")).items.map(\.kind) == ["system"])
         #expect(try await ledger.search.find(SearchQuery(text: "不动产", unit: Fixtures.uscc(2))).total == 0)
     }
 
-    @Test func searchTextFollowsEdits() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func searchTextFollowsEdits(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         var resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         resource.record.name = "房屋交易信息"
         resource.record.summary = "房屋买卖合同备案"
@@ -187,8 +191,9 @@ struct SearchTests {
         #expect(try await ledger.search.find(SearchQuery(text: "房屋交易", kind: .resource)).total == 0)
     }
 
-    @Test func wordsOfOneOrTwoCharactersUseTheBigramIndex() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func wordsOfOneOrTwoCharactersUseTheBigramIndex(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         var other = Fixtures.resource(code: "103003/000002", name: "抵押权信息")
         other.summary = "Mortgage（抵押）登记-2025"
         other.items = []
@@ -209,8 +214,9 @@ struct SearchTests {
         #expect(try await codes("登记 权证") == ["103003/000001"])
     }
 
-    @Test func nameMatchesComeFirstAndPagesCrossTheSegments() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func nameMatchesComeFirstAndPagesCrossTheSegments(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         // The seeded 不动产登记信息 has 登记 in its name; these two only in their summary or items, one in its name.
         for (number, name) in [(2, "抵押权信息"), (3, "查封登记台账"), (4, "宗地信息")] {
             var resource = Fixtures.resource(code: "103003/00000\(number)", name: name)
@@ -252,6 +258,43 @@ struct SearchTests {
             let page = try await ledger.search.find(SearchQuery(text: "不动产", page: PageRequest(limit: 1, offset: offset)), countingUpTo: cap)
             #expect(page.items.map(\.code) == [both.items[offset].code])
         }
+    }
+
+    /// The same ledger on both stores answers every kind of query with the same hits in the same order and the same
+    /// totals: words of one, two and more characters, Latin in either case, punctuation, several words, filters, pages.
+    @Test(.enabled(if: TestPostgres.url != nil)) func bothStoresFindTheSame() async throws {
+        let ledgers = [try await TestLedger.make(on: .sqlite, seeded: true), try await TestLedger.make(on: .postgres, seeded: true)]
+        defer { for ledger in ledgers { ledger.close() } }
+        let parts = ["不动产", "抵押", "Mortgage", "登记", "权", "（查封）", "GIS-2025", "宗地", "户籍", "交易_合同", "100%"]
+        for ledger in ledgers {
+            for number in 2...40 {
+                var resource = Fixtures.resource(
+                    code: String(format: "103003/%06d", number), name: parts[number % parts.count] + parts[(number * 7) % parts.count])
+                resource.summary = parts[(number * 3) % parts.count] + " " + parts[(number * 5) % parts.count].lowercased()
+                resource.items = [DataItem(name: parts[(number * 2) % parts.count] + "编号", type: "C", length: 32)]
+                resource.shareType = number.isMultiple(of: 3) ? "无条件共享" : "有条件共享"
+                _ = try await ledger.records.create(resource, by: .commandLine)
+            }
+        }
+        let texts = [
+            "不动产", "抵押", "权", "登", "记", "mortgage", "MORT", "gis-2025", "（查", "）", "交易_", "_", "100%", "%", "编号",
+            "抵押 登记", "权 宗地", "不动产 mortgage", "信息", "户籍 查封", "无此词"
+        ]
+        var answered = 0
+        for text in texts {
+            for query in [
+                SearchQuery(text: text), SearchQuery(text: text, kind: .resource, page: PageRequest(limit: 7, offset: 3)),
+                SearchQuery(text: text, shareType: "无条件共享"), SearchQuery(text: text, page: PageRequest(limit: 5, offset: 1))
+            ] {
+                let (sqlite, postgres) = (
+                    try await ledgers[0].search.find(query, countingUpTo: 12), try await ledgers[1].search.find(query, countingUpTo: 12)
+                )
+                #expect(sqlite.items.map(\.code) == postgres.items.map(\.code), "\(text) \(query.page)")
+                #expect(sqlite.total == postgres.total && sqlite.totalCapped == postgres.totalCapped, "\(text)")
+                if !sqlite.items.isEmpty { answered += 1 }
+            }
+        }
+        #expect(answered >= 50)  // most queries find something: the agreement is about hits, not about nothing
     }
 
     @Test func migrationSixIndexesAnExistingLedger() async throws {

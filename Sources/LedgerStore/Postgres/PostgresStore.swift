@@ -8,7 +8,7 @@ import PostgresNIO
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
 /// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases`, `PostgresAuditTrail`
-/// (with `PostgresAuditLog`, the appends) and `PostgresProbeHistory`.
+/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory` and `PostgresSearch`.
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -48,6 +48,8 @@ public final class PostgresStore: Sendable {
     public var leases: any LeaseRepository { PostgresLeases(store: self) }
     /// Probe runs, verdicts and integration status.
     public var probeHistory: any ProbeHistoryRepository { PostgresProbeHistory(store: self) }
+    /// Chinese full-text search over systems and resources.
+    public var search: any SearchRepository { PostgresSearch(store: self) }
 
     /// Runs `body` in a transaction on one of the pool's connections. What `body` threw is thrown as it was (the
     /// product's Chinese errors), not wrapped in the client's transaction error; a unique index's refusal (two servers
@@ -202,6 +204,18 @@ public final class PostgresStore: Sendable {
                 """,
                 "CREATE INDEX integration_status_system ON integration_status (system_key)",
                 "CREATE TABLE verdict_prune (seq BIGSERIAL PRIMARY KEY, system_key TEXT NOT NULL)"
+            ]
+        ),
+        (
+            "v6: search",
+            [
+                // Each searchable row's name and search text folded to lower case (`PostgresSearch`), indexed by
+                // trigrams (pg_trgm, a trusted extension that the database's owner may create).
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                "ALTER TABLE system ADD COLUMN search_name TEXT NOT NULL DEFAULT '', ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE resource ADD COLUMN search_name TEXT NOT NULL DEFAULT '', ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX system_search ON system USING gin (search_text gin_trgm_ops)",
+                "CREATE INDEX resource_search ON resource USING gin (search_text gin_trgm_ops)"
             ]
         )
     ]

@@ -196,7 +196,7 @@ struct PostgresRecords: RecordRepository {
             for try await unit in rows.decode(String.self) { units[reference.key] = unit }
         }
         let columns = try checked.record.columnValues { units[$0] }
-        let write = try writer.prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: false)
+        let write = try writer.prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: true)
         let now = Ledger.timestamp()
         let id = try await apply(write, columns: columns, now: now, actor: writer.actor, on: connection)
         return Stored(
@@ -208,18 +208,21 @@ struct PostgresRecords: RecordRepository {
         _ write: PreparedWrite, columns: [String?], now: String, actor: Actor, on connection: PostgresConnection
     ) async throws -> Int64 {
         let query: PostgresQuery
+        // A searchable row keeps its name and text folded for `PostgresSearch`.
+        let (searchNames, searchValues) =
+            write.search.map { (["search_name", "search_text"], [SearchText.fold($0.name), SearchText.fold($0.text)]) } ?? ([], [])
         switch write.operation {
         case .insert:
-            let names = ["key", "name"] + write.columnNames + ["body", "version", "updated_at"]
-            var binds = try binds([write.key, write.name] + columns + [write.body])
+            let names = ["key", "name"] + write.columnNames + searchNames + ["body", "version", "updated_at"]
+            var binds = try binds([write.key, write.name] + columns + searchValues + [write.body])
             binds.append(1)
             binds.append(now)
             let marks = (1...names.count).map { "$\($0)" }.joined(separator: ", ")
             query = PostgresQuery(
                 unsafeSQL: "INSERT INTO \(write.table) (\(names.joined(separator: ", "))) VALUES (\(marks)) RETURNING id", binds: binds)
         case .update(let id, let version):
-            let names = ["name"] + write.columnNames + ["body", "version", "updated_at"]
-            var binds = try binds([write.name] + columns + [write.body])
+            let names = ["name"] + write.columnNames + searchNames + ["body", "version", "updated_at"]
+            var binds = try binds([write.name] + columns + searchValues + [write.body])
             binds.append(version)
             binds.append(now)
             binds.append(id)
@@ -227,7 +230,12 @@ struct PostgresRecords: RecordRepository {
             query = PostgresQuery(
                 unsafeSQL: "UPDATE \(write.table) SET \(assignments) WHERE id = $\(names.count + 1) RETURNING id", binds: binds)
         case .replaceItems:
-            query = "UPDATE \(unescaped: write.table) SET version = version + 1, updated_at = \(now) WHERE key = \(write.key) RETURNING id"
+            let names = searchNames + ["updated_at"]
+            let binds = try binds(searchValues + [now, write.key])
+            let assignments = names.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
+            query = PostgresQuery(
+                unsafeSQL: "UPDATE \(write.table) SET version = version + 1, \(assignments) WHERE key = $\(names.count + 1) RETURNING id",
+                binds: binds)
         }
         var written: Int64?
         for try await id in try await connection.query(query, logger: connection.logger).decode(Int64.self) { written = id }

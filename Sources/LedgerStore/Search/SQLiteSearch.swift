@@ -10,56 +10,21 @@ public struct SQLiteSearch: SearchRepository {
     public init(database: AppDatabase) { self.database = database }
 
     public func find(_ query: SearchQuery, countingUpTo cap: Int) async throws -> Page<SearchHit> {
-        // Control characters (a NUL from `%00` would end SQLite's text) separate words like spaces do.
-        let words = query.text.split(whereSeparator: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
-            .map(String.init)
-        guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
-        guard query.text.count <= 200, words.count <= 10 else {
-            throw LedgerError(
-                .badRequest, "检索词过长：最多200个字符、10个词",
-                details: [
-                    ValidationIssue(
-                        field: "q", value: String(query.text.prefix(20)) + "…", rule: "query.max-length",
-                        message: "最多200个字符、10个词")
-                ])
-        }
-        let kinds = query.kind.map { [$0] } ?? query.impliedKinds
+        let words = try query.words()
+        let kinds = query.kinds
         return try await database.writer.read { db in
-            var hits: [SearchHit] = []
-            var total = 0
-            var capped = false
-            var skip = query.page.offset
+            var pager = SearchPager(query.page)
             for kind in kinds {
                 let plan = SearchPlan(kind: kind, query: query, words: words)
-                let (count, exceeds) = try plan.count(db, nameFirst: nil, cap: cap)
-                total += count
-                capped = capped || exceeds
-                if !exceeds, skip >= count {
-                    skip -= count
-                    continue
-                }
-                for nameFirst in [true, false] {
-                    let wanted = query.page.limit - hits.count
-                    guard wanted > 0 else { break }
-                    let rows = try plan.page(db, nameFirst: nameFirst, limit: wanted, offset: skip)
-                    if rows.isEmpty, skip > 0 {
-                        // The page starts past this segment: only now is its exact size needed.
-                        skip -= min(skip, try plan.count(db, nameFirst: nameFirst, cap: nil).count)
-                    } else {
-                        hits += rows
-                        skip = 0
-                    }
+                guard pager.counted(try plan.count(db, nameFirst: nil, cap: cap)) else { continue }
+                for nameFirst in [true, false] where pager.wanted > 0 {
+                    let rows = try plan.page(db, nameFirst: nameFirst, limit: pager.wanted, offset: pager.skip)
+                    if !pager.received(rows) { pager.skip(try plan.count(db, nameFirst: nameFirst, cap: nil).count) }
                 }
             }
-            var page = Page(items: hits, total: total, limit: query.page.limit, offset: query.page.offset)
-            if capped { page.totalCapped = true }
-            return page
+            return pager.page
         }
     }
-
-    /// Hits counted by default: a page never needs them all, and counting 600,000 hits of a common word would
-    /// take longer than finding the page.
-    public static let countCap = 10_000
 }
 
 /// The SQL of one kind's search: the index table that drives it (trigrams when a word has three or more
@@ -80,13 +45,7 @@ private struct SearchPlan {
         let short = words.filter { $0.unicodeScalars.count < 3 }
         bigramTerms = short.compactMap(Bigrams.query)
         scanned = short.filter { Bigrams.query($0) == nil }
-        var candidates: [(String, String?)] = [("e.unit_key", query.unit)]
-        if kind == .system {
-            candidates.append(("e.status", query.status))
-        } else {
-            candidates += [("e.share_type", query.shareType), ("e.update_cycle", query.updateCycle), ("e.state", query.state)]
-        }
-        filters = candidates.compactMap { column, value in Normalize.optional(value).map { (column, $0) } }
+        filters = query.filters(for: kind).map { ("e.\($0.column)", $0.value) }
     }
 
     /// The table whose index yields the hits in row id order, and the words that rank a hit first when its name has them.

@@ -37,11 +37,51 @@ public struct SearchQuery: Sendable {
 }
 
 extension SearchQuery {
-    /// Without an explicit kind: resources only when a resource filter is set, systems only for a status.
-    var impliedKinds: [Kind] {
+    /// The kinds searched, in the order their hits are listed: the one asked for or, without one, resources only when
+    /// a resource filter is set, systems only for a status, else systems then resources.
+    var kinds: [Kind] {
+        if let kind { return [kind] }
         if [shareType, updateCycle, state].contains(where: { Normalize.optional($0) != nil }) { return [.resource] }
         if Normalize.optional(status) != nil { return [.system] }
         return Kind.allCases
+    }
+
+    /// The words of `text`; a query without any, or longer than 200 characters or 10 words, is refused. Control
+    /// characters (a NUL from `%00` would end SQLite's text) separate words as spaces do.
+    func words() throws -> [String] {
+        let words = text.split(whereSeparator: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+            .map(String.init)
+        guard !words.isEmpty else { throw LedgerError(.badRequest, "请输入检索词（参数 q）") }
+        guard text.count <= 200, words.count <= 10 else {
+            throw LedgerError(
+                .badRequest, "检索词过长：最多200个字符、10个词",
+                details: [
+                    ValidationIssue(
+                        field: "q", value: String(text.prefix(20)) + "…", rule: "query.max-length",
+                        message: "最多200个字符、10个词")
+                ])
+        }
+        return words
+    }
+
+    /// The filters on the searched table's columns for `kind`, as (column, value).
+    func filters(for kind: Kind) -> [(column: String, value: String)] {
+        var candidates: [(String, String?)] = [("unit_key", unit)]
+        if kind == .system {
+            candidates.append(("status", status))
+        } else {
+            candidates += [("share_type", shareType), ("update_cycle", updateCycle), ("state", state)]
+        }
+        return candidates.compactMap { column, value in Normalize.optional(value).map { (column, $0) } }
+    }
+
+    /// The words a hit's name must hold to be listed first: those of three or more characters, else those of one or
+    /// two word characters, else the rest (as SQLite's index finds them: trigrams, bigrams, a scan).
+    static func rankingWords(_ words: [String]) -> [String] {
+        let long = words.filter { $0.unicodeScalars.count >= 3 }
+        if !long.isEmpty { return long }
+        let grams = words.filter { Bigrams.query($0) != nil }
+        return grams.isEmpty ? words : grams
     }
 }
 
@@ -67,8 +107,65 @@ public protocol SearchRepository: Sendable {
 }
 
 extension SearchRepository {
-    /// Finds with hits counted up to `SQLiteSearch.countCap`.
+    /// Finds with hits counted up to `SearchQuery.countCap`.
     public func find(_ query: SearchQuery) async throws -> Page<SearchHit> {
-        try await find(query, countingUpTo: SQLiteSearch.countCap)
+        try await find(query, countingUpTo: SearchQuery.countCap)
+    }
+}
+
+extension SearchQuery {
+    /// Hits counted by default: a page never needs them all, and counting 600,000 hits of a common word would take
+    /// longer than finding the page.
+    public static let countCap = 10_000
+}
+
+/// Puts a page of hits together from parts listed one after the other (each kind's hits, or the parts of them), as
+/// both stores' searches do: each part is counted up to a cap, skipped whole while the page starts past it, and read
+/// from the page's start within it until the page is full.
+struct SearchPager {
+    private let request: PageRequest
+    private var hits: [SearchHit] = []
+    private var total = 0
+    private var capped = false
+    /// How many hits of the parts still to read come before the page.
+    private(set) var skip: Int
+
+    init(_ request: PageRequest) {
+        self.request = request
+        skip = request.offset
+    }
+
+    /// How many more hits the page takes.
+    var wanted: Int { request.limit - hits.count }
+
+    /// Notes a kind's count (at most the cap; `exceeds` when there are more). Returns whether the page may hold any of
+    /// its hits, i.e. whether to read them.
+    mutating func counted(_ count: (count: Int, exceeds: Bool)) -> Bool {
+        total += count.count
+        capped = capped || count.exceeds
+        if !count.exceeds, skip >= count.count {
+            skip -= count.count
+            return false
+        }
+        return true
+    }
+
+    /// Takes the rows read of a part from `skip` on. Returns false when there were none because the page starts past
+    /// the part: only then is its exact size needed, for `skip(_:)`.
+    mutating func received(_ rows: [SearchHit]) -> Bool {
+        if rows.isEmpty, skip > 0 { return false }
+        hits += rows
+        skip = 0
+        return true
+    }
+
+    /// Skips a part of `count` hits that the page starts past.
+    mutating func skip(_ count: Int) { skip -= min(skip, count) }
+
+    /// The page.
+    var page: Page<SearchHit> {
+        var page = Page(items: hits, total: total, limit: request.limit, offset: request.offset)
+        if capped { page.totalCapped = true }
+        return page
     }
 }
