@@ -54,22 +54,26 @@ public struct TestLedger: Sendable {
     public let audit: any AuditTrail
     public let probeHistory: any ProbeHistoryRepository
     public let search: any SearchRepository
+    public let deregistrations: any DeregistrationRepository
     private let closing: @Sendable () -> Void
 
     private init(
         records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, search: any SearchRepository,
-        closing: @escaping @Sendable () -> Void
+        deregistrations: any DeregistrationRepository, closing: @escaping @Sendable () -> Void
     ) {
         self.records = records
         self.audit = audit
         self.probeHistory = probeHistory
         self.search = search
+        self.deregistrations = deregistrations
         self.closing = closing
     }
 
     /// The repositories of a SQLite ledger.
     private init(_ ledger: Ledger) {
-        self.init(records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, search: ledger.search, closing: {})
+        self.init(
+            records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, search: ledger.search,
+            deregistrations: ledger.deregistrations, closing: {})
     }
 
     /// Closes the ledger's connections (nothing for SQLite).
@@ -112,7 +116,7 @@ public struct TestLedger: Sendable {
                 servers.append(
                     TestLedger(
                         records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory, search: store.search,
-                        closing: { store.close() }))
+                        deregistrations: store.deregistrations(codes: Fixtures.codes), closing: { store.close() }))
             }
             return servers
         }

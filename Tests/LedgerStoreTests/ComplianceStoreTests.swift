@@ -222,8 +222,9 @@ struct ComplianceStoreTests {
         #expect(kept?.kind == .conflict && kept?.message.contains("1项检查豁免") == true)
     }
 
-    @Test func oneOpenDeregistrationAtATimeAndARejectionKeepsTheSystem() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func oneOpenDeregistrationAtATimeAndARejectionKeepsTheSystem(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
         let plan = DeregistrationPlan(
             suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月",
             resourceRelease: "释放资源", dataMigration: "备份")
@@ -249,5 +250,64 @@ struct ComplianceStoreTests {
                 approved: false, opinion: "仍有业务使用", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!), by: .commandLine)
         #expect(try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001").record.status == .running)
         #expect(try await ledger.deregistrations.applications(systemCode: "TZ-SYS-001").first?.application.review?.approved == false)
+        let again = await #expect(throws: LedgerError.self) {
+            try await ledger.deregistrations.review(
+                id: applied.id,
+                review: DeregistrationReview(approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-06")!),
+                by: .commandLine)
+        }
+        #expect(again?.kind == .conflict)
+        let anonymous = await #expect(throws: LedgerError.self) {
+            try await ledger.deregistrations.review(
+                id: applied.id, review: DeregistrationReview(approved: true, opinion: "同意", reviewer: " ", reviewedOn: CivilDate("2026-11-06")!),
+                by: .commandLine)
+        }
+        #expect(anonymous?.details.first?.rule == "review.reviewer-required")
+    }
+
+    /// An approval deregisters the system in the same transaction, through the write path (its audit entry and
+    /// version); the applications keep the system from being deleted and their review deadlines are listed.
+    @Test(arguments: TestStore.available) func anApprovalDeregistersTheSystem(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
+        defer { ledger.close() }
+        let plan = DeregistrationPlan(
+            suspension: "停止使用", policy: "Art. 23(1)", steps: "停止受理", timeline: "一个月", resourceRelease: "释放资源",
+            dataMigration: "备份")
+        let missing = await #expect(throws: LedgerError.self) {
+            try await ledger.deregistrations.apply(
+                systemCode: "TZ-SYS-404", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-02")!, plan: plan, by: .commandLine)
+        }
+        #expect(missing?.kind == .notFound)
+        var empty = plan
+        empty.steps = " "
+        await #expect(throws: LedgerError.self) {
+            try await ledger.deregistrations.apply(
+                systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-02")!, plan: empty, by: .commandLine)
+        }
+        let applied = try await ledger.deregistrations.apply(
+            systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-02")!, plan: plan, by: .commandLine)
+        let deadlines = try await ledger.deregistrations.deadlines(calendar: try Fixtures.catalog.calendar(), asOf: CivilDate("2026-11-20")!)
+        let review = try #require(deadlines.first { $0.kind == "deregistration-review" })
+        #expect(review.systemCode == "TZ-SYS-001" && review.dueOn == CivilDate("2026-11-16") && review.status == .overdue)
+        let before = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        _ = try await ledger.deregistrations.review(
+            id: applied.id, review: DeregistrationReview(approved: true, opinion: "同意", reviewer: "张某", reviewedOn: CivilDate("2026-11-05")!),
+            by: .commandLine)
+        let after = try await ledger.records.fetch(InfoSystem.self, key: "TZ-SYS-001")
+        #expect(after.record.status == .deregistered && after.version == before.version + 1)
+        #expect(try await ledger.audit.entries(entity: nil, key: nil, limit: 3).map(\.action) == ["update", "review", "apply"])
+        let deregistered = await #expect(throws: LedgerError.self) {
+            try await ledger.deregistrations.apply(
+                systemCode: "TZ-SYS-001", reason: .noLongerNeeded, appliedOn: CivilDate("2026-11-20")!, plan: plan, by: .commandLine)
+        }
+        #expect(deregistered?.message.contains("已注销") == true)
+        try await ledger.records.delete(
+            CatalogResource.self, id: try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id,
+            expectedVersion: nil, by: .commandLine)
+        let kept = await #expect(throws: LedgerError.self) {
+            try await ledger.records.delete(InfoSystem.self, id: after.id, expectedVersion: nil, by: .commandLine)
+        }
+        #expect(kept?.kind == .conflict && kept?.message.contains("、1份注销申请") == true)
+        #expect(try await ledger.audit.verify().isIntact)
     }
 }

@@ -23,15 +23,9 @@ public struct SQLiteDeregistrations: DeregistrationRepository {
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM system WHERE key = ?", arguments: [systemCode]) else {
                 throw LedgerError.notFound(InfoSystem.label, systemCode)
             }
-            let system = try RecordWriter.decode(InfoSystem.self, body: row["body"])
-            guard system.status != .deregistered else { throw LedgerError(.conflict, "系统 \(systemCode) 已注销") }
-            let open = try Self.deregistrations(systemCode: systemCode, in: db).first { $0.application.review == nil }
-            if let open { throw LedgerError(.conflict, "系统 \(systemCode) 已有待审核的注销申请 #\(open.id)") }
-            let application = DeregistrationApplication(
-                systemCode: systemCode, unitUSCC: system.unitUSCC, reason: reason,
-                appliedOn: appliedOn, plan: plan)
-            let issues = application.validate()
-            guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+            let application = try DeregistrationRules.application(
+                system: try RecordWriter.decode(InfoSystem.self, body: row["body"]),
+                applications: try Self.deregistrations(systemCode: systemCode, in: db), reason: reason, appliedOn: appliedOn, plan: plan)
             try db.execute(
                 sql: "INSERT INTO deregistration (system_key, applied_on, body) VALUES (?, ?, ?)",
                 arguments: [systemCode, appliedOn.description, try CanonicalJSON.text(application)])
@@ -44,29 +38,14 @@ public struct SQLiteDeregistrations: DeregistrationRepository {
     }
 
     public func review(id: Int64, review: DeregistrationReview, by actor: Actor) async throws -> StoredDeregistration {
-        guard !review.reviewer.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw LedgerError.invalid([
-                ValidationIssue(
-                    field: "reviewer", value: "", rule: "review.reviewer-required",
-                    message: "须写明审核人", article: "Art. 24")
-            ])
-        }
+        try DeregistrationRules.check(review)
         let writer = RecordWriter(codes: codes, actor: actor)
         return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT body FROM deregistration WHERE id = ?", arguments: [id]) else {
                 throw LedgerError.notFound("注销申请", String(id))
             }
-            var application = try CanonicalJSON.decoder.decode(DeregistrationApplication.self, from: Data((row["body"] as String).utf8))
-            guard application.review == nil else { throw LedgerError(.conflict, "注销申请 #\(id) 已审核") }
-            guard review.reviewedOn >= application.appliedOn else {
-                throw LedgerError.invalid([
-                    ValidationIssue(
-                        field: "reviewedOn", value: review.reviewedOn.description, rule: "dates.order",
-                        message: "审核日期早于申请日期 \(application.appliedOn)", article: "Art. 24")
-                ])
-            }
-            let before = application
-            application.review = review
+            let before = try CanonicalJSON.decoder.decode(DeregistrationApplication.self, from: Data((row["body"] as String).utf8))
+            let application = try DeregistrationRules.reviewed(before, id: id, review: review)
             try db.execute(sql: "UPDATE deregistration SET body = ? WHERE id = ?", arguments: [try CanonicalJSON.text(application), id])
             try AuditLog.record(
                 db, actor: writer.actor, action: "review", entity: "deregistration", key: String(id),

@@ -8,7 +8,8 @@ import PostgresNIO
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
 /// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases`, `PostgresAuditTrail`
-/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory` and `PostgresSearch`.
+/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory`, `PostgresSearch` and
+/// `PostgresDeregistrations`.
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -50,6 +51,8 @@ public final class PostgresStore: Sendable {
     public var probeHistory: any ProbeHistoryRepository { PostgresProbeHistory(store: self) }
     /// Chinese full-text search over systems and resources.
     public var search: any SearchRepository { PostgresSearch(store: self) }
+    /// Deregistration applications and their reviews; an approval's system is normalized with `codes`.
+    public func deregistrations(codes: CodeLists) -> any DeregistrationRepository { PostgresDeregistrations(store: self, codes: codes) }
 
     /// Runs `body` in a transaction on one of the pool's connections. What `body` threw is thrown as it was (the
     /// product's Chinese errors), not wrapped in the client's transaction error; a unique index's refusal (two servers
@@ -216,6 +219,18 @@ public final class PostgresStore: Sendable {
                 "ALTER TABLE resource ADD COLUMN search_name TEXT NOT NULL DEFAULT '', ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
                 "CREATE INDEX system_search ON system USING gin (search_text gin_trgm_ops)",
                 "CREATE INDEX resource_search ON resource USING gin (search_text gin_trgm_ops)"
+            ]
+        ),
+        (
+            "v7: deregistration",
+            [
+                // SQLite's applications (`PostgresDeregistrations`): the application as JSON, its system and date.
+                """
+                CREATE TABLE deregistration (
+                    id BIGSERIAL PRIMARY KEY, system_key TEXT NOT NULL REFERENCES system(key), applied_on TEXT NOT NULL,
+                    body TEXT NOT NULL)
+                """,
+                "CREATE INDEX deregistration_system ON deregistration (system_key)"
             ]
         )
     ]
