@@ -24,17 +24,19 @@ struct ImportPage {
                 throw LedgerError(.badRequest, "请选择要导入的文件（.csv、.xlsx 或 .json）")
             }
             let actor = try context.require(.read)
-            let id = try ledger.uploads.save(form.files.map { ($0.filename ?? "", $0.data) }, owner: actor.username)
-            let files = try ledger.uploads.files(id, owner: nil)
-            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
+            let id = try await ledger.uploads.save(form.files.map { ($0.filename ?? "", $0.data) }, owner: actor.username)
+            let report = try await ledger.uploads.withFiles(id, owner: nil) { files in
+                try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
+            }
             let view = ImportView(report: reportView(report, upload: id, committing: false), csrf: context.csrf ?? "")
             return page("导入预检", view, context, status: report.rejectedRows > 0 ? .unprocessableContent : .ok)
         }
         router.get("/import/:id/issues.csv") { _, context in
             let unit = try allowedUnit(context)
             let actor = try context.require(.read)
-            let files = try ledger.uploads.files(try context.parameters.require("id"), owner: actor.username)
-            let report = try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
+            let report = try await ledger.uploads.withFiles(try context.parameters.require("id"), owner: actor.username) { files in
+                try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: true, unit: unit)
+            }
             let rows = Self.ordered(report).map { issue in
                 [
                     issue.file, issue.row, issue.column ?? "", issue.field, issue.value, ArticleText.inText(issue.message), issue.rule,
@@ -48,11 +50,12 @@ struct ImportPage {
             let unit = try allowedUnit(context)
             let id = try context.parameters.require("id")
             let actor = try context.require(.read)
-            let files = try ledger.uploads.files(id, owner: actor.username)
-            let report = try await WorkMetrics.shared.time(.importFiles) {
-                try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: false, unit: unit)
+            let report = try await ledger.uploads.withFiles(id, owner: actor.username) { files in
+                try await WorkMetrics.shared.time(.importFiles) {
+                    try await Importer(ledger: ledger, actor: actor).run(files: files, dryRun: false, unit: unit)
+                }
             }
-            if report.committed { ledger.uploads.remove(id) }
+            if report.committed { await ledger.uploads.remove(id) }
             let view = ImportView(report: reportView(report, upload: report.committed ? nil : id, committing: true), csrf: context.csrf ?? "")
             return page("导入结果", view, context, status: report.committed ? .ok : .unprocessableContent)
         }

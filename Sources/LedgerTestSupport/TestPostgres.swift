@@ -55,17 +55,19 @@ public struct TestLedger: Sendable {
     public let probeHistory: any ProbeHistoryRepository
     public let search: any SearchRepository
     public let deregistrations: any DeregistrationRepository
+    public let uploads: any UploadRepository
     private let closing: @Sendable () -> Void
 
     private init(
         records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, search: any SearchRepository,
-        deregistrations: any DeregistrationRepository, closing: @escaping @Sendable () -> Void
+        deregistrations: any DeregistrationRepository, uploads: any UploadRepository, closing: @escaping @Sendable () -> Void
     ) {
         self.records = records
         self.audit = audit
         self.probeHistory = probeHistory
         self.search = search
         self.deregistrations = deregistrations
+        self.uploads = uploads
         self.closing = closing
     }
 
@@ -73,7 +75,7 @@ public struct TestLedger: Sendable {
     private init(_ ledger: Ledger) {
         self.init(
             records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, search: ledger.search,
-            deregistrations: ledger.deregistrations, closing: {})
+            deregistrations: ledger.deregistrations, uploads: ledger.uploads, closing: {})
     }
 
     /// Closes the ledger's connections (nothing for SQLite).
@@ -116,7 +118,7 @@ public struct TestLedger: Sendable {
                 servers.append(
                     TestLedger(
                         records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory, search: store.search,
-                        deregistrations: store.deregistrations(codes: Fixtures.codes), closing: { store.close() }))
+                        deregistrations: store.deregistrations(codes: Fixtures.codes), uploads: store.uploads, closing: { store.close() }))
             }
             return servers
         }

@@ -8,8 +8,8 @@ import PostgresNIO
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
 /// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases`, `PostgresAuditTrail`
-/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory`, `PostgresSearch` and
-/// `PostgresDeregistrations`.
+/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory`, `PostgresSearch`,
+/// `PostgresDeregistrations` and `PostgresUploads`.
 /// The others are still SQLite's only (`AppDatabase`).
 public final class PostgresStore: Sendable {
     let client: PostgresClient
@@ -51,6 +51,8 @@ public final class PostgresStore: Sendable {
     public var probeHistory: any ProbeHistoryRepository { PostgresProbeHistory(store: self) }
     /// Chinese full-text search over systems and resources.
     public var search: any SearchRepository { PostgresSearch(store: self) }
+    /// Files uploaded for an import, waiting for their owner to confirm it.
+    public var uploads: any UploadRepository { PostgresUploads(store: self) }
     /// Deregistration applications and their reviews; an approval's system is normalized with `codes`.
     public func deregistrations(codes: CodeLists) -> any DeregistrationRepository { PostgresDeregistrations(store: self, codes: codes) }
 
@@ -231,6 +233,19 @@ public final class PostgresStore: Sendable {
                     body TEXT NOT NULL)
                 """,
                 "CREATE INDEX deregistration_system ON deregistration (system_key)"
+            ]
+        ),
+        (
+            "v8: uploads",
+            [
+                // Files a web import keeps until its owner confirms it (`PostgresUploads`), aged by the database's clock.
+                "CREATE TABLE upload (id TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+                "CREATE INDEX upload_age ON upload (created_at)",
+                """
+                CREATE TABLE upload_file (
+                    upload_id TEXT NOT NULL REFERENCES upload(id) ON DELETE CASCADE, name TEXT NOT NULL, data BYTEA NOT NULL,
+                    PRIMARY KEY (upload_id, name))
+                """
             ]
         )
     ]

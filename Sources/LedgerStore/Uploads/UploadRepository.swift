@@ -5,17 +5,34 @@ import LedgerCore
 /// first) or until they expire.
 public protocol UploadRepository: Sendable {
     /// Keeps `files` (name and bytes) for `owner` under a new id, which it returns; clears out expired uploads.
-    func save(_ files: [(name: String, data: [UInt8])], owner: String) throws -> String
-    /// The files of upload `id`, as local files an importer reads, in name order; with `owner`, only if that user
-    /// uploaded them.
-    func files(_ id: String, owner: String?) throws -> [URL]
+    func save(_ files: [(name: String, data: [UInt8])], owner: String) async throws -> String
+    /// Runs `body` on the files of upload `id`, as local files an importer reads, in name order; with `owner`, only if
+    /// that user uploaded them. The files are there while `body` runs.
+    func withFiles<T: Sendable>(_ id: String, owner: String?, _ body: ([URL]) async throws -> T) async throws -> T
     /// Forgets upload `id` (its import was committed).
-    func remove(_ id: String)
+    func remove(_ id: String) async
 }
 
-/// How long an upload waits for its import to be confirmed.
+/// How long an upload waits for its import to be confirmed, and what both stores say of one.
 public enum UploadLimits {
     public static let keepHours = 24.0
+
+    /// The name a file of an upload is kept under: one path component (the multipart reader keeps the last one); an
+    /// empty one, or one that is not, gets its number.
+    static func fileName(_ name: String, index: Int) -> String {
+        name.isEmpty || name.contains("/") || name == "." || name == ".." ? "upload-\(index)" : name
+    }
+
+    /// Whether `id` is one that `save` makes (32 hexadecimal digits), before anything is looked up by it.
+    static func isID(_ id: String) -> Bool { id.count == 32 && id.allSatisfy(\.isHexDigit) }
+
+    /// The answer for an upload that is gone (expired, removed, or never made).
+    static var gone: LedgerError {
+        LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(keepHours)) 小时），请重新上传")
+    }
+
+    /// The answer for someone who asks for another user's upload.
+    static var notOwner: LedgerError { LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
 }
 
 /// Uploads as folders under one folder (`AppDatabase`'s, beside the ledger's file): `<id>/owner` and `<id>/files/…`.
@@ -36,31 +53,27 @@ struct FolderUploads: UploadRepository {
         try manager.createDirectory(at: upload.appendingPathComponent("files"), withIntermediateDirectories: true)
         try Data(owner.utf8).write(to: upload.appendingPathComponent("owner"))
         for (index, file) in files.enumerated() {
-            // A name is one path component (the multipart reader keeps the last one); an empty one gets a number.
-            let name = file.name.isEmpty || file.name.contains("/") ? "upload-\(index)" : file.name
-            try Data(file.data).write(to: upload.appendingPathComponent("files").appendingPathComponent(name))
+            try Data(file.data).write(
+                to: upload.appendingPathComponent("files").appendingPathComponent(UploadLimits.fileName(file.name, index: index)))
         }
         return id
     }
 
-    func files(_ id: String, owner: String?) throws -> [URL] {
+    func withFiles<T: Sendable>(_ id: String, owner: String?, _ body: ([URL]) async throws -> T) async throws -> T {
         let place = folder.appendingPathComponent(id).appendingPathComponent("files")
-        // `try?`: an upload that cannot be listed is gone for the user; the message below says what to do.
-        guard id.allSatisfy(\.isHexDigit), id.count == 32,
-            let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)  // gone: message below
-        else {
-            throw LedgerError(.notFound, "上传的文件已过期或不存在（保留 \(Int(UploadLimits.keepHours)) 小时），请重新上传")
-        }
+        // `try?`: an upload that cannot be listed is gone for the user; the message says what to do.
+        guard UploadLimits.isID(id), let files = try? FileManager.default.contentsOfDirectory(at: place, includingPropertiesForKeys: nil)  // gone
+        else { throw UploadLimits.gone }
         if let owner {
             let ownerFile = folder.appendingPathComponent(id).appendingPathComponent("owner")
             let stored = (try? String(contentsOf: ownerFile, encoding: .utf8)) ?? ""  // unreadable: nobody's, so refused below
-            guard stored == owner else { throw LedgerError(.forbidden, "只有上传文件的用户可以确认这次导入") }
+            guard stored == owner else { throw UploadLimits.notOwner }
         }
-        return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        return try await body(files.sorted { $0.lastPathComponent < $1.lastPathComponent })
     }
 
-    func remove(_ id: String) {
-        guard id.allSatisfy(\.isHexDigit), id.count == 32 else { return }
+    func remove(_ id: String) async {
+        guard UploadLimits.isID(id) else { return }
         // `try?`: an upload left behind is cleared with the stale ones at the next upload.
         try? FileManager.default.removeItem(at: folder.appendingPathComponent(id))  // cleared with stale ones
     }
