@@ -23,7 +23,7 @@ public func buildRouter(
     router.get("/healthz") { _, _ in try JSON.response(Health(status: "ok")) }
     // Ready when the database answers and is migrated: a load balancer sends requests only then.
     router.get("/readyz") { _, _ in
-        guard let reason = await ledger.database.unreadiness() else { return try JSON.response(Health(status: "ready")) }
+        guard let reason = await ledger.unreadiness() else { return try JSON.response(Health(status: "ready")) }
         return try JSON.response(["status": "not ready", "reason": reason], status: .serviceUnavailable)
     }
     // Requests by route and status, and their durations, then what the work did (probe verdicts by platform, how long

@@ -35,9 +35,11 @@ public enum TestPostgres {
     }
 }
 
-/// The tests asked for a PostgreSQL database without a cluster to make it on.
+/// The tests asked for a PostgreSQL database without a cluster to make it on, or for the SQLite database of a ledger
+/// kept elsewhere.
 public enum TestPostgresError: Error {
     case noCluster
+    case notSQLite
 }
 
 /// A store the stores' tests run on: SQLite always, PostgreSQL when the tests have a cluster (`TestPostgres.url`).
@@ -48,35 +50,13 @@ public enum TestStore: String, Sendable {
     public static var available: [TestStore] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
-/// The repositories of a new ledger on one of the stores that PostgreSQL has so far, for the stores' tests.
+/// A new ledger on one of the stores, for the stores' tests: its repositories are the `Ledger`'s (`ledger.records`, …).
+@dynamicMemberLookup
 public struct TestLedger: Sendable {
-    public let records: any RecordRepository
-    public let audit: any AuditTrail
-    public let probeHistory: any ProbeHistoryRepository
-    public let search: any SearchRepository
-    public let deregistrations: any DeregistrationRepository
-    public let uploads: any UploadRepository
+    public let ledger: Ledger
     private let closing: @Sendable () -> Void
 
-    private init(
-        records: any RecordRepository, audit: any AuditTrail, probeHistory: any ProbeHistoryRepository, search: any SearchRepository,
-        deregistrations: any DeregistrationRepository, uploads: any UploadRepository, closing: @escaping @Sendable () -> Void
-    ) {
-        self.records = records
-        self.audit = audit
-        self.probeHistory = probeHistory
-        self.search = search
-        self.deregistrations = deregistrations
-        self.uploads = uploads
-        self.closing = closing
-    }
-
-    /// The repositories of a SQLite ledger.
-    private init(_ ledger: Ledger) {
-        self.init(
-            records: ledger.records, audit: ledger.audit, probeHistory: ledger.probeHistory, search: ledger.search,
-            deregistrations: ledger.deregistrations, uploads: ledger.uploads, closing: {})
-    }
+    public subscript<T>(dynamicMember path: KeyPath<Ledger, T>) -> T { ledger[keyPath: path] }
 
     /// Closes the ledger's connections (nothing for SQLite).
     public func close() { closing() }
@@ -86,11 +66,8 @@ public struct TestLedger: Sendable {
     public static func make(on store: TestStore, seeded: Bool = false) async throws -> TestLedger {
         let ledger: TestLedger
         switch store {
-        case .sqlite:
-            let sqlite = try Fixtures.ledger()
-            ledger = TestLedger(sqlite)
-        case .postgres:
-            ledger = try await servers(on: .postgres, count: 1)[0]
+        case .sqlite: ledger = TestLedger(ledger: try Fixtures.ledger(), closing: {})
+        case .postgres: ledger = try await servers(on: .postgres, count: 1)[0]
         }
         if seeded {
             _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
@@ -108,19 +85,26 @@ public struct TestLedger: Sendable {
         case .sqlite:
             let path = try Fixtures.temporaryDirectory().appendingPathComponent("ledger.sqlite").path
             return try (0..<count).map { _ in
-                TestLedger(Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes))
+                TestLedger(ledger: Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes), closing: {})
             }
         case .postgres:
             let url = try await TestPostgres.freshDatabase()
             var servers: [TestLedger] = []
             for _ in 0..<count {
                 let store = try await PostgresStore.open(url: url)
-                servers.append(
-                    TestLedger(
-                        records: store.records(codes: Fixtures.codes), audit: store.audit, probeHistory: store.probeHistory, search: store.search,
-                        deregistrations: store.deregistrations(codes: Fixtures.codes), uploads: store.uploads, closing: { store.close() }))
+                servers.append(TestLedger(ledger: Ledger(postgres: store, codes: Fixtures.codes), closing: { store.close() }))
             }
             return servers
+        }
+    }
+}
+
+extension Ledger {
+    /// The SQLite database of a test's ledger (`Fixtures` makes its ledgers in SQLite).
+    public var sqlite: AppDatabase {
+        get throws {
+            guard let database else { throw TestPostgresError.notSQLite }
+            return database
         }
     }
 }

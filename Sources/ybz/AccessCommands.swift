@@ -171,10 +171,10 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "The backup file to write (must not exist).") var to: String
 
     func run() async throws {
-        let (ledger, _) = try data.openLedger()
+        let database = try data.openDatabase()
         let bar = ProgressBar()
         let audit = try await userFacing {
-            try LedgerBackup.backup(ledger.database, to: to) { bar.show(done: Int64($0 * 1000), total: 1000, label: "备份") }
+            try LedgerBackup.backup(database, to: to) { bar.show(done: Int64($0 * 1000), total: 1000, label: "备份") }
         }
         bar.finish()
         let chain = audit.isIntact ? "完整" : "有 \(audit.problems.count) 处问题"

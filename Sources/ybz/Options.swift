@@ -11,10 +11,14 @@ struct DataOptions: ParsableArguments {
 
     /// Opens the ledger on the data folder's database, creating both when missing.
     func openLedger() throws -> (Ledger, CatalogDirectory) {
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let catalog = try CatalogDirectory.locate()
-        let database = try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
-        return (Ledger(database: database, codes: try catalog.codeLists()), catalog)
+        return (Ledger(database: try openDatabase(), codes: try catalog.codeLists()), catalog)
+    }
+
+    /// Opens the data folder's database, creating both when missing.
+    func openDatabase() throws -> AppDatabase {
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        return try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
     }
 }
 

@@ -17,7 +17,7 @@ import Testing
 struct CKANHarvestTests {
     /// The county's datasets as if last changed long ago, a second apart.
     static func age(_ codes: [String], in ledger: Ledger) async throws {
-        try await ledger.database.writer.write { db in
+        try await ledger.sqlite.writer.write { db in
             for (second, code) in codes.enumerated() {
                 try db.execute(sql: "UPDATE resource SET updated_at = ? WHERE key = ?", arguments: ["2026-01-05T08:00:0\(second)Z", code])
             }

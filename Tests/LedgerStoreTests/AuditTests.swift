@@ -62,10 +62,10 @@ struct AuditTests {
     @Test func theProductCannotUpdateOrDeleteAnEntry() async throws {
         let ledger = try await Fixtures.seededLedger()
         await #expect(throws: (any Error).self) {
-            try await ledger.database.writer.write { try $0.execute(sql: "UPDATE audit_entry SET actor = 'x' WHERE seq = 1") }
+            try await ledger.sqlite.writer.write { try $0.execute(sql: "UPDATE audit_entry SET actor = 'x' WHERE seq = 1") }
         }
         await #expect(throws: (any Error).self) {
-            try await ledger.database.writer.write { try $0.execute(sql: "DELETE FROM audit_entry WHERE seq = 2") }
+            try await ledger.sqlite.writer.write { try $0.execute(sql: "DELETE FROM audit_entry WHERE seq = 2") }
         }
         #expect(try await ledger.audit.verify().entries == 4)
     }
@@ -73,7 +73,7 @@ struct AuditTests {
     /// Someone with the database file drops the triggers and tampers; verification names the entry.
     func tampered(_ sql: String) async throws -> AuditVerification {
         let ledger = try await Fixtures.seededLedger()
-        try await ledger.database.writer.write { db in
+        try await ledger.sqlite.writer.write { db in
             try db.execute(sql: "DROP TRIGGER audit_entry_no_update; DROP TRIGGER audit_entry_no_delete;")
             try db.execute(sql: sql)
         }

@@ -23,9 +23,9 @@ struct BackupTests {
         _ = try await ledger.records.create(Fixtures.project(), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
         let file = try Fixtures.temporaryDirectory().appendingPathComponent("backup.sqlite").path
-        let copied = try LedgerBackup.backup(ledger.database, to: file)
+        let copied = try LedgerBackup.backup(ledger.sqlite, to: file)
         #expect(copied.isIntact && copied.entries == 3)
-        #expect(throws: LedgerError.self) { try LedgerBackup.backup(ledger.database, to: file) }  // never overwritten
+        #expect(throws: LedgerError.self) { try LedgerBackup.backup(ledger.sqlite, to: file) }  // never overwritten
         // Written after the backup: not in it.
         _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002"), by: .commandLine)
 
@@ -45,7 +45,7 @@ struct BackupTests {
         let ledger = try ledger(in: source)
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         let file = try Fixtures.temporaryDirectory().appendingPathComponent("backup.sqlite").path
-        try LedgerBackup.backup(ledger.database, to: file)
+        try LedgerBackup.backup(ledger.sqlite, to: file)
         // Someone with the file edits it behind the program's back (the append-only trigger dropped first).
         try await DatabaseQueue(path: file).write { db in
             try db.execute(sql: "DROP TRIGGER audit_entry_no_update; UPDATE audit_entry SET actor = 'someone-else'")

@@ -39,8 +39,10 @@ struct ComplianceStoreTests {
         return (ComplianceService(ledger: ledger, policies: try PolicyBook.load(from: folder), calendar: try Fixtures.catalog.calendar()), file)
     }
 
-    @Test func aBatchReplaysExactlyAndRefusesAChangedPolicy() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aBatchReplaysExactlyAndRefusesAChangedPolicy(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let (service, file) = try service(ledger)
         let batch = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         #expect(batch.decisions.map(\.systemCode) == ["TZ-SYS-001"])
@@ -156,8 +158,10 @@ struct ComplianceStoreTests {
     }
 
     /// A waiver counts for the decisions as of the days after it was granted, not before (issue 16).
-    @Test func aWaiverGrantedAfterTheAsOfDateDoesNotApply() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aWaiverGrantedAfterTheAsOfDateDoesNotApply(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let (service, _) = try service(ledger)
         _ = try await ledger.evaluations.addWaiver(
             Waiver(systemCode: "TZ-SYS-001", check: .xinchuang, reason: "适配中", approver: "大数据局", expiresOn: CivilDate("2099-12-31")!),
@@ -177,7 +181,7 @@ struct ComplianceStoreTests {
         let (service, _) = try service(ledger)
         let batch = try await service.decidedFunding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         let resource = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").record
-        try await ledger.database.writer.write { db in
+        try await ledger.sqlite.writer.write { db in
             let row = try #require(
                 try Row.fetchOne(db, sql: "SELECT input, result FROM funding_evaluation WHERE batch_id = ?", arguments: [batch.id]))
             var input = try JSONDecoder().decode([String: JSONValue].self, from: Data((row["input"] as String).utf8))
@@ -200,9 +204,43 @@ struct ComplianceStoreTests {
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 1, differing: []))
     }
 
-    @Test func waiversNeedAReasonAndAnApproverAndAnExistingSystem() async throws {
-        let ledger = try await Fixtures.seededLedger()
-        let waiver = Waiver(systemCode: "TZ-SYS-001", check: .cloud, reason: "机房迁移中", approver: "李某", expiresOn: CivilDate("2027-01-31")!)
+    /// A review is stored with its input, decided once, and listed newest first, of one system or of all.
+    @Test(arguments: TestStore.available) func reviewsAreStoredDecidedOnceAndListed(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
+        _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002"), by: .commandLine)
+        let (service, _) = try service(ledger)
+        let asOf = CivilDate("2026-10-31")!
+        let first = try await service.review(systemCode: "TZ-SYS-001", asOf: asOf, by: .commandLine)
+        let second = try await service.review(systemCode: "TZ-SYS-002", asOf: asOf, by: .commandLine)
+        #expect(try await ledger.evaluations.review(id: first.id).report == first.report)
+        let decision = ReviewDecision(outcome: first.report.recommendation, opinion: "同意", reviewer: "张某", decidedOn: asOf)
+        let blank = await #expect(throws: LedgerError.self) {
+            try await ledger.evaluations.decideReview(
+                id: first.id, decision: ReviewDecision(outcome: decision.outcome, opinion: " ", reviewer: "", decidedOn: asOf), by: .commandLine)
+        }
+        #expect(blank?.details.map(\.rule) == ["review.reviewer-required", "review.opinion-required"])
+        let decided = try await ledger.evaluations.decideReview(id: first.id, decision: decision, by: .commandLine)
+        #expect(decided.report.decision == decision)
+        #expect(try await ledger.evaluations.review(id: first.id).report.decision == decision)
+        let twice = await #expect(throws: LedgerError.self) {
+            try await ledger.evaluations.decideReview(id: first.id, decision: decision, by: .commandLine)
+        }
+        #expect(twice?.kind == .conflict)
+        let all = try await ledger.evaluations.reviews(systemCode: nil, page: PageRequest(limit: 1))
+        #expect(all.total == 2 && all.items.map(\.id) == [second.id])
+        #expect(try await ledger.evaluations.reviews(systemCode: "TZ-SYS-001").map(\.id) == [first.id])
+        await #expect(throws: LedgerError.self) { try await ledger.evaluations.review(id: second.id + 100) }
+        #expect(try await ledger.audit.entries(entity: "review", key: nil, limit: 5).map(\.action) == ["decide", "review", "review"])
+    }
+
+    @Test(arguments: TestStore.available) func waiversNeedAReasonAndAnApproverAndAnExistingSystem(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
+        let waiver = Waiver(
+            systemCode: "TZ-SYS-001", check: .cloud, reason: "机房迁移中", approver: "李某", expiresOn: CivilDate("2027-01-31")!)
         _ = try await ledger.evaluations.addWaiver(waiver, by: .commandLine)
         #expect(try await ledger.evaluations.waivers(systemCode: "TZ-SYS-001").map(\.waiver) == [waiver])
         var blank = waiver

@@ -17,16 +17,17 @@ struct FundingStoreTests {
 
     /// A ledger of three systems (the seeded one with its project and resource, two more of the same unit, the third
     /// listing the project too) and a service on the shipped policy.
-    func ledger() async throws -> (Ledger, ComplianceService) {
-        let ledger = try await Fixtures.seededLedger()
+    func ledger(on store: TestStore = .sqlite) async throws -> (TestLedger, ComplianceService) {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        let ledger = test.ledger
         _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002"), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-003", projects: ["TZXM-2025-001"]), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.resource(code: "103003/000002", system: "TZ-SYS-002"), by: .commandLine)
-        return (ledger, try ComplianceService(ledger: ledger, catalog: Fixtures.catalog))
+        return (test, try ComplianceService(ledger: ledger, catalog: Fixtures.catalog))
     }
 
     func count(_ table: String, _ ledger: Ledger) async throws -> Int {
-        try await ledger.database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+        try await ledger.sqlite.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
     }
 
     /// Each system's decision in the batch is the one a batch of that system alone makes (which never reuses), byte for
@@ -42,16 +43,17 @@ struct FundingStoreTests {
         #expect(try await service.replay(batch: batch.id) == ReplayReport(batch: batch.id, matching: 3, differing: []))
     }
 
-    @Test func aSecondBatchOnAnUnchangedLedgerReusesEveryDecisionAndStoresNoDocument() async throws {
-        let (ledger, service) = try await ledger()
+    @Test(arguments: TestStore.available) func aSecondBatchOnAnUnchangedLedgerReusesEveryDecisionAndStoresNoDocument(store: TestStore) async throws {
+        let (test, service) = try await ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         let first = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         #expect(first.reusedFrom == nil && first.counts["operations"]?.values.reduce(0, +) == 3)
-        let documents = try await count("evaluation_document", ledger)
-        #expect(documents == 6)  // three inputs, three decisions
+        if store == .sqlite { #expect(try await count("evaluation_document", ledger) == 6) }  // three inputs, three decisions
         let second = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         #expect(second.reusedFrom == first.id && second.reused == 3)
         #expect(second.counts == first.counts)
-        #expect(try await count("evaluation_document", ledger) == documents)
+        if store == .sqlite { #expect(try await count("evaluation_document", ledger) == 6) }
         try await expectSameAsDecidedAlone(second, ledger, service)
         // The summaries stored beside the decisions are what the decisions say.
         let decisions = try await ledger.evaluations.fundingBatch(id: second.id).decisions
@@ -73,14 +75,14 @@ struct FundingStoreTests {
         let later = try await service.funding(fiscalYear: 2027, asOf: asOf.adding(days: 1), by: .commandLine)
         #expect(later.reusedFrom == nil)
         // The audit entry says what was taken over.
-        let entry = try await ledger.database.writer.read {
-            try String.fetchOne($0, sql: "SELECT changes FROM audit_entry WHERE entity = 'funding' AND key = ?", arguments: [String(second.id)])
-        }
-        #expect(entry?.contains("沿用批次 #\(first.id) 中输入未变的 3 个系统的决定") == true)
+        let entry = try await ledger.audit.entries(entity: "funding", key: String(second.id), limit: 1).first
+        #expect(entry?.changes.contains { $0.new == "沿用批次 #\(first.id) 中输入未变的 3 个系统的决定" } == true)
     }
 
-    @Test func everyKindOfChangeMakesItsSystemsDecidedAgain() async throws {
-        let (ledger, service) = try await ledger()
+    @Test(arguments: TestStore.available) func everyKindOfChangeMakesItsSystemsDecidedAgain(store: TestStore) async throws {
+        let (test, service) = try await ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         var last = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         func again(reusing expected: Int) async throws {
             let batch = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
@@ -136,7 +138,9 @@ struct FundingStoreTests {
     }
 
     @Test func aPruneOfVerdictsDecidesAgainTheSystemsWhoseVerdictsItRemoved() async throws {
-        let (ledger, service) = try await ledger()
+        let (test, service) = try await ledger()
+        defer { test.close() }
+        let ledger = test.ledger
         func verdict(_ system: String, daysAgo: Double) -> Verdict {
             Verdict(
                 platform: .aishandong, probe: "service-item", systemCode: system, target: "370481000001", outcome: .pass, reason: "在办",
@@ -154,15 +158,17 @@ struct FundingStoreTests {
         #expect(second.reusedFrom == first.id && second.reused == 2)
         try await expectSameAsDecidedAlone(second, ledger, service)
         // The newest verdict is never pruned, so that verdict ids only grow and a new one is always after the marks.
-        try await ledger.database.writer.write { try $0.execute(sql: "UPDATE probe_verdict SET checked_at = '2000-01-01T00:00:00Z'") }
+        try await ledger.sqlite.writer.write { try $0.execute(sql: "UPDATE probe_verdict SET checked_at = '2000-01-01T00:00:00Z'") }
         #expect(try await ledger.probeHistory.prune(now: Date(), policy: RetentionPolicy(passDays: 30, otherDays: 400)) == 0)
     }
 
     @Test func aBatchIsWrittenInSlicesWithProgressAndCountsOnlyWhenFinished() async throws {
-        let (ledger, service) = try await ledger()
+        let (test, service) = try await ledger()
+        defer { test.close() }
+        let ledger = test.ledger
         let context = try service.context(asOf: asOf)
         let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
-        let store = SQLiteEvaluations(database: ledger.database)
+        let store = SQLiteEvaluations(database: try ledger.sqlite)
         let seen = Seen()
         let decide: FundingDecider = { input, sha256 in try FundingDecision.evaluate(input, context, inputSha256: sha256) }
         let batch = try await store.recordFunding(plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 2, decide: decide)
@@ -186,7 +192,7 @@ struct FundingStoreTests {
 
         // A batch cut short by a crash (its process killed while writing) is not listed, and the next batch, hours
         // later, removes it with the documents only it held.
-        try await ledger.database.writer.write { db in
+        try await ledger.sqlite.writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, state)
@@ -211,10 +217,12 @@ extension FundingStoreTests {
     /// first (slices of one system, two touched), few in the finishing transaction (a slice of three) — and the next
     /// batch takes every decision over.
     @Test(arguments: [1, 3]) func writesMadeWhileABatchRunsAreInItsDecisions(sliceSize: Int) async throws {
-        let (ledger, service) = try await ledger()
+        let (test, service) = try await ledger()
+        defer { test.close() }
+        let ledger = test.ledger
         let context = try service.context(asOf: asOf)
         let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
-        let store = SQLiteEvaluations(database: ledger.database)
+        let store = SQLiteEvaluations(database: try ledger.sqlite)
         let writes = Seen()  // the slices written so far
         // After the first slice, with TZ-SYS-001 in it, is written: TZ-SYS-001 is edited and a system added.
         let anotherUser: @Sendable () async throws -> Void = {
@@ -248,7 +256,9 @@ extension FundingStoreTests {
     /// `ybz funding --format json` writes the batch a page at a time from the stored texts: the document decodes to the
     /// batch with every decision, in order, as the store reads it whole.
     @Test func aBatchWrittenAsJSONPieceByPieceIsTheWholeBatch() async throws {
-        let (ledger, service) = try await ledger()
+        let (test, service) = try await ledger()
+        defer { test.close() }
+        let ledger = test.ledger
         let batch = try await service.funding(fiscalYear: 2027, asOf: asOf, by: .commandLine)
         var pieces: [String] = []
         try await service.writeBatchJSON(id: batch.id) { pieces.append($0) }
@@ -282,8 +292,8 @@ struct ReadinessTests {
     /// program, or one migrating the database).
     @Test func aDatabaseIsReadyOnlyWhenMigrated() async throws {
         let ledger = try Fixtures.ledger()
-        #expect(await ledger.database.unreadiness() == nil)
-        try await ledger.database.writer.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v10:%'") }
-        #expect(await ledger.database.unreadiness() == "数据库尚未升级到本程序的结构")
+        #expect(try await ledger.sqlite.unreadiness() == nil)
+        try await ledger.sqlite.writer.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v10:%'") }
+        #expect(try await ledger.sqlite.unreadiness() == "数据库尚未升级到本程序的结构")
     }
 }

@@ -198,7 +198,7 @@ struct HardeningTests {
 
     @Test func aCorruptedAuditEntryIsNamedNotThrown() async throws {
         let ledger = try await Fixtures.seededLedger()
-        try await ledger.database.writer.write { db in
+        try await ledger.sqlite.writer.write { db in
             try db.execute(sql: "DROP TRIGGER audit_entry_no_update")
             try db.execute(sql: "UPDATE audit_entry SET changes = '{not json' WHERE seq = 2")
             try db.execute(sql: "UPDATE audit_entry SET hash = x'ff00' WHERE seq = 3")

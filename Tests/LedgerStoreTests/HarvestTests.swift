@@ -70,6 +70,52 @@ struct HarvestTests {
                     formats: ["GEOJSON": "自描述格式"], licences: ["creativecommons.org/licenses/by": "无条件开放"])), by: .commandLine)
     }
 
+    /// What a harvest keeps, kept alike on both stores: sources (checked, named once), one running run per source
+    /// whichever server starts it, a run's report, records, cursor and the provenance and holdings they give.
+    @Test(arguments: TestStore.available) func sourcesRunsAndRecordsAreKeptOnEitherStore(store: TestStore) async throws {
+        let servers = try await TestLedger.servers(on: store, count: 2)
+        defer { for server in servers { server.close() } }
+        let (one, other) = (servers[0].ledger, servers[1].ledger)
+        _ = try await one.records.create(Fixtures.unit(), by: .commandLine)
+        _ = try await one.records.create(Fixtures.project(), by: .commandLine)
+        _ = try await one.records.create(Fixtures.system(projects: ["TZXM-2025-001"]), by: .commandLine)
+        _ = try await one.records.create(Fixtures.resource(), by: .commandLine)
+        let source = try await self.source(one, file: folder.appendingPathComponent("data.json"))
+        let again = await #expect(throws: LedgerError.self) { try await self.source(other, file: folder.appendingPathComponent("data.json")) }
+        #expect(again?.kind == .conflict)
+        var wrong = source
+        wrong.name = "other"
+        wrong.profile.system = "TZ-SYS-404"
+        let invalid = await #expect(throws: LedgerError.self) { try await other.harvests.addSource(wrong, by: .commandLine) }
+        #expect(invalid?.details.map(\.rule) == ["harvest.system"])
+        #expect(try await other.harvests.sources().map(\.name) == ["gis"])
+        let run = try await one.harvests.startRun(source: source.id)
+        await #expect(throws: HarvestRun.sourceBusy) { try await other.harvests.startRun(source: source.id) }
+        let report = [
+            HarvestOutcome(identifier: "a", title: "不动产", code: "103003/000001", result: .accepted),
+            HarvestOutcome(identifier: "b", title: "坏的", code: nil, result: .refused, reasons: ["缺少标题"])
+        ]
+        let finished = try await other.harvests.finishRun(
+            run.id, report: report,
+            records: [
+                HarvestRecord(identifier: "a", resourceCode: "103003/000001", contentSha256: "ab", sourceModified: "2026-11-01", writtenRun: run.id)
+            ],
+            since: nil, cursor: "2026-11-01")
+        #expect(finished.state == "done" && finished.count(.accepted) == 1 && finished.count(.refused) == 1 && finished.report == report)
+        #expect(try await one.harvests.records(source: source.id)["a"]?.contentSha256 == "ab")
+        #expect(try await one.harvests.cursor(source: source.id) == "2026-11-01")
+        #expect(try await one.harvests.provenance(resource: "103003/000001")?.run == run.id)
+        #expect(try await one.harvests.provenance(resource: "103003/000009") == nil)
+        #expect(try await one.harvests.holdings()[source.id]?.byState == [.draft: 1])
+        let failing = try await other.harvests.startRun(source: source.id)
+        try await one.harvests.failRun(failing.id, error: "来源无法读取")
+        let runs = try await one.harvests.runs(source: source.id, limit: 10)
+        #expect(runs.map(\.state) == ["failed", "done"] && runs.allSatisfy(\.report.isEmpty) && runs.first?.error == "来源无法读取")
+        #expect(try await other.harvests.run(id: run.id).report == report)
+        try await one.harvests.removeSource(named: "gis", by: .commandLine)
+        await #expect(throws: LedgerError.self) { try await other.harvests.source(named: "gis") }
+    }
+
     @Test func aRunTakesInWhatPassesAndReportsTheRest() async throws {
         let ledger = try await Fixtures.seededLedger()
         let file = folder.appendingPathComponent("data.json")
@@ -170,7 +216,7 @@ struct HarvestTests {
         #expect(try await service.endInterruptedRuns() == 0)
         #expect(try await ledger.harvests.run(id: carried.id).state == "running")
 
-        try await ledger.database.sessions.write { db in  // server A stopped a while ago: its lease lapsed
+        try await ledger.sqlite.sessions.write { db in  // server A stopped a while ago: its lease lapsed
             try db.execute(sql: "UPDATE server_lease SET until = '2026-01-01T00:00:00.000Z' WHERE name = ?", arguments: [lease])
         }
         #expect(try await service.endInterruptedRuns() == 1)
@@ -219,7 +265,7 @@ struct HarvestTests {
         #expect(logged["gis"]?.description.contains("accepted 2") == true)
         let runs = try await ledger.harvests.runs(source: nil, limit: 10)
         #expect(runs.map(\.state).sorted() == ["done", "failed"])
-        let entries = try await ledger.database.writer.read { db in
+        let entries = try await ledger.sqlite.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_entry WHERE actor = 'harvest-schedule'") ?? 0
         }
         #expect(entries == 2)  // the two resources it registered, in its name

@@ -217,7 +217,7 @@ struct ImportPassTests {
         #expect(history.map(\.action) == ["update", "create"])
         #expect(history.first?.changes.first?.field == "items")
         #expect(try await ledger.search.find(SearchQuery(text: "男方姓名")).items.contains { $0.code == "101001/000009" })
-        let unit = try await ledger.database.writer.read { db in
+        let unit = try await ledger.sqlite.writer.read { db in
             try String.fetchOne(db, sql: "SELECT unit_key FROM resource WHERE key = '101001/000009'")
         }
         #expect(unit == Fixtures.uscc(1))

@@ -114,7 +114,7 @@ struct ProbeHistoryTests {
     @Test func aDamagedIntegrationStatusIsAnErrorNotACrash() async throws {
         let ledger = try await Fixtures.seededLedger()
         _ = try await record(ledger.probeHistory, [verdict(.pass, at: Date())])
-        try await ledger.database.writer.write { try $0.execute(sql: "UPDATE integration_status SET status = 'bogus'") }
+        try await ledger.sqlite.writer.write { try $0.execute(sql: "UPDATE integration_status SET status = 'bogus'") }
         await #expect(throws: DecodingError.self) { try await ledger.probeHistory.integrations(systemCode: "TZ-SYS-001") }
         await #expect(throws: DecodingError.self) { try await record(ledger.probeHistory, [verdict(.fail, at: Date())]) }
     }

@@ -54,3 +54,52 @@ extension EvaluationRepository {
     /// The first page of batches.
     public func fundingBatches() async throws -> Page<FundingBatch> { try await fundingBatches(page: PageRequest()) }
 }
+
+/// What both stores check of waivers and reviews, and what they write in the audit trail of them.
+enum EvaluationRules {
+    /// A waiver names its reason and approver.
+    static func check(_ waiver: Waiver) throws {
+        var issues: [ValidationIssue] = []
+        if waiver.reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "reason", value: "", rule: "waiver.reason-required", message: "豁免须写明理由"))
+        }
+        if waiver.approver.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+    }
+
+    /// The audit trail's key of waiver `id`.
+    static func auditKey(_ waiver: Waiver, id: Int64) -> String { "\(waiver.systemCode)/\(waiver.check.rawValue)/\(id)" }
+
+    /// A reviewer's decision names the reviewer and the opinion (Art. 18(3)).
+    static func check(_ decision: ReviewDecision) throws {
+        var issues: [ValidationIssue] = []
+        if decision.reviewer.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(
+                ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required", message: "须写明审查人", article: "Art. 18(3)"))
+        }
+        if decision.opinion.trimmingCharacters(in: .whitespaces).isEmpty {
+            issues.append(
+                ValidationIssue(
+                    field: "opinion", value: "", rule: "review.opinion-required", message: "须写明审查意见", article: "Art. 18(3)"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+    }
+
+    /// Review `id`'s report with `decision`, which is made once.
+    static func decided(_ report: ReviewReport, id: Int64, decision: ReviewDecision) throws -> ReviewReport {
+        if let existing = report.decision {
+            throw LedgerError(
+                .conflict, "审查 #\(id) 已于 \(existing.decidedOn) 由 \(existing.reviewer) 作出结论（\(existing.outcome.rawValue)）")
+        }
+        var decided = report
+        decided.decision = decision
+        return decided
+    }
+
+    /// What the audit trail records of a review made.
+    static func auditRecord(_ report: ReviewReport) -> [String: String] {
+        ["system": report.systemCode, "asOf": report.inputs.asOf.description, "recommendation": report.recommendation.rawValue]
+    }
+}

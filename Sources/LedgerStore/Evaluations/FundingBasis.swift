@@ -36,9 +36,7 @@ struct FundingBasis: Codable, Sendable, Equatable {
     /// a system, resource or project, a verdict, a prune of verdicts or a waiver names between the two (a resource names
     /// the system it is in and any it moved from; a project, the systems that list it).
     func changedSystems(until now: FundingBasis, in db: Database) throws -> Set<String> {
-        var systems = Set<String>()
-        var resources = Set<String>()
-        var projects = Set<String>()
+        var named = NamedRecords()
         // By the range of `seq` (`+entity`: not by the index on entity and key, which reads every entry of a system,
         // resource or project ever written: a quarter of a second on a province, twice a batch).
         let entries = try Row.fetchCursor(
@@ -46,17 +44,9 @@ struct FundingBasis: Codable, Sendable, Equatable {
             sql: """
                 SELECT entity, key, changes FROM audit_entry WHERE seq > ? AND seq <= ? AND +entity IN ('system', 'resource', 'project')
                 """, arguments: [auditSeq, now.auditSeq])
-        while let entry = try entries.next() {
-            let key: String = entry["key"]
-            switch entry["entity"] as String {
-            case InfoSystem.table: systems.insert(key)
-            case Project.table: projects.insert(key)
-            default:
-                resources.insert(key)
-                let changes = try CanonicalJSON.decoder.decode([FieldChange].self, from: Data((entry["changes"] as String).utf8))
-                systems.formUnion(try changes.flatMap(Self.systemCodes))
-            }
-        }
+        while let entry = try entries.next() { try named.note(entity: entry["entity"], key: entry["key"], changes: entry["changes"]) }
+        var systems = named.systems
+        let (resources, projects) = (named.resources, named.projects)
         let inList = "IN (SELECT value FROM json_each(?))"
         systems.formUnion(
             try String.fetchAll(db, sql: "SELECT system_key FROM resource WHERE key \(inList)", arguments: [try Self.list(resources)]))
@@ -75,6 +65,25 @@ struct FundingBasis: Codable, Sendable, Equatable {
         systems.formUnion(
             try String.fetchAll(db, sql: "SELECT DISTINCT system_key FROM waiver WHERE id > ? AND id <= ?", arguments: [waiverId, now.waiverId]))
         return systems
+    }
+
+    /// The systems, resources and projects that audit entries name, and the systems a resource's changes name.
+    struct NamedRecords {
+        var systems = Set<String>()
+        var resources = Set<String>()
+        var projects = Set<String>()
+
+        /// Notes an entry of `entity` (system, resource or project) for `key` with its `changes` as stored.
+        mutating func note(entity: String, key: String, changes: String) throws {
+            switch entity {
+            case InfoSystem.table: systems.insert(key)
+            case Project.table: projects.insert(key)
+            default:
+                resources.insert(key)
+                let changes = try CanonicalJSON.decoder.decode([FieldChange].self, from: Data(changes.utf8))
+                systems.formUnion(try changes.flatMap(FundingBasis.systemCodes))
+            }
+        }
     }
 
     /// The systems a resource's change names: the old and new system of a move, the system of a whole record.

@@ -38,47 +38,8 @@ public struct FundingProgress: Sendable, Equatable {
 /// Decides one input whose stored text has the given SHA-256.
 public typealias FundingDecider = @Sendable (ComplianceInput, String) throws -> FundingDecision
 
-/// A stored document of a batch: one already stored, by row id, or a new one with its hash (and, for a decision, its
-/// summary).
-private enum Document: Sendable {
-    case stored(Int64)
-    /// A new document's body is kept as the UTF-8 its encoder wrote and stored as text by SQLite, without the copy and
-    /// check a Swift string of it would take (two of each per system of a batch).
-    case new(sha256: String, body: Data, summary: String?)
-
-    init(_ data: Data, summary: String? = nil) {
-        self = .new(sha256: ComplianceInput.sha256(of: data), body: data, summary: summary)
-    }
-}
-
-/// One system's row of a batch as it is written.
-private struct DecisionRow: Sendable {
-    var system: String
-    var input: Document
-    var result: Document
-    var construction: String
-    var operations: String
-    /// What the audit entry says of a decision made anew; `nil` for one reused.
-    var decided: String?
-}
-
-/// The stored rows of a slice of systems, with the texts of the projects they list by code.
-private struct SliceRows: Sendable {
-    var systems: [StoredSystemRows]
-    var projects: [String: String]
-}
-
-/// A system's row in the batch a new one reuses.
-private struct EarlierDecision: Sendable {
-    var inputSha256: String
-    var inputId: Int64
-    var resultId: Int64
-    var construction: String
-    var operations: String
-}
-
 /// What a batch decides anew and what it takes from an earlier one, as the ledger stood when it began.
-private struct FundingScope: Sendable {
+struct FundingScope: Sendable {
     /// The systems whose inputs are read and hashed, in key order.
     var systems: [String] = []
     /// How far the ledger reached when the batch began; `nil` for the ledger as it stood (`ledgerAt`).
@@ -147,7 +108,7 @@ extension SQLiteEvaluations {
                 progress?(FundingProgress(done: done, total: scope.reused.count + read))
                 let stored = try await next?.value ?? SliceRows(systems: [], projects: [:])
                 next = start + sliceSize < read ? Task { try await slice(start + sliceSize) } : nil
-                let rows = try await Self.rows(stored, plan: plan, earlier: scope.earlier, decide: decide)
+                let rows = try await FundingWork.rows(stored, plan: plan, earlier: scope.earlier, decide: decide)
                 if writes.count == 2 { try await writes.removeFirst().value }
                 let previous = writes.last
                 writes.append(
@@ -174,7 +135,7 @@ extension SQLiteEvaluations {
                 if let caughtUp {
                     let changed = try Self.touched(since: caughtUp, plan: plan, in: db).systems
                     let rows = try Self.liveInputs(changed, plan: plan, cutoff: cutoff, in: db).map { stored in
-                        try Self.row(stored, earlier: scope.earlier, decide: decide)
+                        try FundingWork.row(stored, earlier: scope.earlier, decide: decide)
                     }
                     try Self.replace(changed, with: rows, batch: batch, decided: &decided, in: db)
                 }
@@ -204,23 +165,11 @@ extension SQLiteEvaluations {
         return SliceRows(systems: systems, projects: projects)
     }
 
-    /// The rows of a slice's systems, each decoded, decided (or its earlier decision kept) and encoded in one pass, on
-    /// every core: one wait for the slowest core a slice rather than one for decoding and one for deciding.
-    private static func rows(
-        _ slice: SliceRows, plan: FundingPlan, earlier: [String: EarlierDecision], decide: @escaping FundingDecider
-    ) async throws -> [DecisionRow] {
-        let decoder = JSONValueDecoder()
-        return try await slice.systems.concurrentMap { system in
-            let stored = try decode(system, projects: slice.projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear, decoder: decoder)
-            return try row(stored, earlier: earlier, decide: decide)
-        }
-    }
-
     /// The inputs of the systems `keys` as `db` sees them.
     private static func liveInputs(_ keys: [String], plan: FundingPlan, cutoff: String, in db: Database) throws -> [StoredInput] {
         let (rows, projects) = try liveRows(keys, waivers: try waivers(systemCode: nil, before: cutoff, in: db), cutoff: cutoff, in: db)
         let decoder = JSONValueDecoder()
-        return try rows.map { try decode($0, projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear, decoder: decoder) }
+        return try rows.map { try $0.decoded(projects: projects, asOf: plan.asOf, fiscalYear: plan.fiscalYear, decoder: decoder) }
     }
 
     /// Decides again, slice by slice and outside the write lock, the systems (of the plan) that writes touched since
@@ -238,7 +187,7 @@ extension SQLiteEvaluations {
             guard keys.count > sliceSize else { break }
             for start in stride(from: 0, to: keys.count, by: sliceSize) {
                 let part = Array(keys[start..<min(start + sliceSize, keys.count)])
-                let rows = try await Self.rows(try await liveRows(part, cutoff: cutoff), plan: plan, earlier: earlier, decide: decide)
+                let rows = try await FundingWork.rows(try await liveRows(part, cutoff: cutoff), plan: plan, earlier: earlier, decide: decide)
                 let made = try await database.writer.write { db in
                     var made: [String: String] = [:]
                     try Self.replace(part, with: rows, batch: batch, decided: &made, in: db)
@@ -333,26 +282,6 @@ extension SQLiteEvaluations {
                 """)
     }
 
-    /// One system's row: the earlier decision when its input hashes as before, else decided and encoded.
-    private static func row(_ stored: StoredInput, earlier: [String: EarlierDecision], decide: FundingDecider) throws -> DecisionRow {
-        let text = try stored.text()
-        let sha256 = ComplianceInput.sha256(of: text)
-        let system = stored.input.system.code
-        if let earlier = earlier[system], earlier.inputSha256 == sha256 {
-            return DecisionRow(
-                system: system, input: .stored(earlier.inputId), result: .stored(earlier.resultId), construction: earlier.construction,
-                operations: earlier.operations)
-        }
-        let decision = try decide(stored.input, sha256)
-        return DecisionRow(
-            system: system, input: .new(sha256: sha256, body: text, summary: nil),
-            result: Document(try CanonicalJSON.encode(decision), summary: try CanonicalJSON.text(FundingSummary(decision))),
-            construction: decision.construction.status.rawValue,
-            operations: decision.operations.status.rawValue,
-            decided: "建设资金 \(decision.construction.status.rawValue)，运维经费 \(decision.operations.status.rawValue)，"
-                + "上限 \(decision.omCap)")
-    }
-
     /// Writes a slice's rows, each new document once.
     private static func write(_ rows: [DecisionRow], batch: Int64, in db: Database) throws {
         let insertDocument = try db.cachedStatement(
@@ -406,29 +335,21 @@ extension SQLiteEvaluations {
     private static func finish(
         batch: Int64, plan: FundingPlan, scope: FundingScope, decided: [String: String], by actor: Actor, in db: Database
     ) throws -> FundingBatch {
-        var counts: [String: [String: Int]] = ["construction": [:], "operations": [:]]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT construction, operations, count(*) AS n FROM funding_decision WHERE batch_id = ? GROUP BY 1, 2", arguments: [batch])
-        {
-            counts["construction"]![row["construction"], default: 0] += row["n"] as Int
-            counts["operations"]![row["operations"], default: 0] += row["n"] as Int
-        }
+        let counts = FundingWork.counts(
+            try Row.fetchAll(
+                db, sql: "SELECT construction, operations, count(*) AS n FROM funding_decision WHERE batch_id = ? GROUP BY 1, 2", arguments: [batch]
+            ).map { ($0["construction"], $0["operations"], $0["n"]) })
         // A whole-ledger batch records how far the ledger reached when it finished, the state it decided.
         var basis = plan.systemCode == nil ? try scope.marks.map { try FundingBasis.read(context: $0.context, in: db) } : nil
-        let total = counts["operations"]!.values.reduce(0, +)
+        let total = counts["operations", default: [:]].values.reduce(0, +)
         basis?.reusedFrom = scope.previous
         basis?.reused = scope.previous.map { _ in total - decided.count }
         try db.execute(
             sql: "UPDATE evaluation_batch SET state = 'done', summary = ?, basis = ? WHERE id = ?",
             arguments: [try CanonicalJSON.text(counts), try basis.map { try CanonicalJSON.text($0) }, batch])
-        var record = ["fiscalYear": String(plan.fiscalYear), "asOf": plan.asOf.description, "policyVersion": plan.policyVersion]
-        record["ledgerAt"] = plan.ledgerAt?.text
-        if let previous = scope.previous, let reused = basis?.reused {
-            record["reused"] = "沿用批次 #\(previous) 中输入未变的 \(reused) 个系统的决定"
-        }
         try AuditLog.record(
             db, actor: actor, action: "decide", entity: "funding", key: String(batch), old: nil as [String: String]?,
-            new: record.merging(decided) { first, _ in first })
+            new: FundingWork.auditRecord(plan, reusedFrom: scope.previous, reused: basis?.reused, decided: decided))
         return try batchRow(id: batch, in: db).batch()
     }
 

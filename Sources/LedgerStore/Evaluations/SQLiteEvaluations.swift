@@ -178,6 +178,30 @@ struct StoredSystemRows: Sendable {
     var verdicts: [EvidenceVerdict]
     var laterProbes: [String: CivilDate]?
     var waivers: [Waiver]
+
+    /// The inputs the stored rows decode to, on every core.
+    static func decode(_ rows: [StoredSystemRows], projects: [String: String], asOf: CivilDate, fiscalYear: Int) async throws -> [StoredInput] {
+        let decoder = JSONValueDecoder()
+        return try await rows.concurrentMap { stored in
+            try stored.decoded(projects: projects, asOf: asOf, fiscalYear: fiscalYear, decoder: decoder)
+        }
+    }
+
+    /// The input these stored rows decode to.
+    func decoded(projects: [String: String], asOf: CivilDate, fiscalYear: Int, decoder: JSONValueDecoder) throws -> StoredInput {
+        // The stored texts are parsed to trees and decoded from them: two thirds of `JSONDecoder`'s time.
+        let system = try decoder.decode(InfoSystem.self, from: try JSONValue(parsing: self.body))
+        let projectBodies = system.projectCodes.compactMap { projects[$0] }
+        var input = ComplianceInput(
+            system: system,
+            projects: try projectBodies.map { try decoder.decode(Project.self, from: try JSONValue(parsing: $0)) },
+            missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: resources,
+            itemCounts: itemCounts, verdicts: verdicts, waivers: waivers, asOf: asOf, fiscalYear: fiscalYear)
+        input.laterProbes = laterProbes
+        // A system with facts dated after the as-of date is stored as cut (rare: its body is encoded again).
+        let body = input.cutAtAsOf() ? try CanonicalJSON.text(input.system) : self.body
+        return StoredInput(input: input, systemBody: body, projectBodies: projectBodies)
+    }
 }
 
 /// A waiver as stored, with its id and when it was granted.
@@ -213,7 +237,7 @@ extension SQLiteEvaluations {
             if let systemCode, keys.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
             return try Self.liveRows(keys, waivers: try Self.waivers(systemCode: systemCode, before: cutoff, in: db), cutoff: cutoff, in: db)
         }
-        return try await Self.decode(rows, projects: projects, asOf: asOf, fiscalYear: fiscalYear)
+        return try await StoredSystemRows.decode(rows, projects: projects, asOf: asOf, fiscalYear: fiscalYear)
     }
 
     /// Verdicts and waivers recorded after the as-of day, or after the moment the ledger is taken at, were no facts.
@@ -263,32 +287,6 @@ extension SQLiteEvaluations {
         return (rows, projects)
     }
 
-    /// The inputs the stored rows decode to, on every core.
-    static func decode(_ rows: [StoredSystemRows], projects: [String: String], asOf: CivilDate, fiscalYear: Int) async throws -> [StoredInput] {
-        let decoder = JSONValueDecoder()
-        return try await rows.concurrentMap { stored in
-            try decode(stored, projects: projects, asOf: asOf, fiscalYear: fiscalYear, decoder: decoder)
-        }
-    }
-
-    /// The input one system's stored rows decode to.
-    static func decode(
-        _ stored: StoredSystemRows, projects: [String: String], asOf: CivilDate, fiscalYear: Int, decoder: JSONValueDecoder
-    ) throws -> StoredInput {
-        // The stored texts are parsed to trees and decoded from them: two thirds of `JSONDecoder`'s time.
-        let system = try decoder.decode(InfoSystem.self, from: try JSONValue(parsing: stored.body))
-        let projectBodies = system.projectCodes.compactMap { projects[$0] }
-        var input = ComplianceInput(
-            system: system,
-            projects: try projectBodies.map { try decoder.decode(Project.self, from: try JSONValue(parsing: $0)) },
-            missingProjects: system.projectCodes.filter { projects[$0] == nil }, resources: stored.resources,
-            itemCounts: stored.itemCounts, verdicts: stored.verdicts, waivers: stored.waivers, asOf: asOf, fiscalYear: fiscalYear)
-        input.laterProbes = stored.laterProbes
-        // A system with facts dated after the as-of date is stored as cut (rare: its body is encoded again).
-        let body = input.cutAtAsOf() ? try CanonicalJSON.text(input.system) : stored.body
-        return StoredInput(input: input, systemBody: body, projectBodies: projectBodies)
-    }
-
     /// A system's rows with the probe evidence recorded before `cutoff`: the newest verdicts, and the probes run only
     /// later (`laterProbes`).
     private static func systemRows(
@@ -331,25 +329,19 @@ extension SQLiteEvaluations {
 
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.
     static func latestVerdicts(systemCode: String, before cutoff: String, in db: Database) throws -> [EvidenceVerdict] {
-        let decoder = CanonicalJSON.decoder
         let rows = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
                     SELECT id, run_id, platform, probe, target, outcome, body FROM probe_verdict
                     WHERE system_key = ? AND checked_at < ? ORDER BY id DESC
                     """), arguments: [systemCode, cutoff])
-        var chosen: [String: EvidenceVerdict] = [:]
-        var order: [String] = []
+        var latest = LatestVerdicts()
         while let row = try rows.next() {
-            let key = "\(row["platform"] as String)|\(row["probe"] as String)|\(row["target"] as String)"
-            let skipped = (row["outcome"] as String) == VerdictOutcome.skipped.rawValue
-            if let existing = chosen[key], existing.verdict.outcome != .skipped || skipped { continue }
-            if chosen[key] == nil { order.append(key) }
-            chosen[key] = EvidenceVerdict(
-                id: row["id"], runId: row["run_id"],
-                verdict: try decoder.decode(Verdict.self, from: Data((row["body"] as String).utf8)))
+            try latest.add(
+                id: row["id"], runId: row["run_id"], target: "\(row["platform"] as String)|\(row["probe"] as String)|\(row["target"] as String)",
+                outcome: row["outcome"], body: row["body"])
         }
-        return order.sorted().compactMap { chosen[$0] }
+        return latest.verdicts
     }
 
     /// The probes (`platform/probe`) of a system that ran only from `cutoff` on, with the day (in China) each first ran
@@ -357,8 +349,6 @@ extension SQLiteEvaluations {
     static func laterProbes(
         systemCode: String, from cutoff: String, besides verdicts: [EvidenceVerdict], in db: Database
     ) throws -> [String: CivilDate]? {
-        let earlier = Set(verdicts.map { "\($0.verdict.platform.rawValue)/\($0.verdict.probe)" })
-        var later: [String: CivilDate] = [:]
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -366,12 +356,7 @@ extension SQLiteEvaluations {
                     WHERE system_key = ? AND checked_at >= ? GROUP BY platform, probe
                     """
             ), arguments: [systemCode, cutoff])
-        for row in rows {
-            let key = "\(row["platform"] as String)/\(row["probe"] as String)"
-            guard !earlier.contains(key) else { continue }
-            later[key] = CivilDate(try Date(row["first"] as String, strategy: .iso8601))
-        }
-        return later.isEmpty ? nil : later
+        return try LatestVerdicts.laterProbes(rows.map { ("\($0["platform"] as String)/\($0["probe"] as String)", $0["first"]) }, besides: verdicts)
     }
 
     /// The instant the as-of day ends in China, as stored verdict times are written.
@@ -383,14 +368,7 @@ extension SQLiteEvaluations {
 
     /// Records a waiver; the system must exist and the reason and approver must be given.
     public func addWaiver(_ waiver: Waiver, by actor: Actor) async throws -> StoredWaiver {
-        var issues: [ValidationIssue] = []
-        if waiver.reason.trimmingCharacters(in: .whitespaces).isEmpty {
-            issues.append(ValidationIssue(field: "reason", value: "", rule: "waiver.reason-required", message: "豁免须写明理由"))
-        }
-        if waiver.approver.trimmingCharacters(in: .whitespaces).isEmpty {
-            issues.append(ValidationIssue(field: "approver", value: "", rule: "waiver.approver-required", message: "豁免须写明批准人"))
-        }
-        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        try EvaluationRules.check(waiver)
         let body = try CanonicalJSON.text(waiver)
         let created = Date().formatted(.iso8601)
         return try await database.writer.write { db in
@@ -402,8 +380,7 @@ extension SQLiteEvaluations {
                 arguments: [waiver.systemCode, waiver.check.rawValue, waiver.expiresOn.description, created, body])
             let id = db.lastInsertedRowID
             try AuditLog.record(
-                db, actor: actor, action: "grant", entity: "waiver", key: "\(waiver.systemCode)/\(waiver.check.rawValue)/\(id)",
-                old: nil as Waiver?, new: waiver)
+                db, actor: actor, action: "grant", entity: "waiver", key: EvaluationRules.auditKey(waiver, id: id), old: nil as Waiver?, new: waiver)
             return StoredWaiver(id: id, createdAt: created, waiver: waiver)
         }
     }
@@ -450,30 +427,17 @@ extension SQLiteEvaluations {
                 arguments: [batch, report.systemCode, inputJSON, reportJSON])
             try AuditLog.record(
                 db, actor: actor, action: "review", entity: "review", key: String(batch), old: nil as [String: String]?,
-                new: [
-                    "system": report.systemCode, "asOf": report.inputs.asOf.description,
-                    "recommendation": report.recommendation.rawValue
-                ])
+                new: EvaluationRules.auditRecord(report))
             return StoredReview(id: batch, createdAt: created, report: report)
         }
     }
 
     /// Records the reviewer's decision on review `id`, once.
     public func decideReview(id: Int64, decision: ReviewDecision, by actor: Actor) async throws -> StoredReview {
-        var issues: [ValidationIssue] = []
-        if decision.reviewer.trimmingCharacters(in: .whitespaces).isEmpty {
-            issues.append(ValidationIssue(field: "reviewer", value: "", rule: "review.reviewer-required", message: "须写明审查人", article: "Art. 18(3)"))
-        }
-        if decision.opinion.trimmingCharacters(in: .whitespaces).isEmpty {
-            issues.append(ValidationIssue(field: "opinion", value: "", rule: "review.opinion-required", message: "须写明审查意见", article: "Art. 18(3)"))
-        }
-        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        try EvaluationRules.check(decision)
         return try await database.writer.write { db in
             var stored = try Self.review(id: id, in: db)
-            if let existing = stored.report.decision {
-                throw LedgerError(.conflict, "审查 #\(id) 已于 \(existing.decidedOn) 由 \(existing.reviewer) 作出结论（\(existing.outcome.rawValue)）")
-            }
-            stored.report.decision = decision
+            stored.report = try EvaluationRules.decided(stored.report, id: id, decision: decision)
             try db.execute(sql: "UPDATE evaluation SET result = ? WHERE batch_id = ?", arguments: [try CanonicalJSON.text(stored.report), id])
             try db.execute(sql: "UPDATE evaluation_batch SET summary = ? WHERE id = ?", arguments: [decision.outcome.rawValue, id])
             try AuditLog.record(db, actor: actor, action: "decide", entity: "review", key: String(id), old: nil as ReviewDecision?, new: decision)

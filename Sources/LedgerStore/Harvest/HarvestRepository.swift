@@ -176,3 +176,30 @@ public protocol HarvestRepository: Sendable {
     /// The resources each source has given, by source id, as they stand in the catalog now.
     func holdings() async throws -> [Int64: HarvestHoldings]
 }
+
+extension HarvestSource {
+    /// What is wrong with the source before the ledger is asked: its profile against the code lists, its name and address.
+    func issues(codes: CodeLists) -> [ValidationIssue] {
+        var issues = profile.issues(codes: codes)
+        for (field, value, label) in [("name", name, "名称"), ("location", location, "地址")] {
+            if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                issues.append(ValidationIssue(field: field, value: "", rule: "harvest.required", message: "请填写\(label)"))
+            } else if let issue = FieldLimits.issue(field: field, text: value) {
+                issues.append(issue)
+            }
+        }
+        return issues
+    }
+
+    /// Refuses the source with `issues`, and with the profile's system when the ledger has no such system.
+    func check(_ issues: [ValidationIssue], systemMissing: Bool) throws {
+        var issues = issues
+        if systemMissing, let system = profile.system {
+            issues.append(ValidationIssue(field: "system", value: system, rule: "harvest.system", message: "信息系统 \(system) 不存在"))
+        }
+        guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+    }
+
+    /// The refusal of a second source of the same name.
+    var nameTaken: LedgerError { LedgerError(.conflict, "采集来源“\(name)”已存在") }
+}

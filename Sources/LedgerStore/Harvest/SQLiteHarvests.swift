@@ -8,26 +8,15 @@ struct SQLiteHarvests: HarvestRepository {
     let codes: CodeLists
 
     func addSource(_ source: HarvestSource, by actor: Actor) async throws -> HarvestSource {
-        var issues = source.profile.issues(codes: codes)
-        for (field, value, label) in [("name", source.name, "名称"), ("location", source.location, "地址")] {
-            if value.trimmingCharacters(in: .whitespaces).isEmpty {
-                issues.append(ValidationIssue(field: field, value: "", rule: "harvest.required", message: "请填写\(label)"))
-            } else if let issue = FieldLimits.issue(field: field, text: value) {
-                issues.append(issue)
-            }
-        }
-        return try await database.writer.write { [issues] db in
-            var issues = issues
-            if let system = source.profile.system, !system.isEmpty,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM system WHERE key = ?", arguments: [system]) == 0
-            {
-                issues.append(ValidationIssue(field: "system", value: system, rule: "harvest.system", message: "信息系统 \(system) 不存在"))
-            }
-            guard issues.isEmpty else { throw LedgerError.invalid(issues) }
+        let issues = source.issues(codes: codes)
+        return try await database.writer.write { db in
+            let system = source.profile.system.flatMap { $0.isEmpty ? nil : $0 }
+            let missing = try system.map { try Int.fetchOne(db, sql: "SELECT count(*) FROM system WHERE key = ?", arguments: [$0]) == 0 } ?? false
+            try source.check(issues, systemMissing: missing)
             var added = source
             added.createdAt = Ledger.timestamp()
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM harvest_source WHERE name = ?", arguments: [source.name]) == 0 else {
-                throw LedgerError(.conflict, "采集来源“\(source.name)”已存在")
+                throw source.nameTaken
             }
             try db.execute(
                 sql: "INSERT INTO harvest_source (name, location, kind, profile, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -26,6 +26,9 @@ public struct LedgerImport: Sendable {
         progress: @escaping @Sendable (ImportProgress) -> Void = { _ in },
         feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
     ) async throws -> ImportReport {
+        guard let database = ledger.database else {
+            throw LedgerError(.badRequest, "PostgreSQL 账本暂不支持文件导入；请在 SQLite 账本上导入")
+        }
         let writer = RecordWriter(codes: ledger.codes, actor: actor)
         @Sendable func pass(_ db: Database, sink: ImportSink, now: String = Ledger.timestamp()) throws -> (ImportReport, RowKeys) {
             var report = ImportReport(dryRun: dryRun)
@@ -42,7 +45,7 @@ public struct LedgerImport: Sendable {
         // so that the write pass, the only part holding the lock, applies them and computes nothing but the audit
         // chain's hashes.
         let spool = dryRun ? nil : try WriteSpool()
-        let (checked, dependencies, generation) = try await ledger.database.writer.read { db in
+        let (checked, dependencies, generation) = try await database.writer.read { db in
             guard let spool else {
                 let (report, dependencies) = try pass(db, sink: .check)
                 return (report, dependencies, try AuditLog.generation(db))
@@ -53,7 +56,7 @@ public struct LedgerImport: Sendable {
         }
         guard let spool, checked.rejectedRows == 0 else { return checked }
         let actor = actor
-        return try await ledger.database.writer.writeWithoutTransaction { db in
+        return try await database.writer.writeWithoutTransaction { db in
             var report = checked
             // A large transaction spills the page cache to the WAL early, and pages spilled then changed again are
             // written twice; 128 MB keeps a county's import in memory.

@@ -7,10 +7,9 @@ import PostgresNIO
 /// schema, brought up to date by the migrations registered here (as `AppDatabase`'s are for SQLite; a shipped migration
 /// is never edited). Several servers of one ledger may open it at once: a migration runs under an advisory lock, once.
 ///
-/// The repositories it has so far: `PostgresRecords`, `PostgresAccounts`, `PostgresLeases`, `PostgresAuditTrail`
-/// (with `PostgresAuditLog`, the appends), `PostgresProbeHistory`, `PostgresSearch`,
-/// `PostgresDeregistrations` and `PostgresUploads`.
-/// The others are still SQLite's only (`AppDatabase`).
+/// Every repository of the ledger has its implementation here (`PostgresRecords`, `PostgresAccounts`, `PostgresLeases`,
+/// `PostgresAuditTrail` with `PostgresAuditLog`, `PostgresProbeHistory`, `PostgresSearch`, `PostgresDeregistrations`,
+/// `PostgresUploads`, `PostgresEvaluations`, `PostgresHarvests`), wired by `Ledger(postgres:codes:)`.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -51,6 +50,10 @@ public final class PostgresStore: Sendable {
     public var probeHistory: any ProbeHistoryRepository { PostgresProbeHistory(store: self) }
     /// Chinese full-text search over systems and resources.
     public var search: any SearchRepository { PostgresSearch(store: self) }
+    /// Evaluation inputs, waivers, funding batches and pre-acceptance reviews.
+    public var evaluations: any EvaluationRepository { PostgresEvaluations(store: self) }
+    /// Harvest sources, what they gave and their runs; a source's profile is checked against `codes`.
+    public func harvests(codes: CodeLists) -> any HarvestRepository { PostgresHarvests(store: self, codes: codes) }
     /// Files uploaded for an import, waiting for their owner to confirm it.
     public var uploads: any UploadRepository { PostgresUploads(store: self) }
     /// Deregistration applications and their reviews; an approval's system is normalized with `codes`.
@@ -69,6 +72,19 @@ public final class PostgresStore: Sendable {
             let cause = error.closureError ?? error.beginError ?? error.commitError ?? error
             if let refused = cause as? PSQLError, refused.serverInfo?[.sqlState] == "23505" { throw duplicate }
             throw cause
+        }
+    }
+
+    /// Why the database cannot serve requests now (it cannot be reached or read, or it lacks a migration this program
+    /// has), or `nil` when it can.
+    public func unreadiness() async -> String? {
+        do {
+            let applied = try await transaction { connection in
+                Set(try await connection.column("SELECT name FROM schema_migration", as: String.self))
+            }
+            return Self.migrations.allSatisfy { applied.contains($0.name) } ? nil : "数据库尚未升级到本程序的结构"
+        } catch {
+            return "数据库无法读取：\(String(reflecting: error))"
         }
     }
 
@@ -246,6 +262,69 @@ public final class PostgresStore: Sendable {
                     upload_id TEXT NOT NULL REFERENCES upload(id) ON DELETE CASCADE, name TEXT NOT NULL, data BYTEA NOT NULL,
                     PRIMARY KEY (upload_id, name))
                 """
+            ]
+        ),
+        (
+            "v9: evaluations",
+            [
+                // SQLite's evaluation tables as of its v10 (`PostgresEvaluations`): waivers; batches (funding and
+                // reviews); a funding batch's inputs and decisions as documents stored once by their SHA-256, referred to
+                // by a row per system; a review's input and report in `evaluation`.
+                """
+                CREATE TABLE waiver (
+                    id BIGSERIAL PRIMARY KEY, system_key TEXT NOT NULL REFERENCES system(key), check_id TEXT NOT NULL,
+                    expires_on TEXT NOT NULL, created_at TEXT COLLATE "C" NOT NULL, body TEXT NOT NULL)
+                """,
+                "CREATE INDEX waiver_system ON waiver (system_key)",
+                """
+                CREATE TABLE evaluation_batch (
+                    id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, fiscal_year INTEGER, as_of TEXT NOT NULL, policy_version TEXT NOT NULL,
+                    created_at TEXT COLLATE "C" NOT NULL, summary TEXT NOT NULL, ledger_at TEXT, state TEXT NOT NULL DEFAULT 'done',
+                    basis TEXT)
+                """,
+                """
+                CREATE TABLE evaluation (
+                    id BIGSERIAL PRIMARY KEY, batch_id BIGINT NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE,
+                    system_key TEXT COLLATE "C" NOT NULL, input TEXT NOT NULL, result TEXT NOT NULL)
+                """,
+                "CREATE INDEX evaluation_batch_system ON evaluation (batch_id, system_key)",
+                "CREATE INDEX evaluation_system ON evaluation (system_key)",
+                "CREATE TABLE evaluation_document (id BIGSERIAL PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, summary TEXT, body TEXT NOT NULL)",
+                """
+                CREATE TABLE funding_decision (
+                    batch_id BIGINT NOT NULL REFERENCES evaluation_batch(id) ON DELETE CASCADE, system_key TEXT COLLATE "C" NOT NULL,
+                    input_id BIGINT NOT NULL REFERENCES evaluation_document(id), result_id BIGINT NOT NULL REFERENCES evaluation_document(id),
+                    construction TEXT NOT NULL, operations TEXT NOT NULL, PRIMARY KEY (batch_id, system_key))
+                """,
+                "CREATE INDEX funding_decision_input ON funding_decision (input_id)",
+                "CREATE INDEX funding_decision_result ON funding_decision (result_id)"
+            ]
+        ),
+        (
+            "v10: harvests",
+            [
+                // SQLite's harvest tables as of its v13 (`PostgresHarvests`); one running run per source, whichever
+                // server started it.
+                """
+                CREATE TABLE harvest_source (
+                    id BIGSERIAL PRIMARY KEY, name TEXT COLLATE "C" NOT NULL UNIQUE, location TEXT NOT NULL, kind TEXT NOT NULL,
+                    profile TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE harvest_run (
+                    id BIGSERIAL PRIMARY KEY, source_id BIGINT NOT NULL REFERENCES harvest_source(id) ON DELETE CASCADE,
+                    started_at TEXT NOT NULL, finished_at TEXT, state TEXT NOT NULL, error TEXT, counts TEXT NOT NULL DEFAULT '{}',
+                    report TEXT NOT NULL DEFAULT '[]', since TEXT, cursor TEXT)
+                """,
+                "CREATE INDEX harvest_run_source ON harvest_run (source_id, id)",
+                "CREATE UNIQUE INDEX harvest_run_one_running ON harvest_run (source_id) WHERE state = 'running'",
+                """
+                CREATE TABLE harvest_record (
+                    source_id BIGINT NOT NULL REFERENCES harvest_source(id) ON DELETE CASCADE, identifier TEXT NOT NULL,
+                    resource_key TEXT NOT NULL, content_sha256 TEXT NOT NULL, withdrawn_run BIGINT, source_modified TEXT,
+                    run_id BIGINT REFERENCES harvest_run(id) ON DELETE SET NULL, PRIMARY KEY (source_id, identifier))
+                """,
+                "CREATE INDEX harvest_record_resource ON harvest_record (resource_key)"
             ]
         )
     ]

@@ -269,8 +269,7 @@ struct PostgresRecords: RecordRepository {
         return missing
     }
 
-    /// What still names the row of `type` with `key` and so blocks its deletion, in words, or `nil`. (Waivers are not on
-    /// PostgreSQL yet: none can name a system there.)
+    /// What still names the row of `type` with `key` and so blocks its deletion, in words, or `nil`.
     private static func dependents<E: StoredEntity>(_ type: E.Type, key: String, on connection: PostgresConnection) async throws -> String? {
         switch E.table {
         case GovUnit.table:
@@ -283,7 +282,8 @@ struct PostgresRecords: RecordRepository {
                 systems: try await connection.count("SELECT count(*) FROM system WHERE jsonb_exists(body::jsonb -> 'projectCodes', \(key))"))
         case InfoSystem.table:
             return DeletionBlock.system(
-                resources: try await connection.count("SELECT count(*) FROM resource WHERE system_key = \(key)"), waivers: 0,
+                resources: try await connection.count("SELECT count(*) FROM resource WHERE system_key = \(key)"),
+                waivers: try await connection.count("SELECT count(*) FROM waiver WHERE system_key = \(key)"),
                 applications: try await connection.count("SELECT count(*) FROM deregistration WHERE system_key = \(key)"))
         default:
             return nil
