@@ -56,11 +56,20 @@ struct RecordWriter: Sendable {
         _ input: E, mode: WriteMode, in db: Database, pending: RowKeys = RowKeys(),
         limitsChecked: Bool = false, validated: [ValidationIssue]? = nil
     ) throws -> Checked<E> {
+        try check(input, mode: mode, rows: SQLiteRowAccess(db: db), pending: pending, limitsChecked: limitsChecked, validated: validated)
+    }
+
+    /// `check` reading the ledger through `rows`.
+    func check<E: StoredEntity>(
+        _ input: E, mode: WriteMode, rows: some RowAccess, pending: RowKeys = RowKeys(), limitsChecked: Bool = false,
+        validated: [ValidationIssue]? = nil
+    ) throws -> Checked<E> {
         let (record, issues) = try normalized(input, limitsChecked: limitsChecked, validated: validated)
-        let missing = try SQLiteRows.missingReferences(record, in: db).filter { !pending.covers($0) }
-        let existing = try existingRow(for: record, mode: mode, in: db)
+        let missing = try rows.missingReferences(record).filter { !pending.covers($0) }
+        let existing = try rows.existingRow(for: record, mode: mode)
         return try conclude(record, issues: issues + missing, mode: mode, existing: existing) {
-            try SQLiteRows.loadChildren(try Self.decode(E.self, body: $0.body), rowID: $0.id, in: db)
+            let stored = try Self.decode(E.self, body: $0.body)
+            return E.hasChildItems ? stored.withChildItems(try rows.items(ofResource: $0.id)) : stored
         }
     }
 
@@ -169,22 +178,6 @@ struct RecordWriter: Sendable {
         var body: String
         var version: Int
         var updatedAt: String
-    }
-
-    private func existingRow<E: StoredEntity>(for record: E, mode: WriteMode, in db: Database) throws -> ExistingRow? {
-        let row: Row?
-        switch mode {
-        case .update(let id, _):
-            row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE id = ?"),
-                arguments: [id])
-            if row == nil { throw LedgerError.notFound(E.label, String(id)) }
-        case .create, .upsert:
-            row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT id, key, body, version, updated_at FROM \(E.table) WHERE key = ?"),
-                arguments: [record.naturalKey])
-        }
-        return row.map { ExistingRow(id: $0["id"], key: $0["key"], body: $0["body"], version: $0["version"], updatedAt: $0["updated_at"]) }
     }
 
     /// A record from its stored JSON body (without the child rows `loadChildren` adds).

@@ -70,8 +70,10 @@ struct InterchangeTests {
         #expect(try await ledger.records.fetch(GovUnit.self, key: Fixtures.uscc(2)).record.region == "龙泉街道")
     }
 
-    @Test func badRowsRefuseTheWholeImportAndNameFileRowFieldRule() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func badRowsRefuseTheWholeImportAndNameFileRowFieldRule(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let before = try await ledger.records.counts()
         let csv = try write(
             "resources.csv",
@@ -93,8 +95,10 @@ struct InterchangeTests {
         #expect(try await ledger.records.counts() == before)
     }
 
-    @Test func quotedCellsMayHoldCommasQuotesAndLineBreaks() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func quotedCellsMayHoldCommasQuotesAndLineBreaks(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let csv = try write(
             "resources.csv",
             """
@@ -111,8 +115,10 @@ struct InterchangeTests {
         #expect(report.issues.contains { $0.row == "4" && $0.rule == "items.required" })
     }
 
-    @Test func csvUpdatesKeepDataItemsAndWorkflowState() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func csvUpdatesKeepDataItemsAndWorkflowState(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let id = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").id
         _ = try await ledger.records.transition(resourceID: id, .submit, reason: nil, expectedVersion: nil, by: .commandLine)
         let csv = try write(
@@ -169,8 +175,10 @@ struct InterchangeTests {
         #expect(refused.issues.contains { $0.rule == "state.editable" && $0.row == "3" })
     }
 
-    @Test func dryRunWritesNothing() async throws {
-        let ledger = try Fixtures.ledger()
+    @Test(arguments: TestStore.available) func dryRunWritesNothing(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [try write("units.csv", unitsCSV)], dryRun: true)
         #expect(report.rejectedRows == 0)
         #expect(!report.committed)
@@ -211,6 +219,42 @@ struct InterchangeTests {
         #expect(try Data(contentsOf: first) == Data(contentsOf: fourth))
     }
 
+    /// The demo ledger imported into either store is the same ledger: the same export byte for byte, the same counts,
+    /// audit entries and search hits; its CSV export imports into PostgreSQL as it does into SQLite, data items included.
+    @Test(.enabled(if: TestPostgres.url != nil)) func theDemoImportsAlikeIntoBothStores() async throws {
+        let (sqlite, postgres) = (try await TestLedger.make(on: .sqlite), try await TestLedger.make(on: .postgres))
+        defer { postgres.close() }
+        var exports: [Data] = []
+        for test in [sqlite, postgres] {
+            let report = try await Importer(ledger: test.ledger, actor: .commandLine).run(files: [Fixtures.catalog.demoURL], dryRun: false)
+            #expect(report.committed && report.rejectedRows == 0)
+            let file = folder.appendingPathComponent("demo-\(exports.count).json")
+            try await Exporter(ledger: test.ledger).writeJSON(to: file)
+            exports.append(try Data(contentsOf: file))
+        }
+        #expect(exports[0] == exports[1])
+        #expect(try await sqlite.records.counts() == postgres.records.counts())
+        #expect(try await sqlite.audit.verify().entries == postgres.audit.verify().entries)
+        for text in ["公民身份号码", "不动产", "证"] {
+            let query = SearchQuery(text: text)
+            #expect(try await sqlite.search.find(query).items.map(\.code) == postgres.search.find(query).items.map(\.code))
+        }
+        let csvFiles = try await Exporter(ledger: postgres.ledger).writeCSV(to: folder.appendingPathComponent("pg-csv"))
+        let again = try await TestLedger.make(on: .postgres)
+        defer { again.close() }
+        #expect(try await Importer(ledger: again.ledger, actor: .commandLine).run(files: csvFiles.reversed(), dryRun: false).committed)
+        let viaCSV = folder.appendingPathComponent("pg-csv.json")
+        try await Exporter(ledger: again.ledger).writeJSON(to: viaCSV)
+        #expect(try Data(contentsOf: viaCSV) == exports[0])
+        let itemSearch = SearchQuery(text: "公民身份号码", kind: .resource)
+        #expect(try await again.search.find(itemSearch).total == sqlite.search.find(itemSearch).total)
+        // A second import of the same files changes nothing: every record unchanged, and no audit entry (items included).
+        let entries = try await again.audit.verify().entries
+        let repeated = try await Importer(ledger: again.ledger, actor: .commandLine).run(files: csvFiles, dryRun: false)
+        #expect(repeated.committed && repeated.files.filter { $0.kind != "data-items" }.allSatisfy { $0.created + $0.updated == 0 })
+        #expect(try await again.audit.verify().entries == entries)
+    }
+
     @Test func theExcelTemplateHasEveryKindWithDropDownsAndImportsAsNothing() async throws {
         let ledger = try await Fixtures.seededLedger()
         let data = try await Exporter(ledger: ledger).xlsxData(template: true)
@@ -246,8 +290,10 @@ struct InterchangeTests {
         #expect(report.committed && report.totalRows == 0 && report.files.count == 5 && report.issues.isEmpty)
     }
 
-    @Test func anImportLimitedToOneUnitRefusesOtherUnitsRecords() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func anImportLimitedToOneUnitRefusesOtherUnitsRecords(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.system(code: "TZ-SYS-002", unit: Fixtures.uscc(2)), by: .commandLine)
         let systems = try write(

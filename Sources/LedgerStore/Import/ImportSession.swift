@@ -5,7 +5,8 @@ import LedgerCore
 /// One pass of an import inside its snapshot or transaction: what a reader of files hands each record to.
 public struct ImportSession {
     let writer: RecordWriter
-    let db: Database
+    /// The ledger as the pass reads it (a snapshot, or the write pass's transaction), and where a write goes.
+    let rows: any RowAccess
     let now: String
     /// The only unit whose records this import may write (a data officer's), or `nil` for any.
     let unit: String?
@@ -36,11 +37,11 @@ public struct ImportSession {
     private var items = ItemImport()
 
     init(
-        writer: RecordWriter, db: Database, now: String, unit: String?, sink: ImportSink,
+        writer: RecordWriter, rows: any RowAccess, now: String, unit: String?, sink: ImportSink,
         progress: @escaping @Sendable (ImportProgress) -> Void
     ) {
         self.writer = writer
-        self.db = db
+        self.rows = rows
         self.now = now
         self.unit = unit
         self.sink = sink
@@ -48,22 +49,19 @@ public struct ImportSession {
     }
 
     /// Whether rows are only checked (a dry run).
-    var isCheckOnly: Bool {
-        if case .check = sink { return true }
-        return false
-    }
+    var isCheckOnly: Bool { sink.isCheck }
 
     /// The unit of a system: as accepted by this import, or as stored.
     func unit(ofSystem code: String) throws -> String? {
         if let unit = pendingSystemUnits[code] { return unit }
-        return try SQLiteRows.unit(ofSystem: code, in: db)
+        return try rows.unit(ofSystem: code)
     }
 
     /// The data items a resource has when this import replaces them: those stored, or those given by this import.
     func currentItems(resource key: String, rowID: Int64?) throws -> [DataItem] {
         if let items = pendingItems[key] { return items }
         guard let rowID else { return [] }
-        return try DataItemRows.read(rowID: rowID, in: db)
+        return try rows.items(ofResource: rowID)
     }
 
     /// Writes a write, prepared by `prepare`, or has it prepared and spooled on the second core, by the sink; a
@@ -74,7 +72,8 @@ public struct ImportSession {
         case .spool(let pipeline): try pipeline.submit(prepare)
         case .write:
             let write = try prepare()
-            search.note(write, id: try write.apply(actor: writer.actor, now: now, in: db))
+            let id = try rows.apply(write, actor: writer.actor, now: now)
+            if !rows.indexesOnWrite { search.note(write, id: id) }
         }
     }
 
@@ -118,11 +117,9 @@ public struct ImportSession {
 
     private mutating func save<E: StoredEntity>(_ type: E.Type, _ rows: [RecordRow], file: String, summary: inout FileSummary) throws {
         let keyField = E.self == GovUnit.self ? "uscc" : "code"
-        let statement = try db.cachedStatement(sql: "SELECT id, body FROM \(E.table) WHERE key = ?")
+        let access = self.rows
         let stored = try rows.map { row in
-            try row.object?.value(at: keyField)?.stringValue.flatMap { key in
-                try Row.fetchOne(statement, arguments: [Normalize.text(key)]).map { StoredRow(id: $0["id"], body: $0["body"]) }
-            }
+            try row.object?.value(at: keyField)?.stringValue.flatMap { key in try access.storedRow(table: E.table, key: Normalize.text(key)) }
         }
         let writer = writer
         let candidates = try Array(zip(rows, stored)).concurrentlyMapped { row, stored in
@@ -162,10 +159,10 @@ public struct ImportSession {
             record([refused], file: file, row: row)
             return
         }
-        if let stored, !given.contains("items") { candidate = try SQLiteRows.loadChildren(candidate, rowID: stored.id, in: db) }
+        if let stored, !given.contains("items"), E.hasChildItems { candidate = candidate.withChildItems(try rows.items(ofResource: stored.id)) }
         do {
             let checked = try writer.check(
-                candidate, mode: .upsert, in: db, pending: pending, limitsChecked: true, validated: found.validated)
+                candidate, mode: .upsert, rows: rows, pending: pending, limitsChecked: true, validated: found.validated)
             pending.insert(table: E.table, key: checked.record.naturalKey)
             dependencies.insert(table: E.table, key: checked.record.naturalKey)
             for reference in checked.record.references { dependencies.insert(table: reference.table, key: reference.key) }
@@ -174,7 +171,8 @@ public struct ImportSession {
             if checked.outcome != .unchanged, !isCheckOnly {
                 // Reads what the write derives from other rows here, on the snapshot; the rest is pure.
                 let columns = try checked.record.columnValues { try unit(ofSystem: $0) }.map { $0?.databaseValue ?? .null }
-                try emit { [writer] in try writer.prepare(checked, columns: columns, indexSearch: false) }
+                let indexSearch = rows.indexesOnWrite
+                try emit { [writer] in try writer.prepare(checked, columns: columns, indexSearch: indexSearch) }
             }
             switch checked.outcome {
             case .created: summary.created += 1
@@ -221,10 +219,7 @@ extension ImportSession {
     /// another unit's record with the same key.
     func outsideUnit<E: StoredEntity>(_ record: E) throws -> ValidationIssue? {
         guard let unit else { return nil }
-        func unitKey(_ table: String, _ key: String) throws -> String? {
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT \(table == "unit" ? "key" : "unit_key") FROM \(table) WHERE key = ?"), arguments: [key])
-        }
+        func unitKey(_ table: String, _ key: String) throws -> String? { try rows.unit(ofRow: table, key: key) }
         let (field, owner): (String, String?) =
             switch record {
             case let found as GovUnit: ("uscc", found.uscc)

@@ -52,19 +52,19 @@ struct ItemImport {
                     "resourceCode", key, "items.contiguous",
                     "同一信息资源的信息项应连续排列，一次导入中只能给出一次")
             }
-            let found = try Row.fetchOne(run.db.cachedStatement(sql: "SELECT id, unit_key FROM resource WHERE key = ?"), arguments: [key])
+            let found = try run.rows.resource(key)
             if found == nil, run.isPending(resource: key) {
                 current = (key, nil, [], [], 0)  // registered by this import's resources file; its unit was checked there
             } else {
                 guard let found else {
                     return reject("resourceCode", key, "reference.exists", "信息资源“\(key)”不存在，请先导入信息资源")
                 }
-                if let unit = run.unit, found["unit_key"] != unit {
+                if let unit = run.unit, found.unit != unit {
                     return reject(
                         "resourceCode", key, "import.own-unit", "数据专员只能导入本单位（\(unit)）信息资源的信息项",
                         article: "Art. 5")
                 }
-                current = (key, found["id"], [], [], 0)
+                current = (key, found.id, [], [], 0)
             }
         }
         let description = Normalize.text(given.description)

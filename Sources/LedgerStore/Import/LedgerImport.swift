@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import PostgresNIO
 import Synchronization
 
 /// The store's side of an import: the records that a reader of files (`Interchange`) hands over, checked by the same
@@ -26,13 +27,17 @@ public struct LedgerImport: Sendable {
         progress: @escaping @Sendable (ImportProgress) -> Void = { _ in },
         feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
     ) async throws -> ImportReport {
-        guard let database = ledger.database else {
-            throw LedgerError(.badRequest, "PostgreSQL 账本暂不支持文件导入；请在 SQLite 账本上导入")
+        let database: AppDatabase
+        switch ledger.store {
+        case .sqlite(let sqlite): database = sqlite
+        case .postgres(let store):
+            return try await run(
+                on: store, dryRun: dryRun, unit: unit, issues: issues, itemsFollow: itemsFollow, progress: progress, feed: feed)
         }
         let writer = RecordWriter(codes: ledger.codes, actor: actor)
         @Sendable func pass(_ db: Database, sink: ImportSink, now: String = Ledger.timestamp()) throws -> (ImportReport, RowKeys) {
             var report = ImportReport(dryRun: dryRun)
-            var session = ImportSession(writer: writer, db: db, now: now, unit: unit, sink: sink, progress: progress)
+            var session = ImportSession(writer: writer, rows: SQLiteRowAccess(db: db), now: now, unit: unit, sink: sink, progress: progress)
             session.issues = issues
             session.itemsFollow = itemsFollow
             report.files = try feed(&session)
@@ -81,6 +86,46 @@ public struct LedgerImport: Sendable {
         }
     }
 
+    /// The import on PostgreSQL: a check pass on a snapshot, without locks (a dry run, and a refused import, end there
+    /// while the servers go on writing), then a write pass in one transaction that checks every row again against the
+    /// ledger as it now is, locking the rows it reads as a record's write does, and writes each as it passes; a row that
+    /// now fails refuses all. The passes run on a thread of their own, since the reader of files is synchronous and each
+    /// of its reads waits for the database (`PostgresRowAccess`).
+    private func run(
+        on store: PostgresStore, dryRun: Bool, unit: String?, issues: [RowIssue], itemsFollow: Bool,
+        progress: @escaping @Sendable (ImportProgress) -> Void, feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
+    ) async throws -> ImportReport {
+        let writer = RecordWriter(codes: ledger.codes, actor: actor)
+        @Sendable func pass(_ connection: PostgresConnection, sink: ImportSink) async throws -> ImportReport {
+            try await PostgresRowAccess.onOwnThread {
+                var report = ImportReport(dryRun: dryRun)
+                let rows = PostgresRowAccess(connection: connection, locking: !dryRun && !sink.isCheck)
+                var session = ImportSession(writer: writer, rows: rows, now: Ledger.timestamp(), unit: unit, sink: sink, progress: progress)
+                session.issues = issues
+                session.itemsFollow = itemsFollow
+                report.files = try feed(&session)
+                report.issues = session.issues
+                return report
+            }
+        }
+        let checked = try await store.transaction { connection in
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return try await pass(connection, sink: .check)
+        }
+        guard !dryRun, checked.rejectedRows == 0 else { return checked }
+        do {
+            return try await store.transaction { connection in
+                var report = try await pass(connection, sink: .write)
+                report.committed = report.rejectedRows == 0
+                // Rolled back: nothing of a refused import is kept.
+                guard report.committed else { throw RefusedImport(report: report) }
+                return report
+            }
+        } catch let refused as RefusedImport {
+            return refused.report
+        }
+    }
+
     /// The write pass when no row the import depends on changed since its snapshot: applies the spooled writes in
     /// order, then indexes the rows written.
     private static func apply(
@@ -107,6 +152,11 @@ public struct LedgerImport: Sendable {
     }
 }
 
+/// A PostgreSQL import whose write pass refused a row: its transaction is rolled back with this.
+private struct RefusedImport: Error {
+    let report: ImportReport
+}
+
 /// Where an import's accepted rows go.
 enum ImportSink {
     /// Nowhere: they are only checked (a dry run).
@@ -115,4 +165,10 @@ enum ImportSink {
     case spool(SpoolPipeline)
     /// Written at once (the write pass when the ledger changed after the check pass, which checks everything again).
     case write
+
+    /// Whether rows are only checked.
+    var isCheck: Bool {
+        if case .check = self { return true }
+        return false
+    }
 }

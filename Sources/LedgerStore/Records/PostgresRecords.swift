@@ -198,15 +198,15 @@ struct PostgresRecords: RecordRepository {
         let columns = try checked.record.columnValues { units[$0] }
         let write = try writer.prepare(checked, columns: columns.map { $0?.databaseValue ?? .null }, indexSearch: true)
         let now = Ledger.timestamp()
-        let id = try await apply(write, columns: columns, now: now, actor: writer.actor, on: connection)
+        let id = try await apply(write, now: now, actor: writer.actor, on: connection)
         return Stored(
             id: id, version: checked.existing.map { $0.version + 1 } ?? 1, updatedAt: now, record: checked.record, warnings: checked.warnings)
     }
 
-    /// Writes the row of `write` (its indexed columns' values `columns`), its data items and its audit entry; the row id.
-    private static func apply(
-        _ write: PreparedWrite, columns: [String?], now: String, actor: Actor, on connection: PostgresConnection
-    ) async throws -> Int64 {
+    /// Writes the row of `write`, its data items and its audit entry; the row id.
+    static func apply(_ write: PreparedWrite, now: String, actor: Actor, on connection: PostgresConnection) async throws -> Int64 {
+        // The indexed columns are text, or none.
+        let columns = write.values.map { String.fromDatabaseValue($0) }
         let query: PostgresQuery
         // A searchable row keeps its name and text folded for `PostgresSearch`.
         let (searchNames, searchValues) =
@@ -242,12 +242,22 @@ struct PostgresRecords: RecordRepository {
         guard let id = written else { throw LedgerError.notFound(CatalogResource.label, write.key) }
         if let items = write.items {
             try await connection.query("DELETE FROM data_item WHERE resource_id = \(id)", logger: connection.logger)
-            for (index, item) in items.enumerated() {
-                try await connection.query(
-                    """
-                    INSERT INTO data_item (resource_id, seq, name, type, length, description)
-                    VALUES (\(id), \(index + 1), \(item.name), \(item.type), \(item.length), \(item.description))
-                    """, logger: connection.logger)
+            // In one statement, numbered from 1; a length or description that is none is sent as -1 or "" and stored as NULL.
+            try await connection.run(
+                """
+                INSERT INTO data_item (resource_id, seq, name, type, length, description)
+                SELECT \(id), seq, name, type, NULLIF(length, -1), NULLIF(description, '')
+                FROM unnest(\(items.indices.map { $0 + 1 })::integer[], \(items.map(\.name))::text[], \(items.map(\.type))::text[],
+                    \(items.map { $0.length.map(Int64.init) ?? -1 })::bigint[], \(items.map { $0.description ?? "" })::text[])
+                    AS i(seq, name, type, length, description)
+                """)
+        }
+        if write.operation == .replaceItems, write.search == nil, let items = write.items {
+            // A data-items file's write: the resource's search text names its new items.
+            if let body = try await connection.column("SELECT body FROM resource WHERE id = \(id)", as: String.self).first {
+                var resource = try RecordWriter.decode(CatalogResource.self, body: body)
+                resource.items = items
+                try await connection.run("UPDATE resource SET search_text = \(SearchText.fold(resource.searchText)) WHERE id = \(id)")
             }
         }
         if let action = write.auditAction {
@@ -293,7 +303,7 @@ struct PostgresRecords: RecordRepository {
     // MARK: Reading rows
 
     /// The stored rows `query` selects (`rowColumns`).
-    private static func existingRows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [RecordWriter.ExistingRow] {
+    static func existingRows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [RecordWriter.ExistingRow] {
         var rows: [RecordWriter.ExistingRow] = []
         for try await (id, key, body, version, updatedAt) in try await connection.query(query, logger: connection.logger).decode(
             (Int64, String, String, Int, String).self)
