@@ -114,6 +114,11 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Closes the PostgreSQL pool's connections (SQLite's close with the process); the ledger is not used after.
+    public func close() {
+        if case .postgres(let postgres) = store { postgres.close() }
+    }
+
     /// Now as an ISO 8601 UTC instant, the format of `updatedAt`.
     static func timestamp(_ date: Date = Date()) -> String {
         date.formatted(.iso8601)

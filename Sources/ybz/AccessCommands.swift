@@ -12,14 +12,14 @@ struct User: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account; the password is read from standard input.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Argument(help: "Username (lower-case letters, digits, . _ -).") var username: String
         @Option(help: "data-officer, reviewer, finance or admin.") var role: Role
         @Option(help: "The unit (USCC) a data officer is bound to.") var unit: String?
         @Option(help: "Display name.") var name: String?
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("密码（至少10个字符）：".utf8)) }
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("请从标准输入提供密码") }
@@ -34,10 +34,10 @@ struct User: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             for account in try await store.accounts.accounts() {
                 print(
@@ -49,22 +49,22 @@ struct User: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable an account; its tokens and sessions stop working at once.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Argument var username: String
 
-        func run() async throws { try await User.setDisabled(access, username, true) }
+        func run() async throws { try await User.setDisabled(data, username, true) }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Argument var username: String
 
-        func run() async throws { try await User.setDisabled(access, username, false) }
+        func run() async throws { try await User.setDisabled(data, username, false) }
     }
 
-    static func setDisabled(_ access: AccessOptions, _ username: String, _ disabled: Bool) async throws {
-        let store = try await access.open()
+    static func setDisabled(_ data: DataOptions, _ username: String, _ disabled: Bool) async throws {
+        let (store, _) = try await data.openLedger()
         defer { store.close() }
         _ = try await userFacing { try await store.accounts.setDisabled(username, disabled, by: .commandLine) }
         print("\(disabled ? "已停用" : "已启用") \(username)")
@@ -78,12 +78,12 @@ struct Token: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token for an account and print it once.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Argument var username: String
         @Option(help: "What the token is for.") var name = "cli"
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             let (token, secret) = try await userFacing { try await store.accounts.createToken(username: username, name: name, by: .commandLine) }
             FileHandle.standardError.write(Data("令牌 #\(token.id)（\(username)，\(name)），只显示这一次：\n".utf8))
@@ -93,11 +93,11 @@ struct Token: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke token N.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Argument var id: Int64
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             let token = try await userFacing { try await store.accounts.revokeToken(id: id, by: .commandLine) }
             print("已撤销令牌 #\(token.id)（\(token.username)，\(token.name)）")
@@ -106,11 +106,11 @@ struct Token: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Option var username: String?
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             for token in try await store.accounts.tokens(username: username) {
                 let state = token.revokedAt.map { "已撤销 \($0)" } ?? "有效"
@@ -127,10 +127,10 @@ struct Audit: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check every entry and link; exit 1 naming each broken entry.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             let result = try await store.audit.verify()
             for problem in result.problems { print("✘ \(problem)") }
@@ -144,13 +144,13 @@ struct Audit: AsyncParsableCommand {
 
     struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Who changed what: entries of one record or entity, newest first.")
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var data: DataOptions
         @Option(help: "unit, project, system, resource, waiver, funding, review, deregistration, account, api_token.") var entity: String?
         @Option(help: "The record's key (code, USCC, id).") var key: String?
         @Option var limit = 50
 
         func run() async throws {
-            let store = try await access.open()
+            let (store, _) = try await data.openLedger()
             defer { store.close() }
             for entry in try await store.audit.entries(entity: entity, key: key, limit: limit) {
                 let request = entry.requestId.map { " 请求 \($0)" } ?? ""

@@ -41,7 +41,7 @@ struct Validate: AsyncParsableCommand {
 
 /// Runs an import (or a dry run) with a progress bar and exits non-zero when any row is refused.
 func runImport(files: [String], dryRun: Bool, json: Bool, data: DataOptions, dcat: DCATImport? = nil) async throws {
-    let (ledger, _) = try data.openLedger()
+    let (ledger, _) = try await data.openLedger()
     let bar = ProgressBar()
     let report: ImportReport
     do {
@@ -81,7 +81,7 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, _) = try data.openLedger()
+        let (ledger, _) = try await data.openLedger()
         let scope: ExportScope = unit.map { .unit($0) } ?? system.map { .system($0) } ?? .all
         let exporter = Exporter(ledger: ledger, scope: scope)
         do {

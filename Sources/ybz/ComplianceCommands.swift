@@ -38,7 +38,7 @@ struct Funding: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        let (ledger, catalog) = try await data.openLedger()
         let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }
         if let replay {
             let report = try await userFacing { try await service.replay(batch: replay) }
@@ -158,7 +158,7 @@ struct Waive: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, _) = try data.openLedger()
+        let (ledger, _) = try await data.openLedger()
         let waiver = Waiver(systemCode: system, check: check, reason: reason, approver: approver, expiresOn: CivilDate(until)!)
         let stored = try await userFacing { try await ledger.evaluations.addWaiver(waiver, by: .commandLine) }
         print("已记录豁免 #\(stored.id)：\(system) 的 \(check.rawValue)（\(check.article)）至 \(until)，批准人 \(approver)")
@@ -213,7 +213,7 @@ struct Review: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        let (ledger, catalog) = try await data.openLedger()
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
         if probe {
             let (service, transport) = try probeOptions.service(ledger: ledger, catalog: catalog, demo: demo)
@@ -277,7 +277,7 @@ struct DeadlinesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        let (ledger, catalog) = try await data.openLedger()
         let day = asOf.flatMap(CivilDate.init) ?? CivilDate(Date())
         let listed = try await userFacing { try await ledger.deregistrations.deadlines(calendar: try catalog.calendar(), asOf: day) }
         let shown = listed.filter { overdue ? $0.status.needsAttention : all || ($0.status != .done && $0.status != .late) }
@@ -335,7 +335,7 @@ struct Deregister: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        let (ledger, catalog) = try await data.openLedger()
         let today = CivilDate(Date())
         if candidates {
             let service = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }

@@ -29,7 +29,7 @@ struct Harvest: AsyncParsableCommand {
         @Flag(help: "Keep the source's resource codes (NNNNNN/NNNNNN) instead of numbering its datasets here.") var keepCodes = false
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let (ledger, _) = try await data.openLedger()
             let profile = HarvestProfile(
                 system: system, classification: classification, updateCycle: updateCycle, shareType: shareType,
                 shareCondition: shareCondition, formats: try Self.pairs(format, "--format"), licences: try Self.pairs(licence, "--licence"),
@@ -59,7 +59,7 @@ struct Harvest: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let (ledger, _) = try await data.openLedger()
             let runs = try await ledger.harvests.runs(source: nil, limit: 500)
             for source in try await ledger.harvests.sources() {
                 let last: String = runs.first { $0.sourceId == source.id }.map { "#\($0.id) \($0.summary)" } ?? "尚未采集"
@@ -76,7 +76,7 @@ struct Harvest: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let (ledger, _) = try await data.openLedger()
             let interactive = isatty(STDERR_FILENO) == 1
             let run = try await userFacing {
                 try await HarvestService(ledger: ledger).run(name, by: .commandLine) { step in
@@ -95,7 +95,7 @@ struct Harvest: AsyncParsableCommand {
         @Option(help: "The run's number.") var run: Int64?
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let (ledger, _) = try await data.openLedger()
             let found = try await userFacing { () -> HarvestRun in
                 let source = try await ledger.harvests.source(named: name)
                 let newest = try await ledger.harvests.runs(source: source.id, limit: 1).first?.id
@@ -117,7 +117,7 @@ struct Harvest: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let (ledger, _) = try data.openLedger()
+            let (ledger, _) = try await data.openLedger()
             try await userFacing { try await ledger.harvests.removeSource(named: name, by: .commandLine) }
             print("已删除采集来源 \(name)；它采集的资源仍在目录中")
         }

@@ -4,51 +4,46 @@ import LedgerCore
 import LedgerStore
 import Logging
 
-/// Where the ledger's data lives.
+/// Where the ledger is: the data folder's SQLite database (the default), or a PostgreSQL database named by
+/// `--database` or `YBZ_DATABASE_URL` (issue 18: several servers of one ledger).
 struct DataOptions: ParsableArguments {
     @Option(help: "Data folder; the database is DIR/ledger.sqlite.")
     var data: String = "./ybz-data"
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL ledger instead of the data folder: " + "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or YBZ_DATABASE_URL)."))
+    var database: String?
 
-    /// Opens the ledger on the data folder's database, creating both when missing.
-    func openLedger() throws -> (Ledger, CatalogDirectory) {
-        let catalog = try CatalogDirectory.locate()
-        return (Ledger(database: try openDatabase(), codes: try catalog.codeLists()), catalog)
+    /// The PostgreSQL ledger's URL, when one is named.
+    var databaseURL: String? {
+        database ?? ProcessInfo.processInfo.environment["YBZ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Opens the data folder's database, creating both when missing.
+    /// Opens the ledger named, creating the data folder and its database when missing (a PostgreSQL database is
+    /// brought up to this program's schema). `logLevel` is what the PostgreSQL pool may log: nothing below critical by
+    /// default, for a command prints its own errors and the pool's retries are not for the person at the terminal.
+    func openLedger(logLevel: Logger.Level = .critical) async throws -> (Ledger, CatalogDirectory) {
+        let catalog = try CatalogDirectory.locate()
+        let codes = try catalog.codeLists()
+        if let url = databaseURL {
+            var logger = Logger(label: "ybz.postgres")
+            logger.logLevel = logLevel
+            let opened = logger
+            let store = try await userFacing { try await PostgresStore.open(url: url, logger: opened) }
+            return (Ledger(postgres: store, codes: codes), catalog)
+        }
+        return (Ledger(database: try openDatabase(), codes: codes), catalog)
+    }
+
+    /// Opens the data folder's SQLite database, creating both when missing; a PostgreSQL ledger has none.
     func openDatabase() throws -> AppDatabase {
+        guard databaseURL == nil else {
+            throw ValidationError(
+                "此命令只用于 SQLite 账本（--data）；" + "PostgreSQL 账本请用 pg_dump 和 pg_restore，见 docs/deploy.md")
+        }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         return try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
     }
-}
-
-/// Where accounts, API tokens and the audit trail are: the data folder's SQLite ledger, or a PostgreSQL ledger (issue
-/// 18: the parts of the ledger on PostgreSQL so far), named by `--database` or `YBZ_DATABASE_URL`.
-struct AccessOptions: ParsableArguments {
-    @OptionGroup var data: DataOptions
-    @Option(help: "A PostgreSQL ledger instead of the data folder: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or YBZ_DATABASE_URL).")
-    var database: String?
-
-    /// The accounts and the audit trail of the ledger named.
-    func open() async throws -> AccessStore {
-        if let url = database ?? ProcessInfo.processInfo.environment["YBZ_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            // A command prints its own errors: the pool's retries and warnings are not for the person at the terminal.
-            var quiet = Logger(label: "ybz.postgres")
-            quiet.logLevel = .critical
-            let logger = quiet
-            let store = try await userFacing { try await PostgresStore.open(url: url, logger: logger) }
-            return AccessStore(accounts: store.accounts, audit: store.audit, close: store.close)
-        }
-        let (ledger, _) = try data.openLedger()
-        return AccessStore(accounts: ledger.accounts, audit: ledger.audit, close: {})
-    }
-}
-
-/// The accounts and audit trail a command works on, and what closes their store when it is done.
-struct AccessStore {
-    let accounts: any AccountRepository
-    let audit: any AuditTrail
-    let close: @Sendable () -> Void
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

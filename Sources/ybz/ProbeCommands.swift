@@ -66,7 +66,7 @@ struct Probe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        let (ledger, catalog) = try await data.openLedger()
         let (service, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let bar = ProgressBar()
         let outcome: (Int64, ProbeRunResult)

@@ -63,7 +63,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (ledger, catalog) = try data.openLedger()
+        if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
+        let (ledger, catalog) = try await data.openLedger(logLevel: .warning)
         if demo {
             if try await ledger.records.counts()["unit"] == 0 {
                 let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [catalog.demoURL], dryRun: false)
@@ -78,7 +79,6 @@ struct Serve: AsyncParsableCommand {
             try await Self.demoAccounts(ledger)
         }
         do { try checkWebResources() } catch { throw ValidationError("\(error)") }
-        if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init(label:)) }
         let logger = Logger(label: "ybz")
         let (probes, transport) = try probe.service(ledger: ledger, catalog: catalog, demo: demo)
         let compliance = try await userFacing { try ComplianceService(ledger: ledger, catalog: catalog) }

@@ -20,15 +20,16 @@ public final class PostgresStore: Sendable {
     /// A server that cannot be reached is a clear error at once, not the pool's retries for a minute.
     public static func open(url: String, logger: Logger = Logger(label: "ybz.postgres")) async throws -> PostgresStore {
         let address = try DatabaseAddress(url)
-        try await address.checkReachable(logger: logger)
-        let store = PostgresStore(client: PostgresClient(configuration: address.pool, backgroundLogger: logger), logger: logger)
+        // The schema is brought up to date on a connection of its own, before the pool runs.
+        let connection = try await address.connect(logger: logger)
         do {
-            try await store.migrate()
+            try await migrate(on: connection)
         } catch {
-            store.close()
+            try? await connection.close()  // the migration's error is the one to report
             throw error
         }
-        return store
+        try await connection.close()
+        return PostgresStore(client: PostgresClient(configuration: address.pool, backgroundLogger: logger), logger: logger)
     }
 
     private init(client: PostgresClient, logger: Logger) {
@@ -332,8 +333,8 @@ public final class PostgresStore: Sendable {
     /// Runs the migrations this program knows that the database has not had, in one transaction under an advisory
     /// lock, so that two servers starting at once run each once (`CREATE TABLE IF NOT EXISTS` alone is not safe against
     /// a second server creating the same table at the same moment).
-    func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(on connection: PostgresConnection) async throws {
+        try await connection.withTransaction(logger: connection.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: connection.logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
@@ -383,11 +384,10 @@ struct DatabaseAddress {
         PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
     }
 
-    /// Connects once and closes: a server that is down, a wrong port or a refused login is named in Chinese.
-    func checkReachable(logger: Logger) async throws {
-        let connection: PostgresConnection
+    /// One connection to the database; a server that is down, a wrong port or a refused login is named in Chinese.
+    func connect(logger: Logger) async throws -> PostgresConnection {
         do {
-            connection = try await PostgresConnection.connect(
+            return try await PostgresConnection.connect(
                 configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
                 id: 0, logger: logger)
         } catch let error as PSQLError {
@@ -396,6 +396,5 @@ struct DatabaseAddress {
                 ?? "连接失败（服务器未运行、地址或端口有误，或网络不通）"
             throw LedgerError(.busy, "无法连接 PostgreSQL 数据库 \(host):\(port)：\(reason)")
         }
-        try await connection.close()
     }
 }
