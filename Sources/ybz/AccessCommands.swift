@@ -190,11 +190,39 @@ struct Restore: AsyncParsableCommand {
     @Option(help: "The backup file (ybz backup --to).") var from: String
 
     func run() async throws {
+        try data.requireSQLite()
         let (kept, audit) = try await userFacing {
             try LedgerBackup.restore(from: from, into: URL(fileURLWithPath: data.data))
         }
         print(
             "已从 \(from) 恢复：审计记录 \(audit.entries) 条完整，链首哈希 \(audit.headHash)"
                 + (kept.map { "；原账本保存为 \($0)" } ?? ""))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a SQLite ledger into an empty PostgreSQL database, every table with its history and audit chain.")
+    @Option(help: "The data folder of the SQLite ledger to copy (stop its servers first).") var from: String
+    @Option(help: "The empty PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.") var to: String
+
+    func run() async throws {
+        let path = (from as NSString).appendingPathComponent(LedgerBackup.fileName)
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("找不到 SQLite 账本：\(path)") }
+        let database = try await userFacing { try AppDatabase.open(path: path) }
+        let (ledger, _) = try await DataOptions.parse(["--database", to]).openLedger()
+        defer { ledger.close() }
+        guard case .postgres(let store) = ledger.store else { throw ValidationError("--to 应为 postgres:// 地址") }
+        let bar = ProgressBar()
+        let report = try await userFacing {
+            try await LedgerMigration.copy(from: database, to: store) { label, done, total in
+                bar.show(done: Int64(done), total: Int64(total), label: label)
+            }
+        }
+        bar.finish()
+        for (label, rows) in report.tables where rows > 0 { print("  \(TextTable.pad(label, 14))\(rows) 行") }
+        let chain = report.audit.isIntact ? "完整" : "有 \(report.audit.problems.count) 处问题"
+        print("已迁移到 PostgreSQL：审计记录 \(report.audit.entries) 条\(chain)，链首哈希 \(report.audit.headHash)")
+        if !report.audit.isIntact { throw ExitCode.failure }
     }
 }

@@ -35,12 +35,17 @@ struct DataOptions: ParsableArguments {
         return (Ledger(database: try openDatabase(), codes: codes), catalog)
     }
 
-    /// Opens the data folder's SQLite database, creating both when missing; a PostgreSQL ledger has none.
-    func openDatabase() throws -> AppDatabase {
+    /// Refuses a PostgreSQL ledger, for a command that is SQLite's alone (backup and restore).
+    func requireSQLite() throws {
         guard databaseURL == nil else {
             throw ValidationError(
                 "此命令只用于 SQLite 账本（--data）；" + "PostgreSQL 账本请用 pg_dump 和 pg_restore，见 docs/deploy.md")
         }
+    }
+
+    /// Opens the data folder's SQLite database, creating both when missing; a PostgreSQL ledger has none.
+    func openDatabase() throws -> AppDatabase {
+        try requireSQLite()
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         return try AppDatabase.open(path: (data as NSString).appendingPathComponent("ledger.sqlite"))
     }

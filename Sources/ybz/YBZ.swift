@@ -12,7 +12,8 @@ struct YBZ: AsyncParsableCommand {
         abstract: "一本账 Yibenzhang: digital resource ledger and data resource catalogs (滕政办发〔2025〕8号).",
         subcommands: [
             Serve.self, Import.self, Validate.self, Export.self, Probe.self, Simulate.self, Funding.self, Waive.self, Review.self,
-            DeadlinesCommand.self, Deregister.self, Harvest.self, User.self, Token.self, Audit.self, Backup.self, Restore.self
+            DeadlinesCommand.self, Deregister.self, Harvest.self, User.self, Token.self, Audit.self, Backup.self, Restore.self,
+            Migrate.self
         ]
     )
 
