@@ -139,7 +139,8 @@ public enum LedgerMigration {
             guard held == 0 else {
                 throw LedgerError(
                     .conflict,
-                    "目标 PostgreSQL 数据库已有账本数据（单位、账号或审计记录），" + "未迁移；请迁移到一个新建的空数据库")
+                    "目标 PostgreSQL 数据库已有账本数据（单位、账号或审计记录），"
+                        + "未迁移；请迁移到一个新建的空数据库")
             }
             for table in tables {
                 let total = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 }
