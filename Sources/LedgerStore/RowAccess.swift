@@ -157,7 +157,7 @@ struct PostgresRowAccess: RowAccess {
     var indexesOnWrite: Bool { true }
 
     /// Runs `body` on the connection and waits for it.
-    private func wait<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+    func wait<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
         let result = BlockingResult<T>()
         let connection = connection
         Task {

@@ -71,8 +71,10 @@ struct ComplianceStoreTests {
 
     /// Finance asks what a decision would have been on a past day after the ledger has changed: the batch decided on
     /// the ledger as it stood then (rebuilt from the audit trail) is the batch that was run then, input for input.
-    @Test func aDecisionOnTheLedgerAsItStoodIsTheOneRunThen() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aDecisionOnTheLedgerAsItStoodIsTheOneRunThen(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let (service, _) = try service(ledger)
         let asOf = CivilDate("2026-10-31")!
         // Edits before the batch, so that the history is more than the records' creation: a text field set, a

@@ -26,7 +26,6 @@ struct LedgerHistory {
     /// The records as they stood before `end` (an ISO 8601 instant in UTC, as the audit trail writes times); `progress`
     /// hears now and then how far the trail is read (the entry's number, and the last one's).
     static func at(before end: String, in db: Database, progress: (Int, Int) -> Void) throws -> LedgerHistory {
-        var history = LedgerHistory()
         // In the trail's order (`+entity` keeps SQLite from reading by the record index and sorting the whole trail in a
         // temporary file: at a province, most of the time of a restore).
         let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM audit_entry") ?? 0
@@ -36,12 +35,37 @@ struct LedgerHistory {
                 SELECT seq, action, entity, key, changes FROM audit_entry
                 WHERE at < ? AND +entity IN ('unit', 'project', 'system', 'resource') ORDER BY seq
                 """, arguments: [end])
+        return try replay(
+            last: last,
+            next: {
+                try entries.next().map { Entry(seq: $0["seq"], action: $0["action"], table: $0["entity"], key: $0["key"], changes: $0["changes"]) }
+            },
+            stored: { table, key in try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE key = ?", arguments: [key]) },
+            progress: progress)
+    }
+
+    /// An audit entry of a record table, as the history replays it.
+    struct Entry {
+        var seq: Int
+        var action: String
+        var table: String
+        var key: String
+        var changes: String
+    }
+
+    /// The records that the entries `next` gives (in the trail's order, up to the moment) make; `stored` reads a
+    /// record's text as stored today, for the type of a value; `last` is the trail's last entry, for `progress`.
+    static func replay(
+        last: Int, next: () throws -> Entry?, stored: (String, String) throws -> String?, progress: (Int, Int) -> Void
+    ) throws -> LedgerHistory {
+        var history = LedgerHistory()
         var read = 0
-        while let entry = try entries.next() {
+        while let entry = try next() {
             read += 1
-            if read % 20_000 == 0 { progress(entry["seq"], last) }
-            let changes = try Self.changes(entry["changes"])
-            try history.apply(action: entry["action"], table: entry["entity"], key: entry["key"], changes: changes, in: db)
+            if read % 20_000 == 0 { progress(entry.seq, last) }
+            try history.apply(action: entry.action, table: entry.table, key: entry.key, changes: try Self.changes(entry.changes)) {
+                try stored(entry.table, entry.key).map { try JSONValue(parsing: $0) }
+            }
         }
         progress(last, last)
         return history
@@ -57,7 +81,11 @@ struct LedgerHistory {
         }
     }
 
-    private mutating func apply(action: String, table: String, key: String, changes: [FieldChange], in db: Database) throws {
+    /// Applies one entry; `stored` reads the record as stored today (`nil` once deleted), only when a value's type must
+    /// come from it.
+    private mutating func apply(
+        action: String, table: String, key: String, changes: [FieldChange], stored: () throws -> JSONValue?
+    ) throws {
         if action == "delete" {
             records[table]?[key] = nil
             guessed[table]?[key] = nil
@@ -96,7 +124,7 @@ struct LedgerHistory {
             }
             var model = record.value(at: change.field)
             if model == nil || model == .null {
-                if today == nil { today = .some(try Self.stored(table: table, key: key, in: db)) }
+                if today == nil { today = .some(try stored()) }
                 model = today??.value(at: change.field)
             }
             switch model {
@@ -123,12 +151,6 @@ struct LedgerHistory {
             return .string(text)  // not JSON: the text itself
         }
         return value != .null && value.stringValue == nil ? value : .string(text)
-    }
-
-    /// The record as stored today, as a tree; `nil` once deleted.
-    private static func stored(table: String, key: String, in db: Database) throws -> JSONValue? {
-        guard let body = try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE key = ?", arguments: [key]) else { return nil }
-        return try JSONValue(parsing: body)
     }
 
     /// What an evaluation reads of the resources as they stood, by the code of their system, in key order.

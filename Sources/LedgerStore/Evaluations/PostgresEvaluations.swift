@@ -11,7 +11,7 @@ import PostgresNIO
 /// SQLite's catching up; it writes each slice in a short transaction of its own. A whole-ledger batch records the
 /// snapshot's marks (`FundingBasis`) and takes from the newest finished batch for the same year, as-of date and context
 /// every decision whose system nothing has named since, as SQLite's does. A batch on the ledger as it stood
-/// (`--ledger-at`) is SQLite's only still: it is refused with a message saying so.
+/// (`--ledger-at`) rebuilds it from the audit trail on the snapshot (`LedgerHistory`), as SQLite's does.
 struct PostgresEvaluations: EvaluationRepository {
     let store: PostgresStore
 
@@ -71,6 +71,18 @@ struct PostgresEvaluations: EvaluationRepository {
                 ResourceFacts(code: key, name: name, shareType: shareType, state: CatalogState(rawValue: state) ?? .draft))
             itemCounts[system, default: [:]][key] = items
         }
+        let rows = try await Self.rows(
+            systems: systems, resources: facts, itemCounts: itemCounts, waivers: waivers, cutoff: cutoff, on: connection)
+        return (rows, projects)
+    }
+
+    /// The rows of `systems` (code and stored text, in order) with their resources, waivers, and the probe evidence
+    /// recorded before `cutoff`: the newest verdicts, and the probes run only later.
+    static func rows(
+        systems: [(key: String, body: String)], resources: [String: [ResourceFacts]], itemCounts: [String: [String: Int]],
+        waivers: [String: [Waiver]], cutoff: String, on connection: PostgresConnection
+    ) async throws -> [StoredSystemRows] {
+        let keys = systems.map(\.key)
         var latest: [String: LatestVerdicts] = [:]
         let verdicts = try await connection.query(
             """
@@ -87,13 +99,12 @@ struct PostgresEvaluations: EvaluationRepository {
             WHERE system_key = ANY(\(keys)) AND checked_at >= \(cutoff) GROUP BY system_key, platform, probe
             """, logger: connection.logger)
         for try await (system, probe, first) in laterRows.decode((String, String, String).self) { later[system, default: []].append((probe, first)) }
-        let rows = try systems.map { system in
+        return try systems.map { system in
             let chosen = latest[system.key]?.verdicts ?? []
             return StoredSystemRows(
-                body: system.body, resources: facts[system.key] ?? [], itemCounts: itemCounts[system.key] ?? [:], verdicts: chosen,
+                body: system.body, resources: resources[system.key] ?? [], itemCounts: itemCounts[system.key] ?? [:], verdicts: chosen,
                 laterProbes: try LatestVerdicts.laterProbes(later[system.key] ?? [], besides: chosen), waivers: waivers[system.key] ?? [])
         }
-        return (rows, projects)
     }
 
     // MARK: Waivers

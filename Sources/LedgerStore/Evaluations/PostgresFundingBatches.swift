@@ -10,24 +10,32 @@ extension PostgresEvaluations {
     func recordFunding(
         _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)?, decide: @escaping FundingDecider
     ) async throws -> FundingBatch {
-        guard plan.ledgerAt == nil else {
-            throw LedgerError(
-                .badRequest,
-                "PostgreSQL 账本暂不支持按历史账本（ledger-at）评估；" + "请按当前账本评估，或在 SQLite 账本上运行")
-        }
-        let cutoff = SQLiteEvaluations.cutoff(asOf: plan.asOf, ledgerAt: nil)
+        let cutoff = SQLiteEvaluations.cutoff(asOf: plan.asOf, ledgerAt: plan.ledgerAt)
         return try await store.transaction { snapshot in
             try await snapshot.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            let scope = try await Self.scope(plan, cutoff: cutoff, on: snapshot)
-            let batch = try await store.transaction { connection in try await Self.start(plan, scope: scope, on: connection) }
+            // The ledger as it stood is rebuilt whole from the audit trail (`LedgerHistory`), as on SQLite, and decided
+            // without reusing any batch; the ledger as it is is read a slice at a time.
+            var historic: ([StoredSystemRows], [String: String])?
+            var scope = FundingScope()
+            if let moment = plan.ledgerAt {
+                historic = try await Self.historicRows(at: moment, cutoff: cutoff, systemCode: plan.systemCode, on: snapshot) { seq, last in
+                    progress?(FundingProgress(done: seq, total: last, restoring: true))
+                }
+            } else {
+                scope = try await Self.scope(plan, cutoff: cutoff, on: snapshot)
+            }
+            let batch = try await store.transaction { [scope] connection in try await Self.start(plan, scope: scope, on: connection) }
             do {
                 var decided: [String: String] = [:]
                 var done = scope.reused.count
-                let total = scope.reused.count + scope.systems.count
-                for start in stride(from: 0, to: scope.systems.count, by: Self.sliceSize) {
-                    progress?(FundingProgress(done: done, total: total))
-                    let keys = Array(scope.systems[start..<min(start + Self.sliceSize, scope.systems.count)])
-                    let (systems, projects) = try await Self.liveRows(keys, waivers: scope.waivers, cutoff: cutoff, on: snapshot)
+                let read = historic?.0.count ?? scope.systems.count
+                for start in stride(from: 0, to: read, by: Self.sliceSize) {
+                    progress?(FundingProgress(done: done, total: scope.reused.count + read))
+                    let end = min(start + Self.sliceSize, read)
+                    let (systems, projects) =
+                        if let (rows, projects) = historic { (Array(rows[start..<end]), projects) } else {
+                            try await Self.liveRows(Array(scope.systems[start..<end]), waivers: scope.waivers, cutoff: cutoff, on: snapshot)
+                        }
                     let rows = try await FundingWork.rows(
                         SliceRows(systems: systems, projects: projects), plan: plan, earlier: scope.earlier, decide: decide)
                     try await store.transaction { connection in try await Self.write(rows, batch: batch, on: connection) }
@@ -36,7 +44,7 @@ extension PostgresEvaluations {
                 }
                 progress?(FundingProgress(done: done, total: done))
                 let made = decided
-                return try await store.transaction { connection in
+                return try await store.transaction { [scope] connection in
                     try await Self.finish(batch: batch, plan: plan, scope: scope, decided: made, by: actor, on: connection)
                 }
             } catch {
@@ -49,6 +57,30 @@ extension PostgresEvaluations {
                 throw error
             }
         }
+    }
+
+    /// The rows of the systems (every one, or one) and of every project as they stood at `moment`, rebuilt from the
+    /// audit trail on `snapshot` (on a thread of its own, which waits for each read); verdicts and waivers before `cutoff`.
+    private static func historicRows(
+        at moment: LedgerMoment, cutoff: String, systemCode: String?, on snapshot: PostgresConnection,
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> ([StoredSystemRows], [String: String]) {
+        let history = try await PostgresRowAccess.onOwnThread {
+            try LedgerHistory.at(before: moment.end, rows: PostgresRowAccess(connection: snapshot, locking: false), progress: progress)
+        }
+        let systems = try history.decoded(InfoSystem.self).filter { system in systemCode.map { $0 == system.code } ?? true }
+        if let systemCode, systems.isEmpty { throw LedgerError.notFound(InfoSystem.label, systemCode) }
+        var projects: [String: String] = [:]
+        for project in try history.decoded(Project.self) { projects[project.code] = try CanonicalJSON.text(project) }
+        let resources = try history.resourceFacts()
+        var itemCounts: [String: [String: Int]] = [:]
+        for (system, facts) in resources {
+            itemCounts[system] = Dictionary(uniqueKeysWithValues: facts.map { ($0.code, history.itemCount(ofResource: $0.code)) })
+        }
+        let rows = try await Self.rows(
+            systems: try systems.map { ($0.code, try CanonicalJSON.text($0)) }, resources: resources, itemCounts: itemCounts,
+            waivers: try await waivers(systemCode: systemCode, before: cutoff, on: snapshot), cutoff: cutoff, on: snapshot)
+        return (rows, projects)
     }
 
     /// What a batch of `plan` decides anew and takes from an earlier batch, and the marks of the snapshot it reads.
@@ -103,7 +135,7 @@ extension PostgresEvaluations {
             """
             INSERT INTO evaluation_batch (kind, fiscal_year, as_of, policy_version, created_at, summary, ledger_at, state)
             VALUES ('funding', \(plan.fiscalYear), \(plan.asOf.description), \(plan.policyVersion), \(Date().formatted(.iso8601)), '{}',
-                NULL, 'running')
+                \(plan.ledgerAt?.text), 'running')
             RETURNING id
             """, as: Int64.self)
         guard let batch = ids.first else { throw LedgerError(.conflict, "资金评估批次未能保存") }
@@ -333,5 +365,38 @@ extension FundingBasis {
         systems.formUnion(
             try await connection.column("SELECT DISTINCT system_key FROM waiver WHERE id > \(waiverId) AND id <= \(now.waiverId)", as: String.self))
         return systems
+    }
+}
+
+extension LedgerHistory {
+    /// The records as they stood before `end`, read through `rows` (a PostgreSQL snapshot) a few thousand entries at a
+    /// time; to be called on a thread that may wait (`PostgresRowAccess.onOwnThread`).
+    static func at(before end: String, rows: PostgresRowAccess, progress: (Int, Int) -> Void) throws -> LedgerHistory {
+        let last = try rows.wait { connection in try await connection.count("SELECT coalesce(max(seq), 0) FROM audit_entry") }
+        var (buffer, position, after) = ([Entry](), 0, 0)
+        return try replay(
+            last: last,
+            next: {
+                if position == buffer.count {
+                    let from = after
+                    buffer = try rows.wait { connection in
+                        var entries: [Entry] = []
+                        let read = try await connection.query(
+                            """
+                            SELECT seq, action, entity, key, changes FROM audit_entry
+                            WHERE seq > \(from) AND at < \(end) AND entity IN ('unit', 'project', 'system', 'resource') ORDER BY seq LIMIT 5000
+                            """, logger: connection.logger)
+                        for try await (seq, action, table, key, changes) in read.decode((Int, String, String, String, String).self) {
+                            entries.append(Entry(seq: seq, action: action, table: table, key: key, changes: changes))
+                        }
+                        return entries
+                    }
+                    position = 0
+                    guard let end = buffer.last else { return nil }
+                    after = end.seq
+                }
+                defer { position += 1 }
+                return buffer[position]
+            }, stored: { table, key in try rows.storedRow(table: table, key: key)?.body }, progress: progress)
     }
 }
