@@ -47,8 +47,10 @@ struct StoredSystem: Decodable {
 
 @Suite("HTTP API")
 struct APITests {
-    @Test func healthAnswersWithoutDataAndStatsNeedAToken() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func healthAnswersWithoutDataAndStatsNeedAToken(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         try await app.test(.router) { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
@@ -77,8 +79,10 @@ struct APITests {
         }
     }
 
-    @Test func registersAUnitAndRefusesABadUSCCWithDetails() async throws {
-        let ledger = try Fixtures.ledger()
+    @Test(arguments: TestStore.available) func registersAUnitAndRefusesABadUSCCWithDetails(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         try await signedIn(ledger, app, .router) { client in
             do {
@@ -101,8 +105,10 @@ struct APITests {
         }
     }
 
-    @Test func malformedBodiesAndUnknownRowsGiveJSONErrors() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func malformedBodiesAndUnknownRowsGiveJSONErrors(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         try await signedIn(ledger, app, .router) { client in
             do {
@@ -134,8 +140,10 @@ struct APITests {
         }
     }
 
-    @Test func staleVersionsConflict() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func staleVersionsConflict(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         var system = Fixtures.system(projects: ["TZXM-2025-001"])
         system.summary = "第一次修改"
@@ -164,8 +172,10 @@ struct APITests {
         }
     }
 
-    @Test func catalogOfASystemAndItsWorkflow() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func catalogOfASystemAndItsWorkflow(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         var draft = Fixtures.resource(code: "101001/000001", system: "ignored", name: "人口基本信息")
         draft.state = .published
@@ -209,8 +219,10 @@ struct APITests {
         }
     }
 
-    @Test func searchFindsChineseSubstrings() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func searchFindsChineseSubstrings(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         try await signedIn(ledger, app, .router) { client in
             let query = "q=%E4%B8%8D%E5%8A%A8%E4%BA%A7&kind=resource"  // q=不动产
@@ -234,8 +246,10 @@ struct APITests {
         }
     }
 
-    @Test func deletingAReferencedUnitConflicts() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func deletingAReferencedUnitConflicts(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let app = testApp(ledger)
         try await signedIn(ledger, app, .router) { client in
             do {
@@ -256,8 +270,10 @@ extension Page where Item == SearchHit {
 
 @Suite("HTTP API over a real socket")
 struct LiveServerTests {
-    @Test func servesTheDemoLedgerOverLoopback() async throws {
-        let ledger = try Fixtures.ledger()
+    @Test(arguments: TestStore.available) func servesTheDemoLedgerOverLoopback(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         #expect(try await Importer(ledger: ledger, actor: .commandLine).run(files: [Fixtures.catalog.demoURL], dryRun: false).committed)
         try await signedIn(ledger, testApp(ledger), .live) { client in
             do {

@@ -13,8 +13,9 @@ import Testing
 @Suite("Compliance API over a live socket")
 struct ComplianceAPITests {
     /// The seeded ledger with the system accepted in 2022 (free period over) and its app 政务服务类.
-    static func ledger() async throws -> Ledger {
-        let ledger = try await Fixtures.seededLedger()
+    static func ledger(on store: TestStore) async throws -> TestLedger {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        let ledger = test.ledger
         let stored = try await ledger.records.fetch(Project.self, key: "TZXM-2025-001")
         var project = stored.record
         project.milestones.approved = CivilDate("2021-03-01")
@@ -22,7 +23,7 @@ struct ComplianceAPITests {
         project.milestones.procurementFiled = CivilDate("2021-05-12")
         project.milestones.completionAccepted = CivilDate("2022-06-30")
         _ = try await ledger.records.update(Project.self, id: stored.id, with: project, expectedVersion: nil, by: .commandLine)
-        return ledger
+        return test
     }
 
     static func app(_ ledger: Ledger) throws -> some ApplicationProtocol {
@@ -30,8 +31,10 @@ struct ComplianceAPITests {
         return buildApplication(ledger: ledger, compliance: compliance, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
     }
 
-    @Test func fundingIsDecidedStoredExportedAndReplayed() async throws {
-        let ledger = try await Self.ledger()
+    @Test(arguments: TestStore.available) func fundingIsDecidedStoredExportedAndReplayed(store: TestStore) async throws {
+        let test = try await Self.ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         try await signedIn(ledger, try Self.app(ledger), .live) { client in
             let created = try await client.execute(
                 uri: "/api/v1/funding", method: .post,
@@ -62,8 +65,10 @@ struct ComplianceAPITests {
 
     /// A batch's decisions come a page at a time, each page saying where the next is: a province's batch is 50,000
     /// decisions, too many for one answer.
-    @Test func aBatchIsReadAPageAtATime() async throws {
-        let ledger = try await Self.ledger()
+    @Test(arguments: TestStore.available) func aBatchIsReadAPageAtATime(store: TestStore) async throws {
+        let test = try await Self.ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         for code in ["TZ-SYS-002", "TZ-SYS-003"] { _ = try await ledger.records.create(Fixtures.system(code: code), by: .commandLine) }
         try await signedIn(ledger, try Self.app(ledger), .live) { client in
             let created = try await client.execute(
@@ -86,8 +91,10 @@ struct ComplianceAPITests {
         }
     }
 
-    @Test func waiversReviewsAndDeregistration() async throws {
-        let ledger = try await Self.ledger()
+    @Test(arguments: TestStore.available) func waiversReviewsAndDeregistration(store: TestStore) async throws {
+        let test = try await Self.ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
         try await signedIn(ledger, try Self.app(ledger), .live) { client in
             let badWaiver = try await client.execute(
                 uri: "/api/v1/systems/TZ-SYS-001/waivers", method: .post,

@@ -21,8 +21,10 @@ struct HardeningAPITests {
                 """)
     }
 
-    @Test func anAmountPastInt64OrTheLimitIsRefusedAndTheServerStaysUp() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func anAmountPastInt64OrTheLimitIsRefusedAndTheServerStaysUp(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -45,8 +47,10 @@ struct HardeningAPITests {
         }
     }
 
-    @Test func bodiesOverTheLimitAre413AndLongFieldsAre422() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func bodiesOverTheLimitAre413AndLongFieldsAre422(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -62,8 +66,10 @@ struct HardeningAPITests {
         }
     }
 
-    @Test func aVersionThatIsNotANumberIsRefusedNotIgnored() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aVersionThatIsNotANumberIsRefusedNotIgnored(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -76,8 +82,10 @@ struct HardeningAPITests {
         }
     }
 
-    @Test func malformedJSONIsNamedByLineAndColumn() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func malformedJSONIsNamedByLineAndColumn(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -90,8 +98,10 @@ struct HardeningAPITests {
         }
     }
 
-    @Test func aNulInASearchIsAnsweredWithoutAServerError() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aNulInASearchIsAnsweredWithoutAServerError(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
@@ -105,8 +115,10 @@ struct HardeningAPITests {
         }
     }
 
-    @Test func everyAnswerCarriesTheSecurityHeadersAndThePagesSatisfyTheirPolicy() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func everyAnswerCarriesTheSecurityHeadersAndThePagesSatisfyTheirPolicy(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         try await testApp(ledger).test(.router) { client in
             for uri in ["/login", "/healthz", "/api/v1/stats"] {
                 let response = try await client.execute(uri: uri, method: .get)

@@ -13,8 +13,10 @@ struct LoginTests {
         ([.contentType: "application/x-www-form-urlencoded"], ByteBuffer(string: fields))
     }
 
-    @Test func aSessionNeedsItsCSRFTokenForEveryWrite() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aSessionNeedsItsCSRFTokenForEveryWrite(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         _ = try await ledger.accounts.createAccount(
             username: "officer", displayName: "王敏", role: .dataOfficer, unitUSCC: Fixtures.uscc(1),
             password: "correct horse battery", cost: 4, by: .commandLine)
@@ -59,8 +61,10 @@ struct LoginTests {
         }
     }
 
-    @Test func repeatedFailuresAreThrottled() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func repeatedFailuresAreThrottled(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         _ = try await ledger.accounts.createAccount(
             username: "finance", displayName: "财政", role: .finance, unitUSCC: nil,
             password: "correct horse battery", cost: 4, by: .commandLine)

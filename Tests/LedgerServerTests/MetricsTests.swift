@@ -14,8 +14,10 @@ import Testing
 /// errors included, and their durations, in Prometheus's text format, to a signed-in reader (or an API token) only.
 @Suite("Server: metrics")
 struct MetricsTests {
-    @Test func requestsAreCountedByRouteAndStatusWithTheirDurations() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func requestsAreCountedByRouteAndStatusWithTheirDurations(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger, role: .finance)
         try await testApp(ledger).test(.router) { client in
             let headers: HTTPFields = [.authorization: token]
@@ -59,8 +61,10 @@ struct MetricsTests {
     }
 
     /// An evaluation run through the API shows on `/metrics` with its duration.
-    @Test func anEvaluationThroughTheAPIIsTimed() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func anEvaluationThroughTheAPIIsTimed(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let token = try await Fixtures.token(ledger, role: .finance)
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let app = buildApplication(ledger: ledger, compliance: compliance, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))

@@ -29,8 +29,10 @@ struct OpenAPITests {
         return operations
     }
 
-    @Test func everyAPIRouteIsDescribedAndEveryDescribedRouteIsServed() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func everyAPIRouteIsDescribedAndEveryDescribedRouteIsServed(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let router = buildRouter(ledger: ledger, compliance: compliance)
         let served = Set(
@@ -44,8 +46,10 @@ struct OpenAPITests {
 
     /// Every read the description lists answers, for the seeded ledger with a funding batch, a review and a probe run,
     /// JSON of the shape (object or list) its 200 response names.
-    @Test func everyReadAnswersTheShapeItsDescriptionSays() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func everyReadAnswersTheShapeItsDescriptionSays(store: TestStore) async throws {
+        let test = try await TestLedger.make(on: store, seeded: true)
+        defer { test.close() }
+        let ledger = test.ledger
         let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
         let batch = try await compliance.funding(fiscalYear: 2027, asOf: CivilDate("2026-10-31")!, by: .commandLine)
         let review = try await compliance.review(systemCode: "TZ-SYS-001", asOf: CivilDate("2026-10-31")!, by: .commandLine)
