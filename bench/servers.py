@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Measures API throughput with one server and with two servers on one data folder (issue 18; on demand, never in
-CI), each against its same-run reference: one server first, then two on the same ledger, with wrk from Debian.
+CI), each against its same-run reference: one server first, then two on the same ledger, with wrk from Debian. With
+`--database URL` (an empty PostgreSQL database) the same is measured on PostgreSQL after SQLite, in the same run.
 
 Reads are `GET /api/v1/systems/TZ-SYS-001`; writes are `POST /api/v1/systems` of new systems (each request a new
 code). With two servers the connections are split between them (two wrk processes at once) and the rates summed.
 After the runs every acknowledged write must be in the ledger and the audit chain must verify.
 
     swift build -c release --product ybz
-    python3 bench/servers.py [--seconds 10] [--connections 20]
+    python3 bench/servers.py [--seconds 10] [--connections 20] [--database postgres://USER@HOST:PORT/DB]
 """
 import argparse, json, os, re, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
 from contextlib import closing
@@ -38,10 +39,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def store_args(data):
+    """`--data FOLDER`, or `--database URL` for a PostgreSQL ledger."""
+    return ["--database", data] if data.startswith("postgres://") else ["--data", data]
+
+
 class Server:
     def __init__(self, data):
         self.port = free_port()
-        self.process = subprocess.Popen([YBZ, "serve", "--data", data, "--demo", "--port", str(self.port)], cwd=ROOT,
+        self.process = subprocess.Popen([YBZ, "serve", *store_args(data), "--demo", "--port", str(self.port)], cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.token = None
         while self.token is None:
@@ -84,41 +90,56 @@ def wrk(servers, script, seconds, connections, unit, work, label):
     return rate, failed, done - failed, latencies
 
 
+def measure(data, args, work, label):
+    """One server on `data` (it loads the demo), then two: reads and writes, rows (store, servers, kind, rate, not 2xx,
+    latencies); checks that every acknowledged write is stored and that the audit chain verifies."""
+    rows = []
+    first = Server(data)
+    unit = json.loads(urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{first.port}/api/v1/units?limit=1", headers={"Authorization": "Bearer " + first.token})).read())["items"][0]["uscc"]
+    acknowledged = 0
+    for count in (1, 2):
+        servers = [first] if count == 1 else [first, Server(data)]
+        for kind, script in (("read", READ_SCRIPT), ("write", WRITE_SCRIPT)):
+            rate, failed, succeeded, latencies = wrk(servers, script, args.seconds, args.connections, unit, work, f"{label}{kind[0]}{count}")
+            rows.append((label, count, kind, rate, failed, latencies))
+            acknowledged += succeeded if kind == "write" else 0
+            print(f"{label}, {count} server(s), {kind}: {rate:,.0f} requests/s, {failed} not 2xx, mean latency {' / '.join(latencies)}",
+                  flush=True)
+        if count == 2:
+            servers[1].stop()
+    first.stop()
+    if data.startswith("postgres://"):
+        stored = int(subprocess.run(["psql", data, "-Atc", "SELECT count(*) FROM system WHERE key LIKE 'TZ-WB-%'"],
+                                    capture_output=True, text=True, check=True).stdout)
+    else:
+        with closing(sqlite3.connect(os.path.join(data, "ledger.sqlite"))) as db:
+            stored = db.execute("SELECT count(*) FROM system WHERE key LIKE 'TZ-WB-%'").fetchone()[0]
+    verify = subprocess.run([YBZ, "audit", "verify", *store_args(data)], cwd=ROOT, capture_output=True, text=True)
+    print(f"{label}: writes acknowledged {acknowledged:,}, in the ledger {stored:,}; audit verify: {verify.stdout.strip()[-60:]}")
+    return rows, verify.returncode == 0 and stored >= acknowledged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--database", help="also measure on this empty PostgreSQL database (postgres://…)")
     args = parser.parse_args()
-    rows = []
     with tempfile.TemporaryDirectory() as work:
-        data = os.path.join(work, "data")
-        first = Server(data)  # loads the demo ledger
-        unit = json.loads(urllib.request.urlopen(urllib.request.Request(
-            f"http://127.0.0.1:{first.port}/api/v1/units?limit=1", headers={"Authorization": "Bearer " + first.token})).read())["items"][0]["uscc"]
-        acknowledged = 0
-        for count in (1, 2):
-            servers = [first] if count == 1 else [first, Server(data)]
-            for kind, script in (("read", READ_SCRIPT), ("write", WRITE_SCRIPT)):
-                rate, failed, succeeded, latencies = wrk(servers, script, args.seconds, args.connections, unit, work, f"{kind[0]}{count}")
-                rows.append((count, kind, rate, failed, latencies))
-                acknowledged += succeeded if kind == "write" else 0
-                print(f"{count} server(s), {kind}: {rate:,.0f} requests/s, {failed} not 2xx, mean latency {' / '.join(latencies)}", flush=True)
-            if count == 2:
-                servers[1].stop()
-        first.stop()
-        with closing(sqlite3.connect(os.path.join(data, "ledger.sqlite"))) as db:
-            stored = db.execute("SELECT count(*) FROM system WHERE key LIKE 'TZ-WB-%'").fetchone()[0]
-        verify = subprocess.run([YBZ, "audit", "verify", "--data", data], cwd=ROOT, capture_output=True, text=True)
-        print(f"writes acknowledged: {acknowledged:,}, in the ledger: {stored:,}; audit verify: {verify.stdout.strip()[-60:]}")
+        rows, sound = measure(os.path.join(work, "data"), args, work, "SQLite")
+        if args.database:
+            more, pg_sound = measure(args.database, args, work, "PostgreSQL")
+            rows, sound = rows + more, sound and pg_sound
+    reference = {kind: next(r[3] for r in rows if r[0] == "SQLite" and r[1] == 1 and r[2] == kind) for kind in ("read", "write")}
     print()
-    print("| servers | reads/s | writes/s |")
-    print("|---|---|---|")
-    for count in (1, 2):
-        reads, writes = (next(r for r in rows if r[0] == count and r[1] == kind) for kind in ("read", "write"))
-        ratio = "" if count == 1 else f" ({reads[2] / rows[0][2]:.2f}x)"
-        wratio = "" if count == 1 else f" ({writes[2] / rows[1][2]:.2f}x)"
-        print(f"| {count} | {reads[2]:,.0f}{ratio} | {writes[2]:,.0f}{wratio} |")
-    sys.exit(1 if any(r[3] for r in rows) or verify.returncode != 0 or stored < acknowledged else 0)
+    print("| store | servers | reads/s | writes/s |")
+    print("|---|---|---|---|")
+    for store in dict.fromkeys(r[0] for r in rows):
+        for count in (1, 2):
+            reads, writes = (next(r for r in rows if r[0] == store and r[1] == count and r[2] == kind) for kind in ("read", "write"))
+            print(f"| {store} | {count} | {reads[3]:,.0f} ({reads[3] / reference['read']:.2f}x) | {writes[3]:,.0f} ({writes[3] / reference['write']:.2f}x) |")
+    sys.exit(1 if any(r[4] for r in rows) or not sound else 0)
 
 
 if __name__ == "__main__":
