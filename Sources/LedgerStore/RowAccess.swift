@@ -95,15 +95,7 @@ struct PostgresRowAccess: RowAccess {
     }
 
     func items(ofResource rowID: Int64) throws -> [DataItem] {
-        try wait { connection in
-            var items: [DataItem] = []
-            let rows = try await connection.query(
-                "SELECT name, type, length, description FROM data_item WHERE resource_id = \(rowID) ORDER BY seq", logger: connection.logger)
-            for try await (name, type, length, description) in rows.decode((String, String, Int?, String?).self) {
-                items.append(DataItem(name: name, type: type, length: length, description: description))
-            }
-            return items
-        }
+        try wait { connection in try await PostgresRecords.items(ofResource: rowID, on: connection) }
     }
 
     func unit(ofSystem code: String) throws -> String? { try unit(ofRow: InfoSystem.table, key: code) }

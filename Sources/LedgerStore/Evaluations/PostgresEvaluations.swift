@@ -153,8 +153,7 @@ struct PostgresEvaluations: EvaluationRepository {
 
     /// The waivers granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
     static func waivers(systemCode: String?, before cutoff: String, on connection: PostgresConnection) async throws -> [String: [Waiver]] {
-        Dictionary(
-            grouping: try await waivers(systemCode: systemCode, on: connection).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
+        StoredWaiver.inForce(try await waivers(systemCode: systemCode, on: connection), before: cutoff)
     }
 
     // MARK: Reviews

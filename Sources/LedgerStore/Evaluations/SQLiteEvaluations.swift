@@ -211,6 +211,13 @@ public struct StoredWaiver: Codable, Sendable {
     public var waiver: Waiver
 }
 
+extension StoredWaiver {
+    /// Of `waivers`, those granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
+    static func inForce(_ waivers: [StoredWaiver], before cutoff: String) -> [String: [Waiver]] {
+        Dictionary(grouping: waivers.filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
+    }
+}
+
 /// `EvaluationRepository` on SQLite.
 public struct SQLiteEvaluations: EvaluationRepository {
     let database: AppDatabase
@@ -324,7 +331,7 @@ extension SQLiteEvaluations {
 
     /// The waivers granted before `cutoff`, by system: one granted later was not in force then, whatever its dates.
     static func waivers(systemCode: String?, before cutoff: String, in db: Database) throws -> [String: [Waiver]] {
-        Dictionary(grouping: try waivers(systemCode: systemCode, in: db).filter { $0.createdAt < cutoff }.map(\.waiver), by: \.systemCode)
+        StoredWaiver.inForce(try waivers(systemCode: systemCode, in: db), before: cutoff)
     }
 
     /// The newest verdict per probe target checked before `cutoff`, preferring a verdict that was not skipped.

@@ -328,13 +328,18 @@ struct PostgresRecords: RecordRepository {
     /// `record` (row `rowID`) with its data items read back from their rows, when it has any.
     private static func withChildren<E: StoredEntity>(_ record: E, rowID: Int64, on connection: PostgresConnection) async throws -> E {
         guard E.hasChildItems else { return record }
+        return record.withChildItems(try await items(ofResource: rowID, on: connection))
+    }
+
+    /// The data items of resource row `rowID`, in order.
+    static func items(ofResource rowID: Int64, on connection: PostgresConnection) async throws -> [DataItem] {
         var items: [DataItem] = []
         let rows = try await connection.query(
             "SELECT name, type, length, description FROM data_item WHERE resource_id = \(rowID) ORDER BY seq", logger: connection.logger)
         for try await (name, type, length, description) in rows.decode((String, String, Int?, String?).self) {
             items.append(DataItem(name: name, type: type, length: length, description: description))
         }
-        return record.withChildItems(items)
+        return items
     }
 
     /// `values` bound in order, `nil` as SQL `NULL`.
