@@ -197,6 +197,14 @@ struct RowKeys: Sendable {
 
     func contains(table: String, key: String) -> Bool { keys.contains("\(table)\u{1F}\(key)") }
 
+    /// The keys, by table.
+    var byTable: [String: [String]] {
+        keys.reduce(into: [:]) { tables, both in
+            let parts = both.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            tables[String(parts[0]), default: []].append(String(parts[1]))
+        }
+    }
+
     /// Whether a missing-reference issue names one of the rows (its field tells the table).
     func covers(_ issue: ValidationIssue) -> Bool {
         guard issue.rule == "reference.exists", !keys.isEmpty else { return false }

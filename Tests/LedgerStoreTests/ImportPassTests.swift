@@ -103,21 +103,20 @@ struct ImportPassTests {
         #expect(throws: SpoolFailure.self) { try WriteSpool.read(try FileHandle(forReadingFrom: damaged)) { _, _ in } }
     }
 
-    /// A file ledger with a unit and its system, a second connection to it as another user's, and an import of one
+    /// A ledger on `store` with a unit and its system, a second server of it as another user's, and an import of one
     /// resource of that system during whose check pass, once it has checked the row on its snapshot, the other user
     /// does `meanwhile`. (Were the progress never reported so, `meanwhile` would not run and the tests below fail.)
-    func importWhile(_ meanwhile: @escaping @Sendable (Ledger, Stored<InfoSystem>) async throws -> Void)
-        async throws -> (Ledger, ImportReport)
+    func importWhile(on store: TestStore, _ meanwhile: @escaping @Sendable (TestLedger, Stored<InfoSystem>) async throws -> Void)
+        async throws -> (TestLedger, ImportReport)
     {
-        let path = folder.appendingPathComponent("ledger.sqlite").path
-        let ledger = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
+        let servers = try await TestLedger.servers(on: store, count: 2)
+        let (ledger, other) = (servers[0], servers[1])
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         let system = try await ledger.records.create(Fixtures.system(), by: .commandLine)
-        let other = Ledger(database: try AppDatabase.open(path: path), codes: Fixtures.codes)
         let row = "101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日"
         let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
         let done = Mutex(false)
-        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
+        let report = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
             guard progress.rows == 1,
                 done.withLock({ ran in
                     defer { ran = true }
@@ -136,8 +135,8 @@ struct ImportPassTests {
 
     /// The system the imported resource names is deleted while the import checks it: the write pass finds a row it
     /// depends on changed, checks again, and refuses the whole import instead of writing what was checked before.
-    @Test func aChangeBetweenThePassesIsCheckedAgain() async throws {
-        let (ledger, report) = try await importWhile { other, system in
+    @Test(arguments: TestStore.available) func aChangeBetweenThePassesIsCheckedAgain(store: TestStore) async throws {
+        let (ledger, report) = try await importWhile(on: store) { other, system in
             try await other.records.delete(InfoSystem.self, id: system.id, expectedVersion: nil, by: .commandLine)
         }
         #expect(!report.committed)
@@ -148,8 +147,8 @@ struct ImportPassTests {
 
     /// Another user registers an unrelated unit while the import checks: the import's checks still hold, so it is
     /// written as checked, and both writes are kept in one unbroken audit chain.
-    @Test func anUnrelatedWriteBetweenThePassesKeepsBoth() async throws {
-        let (ledger, report) = try await importWhile { other, _ in
+    @Test(arguments: TestStore.available) func anUnrelatedWriteBetweenThePassesKeepsBoth(store: TestStore) async throws {
+        let (ledger, report) = try await importWhile(on: store) { other, _ in
             _ = try await other.records.create(Fixtures.unit(2, name: "滕州市民政局"), by: .commandLine)
         }
         #expect(report.committed)
@@ -159,8 +158,8 @@ struct ImportPassTests {
         #expect(try await ledger.audit.verify().isIntact)
     }
 
-    @Test func dataItemsAreStoredInTheOrderOfTheirNumbers() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func dataItemsAreStoredInTheOrderOfTheirNumbers(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
         let items = try write(
             "data-items.csv",
             """
@@ -169,32 +168,32 @@ struct ImportPassTests {
             103003/000001,1,权利人,C,50
             103003/000001,1,坐落,C,200
             """)
-        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [items], dryRun: false)
+        let report = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [items], dryRun: false)
         #expect(report.committed)
         let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
         #expect(stored.record.items.map(\.name) == ["权利人", "坐落", "证号"])
         #expect(stored.version == 2)
         // The same items again change nothing: no new version, no audit entry.
         let entries = try await ledger.audit.entries(limit: 1).first?.seq
-        let again = try await Importer(ledger: ledger, actor: .commandLine).run(files: [items], dryRun: false)
+        let again = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [items], dryRun: false)
         #expect(again.committed)
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "103003/000001").version == 2)
         #expect(try await ledger.audit.entries(limit: 1).first?.seq == entries)
     }
 
-    @Test func theItemsOfOneResourceAreGivenOnceAnImport() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func theItemsOfOneResourceAreGivenOnceAnImport(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
         let first = try write("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,证号,C,20\n")
         let second = try write("more-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,权利人,C,50\n")
-        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [first, second], dryRun: false)
+        let report = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [first, second], dryRun: false)
         #expect(!report.committed)
         #expect(report.issues.contains { $0.file == "more-items.csv" && $0.rule == "items.contiguous" })
     }
 
     /// Resources created and given their items in one import, through the spool, read back as written by the API,
     /// with one audit entry for the creation and one for the items, and found by search.
-    @Test func aSpooledImportWritesWhatTheAPIWould() async throws {
-        let ledger = try await Fixtures.seededLedger()
+    @Test(arguments: TestStore.available) func aSpooledImportWritesWhatTheAPIWould(store: TestStore) async throws {
+        let ledger = try await TestLedger.make(on: store, seeded: true)
         let resources = try write(
             "resources.csv",
             """
@@ -209,7 +208,7 @@ struct ImportPassTests {
             101001/000009,男方姓名,C,50
 
             """)
-        let report = try await Importer(ledger: ledger, actor: .commandLine).run(files: [resources, items], dryRun: false)
+        let report = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [resources, items], dryRun: false)
         #expect(report.committed)
         let stored = try await ledger.records.fetch(CatalogResource.self, key: "101001/000009")
         #expect(stored.record.items.map(\.name) == ["登记日期", "男方姓名"] && stored.version == 2)
@@ -217,10 +216,9 @@ struct ImportPassTests {
         #expect(history.map(\.action) == ["update", "create"])
         #expect(history.first?.changes.first?.field == "items")
         #expect(try await ledger.search.find(SearchQuery(text: "男方姓名")).items.contains { $0.code == "101001/000009" })
-        let unit = try await ledger.sqlite.writer.read { db in
-            try String.fetchOne(db, sql: "SELECT unit_key FROM resource WHERE key = '101001/000009'")
-        }
-        #expect(unit == Fixtures.uscc(1))
+        // The unit column, derived from the system's row, is set: the resource is listed under its unit.
+        let listed = try await ledger.records.list(CatalogResource.self, filters: ["unit": Fixtures.uscc(1)])
+        #expect(listed.items.contains { $0.record.code == "101001/000009" })
         #expect(try await ledger.audit.verify().isIntact)
     }
 }

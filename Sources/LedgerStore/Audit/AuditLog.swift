@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import Synchronization
 
 /// The end of the audit chain: the next entry's number and the hash it links to. Entries made from it must be inserted
 /// in order before anything else appends, which holds under the write lock; an import's write pass makes them a little
@@ -23,6 +24,18 @@ struct AuditChain: Sendable {
         entry.hash = entry.hash(changesJSON: changesJSON)
         (seq, hash) = (entry.seq, entry.hash)
         return entry
+    }
+
+    /// Links each write an import applies into the chain after `end`, in the order called, for `actor` at `now`: a
+    /// write with an audit action gets its entry (`WriteSpool.replay` calls it on the core that reads the spool).
+    static func linker(after end: AuditChain, actor: Actor, now: String) -> @Sendable (inout PreparedWrite) -> Void {
+        let chain = Mutex(end)
+        return { write in
+            guard let action = write.auditAction else { return }
+            write.audit = chain.withLock {
+                $0.next(actor: actor, action: action, entity: write.table, key: write.key, changesJSON: write.auditChanges, at: now)
+            }
+        }
     }
 }
 

@@ -22,10 +22,8 @@ enum PostgresAuditLog {
         on connection: PostgresConnection, actor: Actor, action: String, entity: String, key: String, changesJSON: String,
         at: String = Ledger.timestamp()
     ) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: connection.logger)
-        var chain = AuditChain(seq: 0, hash: AuditLog.genesis)
-        let ends = try await connection.query("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", logger: connection.logger)
-        for try await (seq, hash) in ends.decode((Int64, String).self) { chain = AuditChain(seq: seq, hash: hash) }
+        try await lockChain(on: connection)
+        var chain = try await end(on: connection)
         let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: at)
         try await connection.query(
             """
@@ -33,6 +31,32 @@ enum PostgresAuditLog {
             VALUES (\(entry.seq), \(entry.at), \(entry.actor), \(entry.role), \(entry.requestId), \(entry.action), \(entry.entity),
                 \(entry.key), \(changesJSON), \(entry.previousHash), \(entry.hash))
             """, logger: connection.logger)
+    }
+
+    /// Takes the lock appends hold, until the transaction ends.
+    static func lockChain(on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: connection.logger)
+    }
+
+    /// The chain's end as the transaction sees it.
+    static func end(on connection: PostgresConnection) async throws -> AuditChain {
+        let ends = try await connection.query("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", logger: connection.logger)
+        for try await (seq, hash) in ends.decode((Int64, String).self) { return AuditChain(seq: seq, hash: hash) }
+        return AuditChain(seq: 0, hash: AuditLog.genesis)
+    }
+
+    /// The number of the last entry the transaction sees: every write committed later bears a greater one, since
+    /// appends hold the chain's lock until they commit.
+    static func generation(on connection: PostgresConnection) async throws -> Int64 {
+        try await connection.column("SELECT coalesce(max(seq), 0)::bigint FROM audit_entry", as: Int64.self).first ?? 0
+    }
+
+    /// The records named by the entries after `generation` (table and key).
+    static func records(changedAfter generation: Int64, on connection: PostgresConnection) async throws -> [(entity: String, key: String)] {
+        var records: [(entity: String, key: String)] = []
+        let rows = try await connection.query("SELECT entity, key FROM audit_entry WHERE seq > \(generation) ORDER BY seq", logger: connection.logger)
+        for try await (entity, key) in rows.decode((String, String).self) { records.append((entity, key)) }
+        return records
     }
 }
 

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import LedgerCore
 import PostgresNIO
-import Synchronization
 
 /// The store's side of an import: the records that a reader of files (`Interchange`) hands over, checked by the same
 /// write path as the API and written in one transaction, all or nothing. `feed` hands the records of every file to an
@@ -86,36 +85,57 @@ public struct LedgerImport: Sendable {
         }
     }
 
-    /// The import on PostgreSQL: a check pass on a snapshot, without locks (a dry run, and a refused import, end there
-    /// while the servers go on writing), then a write pass in one transaction that checks every row again against the
-    /// ledger as it now is, locking the rows it reads as a record's write does, and writes each as it passes; a row that
-    /// now fails refuses all. The passes run on a thread of their own, since the reader of files is synchronous and each
-    /// of its reads waits for the database (`PostgresRowAccess`).
+    /// The import on PostgreSQL, in the same two passes as on SQLite: the check pass reads a snapshot without locks (a dry
+    /// run, and a refused import, end there while the servers go on writing) and spools every write; the write pass locks
+    /// the stored rows the import depends on, takes the audit chain's lock and, when no write since the snapshot touched
+    /// one of them, applies the spool a batch at a time (`PostgresImportWrite`); otherwise it checks every row again
+    /// against the ledger as it now is, locking what it reads, and writes each as it passes; a row that now fails refuses
+    /// all. The passes run on a thread of their own, since the reader of files is synchronous and each of its reads
+    /// waits for the database (`PostgresRowAccess`).
     private func run(
         on store: PostgresStore, dryRun: Bool, unit: String?, issues: [RowIssue], itemsFollow: Bool,
         progress: @escaping @Sendable (ImportProgress) -> Void, feed: @escaping @Sendable (inout ImportSession) throws -> [FileSummary]
     ) async throws -> ImportReport {
         let writer = RecordWriter(codes: ledger.codes, actor: actor)
-        @Sendable func pass(_ connection: PostgresConnection, sink: ImportSink) async throws -> ImportReport {
+        @Sendable func pass(_ connection: PostgresConnection, sink: ImportSink) async throws -> (ImportReport, RowKeys) {
             try await PostgresRowAccess.onOwnThread {
                 var report = ImportReport(dryRun: dryRun)
-                let rows = PostgresRowAccess(connection: connection, locking: !dryRun && !sink.isCheck)
+                let locking = if case .write = sink { true } else { false }
+                let rows = PostgresRowAccess(connection: connection, locking: locking)
                 var session = ImportSession(writer: writer, rows: rows, now: Ledger.timestamp(), unit: unit, sink: sink, progress: progress)
                 session.issues = issues
                 session.itemsFollow = itemsFollow
-                report.files = try feed(&session)
+                if case .spool(let pipeline) = sink {
+                    report.files = try pipeline.draining { try feed(&session) }
+                } else {
+                    report.files = try feed(&session)
+                }
                 report.issues = session.issues
-                return report
+                return (report, session.dependencies)
             }
         }
-        let checked = try await store.transaction { connection in
+        let spool = dryRun ? nil : try WriteSpool()
+        let (checked, dependencies, generation) = try await store.transaction { connection in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return try await pass(connection, sink: .check)
+            // The first read fixes the snapshot: every write it does not see bears a later audit entry.
+            let generation = try await PostgresAuditLog.generation(on: connection)
+            let (report, dependencies) = try await pass(connection, sink: spool.map { .spool(SpoolPipeline(spool: $0)) } ?? .check)
+            return (report, dependencies, generation)
         }
-        guard !dryRun, checked.rejectedRows == 0 else { return checked }
+        guard let spool, checked.rejectedRows == 0 else { return checked }
+        let actor = actor
         do {
             return try await store.transaction { connection in
-                var report = try await pass(connection, sink: .write)
+                try await PostgresImportWrite.lock(dependencies, on: connection)
+                try await PostgresAuditLog.lockChain(on: connection)
+                let changed = try await PostgresAuditLog.records(changedAfter: generation, on: connection)
+                var report = checked
+                if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
+                    // None touched a row this import read or replaces: every check made on the snapshot still holds.
+                    try await PostgresImportWrite.apply(spool, actor: actor, now: Ledger.timestamp(), progress: progress, on: connection)
+                } else {
+                    report = try await pass(connection, sink: .write).0
+                }
                 report.committed = report.rejectedRows == 0
                 // Rolled back: nothing of a refused import is kept.
                 guard report.committed else { throw RefusedImport(report: report) }
@@ -136,13 +156,7 @@ public struct LedgerImport: Sendable {
         let (total, label) = (spool.size, "写入账本")
         var applied = 0
         // The audit entries are linked into the chain as the writes are read back, on the second core.
-        let chain = Mutex(try AuditChain.end(in: db))
-        let finish: @Sendable (inout PreparedWrite) -> Void = { write in
-            guard let action = write.auditAction else { return }
-            write.audit = chain.withLock {
-                $0.next(actor: actor, action: action, entity: write.table, key: write.key, changesJSON: write.auditChanges, at: now)
-            }
-        }
+        let finish = AuditChain.linker(after: try AuditChain.end(in: db), actor: actor, now: now)
         try spool.replay(finish: finish) { write, read in
             search.note(write, id: try write.apply(actor: actor, now: now, in: db))
             applied += 1
