@@ -12,6 +12,12 @@ enum WriteMode {
     /// Creates, or replaces the row with the same key (imports); identical content is left untouched.
     case upsert
 
+    /// Whether the write replaces a row given by its id.
+    var isUpdate: Bool {
+        if case .update = self { return true }
+        return false
+    }
+
     /// Whether the write registers a new record.
     var isCreate: Bool {
         if case .create = self { return true }

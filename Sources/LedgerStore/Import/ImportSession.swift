@@ -118,13 +118,16 @@ public struct ImportSession {
     private mutating func save<E: StoredEntity>(_ type: E.Type, _ rows: [RecordRow], file: String, summary: inout FileSummary) throws {
         let keyField = E.self == GovUnit.self ? "uscc" : "code"
         let access = self.rows
-        let stored = try rows.map { row in
-            try row.object?.value(at: keyField)?.stringValue.flatMap { key in try access.storedRow(table: E.table, key: Normalize.text(key)) }
-        }
+        let keys = rows.map { row in row.object?.value(at: keyField)?.stringValue.map { Normalize.text($0) } }
+        try access.prefetch(table: E.table, keys: keys.compactMap { $0 })
+        let stored = try keys.map { key in try key.flatMap { try access.storedRow(table: E.table, key: $0) } }
         let writer = writer
         let candidates = try Array(zip(rows, stored)).concurrentlyMapped { row, stored in
             try RowCandidate<E>(row, stored: stored, writer: writer)
         }
+        // The rows the batch's records name, read together before the checks ask for each.
+        let named = Dictionary(grouping: candidates.flatMap { $0.record?.references ?? [] }, by: \.table)
+        for (table, references) in named { try access.prefetch(table: table, keys: references.map(\.key)) }
         for (index, found) in candidates.enumerated() {
             let row = rows[index]
             try save(found, keyField: keyField, given: row.given, stored: stored[index], file: file, row: row.row, summary: &summary)

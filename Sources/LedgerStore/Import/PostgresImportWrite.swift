@@ -26,13 +26,12 @@ enum PostgresImportWrite {
         on connection: PostgresConnection
     ) async throws {
         let finish = AuditChain.linker(after: try await PostgresAuditLog.end(on: connection), actor: actor, now: now)
-        let access = PostgresRowAccess(connection: connection, locking: false)
         try await PostgresRowAccess.onOwnThread {
             var batch = PostgresWriteBatch()
             var applied = 0
             func flush() throws {
                 let full = batch
-                try access.wait { connection in try await full.write(actor: actor, now: now, on: connection) }
+                try PostgresRowAccess.wait(on: connection) { connection in try await full.write(actor: actor, now: now, on: connection) }
                 applied += full.count
                 batch = PostgresWriteBatch()
             }
