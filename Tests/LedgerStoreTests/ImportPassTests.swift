@@ -106,15 +106,18 @@ struct ImportPassTests {
     /// A ledger on `store` with a unit and its system, a second server of it as another user's, and an import of one
     /// resource of that system during whose check pass, once it has checked the row on its snapshot, the other user
     /// does `meanwhile`. (Were the progress never reported so, `meanwhile` would not run and the tests below fail.)
-    func importWhile(on store: TestStore, _ meanwhile: @escaping @Sendable (TestLedger, Stored<InfoSystem>) async throws -> Void)
-        async throws -> (TestLedger, ImportReport)
-    {
+    /// `file` (name and text) replaces that resource's row; `withResource` registers the fixtures' resource first.
+    func importWhile(
+        on store: TestStore, file: (String, String)? = nil, withResource: Bool = false,
+        _ meanwhile: @escaping @Sendable (TestLedger, Stored<InfoSystem>) async throws -> Void
+    ) async throws -> (TestLedger, ImportReport) {
         let servers = try await TestLedger.servers(on: store, count: 2)
         let (ledger, other) = (servers[0], servers[1])
         _ = try await ledger.records.create(Fixtures.unit(), by: .commandLine)
         let system = try await ledger.records.create(Fixtures.system(), by: .commandLine)
+        if withResource { _ = try await ledger.records.create(Fixtures.resource(), by: .commandLine) }
         let row = "101001/000001,人口基本信息,TZ-SYS-001,人口,数据库,无条件共享,,接口,每日"
-        let csv = try write("resources.csv", "\(Self.resourceHeader)\n\(row)\n")
+        let csv = try write(file?.0 ?? "resources.csv", file?.1 ?? "\(Self.resourceHeader)\n\(row)\n")
         let done = Mutex(false)
         let report = try await Importer(ledger: ledger.ledger, actor: .commandLine).run(files: [csv], dryRun: false) { progress in
             guard progress.rows == 1,
@@ -155,6 +158,25 @@ struct ImportPassTests {
         let counts = try await ledger.records.counts()
         #expect(counts["resource"] == 1 && counts["unit"] == 2)
         #expect(try await ledger.records.fetch(CatalogResource.self, key: "101001/000001").record.name == "人口基本信息")
+        #expect(try await ledger.audit.verify().isIntact)
+    }
+
+    /// A data-items file imported while another server edits the resource it names: the write pass checks again and
+    /// writes row by row, and the resource has the new items, one version more, and search text that names them.
+    @Test(arguments: TestStore.available) func itemsReplacedAfterAChangeAreIndexed(store: TestStore) async throws {
+        let items = ("data-items.csv", "信息资源代码,信息项名称,数据类型,数据长度\n103003/000001,抵押权人名称,C,100\n")
+        let (ledger, report) = try await importWhile(on: store, file: items, withResource: true) { other, _ in
+            var resource = try await other.records.fetch(CatalogResource.self, key: "103003/000001")
+            resource.record.summary = "不动产登记信息（另一台服务器修改）"
+            _ = try await other.records.update(
+                CatalogResource.self, id: resource.id, with: resource.record, expectedVersion: resource.version, by: .commandLine)
+        }
+        #expect(report.committed)
+        let stored = try await ledger.records.fetch(CatalogResource.self, key: "103003/000001")
+        #expect(stored.record.items.map(\.name) == ["抵押权人名称"] && stored.version == 3)
+        #expect(stored.record.summary == "不动产登记信息（另一台服务器修改）")
+        #expect(try await ledger.search.find(SearchQuery(text: "抵押权人")).items.map(\.code) == ["103003/000001"])
+        #expect(try await ledger.search.find(SearchQuery(text: "不动产权证号")).items.isEmpty)
         #expect(try await ledger.audit.verify().isIntact)
     }
 

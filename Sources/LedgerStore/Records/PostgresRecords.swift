@@ -234,12 +234,16 @@ struct PostgresRecords: RecordRepository {
             let binds = try binds(searchValues + [now, write.key])
             let assignments = names.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
             query = PostgresQuery(
-                unsafeSQL: "UPDATE \(write.table) SET version = version + 1, \(assignments) WHERE key = $\(names.count + 1) RETURNING id",
+                unsafeSQL: "UPDATE \(write.table) SET version = version + 1, \(assignments) WHERE key = $\(names.count + 1) RETURNING id, body",
                 binds: binds)
         }
-        var written: Int64?
-        for try await id in try await connection.query(query, logger: connection.logger).decode(Int64.self) { written = id }
-        guard let id = written else { throw LedgerError.notFound(CatalogResource.label, write.key) }
+        var written: (id: Int64, body: String?)?
+        for try await row in try await connection.query(query, logger: connection.logger) {
+            // A data-items file's write returns the body too, to index the resource's new items.
+            let columns = row.makeRandomAccess()
+            written = (try columns[0].decode(Int64.self), columns.count > 1 ? try columns[1].decode(String.self) : nil)
+        }
+        guard let (id, body) = written else { throw LedgerError.notFound(CatalogResource.label, write.key) }
         if let items = write.items {
             try await connection.query("DELETE FROM data_item WHERE resource_id = \(id)", logger: connection.logger)
             // In one statement, numbered from 1; a length or description that is none is sent as -1 or "" and stored as NULL.
@@ -252,13 +256,11 @@ struct PostgresRecords: RecordRepository {
                     AS i(seq, name, type, length, description)
                 """)
         }
-        if write.operation == .replaceItems, write.search == nil, let items = write.items {
+        if write.search == nil, let body, let items = write.items {
             // A data-items file's write: the resource's search text names its new items.
-            if let body = try await connection.column("SELECT body FROM resource WHERE id = \(id)", as: String.self).first {
-                var resource = try RecordWriter.decode(CatalogResource.self, body: body)
-                resource.items = items
-                try await connection.run("UPDATE resource SET search_text = \(SearchText.fold(resource.searchText)) WHERE id = \(id)")
-            }
+            var resource = try RecordWriter.decode(CatalogResource.self, body: body)
+            resource.items = items
+            try await connection.run("UPDATE resource SET search_text = \(SearchText.fold(resource.searchText)) WHERE id = \(id)")
         }
         if let action = write.auditAction {
             try await PostgresAuditLog.append(
