@@ -75,7 +75,9 @@ public final class PostgresStore: Sendable {
             if state == "23505" { throw duplicate }
             // Two writers waited for each other (an import and a write on another server creating the same key at once)
             // and PostgreSQL ended this one: nothing of it was kept, and trying again succeeds.
-            if state == "40P01" || state == "40001" { throw LedgerError(.busy, "与同时进行的另一项写入冲突，本次未保存任何内容，请重试") }
+            if state == "40P01" || state == "40001" {
+                throw LedgerError(.busy, "与同时进行的另一项写入冲突，本次未保存任何内容，请重试")
+            }
             throw cause
         }
     }
