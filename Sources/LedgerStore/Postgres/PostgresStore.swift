@@ -333,6 +333,15 @@ public final class PostgresStore: Sendable {
                 """,
                 "CREATE INDEX harvest_record_resource ON harvest_record (resource_key)"
             ]
+        ),
+        (
+            "v11: names searched by trigrams",
+            [
+                // A search reads the hits whose name holds the ranking words first, in row order, as far as the page
+                // goes: without an index on the names, a word that many texts hold and no name does read every row.
+                "CREATE INDEX system_search_name ON system USING gin (search_name gin_trgm_ops)",
+                "CREATE INDEX resource_search_name ON resource USING gin (search_name gin_trgm_ops)"
+            ]
         )
     ]
 

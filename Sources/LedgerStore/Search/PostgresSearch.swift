@@ -18,9 +18,13 @@ struct PostgresSearch: SearchRepository {
             var pager = SearchPager(query.page)
             for kind in query.kinds {
                 let plan = PostgresSearchPlan(kind: kind, query: query, words: words)
-                guard pager.counted(try await plan.count(cap: cap, on: connection)), pager.wanted > 0 else { continue }
-                let rows = try await plan.page(limit: pager.wanted, offset: pager.skip, on: connection)
-                if !pager.received(rows) { pager.skip(try await plan.count(cap: nil, on: connection).count) }
+                guard pager.counted(try await plan.count(cap: cap, nameFirst: nil, on: connection)) else { continue }
+                // Name matches, then the rest, each read in row order only as far as the page goes (ordering every hit
+                // by rank read them all: a second for a common word at province scale).
+                for nameFirst in [true, false] where pager.wanted > 0 {
+                    let rows = try await plan.page(limit: pager.wanted, offset: pager.skip, nameFirst: nameFirst, on: connection)
+                    if !pager.received(rows) { pager.skip(try await plan.count(cap: nil, nameFirst: nameFirst, on: connection).count) }
+                }
             }
             return pager.page
         }
@@ -32,7 +36,8 @@ private struct PostgresSearchPlan {
     let kind: SearchQuery.Kind
     /// `WHERE …` with its binds: every word in the search text, and the filters.
     let condition: PostgresQuery
-    /// Whether the name holds every ranking word, a boolean expression whose binds follow the condition's.
+    /// Whether the name holds every ranking word, a boolean expression whose binds follow the condition's (empty: no
+    /// ranking words, every hit is a name match).
     let rank: String
     let rankBinds: [String]
 
@@ -65,26 +70,38 @@ private struct PostgresSearchPlan {
         return "%\(escaped)%"
     }
 
+    /// The rows' condition: every hit (`nameFirst` nil), those whose name holds the ranking words, or the others.
+    private func condition(nameFirst: Bool?) -> PostgresQuery {
+        var query = condition
+        if let nameFirst, !rank.isEmpty {
+            query = PostgresQuery(unsafeSQL: "\(condition.sql) AND \(nameFirst ? "" : "NOT ")(\(rank))", binds: condition.binds)
+            for bind in rankBinds { query.binds.append(bind) }
+        } else if nameFirst == false {
+            query = PostgresQuery(unsafeSQL: "\(condition.sql) AND false", binds: condition.binds)
+        }
+        return query
+    }
+
     /// How many rows match, counting at most `cap` of them (`exceeds` when there are more).
-    func count(cap: Int?, on connection: PostgresConnection) async throws -> (count: Int, exceeds: Bool) {
+    func count(cap: Int?, nameFirst: Bool?, on connection: PostgresConnection) async throws -> (count: Int, exceeds: Bool) {
         let limit = cap.map { " LIMIT \($0 + 1)" } ?? ""
-        var query = PostgresQuery(unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM \(table) e \(condition.sql)\(limit)) hits")
-        query.binds = condition.binds
+        let condition = condition(nameFirst: nameFirst)
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM \(table) e \(condition.sql)\(limit)) hits", binds: condition.binds)
         let count = try await connection.count(query)
         guard let cap, count > cap else { return (count, false) }
         return (cap, true)
     }
 
-    /// One page of hits: name matches first, each part in row order.
-    func page(limit: Int, offset: Int, on connection: PostgresConnection) async throws -> [SearchHit] {
+    /// One page of the name matches (`nameFirst`) or of the others, in row order.
+    func page(limit: Int, offset: Int, nameFirst: Bool, on connection: PostgresConnection) async throws -> [SearchHit] {
         let system = kind == .system ? "NULL::text" : "e.system_key"
-        var query = PostgresQuery(
+        let condition = condition(nameFirst: nameFirst)
+        let query = PostgresQuery(
             unsafeSQL: """
                 SELECT e.id, e.key, e.name, e.unit_key, \(system) FROM \(table) e \(condition.sql)
-                ORDER BY (\(rank)) DESC, e.id LIMIT \(max(0, limit)) OFFSET \(max(0, offset))
-                """)
-        query.binds = condition.binds
-        for bind in rankBinds { query.binds.append(bind) }
+                ORDER BY e.id LIMIT \(max(0, limit)) OFFSET \(max(0, offset))
+                """, binds: condition.binds)
         var hits: [SearchHit] = []
         for try await (id, code, name, unit, systemCode) in try await connection.query(query, logger: connection.logger).decode(
             (Int64, String, String, String, String?).self)
