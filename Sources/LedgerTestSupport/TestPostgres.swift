@@ -48,6 +48,12 @@ public enum TestStore: String, Sendable {
 
     /// The stores this run tests.
     public static var available: [TestStore] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// The store of the web page suites' ledgers: SQLite, or PostgreSQL when `YBZ_TEST_PAGE_STORE=postgres` (scripts/test
+    /// runs those suites a second time so).
+    public static var pages: TestStore {
+        ProcessInfo.processInfo.environment["YBZ_TEST_PAGE_STORE"] == "postgres" && TestPostgres.url != nil ? .postgres : .sqlite
+    }
 }
 
 /// A new ledger on one of the stores, for the stores' tests: its repositories are the `Ledger`'s (`ledger.records`, …).

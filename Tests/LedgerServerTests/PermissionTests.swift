@@ -14,8 +14,12 @@ enum TwoUnits {
     static let own = Fixtures.uscc(1)
     static let other = Fixtures.uscc(2)
 
-    static func ledger() async throws -> Ledger {
-        let ledger = try Fixtures.ledger()
+    /// On the page suites' store (`TestStore.pages`); its connections stay open until the tests end.
+    static func ledger() async throws -> Ledger { try await make().ledger }
+
+    /// On the page suites' store, to be closed by the caller.
+    static func make() async throws -> TestLedger {
+        let ledger = try await TestLedger.make(on: .pages)
         _ = try await ledger.records.create(Fixtures.unit(1), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.unit(2, name: "滕州市卫生健康局"), by: .commandLine)
         _ = try await ledger.records.create(Fixtures.project(code: "P-OWN", unit: own), by: .commandLine)
@@ -135,7 +139,9 @@ struct PermissionTests {
     @Test(arguments: routes)
     func eachRoleGetsExactlyItsRights(_ route: RouteCase) async throws {
         for (name, role, unit) in Self.roles {
-            let ledger = try await TwoUnits.ledger()
+            let opened = try await TwoUnits.make()
+            defer { opened.close() }
+            let ledger = opened.ledger
             let compliance = try ComplianceService(ledger: ledger, catalog: Fixtures.catalog)
             let app = Application(router: buildRouter(ledger: ledger, compliance: compliance))
             let before = try await ledger.audit.entries(limit: 10_000).count
