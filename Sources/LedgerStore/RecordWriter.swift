@@ -203,6 +203,11 @@ struct RowKeys: Sendable {
 
     func contains(table: String, key: String) -> Bool { keys.contains("\(table)\u{1F}\(key)") }
 
+    /// Whether none of the records `changes` names (table and key, as audit entries name them) is one of the rows.
+    func untouched(by changes: [(entity: String, key: String)]) -> Bool {
+        changes.allSatisfy { !contains(table: $0.entity, key: $0.key) }
+    }
+
     /// The keys, by table.
     var byTable: [String: [String]] {
         keys.reduce(into: [:]) { tables, both in

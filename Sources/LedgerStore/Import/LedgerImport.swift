@@ -70,7 +70,7 @@ public struct LedgerImport: Sendable {
                 let now = Ledger.timestamp()
                 // Every ledger write since the snapshot left an audit entry naming its record.
                 let changed = try AuditLog.records(changedAfter: generation, in: db)
-                if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
+                if dependencies.untouched(by: changed) {
                     // None touched a row this import read or replaces: every check made on the snapshot still holds.
                     try Self.apply(spool, actor: actor, now: now, progress: progress, in: db)
                 } else {
@@ -130,7 +130,7 @@ public struct LedgerImport: Sendable {
                 try await PostgresAuditLog.lockChain(on: connection)
                 let changed = try await PostgresAuditLog.records(changedAfter: generation, on: connection)
                 var report = checked
-                if changed.allSatisfy({ !dependencies.contains(table: $0.entity, key: $0.key) }) {
+                if dependencies.untouched(by: changed) {
                     // None touched a row this import read or replaces: every check made on the snapshot still holds.
                     try await PostgresImportWrite.apply(spool, actor: actor, now: Ledger.timestamp(), progress: progress, on: connection)
                 } else {

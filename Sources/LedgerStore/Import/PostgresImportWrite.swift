@@ -110,22 +110,16 @@ struct PostgresWriteBatch: Sendable {
         }
     }
 
-    /// The search columns of a searchable table's writes, folded for `PostgresSearch`.
-    private static func searchColumns(_ write: PreparedWrite) -> [String] { write.search == nil ? [] : ["search_name", "search_text"] }
-
-    private static func searchValues(_ write: PreparedWrite) -> [String?] {
-        write.search.map { [SearchText.fold($0.name), SearchText.fold($0.text)] } ?? []
-    }
-
     /// Inserts new rows of `table`; their ids by key.
     private func insert(_ inserts: [PreparedWrite], into table: String, now: String, on connection: PostgresConnection) async throws -> [String:
         Int64]
     {
         let first = inserts[0]
-        let names = ["key", "name"] + first.columnNames + Self.searchColumns(first) + ["body"]
+        let names = ["key", "name"] + first.columnNames + SearchText.columns(of: first).names + ["body"]
         var arrays = ArrayRows(width: names.count)
         for write in inserts {
-            arrays.append([write.key, write.name] + write.values.map { String.fromDatabaseValue($0) } + Self.searchValues(write) + [write.body])
+            arrays.append(
+                [write.key, write.name] + write.values.map { String.fromDatabaseValue($0) } + SearchText.columns(of: write).values + [write.body])
         }
         var binds = PostgresBindings()
         let (source, values) = arrays.source(&binds)
@@ -143,12 +137,12 @@ struct PostgresWriteBatch: Sendable {
     /// Replaces rows of `table` by id, each with its new version.
     private func update(_ updates: [PreparedWrite], in table: String, now: String, on connection: PostgresConnection) async throws {
         let first = updates[0]
-        let names = ["name"] + first.columnNames + Self.searchColumns(first) + ["body"]
+        let names = ["name"] + first.columnNames + SearchText.columns(of: first).names + ["body"]
         var arrays = ArrayRows(width: names.count + 2)
         for write in updates {
             guard case .update(let id, let version) = write.operation else { continue }
             arrays.append(
-                [String(id), String(version), write.name] + write.values.map { String.fromDatabaseValue($0) } + Self.searchValues(write)
+                [String(id), String(version), write.name] + write.values.map { String.fromDatabaseValue($0) } + SearchText.columns(of: write).values
                     + [write.body])
         }
         var binds = PostgresBindings()
@@ -177,9 +171,8 @@ struct PostgresWriteBatch: Sendable {
             guard let row = bodies[write.key] else { throw LedgerError.notFound(CatalogResource.label, write.key) }
             let items = write.items ?? []
             replaced.append((row.id, items))
-            var resource = try RecordWriter.decode(CatalogResource.self, body: row.body)
-            resource.items = items
-            searchRows.append([String(row.id), SearchText.fold(write.search?.text ?? resource.searchText)])
+            searchRows.append([String(row.id), try write.search.map { SearchText.fold($0.text) } ?? SearchText.resource(body: row.body, items: items)]
+            )
         }
         var binds = PostgresBindings()
         let (source, values) = searchRows.source(&binds)

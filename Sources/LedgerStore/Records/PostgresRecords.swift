@@ -209,8 +209,7 @@ struct PostgresRecords: RecordRepository {
         let columns = write.values.map { String.fromDatabaseValue($0) }
         let query: PostgresQuery
         // A searchable row keeps its name and text folded for `PostgresSearch`.
-        let (searchNames, searchValues) =
-            write.search.map { (["search_name", "search_text"], [SearchText.fold($0.name), SearchText.fold($0.text)]) } ?? ([], [])
+        let (searchNames, searchValues) = SearchText.columns(of: write)
         switch write.operation {
         case .insert:
             let names = ["key", "name"] + write.columnNames + searchNames + ["body", "version", "updated_at"]
@@ -258,9 +257,7 @@ struct PostgresRecords: RecordRepository {
         }
         if write.search == nil, let body, let items = write.items {
             // A data-items file's write: the resource's search text names its new items.
-            var resource = try RecordWriter.decode(CatalogResource.self, body: body)
-            resource.items = items
-            try await connection.run("UPDATE resource SET search_text = \(SearchText.fold(resource.searchText)) WHERE id = \(id)")
+            try await connection.run("UPDATE resource SET search_text = \(try SearchText.resource(body: body, items: items)) WHERE id = \(id)")
         }
         if let action = write.auditAction {
             try await PostgresAuditLog.append(

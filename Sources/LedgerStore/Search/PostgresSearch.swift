@@ -116,4 +116,17 @@ private struct PostgresSearchPlan {
 /// that a `LIKE` on the folded query finds any case.
 enum SearchText {
     static func fold(_ text: String) -> String { text.lowercased() }
+
+    /// The search columns a write sets and their folded values (none when the caller indexes later, or the table has no
+    /// search text).
+    static func columns(of write: PreparedWrite) -> (names: [String], values: [String]) {
+        write.search.map { (["search_name", "search_text"], [fold($0.name), fold($0.text)]) } ?? ([], [])
+    }
+
+    /// The folded search text of the resource stored as `body` once its data items are `items` (a data-items file's write).
+    static func resource(body: String, items: [DataItem]) throws -> String {
+        var resource = try RecordWriter.decode(CatalogResource.self, body: body)
+        resource.items = items
+        return fold(resource.searchText)
+    }
 }
