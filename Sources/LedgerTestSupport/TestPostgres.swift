@@ -12,6 +12,12 @@ public enum TestPostgres {
         ProcessInfo.processInfo.environment["YBZ_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The folder of the cluster's certificate authorities (scripts/postgres): `ca.pem`, which signed the server's
+    /// certificate, and `other-ca.pem`, which did not; `nil` when the cluster offers no TLS.
+    public static var certificates: String? {
+        ProcessInfo.processInfo.environment["YBZ_TEST_POSTGRES_TLS"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The URL of a new, empty database on the cluster, for one test.
     public static func freshDatabase() async throws -> String {
         guard let url, var parts = URLComponents(string: url), let host = parts.host, let user = parts.user else {

@@ -96,7 +96,7 @@ struct Export: AsyncParsableCommand {
                 try write(Data(try await DCAT.turtle(ledger: ledger, scope: scope, base: baseURL).utf8), to: out)
             }
         } catch let error as LedgerError {
-            throw ValidationError(error.description)
+            throw Refusal(message: error.description)
         }
     }
 

@@ -165,9 +165,14 @@ struct Waive: AsyncParsableCommand {
     }
 }
 
-/// Runs `work`, turning a `LedgerError` into a command-line error with its message.
+/// Runs `work`, turning a `LedgerError` into a refusal of the command (`Refusal`) with its message.
 func userFacing<T>(_ work: () async throws -> T) async throws -> T {
-    do { return try await work() } catch let error as LedgerError { throw ValidationError(error.description) }
+    do { return try await work() } catch let error as LedgerError { throw Refusal(message: error.description) }
+}
+
+/// A command the product refused, with why in Chinese: printed alone (no usage lines after it), exit status 64.
+struct Refusal: Error {
+    var message: String
 }
 
 /// Writes `text` to `path`, or to standard output.

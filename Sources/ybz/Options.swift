@@ -11,7 +11,8 @@ struct DataOptions: ParsableArguments {
     var data: String = "./ybz-data"
     @Option(
         help: ArgumentHelp(
-            "A PostgreSQL ledger instead of the data folder: " + "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or YBZ_DATABASE_URL)."))
+            "A PostgreSQL ledger instead of the data folder: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+                + "[?sslmode=verify-full&sslrootcert=CA.pem] (or YBZ_DATABASE_URL)."))
     var database: String?
 
     /// The PostgreSQL ledger's URL, when one is named.

@@ -79,7 +79,7 @@ struct Probe: AsyncParsableCommand {
             }
         } catch let error as LedgerError {
             try? await transport.shutdown()  // the probe's own error is the one to report
-            throw ValidationError(error.description)
+            throw Refusal(message: error.description)
         }
         bar.finish()
         try await transport.shutdown()
@@ -153,7 +153,7 @@ struct Simulate: AsyncParsableCommand {
         do {
             loaded = try Scenario.load(from: url)
         } catch let error as LedgerError {
-            throw ValidationError(error.description)
+            throw Refusal(message: error.description)
         }
         let host = self.host
         let scheme = tlsCert == nil ? "http" : "https"

@@ -34,6 +34,9 @@ struct YBZ: AsyncParsableCommand {
         {
             // `--help` of a command surfaces here as the argument parser's own error: it prints the help.
             exit(withError: error)
+        } catch let refusal as Refusal {
+            FileHandle.standardError.write(Data("错误：\(refusal.message)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
             FileHandle.standardError.write(Data("错误：\(UserMessage.text(for: error))\n".utf8))
             Foundation.exit(1)

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import Logging
+import NIOSSL
 import PostgresNIO
 
 /// A ledger's PostgreSQL database (issue 18): a pool of connections to the server a `postgres://` URL names, and the
@@ -15,8 +16,8 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     private let running: Task<Void, Never>
 
-    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, without TLS: a server
-    /// on loopback or a private network) and brings its schema up to date.
+    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with libpq's `sslmode`
+    /// (TLS when the server offers it unless given) and `sslrootcert` after a `?`) and brings its schema up to date.
     /// A server that cannot be reached is a clear error at once, not the pool's retries for a minute.
     public static func open(url: String, logger: Logger = Logger(label: "ybz.postgres")) async throws -> PostgresStore {
         let address = try DatabaseAddress(url)
@@ -29,7 +30,7 @@ public final class PostgresStore: Sendable {
             throw error
         }
         try await connection.close()
-        return PostgresStore(client: PostgresClient(configuration: address.pool, backgroundLogger: logger), logger: logger)
+        return PostgresStore(client: PostgresClient(configuration: try address.pool(), backgroundLogger: logger), logger: logger)
     }
 
     private init(client: PostgresClient, logger: Logger) {
@@ -374,17 +375,35 @@ public final class PostgresStore: Sendable {
     private static let migrationLock: Int64 = 0x5942_5A00
 }
 
-/// Where a PostgreSQL ledger is, read from its `postgres://` URL.
+/// Where a PostgreSQL ledger is, and how the connection to it is secured, read from its `postgres://` URL.
 struct DatabaseAddress {
     var host: String
     var port: Int
     var user: String
     var password: String?
     var database: String?
+    var security = TransportSecurity.prefer
+    /// The PEM file of the certificates that sign the server's (`sslrootcert`); the system's when `nil`.
+    var rootCertificates: String?
+
+    /// TLS to the database server, with libpq's `sslmode` names and meanings.
+    enum TransportSecurity: String, CaseIterable {
+        /// Never TLS.
+        case disable
+        /// TLS when the server offers it, without checking its certificate; plain otherwise (libpq's default).
+        case prefer
+        /// TLS or no connection, without checking the certificate.
+        case require
+        /// TLS with a certificate signed by a trusted authority, for any host name.
+        case verifyCA = "verify-ca"
+        /// TLS with a certificate signed by a trusted authority for the host connected to (its name or IP address).
+        case verifyFull = "verify-full"
+    }
 
     /// The address `url` gives; a clear error for a URL that is not one (not repeating it: it may hold a password).
     init(_ url: String) throws {
-        let badURL = LedgerError(.badRequest, "数据库地址应为 postgres://用户[:密码]@主机[:端口]/数据库")
+        let badURL = LedgerError(
+            .badRequest, "数据库地址应为 postgres://用户[:密码]@主机[:端口]/数据库" + "[?sslmode=…&sslrootcert=…]")
         guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
             let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
         else { throw badURL }
@@ -392,23 +411,78 @@ struct DatabaseAddress {
         guard (1...65_535).contains(parts.port ?? 5_432), database.count <= 63 else { throw badURL }
         (self.host, port, self.user, password) = (host, parts.port ?? 5_432, user, parts.password)
         self.database = database.isEmpty ? nil : database
+        for item in parts.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "sslmode":
+                guard let security = TransportSecurity(rawValue: value) else {
+                    let modes = TransportSecurity.allCases.map(\.rawValue).joined(separator: "、")
+                    throw LedgerError(.badRequest, "数据库地址的 sslmode 应为 \(modes) 之一")
+                }
+                self.security = security
+            case "sslrootcert" where !value.isEmpty && value.utf8.count <= 4_096: rootCertificates = value
+            default:
+                throw LedgerError(.badRequest, "数据库地址的参数 \(item.name.prefix(40)) 不受支持（可用：sslmode、sslrootcert）")
+            }
+        }
+    }
+
+    /// The TLS settings of a connection, `nil` for none; the root certificates are read here, so that a missing or
+    /// unreadable file is named before any connection is tried.
+    func tls() throws -> TLSConfiguration? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch security {
+        case .disable: return nil
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let rootCertificates {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificates))
+            } catch {
+                throw LedgerError(
+                    .badRequest,
+                    "无法读取数据库服务器的根证书文件 \(rootCertificates)" + "（sslrootcert，应为 PEM 格式的证书）")
+            }
+        }
+        return tls
     }
 
     /// The pool's settings.
-    var pool: PostgresClient.Configuration {
-        PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+    func pool() throws -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch (security, try self.tls()) {
+            case (_, nil): .disable
+            case (.prefer, let settings?): .prefer(settings)
+            case (_, let settings?): .require(settings)
+            }
+        return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 
     /// One connection to the database; a server that is down, a wrong port or a refused login is named in Chinese.
     func connect(logger: Logger) async throws -> PostgresConnection {
         do {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch (security, try self.tls()) {
+                case (_, nil): .disable
+                case (.prefer, let settings?): .prefer(try NIOSSLContext(configuration: settings))
+                case (_, let settings?): .require(try NIOSSLContext(configuration: settings))
+                }
             return try await PostgresConnection.connect(
-                configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: .disable),
+                configuration: .init(host: host, port: port, username: user, password: password, database: database, tls: tls),
                 id: 0, logger: logger)
         } catch let error as PSQLError {
             let reason =
-                error.serverInfo?[.message].map { "服务器拒绝：\($0)" }
-                ?? "连接失败（服务器未运行、地址或端口有误，或网络不通）"
+                if let message = error.serverInfo?[.message] {
+                    "服务器拒绝：\(message)"
+                } else if error.code == .sslUnsupported {
+                    "服务器不支持 TLS，而数据库地址要求 TLS（sslmode=\(security.rawValue)）"
+                } else if error.underlying is NIOSSLError || error.underlying is NIOSSLExtraError || error.underlying is BoringSSLError {
+                    "TLS 握手失败：服务器证书未通过验证（sslmode=\(security.rawValue)；根证书见 sslrootcert）"
+                } else {
+                    "连接失败（服务器未运行、地址或端口有误，或网络不通）"
+                }
             throw LedgerError(.busy, "无法连接 PostgreSQL 数据库 \(host):\(port)：\(reason)")
         }
     }
