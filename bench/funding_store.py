@@ -12,6 +12,7 @@ after a checkpoint):
     swift build -c release --product ybz
     python3 bench/funding_store.py --data DIR [--year 2027] [--as-of 2026-12-01]
     python3 bench/funding_store.py --data DIR --as-of D --first-only --ybz OTHER   # a reference build's first batch
+    python3 bench/funding_store.py --database postgres://…   # the same on a PostgreSQL ledger (bytes: the database's size)
 """
 import argparse, csv, os, re, sqlite3, subprocess, sys, tempfile, time
 
@@ -30,8 +31,15 @@ def run(cmd):
     return elapsed, rss, result.stdout
 
 
+def psql(url, sql):
+    """The first column of the first row `sql` answers on the PostgreSQL database `url`."""
+    return subprocess.run(["psql", url, "-tAc", sql], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+
 def used_bytes(db):
-    """Bytes of the pages in use, after moving the WAL into the file."""
+    """Bytes of the pages in use, after moving the WAL into the file (PostgreSQL: the database's size on disk)."""
+    if db.startswith("postgres://"):
+        return int(psql(db, "SELECT pg_database_size(current_database())"))
     with sqlite3.connect(db) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         pages, free, size = (connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
@@ -40,6 +48,11 @@ def used_bytes(db):
 
 def warm(db):
     """Reads the tables an evaluation reads, so that the first run is measured warm as the later ones are."""
+    if db.startswith("postgres://"):
+        for table in ("system", "project", "resource", "data_item", "probe_verdict", "waiver"):
+            psql(db, f"SELECT count(*) FROM {table}")
+        psql(db, "SELECT sum(length(body)) FROM system UNION ALL SELECT sum(length(body)) FROM project")
+        return
     with sqlite3.connect(db) as connection:
         for table in ("system", "project", "resource", "data_item", "probe_verdict", "waiver"):
             connection.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -51,19 +64,25 @@ def warm(db):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", required=True, help="a data folder holding ledger.sqlite")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", help="a data folder holding ledger.sqlite")
+    where.add_argument("--database", help="a PostgreSQL ledger: postgres://USER@HOST:PORT/DATABASE")
     parser.add_argument("--year", default="2027")
     parser.add_argument("--as-of", default="2026-12-01")
     parser.add_argument("--ybz", default=YBZ, help="the binary to measure (a reference build, say)")
     parser.add_argument("--first-only", action="store_true", help="measure only a first batch (a new as-of date each time)")
     args = parser.parse_args()
     ybz = args.ybz
-    db = os.path.join(args.data, "ledger.sqlite")
-    funding = [ybz, "funding", "--data", args.data, "--year", args.year, "--as-of", args.as_of]
+    store = ["--database", args.database] if args.database else ["--data", args.data]
+    db = args.database or os.path.join(args.data, "ledger.sqlite")
+    funding = [ybz, "funding"] + store + ["--year", args.year, "--as-of", args.as_of]
     out = tempfile.mkdtemp(prefix="ybz-funding-")
-    with sqlite3.connect(db) as connection:
-        systems = connection.execute("SELECT count(*) FROM system").fetchone()[0]
-        code, _ = connection.execute("SELECT key, body FROM system ORDER BY key LIMIT 1").fetchone()
+    if args.database:
+        systems, code = int(psql(db, "SELECT count(*) FROM system")), psql(db, "SELECT key FROM system ORDER BY key LIMIT 1")
+    else:
+        with sqlite3.connect(db) as connection:
+            systems = connection.execute("SELECT count(*) FROM system").fetchone()[0]
+            code, _ = connection.execute("SELECT key, body FROM system ORDER BY key LIMIT 1").fetchone()
     warm(db)
     rows = []
 
@@ -84,7 +103,7 @@ def main():
     batch("second batch, ledger unchanged", reference=0)
     # One system edited through an import of its exported row with a new name.
     export = os.path.join(out, "export")
-    subprocess.run([ybz, "export", "--data", args.data, "--format", "csv", "--system", code, "--out", export], check=True, capture_output=True)
+    subprocess.run([ybz, "export"] + store + ["--format", "csv", "--system", code, "--out", export], check=True, capture_output=True)
     systems_file = next(os.path.join(export, name) for name in sorted(os.listdir(export)) if "system" in name)
     with open(systems_file, encoding="utf-8-sig") as f:
         head, row = list(csv.reader(f))[:2]
@@ -93,9 +112,9 @@ def main():
     edited = os.path.join(out, "systems.csv")
     with open(edited, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows([head, row])
-    subprocess.run([ybz, "import", "--data", args.data, edited], check=True, capture_output=True)
+    subprocess.run([ybz, "import"] + store + [edited], check=True, capture_output=True)
     batch("after editing one system", reference=0)
-    replay_seconds, replay_rss, stdout = run([ybz, "funding", "--data", args.data, "--replay", str(first)])
+    replay_seconds, replay_rss, stdout = run([ybz, "funding"] + store + ["--replay", str(first)])
     print(f"replay of batch #{first}: {replay_seconds:.1f} s, peak {replay_rss:.0f} MB: {stdout.strip()[:120]}")
     print()
     print("| run | time | peak memory | bytes added | decisions reused |")

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LedgerCore
 import LedgerTestSupport
+import PostgresNIO
 import Services
 import Testing
 
@@ -175,21 +176,6 @@ struct FundingStoreTests {
         #expect(seen.all == [FundingProgress(done: 0, total: 3), FundingProgress(done: 2, total: 3), FundingProgress(done: 3, total: 3)])
         #expect(try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 10).count == 3)
 
-        // A batch that fails in its second slice leaves nothing: no batch listed, no row, no document.
-        let documents = try await count("evaluation_document", ledger)
-        var later = plan
-        later.asOf = asOf.adding(days: 1)  // on the same day nothing would be decided: every decision would be reused
-        let failed = await #expect(throws: LedgerError.self) {
-            try await store.recordFunding(later, by: .commandLine, progress: nil, sliceSize: 2) { input, sha256 in
-                guard input.system.code != "TZ-SYS-003" else { throw LedgerError(.conflict, "故意失败") }
-                return try FundingDecision.evaluate(input, context, inputSha256: sha256)
-            }
-        }
-        #expect(failed?.message == "故意失败")
-        #expect(try await ledger.evaluations.fundingBatches().items.map(\.id) == [batch.id])
-        #expect(try await count("funding_decision", ledger) == 3)
-        #expect(try await count("evaluation_document", ledger) == documents)
-
         // A batch cut short by a crash (its process killed while writing) is not listed, and the next batch, hours
         // later, removes it with the documents only it held.
         try await ledger.sqlite.writer.write { db in
@@ -212,6 +198,64 @@ struct FundingStoreTests {
 }
 
 extension FundingStoreTests {
+    /// The rows of `table` (with a condition) on either store.
+    func rows(_ table: String, _ ledger: Ledger) async throws -> Int {
+        guard case .postgres(let store) = ledger.store else { return try await count(table, ledger) }
+        return try await store.client.withConnection { try await $0.count(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)")) }
+    }
+
+    /// Slices are read while the ones before are decided and written (a pipeline); a batch that fails in a later slice
+    /// stops reading and writing before it is removed, with every document only it had written: nothing is left.
+    @Test(arguments: TestStore.available) func aBatchThatFailsPartWayLeavesNothing(store: TestStore) async throws {
+        let (test, service) = try await ledger(on: store)
+        defer { test.close() }
+        let ledger = test.ledger
+        let context = try service.context(asOf: asOf)
+        let plan = FundingPlan(fiscalYear: 2027, asOf: asOf, policyVersion: context.policy.version, contextFingerprint: context.fingerprint)
+        let seen = Seen()
+        func record(_ plan: FundingPlan, decide: @escaping FundingDecider) async throws -> FundingBatch {
+            switch ledger.store {
+            case .sqlite(let database):
+                try await SQLiteEvaluations(database: database).recordFunding(
+                    plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 1, decide: decide)
+            case .postgres(let postgres):
+                try await PostgresEvaluations(store: postgres).recordFunding(
+                    plan, by: .commandLine, progress: { seen.add($0) }, sliceSize: 1, decide: decide)
+            }
+        }
+        let batch = try await record(plan) { input, sha256 in try FundingDecision.evaluate(input, context, inputSha256: sha256) }
+        #expect(seen.all.map(\.done) == [0, 1, 2, 3])
+        #expect(
+            try await ledger.evaluations.fundingEvaluations(batch: batch.id, after: nil, limit: 10).map(\.systemCode) == [
+                "TZ-SYS-001", "TZ-SYS-002", "TZ-SYS-003"
+            ])
+        let documents = try await rows("evaluation_document", ledger)
+        var later = plan
+        later.asOf = asOf.adding(days: 1)  // on the same day every decision would be reused
+        let failed = await #expect(throws: LedgerError.self) {
+            try await record(later) { input, sha256 in
+                guard input.system.code != "TZ-SYS-003" else { throw LedgerError(.conflict, "故意失败") }
+                return try FundingDecision.evaluate(input, context, inputSha256: sha256)
+            }
+        }
+        #expect(failed?.message == "故意失败")
+        #expect(try await ledger.evaluations.fundingBatches().items.map(\.id) == [batch.id])
+        #expect(try await rows("evaluation_batch", ledger) == 1)
+        #expect(try await rows("funding_decision", ledger) == 3)
+        #expect(try await rows("evaluation_document", ledger) == documents)
+        if case .postgres(let postgres) = ledger.store {
+            // Stored documents are compressed by lz4 where the server has it (Debian's PostgreSQL 15 does).
+            let methods = try await postgres.client.withConnection { connection in
+                try await connection.column(
+                    """
+                    SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'evaluation_document'::regclass
+                        AND attname IN ('body', 'summary') ORDER BY attname
+                    """, as: String.self)
+            }
+            #expect(methods == ["l", "l"])
+        }
+    }
+
     /// Slices are read in short transactions of their own, yet a batch decides one state of the ledger: systems that
     /// writes touched while it ran are decided again on the ledger as the batch finishes — many outside the write lock
     /// first (slices of one system, two touched), few in the finishing transaction (a slice of three) — and the next

@@ -90,38 +90,18 @@ extension SQLiteEvaluations {
         let scope = try await database.writer.read { db in try Self.scope(plan, cutoff: cutoff, in: db) }
         let batch = try await database.writer.write { db in try Self.start(plan, scope: scope, in: db) }
         let read = historic?.0.count ?? scope.systems.count
-        /// The stored rows of the slice from `start`.
-        let slice = { @Sendable [historic] (start: Int) async throws -> SliceRows in
-            let end = min(start + sliceSize, read)
-            if let (rows, projects) = historic { return SliceRows(systems: Array(rows[start..<end]), projects: projects) }
-            return try await liveRows(Array(scope.systems[start..<end]), cutoff: cutoff, waivers: scope.waivers)
-        }
-        // A pipeline: the next slice is read and the last ones written while this one is decoded and decided, so that
-        // both cores work through the reads and writes, which are each one connection's. Writes queue one after the
-        // other, up to two slices behind, so that deciding does not wait for a write that waits for the disk.
-        var next: Task<SliceRows, any Error>? = read > 0 ? Task { try await slice(0) } : nil
-        var writes: [Task<Void, any Error>] = []
         do {
-            var done = scope.reused.count
-            var decided: [String: String] = [:]
-            for start in stride(from: 0, to: read, by: sliceSize) {
-                progress?(FundingProgress(done: done, total: scope.reused.count + read))
-                let stored = try await next?.value ?? SliceRows(systems: [], projects: [:])
-                next = start + sliceSize < read ? Task { try await slice(start + sliceSize) } : nil
-                let rows = try await FundingWork.rows(stored, plan: plan, earlier: scope.earlier, decide: decide)
-                if writes.count == 2 { try await writes.removeFirst().value }
-                let previous = writes.last
-                writes.append(
-                    Task {
-                        try await previous?.value
-                        try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
-                        try await between?()
-                    })
-                for row in rows { decided[row.system] = row.decided }
-                done += rows.count
-            }
-            for write in writes { try await write.value }
-            progress?(FundingProgress(done: done, total: done))
+            var decided = try await FundingWork.decideSlices(
+                count: read, sliceSize: sliceSize, reused: scope.reused.count, plan: plan, earlier: scope.earlier, progress: progress,
+                decide: decide,
+                read: { [historic] range in
+                    if let (rows, projects) = historic { return SliceRows(systems: Array(rows[range]), projects: projects) }
+                    return try await liveRows(Array(scope.systems[range]), cutoff: cutoff, waivers: scope.waivers)
+                },
+                write: { rows in
+                    try await database.writer.write { db in try Self.write(rows, batch: batch, in: db) }
+                    try await between?()
+                })
             // Many systems touched while the batch ran are decided again outside the write lock first.
             let caughtUp: FundingBasis? =
                 if let marks = scope.marks {
@@ -142,9 +122,6 @@ extension SQLiteEvaluations {
                 return try Self.finish(batch: batch, plan: plan, scope: scope, decided: decided, by: actor, in: db)
             }
         } catch {
-            next?.cancel()
-            _ = await next?.result  // nothing of the batch may be written after it is removed
-            for write in writes { _ = await write.result }
             do {
                 try await database.writer.write { db in
                     try db.execute(sql: "DELETE FROM evaluation_batch WHERE id = ?", arguments: [batch])

@@ -55,6 +55,49 @@ enum FundingWork {
         }
     }
 
+    /// Decides `count` systems a slice of `sliceSize` at a time and writes their rows, as a pipeline: the next slice is
+    /// read (`read`, the range of the systems it holds) and the last ones written (`write`) while this one is decoded and
+    /// decided, so that both cores work through the reads and writes, which are each one connection's. Writes run one
+    /// after the other, up to two slices behind, so that deciding does not wait for a write that waits for the disk.
+    /// What the audit entry says of each system decided anew; when it throws, nothing of the batch is still being read or
+    /// written (the caller may remove it).
+    static func decideSlices(
+        count: Int, sliceSize: Int, reused: Int, plan: FundingPlan, earlier: [String: EarlierDecision],
+        progress: (@Sendable (FundingProgress) -> Void)?, decide: @escaping FundingDecider,
+        read: @escaping @Sendable (Range<Int>) async throws -> SliceRows, write: @escaping @Sendable ([DecisionRow]) async throws -> Void
+    ) async throws -> [String: String] {
+        var next: Task<SliceRows, any Error>? = count > 0 ? Task { try await read(0..<min(sliceSize, count)) } : nil
+        var writes: [Task<Void, any Error>] = []
+        do {
+            var done = reused
+            var decided: [String: String] = [:]
+            for start in stride(from: 0, to: count, by: sliceSize) {
+                progress?(FundingProgress(done: done, total: reused + count))
+                let stored = try await next?.value ?? SliceRows(systems: [], projects: [:])
+                let following = start + sliceSize
+                next = following < count ? Task { try await read(following..<min(following + sliceSize, count)) } : nil
+                let rows = try await Self.rows(stored, plan: plan, earlier: earlier, decide: decide)
+                if writes.count == 2 { try await writes.removeFirst().value }
+                let previous = writes.last
+                writes.append(
+                    Task {
+                        try await previous?.value
+                        try await write(rows)
+                    })
+                for row in rows { decided[row.system] = row.decided }
+                done += rows.count
+            }
+            for write in writes { try await write.value }
+            progress?(FundingProgress(done: done, total: done))
+            return decided
+        } catch {
+            next?.cancel()
+            _ = await next?.result
+            for write in writes { _ = await write.result }
+            throw error
+        }
+    }
+
     /// One system's row: the earlier decision when its input hashes as before, else decided and encoded.
     static func row(_ stored: StoredInput, earlier: [String: EarlierDecision], decide: FundingDecider) throws -> DecisionRow {
         let text = try stored.text()

@@ -10,6 +10,14 @@ extension PostgresEvaluations {
     func recordFunding(
         _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)?, decide: @escaping FundingDecider
     ) async throws -> FundingBatch {
+        try await recordFunding(plan, by: actor, progress: progress, sliceSize: Self.sliceSize, decide: decide)
+    }
+
+    /// `recordFunding`, reading and deciding `sliceSize` systems at a time while the slices before are written.
+    func recordFunding(
+        _ plan: FundingPlan, by actor: Actor, progress: (@Sendable (FundingProgress) -> Void)?, sliceSize: Int,
+        decide: @escaping FundingDecider
+    ) async throws -> FundingBatch {
         let cutoff = SQLiteEvaluations.cutoff(asOf: plan.asOf, ledgerAt: plan.ledgerAt)
         return try await store.transaction { snapshot in
             try await snapshot.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -26,24 +34,17 @@ extension PostgresEvaluations {
             }
             let batch = try await store.transaction { [scope] connection in try await Self.start(plan, scope: scope, on: connection) }
             do {
-                var decided: [String: String] = [:]
-                var done = scope.reused.count
                 let read = historic?.0.count ?? scope.systems.count
-                for start in stride(from: 0, to: read, by: Self.sliceSize) {
-                    progress?(FundingProgress(done: done, total: scope.reused.count + read))
-                    let end = min(start + Self.sliceSize, read)
-                    let (systems, projects) =
-                        if let (rows, projects) = historic { (Array(rows[start..<end]), projects) } else {
-                            try await Self.liveRows(Array(scope.systems[start..<end]), waivers: scope.waivers, cutoff: cutoff, on: snapshot)
-                        }
-                    let rows = try await FundingWork.rows(
-                        SliceRows(systems: systems, projects: projects), plan: plan, earlier: scope.earlier, decide: decide)
-                    try await store.transaction { connection in try await Self.write(rows, batch: batch, on: connection) }
-                    for row in rows { decided[row.system] = row.decided }
-                    done += rows.count
-                }
-                progress?(FundingProgress(done: done, total: done))
-                let made = decided
+                let made = try await FundingWork.decideSlices(
+                    count: read, sliceSize: sliceSize, reused: scope.reused.count, plan: plan, earlier: scope.earlier,
+                    progress: progress, decide: decide,
+                    read: { [historic, scope] range in
+                        if let (rows, projects) = historic { return SliceRows(systems: Array(rows[range]), projects: projects) }
+                        let (systems, projects) = try await Self.liveRows(
+                            Array(scope.systems[range]), waivers: scope.waivers, cutoff: cutoff, on: snapshot)
+                        return SliceRows(systems: systems, projects: projects)
+                    },
+                    write: { rows in try await store.transaction { connection in try await Self.write(rows, batch: batch, on: connection) } })
                 return try await store.transaction { [scope] connection in
                     try await Self.finish(batch: batch, plan: plan, scope: scope, decided: made, by: actor, on: connection)
                 }

@@ -343,6 +343,21 @@ public final class PostgresStore: Sendable {
                 "CREATE INDEX system_search_name ON system USING gin (search_name gin_trgm_ops)",
                 "CREATE INDEX resource_search_name ON resource USING gin (search_name gin_trgm_ops)"
             ]
+        ),
+        (
+            "v12: evaluation documents compressed by lz4",
+            [
+                // A province's funding batch stores 700 MB of inputs and decisions, compressed as they are written:
+                // with PostgreSQL's default (pglz) a first batch took 13.6–14.1 s, with lz4 10.4–11.4 s
+                // (docs/benchmarks.md). A server built without lz4, or a database speaking PostgreSQL's protocol without
+                // `SET COMPRESSION`, keeps its default.
+                """
+                DO $$ BEGIN
+                    ALTER TABLE evaluation_document ALTER COLUMN body SET COMPRESSION lz4, ALTER COLUMN summary SET COMPRESSION lz4;
+                EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL;
+                END $$
+                """
+            ]
         )
     ]
 
