@@ -22,8 +22,7 @@ enum PostgresAuditLog {
         on connection: PostgresConnection, actor: Actor, action: String, entity: String, key: String, changesJSON: String,
         at: String = Ledger.timestamp()
     ) async throws {
-        try await lockChain(on: connection)
-        var chain = try await end(on: connection)
+        var chain = try await lockedEnd(on: connection)
         let entry = chain.next(actor: actor, action: action, entity: entity, key: key, changesJSON: changesJSON, at: at)
         try await connection.query(
             """
@@ -38,10 +37,22 @@ enum PostgresAuditLog {
         try await connection.query("SELECT pg_advisory_xact_lock(\(chainLock))", logger: connection.logger)
     }
 
+    /// Takes the lock appends hold, until the transaction ends, and reads the chain's end after it, in one round trip
+    /// (migration v13's function).
+    static func lockedEnd(on connection: PostgresConnection) async throws -> AuditChain {
+        try await chain(endingAt: "SELECT end_seq, end_hash FROM audit_chain_end_locked(\(chainLock))", on: connection)
+    }
+
     /// The chain's end as the transaction sees it.
     static func end(on connection: PostgresConnection) async throws -> AuditChain {
-        let ends = try await connection.query("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", logger: connection.logger)
-        for try await (seq, hash) in ends.decode((Int64, String).self) { return AuditChain(seq: seq, hash: hash) }
+        try await chain(endingAt: "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1", on: connection)
+    }
+
+    /// The chain whose last entry (sequence number and hash) `query` reads; the empty chain when it reads none.
+    private static func chain(endingAt query: PostgresQuery, on connection: PostgresConnection) async throws -> AuditChain {
+        for try await (seq, hash) in try await connection.query(query, logger: connection.logger).decode((Int64, String).self) {
+            return AuditChain(seq: seq, hash: hash)
+        }
         return AuditChain(seq: 0, hash: AuditLog.genesis)
     }
 

@@ -358,6 +358,23 @@ public final class PostgresStore: Sendable {
                 END $$
                 """
             ]
+        ),
+        (
+            "v13: the audit chain's end read under its lock in one statement",
+            [
+                // Every write holds the chain's lock from taking it to its commit, one write after another whichever
+                // server makes it: taking the lock and reading the chain's end in one round trip (not two) shortens
+                // that. Each statement of a volatile function reads a snapshot of its own, so the read after the lock
+                // sees every append committed before the lock was granted.
+                """
+                CREATE FUNCTION audit_chain_end_locked(lock_key BIGINT) RETURNS TABLE (end_seq BIGINT, end_hash TEXT)
+                LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(lock_key);
+                    RETURN QUERY SELECT a.seq, a.hash FROM audit_entry a ORDER BY a.seq DESC LIMIT 1;
+                END $$
+                """
+            ]
         )
     ]
 
