@@ -65,6 +65,7 @@ import Testing
         let cases = [
             ("postgres://ybz@127.0.0.1:1/ledger?sslmode=always", "sslmode 应为 disable、prefer、require、verify-ca、verify-full 之一"),
             ("postgres://ybz@127.0.0.1:1/ledger?connect_timeout=3", "参数 connect_timeout 不受支持"),
+            ("postgres://ybz@127.0.0.1:1/ledger?sslmode=verify-full&sslrootcert=", "sslrootcert 应为根证书文件的路径"),
             ("postgres://ybz@127.0.0.1:1/ledger?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", "根证书文件 /nonexistent/ca.pem")
         ]
         for (url, message) in cases {

@@ -348,7 +348,7 @@ public final class PostgresStore: Sendable {
             "v12: evaluation documents compressed by lz4",
             [
                 // A province's funding batch stores 700 MB of inputs and decisions, compressed as they are written:
-                // with PostgreSQL's default (pglz) a first batch took 13.6–14.1 s, with lz4 10.4–11.4 s
+                // with PostgreSQL's default (pglz) a first batch took 14.2–15.0 s, with lz4 11.0–11.5 s
                 // (docs/benchmarks.md). A server built without lz4, or a database speaking PostgreSQL's protocol without
                 // `SET COMPRESSION`, keeps its default.
                 """
@@ -452,7 +452,11 @@ struct DatabaseAddress {
                     throw LedgerError(.badRequest, "数据库地址的 sslmode 应为 \(modes) 之一")
                 }
                 self.security = security
-            case "sslrootcert" where !value.isEmpty && value.utf8.count <= 4_096: rootCertificates = value
+            case "sslrootcert":
+                guard !value.isEmpty, value.utf8.count <= 4_096 else {
+                    throw LedgerError(.badRequest, "数据库地址的 sslrootcert 应为根证书文件的路径")
+                }
+                rootCertificates = value
             default:
                 throw LedgerError(.badRequest, "数据库地址的参数 \(item.name.prefix(40)) 不受支持（可用：sslmode、sslrootcert）")
             }
