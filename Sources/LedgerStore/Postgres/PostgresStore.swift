@@ -30,7 +30,7 @@ public final class PostgresStore: Sendable {
             throw error
         }
         try await connection.close()
-        return PostgresStore(client: PostgresClient(configuration: try address.pool(), backgroundLogger: logger), logger: logger)
+        return PostgresStore(client: PostgresClient(configuration: address.pool, backgroundLogger: logger), logger: logger)
     }
 
     private init(client: PostgresClient, logger: Logger) {
@@ -415,8 +415,8 @@ struct DatabaseAddress {
     var password: String?
     var database: String?
     var security = TransportSecurity.prefer
-    /// The PEM file of the certificates that sign the server's (`sslrootcert`); the system's when `nil`.
-    var rootCertificates: String?
+    /// The TLS settings of every connection (`sslmode`, with the certificates of `sslrootcert`), `nil` for none.
+    var tls: TLSConfiguration?
 
     /// TLS to the database server, with libpq's `sslmode` names and meanings.
     enum TransportSecurity: String, CaseIterable {
@@ -443,6 +443,7 @@ struct DatabaseAddress {
         guard (1...65_535).contains(parts.port ?? 5_432), database.count <= 63 else { throw badURL }
         (self.host, port, self.user, password) = (host, parts.port ?? 5_432, user, parts.password)
         self.database = database.isEmpty ? nil : database
+        var rootCertificates: String?
         for item in parts.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -461,11 +462,12 @@ struct DatabaseAddress {
                 throw LedgerError(.badRequest, "数据库地址的参数 \(item.name.prefix(40)) 不受支持（可用：sslmode、sslrootcert）")
             }
         }
+        tls = try Self.tls(security, rootCertificates: rootCertificates)
     }
 
-    /// The TLS settings of a connection, `nil` for none; the root certificates are read here, so that a missing or
+    /// The TLS settings of `security`, `nil` for none; the root certificates are read here, once, so that a missing or
     /// unreadable file is named before any connection is tried.
-    func tls() throws -> TLSConfiguration? {
+    private static func tls(_ security: TransportSecurity, rootCertificates: String?) throws -> TLSConfiguration? {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch security {
         case .disable: return nil
@@ -486,9 +488,9 @@ struct DatabaseAddress {
     }
 
     /// The pool's settings.
-    func pool() throws -> PostgresClient.Configuration {
+    var pool: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS =
-            switch (security, try self.tls()) {
+            switch (security, self.tls) {
             case (_, nil): .disable
             case (.prefer, let settings?): .prefer(settings)
             case (_, let settings?): .require(settings)
@@ -500,7 +502,7 @@ struct DatabaseAddress {
     func connect(logger: Logger) async throws -> PostgresConnection {
         do {
             let tls: PostgresConnection.Configuration.TLS =
-                switch (security, try self.tls()) {
+                switch (security, self.tls) {
                 case (_, nil): .disable
                 case (.prefer, let settings?): .prefer(try NIOSSLContext(configuration: settings))
                 case (_, let settings?): .require(try NIOSSLContext(configuration: settings))
