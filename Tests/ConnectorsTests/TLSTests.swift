@@ -94,9 +94,10 @@ struct TLSTests {
 
     @Test func anUntrustedCertificateIsStillReadButNoVerdictIsDrawn() async throws {
         let certificate = try TestCertificate(days: 90)
-        // The certificate is read from a handshake of the inspector's own; the canary's request fails only at its
-        // deadline (AsyncHTTPClient tries a connection that failed again until then): a short one.
-        let run = try await run(certificate, caFile: nil, timeoutMs: 500)
+        // The certificate is read from a handshake of the inspector's own, within the timeout; the canary's request
+        // fails only at its deadline (AsyncHTTPClient tries a connection that failed again until then): 5 s, long
+        // enough for the handshake on busy cores (500 ms timed out once beside the whole suite), short enough to wait.
+        let run = try await run(certificate, caFile: nil, timeoutMs: 5_000)
         let canary = try #require(run.canaries.first)
         #expect(canary.outcome == .error)
         #expect(canary.reason.contains("TLS证书不受信任"))
